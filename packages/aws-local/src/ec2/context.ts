@@ -1,0 +1,28 @@
+import type { Quotas, TaskEniSources } from '../options.js';
+import type { RegionState } from '../state/types.js';
+import type { Clock } from '../util/clock.js';
+import type { QueryParams } from './query-params.js';
+import type { WireObject } from './xml.js';
+
+/** What an EC2 action handler may use: the region's state and the emulator's settings. */
+export interface Ec2Context {
+  accountId: string;
+  regionName: string;
+  region: RegionState;
+  clock: Clock;
+  nextSeq: () => number;
+  quotas: Quotas;
+  taskEniSources: TaskEniSources;
+}
+
+export type Ec2Handler = (ctx: Ec2Context, params: QueryParams) => WireObject;
+
+/** Which of AWS's token buckets an action draws from (aws-facts §6). */
+export type ThrottleCategory = 'non-mutating' | 'mutating' | 'uncategorized';
+
+export interface Ec2Action {
+  handler: Ec2Handler;
+  category: ThrottleCategory;
+  /** Set for actions that take a ClientToken and answer a repeated one with the first result. */
+  idempotent?: boolean;
+}

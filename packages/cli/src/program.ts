@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { createReadCommand } from './commands/read.js';
+import { isUserFacing } from './errors.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+export function createProgram(): Command {
+  const program = new Command('fargate-mirror')
+    .description(
+      'Capture the full traffic of Amazon ECS services through VPC Traffic Mirroring:\n' +
+        'sessions that follow tasks, a receiver that turns VXLAN into pcap, flow and transaction records.',
+    )
+    .version(version)
+    .showHelpAfterError()
+    .exitOverride();
+  program.addCommand(createReadCommand());
+  return program;
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage or input error). */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (isUserFacing(error)) {
+      process.stderr.write(`fargate-mirror: ${error.message} (${error.code})\n`);
+      return 2;
+    }
+    process.stderr.write(`fargate-mirror: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,141 @@
+import {
+  CreateTrafficMirrorSessionCommand,
+  DeleteTrafficMirrorSessionCommand,
+  DescribeInstancesCommand,
+  DescribeTrafficMirrorSessionsCommand,
+  type EC2Client,
+  type Filter,
+  type TrafficMirrorSession,
+} from '@aws-sdk/client-ec2';
+import type { SessionSpec } from '../core/plan.js';
+import type { SessionView } from '../core/types.js';
+import { AwsCallError } from '../errors.js';
+import type { Ec2Port } from './ports.js';
+import { callAws, translateAwsError } from './translate-error.js';
+
+/** EC2 accepts at most 200 values per filter; stay well below. */
+const ENI_FILTER_CHUNK = 100;
+const INSTANCE_ID_CHUNK = 100;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function sessionViewOf(s: TrafficMirrorSession): SessionView | undefined {
+  if (!s.TrafficMirrorSessionId || !s.NetworkInterfaceId) return undefined;
+  const tags: Record<string, string> = {};
+  for (const t of s.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
+  return {
+    sessionId: s.TrafficMirrorSessionId,
+    eniId: s.NetworkInterfaceId,
+    targetId: s.TrafficMirrorTargetId ?? '',
+    filterId: s.TrafficMirrorFilterId ?? '',
+    sessionNumber: s.SessionNumber ?? 0,
+    vni: s.VirtualNetworkId,
+    packetLength: s.PacketLength,
+    tags,
+  };
+}
+
+/** EC2 Traffic Mirroring and instance calls on the SDK v3, every list call paginated. */
+export class Ec2Adapter implements Ec2Port {
+  readonly #ec2: EC2Client;
+
+  constructor(ec2: EC2Client) {
+    this.#ec2 = ec2;
+  }
+
+  async listSessions(filter?: { readonly eniIds?: readonly string[] }): Promise<SessionView[]> {
+    if (filter?.eniIds !== undefined) {
+      if (filter.eniIds.length === 0) return [];
+      const out: SessionView[] = [];
+      for (const part of chunks([...new Set(filter.eniIds)], ENI_FILTER_CHUNK)) {
+        out.push(...(await this.#listPages([{ Name: 'network-interface-id', Values: part }])));
+      }
+      return out;
+    }
+    return this.#listPages(undefined);
+  }
+
+  async #listPages(filters: Filter[] | undefined): Promise<SessionView[]> {
+    const out: SessionView[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await callAws('DescribeTrafficMirrorSessions', () =>
+        this.#ec2.send(
+          new DescribeTrafficMirrorSessionsCommand({ Filters: filters, MaxResults: 1000, NextToken: nextToken }),
+        ),
+      );
+      for (const s of page.TrafficMirrorSessions ?? []) {
+        const view = sessionViewOf(s);
+        if (view) out.push(view);
+      }
+      nextToken = page.NextToken || undefined;
+    } while (nextToken);
+    return out;
+  }
+
+  async createSession(spec: SessionSpec, clientToken: string): Promise<{ readonly sessionId: string }> {
+    const answer = await callAws('CreateTrafficMirrorSession', () =>
+      this.#ec2.send(
+        new CreateTrafficMirrorSessionCommand({
+          NetworkInterfaceId: spec.eniId,
+          TrafficMirrorTargetId: spec.targetId,
+          TrafficMirrorFilterId: spec.filterId,
+          SessionNumber: spec.sessionNumber,
+          VirtualNetworkId: spec.vni,
+          PacketLength: spec.packetLength,
+          Description: spec.description,
+          ClientToken: clientToken,
+          TagSpecifications: [
+            {
+              ResourceType: 'traffic-mirror-session',
+              Tags: Object.entries(spec.tags).map(([Key, Value]) => ({ Key, Value })),
+            },
+          ],
+        }),
+      ),
+    );
+    const sessionId = answer.TrafficMirrorSession?.TrafficMirrorSessionId;
+    if (!sessionId) {
+      throw new AwsCallError('AWS_REQUEST_FAILED', 'CreateTrafficMirrorSession', 'answer names no session id');
+    }
+    return { sessionId };
+  }
+
+  async deleteSession(sessionId: string): Promise<'deleted' | 'already-gone'> {
+    try {
+      await this.#ec2.send(new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: sessionId }));
+      return 'deleted';
+    } catch (error) {
+      const translated = translateAwsError('DeleteTrafficMirrorSession', error);
+      // AWS deletes a source ENI's sessions with the ENI (task stopped); a concurrent delete also
+      // lands here. Either way the session is gone, which is what we wanted.
+      if (translated.awsCode === 'InvalidTrafficMirrorSessionId.NotFound') return 'already-gone';
+      throw translated;
+    }
+  }
+
+  async primaryEnis(instanceIds: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const part of chunks([...new Set(instanceIds)], INSTANCE_ID_CHUNK)) {
+      let nextToken: string | undefined;
+      do {
+        // InstanceIds and MaxResults cannot be combined; NextToken is still honoured.
+        const page = await callAws('DescribeInstances', () =>
+          this.#ec2.send(new DescribeInstancesCommand({ InstanceIds: part, NextToken: nextToken })),
+        );
+        for (const r of page.Reservations ?? []) {
+          for (const i of r.Instances ?? []) {
+            const primary = i.NetworkInterfaces?.find((n) => n.Attachment?.DeviceIndex === 0);
+            if (i.InstanceId && primary?.NetworkInterfaceId) out.set(i.InstanceId, primary.NetworkInterfaceId);
+          }
+        }
+        nextToken = page.NextToken || undefined;
+      } while (nextToken);
+    }
+    return out;
+  }
+}

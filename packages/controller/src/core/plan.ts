@@ -1,0 +1,231 @@
+import { chooseSessionNumber, type SessionNumberPolicy, sessionNumberAcceptable } from './session-number.js';
+import {
+  type DesiredSource,
+  type SessionView,
+  TAG_CLUSTER,
+  TAG_CONTAINER_INSTANCE,
+  TAG_OWNER,
+  TAG_SERVICE,
+  TAG_TASK_ARN,
+} from './types.js';
+import { desiredVni, type VniPolicy } from './vni.js';
+
+/** AWS allows this many sessions per source ENI (not adjustable). */
+export const SESSIONS_PER_ENI = 3;
+
+/** What the plan needs from the configuration. */
+export interface PlanSettings {
+  readonly owner: string;
+  readonly targetId: string;
+  readonly filterId: string;
+  readonly vni: VniPolicy;
+  readonly sessionNumber: SessionNumberPolicy;
+  readonly packetLength: number | undefined;
+}
+
+/** A session to create: every parameter of CreateTrafficMirrorSession we set. */
+export interface SessionSpec {
+  readonly eniId: string;
+  readonly targetId: string;
+  readonly filterId: string;
+  readonly sessionNumber: number;
+  /** Undefined: let AWS choose a random account-unique VNI. */
+  readonly vni: number | undefined;
+  readonly packetLength: number | undefined;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly description: string;
+}
+
+export type DeleteReason =
+  /** No selected active task needs this ENI mirrored (stopped, deselected, gone). */
+  | 'not-desired'
+  /** A second session of ours on the ENI (concurrent creates): the lowest number wins. */
+  | 'duplicate'
+  /** Ours, but with another target, filter, VNI, packet length or fixed number than configured. */
+  | 'drift'
+  /** `cleanup` removes every session of this owner. */
+  | 'cleanup';
+
+export type Action =
+  | { readonly kind: 'create'; readonly eniId: string; readonly spec: SessionSpec }
+  | {
+      readonly kind: 'delete';
+      readonly eniId: string;
+      readonly sessionId: string;
+      readonly sessionNumber: number;
+      readonly reason: DeleteReason;
+    };
+
+/** Why a wanted session cannot exist, and what the user can do. */
+export interface Unmirrorable {
+  readonly code: string;
+  readonly reason: string;
+  readonly remedy: string;
+}
+
+export interface EniPlan {
+  readonly eniId: string;
+  readonly source: DesiredSource | undefined;
+  /** Deletes come before the create, so the 3-per-ENI limit has room. */
+  readonly actions: readonly Action[];
+  /** The session of ours that stays (when one already matches). */
+  readonly keep: SessionView | undefined;
+  /** Other tools' sessions with a lower number than ours: they take the packets their filter matches. */
+  readonly hiddenBy: readonly SessionView[];
+  readonly unmirrorable: Unmirrorable | undefined;
+}
+
+/** An earlier AWS refusal for an ENI (cached), e.g. `NetworkInterfaceNotSupported`. */
+export interface Refusal {
+  readonly code: string;
+  readonly awsCode: string | undefined;
+  readonly message: string;
+}
+
+export const SIDECAR_REMEDY =
+  'run the fargate-mirror forwarder sidecar in the task: it captures inside the task and sends the same VXLAN to the same target';
+
+export function isOwnedBy(session: SessionView, owner: string): boolean {
+  return session.tags[TAG_OWNER] === owner;
+}
+
+export function sessionTags(owner: string, source: DesiredSource): Record<string, string> {
+  const tags: Record<string, string> = { [TAG_OWNER]: owner, [TAG_CLUSTER]: source.clusterName };
+  if (source.serviceName !== undefined) tags[TAG_SERVICE] = source.serviceName;
+  if (source.kind === 'task-eni' && source.taskArns[0] !== undefined) tags[TAG_TASK_ARN] = source.taskArns[0];
+  if (source.kind === 'instance' && source.containerInstanceArn !== undefined) {
+    tags[TAG_CONTAINER_INSTANCE] = source.containerInstanceArn;
+  }
+  return tags;
+}
+
+function matchesSettings(session: SessionView, settings: PlanSettings, vni: number | undefined): boolean {
+  return (
+    session.targetId === settings.targetId &&
+    session.filterId === settings.filterId &&
+    session.packetLength === settings.packetLength &&
+    (vni === undefined || session.vni === vni) &&
+    sessionNumberAcceptable(settings.sessionNumber, session.sessionNumber)
+  );
+}
+
+/** Lowest session number first, then session id: every concurrent planner picks the same winner. */
+export function byPrecedence(a: SessionView, b: SessionView): number {
+  return a.sessionNumber - b.sessionNumber || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0);
+}
+
+export interface EniPlanInput {
+  readonly eniId: string;
+  readonly source: DesiredSource | undefined;
+  /** Every session on this ENI, ours and other tools'. */
+  readonly sessions: readonly SessionView[];
+  readonly settings: PlanSettings;
+  readonly refusal: Refusal | undefined;
+}
+
+/**
+ * The actions that bring one ENI to its desired state: exactly one session of ours when a source
+ * is desired, none otherwise. Other owners' sessions are never touched; they only constrain the
+ * session number and the 3-per-ENI limit, and are reported when they hide ours.
+ */
+export function planEni(input: EniPlanInput): EniPlan {
+  const { eniId, source, settings } = input;
+  const sessions = input.sessions.filter((s) => s.eniId === eniId);
+  const owned = sessions.filter((s) => isOwnedBy(s, settings.owner)).sort(byPrecedence);
+  const foreign = sessions.filter((s) => !isOwnedBy(s, settings.owner));
+  const none = { keep: undefined, hiddenBy: [], unmirrorable: undefined };
+
+  if (source === undefined) {
+    const actions: Action[] = owned.map((s) => deleteOf(s, 'not-desired'));
+    return { eniId, source, actions, ...none };
+  }
+
+  const vni = desiredVni(settings.vni, source);
+  const keep = owned.find((s) => matchesSettings(s, settings, vni));
+  const deletes: Action[] = owned.filter((s) => s !== keep).map((s) => deleteOf(s, keep ? 'duplicate' : 'drift'));
+  const hiddenBelow = (n: number) => foreign.filter((s) => s.sessionNumber < n).sort(byPrecedence);
+
+  if (keep) return { eniId, source, actions: deletes, keep, hiddenBy: hiddenBelow(keep.sessionNumber), unmirrorable: undefined };
+
+  if (input.refusal) {
+    const unmirrorable = {
+      code: input.refusal.code,
+      reason: `AWS refused a session on ${eniId}: ${input.refusal.awsCode ?? input.refusal.code}: ${input.refusal.message}`,
+      remedy: SIDECAR_REMEDY,
+    };
+    return { eniId, source, actions: deletes, keep: undefined, hiddenBy: [], unmirrorable };
+  }
+  if (foreign.length >= SESSIONS_PER_ENI) {
+    const unmirrorable = {
+      code: 'ENI_SESSION_LIMIT',
+      reason: `${eniId} already has ${foreign.length} sessions of other tools (AWS allows ${SESSIONS_PER_ENI} per ENI)`,
+      remedy: `remove one of them (${foreign.map((s) => s.sessionId).join(', ')}) or use the forwarder sidecar`,
+    };
+    return { eniId, source, actions: deletes, keep: undefined, hiddenBy: [], unmirrorable };
+  }
+  const choice = chooseSessionNumber(
+    settings.sessionNumber,
+    foreign.map((s) => s.sessionNumber),
+  );
+  if (!choice.ok) {
+    const unmirrorable = { code: 'SESSION_NUMBER_TAKEN', reason: `${eniId}: ${choice.reason}`, remedy: 'use sessionNumber: highest-free' };
+    return { eniId, source, actions: deletes, keep: undefined, hiddenBy: [], unmirrorable };
+  }
+  const spec: SessionSpec = {
+    eniId,
+    targetId: settings.targetId,
+    filterId: settings.filterId,
+    sessionNumber: choice.sessionNumber,
+    vni,
+    packetLength: settings.packetLength,
+    tags: sessionTags(settings.owner, source),
+    description: `fargate-mirror ${settings.owner}: ${source.kind === 'instance' ? 'container instance' : 'task'} ${
+      source.kind === 'instance' ? source.containerInstanceArn : source.taskArns[0]
+    }`.slice(0, 255),
+  };
+  return {
+    eniId,
+    source,
+    actions: [...deletes, { kind: 'create', eniId, spec }],
+    keep: undefined,
+    hiddenBy: hiddenBelow(choice.sessionNumber),
+    unmirrorable: undefined,
+  };
+}
+
+function deleteOf(s: SessionView, reason: DeleteReason): Action {
+  return { kind: 'delete', eniId: s.eniId, sessionId: s.sessionId, sessionNumber: s.sessionNumber, reason };
+}
+
+export interface PlanAllInput {
+  readonly sources: ReadonlyMap<string, DesiredSource>;
+  readonly sessions: readonly SessionView[];
+  readonly settings: PlanSettings;
+  readonly refusalFor: (eniId: string) => Refusal | undefined;
+}
+
+/** Plans for every ENI that is desired or carries a session of ours, in a stable order. */
+export function planAll(input: PlanAllInput): EniPlan[] {
+  const byEni = new Map<string, SessionView[]>();
+  for (const s of input.sessions) {
+    const list = byEni.get(s.eniId);
+    if (list) list.push(s);
+    else byEni.set(s.eniId, [s]);
+  }
+  const enis = new Set(input.sources.keys());
+  for (const s of input.sessions) if (isOwnedBy(s, input.settings.owner)) enis.add(s.eniId);
+  return [...enis].sort().map((eniId) =>
+    planEni({
+      eniId,
+      source: input.sources.get(eniId),
+      sessions: byEni.get(eniId) ?? [],
+      settings: input.settings,
+      refusal: input.refusalFor(eniId),
+    }),
+  );
+}
+
+/** The cleanup plan: delete every session of this owner, nothing else. */
+export function planCleanup(sessions: readonly SessionView[], owner: string): Action[] {
+  return sessions.filter((s) => isOwnedBy(s, owner)).sort(byPrecedence).map((s) => deleteOf(s, 'cleanup'));
+}

@@ -1,0 +1,97 @@
+/**
+ * Errors of the controller. Every error carries a stable string `code` (documented in README.md)
+ * and says whether retrying the same work later can succeed (`retryable`): throttling and 5xx are
+ * retryable and make a queue work item fail (retried, then dead-lettered); refusals, bad
+ * configuration and malformed input are terminal and are recorded instead.
+ */
+
+export const ERROR_CODES = [
+  'CONFIG_INVALID',
+  'CONFIG_UNREADABLE',
+  'EVENT_MALFORMED',
+  'WORK_ITEM_MALFORMED',
+  'AWS_THROTTLED',
+  'AWS_UNAVAILABLE',
+  'AWS_ACCESS_DENIED',
+  'AWS_REQUEST_FAILED',
+  'SOURCE_NOT_SUPPORTED',
+  'ENI_SESSION_LIMIT',
+  'ACCOUNT_SESSION_LIMIT',
+  'ENI_NOT_FOUND',
+  'TARGET_NOT_FOUND',
+  'FILTER_NOT_FOUND',
+  'SESSION_NUMBER_TAKEN',
+  'IDEMPOTENCY_MISMATCH',
+  'NOT_CONVERGED',
+] as const;
+export type ControllerErrorCode = (typeof ERROR_CODES)[number];
+
+const RETRYABLE: ReadonlySet<ControllerErrorCode> = new Set([
+  'AWS_THROTTLED',
+  'AWS_UNAVAILABLE',
+  'NOT_CONVERGED',
+  'IDEMPOTENCY_MISMATCH',
+]);
+
+export interface ControllerErrorOptions extends ErrorOptions {
+  /** The AWS error code (e.g. `NetworkInterfaceNotSupported`) when the error came from AWS. */
+  readonly awsCode?: string;
+}
+
+/** Base class of every error this package throws on purpose. */
+export class ControllerError extends Error {
+  readonly code: ControllerErrorCode;
+  readonly retryable: boolean;
+  readonly awsCode: string | undefined;
+
+  constructor(code: ControllerErrorCode, message: string, options?: ControllerErrorOptions) {
+    super(message, options);
+    this.name = 'ControllerError';
+    this.code = code;
+    this.retryable = RETRYABLE.has(code);
+    this.awsCode = options?.awsCode;
+  }
+}
+
+/** The configuration file is missing, unreadable or not JSON/YAML. */
+export class ConfigUnreadableError extends ControllerError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('CONFIG_UNREADABLE', message, options);
+    this.name = 'ConfigUnreadableError';
+  }
+}
+
+/** The configuration parsed but does not validate; `issues` name each bad key. */
+export class ConfigInvalidError extends ControllerError {
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[], options?: ErrorOptions) {
+    super('CONFIG_INVALID', `invalid controller configuration:\n  ${issues.join('\n  ')}`, options);
+    this.name = 'ConfigInvalidError';
+    this.issues = issues;
+  }
+}
+
+/** An EventBridge event or SQS work item that cannot be understood. Terminal: never retried. */
+export class MalformedInputError extends ControllerError {
+  constructor(code: 'EVENT_MALFORMED' | 'WORK_ITEM_MALFORMED', message: string, options?: ErrorOptions) {
+    super(code, message, options);
+    this.name = 'MalformedInputError';
+  }
+}
+
+/** An AWS call failed; `code` is our classification, `awsCode` AWS's own. */
+export class AwsCallError extends ControllerError {
+  readonly operation: string;
+  constructor(code: ControllerErrorCode, operation: string, message: string, options?: ControllerErrorOptions) {
+    super(code, `${operation}: ${message}`, options);
+    this.name = 'AwsCallError';
+    this.operation = operation;
+  }
+}
+
+/** True for any error of this package (checks the code, so it works across duplicate installs). */
+export function isControllerError(error: unknown): error is ControllerError {
+  if (!(error instanceof Error)) return false;
+  const { code, retryable } = error as Error & { code?: unknown; retryable?: unknown };
+  return typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code) && typeof retryable === 'boolean';
+}

@@ -1,0 +1,406 @@
+import { type FrameDecoder, TcpFlag } from '@fargate-mirror/wire';
+import { FlowEndReason } from './flow-end-reason.js';
+
+export interface FlowTableOptions {
+  /** Concurrent flows held; a new flow beyond this evicts the least recently seen one. @default 262144 */
+  readonly capacity?: number;
+  /** @default 300 s, like Zeek's tcp_inactivity_timeout */
+  readonly tcpIdleSeconds?: number;
+  /** UDP, ICMP and other protocols. @default 60 s */
+  readonly udpIdleSeconds?: number;
+  /** How long a flow stays after FIN from both sides or RST, so the last ACKs land in it. @default 5 s */
+  readonly closeLingerSeconds?: number;
+  /** Long flows emit an interim record (and restart their counters) this often. @default 1800 s */
+  readonly activeTimeoutSeconds?: number;
+}
+
+/** Receives a flow when it ends (or at an active timeout); reads the table's arrays at `slot`. */
+export type FlowSink = (table: FlowTable, slot: number, reason: number) => void;
+
+// Each flow sits on one of three recency lists, each with a single timeout, so expiry only ever looks
+// at list tails: O(expired), never a scan of all flows.
+const LIST_CLOSING = 0;
+const LIST_UDP = 1;
+const LIST_TCP = 2;
+const LIST_COUNT = 3;
+
+const STATE_FIN_A = 1;
+const STATE_FIN_B = 2;
+const STATE_RST = 4;
+const STATE_SYN_SEEN = 8;
+
+const MICROS = 1_000_000;
+
+/**
+ * A bidirectional flow table keyed by the canonical 5-tuple within an address domain. All state lives in
+ * preallocated typed arrays indexed by slot: numeric keys, chained hashing, free list, recency lists.
+ * Updating a flow allocates nothing; memory is fixed by `capacity`.
+ *
+ * Endpoint A is the numerically smaller (address, port); per-direction counters are indexed A->B (0)
+ * and B->A (1). `initiatorIsA` maps them to the record's src (initiator) and dest.
+ */
+export class FlowTable {
+  readonly capacity: number;
+  readonly keyWords: Uint32Array;
+  readonly keyPorts: Uint32Array;
+  /** protocol | ipVersion << 8 | oneWay << 12 */
+  readonly keyMeta: Uint32Array;
+  readonly keyDomain: Uint32Array;
+  readonly firstSeen: Float64Array;
+  readonly lastSeen: Float64Array;
+  readonly initiatorIsA: Uint8Array;
+  /** Index `slot * 2 + direction`. */
+  readonly packets: Float64Array;
+  readonly bytes: Float64Array;
+  readonly tcpFlags: Uint8Array;
+  readonly truncatedPackets: Uint32Array;
+  readonly missedBytes: Float64Array;
+  readonly vni: Uint32Array;
+  /** Up to three mirror point ids per flow (-1 = none). Index `slot * 3 + i`. */
+  readonly mirrorPoints: Int32Array;
+  readonly state: Uint8Array;
+
+  readonly stats = { created: 0, ended: 0, evicted: 0, active: 0, interim: 0 };
+
+  private readonly buckets: Int32Array;
+  private readonly bucketMask: number;
+  private readonly chain: Int32Array;
+  private readonly listOf: Uint8Array;
+  private readonly prev: Int32Array;
+  private readonly next: Int32Array;
+  private readonly heads = new Int32Array(LIST_COUNT).fill(-1);
+  private readonly tails = new Int32Array(LIST_COUNT).fill(-1);
+  private readonly timeouts: Float64Array;
+  private readonly activeTimeout: number;
+  private readonly freeSlots: Int32Array;
+  private freeCount: number;
+  private readonly sink: FlowSink;
+  private readonly key = new Uint32Array(10);
+  /** Separate scratch for removals, which can happen while `key` holds the packet being added. */
+  private readonly removalKey = new Uint32Array(10);
+
+  constructor(sink: FlowSink, options: FlowTableOptions = {}) {
+    const capacity = options.capacity ?? 262_144;
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`flow table capacity must be >= 1, got ${capacity}`);
+    this.capacity = capacity;
+    this.sink = sink;
+    this.keyWords = new Uint32Array(capacity * 8);
+    this.keyPorts = new Uint32Array(capacity);
+    this.keyMeta = new Uint32Array(capacity);
+    this.keyDomain = new Uint32Array(capacity);
+    this.firstSeen = new Float64Array(capacity);
+    this.lastSeen = new Float64Array(capacity);
+    this.initiatorIsA = new Uint8Array(capacity);
+    this.packets = new Float64Array(capacity * 2);
+    this.bytes = new Float64Array(capacity * 2);
+    this.tcpFlags = new Uint8Array(capacity * 2);
+    this.truncatedPackets = new Uint32Array(capacity);
+    this.missedBytes = new Float64Array(capacity);
+    this.vni = new Uint32Array(capacity);
+    this.mirrorPoints = new Int32Array(capacity * 3);
+    this.state = new Uint8Array(capacity);
+    let buckets = 1;
+    while (buckets < capacity * 2) buckets <<= 1;
+    this.buckets = new Int32Array(buckets).fill(-1);
+    this.bucketMask = buckets - 1;
+    this.chain = new Int32Array(capacity);
+    this.listOf = new Uint8Array(capacity);
+    this.prev = new Int32Array(capacity);
+    this.next = new Int32Array(capacity);
+    this.freeSlots = new Int32Array(capacity);
+    for (let i = 0; i < capacity; i++) this.freeSlots[i] = capacity - 1 - i;
+    this.freeCount = capacity;
+    this.timeouts = new Float64Array([
+      (options.closeLingerSeconds ?? 5) * MICROS,
+      (options.udpIdleSeconds ?? 60) * MICROS,
+      (options.tcpIdleSeconds ?? 300) * MICROS,
+    ]);
+    this.activeTimeout = (options.activeTimeoutSeconds ?? 1800) * MICROS;
+  }
+
+  get size(): number {
+    return this.capacity - this.freeCount;
+  }
+
+  /**
+   * Counts one decoded IP packet (`d` must hold an IP packet) seen at `nowMicros` from mirror point
+   * `mirrorPoint` with session `vni`, in address domain `domain`. Returns the flow's slot.
+   */
+  update(d: FrameDecoder, domain: number, nowMicros: number, vni: number, mirrorPoint: number): number {
+    const key = this.key;
+    const w = d.addressWords;
+    const srcPort = d.hasPorts ? d.srcPort : 0;
+    const dstPort = d.hasPorts ? d.dstPort : 0;
+    // Canonical order: A is the smaller (address, port) endpoint.
+    const srcIsA = compareEndpoints(w, srcPort, dstPort) <= 0;
+    const a = srcIsA ? 0 : 4;
+    const b = srcIsA ? 4 : 0;
+    key[0] = w[a];
+    key[1] = w[a + 1];
+    key[2] = w[a + 2];
+    key[3] = w[a + 3];
+    key[4] = w[b];
+    key[5] = w[b + 1];
+    key[6] = w[b + 2];
+    key[7] = w[b + 3];
+    key[8] = srcIsA ? ((srcPort << 16) | dstPort) >>> 0 : ((dstPort << 16) | srcPort) >>> 0;
+    key[9] = (d.protocol | (d.ipVersion << 8) | (d.icmpOneWay ? 1 << 12 : 0)) >>> 0;
+    const bucket = hashKey(key, domain) & this.bucketMask;
+    let slot = this.find(bucket, domain);
+    const isTcp = d.protocol === 6;
+    const flags = isTcp && d.hasPorts ? d.tcp.flags : 0;
+    if (slot >= 0 && isTcp && (this.state[slot] & (STATE_FIN_A | STATE_FIN_B | STATE_RST)) !== 0) {
+      // A fresh SYN on a closing 5-tuple is a new connection (port reuse): end the old one first.
+      if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) {
+        this.end(slot, (this.state[slot] & STATE_RST) !== 0 ? FlowEndReason.RST : FlowEndReason.FIN);
+        slot = -1;
+      }
+    }
+    if (slot < 0) slot = this.create(bucket, domain, nowMicros, vni, srcIsA, d, flags);
+    else if (nowMicros - this.firstSeen[slot] >= this.activeTimeout) this.interim(slot, nowMicros);
+
+    const dir = srcIsA ? 0 : 1;
+    const i = slot * 2 + dir;
+    this.packets[i] += 1;
+    this.bytes[i] += d.ipLength;
+    this.tcpFlags[i] |= flags;
+    if (d.truncated) this.truncatedPackets[slot]++;
+    if (nowMicros > this.lastSeen[slot]) this.lastSeen[slot] = nowMicros;
+    this.addMirrorPoint(slot, mirrorPoint);
+
+    let list = isTcp ? LIST_TCP : LIST_UDP;
+    if (flags !== 0) {
+      let st = this.state[slot];
+      if ((flags & TcpFlag.SYN) !== 0) st |= STATE_SYN_SEEN;
+      if ((flags & TcpFlag.FIN) !== 0) st |= dir === 0 ? STATE_FIN_A : STATE_FIN_B;
+      if ((flags & TcpFlag.RST) !== 0) st |= STATE_RST;
+      this.state[slot] = st;
+    }
+    const st = this.state[slot];
+    if ((st & STATE_RST) !== 0 || (st & (STATE_FIN_A | STATE_FIN_B)) === (STATE_FIN_A | STATE_FIN_B)) {
+      list = LIST_CLOSING;
+    }
+    this.touch(slot, list);
+    return slot;
+  }
+
+  /** Ends flows whose timeout passed at `nowMicros`. */
+  expire(nowMicros: number): void {
+    for (let list = 0; list < LIST_COUNT; list++) {
+      const limit = nowMicros - this.timeouts[list];
+      for (let slot = this.tails[list]; slot >= 0 && this.lastSeen[slot] <= limit; slot = this.tails[list]) {
+        this.end(slot, list === LIST_CLOSING ? this.closingReason(slot) : FlowEndReason.IDLE);
+      }
+    }
+  }
+
+  /** Ends every flow (shutdown, end of a capture file). */
+  flush(): void {
+    for (let list = 0; list < LIST_COUNT; list++) {
+      for (let slot = this.tails[list]; slot >= 0; slot = this.tails[list]) {
+        this.end(slot, list === LIST_CLOSING ? this.closingReason(slot) : FlowEndReason.SHUTDOWN);
+      }
+    }
+  }
+
+  /** Counts bytes a reassembler could not see (sequence gaps) against the flow. */
+  addMissedBytes(slot: number, count: number): void {
+    this.missedBytes[slot] += count;
+  }
+
+  private closingReason(slot: number): number {
+    return (this.state[slot] & STATE_RST) !== 0 ? FlowEndReason.RST : FlowEndReason.FIN;
+  }
+
+  private find(bucket: number, domain: number): number {
+    const key = this.key;
+    const kw = this.keyWords;
+    for (let s = this.buckets[bucket]; s >= 0; s = this.chain[s]) {
+      const o = s * 8;
+      if (
+        this.keyPorts[s] === key[8] &&
+        kw[o + 3] === key[3] &&
+        kw[o + 7] === key[7] &&
+        this.keyMeta[s] === key[9] &&
+        this.keyDomain[s] === domain &&
+        kw[o] === key[0] &&
+        kw[o + 1] === key[1] &&
+        kw[o + 2] === key[2] &&
+        kw[o + 4] === key[4] &&
+        kw[o + 5] === key[5] &&
+        kw[o + 6] === key[6]
+      ) {
+        return s;
+      }
+    }
+    return -1;
+  }
+
+  private create(
+    bucket: number,
+    domain: number,
+    nowMicros: number,
+    vni: number,
+    srcIsA: boolean,
+    d: FrameDecoder,
+    flags: number,
+  ): number {
+    if (this.freeCount === 0) this.evictOldest();
+    const slot = this.freeSlots[--this.freeCount];
+    const key = this.key;
+    this.keyWords.set(key.subarray(0, 8), slot * 8);
+    this.keyPorts[slot] = key[8];
+    this.keyMeta[slot] = key[9];
+    this.keyDomain[slot] = domain;
+    this.chain[slot] = this.buckets[bucket];
+    this.buckets[bucket] = slot;
+    this.firstSeen[slot] = nowMicros;
+    this.lastSeen[slot] = nowMicros;
+    this.initiatorIsA[slot] = senderIsInitiator(d, flags) === srcIsA ? 1 : 0;
+    const i = slot * 2;
+    this.packets[i] = 0;
+    this.packets[i + 1] = 0;
+    this.bytes[i] = 0;
+    this.bytes[i + 1] = 0;
+    this.tcpFlags[i] = 0;
+    this.tcpFlags[i + 1] = 0;
+    this.truncatedPackets[slot] = 0;
+    this.missedBytes[slot] = 0;
+    this.vni[slot] = vni;
+    this.mirrorPoints[slot * 3] = -1;
+    this.mirrorPoints[slot * 3 + 1] = -1;
+    this.mirrorPoints[slot * 3 + 2] = -1;
+    this.state[slot] = 0;
+    this.listOf[slot] = 255;
+    this.stats.created++;
+    this.stats.active++;
+    return slot;
+  }
+
+  private interim(slot: number, nowMicros: number): void {
+    this.sink(this, slot, FlowEndReason.ACTIVE_TIMEOUT);
+    this.stats.interim++;
+    const i = slot * 2;
+    this.packets[i] = 0;
+    this.packets[i + 1] = 0;
+    this.bytes[i] = 0;
+    this.bytes[i + 1] = 0;
+    this.truncatedPackets[slot] = 0;
+    this.missedBytes[slot] = 0;
+    this.firstSeen[slot] = nowMicros;
+  }
+
+  private evictOldest(): void {
+    let victim = this.tails[LIST_CLOSING];
+    if (victim < 0) {
+      const u = this.tails[LIST_UDP];
+      const t = this.tails[LIST_TCP];
+      victim = u < 0 ? t : t < 0 ? u : this.lastSeen[u] <= this.lastSeen[t] ? u : t;
+    }
+    this.stats.evicted++;
+    this.end(victim, FlowEndReason.EVICTED);
+  }
+
+  private end(slot: number, reason: number): void {
+    this.sink(this, slot, reason);
+    this.unlink(slot);
+    this.removeFromBucket(slot);
+    this.freeSlots[this.freeCount++] = slot;
+    this.stats.ended++;
+    this.stats.active--;
+  }
+
+  private removeFromBucket(slot: number): void {
+    const o = slot * 8;
+    const key = this.removalKey;
+    for (let i = 0; i < 8; i++) key[i] = this.keyWords[o + i];
+    key[8] = this.keyPorts[slot];
+    key[9] = this.keyMeta[slot];
+    const bucket = hashKey(key, this.keyDomain[slot]) & this.bucketMask;
+    let s = this.buckets[bucket];
+    if (s === slot) {
+      this.buckets[bucket] = this.chain[slot];
+      return;
+    }
+    while (s >= 0) {
+      const n = this.chain[s];
+      if (n === slot) {
+        this.chain[s] = this.chain[slot];
+        return;
+      }
+      s = n;
+    }
+  }
+
+  private addMirrorPoint(slot: number, point: number): void {
+    if (point < 0) return;
+    const base = slot * 3;
+    const mp = this.mirrorPoints;
+    if (mp[base] === point || mp[base + 1] === point || mp[base + 2] === point) return;
+    if (mp[base] < 0) mp[base] = point;
+    else if (mp[base + 1] < 0) mp[base + 1] = point;
+    else if (mp[base + 2] < 0) mp[base + 2] = point;
+  }
+
+  /** Moves `slot` to the head (most recent) of `list`. */
+  private touch(slot: number, list: number): void {
+    if (this.listOf[slot] === list && this.heads[list] === slot) return;
+    if (this.listOf[slot] !== 255) this.unlink(slot);
+    const head = this.heads[list];
+    this.prev[slot] = -1;
+    this.next[slot] = head;
+    if (head >= 0) this.prev[head] = slot;
+    else this.tails[list] = slot;
+    this.heads[list] = slot;
+    this.listOf[slot] = list;
+  }
+
+  private unlink(slot: number): void {
+    const list = this.listOf[slot];
+    if (list === 255) return;
+    const p = this.prev[slot];
+    const n = this.next[slot];
+    if (p >= 0) this.next[p] = n;
+    else this.heads[list] = n;
+    if (n >= 0) this.prev[n] = p;
+    else this.tails[list] = p;
+    this.listOf[slot] = 255;
+  }
+}
+
+function compareEndpoints(w: Uint32Array, srcPort: number, dstPort: number): number {
+  for (let i = 0; i < 4; i++) {
+    if (w[i] !== w[4 + i]) return w[i] < w[4 + i] ? -1 : 1;
+  }
+  return srcPort - dstPort;
+}
+
+function hashKey(k: Uint32Array, domain: number): number {
+  let h = Math.imul(domain ^ 0x9e3779b9, 0x85ebca6b);
+  for (let i = 0; i < 10; i++) {
+    h = Math.imul(h ^ k[i], 0xcc9e2d51);
+    h = (h << 15) | (h >>> 17);
+    h = Math.imul(h, 0x1b873593);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
+}
+
+/**
+ * Whether the sender of the flow's first packet started the conversation: a SYN says yes, a SYN-ACK
+ * says no; without handshake a reply from a well-known port to an ephemeral one says no.
+ */
+function senderIsInitiator(d: FrameDecoder, flags: number): boolean {
+  if ((flags & TcpFlag.SYN) !== 0) return (flags & TcpFlag.ACK) === 0;
+  if (d.hasPorts && (d.protocol === 6 || d.protocol === 17)) {
+    if (d.srcPort < 1024 && d.dstPort >= 1024) return false;
+  }
+  if (d.protocol === 1 || d.protocol === 58) {
+    // Echo reply and other response types: the receiver asked first.
+    const t = d.icmp.type;
+    if (t === 0 || t === 14 || t === 16 || t === 18 || t === 129 || t === 131 || t === 134 || t === 136) return false;
+  }
+  return true;
+}

@@ -1,0 +1,94 @@
+/**
+ * Interns mirror points, the (VNI, mirrored ENI address) pairs that deliver packets, as small integer
+ * ids so flows can remember which points saw them without holding strings. Lookups hash numbers into an
+ * open-addressing table: no allocation per packet, even when many points interleave.
+ */
+export class MirrorPointRegistry {
+  private vnis = new Uint32Array(64);
+  private words = new Uint32Array(64 * 4);
+  private versions = new Uint8Array(64);
+  private count = 0;
+  private slots = new Int32Array(256).fill(-1);
+
+  get size(): number {
+    return this.count;
+  }
+
+  idOf(vni: number, sourceWords: Uint32Array, ipVersion: number): number {
+    const mask = this.slots.length - 1;
+    let h = hashPoint(vni, sourceWords) & mask;
+    for (;;) {
+      const id = this.slots[h];
+      if (id < 0) break;
+      if (this.matches(id, vni, sourceWords)) return id;
+      h = (h + 1) & mask;
+    }
+    return this.insert(vni, sourceWords, ipVersion, h);
+  }
+
+  vniOf(id: number): number {
+    return this.vnis[id];
+  }
+
+  versionOf(id: number): number {
+    return this.versions[id];
+  }
+
+  /** Copies the point's address words into `out` at `base`. */
+  sourceWordsOf(id: number, out: Uint32Array, base = 0): void {
+    for (let i = 0; i < 4; i++) out[base + i] = this.words[id * 4 + i];
+  }
+
+  private matches(id: number, vni: number, w: Uint32Array): boolean {
+    const b = id * 4;
+    const words = this.words;
+    return (
+      this.vnis[id] === vni && words[b + 3] === w[3] && words[b + 2] === w[2] && words[b + 1] === w[1] && words[b] === w[0]
+    );
+  }
+
+  private insert(vni: number, w: Uint32Array, ipVersion: number, slot: number): number {
+    const id = this.count++;
+    if (id >= this.vnis.length) this.growStorage();
+    this.vnis[id] = vni;
+    this.words.set(w.subarray(0, 4), id * 4);
+    this.versions[id] = ipVersion;
+    this.slots[slot] = id;
+    if (this.count * 2 > this.slots.length) this.rehash();
+    return id;
+  }
+
+  private growStorage(): void {
+    const n = this.vnis.length * 2;
+    const vnis = new Uint32Array(n);
+    vnis.set(this.vnis);
+    const words = new Uint32Array(n * 4);
+    words.set(this.words);
+    const versions = new Uint8Array(n);
+    versions.set(this.versions);
+    this.vnis = vnis;
+    this.words = words;
+    this.versions = versions;
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2).fill(-1);
+    const mask = slots.length - 1;
+    const w = new Uint32Array(4);
+    for (let id = 0; id < this.count; id++) {
+      w.set(this.words.subarray(id * 4, id * 4 + 4));
+      let h = hashPoint(this.vnis[id], w) & mask;
+      while (slots[h] >= 0) h = (h + 1) & mask;
+      slots[h] = id;
+    }
+    this.slots = slots;
+  }
+}
+
+function hashPoint(vni: number, w: Uint32Array): number {
+  let h = Math.imul(vni ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ w[3], 0xc2b2ae35);
+  h = Math.imul(h ^ w[2], 0x27d4eb2f);
+  h = Math.imul(h ^ w[0] ^ w[1], 0x165667b1);
+  return (h ^ (h >>> 15)) >>> 0;
+}

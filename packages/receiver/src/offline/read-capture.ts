@@ -1,0 +1,79 @@
+import { CaptureReader, PcapWriter } from '@fargate-mirror/wire';
+import { type MirrorPipelineOptions, MirrorPipeline } from '../pipeline/mirror-pipeline.js';
+import { JsonLinesWriter } from '../sinks/json-lines-writer.js';
+
+export interface ReadCaptureOptions extends Omit<MirrorPipelineOptions, 'onRecord' | 'innerFrames'> {
+  readonly file: string;
+  /** JSON Lines destination: a path or `-`. Omitted: no records. */
+  readonly records?: string;
+  /** Decapsulated inner frames as pcap. Omitted: none. */
+  readonly pcapOut?: string;
+}
+
+export interface ReadSummary {
+  readonly file: string;
+  readonly format: string;
+  readonly packets: number;
+  readonly bytes: number;
+  readonly mirroredPackets: number;
+  readonly mirroredIpBytes: number;
+  readonly flows: number;
+  readonly records: number;
+  readonly truncated: number;
+  readonly notMirror: number;
+  readonly innerNotIp: number;
+  readonly outerFragments: number;
+  readonly reassembled: number;
+  readonly malformed: Record<string, number>;
+  readonly captureStop: string | null;
+}
+
+/**
+ * `fargate-mirror read`: a capture of mirrored traffic through the same pipeline as `receive`.
+ * Throws CaptureFormatError when the file is not a capture.
+ */
+export function readCapture(options: ReadCaptureOptions): ReadSummary {
+  const reader = CaptureReader.open(options.file);
+  const records = options.records !== undefined ? JsonLinesWriter.open(options.records) : undefined;
+  const pcap = options.pcapOut !== undefined ? PcapWriter.open(options.pcapOut) : undefined;
+  try {
+    const pipeline = new MirrorPipeline({
+      ...options,
+      onRecord: records !== undefined ? (r) => records.write(r) : () => {},
+      innerFrames: pcap,
+    });
+    while (reader.next()) {
+      pipeline.handleCaptured(
+        reader.buf,
+        reader.offset,
+        reader.capturedLength,
+        reader.linkType,
+        reader.tsSec,
+        reader.tsNsec,
+      );
+    }
+    pipeline.finish();
+    const s = pipeline.stats;
+    return {
+      file: options.file,
+      format: reader.format,
+      packets: s.input,
+      bytes: s.inputBytes,
+      mirroredPackets: s.mirrored,
+      mirroredIpBytes: s.mirroredIpBytes,
+      flows: pipeline.flows.stats.created,
+      records: records?.recordsWritten ?? 0,
+      truncated: s.truncated,
+      notMirror: s.notMirror,
+      innerNotIp: s.innerNotIp,
+      outerFragments: s.outerFragments,
+      reassembled: s.reassembled,
+      malformed: s.malformedByReason(),
+      captureStop: reader.stopReason ?? null,
+    };
+  } finally {
+    records?.close();
+    pcap?.close();
+    reader.close();
+  }
+}

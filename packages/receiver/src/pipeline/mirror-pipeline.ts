@@ -1,0 +1,161 @@
+import {
+  DecodeStatus,
+  IpReassembler,
+  LinkType,
+  MirrorDecoder,
+  MirrorStage,
+  ReassemblyStatus,
+} from '@fargate-mirror/wire';
+import { type FlowSink, FlowTable, type FlowTableOptions } from '../flows/flow-table.js';
+import { MirrorPointRegistry } from '../flows/mirror-points.js';
+import { buildFlowRecord } from '../records/flow-record.js';
+import { PipelineStats } from './pipeline-stats.js';
+
+/** Where decapsulated inner frames go (a pcap writer, a rotating pcap sink). */
+export interface InnerFrameSink {
+  write(buf: Uint8Array, offset: number, capturedLength: number, originalLength: number, tsSec: number, tsNsec: number): void;
+}
+
+export type RecordSink = (record: Record<string, unknown>) => void;
+
+export interface MirrorPipelineOptions {
+  readonly onRecord: RecordSink;
+  readonly innerFrames?: InnerFrameSink;
+  readonly flows?: FlowTableOptions;
+  /**
+   * Address domain of the flow key: `global` (one address space for the whole receiver) or `vni` (each
+   * session its own space, for overlapping VPC ranges). @default 'global'
+   */
+  readonly addressDomain?: 'global' | 'vni';
+  /** Device name in records (CIM `dvc`). @default 'fargate-mirror' */
+  readonly dvc?: string;
+  readonly vxlanPort?: number;
+  readonly genevePort?: number;
+}
+
+const EXPIRY_INTERVAL_MICROS = 1_000_000;
+
+/**
+ * The data path shared by `read` (capture files) and `receive` (sockets): decapsulate, count, write
+ * inner frames, update flows, emit records. One instance per worker; it allocates nothing per packet.
+ */
+export class MirrorPipeline {
+  readonly stats = new PipelineStats();
+  readonly decoder: MirrorDecoder;
+  readonly flows: FlowTable;
+  readonly mirrorPoints = new MirrorPointRegistry();
+  private readonly reassembler = new IpReassembler();
+  private readonly innerFrames: InnerFrameSink | undefined;
+  private readonly perVniDomain: boolean;
+  private lastExpiry = 0;
+
+  constructor(options: MirrorPipelineOptions) {
+    this.decoder = new MirrorDecoder({ vxlanPort: options.vxlanPort, genevePort: options.genevePort });
+    this.innerFrames = options.innerFrames;
+    this.perVniDomain = options.addressDomain === 'vni';
+    const dvc = options.dvc ?? 'fargate-mirror';
+    const onRecord = options.onRecord;
+    const sink: FlowSink = (table, slot, reason) =>
+      onRecord(buildFlowRecord(table, slot, reason, this.mirrorPoints, dvc) as unknown as Record<string, unknown>);
+    this.flows = new FlowTable(sink, options.flows);
+  }
+
+  /** A packet from a capture of outer (mirror) traffic, link layer first. */
+  handleCaptured(
+    buf: Uint8Array,
+    offset: number,
+    capturedLength: number,
+    linkType: number,
+    tsSec: number,
+    tsNsec: number,
+  ): void {
+    const stats = this.stats;
+    stats.input++;
+    stats.inputBytes += capturedLength;
+    const now = tsSec * 1e6 + Math.floor(tsNsec / 1000);
+    this.tick(now);
+    const d = this.decoder;
+    const status = d.decodeCaptured(buf, offset, offset + capturedLength, linkType);
+    if (status === DecodeStatus.OUTER_FRAGMENT) {
+      this.handleOuterFragment(buf, now, tsSec, tsNsec);
+      return;
+    }
+    this.afterDecode(status, buf, now, tsSec, tsNsec);
+  }
+
+  /** The payload of a UDP datagram from the VXLAN socket; the sender is already in the decoder. */
+  handleVxlanPayload(buf: Uint8Array, offset: number, length: number, tsSec: number, tsNsec: number): void {
+    const stats = this.stats;
+    stats.input++;
+    stats.inputBytes += length;
+    const now = tsSec * 1e6 + Math.floor(tsNsec / 1000);
+    this.tick(now);
+    this.afterDecode(this.decoder.decodeVxlanPayload(buf, offset, offset + length), buf, now, tsSec, tsNsec);
+  }
+
+  /** The payload of a UDP datagram from the GENEVE socket (Gateway Load Balancer endpoint). */
+  handleGenevePayload(buf: Uint8Array, offset: number, length: number, tsSec: number, tsNsec: number): void {
+    const stats = this.stats;
+    stats.input++;
+    stats.inputBytes += length;
+    const now = tsSec * 1e6 + Math.floor(tsNsec / 1000);
+    this.tick(now);
+    this.afterDecode(this.decoder.decodeGenevePayload(buf, offset, offset + length), buf, now, tsSec, tsNsec);
+  }
+
+  /** Expires idle flows and stale fragments; called with packet time, or wall-clock time when idle. */
+  tick(nowMicros: number): void {
+    if (nowMicros - this.lastExpiry < EXPIRY_INTERVAL_MICROS) return;
+    this.lastExpiry = nowMicros;
+    this.flows.expire(nowMicros);
+    this.reassembler.expire(nowMicros);
+  }
+
+  /** Ends every open flow, emitting its record. */
+  finish(): void {
+    this.flows.flush();
+  }
+
+  get reassemblyStats(): Readonly<Record<string, number>> {
+    return this.reassembler.stats as unknown as Record<string, number>;
+  }
+
+  private handleOuterFragment(buf: Uint8Array, now: number, tsSec: number, tsNsec: number): void {
+    const d = this.decoder;
+    const outer = d.outer;
+    this.stats.outerFragments++;
+    const l3End = outer.ipVersion === 4 ? outer.ipv4.capturedEnd : outer.ipv6.capturedEnd;
+    const r = this.reassembler;
+    if (r.add(buf as Buffer, outer.l3Offset, l3End - outer.l3Offset, now) !== ReassemblyStatus.COMPLETE) return;
+    this.stats.reassembled++;
+    const status = d.decodeCaptured(r.out, r.outOffset, r.outOffset + r.outLength, LinkType.RAW);
+    this.afterDecode(status, r.out, now, tsSec, tsNsec);
+  }
+
+  private afterDecode(status: number, buf: Uint8Array, now: number, tsSec: number, tsNsec: number): void {
+    const d = this.decoder;
+    const stats = this.stats;
+    if (d.stage !== MirrorStage.INNER) {
+      // Failed before reaching an inner frame: either not mirror traffic at all, or a bad tunnel header.
+      if (d.stage === MirrorStage.OUTER) stats.notMirror++;
+      else stats.malformed[status]++;
+      return;
+    }
+    stats.mirrored++;
+    const inner = d.inner;
+    if (this.innerFrames !== undefined) {
+      const captured = d.innerEnd - d.innerOffset;
+      const original = inner.ipVersion !== 0 ? Math.max(captured, inner.l3Offset - d.innerOffset + inner.ipLength) : captured;
+      this.innerFrames.write(buf, d.innerOffset, captured, original, tsSec, tsNsec);
+    }
+    if (status !== DecodeStatus.OK) {
+      if (status === DecodeStatus.NOT_IP) stats.innerNotIp++;
+      else stats.malformed[status]++;
+      return;
+    }
+    stats.mirroredIpBytes += inner.ipLength;
+    if (inner.truncated) stats.truncated++;
+    const point = this.mirrorPoints.idOf(d.vni, d.mirrorSourceWords, d.mirrorSourceVersion);
+    this.flows.update(inner, this.perVniDomain ? d.vni : 0, now, d.vni, point);
+  }
+}

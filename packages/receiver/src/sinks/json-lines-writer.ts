@@ -1,0 +1,53 @@
+import { closeSync, fchmodSync, fsyncSync, openSync, writeSync } from 'node:fs';
+
+const FLUSH_BYTES = 256 * 1024;
+
+/**
+ * Writes one JSON object per line to a file (created owner-only: records may hold personal data) or
+ * to standard output, buffering to keep system calls few. Synchronous, so nothing is lost on exit.
+ */
+export class JsonLinesWriter {
+  private readonly fd: number;
+  private readonly ownsFd: boolean;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  recordsWritten = 0;
+
+  private constructor(fd: number, ownsFd: boolean) {
+    this.fd = fd;
+    this.ownsFd = ownsFd;
+  }
+
+  /** `target` is a path, or `-` for standard output. Appends when `append` is set. */
+  static open(target: string, options: { append?: boolean } = {}): JsonLinesWriter {
+    if (target === '-') return new JsonLinesWriter(1, false);
+    const fd = openSync(target, options.append ? 'a' : 'w', 0o600);
+    fchmodSync(fd, 0o600);
+    return new JsonLinesWriter(fd, true);
+  }
+
+  write(record: unknown): void {
+    const line = `${JSON.stringify(record)}\n`;
+    this.pending.push(line);
+    this.pendingBytes += line.length;
+    this.recordsWritten++;
+    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const data = Buffer.from(this.pending.join(''));
+    this.pending = [];
+    this.pendingBytes = 0;
+    let off = 0;
+    while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);
+  }
+
+  close(): void {
+    this.flush();
+    if (this.ownsFd) {
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+    }
+  }
+}

@@ -1,0 +1,16 @@
+export const IpProtocol = {
+  HOP_BY_HOP: 0,
+  ICMP: 1,
+  TCP: 6,
+  UDP: 17,
+  ROUTING: 43,
+  FRAGMENT: 44,
+  ESP: 50,
+  AH: 51,
+  ICMPV6: 58,
+  NO_NEXT_HEADER: 59,
+  DESTINATION_OPTIONS: 60,
+  MOBILITY: 135,
+  HIP: 139,
+  SHIM6: 140,
+} as const;

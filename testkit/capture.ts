@@ -1,0 +1,71 @@
+// tcpdump captures that are really listening before traffic starts and really complete after stop().
+import { statSync } from 'node:fs';
+import type { Started } from './proc.ts';
+
+/** tcpdump filter that keeps mirrored traffic at a collector: VXLAN, GENEVE and outer IP fragments. */
+export const OUTER_CAPTURE_FILTER =
+  'udp dst port 4789 or udp dst port 6081 or (ip and ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] == 44)';
+
+export interface Capture {
+  readonly file: string;
+  readonly ns: string;
+  readonly dev: string;
+  /** Bytes written to the file so far (tcpdump -U writes every packet at once). */
+  bytesSoFar(): number;
+  /**
+   * Waits until no new packet has arrived for `quietMs` (mirrored copies are still in flight for a
+   * moment after the traffic ends), then stops tcpdump with SIGINT and waits for it to exit, so the
+   * file is complete. Resolves with tcpdump's own counters.
+   */
+  stop(opts?: { quietMs?: number; maxWaitMs?: number }): Promise<CaptureStats>;
+}
+
+export interface CaptureStats {
+  captured: number;
+  droppedByKernel: number;
+}
+
+export function tcpdumpArgs(dev: string, filter: string, file: string): string[] {
+  // -U/--immediate-mode: every packet reaches the file at once (TPACKET_V3 would hold them up to 1 s);
+  // -Z root: Debian's tcpdump otherwise drops to user tcpdump and may not write the file;
+  // -B 65536: a 64 MiB ring, so a burst (a 200 KB download) is never dropped by the kernel.
+  const args = ['-i', dev, '-n', '-s', '0', '-B', '65536', '-U', '--immediate-mode', '-Z', 'root', '-w', file];
+  if (filter.trim() !== '') args.push(filter);
+  return args;
+}
+
+export function wrapCapture(proc: Started, ns: string, dev: string, file: string): Capture {
+  const size = () => {
+    try {
+      return statSync(file).size;
+    } catch {
+      return 0;
+    }
+  };
+  return {
+    file,
+    ns,
+    dev,
+    bytesSoFar: size,
+    async stop(opts = {}) {
+      const quietMs = opts.quietMs ?? 300;
+      const deadline = Date.now() + (opts.maxWaitMs ?? 10_000);
+      let last = size();
+      let lastChange = Date.now();
+      while (Date.now() - lastChange < quietMs && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        const now = size();
+        if (now !== last) {
+          last = now;
+          lastChange = Date.now();
+        }
+      }
+      const exit = await proc.stop('SIGINT', 10_000);
+      const err = proc.stderr();
+      if (exit !== 0) throw new Error(`tcpdump on ${dev} in ${ns} exited with ${exit}:\n${err}`);
+      const captured = Number(/(\d+) packets? captured/.exec(err)?.[1] ?? Number.NaN);
+      const droppedByKernel = Number(/(\d+) packets? dropped by kernel/.exec(err)?.[1] ?? Number.NaN);
+      return { captured, droppedByKernel };
+    },
+  };
+}
