@@ -133,9 +133,10 @@ B = '>'
 crafted += shb(B)
 crafted += idb(B, 1, 65535, 0x8a)
 crafted += idb(B, 101, 0, 3)
-crafted += idb(B, 1, 128)
+crafted += idb(B, 1, 128, extra=[(14, struct.pack(B + 'q', 3600))])  # if_tsoffset: +1 hour
 crafted += epb(B, 0, t0 + Decimal(517) / 1024, 0x8a, frame(1, 60))
-crafted += block(B, 4, struct.pack(B + 'HH', 1, 8) + bytes([10, 0, 0, 1]) + b'host' + struct.pack(B + 'HH', 0, 0))  # NRB
+crafted += block(B, 4, struct.pack(B + 'HH', 1, 9) + bytes([10, 0, 0, 1]) + pad4(b'host\0') +
+                 struct.pack(B + 'HH', 0, 0))  # NRB: one IPv4 record, then the end record
 crafted += epb(B, 1, t0 + Decimal('1.250'), 3, bytes(IP(dst='192.0.2.77') / UDP() / Raw(b'q' * 20)),
                opts=[(1, b'a comment')])
 crafted += opb(B, 0, t0 + Decimal(2049) / 1024, 0x8a, frame(2, 100))
