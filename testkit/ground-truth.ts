@@ -209,6 +209,14 @@ export interface InnerFrames {
   skipped: number;
 }
 
+/** indexOf for hex strings that only accepts matches starting on a byte (an even offset). */
+function byteAlignedIndex(hex: string, needle: string): number {
+  for (let at = hex.indexOf(needle); at >= 0; at = hex.indexOf(needle, at + 1)) {
+    if (at % 2 === 0) return at;
+  }
+  return -1;
+}
+
 type EkLayers = Record<string, unknown> & { frame_raw: string; frame: Record<string, string> };
 const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? (v as string[]) : [v as string]);
 
@@ -228,12 +236,12 @@ export async function innerFramesFromOuter(pcap: string): Promise<InnerFrames> {
     const vxlanRaw = asList(layers['vxlan_raw'])[0];
     const vxlan = layers['vxlan'] as Record<string, string> | undefined;
     // The UDP header right before the VXLAN header (an inner DNS datagram has its own udp_raw).
-    const udp = asList(layers['udp_raw']).find((u) => vxlanRaw && layers.frame_raw.includes(u + vxlanRaw));
+    const udp = asList(layers['udp_raw']).find((u) => vxlanRaw && byteAlignedIndex(layers.frame_raw, u + vxlanRaw) >= 0);
     if (!udp || !vxlanRaw || !vxlan) {
       skipped++;
       continue;
     }
-    const at = layers.frame_raw.indexOf(udp + vxlanRaw);
+    const at = byteAlignedIndex(layers.frame_raw, udp + vxlanRaw);
     const udpLength = Number.parseInt(udp.slice(8, 12), 16);
     frames.push({
       timeEpoch: layers.frame['frame_frame_time_epoch'],

@@ -1,2 +1,2 @@
-export { createProgram, runCli } from './program.js';
 export { UsageError } from './errors.js';
+export { createProgram, runCli } from './program.js';

@@ -34,7 +34,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       process.stderr.write(`fargate-mirror: ${error.message} (${error.code})\n`);
       return 2;
     }
-    process.stderr.write(`fargate-mirror: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `fargate-mirror: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return 1;
   }
 }

@@ -20,10 +20,10 @@ import { type WorkItem, workItemForPlan, workItemKey } from './work-item.js';
 
 /** Structured logging, shaped like Powertools Logger (which satisfies it). */
 export interface LogPort {
-  debug(message: string, ...extra: object[]): void;
-  info(message: string, ...extra: object[]): void;
-  warn(message: string, ...extra: object[]): void;
-  error(message: string, ...extra: object[]): void;
+  debug(message: string, ...extra: Record<string, unknown>[]): void;
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
 }
 
 export const silentLog: LogPort = { debug() {}, info() {}, warn() {}, error() {} };

@@ -10,7 +10,7 @@ export {
   type RecordSink,
 } from './pipeline/mirror-pipeline.js';
 export { PipelineStats } from './pipeline/pipeline-stats.js';
-export { type FlowRecord, buildFlowRecord } from './records/flow-record.js';
+export { buildFlowRecord, type FlowRecord } from './records/flow-record.js';
 export { SCHEMA_VERSION } from './records/schema.js';
 export { isoFromMicros } from './records/time-format.js';
 export { JsonLinesWriter } from './sinks/json-lines-writer.js';

@@ -4,7 +4,15 @@ import { FlowEndReason } from '../src/flows/flow-end-reason.js';
 import { FlowTable } from '../src/flows/flow-table.js';
 
 /** Builds an IPv4 TCP or UDP packet (no link layer) with the given addresses, ports and TCP flags. */
-function ipPacket(src: number, dst: number, sport: number, dport: number, flags: number, payload = 0, udp = false): Buffer {
+function ipPacket(
+  src: number,
+  dst: number,
+  sport: number,
+  dport: number,
+  flags: number,
+  payload = 0,
+  udp = false,
+): Buffer {
   const l4 = udp ? 8 : 20;
   const total = 20 + l4 + payload;
   const b = Buffer.alloc(total);
@@ -69,7 +77,9 @@ describe('FlowTable', () => {
     table.expire(2.5e6);
     expect(ended).toHaveLength(0);
     table.expire(4e6);
-    expect(ended).toEqual([{ reason: FlowEndReason.FIN, out: 4, in: 2, bytesOut: 40 + 140 + 40 + 40, initiatorIsA: 0 }]);
+    expect(ended).toEqual([
+      { reason: FlowEndReason.FIN, out: 4, in: 2, bytesOut: 40 + 140 + 40 + 40, initiatorIsA: 0 },
+    ]);
     expect(table.size).toBe(0);
   });
 

@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 
 const input = Buffer.alloc(2 + 16 + 16 + 2 + 4);
 
-function writeAddress(buf: Buffer, off: number, words: ArrayLike<number>, base: number, ipVersion: number): number {
+function writeAddress(
+  buf: Buffer,
+  off: number,
+  words: ArrayLike<number>,
+  base: number,
+  ipVersion: number,
+): number {
   if (ipVersion === 4) {
     buf.writeUInt32BE(words[base + 3] >>> 0, off);
     return off + 4;
@@ -11,7 +17,13 @@ function writeAddress(buf: Buffer, off: number, words: ArrayLike<number>, base: 
   return off + 16;
 }
 
-function compareEndpoints(words: ArrayLike<number>, a: number, b: number, portA: number, portB: number): number {
+function compareEndpoints(
+  words: ArrayLike<number>,
+  a: number,
+  b: number,
+  portA: number,
+  portB: number,
+): number {
   for (let i = 0; i < 4; i++) {
     const x = words[a + i] >>> 0;
     const y = words[b + i] >>> 0;

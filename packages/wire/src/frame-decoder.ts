@@ -1,6 +1,6 @@
+import { LinkType } from './capture/link-type.js';
 import { DecodeStatus } from './decode-status.js';
 import { icmpPorts } from './icmp-ports.js';
-import { LinkType } from './capture/link-type.js';
 import { EtherType } from './layers/ether-type.js';
 import { EthernetLayer } from './layers/ethernet.js';
 import { IcmpLayer } from './layers/icmp.js';

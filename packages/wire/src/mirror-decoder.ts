@@ -71,7 +71,8 @@ export class MirrorDecoder {
     const s = outer.decode(buf, off, end, linkType);
     if (s !== DecodeStatus.OK) return this.finish(s);
     if (outer.isFragment) return this.finish(DecodeStatus.OUTER_FRAGMENT);
-    if (outer.protocol !== IpProtocol.UDP || !outer.udp.headerComplete) return this.finish(DecodeStatus.NOT_UDP);
+    if (outer.protocol !== IpProtocol.UDP || !outer.udp.headerComplete)
+      return this.finish(DecodeStatus.NOT_UDP);
     const udp = outer.udp;
     const payloadEnd = udp.payloadOffset + udp.capturedPayloadLength;
     if (udp.dstPort === this.vxlanPort) {
@@ -113,7 +114,11 @@ export class MirrorDecoder {
     const tunnel = this.tunnel;
     const ts = tunnel.decodeIp(buf, g.payloadOffset, end);
     if (ts !== DecodeStatus.OK) return this.finish(ts);
-    if (tunnel.protocol !== IpProtocol.UDP || !tunnel.udp.headerComplete || tunnel.udp.dstPort !== this.vxlanPort) {
+    if (
+      tunnel.protocol !== IpProtocol.UDP ||
+      !tunnel.udp.headerComplete ||
+      tunnel.udp.dstPort !== this.vxlanPort
+    ) {
       return this.finish(DecodeStatus.NOT_MIRROR_PORT);
     }
     this.copyMirrorSource(tunnel);

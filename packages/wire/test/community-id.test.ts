@@ -12,8 +12,12 @@ function words(src: string, dst: string): Uint32Array {
 // Vectors from Zeek's community_id_v1 test suite (testing/btest/bifs/community_id).
 describe('communityIdV1', () => {
   it('matches the published TCP and UDP vectors', () => {
-    expect(communityIdV1(words('1.2.3.4', '5.6.7.8'), 4, 6, 1122, 3344)).toBe('1:wCb3OG7yAFWelaUydu0D+125CLM=');
-    expect(communityIdV1(words('1.2.3.4', '5.6.7.8'), 4, 17, 1122, 3344)).toBe('1:0Mu9InQx6z4ZiCZM/7HXi2WMhOg=');
+    expect(communityIdV1(words('1.2.3.4', '5.6.7.8'), 4, 6, 1122, 3344)).toBe(
+      '1:wCb3OG7yAFWelaUydu0D+125CLM=',
+    );
+    expect(communityIdV1(words('1.2.3.4', '5.6.7.8'), 4, 17, 1122, 3344)).toBe(
+      '1:0Mu9InQx6z4ZiCZM/7HXi2WMhOg=',
+    );
   });
 
   it('is the same for both directions', () => {

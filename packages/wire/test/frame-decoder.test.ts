@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { LinkType } from '../src/capture/link-type.js';
 import { DecodeStatus } from '../src/decode-status.js';
 import { FrameDecoder } from '../src/frame-decoder.js';
-import { LinkType } from '../src/capture/link-type.js';
 import { TcpFlag } from '../src/layers/tcp.js';
 import { innerTcpSyn } from './frames.js';
 import { hex } from './hex.js';
@@ -153,12 +153,12 @@ describe('FrameDecoder', () => {
   it('reports bad headers as statuses, never throwing', () => {
     const d = new FrameDecoder();
     expect(d.decode(hex('45 00'), 0, 2, LinkType.RAW)).toBe(DecodeStatus.IPV4_TOO_SHORT);
-    expect(d.decode(hex('44 00 00 14 00 00 00 00 40 06 00 00 0a 00 00 01 0a 00 00 02'), 0, 20, LinkType.RAW)).toBe(
-      DecodeStatus.IPV4_BAD_HEADER_LENGTH,
-    );
-    expect(d.decode(hex('45 00 00 10 00 00 00 00 40 06 00 00 0a 00 00 01 0a 00 00 02'), 0, 20, LinkType.RAW)).toBe(
-      DecodeStatus.IPV4_BAD_TOTAL_LENGTH,
-    );
+    expect(
+      d.decode(hex('44 00 00 14 00 00 00 00 40 06 00 00 0a 00 00 01 0a 00 00 02'), 0, 20, LinkType.RAW),
+    ).toBe(DecodeStatus.IPV4_BAD_HEADER_LENGTH);
+    expect(
+      d.decode(hex('45 00 00 10 00 00 00 00 40 06 00 00 0a 00 00 01 0a 00 00 02'), 0, 20, LinkType.RAW),
+    ).toBe(DecodeStatus.IPV4_BAD_TOTAL_LENGTH);
     const badTcp = Buffer.from(innerTcpSyn);
     badTcp[14 + 20 + 12] = 0x30; // data offset 3 words
     expect(d.decode(badTcp, 0, badTcp.length, LinkType.ETHERNET)).toBe(DecodeStatus.TCP_BAD_DATA_OFFSET);

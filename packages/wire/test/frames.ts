@@ -35,6 +35,15 @@ export function outerUdp4(payload: Buffer, dport = 4789, sport = 49152): Buffer 
     00 01 00 00  40 11 00 00
     ac 1f 05 0a  ac 1f 09 14   # 172.31.5.10 -> 172.31.9.20
   `);
-  const udp = Buffer.from([sport >> 8, sport & 0xff, dport >> 8, dport & 0xff, udpLength >> 8, udpLength & 0xff, 0, 0]);
+  const udp = Buffer.from([
+    sport >> 8,
+    sport & 0xff,
+    dport >> 8,
+    dport & 0xff,
+    udpLength >> 8,
+    udpLength & 0xff,
+    0,
+    0,
+  ]);
   return Buffer.concat([eth, ip, udp, payload]);
 }

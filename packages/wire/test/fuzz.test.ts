@@ -19,7 +19,10 @@ function prng(seed: number): () => number {
 }
 
 const geneveWrapped = outerUdp4(
-  Buffer.concat([hex('02 00 08 00 00 00 00 00 01 08 01 01 00 00 00 2a'), outerUdp4(vxlan(5, innerTcpSyn)).subarray(14)]),
+  Buffer.concat([
+    hex('02 00 08 00 00 00 00 00 01 08 01 01 00 00 00 2a'),
+    outerUdp4(vxlan(5, innerTcpSyn)).subarray(14),
+  ]),
   6081,
 );
 const ipv6Inner = hex(`
@@ -50,7 +53,8 @@ describe('decoder robustness', () => {
           for (let k = 0; k < 1 + (rnd() % 6); k++) pkt[rnd() % pkt.length] = rnd() & 0xff;
         } else if (mode === 1) {
           // lie in the header lengths specifically (outer IP total length, UDP length, inner IP length)
-          for (const at of [16, 17, 38, 39, 14 + 20 + 8 + 8 + 14 + 2]) if (rnd() & 1) pkt[at % pkt.length] = rnd() & 0xff;
+          for (const at of [16, 17, 38, 39, 14 + 20 + 8 + 8 + 14 + 2])
+            if (rnd() & 1) pkt[at % pkt.length] = rnd() & 0xff;
         } else if (mode === 2) {
           for (let k = 0; k < pkt.length; k++) pkt[k] = rnd() & 0xff;
         }

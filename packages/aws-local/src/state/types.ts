@@ -197,6 +197,7 @@ export interface Task {
   memory?: string;
   containerInstanceArn?: string;
   attachment?: TaskEniAttachment;
+  securityGroups?: string[];
   containers: TaskContainer[];
   createdAt: number;
   pullStartedAt?: number;

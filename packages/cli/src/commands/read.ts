@@ -10,12 +10,25 @@ export function createReadCommand(): Command {
         'reassembled as the kernel would. A summary goes to stderr.',
     )
     .argument('<file>', 'capture file, or - for standard input')
-    .option('--records <file|->', 'write JSON Lines records here (- for stdout); default: stdout when no --pcap-out')
-    .option('--pcap-out <file>', 'write the decapsulated inner frames as pcap (raw payload: treat it as sensitive)')
-    .addOption(
-      new Option('--address-domain <domain>', 'flow key address space').choices(['global', 'vni']).default('global'),
+    .option(
+      '--records <file|->',
+      'write JSON Lines records here (- for stdout); default: stdout when no --pcap-out',
     )
-    .option('--flow-capacity <n>', 'concurrent flows held before the oldest is evicted', parsePositiveInt, 262_144)
+    .option(
+      '--pcap-out <file>',
+      'write the decapsulated inner frames as pcap (raw payload: treat it as sensitive)',
+    )
+    .addOption(
+      new Option('--address-domain <domain>', 'flow key address space')
+        .choices(['global', 'vni'])
+        .default('global'),
+    )
+    .option(
+      '--flow-capacity <n>',
+      'concurrent flows held before the oldest is evicted',
+      parsePositiveInt,
+      262_144,
+    )
     .option('--vxlan-port <port>', 'UDP port of VXLAN in the capture', parsePositiveInt, 4789)
     .option('--geneve-port <port>', 'UDP port of GENEVE in the capture', parsePositiveInt, 6081)
     .option('--summary-json', 'print the summary on stderr as one JSON object')

@@ -81,7 +81,8 @@ export class FlowTable {
 
   constructor(sink: FlowSink, options: FlowTableOptions = {}) {
     const capacity = options.capacity ?? 262_144;
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`flow table capacity must be >= 1, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`flow table capacity must be >= 1, got ${capacity}`);
     this.capacity = capacity;
     this.sink = sink;
     this.keyWords = new Uint32Array(capacity * 8);
@@ -400,7 +401,8 @@ function senderIsInitiator(d: FrameDecoder, flags: number): boolean {
   if (d.protocol === 1 || d.protocol === 58) {
     // Echo reply and other response types: the receiver asked first.
     const t = d.icmp.type;
-    if (t === 0 || t === 14 || t === 16 || t === 18 || t === 129 || t === 131 || t === 134 || t === 136) return false;
+    if (t === 0 || t === 14 || t === 16 || t === 18 || t === 129 || t === 131 || t === 134 || t === 136)
+      return false;
   }
   return true;
 }

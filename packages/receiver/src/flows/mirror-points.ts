@@ -43,7 +43,11 @@ export class MirrorPointRegistry {
     const b = id * 4;
     const words = this.words;
     return (
-      this.vnis[id] === vni && words[b + 3] === w[3] && words[b + 2] === w[2] && words[b + 1] === w[1] && words[b] === w[0]
+      this.vnis[id] === vni &&
+      words[b + 3] === w[3] &&
+      words[b + 2] === w[2] &&
+      words[b + 1] === w[1] &&
+      words[b] === w[0]
     );
   }
 

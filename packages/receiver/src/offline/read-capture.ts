@@ -1,5 +1,5 @@
 import { CaptureReader, PcapWriter } from '@fargate-mirror/wire';
-import { type MirrorPipelineOptions, MirrorPipeline } from '../pipeline/mirror-pipeline.js';
+import { MirrorPipeline, type MirrorPipelineOptions } from '../pipeline/mirror-pipeline.js';
 import { JsonLinesWriter } from '../sinks/json-lines-writer.js';
 
 export interface ReadCaptureOptions extends Omit<MirrorPipelineOptions, 'onRecord' | 'innerFrames'> {

@@ -13,7 +13,14 @@ import { PipelineStats } from './pipeline-stats.js';
 
 /** Where decapsulated inner frames go (a pcap writer, a rotating pcap sink). */
 export interface InnerFrameSink {
-  write(buf: Uint8Array, offset: number, capturedLength: number, originalLength: number, tsSec: number, tsNsec: number): void;
+  write(
+    buf: Uint8Array,
+    offset: number,
+    capturedLength: number,
+    originalLength: number,
+    tsSec: number,
+    tsNsec: number,
+  ): void;
 }
 
 export type RecordSink = (record: Record<string, unknown>) => void;
@@ -56,7 +63,9 @@ export class MirrorPipeline {
     const dvc = options.dvc ?? 'fargate-mirror';
     const onRecord = options.onRecord;
     const sink: FlowSink = (table, slot, reason) =>
-      onRecord(buildFlowRecord(table, slot, reason, this.mirrorPoints, dvc) as unknown as Record<string, unknown>);
+      onRecord(
+        buildFlowRecord(table, slot, reason, this.mirrorPoints, dvc) as unknown as Record<string, unknown>,
+      );
     this.flows = new FlowTable(sink, options.flows);
   }
 
@@ -126,7 +135,8 @@ export class MirrorPipeline {
     this.stats.outerFragments++;
     const l3End = outer.ipVersion === 4 ? outer.ipv4.capturedEnd : outer.ipv6.capturedEnd;
     const r = this.reassembler;
-    if (r.add(buf as Buffer, outer.l3Offset, l3End - outer.l3Offset, now) !== ReassemblyStatus.COMPLETE) return;
+    if (r.add(buf as Buffer, outer.l3Offset, l3End - outer.l3Offset, now) !== ReassemblyStatus.COMPLETE)
+      return;
     this.stats.reassembled++;
     const status = d.decodeCaptured(r.out, r.outOffset, r.outOffset + r.outLength, LinkType.RAW);
     this.afterDecode(status, r.out, now, tsSec, tsNsec);
@@ -145,7 +155,10 @@ export class MirrorPipeline {
     const inner = d.inner;
     if (this.innerFrames !== undefined) {
       const captured = d.innerEnd - d.innerOffset;
-      const original = inner.ipVersion !== 0 ? Math.max(captured, inner.l3Offset - d.innerOffset + inner.ipLength) : captured;
+      const original =
+        inner.ipVersion !== 0
+          ? Math.max(captured, inner.l3Offset - d.innerOffset + inner.ipLength)
+          : captured;
       this.innerFrames.write(buf, d.innerOffset, captured, original, tsSec, tsNsec);
     }
     if (status !== DecodeStatus.OK) {

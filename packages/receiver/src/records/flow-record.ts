@@ -136,5 +136,7 @@ export function buildFlowRecord(
 }
 
 function sameAddress(point: Uint32Array, w: Uint32Array, base: number): boolean {
-  return point[0] === w[base] && point[1] === w[base + 1] && point[2] === w[base + 2] && point[3] === w[base + 3];
+  return (
+    point[0] === w[base] && point[1] === w[base + 1] && point[2] === w[base + 2] && point[3] === w[base + 3]
+  );
 }

@@ -177,6 +177,11 @@ export class CaptureReader {
     }
   }
 
+  /** File offset just past the current packet's record (or block): progress, and where a cut lands. */
+  get bytesConsumed(): number {
+    return this.input.consumed;
+  }
+
   /** Advances to the next packet; false at the end (clean, truncated or corrupt: see `stopReason`). */
   next(): boolean {
     if (this.done) return false;

@@ -3,8 +3,8 @@
 // fit a double, and BigInt would allocate on every packet.
 
 const TWO_POW_32 = 0x1_0000_0000;
-/** Largest divisor for which 16-bit-limb long division stays below 2^53. */
-const MAX_LIMB_DIVISOR = 2 ** 37;
+/** Divisors from here on are not exact doubles. */
+const MAX_EXACT_DIVISOR = 2 ** 52;
 
 /** Resolution of one pcapng interface's timestamps (option if_tsresol; default 10^-6). */
 export class TimestampResolution {
@@ -16,12 +16,15 @@ export class TimestampResolution {
   private readonly powerOfTwo: boolean;
   private readonly exponent: number;
   private readonly unitsPerSecond: number;
+  /** Limb width for long division: 16 bits while the divisor is below 2^37, narrower above. */
+  private readonly limbBits: number;
 
   /** `tsresol` is the if_tsresol byte: MSB clear = 10^-value, MSB set = 2^-(value & 0x7f). */
   constructor(tsresol = 6) {
     this.powerOfTwo = (tsresol & 0x80) !== 0;
     this.exponent = tsresol & 0x7f;
     this.unitsPerSecond = this.powerOfTwo ? 2 ** this.exponent : 10 ** this.exponent;
+    this.limbBits = Math.max(1, Math.min(16, 53 - Math.ceil(Math.log2(this.unitsPerSecond + 1))));
   }
 
   /** Splits the timestamp `hi * 2^32 + lo` units into `sec` and `nsec`. */
@@ -44,10 +47,10 @@ export class TimestampResolution {
         frac -= d;
       }
       this.sec = sec;
-    } else if (d <= MAX_LIMB_DIVISOR) {
+    } else if (d < MAX_EXACT_DIVISOR) {
       frac = this.longDivide(hi, lo, d);
     } else {
-      // Finer than 10^-11 with a huge count: no writer does this; approximate rather than loop.
+      // Finer than 10^-15: not exact as a double anyway; no writer does this.
       const units = hi * TWO_POW_32 + lo;
       this.sec = Math.floor(units / d);
       frac = Math.max(0, units - this.sec * d);
@@ -56,13 +59,18 @@ export class TimestampResolution {
     this.nsec = k <= 9 ? frac * 10 ** (9 - k) : Math.min(999_999_999, Math.floor(frac / 10 ** (k - 9)));
   }
 
-  /** Sets `sec` to floor((hi*2^32+lo)/d) and returns the remainder; exact for d <= 2^37. */
+  /**
+   * Sets `sec` to floor((hi*2^32+lo)/d) and returns the remainder, exactly for d < 2^52: long division
+   * in limbs narrow enough that remainder * 2^width + limb stays below 2^53.
+   */
   private longDivide(hi: number, lo: number, d: number): number {
+    const width = this.limbBits;
     let q = 0;
     let r = 0;
-    for (let i = 0; i < 4; i++) {
-      const limb = i === 0 ? hi >>> 16 : i === 1 ? hi & 0xffff : i === 2 ? lo >>> 16 : lo & 0xffff;
-      const cur = r * 0x10000 + limb;
+    for (let shift = 64; shift > 0; ) {
+      const w = shift < width ? shift : width;
+      shift -= w;
+      const cur = r * 2 ** w + bitsAt(hi, lo, shift, w);
       let qd = Math.floor(cur / d);
       if (qd * d > cur) qd--;
       r = cur - qd * d;
@@ -70,7 +78,7 @@ export class TimestampResolution {
         qd++;
         r -= d;
       }
-      q = q * 0x10000 + qd;
+      q = q * 2 ** w + qd;
     }
     this.sec = q;
     return r;
@@ -93,4 +101,12 @@ export class TimestampResolution {
     else if (p <= 32) this.nsec = Math.floor((frac * 1953125) / 2 ** (p - 9));
     else this.nsec = Math.min(999_999_999, Math.floor((frac / 2 ** p) * 1e9));
   }
+}
+
+/** floor((hi*2^32+lo) / 2^shift) mod 2^width, for width <= 16. */
+function bitsAt(hi: number, lo: number, shift: number, width: number): number {
+  const mask = (1 << width) - 1;
+  if (shift >= 32) return (hi >>> (shift - 32)) & mask;
+  if (shift + width <= 32) return (lo >>> shift) & mask;
+  return ((lo >>> shift) | (hi << (32 - shift))) & mask;
 }

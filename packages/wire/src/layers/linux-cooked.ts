@@ -26,7 +26,8 @@ export class LinuxCookedLayer {
   decodeSll2(buf: Uint8Array, off: number, end: number): number {
     if (end - off < SLL2_HEADER_LENGTH) return DecodeStatus.LINK_TOO_SHORT;
     this.etherType = (buf[off] << 8) | buf[off + 1];
-    this.interfaceIndex = ((buf[off + 4] << 24) | (buf[off + 5] << 16) | (buf[off + 6] << 8) | buf[off + 7]) >>> 0;
+    this.interfaceIndex =
+      ((buf[off + 4] << 24) | (buf[off + 5] << 16) | (buf[off + 6] << 8) | buf[off + 7]) >>> 0;
     this.packetType = buf[off + 10];
     this.payloadOffset = off + SLL2_HEADER_LENGTH;
     return DecodeStatus.OK;

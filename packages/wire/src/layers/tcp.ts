@@ -79,7 +79,7 @@ export class TcpLayer {
     this.payloadOffset = off + headerLength;
     this.payloadLength = segmentLength > headerLength ? segmentLength - headerLength : 0;
     const captured = end - this.payloadOffset;
-    this.capturedPayloadLength = captured <= 0 ? 0 : captured < this.payloadLength ? captured : this.payloadLength;
+    this.capturedPayloadLength = captured <= 0 ? 0 : Math.min(captured, this.payloadLength);
     return DecodeStatus.OK;
   }
 
@@ -110,7 +110,8 @@ export class TcpLayer {
       else if (kind === 3 && length === 3) this.windowScale = buf[p + 2];
       else if (kind === 4) this.sackPermitted = true;
       else if (kind === 8 && length === 10) {
-        this.timestampValue = ((buf[p + 2] << 24) | (buf[p + 3] << 16) | (buf[p + 4] << 8) | buf[p + 5]) >>> 0;
+        this.timestampValue =
+          ((buf[p + 2] << 24) | (buf[p + 3] << 16) | (buf[p + 4] << 8) | buf[p + 5]) >>> 0;
         this.timestampEcho = ((buf[p + 6] << 24) | (buf[p + 7] << 16) | (buf[p + 8] << 8) | buf[p + 9]) >>> 0;
       }
       p += length;

@@ -37,7 +37,7 @@ export class UdpLayer {
     this.payloadOffset = off + UDP_HEADER_LENGTH;
     this.payloadLength = this.length - UDP_HEADER_LENGTH;
     const captured = end - this.payloadOffset;
-    this.capturedPayloadLength = captured < this.payloadLength ? captured : this.payloadLength;
+    this.capturedPayloadLength = Math.min(captured, this.payloadLength);
     return DecodeStatus.OK;
   }
 }

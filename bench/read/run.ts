@@ -1,0 +1,71 @@
+// Benchmark of `fargate-mirror read` side by side with tshark and tcpdump on the same file, in one run.
+// Usage: node bench/read/run.ts [--packets N] [--seed FILE]
+// Prints packets/s, MB/s and ratios; then the heap with 1M concurrent flows. Never a test: timings on
+// shared machines drift, so only the ratios within one run mean something.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeReplicatedCapture } from './make-capture.ts';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const targetPackets = Number(option('--packets', '1000000'));
+const seed = option('--seed', 'fixtures/sample-mirror.pcap');
+const cli = 'packages/cli/dist/bin.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fm-bench-read-'));
+try {
+  const capture = join(dir, 'replicated.pcap');
+  const packets = makeReplicatedCapture(seed, capture, targetPackets);
+  const bytes = statSync(capture).size;
+  console.log(`capture: ${packets} packets, ${(bytes / 1e6).toFixed(1)} MB (replicas of ${seed})`);
+
+  const run = (label: string, cmd: string, cmdArgs: string[]) => {
+    // One warm-up for the page cache, then the best of three.
+    spawnSync(cmd, cmdArgs, { stdio: 'ignore' });
+    let best = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < 3; i++) {
+      const t = process.hrtime.bigint();
+      const r = spawnSync(cmd, cmdArgs, { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+      const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+      if (r.status !== 0) throw new Error(`${label} failed: ${r.stderr}`);
+      best = Math.min(best, seconds);
+    }
+    console.log(
+      `${label.padEnd(44)} ${best.toFixed(2).padStart(7)} s  ${(packets / best / 1e3).toFixed(0).padStart(6)} kpps  ${(bytes / best / 1e6).toFixed(0).padStart(5)} MB/s`,
+    );
+    return best;
+  };
+
+  const ours = run('fargate-mirror read (flows + records)', process.execPath, [
+    cli,
+    'read',
+    capture,
+    '--records',
+    join(dir, 'records.jsonl'),
+  ]);
+  const oursPcap = run('fargate-mirror read (+ decapsulated pcap)', process.execPath, [
+    cli,
+    'read',
+    capture,
+    '--records',
+    join(dir, 'records.jsonl'),
+    '--pcap-out',
+    join(dir, 'inner.pcap'),
+  ]);
+  const tshark = run('tshark -r F -q -z conv,tcp', 'tshark', ['-r', capture, '-q', '-z', 'conv,tcp']);
+  const tcpdump = run('tcpdump -r F -w /dev/null', 'tcpdump', ['-r', capture, '-w', '/dev/null']);
+  console.log(`ratio: read is ${(tshark / ours).toFixed(1)}x faster than tshark (goal >= 10x)`);
+  console.log(`ratio: read takes ${(ours / tcpdump).toFixed(1)}x tcpdump's plain read time (goal <= 3x)`);
+  console.log(`ratio: with --pcap-out ${(tshark / oursPcap).toFixed(1)}x tshark, ${(oursPcap / tcpdump).toFixed(1)}x tcpdump`);
+
+  // Heap with 1M concurrent flows: a flow table of capacity 1M fed 1M distinct flows.
+  const heap = execFileSync(process.execPath, ['--expose-gc', 'bench/read/flow-memory.ts'], { encoding: 'utf8' });
+  process.stdout.write(heap);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,52 @@
+import { Ec2Adapter } from '../aws/ec2-adapter.js';
+import { EcsAdapter } from '../aws/ecs-adapter.js';
+import { type AwsClients, createAwsClients } from '../aws/clients.js';
+import { type ControllerConfig, loadConfigFile } from '../config.js';
+import { MemoryRefusalCache } from '../core/refusals.js';
+import { ConfigUnreadableError } from '../errors.js';
+import { type LogPort, Reconciler, silentLog } from '../reconciler.js';
+
+/** Flags every controller command takes. */
+export interface CommonOptions {
+  readonly config?: string;
+  readonly endpointUrl?: string;
+  readonly region?: string;
+}
+
+export interface CliContext {
+  readonly config: ControllerConfig;
+  readonly clients: AwsClients;
+  readonly reconciler: Reconciler;
+  close(): void;
+}
+
+/** stderr logger for `--verbose`: one JSON line per entry. */
+export function stderrLog(err: NodeJS.WritableStream): LogPort {
+  const write = (level: string) => (message: string, ...extra: Record<string, unknown>[]) => {
+    err.write(`${JSON.stringify(Object.assign({ level, message }, ...extra))}\n`);
+  };
+  return { debug() {}, info: write('info'), warn: write('warn'), error: write('error') };
+}
+
+/**
+ * Loads the config and builds the SDK-backed reconciler. The endpoint is `--endpoint-url`, else the
+ * SDK's own resolution (AWS_ENDPOINT_URL, then AWS); the region `--region`, the config's `region`,
+ * the SDK's (AWS_REGION, profile), or us-east-1 when an endpoint is given (an emulator ignores it).
+ */
+export async function openContext(options: CommonOptions, log: LogPort = silentLog): Promise<CliContext> {
+  if (!options.config) throw new ConfigUnreadableError('--config FILE is required (see the controller README)');
+  const config = await loadConfigFile(options.config);
+  const endpoint = options.endpointUrl;
+  const envRegion = process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'];
+  const usesEndpoint = endpoint !== undefined || process.env['AWS_ENDPOINT_URL'] !== undefined;
+  const region = options.region ?? config.region ?? envRegion ?? (usesEndpoint ? 'us-east-1' : undefined);
+  const clients = createAwsClients({ endpoint, region });
+  const reconciler = new Reconciler({
+    ec2: new Ec2Adapter(clients.ec2),
+    ecs: new EcsAdapter(clients.ecs),
+    config,
+    refusals: new MemoryRefusalCache({ ttlMs: config.refusalCacheTtlMs }),
+    log,
+  });
+  return { config, clients, reconciler, close: () => clients.destroy() };
+}

@@ -1,0 +1,111 @@
+import type { EniPlan } from './core/plan.js';
+import { isOwnedBy } from './core/plan.js';
+import type { ResyncPlan } from './reconciler.js';
+
+export type CoverageState =
+  /** Our session is in place. */
+  | 'mirrored'
+  /** Wanted, but no session of ours yet: the next reconcile creates it. */
+  | 'missing'
+  /** AWS refused the ENI, or it has no room: see `note` for the reason and the remedy. */
+  | 'unmirrorable'
+  | 'pending'
+  | 'not-selected'
+  | 'not-active'
+  | 'no-source';
+
+export interface CoverageRow {
+  readonly taskArn: string;
+  readonly cluster: string;
+  /** `web` for a service task, `family:NAME` for a standalone one. */
+  readonly workload: string;
+  readonly launchType: string;
+  readonly lastStatus: string;
+  readonly selected: boolean;
+  readonly state: CoverageState;
+  readonly eniId: string | undefined;
+  readonly sessionId: string | undefined;
+  readonly sessionNumber: number | undefined;
+  readonly vni: number | undefined;
+  /** Other tools' lower-numbered sessions that take the packets their filters match. */
+  readonly hiddenBy: readonly string[];
+  readonly note: string;
+}
+
+export interface LeftoverRow {
+  readonly eniId: string;
+  readonly sessionIds: readonly string[];
+  readonly note: string;
+}
+
+export interface Coverage {
+  readonly rows: readonly CoverageRow[];
+  readonly leftovers: readonly LeftoverRow[];
+  readonly summary: Readonly<Record<CoverageState | 'selected' | 'hidden' | 'leftoverSessions', number>>;
+}
+
+/** Every task with its ENI, session and VNI or the reason it has none (`status`, `plan`). */
+export function coverageOf(planned: ResyncPlan, owner: string): Coverage {
+  const byEni = new Map<string, EniPlan>(planned.plans.map((p) => [p.eniId, p]));
+  const rows: CoverageRow[] = planned.desired.tasks.map((d) => {
+    const t = d.task;
+    const plan = d.eniId === undefined ? undefined : byEni.get(d.eniId);
+    let state: CoverageState;
+    let note = d.detail;
+    switch (d.state) {
+      case 'wants-session':
+        if (plan?.keep) state = 'mirrored';
+        else if (plan?.unmirrorable) {
+          state = 'unmirrorable';
+          note = `${plan.unmirrorable.reason}; remedy: ${plan.unmirrorable.remedy}`;
+        } else state = 'missing';
+        if (plan?.hiddenBy.length) note = `hidden by lower-numbered ${plan.hiddenBy.map((s) => `${s.sessionId} #${s.sessionNumber}`).join(', ')}`;
+        break;
+      case 'no-eni-yet':
+        state = 'pending';
+        break;
+      default:
+        state = d.state;
+    }
+    return {
+      taskArn: t.taskArn,
+      cluster: t.clusterName,
+      workload: t.serviceName ?? `family:${t.family}`,
+      launchType: t.launchType ?? 'unknown',
+      lastStatus: t.lastStatus,
+      selected: d.decision.selected,
+      state,
+      eniId: d.eniId,
+      sessionId: state === 'mirrored' ? plan?.keep?.sessionId : undefined,
+      sessionNumber: state === 'mirrored' ? plan?.keep?.sessionNumber : undefined,
+      vni: state === 'mirrored' ? plan?.keep?.vni : undefined,
+      hiddenBy: state === 'mirrored' ? (plan?.hiddenBy.map((s) => s.sessionId) ?? []) : [],
+      note,
+    };
+  });
+  const leftovers: LeftoverRow[] = planned.plans
+    .filter((p) => p.source === undefined)
+    .map((p) => ({
+      eniId: p.eniId,
+      sessionIds: planned.world.sessions.filter((s) => s.eniId === p.eniId && isOwnedBy(s, owner)).map((s) => s.sessionId),
+      note: 'no selected running task uses this ENI: reconcile deletes these',
+    }));
+  const summary = {
+    selected: 0,
+    mirrored: 0,
+    missing: 0,
+    unmirrorable: 0,
+    pending: 0,
+    'not-selected': 0,
+    'not-active': 0,
+    'no-source': 0,
+    hidden: 0,
+    leftoverSessions: leftovers.reduce((n, l) => n + l.sessionIds.length, 0),
+  };
+  for (const r of rows) {
+    summary[r.state]++;
+    if (r.selected) summary.selected++;
+    if (r.hiddenBy.length > 0) summary.hidden++;
+  }
+  return { rows, leftovers, summary };
+}

@@ -1,0 +1,65 @@
+import { isOwnedBy } from '../core/plan.js';
+import type { LogPort, Reconciler } from '../reconciler.js';
+import type { MetricsPort } from './telemetry.js';
+import type { WorkQueue } from './work-queue.js';
+
+export interface ResyncSummary {
+  readonly tasksSeen: number;
+  readonly desiredSources: number;
+  readonly differing: number;
+  readonly queued: number;
+  readonly queueFailures: number;
+  readonly unmirrorable: number;
+  readonly hidden: number;
+  readonly sessionsOwned: number;
+  readonly sessionsInAccount: number;
+  readonly sessionQuota: number;
+}
+
+export interface ResyncHandlerDeps {
+  readonly reconciler: Reconciler;
+  readonly queue: WorkQueue;
+  readonly metrics: MetricsPort;
+  readonly log: LogPort;
+}
+
+/**
+ * The scheduled resync: read everything, diff, queue one work item per differing key. It writes
+ * nothing to EC2 itself, so it never has to finish the work within one invocation; the queue
+ * workers do the writes, paced by the SDK's adaptive retries and the queue's concurrency.
+ */
+export function createResyncHandler(deps: ResyncHandlerDeps): (event?: unknown) => Promise<ResyncSummary> {
+  return async () => {
+    const { reconciler, queue, metrics, log } = deps;
+    const plan = await reconciler.plan();
+    const { failed, sent } = await queue.send(plan.workItems);
+    const owned = plan.world.sessions.filter((s) => isOwnedBy(s, reconciler.settings.owner)).length;
+    const summary: ResyncSummary = {
+      tasksSeen: plan.world.tasks.length,
+      desiredSources: plan.desired.sources.size,
+      differing: plan.workItems.length,
+      queued: sent,
+      queueFailures: failed.length,
+      unmirrorable: plan.plans.filter((p) => p.unmirrorable && !p.keep).length,
+      hidden: plan.plans.filter((p) => p.hiddenBy.length > 0).length,
+      sessionsOwned: owned,
+      sessionsInAccount: plan.world.sessions.length,
+      sessionQuota: reconciler.config.accountSessionQuota,
+    };
+    metrics.gauge('drift', summary.differing);
+    metrics.gauge('sessionsInUse', summary.sessionsOwned);
+    metrics.gauge('sessionsInAccount', summary.sessionsInAccount);
+    metrics.gauge('sessionQuota', summary.sessionQuota);
+    metrics.gauge('sessionQuotaUsedPercent', Math.round((100 * summary.sessionsInAccount) / summary.sessionQuota));
+    if (summary.unmirrorable > 0) metrics.gauge('unmirrorableSources', summary.unmirrorable);
+    if (summary.hidden > 0) metrics.gauge('hiddenSources', summary.hidden);
+    if (failed.length > 0) metrics.count('queueFailures', failed.length);
+    metrics.flush();
+    log.info('resync planned', { summary });
+    if (failed.length > 0) {
+      // The next scheduled resync finds the same drift again; fail loudly so the alarm sees it.
+      throw new Error(`resync: ${failed.length} work item(s) could not be queued`);
+    }
+    return summary;
+  };
+}
