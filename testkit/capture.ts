@@ -29,7 +29,21 @@ export function tcpdumpArgs(dev: string, filter: string, file: string): string[]
   // -U/--immediate-mode: every packet reaches the file at once (TPACKET_V3 would hold them up to 1 s);
   // -Z root: Debian's tcpdump otherwise drops to user tcpdump and may not write the file;
   // -B 65536: a 64 MiB ring, so a burst (a 200 KB download) is never dropped by the kernel.
-  const args = ['-i', dev, '-n', '-s', '0', '-B', '65536', '-U', '--immediate-mode', '-Z', 'root', '-w', file];
+  const args = [
+    '-i',
+    dev,
+    '-n',
+    '-s',
+    '0',
+    '-B',
+    '65536',
+    '-U',
+    '--immediate-mode',
+    '-Z',
+    'root',
+    '-w',
+    file,
+  ];
   if (filter.trim() !== '') args.push(filter);
   return args;
 }

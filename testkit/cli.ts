@@ -10,7 +10,10 @@ export const CLI_BIN = join(REPO_ROOT, 'packages', 'cli', 'dist', 'bin.js');
 /** `node packages/cli/dist/bin.js ARGS`; resolves with the exit code however it ends. */
 export async function runCli(args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<RunResult> {
   if (!existsSync(CLI_BIN)) throw new Error(`${CLI_BIN} is missing: build the CLI first (npm run build)`);
-  return run(process.execPath, [CLI_BIN, ...args], { allowFailure: true, timeoutMs: opts.timeoutMs ?? 300_000 });
+  return run(process.execPath, [CLI_BIN, ...args], {
+    allowFailure: true,
+    timeoutMs: opts.timeoutMs ?? 300_000,
+  });
 }
 
 /** Every JSON Lines record of a file (throws, naming the line, on a line that is not JSON). */
@@ -25,4 +28,25 @@ export function readJsonLines(file: string): Record<string, unknown>[] {
         throw new Error(`${file}:${i + 1} is not JSON: ${l.slice(0, 200)}`, { cause: e });
       }
     });
+}
+
+export interface ReadOutcome {
+  result: RunResult;
+  recordsFile: string;
+  innerPcap: string;
+  records: Record<string, unknown>[];
+}
+
+/**
+ * `fargate-mirror read CAPTURE --records <dir>/<name>.jsonl --pcap-out <dir>/<name>-inner.pcap`;
+ * throws (with the CLI's stderr) unless it exits 0.
+ */
+export async function readCapture(capture: string, dir: string, name: string): Promise<ReadOutcome> {
+  const recordsFile = join(dir, `${name}.jsonl`);
+  const innerPcap = join(dir, `${name}-inner.pcap`);
+  const result = await runCli(['read', capture, '--records', recordsFile, '--pcap-out', innerPcap]);
+  if (result.code !== 0) {
+    throw new Error(`fargate-mirror read ${capture} exited ${result.code}:\n${result.stderr}`);
+  }
+  return { result, recordsFile, innerPcap, records: readJsonLines(recordsFile) };
 }

@@ -50,6 +50,7 @@ export function tcpUdpFlowsFromRecords(records: readonly Record<string, unknown>
         bytes_out: 0,
         packets_in: 0,
         bytes_in: 0,
+        community_id: r.community_id,
       };
       byKey.set(key, f);
     }

@@ -15,6 +15,8 @@ export interface GroundTruthFlow {
   bytes_out: number;
   packets_in: number;
   bytes_in: number;
+  /** Community ID v1 (seed 0) as tshark's communityid dissector computes it. */
+  community_id: string;
 }
 
 /** ICMP/ICMPv6 traffic per unordered address pair (the CLI may key ICMP flows more finely). */
@@ -65,6 +67,7 @@ const FIELDS = [
   'udp.dstport',
   'tcp.flags.syn',
   'tcp.flags.ack',
+  'communityid',
 ] as const;
 
 /** tshark -T fields over FIELDS, first occurrence of each (the outermost header). */
@@ -72,6 +75,8 @@ async function tsharkFields(pcap: string, extraArgs: string[] = []): Promise<Rec
   const args = ['-r', pcap, '-n', '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=f'];
   // Reassembly off: every frame stands for itself, as a flow meter counts it.
   args.push('-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE', ...extraArgs);
+  // Community ID v1 from Wireshark's own implementation, an independent check of ours.
+  args.push('--enable-protocol', 'communityid');
   for (const f of FIELDS) args.push('-e', f);
   const { stdout } = await run('tshark', args);
   return stdout
@@ -121,7 +126,8 @@ export async function groundTruthFlows(pcap: string): Promise<GroundTruth> {
       continue;
     }
     if (proto !== 6 && proto !== 17) continue;
-    if (fragment) throw new Error(`ground truth: fragmented ${proto === 6 ? 'TCP' : 'UDP'} ${src} -> ${dst} in ${pcap}`);
+    if (fragment)
+      throw new Error(`ground truth: fragmented ${proto === 6 ? 'TCP' : 'UDP'} ${src} -> ${dst} in ${pcap}`);
     const transport = proto === 6 ? 'tcp' : 'udp';
     const sport = Number(r[`${transport}.srcport`]);
     const dport = Number(r[`${transport}.dstport`]);
@@ -139,6 +145,7 @@ export async function groundTruthFlows(pcap: string): Promise<GroundTruth> {
         bytes_out: 0,
         packets_in: 0,
         bytes_in: 0,
+        community_id: r['communityid'],
         synSeen: false,
       };
       flows.set(key, flow);
@@ -218,7 +225,8 @@ function byteAlignedIndex(hex: string, needle: string): number {
 }
 
 type EkLayers = Record<string, unknown> & { frame_raw: string; frame: Record<string, string> };
-const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? (v as string[]) : [v as string]);
+const asList = (v: unknown): string[] =>
+  v === undefined ? [] : Array.isArray(v) ? (v as string[]) : [v as string];
 
 /**
  * The inner frames of a capture of mirrored traffic, as tshark decodes it: for every frame with a
@@ -236,7 +244,9 @@ export async function innerFramesFromOuter(pcap: string): Promise<InnerFrames> {
     const vxlanRaw = asList(layers['vxlan_raw'])[0];
     const vxlan = layers['vxlan'] as Record<string, string> | undefined;
     // The UDP header right before the VXLAN header (an inner DNS datagram has its own udp_raw).
-    const udp = asList(layers['udp_raw']).find((u) => vxlanRaw && byteAlignedIndex(layers.frame_raw, u + vxlanRaw) >= 0);
+    const udp = asList(layers['udp_raw']).find(
+      (u) => vxlanRaw && byteAlignedIndex(layers.frame_raw, u + vxlanRaw) >= 0,
+    );
     if (!udp || !vxlanRaw || !vxlan) {
       skipped++;
       continue;

@@ -129,7 +129,11 @@ export async function createMirrorLab(opts: MirrorLabOptions = {}): Promise<Mirr
   const prefix = opts.prefix ?? 'fmlab';
   removeStaleNamespaces(prefix);
   const id = `${prefix}${process.pid}-${labCounter++}`;
-  const ns: Record<LabNs, string> = { client: `${id}-client`, task: `${id}-task`, collector: `${id}-collector` };
+  const ns: Record<LabNs, string> = {
+    client: `${id}-client`,
+    task: `${id}-task`,
+    collector: `${id}-collector`,
+  };
   const vni = opts.vni ?? 42;
   const outerMtu = opts.outerMtu ?? 9000;
   const outerIpv6 = opts.outerIpv6 ?? false;
@@ -137,7 +141,9 @@ export async function createMirrorLab(opts: MirrorLabOptions = {}): Promise<Mirr
   if (outerIpv6 && outerMtu < 1514 + 70) {
     // Measured on this kernel: VXLAN over IPv6 drops datagrams above the outer MTU instead of
     // fragmenting them. Build outer IPv6 fragments from a capture instead (testkit/fragment.py).
-    throw new Error(`outerIpv6 needs outerMtu >= 1584 (got ${outerMtu}): the kernel drops, not fragments, oversize VXLAN over IPv6`);
+    throw new Error(
+      `outerIpv6 needs outerMtu >= 1584 (got ${outerMtu}): the kernel drops, not fragments, oversize VXLAN over IPv6`,
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), `${id}-`));
   const started = new Set<Started>();
@@ -205,26 +211,101 @@ export async function createMirrorLab(opts: MirrorLabOptions = {}): Promise<Mirr
     // shares it), which would shrink the conversation's packets when the outer MTU is small: lock it.
     for (const role of ['client', 'task'] as const) {
       const dev = role === 'client' ? 'c0' : 't0';
-      await inNs(role, 'ip', ['route', 'replace', '10.77.1.0/24', 'dev', dev, 'src', LINK_V4[role], 'mtu', 'lock', '1500']);
-      await inNs(role, 'ip', ['-6', 'route', 'replace', 'fd00:77:1::/64', 'dev', dev, 'metric', '256', 'mtu', 'lock', '1500']);
+      await inNs(role, 'ip', [
+        'route',
+        'replace',
+        '10.77.1.0/24',
+        'dev',
+        dev,
+        'src',
+        LINK_V4[role],
+        'mtu',
+        'lock',
+        '1500',
+      ]);
+      await inNs(role, 'ip', [
+        '-6',
+        'route',
+        'replace',
+        'fd00:77:1::/64',
+        'dev',
+        dev,
+        'metric',
+        '256',
+        'mtu',
+        'lock',
+        '1500',
+      ]);
     }
 
     // The collector's side: a bridge with the collector address, task t1 <-> k0 on it.
-    await inNs('collector', 'ip', ['link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0', 'mcast_snooping', '0']);
-    await ip(['-n', ns.task, 'link', 'add', 't1', 'type', 'veth', 'peer', 'name', 'k0', 'netns', ns.collector]);
+    await inNs('collector', 'ip', [
+      'link',
+      'add',
+      'br0',
+      'type',
+      'bridge',
+      'stp_state',
+      '0',
+      'mcast_snooping',
+      '0',
+    ]);
+    await ip([
+      '-n',
+      ns.task,
+      'link',
+      'add',
+      't1',
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'k0',
+      'netns',
+      ns.collector,
+    ]);
     await setUpLink(inNs, 'task', 't1', outerMtu, [`${OUTER_V4.task}/24`], [`${OUTER_V6.task}/64`]);
     await setUpBridgePort(inNs, 'k0', outerMtu);
     if (opts.mirrorClient) {
-      await ip(['-n', ns.client, 'link', 'add', 'c1', 'type', 'veth', 'peer', 'name', 'k1', 'netns', ns.collector]);
+      await ip([
+        '-n',
+        ns.client,
+        'link',
+        'add',
+        'c1',
+        'type',
+        'veth',
+        'peer',
+        'name',
+        'k1',
+        'netns',
+        ns.collector,
+      ]);
       await setUpLink(inNs, 'client', 'c1', outerMtu, [`${OUTER_V4.client}/24`], [`${OUTER_V6.client}/64`]);
       await setUpBridgePort(inNs, 'k1', outerMtu);
     }
     await inNs('collector', 'ip', ['link', 'set', 'br0', 'mtu', String(outerMtu)]);
-    await setUpLink(inNs, 'collector', 'br0', outerMtu, [`${OUTER_V4.collector}/24`], [`${OUTER_V6.collector}/64`]);
+    await setUpLink(
+      inNs,
+      'collector',
+      'br0',
+      outerMtu,
+      [`${OUTER_V4.collector}/24`],
+      [`${OUTER_V6.collector}/64`],
+    );
 
     await addMirror(inNs, 'task', 't0', 't1', vni, outer.task, outer.collector, outerIpv6);
     if (opts.mirrorClient) {
-      await addMirror(inNs, 'client', 'c0', 'c1', opts.mirrorClient.vni, outer.client, outer.collector, outerIpv6);
+      await addMirror(
+        inNs,
+        'client',
+        'c0',
+        'c1',
+        opts.mirrorClient.vni,
+        outer.client,
+        outer.collector,
+        outerIpv6,
+      );
     }
     // Neighbour entries for the outer path up front, so the first mirrored frames are not held
     // (or dropped) behind address resolution.
@@ -281,7 +362,17 @@ async function setUpLink(
 }
 
 async function setUpBridgePort(inNs: InNs, dev: string, mtu: number): Promise<void> {
-  await inNs('collector', 'ip', ['link', 'set', dev, 'addrgenmode', 'none', 'mtu', String(mtu), 'master', 'br0']);
+  await inNs('collector', 'ip', [
+    'link',
+    'set',
+    dev,
+    'addrgenmode',
+    'none',
+    'mtu',
+    String(mtu),
+    'master',
+    'br0',
+  ]);
   await offloadsOff(inNs, 'collector', dev);
   await inNs('collector', 'ip', ['link', 'set', dev, 'up']);
 }

@@ -34,7 +34,9 @@ export class CommandError extends Error {
 }
 
 export function formatCommand(cmd: string, args: readonly string[]): string {
-  return [cmd, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return [cmd, ...args]
+    .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
+    .join(' ');
 }
 
 /** Runs a program to completion; throws a CommandError on a non-zero exit unless allowFailure is set. */
@@ -55,7 +57,9 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         const result = { stdout, stderr, code };
         if (error && typeof error.code !== 'number') {
-          reject(new CommandError(formatCommand(cmd, args), { ...result, stderr: `${stderr}\n${error.message}` }));
+          reject(
+            new CommandError(formatCommand(cmd, args), { ...result, stderr: `${stderr}\n${error.message}` }),
+          );
         } else if (code !== 0 && !opts.allowFailure) {
           reject(new CommandError(formatCommand(cmd, args), result));
         } else {
@@ -125,10 +129,14 @@ export function start(cmd: string, args: readonly string[], opts: { env?: NodeJS
       return new Promise<void>((resolve, reject) => {
         const check = () => {
           if (seen()) finish();
-          else if (done) finish(new Error(`${commandLine} exited before printing ${String(text)}:\n${err}${out}`));
+          else if (done)
+            finish(new Error(`${commandLine} exited before printing ${String(text)}:\n${err}${out}`));
         };
         const timer = setTimeout(
-          () => finish(new Error(`${commandLine} did not print ${String(text)} within ${timeoutMs} ms:\n${err}${out}`)),
+          () =>
+            finish(
+              new Error(`${commandLine} did not print ${String(text)} within ${timeoutMs} ms:\n${err}${out}`),
+            ),
           timeoutMs,
         );
         const finish = (e?: Error) => {

@@ -62,11 +62,23 @@ export function requireRootAndTools(tools: readonly string[] = []): void {
       `needs root: this test builds network namespaces and runs tcpdump (run the suite as root, e.g. sudo npm test); uid is ${process.getuid?.()}`,
     );
   }
-  for (const tool of new Set(['ip', 'tc', 'ethtool', ...tools])) {
+  problems.push(...missingTools(['ip', 'tc', 'ethtool', ...tools]));
+  if (problems.length > 0) throw new Error(problems.join('\n'));
+}
+
+/** Throws a clear Error unless every tool is installed (for tests that read captures, no root). */
+export function requireTools(tools: readonly string[]): void {
+  const problems = missingTools(tools);
+  if (problems.length > 0) throw new Error(problems.join('\n'));
+}
+
+function missingTools(tools: readonly string[]): string[] {
+  const problems: string[] = [];
+  for (const tool of new Set(tools)) {
     const present = tool === 'scapy' ? scapyImportable() : findTool(tool) !== undefined;
     if (!present) {
       problems.push(`missing tool ${tool}: apt-get install ${APT_PACKAGE[tool] ?? tool}`);
     }
   }
-  if (problems.length > 0) throw new Error(problems.join('\n'));
+  return problems;
 }

@@ -162,7 +162,11 @@ export interface CurlOptions {
  * Per family: a GET, a keep-alive sequence of three GETs on one connection, optionally the large
  * download, and a POST with an Authorization header and a ?token= query.
  */
-export async function curlTraffic(lab: MirrorLab, servers: TaskServers, opts: CurlOptions = {}): Promise<void> {
+export async function curlTraffic(
+  lab: MirrorLab,
+  servers: TaskServers,
+  opts: CurlOptions = {},
+): Promise<void> {
   const bodyFile = join(lab.dir, 'post-body.json');
   const postBytes = opts.postBytes ?? 20_000;
   writeFileSync(bodyFile, JSON.stringify({ items: 'x'.repeat(Math.max(0, postBytes - 12)) }));
@@ -178,7 +182,13 @@ export async function curlTraffic(lab: MirrorLab, servers: TaskServers, opts: Cu
       '%{num_connects}\n',
       ...['/a', '/b', '/c'].flatMap((p) => ['-o', '/dev/null', `${base}/api${p}`]),
     ]);
-    if (connects.trim().split('\n').map(Number).reduce((a, b) => a + b, 0) !== 1) {
+    if (
+      connects
+        .trim()
+        .split('\n')
+        .map(Number)
+        .reduce((a, b) => a + b, 0) !== 1
+    ) {
       throw new Error(`curl did not reuse one keep-alive connection for three requests: ${connects}`);
     }
     if (opts.large ?? true) {
@@ -202,21 +212,34 @@ export async function curlTraffic(lab: MirrorLab, servers: TaskServers, opts: Cu
   }
 }
 
-async function dig(lab: MirrorLab, server: string, args: string[], expect: { status: string; answer?: string }) {
+async function dig(
+  lab: MirrorLab,
+  server: string,
+  args: string[],
+  expect: { status: string; answer?: string },
+) {
   const r = await lab.exec('client', 'dig', [`@${server}`, '+time=3', '+tries=1', ...args]);
   const status = /status: (\w+)/.exec(r.stdout)?.[1];
   if (status !== expect.status || (expect.answer && !r.stdout.includes(expect.answer))) {
-    throw new Error(`dig ${args.join(' ')} @${server}: expected ${JSON.stringify(expect)}, got:\n${r.stdout}`);
+    throw new Error(
+      `dig ${args.join(' ')} @${server}: expected ${JSON.stringify(expect)}, got:\n${r.stdout}`,
+    );
   }
 }
 
 /** A, AAAA (over IPv6), a wildcard name, a NXDOMAIN name, and one query over TCP. */
 export async function digTraffic(lab: MirrorLab): Promise<void> {
   await dig(lab, lab.task.v4, [DNS_NAMES.hostRecord, 'A'], { status: 'NOERROR', answer: DNS_NAMES.hostV4 });
-  await dig(lab, lab.task.v6, [DNS_NAMES.hostRecord, 'AAAA'], { status: 'NOERROR', answer: DNS_NAMES.hostV6 });
+  await dig(lab, lab.task.v6, [DNS_NAMES.hostRecord, 'AAAA'], {
+    status: 'NOERROR',
+    answer: DNS_NAMES.hostV6,
+  });
   await dig(lab, lab.task.v4, [DNS_NAMES.wildcard, 'A'], { status: 'NOERROR', answer: DNS_NAMES.wildcardV4 });
   await dig(lab, lab.task.v4, [DNS_NAMES.missing, 'A'], { status: 'NXDOMAIN' });
-  await dig(lab, lab.task.v4, ['+tcp', DNS_NAMES.hostRecord, 'A'], { status: 'NOERROR', answer: DNS_NAMES.hostV4 });
+  await dig(lab, lab.task.v4, ['+tcp', DNS_NAMES.hostRecord, 'A'], {
+    status: 'NOERROR',
+    answer: DNS_NAMES.hostV4,
+  });
 }
 
 /** One TLS conversation per family: SNI api.example.test, ALPN h2,http/1.1, a GET inside. */
@@ -245,7 +268,10 @@ export async function tlsTraffic(lab: MirrorLab, servers: TaskServers, families:
 }
 
 /** ping and ping -6, `count` echoes each; `size` bytes of payload (1472 fills a 1500-byte IPv4 frame). */
-export async function pingTraffic(lab: MirrorLab, opts: { count?: number; size?: number } = {}): Promise<void> {
+export async function pingTraffic(
+  lab: MirrorLab,
+  opts: { count?: number; size?: number } = {},
+): Promise<void> {
   const count = String(opts.count ?? 3);
   const size = String(opts.size ?? 56);
   await lab.exec('client', 'ping', ['-c', count, '-i', '0.2', '-W', '5', '-s', size, lab.task.v4]);

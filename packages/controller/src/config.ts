@@ -6,7 +6,9 @@ import { SESSION_NUMBER_MAX, SESSION_NUMBER_MIN, type SessionNumberPolicy } from
 import { VNI_MAX, VNI_MIN, type VniPolicy } from './core/vni.js';
 import { ConfigInvalidError, ConfigUnreadableError } from './errors.js';
 
-const nameList = z.array(z.string().min(1)).min(1, 'must list at least one name (omit the key to mean "all")');
+const nameList = z
+  .array(z.string().min(1))
+  .min(1, 'must list at least one name (omit the key to mean "all")');
 const launchTypes = z.array(z.enum(['FARGATE', 'EC2', 'EXTERNAL'])).min(1);
 const tagCondition = z.record(z.string().min(1), z.union([z.string(), z.array(z.string()).min(1)]));
 const ruleShape = {
@@ -17,6 +19,9 @@ const ruleShape = {
   taskTags: tagCondition.optional(),
 };
 
+const VNI_MESSAGE = `must be "random", "per-service" or a number ${VNI_MIN}-${VNI_MAX}`;
+const SESSION_NUMBER_MESSAGE = `must be "highest-free", "lowest-free" or a fixed number ${SESSION_NUMBER_MIN}-${SESSION_NUMBER_MAX}`;
+
 /** The controller configuration file (JSON or YAML); see README.md for every key. */
 export const configSchema = z.strictObject({
   owner: z
@@ -26,8 +31,8 @@ export const configSchema = z.strictObject({
   filter: z.string().regex(/^tmf-[0-9a-z]+$/, 'must be a traffic mirror filter id (tmf-...)'),
   select: z.strictObject({ ...ruleShape, exclude: z.strictObject(ruleShape).optional() }).default({}),
   vni: z
-    .union([z.literal('random'), z.literal('per-service'), z.number().int().min(VNI_MIN).max(VNI_MAX)], {
-      error: `must be "random", "per-service" or a number ${VNI_MIN}-${VNI_MAX}`,
+    .union([z.literal('random'), z.literal('per-service'), z.number().int().min(VNI_MIN, VNI_MESSAGE).max(VNI_MAX, VNI_MESSAGE)], {
+      error: VNI_MESSAGE,
     })
     .default('random'),
   vniByService: z.record(z.string().min(1), z.number().int().min(VNI_MIN).max(VNI_MAX)).optional(),
@@ -38,7 +43,9 @@ export const configSchema = z.strictObject({
         z.literal('lowest-free'),
         z.number().int().min(SESSION_NUMBER_MIN).max(SESSION_NUMBER_MAX),
       ],
-      { error: `must be "highest-free", "lowest-free" or a fixed number ${SESSION_NUMBER_MIN}-${SESSION_NUMBER_MAX}` },
+      {
+        error: `must be "highest-free", "lowest-free" or a fixed number ${SESSION_NUMBER_MIN}-${SESSION_NUMBER_MAX}`,
+      },
     )
     .default('highest-free'),
   packetLength: z
@@ -104,7 +111,9 @@ export function parseConfig(raw: unknown): ControllerConfig {
         ? { kind: 'per-service', map: c.vniByService ?? {} }
         : { kind: 'fixed', vni: c.vni };
   const sessionNumber: SessionNumberPolicy =
-    typeof c.sessionNumber === 'number' ? { kind: 'fixed', number: c.sessionNumber } : { kind: c.sessionNumber };
+    typeof c.sessionNumber === 'number'
+      ? { kind: 'fixed', number: c.sessionNumber }
+      : { kind: c.sessionNumber };
   return {
     owner: c.owner,
     targetId: c.target,
@@ -127,7 +136,9 @@ export function parseConfigText(text: string, origin: string): ControllerConfig 
   try {
     raw = parseYaml(text);
   } catch (cause) {
-    throw new ConfigUnreadableError(`${origin}: not valid YAML or JSON: ${(cause as Error).message}`, { cause });
+    throw new ConfigUnreadableError(`${origin}: not valid YAML or JSON: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigUnreadableError(`${origin}: expected a mapping of keys (owner, target, filter, ...)`);
@@ -150,7 +161,9 @@ export async function loadConfigFile(path: string): Promise<ControllerConfig> {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new ConfigUnreadableError(`cannot read config file ${path}: ${(cause as Error).message}`, { cause });
+    throw new ConfigUnreadableError(`cannot read config file ${path}: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   return parseConfigText(text, path);
 }
@@ -165,7 +178,10 @@ export async function loadConfigFromEnv(env: NodeJS.ProcessEnv): Promise<Control
   let config: ControllerConfig;
   if (inline) config = parseConfigText(inline, 'FARGATE_MIRROR_CONFIG');
   else if (file) config = await loadConfigFile(file);
-  else throw new ConfigUnreadableError('set FARGATE_MIRROR_CONFIG (inline JSON/YAML) or FARGATE_MIRROR_CONFIG_FILE');
+  else
+    throw new ConfigUnreadableError(
+      'set FARGATE_MIRROR_CONFIG (inline JSON/YAML) or FARGATE_MIRROR_CONFIG_FILE',
+    );
   const queueUrl = env['FARGATE_MIRROR_QUEUE_URL'];
   return queueUrl ? { ...config, queueUrl } : config;
 }

@@ -59,7 +59,8 @@ export function coverageOf(planned: ResyncPlan, owner: string): Coverage {
           state = 'unmirrorable';
           note = `${plan.unmirrorable.reason}; remedy: ${plan.unmirrorable.remedy}`;
         } else state = 'missing';
-        if (plan?.hiddenBy.length) note = `hidden by lower-numbered ${plan.hiddenBy.map((s) => `${s.sessionId} #${s.sessionNumber}`).join(', ')}`;
+        if (plan?.hiddenBy.length)
+          note = `hidden by lower-numbered ${plan.hiddenBy.map((s) => `${s.sessionId} #${s.sessionNumber}`).join(', ')}`;
         break;
       case 'no-eni-yet':
         state = 'pending';
@@ -87,7 +88,9 @@ export function coverageOf(planned: ResyncPlan, owner: string): Coverage {
     .filter((p) => p.source === undefined)
     .map((p) => ({
       eniId: p.eniId,
-      sessionIds: planned.world.sessions.filter((s) => s.eniId === p.eniId && isOwnedBy(s, owner)).map((s) => s.sessionId),
+      sessionIds: planned.world.sessions
+        .filter((s) => s.eniId === p.eniId && isOwnedBy(s, owner))
+        .map((s) => s.sessionId),
       note: 'no selected running task uses this ENI: reconcile deletes these',
     }));
   const summary = {

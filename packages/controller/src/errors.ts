@@ -82,7 +82,12 @@ export class MalformedInputError extends ControllerError {
 /** An AWS call failed; `code` is our classification, `awsCode` AWS's own. */
 export class AwsCallError extends ControllerError {
   readonly operation: string;
-  constructor(code: ControllerErrorCode, operation: string, message: string, options?: ControllerErrorOptions) {
+  constructor(
+    code: ControllerErrorCode,
+    operation: string,
+    message: string,
+    options?: ControllerErrorOptions,
+  ) {
     super(code, `${operation}: ${message}`, options);
     this.name = 'AwsCallError';
     this.operation = operation;
@@ -93,5 +98,9 @@ export class AwsCallError extends ControllerError {
 export function isControllerError(error: unknown): error is ControllerError {
   if (!(error instanceof Error)) return false;
   const { code, retryable } = error as Error & { code?: unknown; retryable?: unknown };
-  return typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code) && typeof retryable === 'boolean';
+  return (
+    typeof code === 'string' &&
+    (ERROR_CODES as readonly string[]).includes(code) &&
+    typeof retryable === 'boolean'
+  );
 }

@@ -1,4 +1,4 @@
-import type { EcsPort, Ec2Port } from './aws/ports.js';
+import type { Ec2Port, EcsPort } from './aws/ports.js';
 import { clusterNameOf } from './aws/task-view.js';
 import type { Selection } from './core/selection.js';
 import { selectTask } from './core/selection.js';
@@ -12,9 +12,7 @@ export interface ObservedWorld {
   readonly sessions: readonly SessionView[];
 }
 
-export interface ObserveProgress {
-  (phase: string, done: number, total: number): void;
-}
+export type ObserveProgress = (phase: string, done: number, total: number) => void;
 
 /** Clusters to read: the configured include list (names or ARNs) or every cluster, minus excludes. */
 async function clustersToRead(ecs: EcsPort, selection: Selection): Promise<string[]> {
@@ -41,7 +39,8 @@ export async function resolveInstances(
   }
   const refs: { clusterArn: string; containerInstanceArn: string; ec2InstanceId: string | undefined }[] = [];
   for (const [clusterArn, arns] of byCluster) {
-    for (const ref of await ecs.describeContainerInstances(clusterArn, [...arns])) refs.push({ clusterArn, ...ref });
+    for (const ref of await ecs.describeContainerInstances(clusterArn, [...arns]))
+      refs.push({ clusterArn, ...ref });
   }
   const instanceIds = refs.map((r) => r.ec2InstanceId).filter((id): id is string => id !== undefined);
   const enis = instanceIds.length > 0 ? await ec2.primaryEnis(instanceIds) : new Map<string, string>();
@@ -74,7 +73,9 @@ export async function observeWorld(
     if (arns.length > 0) tasks.push(...(await ecs.describeTasks(cluster, arns)).tasks);
     progress?.('read clusters', i + 1, clusters.length);
   }
-  const selectedInstanceTasks = tasks.filter((t) => t.network.kind === 'instance' && selectTask(t, selection).selected);
+  const selectedInstanceTasks = tasks.filter(
+    (t) => t.network.kind === 'instance' && selectTask(t, selection).selected,
+  );
   const instances = await resolveInstances(ec2, ecs, selectedInstanceTasks);
   const sessions = await ec2.listSessions();
   return { clusters, tasks, instances, sessions };

@@ -1,8 +1,24 @@
-import type { EcsPort, Ec2Port } from './aws/ports.js';
+import type { Ec2Port, EcsPort } from './aws/ports.js';
+import type { ControllerConfig } from './config.js';
 import { clientToken, tokenBucket } from './core/client-token.js';
 import { computeDesiredState, type DesiredState, type TaskDisposition } from './core/desired-state.js';
-import { addToTally, type AppliedAction, emptyTally, type EniResult, outcomeOf, type Tally } from './core/outcomes.js';
-import { type Action, type EniPlan, isOwnedBy, type PlanSettings, planAll, planCleanup, planEni } from './core/plan.js';
+import {
+  type AppliedAction,
+  addToTally,
+  type EniResult,
+  emptyTally,
+  outcomeOf,
+  type Tally,
+} from './core/outcomes.js';
+import {
+  type Action,
+  type EniPlan,
+  isOwnedBy,
+  type PlanSettings,
+  planAll,
+  planCleanup,
+  planEni,
+} from './core/plan.js';
 import type { RefusalCache } from './core/refusals.js';
 import {
   type DesiredSource,
@@ -12,7 +28,6 @@ import {
   TAG_TASK_ARN,
   type TaskView,
 } from './core/types.js';
-import type { ControllerConfig } from './config.js';
 import { ControllerError, type ControllerErrorCode, isControllerError } from './errors.js';
 import { type ObservedWorld, type ObserveProgress, observeWorld, resolveInstances } from './observe.js';
 import { mapLimit } from './util/map-limit.js';
@@ -67,6 +82,14 @@ export interface ResyncReport extends ResyncPlan {
   readonly results: readonly EniResult[];
   readonly tally: Tally;
 }
+
+/** Write failures after which a re-read and re-plan can succeed (another writer got there first). */
+const REPLAN_CODES: ReadonlySet<string> = new Set([
+  'SOURCE_NOT_SUPPORTED',
+  'ENI_SESSION_LIMIT',
+  'IDEMPOTENCY_MISMATCH',
+  'SESSION_NUMBER_TAKEN',
+]);
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -139,9 +162,15 @@ export class Reconciler {
     if (!task) {
       // ECS forgets stopped tasks after about an hour; our sessions name the task in a tag.
       const all = await this.#ec2.listSessions();
-      const leftovers = all.filter((s) => isOwnedBy(s, this.settings.owner) && s.tags[TAG_TASK_ARN] === taskArn);
+      const leftovers = all.filter(
+        (s) => isOwnedBy(s, this.settings.owner) && s.tags[TAG_TASK_ARN] === taskArn,
+      );
       const enis = await this.#convergeMany(
-        [...new Set(leftovers.map((s) => s.eniId))].map((eniId) => ({ eniId, source: undefined, sessions: all })),
+        [...new Set(leftovers.map((s) => s.eniId))].map((eniId) => ({
+          eniId,
+          source: undefined,
+          sessions: all,
+        })),
       );
       return { item, key: taskArn, task: undefined, disposition: undefined, detail: 'missing', enis };
     }
@@ -169,13 +198,23 @@ export class Reconciler {
    * Reconciles the shared ENI of a container instance: one session while at least one selected
    * bridge/host task runs on it, none after the last one leaves.
    */
-  async reconcileInstance(clusterArn: string, containerInstanceArn: string, forTask?: TaskView): Promise<KeyResult> {
+  async reconcileInstance(
+    clusterArn: string,
+    containerInstanceArn: string,
+    forTask?: TaskView,
+  ): Promise<KeyResult> {
     const item: WorkItem = { kind: 'instance', clusterArn, containerInstanceArn };
-    const arns = await this.#ecs.listTasks(clusterArn, { containerInstance: containerInstanceArn, desiredStatus: 'RUNNING' });
-    const { tasks } = arns.length > 0 ? await this.#ecs.describeTasks(clusterArn, arns) : { tasks: [] as TaskView[] };
+    const arns = await this.#ecs.listTasks(clusterArn, {
+      containerInstance: containerInstanceArn,
+      desiredStatus: 'RUNNING',
+    });
+    const { tasks } =
+      arns.length > 0 ? await this.#ecs.describeTasks(clusterArn, arns) : { tasks: [] as TaskView[] };
     const [ref] = await this.#ecs.describeContainerInstances(clusterArn, [containerInstanceArn]);
     const ec2InstanceId = ref?.ec2InstanceId;
-    const eniId = ec2InstanceId ? (await this.#ec2.primaryEnis([ec2InstanceId])).get(ec2InstanceId) : undefined;
+    const eniId = ec2InstanceId
+      ? (await this.#ec2.primaryEnis([ec2InstanceId])).get(ec2InstanceId)
+      : undefined;
     const instance: InstanceView = { containerInstanceArn, clusterArn, ec2InstanceId, eniId };
     const all = forTask && !tasks.some((t) => t.taskArn === forTask.taskArn) ? [...tasks, forTask] : tasks;
     const desired = computeDesiredState({
@@ -194,7 +233,14 @@ export class Reconciler {
       const enis = await this.#convergeMany(
         [...new Set(leftovers.map((s) => s.eniId))].map((e) => ({ eniId: e, source: undefined, sessions })),
       );
-      return { item, key: containerInstanceArn, task: forTask, disposition, detail: 'container instance not found', enis };
+      return {
+        item,
+        key: containerInstanceArn,
+        task: forTask,
+        disposition,
+        detail: 'container instance not found',
+        enis,
+      };
     }
     const eni = await this.#converge(eniId, desired.sources.get(eniId), undefined);
     const detail = `${desired.sources.get(eniId)?.taskArns.length ?? 0} selected task(s) on ${ec2InstanceId}`;
@@ -208,7 +254,14 @@ export class Reconciler {
     const owned = sessions.filter((s) => isOwnedBy(s, this.settings.owner));
     const source = await this.#sourceFromTags(eniId, owned);
     const eni = await this.#converge(eniId, source, sessions);
-    return { item, key: eniId, task: undefined, disposition: undefined, detail: source ? 'still wanted' : 'leftover', enis: [eni] };
+    return {
+      item,
+      key: eniId,
+      task: undefined,
+      disposition: undefined,
+      detail: source ? 'still wanted' : 'leftover',
+      enis: [eni],
+    };
   }
 
   async #sourceFromTags(eniId: string, owned: readonly SessionView[]): Promise<DesiredSource | undefined> {
@@ -219,13 +272,17 @@ export class Reconciler {
       const taskArn = s.tags[TAG_TASK_ARN];
       const ci = s.tags[TAG_CONTAINER_INSTANCE];
       if (taskArn) {
-        tasks.push(...(await this.#ecs.describeTasks(cluster ?? clusterOfTaskArn(taskArn) ?? 'default', [taskArn])).tasks);
+        tasks.push(
+          ...(await this.#ecs.describeTasks(cluster ?? clusterOfTaskArn(taskArn) ?? 'default', [taskArn]))
+            .tasks,
+        );
       } else if (ci && cluster) {
         const arns = await this.#ecs.listTasks(cluster, { containerInstance: ci, desiredStatus: 'RUNNING' });
         if (arns.length > 0) tasks.push(...(await this.#ecs.describeTasks(cluster, arns)).tasks);
       }
     }
-    if (tasks.some((t) => t.network.kind === 'instance')) instances = await resolveInstances(this.#ec2, this.#ecs, tasks);
+    if (tasks.some((t) => t.network.kind === 'instance'))
+      instances = await resolveInstances(this.#ec2, this.#ecs, tasks);
     const desired = computeDesiredState({
       tasks,
       instances,
@@ -285,7 +342,9 @@ export class Reconciler {
   }
 
   /** Deletes every session of this owner and nothing else (`dryRun`: only lists them). */
-  async cleanup(options: { dryRun?: boolean; concurrency?: number } = {}): Promise<{ actions: Action[]; results: AppliedAction[] }> {
+  async cleanup(
+    options: { dryRun?: boolean; concurrency?: number } = {},
+  ): Promise<{ actions: Action[]; results: AppliedAction[] }> {
     const sessions = await this.#ec2.listSessions();
     const actions = planCleanup(sessions, this.settings.owner);
     if (options.dryRun) return { actions, results: [] };
@@ -294,7 +353,11 @@ export class Reconciler {
   }
 
   async #convergeMany(
-    targets: readonly { eniId: string; source: DesiredSource | undefined; sessions: readonly SessionView[] }[],
+    targets: readonly {
+      eniId: string;
+      source: DesiredSource | undefined;
+      sessions: readonly SessionView[];
+    }[],
   ): Promise<EniResult[]> {
     const out: EniResult[] = [];
     for (const t of targets) out.push(await this.#converge(t.eniId, t.source, t.sessions));
@@ -309,7 +372,9 @@ export class Reconciler {
     try {
       return await this.#converge(eniId, source, sessions);
     } catch (error) {
-      const e = isControllerError(error) ? error : new ControllerError('AWS_REQUEST_FAILED', String(error), { cause: error });
+      const e = isControllerError(error)
+        ? error
+        : new ControllerError('AWS_REQUEST_FAILED', String(error), { cause: error });
       this.#log.warn('reconcile failed', { eniId, code: e.code, error: e.message });
       return failedResult(eniId, [], e);
     }
@@ -319,13 +384,20 @@ export class Reconciler {
    * Plan, apply, re-read, until the ENI needs nothing more. `snapshot` (sessions read earlier) saves
    * the first read; every later round reads fresh, which is also the re-read after a create.
    */
-  async #converge(eniId: string, source: DesiredSource | undefined, snapshot: readonly SessionView[] | undefined): Promise<EniResult> {
+  async #converge(
+    eniId: string,
+    source: DesiredSource | undefined,
+    snapshot: readonly SessionView[] | undefined,
+  ): Promise<EniResult> {
     const applied: AppliedAction[] = [];
     let salt = 0;
     let lastCreated: string | undefined;
     let plan: EniPlan | undefined;
     for (let round = 0; round <= this.#maxRounds; round++) {
-      let sessions = round === 0 && snapshot ? snapshot.filter((s) => s.eniId === eniId) : await this.#ec2.listSessions({ eniIds: [eniId] });
+      let sessions =
+        round === 0 && snapshot
+          ? snapshot.filter((s) => s.eniId === eniId)
+          : await this.#ec2.listSessions({ eniIds: [eniId] });
       if (lastCreated !== undefined && !sessions.some((s) => s.sessionId === lastCreated)) {
         // Not there: either EC2 has not caught up yet, or the token named a session that was
         // deleted since (EC2 answers a repeated token with the original result). Look once more,
@@ -338,7 +410,13 @@ export class Reconciler {
         }
       }
       lastCreated = undefined;
-      plan = planEni({ eniId, source, sessions, settings: this.settings, refusal: this.#refusals.get(eniId) });
+      plan = planEni({
+        eniId,
+        source,
+        sessions,
+        settings: this.settings,
+        refusal: this.#refusals.get(eniId),
+      });
       if (plan.actions.length === 0) return finalResult(plan, applied);
       if (round === this.#maxRounds) break;
       for (const action of plan.actions) {
@@ -348,23 +426,39 @@ export class Reconciler {
         if (r.result !== 'failed') continue;
         if (r.errorCode === 'ENI_NOT_FOUND') {
           // The ENI is gone (task stopped meanwhile): AWS removed its sessions with it.
-          return { ...finalResult({ ...plan, actions: [], keep: undefined, hiddenBy: [], unmirrorable: undefined }, applied), outcome: 'unchanged' };
+          return {
+            ...finalResult(
+              { ...plan, actions: [], keep: undefined, hiddenBy: [], unmirrorable: undefined },
+              applied,
+            ),
+            outcome: 'unchanged',
+          };
         }
         if (r.errorCode === 'IDEMPOTENCY_MISMATCH') salt++;
-        if (r.errorCode === 'SOURCE_NOT_SUPPORTED' || r.errorCode === 'ENI_SESSION_LIMIT' || r.errorCode === 'IDEMPOTENCY_MISMATCH') {
+        if (REPLAN_CODES.has(r.errorCode ?? '')) {
           break; // re-read and re-plan: the refusal is cached now, or another writer got there first
         }
-        return failedResult(eniId, applied, new ControllerError(r.errorCode as ControllerErrorCode, r.message ?? 'failed'), plan);
+        return failedResult(
+          eniId,
+          applied,
+          new ControllerError(r.errorCode as ControllerErrorCode, r.message ?? 'failed'),
+          plan,
+        );
       }
     }
-    throw new ControllerError('NOT_CONVERGED', `${eniId}: still ${plan?.actions.length ?? 0} action(s) to do after ${this.#maxRounds} rounds`);
+    throw new ControllerError(
+      'NOT_CONVERGED',
+      `${eniId}: still ${plan?.actions.length ?? 0} action(s) to do after ${this.#maxRounds} rounds`,
+    );
   }
 
   async #applyCatching(action: Action): Promise<AppliedAction> {
     try {
       return await this.#apply(action, 0);
     } catch (error) {
-      const e = isControllerError(error) ? error : new ControllerError('AWS_REQUEST_FAILED', String(error), { cause: error });
+      const e = isControllerError(error)
+        ? error
+        : new ControllerError('AWS_REQUEST_FAILED', String(error), { cause: error });
       return { action, result: 'failed', sessionId: undefined, errorCode: e.code, message: e.message };
     }
   }
@@ -377,23 +471,52 @@ export class Reconciler {
     try {
       if (action.kind === 'delete') {
         const r = await this.#ec2.deleteSession(action.sessionId);
-        this.#log.info('deleted session', { eniId: action.eniId, sessionId: action.sessionId, reason: action.reason, result: r });
-        return { action, result: r === 'deleted' ? 'done' : 'already-gone', sessionId: action.sessionId, errorCode: undefined, message: undefined };
+        this.#log.info('deleted session', {
+          eniId: action.eniId,
+          sessionId: action.sessionId,
+          reason: action.reason,
+          result: r,
+        });
+        return {
+          action,
+          result: r === 'deleted' ? 'done' : 'already-gone',
+          sessionId: action.sessionId,
+          errorCode: undefined,
+          message: undefined,
+        };
       }
       const bucket = tokenBucket(this.#now(), this.#tokenWindowMs);
       const token = clientToken(this.settings.owner, action.spec, bucket, salt === 0 ? '' : String(salt));
       const { sessionId } = await this.#ec2.createSession(action.spec, token);
-      this.#log.info('created session', { eniId: action.eniId, sessionId, sessionNumber: action.spec.sessionNumber });
+      this.#log.info('created session', {
+        eniId: action.eniId,
+        sessionId,
+        sessionNumber: action.spec.sessionNumber,
+      });
       return { action, result: 'done', sessionId, errorCode: undefined, message: undefined };
     } catch (error) {
       if (!isControllerError(error) || error.retryable) throw error;
       if (error.code === 'SOURCE_NOT_SUPPORTED') {
-        this.#refusals.set(action.eniId, { code: error.code, awsCode: error.awsCode, message: error.message });
-        this.#log.warn('source not mirrorable', { eniId: action.eniId, awsCode: error.awsCode, error: error.message });
+        this.#refusals.set(action.eniId, {
+          code: error.code,
+          awsCode: error.awsCode,
+          message: error.message,
+        });
+        this.#log.warn('source not mirrorable', {
+          eniId: action.eniId,
+          awsCode: error.awsCode,
+          error: error.message,
+        });
       } else {
         this.#log.warn('write failed', { eniId: action.eniId, code: error.code, error: error.message });
       }
-      return { action, result: 'failed', sessionId: undefined, errorCode: error.code, message: error.message };
+      return {
+        action,
+        result: 'failed',
+        sessionId: undefined,
+        errorCode: error.code,
+        message: error.message,
+      };
     }
   }
 }
@@ -416,7 +539,12 @@ function unchangedResult(plan: EniPlan): EniResult {
   return finalResult(plan, []);
 }
 
-function failedResult(eniId: string, applied: readonly AppliedAction[], error: ControllerError, plan?: EniPlan): EniResult {
+function failedResult(
+  eniId: string,
+  applied: readonly AppliedAction[],
+  error: ControllerError,
+  plan?: EniPlan,
+): EniResult {
   return {
     eniId,
     outcome: 'failed',
@@ -429,4 +557,3 @@ function failedResult(eniId: string, applied: readonly AppliedAction[], error: C
     error: { code: error.code, message: error.message, retryable: error.retryable },
   };
 }
-

@@ -13,8 +13,16 @@ export type WorkItem =
   | { readonly kind: 'eni'; readonly eniId: string };
 
 const workItemSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('task'), clusterArn: z.string().min(1).optional(), taskArn: z.string().startsWith('arn:') }),
-  z.object({ kind: z.literal('instance'), clusterArn: z.string().min(1), containerInstanceArn: z.string().startsWith('arn:') }),
+  z.object({
+    kind: z.literal('task'),
+    clusterArn: z.string().min(1).optional(),
+    taskArn: z.string().startsWith('arn:'),
+  }),
+  z.object({
+    kind: z.literal('instance'),
+    clusterArn: z.string().min(1),
+    containerInstanceArn: z.string().startsWith('arn:'),
+  }),
   z.object({ kind: z.literal('eni'), eniId: z.string().startsWith('eni-') }),
 ]);
 
@@ -35,11 +43,17 @@ export function parseWorkItem(body: string): WorkItem {
   try {
     raw = JSON.parse(body);
   } catch (cause) {
-    throw new MalformedInputError('WORK_ITEM_MALFORMED', `work item is not JSON: ${(cause as Error).message}`, { cause });
+    throw new MalformedInputError(
+      'WORK_ITEM_MALFORMED',
+      `work item is not JSON: ${(cause as Error).message}`,
+      { cause },
+    );
   }
   const parsed = workItemSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ');
+    const issues = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`)
+      .join('; ');
     throw new MalformedInputError('WORK_ITEM_MALFORMED', `work item is not valid: ${issues}`);
   }
   const item = parsed.data;
@@ -57,7 +71,11 @@ export function workItemForPlan(plan: EniPlan): WorkItem {
     return { kind: 'task', clusterArn: source.clusterArn, taskArn: source.taskArns[0] };
   }
   if (source?.kind === 'instance' && source.containerInstanceArn !== undefined) {
-    return { kind: 'instance', clusterArn: source.clusterArn, containerInstanceArn: source.containerInstanceArn };
+    return {
+      kind: 'instance',
+      clusterArn: source.clusterArn,
+      containerInstanceArn: source.containerInstanceArn,
+    };
   }
   return { kind: 'eni', eniId: plan.eniId };
 }

@@ -29,7 +29,9 @@ describe('Reconciler against an in-memory cloud (state-first)', () => {
       expect(owned[0]?.filterId).toBe(FILTER);
       expect(owned[0]?.sessionNumber).toBe(32766);
     }
-    const services = cloud.ownedSessions(OWNER).map((s) => s.tags['fargate-mirror:service'] ?? '(standalone)');
+    const services = cloud
+      .ownedSessions(OWNER)
+      .map((s) => s.tags['fargate-mirror:service'] ?? '(standalone)');
     expect(services.sort()).toEqual(['(standalone)', 'web', 'web', 'web']);
     expect(first.tally.created).toBe(4);
     const creates = cloud.calls['CreateTrafficMirrorSession'];
@@ -144,7 +146,12 @@ describe('Reconciler against an in-memory cloud (state-first)', () => {
   it('replaces a session of ours that drifted from the configuration', async () => {
     const { cloud } = setup();
     const t = cloud.addTask({ id: 'drift', service: 'web' });
-    const before = new Reconciler({ ec2: cloud, ecs: cloud, config: config(), refusals: new MemoryRefusalCache({ ttlMs: 1 }) });
+    const before = new Reconciler({
+      ec2: cloud,
+      ecs: cloud,
+      config: config(),
+      refusals: new MemoryRefusalCache({ ttlMs: 1 }),
+    });
     await before.reconcileTask(t.taskArn);
     const after = new Reconciler({
       ec2: cloud,
@@ -205,9 +212,16 @@ describe('Reconciler against an in-memory cloud (state-first)', () => {
     const { cloud } = setup();
     cloud.addTask({ id: 'w', service: 'web' });
     cloud.addTask({ id: 'x', service: 'batch' });
-    const everything = new Reconciler({ ec2: cloud, ecs: cloud, config: config(), refusals: new MemoryRefusalCache({ ttlMs: 1 }) });
+    const everything = new Reconciler({
+      ec2: cloud,
+      ecs: cloud,
+      config: config(),
+      refusals: new MemoryRefusalCache({ ttlMs: 1 }),
+    });
     await everything.resync();
-    const foreign = cloud.addForeignSession('eni-00000000000000000w', 7, { 'fargate-mirror:owner': 'someone-else' });
+    const foreign = cloud.addForeignSession('eni-00000000000000000w', 7, {
+      'fargate-mirror:owner': 'someone-else',
+    });
     const onlyWeb = new Reconciler({
       ec2: cloud,
       ecs: cloud,

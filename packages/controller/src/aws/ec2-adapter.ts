@@ -65,7 +65,11 @@ export class Ec2Adapter implements Ec2Port {
     do {
       const page = await callAws('DescribeTrafficMirrorSessions', () =>
         this.#ec2.send(
-          new DescribeTrafficMirrorSessionsCommand({ Filters: filters, MaxResults: 1000, NextToken: nextToken }),
+          new DescribeTrafficMirrorSessionsCommand({
+            Filters: filters,
+            MaxResults: 1000,
+            NextToken: nextToken,
+          }),
         ),
       );
       for (const s of page.TrafficMirrorSessions ?? []) {
@@ -100,7 +104,11 @@ export class Ec2Adapter implements Ec2Port {
     );
     const sessionId = answer.TrafficMirrorSession?.TrafficMirrorSessionId;
     if (!sessionId) {
-      throw new AwsCallError('AWS_REQUEST_FAILED', 'CreateTrafficMirrorSession', 'answer names no session id');
+      throw new AwsCallError(
+        'AWS_REQUEST_FAILED',
+        'CreateTrafficMirrorSession',
+        'answer names no session id',
+      );
     }
     return { sessionId };
   }
@@ -130,7 +138,8 @@ export class Ec2Adapter implements Ec2Port {
         for (const r of page.Reservations ?? []) {
           for (const i of r.Instances ?? []) {
             const primary = i.NetworkInterfaces?.find((n) => n.Attachment?.DeviceIndex === 0);
-            if (i.InstanceId && primary?.NetworkInterfaceId) out.set(i.InstanceId, primary.NetworkInterfaceId);
+            if (i.InstanceId && primary?.NetworkInterfaceId)
+              out.set(i.InstanceId, primary.NetworkInterfaceId);
           }
         }
         nextToken = page.NextToken || undefined;

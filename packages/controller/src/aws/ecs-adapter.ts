@@ -64,7 +64,10 @@ export class EcsAdapter implements EcsPort {
     return out;
   }
 
-  async describeTasks(cluster: string, taskArns: readonly string[]): Promise<{ tasks: TaskView[]; missing: string[] }> {
+  async describeTasks(
+    cluster: string,
+    taskArns: readonly string[],
+  ): Promise<{ tasks: TaskView[]; missing: string[] }> {
     const tasks: TaskView[] = [];
     const missing: string[] = [];
     for (const batch of batches([...new Set(taskArns)])) {
@@ -80,7 +83,10 @@ export class EcsAdapter implements EcsPort {
     return { tasks, missing };
   }
 
-  async describeContainerInstances(cluster: string, arns: readonly string[]): Promise<ContainerInstanceRef[]> {
+  async describeContainerInstances(
+    cluster: string,
+    arns: readonly string[],
+  ): Promise<ContainerInstanceRef[]> {
     const out: ContainerInstanceRef[] = [];
     for (const batch of batches([...new Set(arns)])) {
       const answer = await callAws('DescribeContainerInstances', () =>

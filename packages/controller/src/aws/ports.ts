@@ -30,7 +30,10 @@ export interface EcsPort {
     options?: { readonly containerInstance?: string; readonly desiredStatus?: 'RUNNING' | 'STOPPED' },
   ): Promise<string[]>;
   /** Tasks with their tags, in batches of 100; tasks ECS no longer knows are listed in `missing`. */
-  describeTasks(cluster: string, taskArns: readonly string[]): Promise<{ tasks: TaskView[]; missing: string[] }>;
+  describeTasks(
+    cluster: string,
+    taskArns: readonly string[],
+  ): Promise<{ tasks: TaskView[]; missing: string[] }>;
   /** Container instances in batches of 100. */
   describeContainerInstances(cluster: string, arns: readonly string[]): Promise<ContainerInstanceRef[]>;
 }

@@ -17,10 +17,14 @@ export interface EcsTaskLike {
     | readonly {
         readonly type?: string | undefined;
         readonly status?: string | undefined;
-        readonly details?: readonly { readonly name?: string | undefined; readonly value?: string | undefined }[] | undefined;
+        readonly details?:
+          | readonly { readonly name?: string | undefined; readonly value?: string | undefined }[]
+          | undefined;
       }[]
     | undefined;
-  readonly tags?: readonly { readonly key?: string | undefined; readonly value?: string | undefined }[] | undefined;
+  readonly tags?:
+    | readonly { readonly key?: string | undefined; readonly value?: string | undefined }[]
+    | undefined;
 }
 
 const ENI_ATTACHMENT_TYPES = new Set(['ElasticNetworkInterface', 'eni']);

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { coverageOf } from '../coverage.js';
 import type { Action } from '../core/plan.js';
+import { coverageOf } from '../coverage.js';
 import { isControllerError } from '../errors.js';
 import { createTaskEventHandler } from '../lambda/task-event-handler.js';
 import { MemoryMetrics } from '../lambda/telemetry.js';
+import { silentLog } from '../reconciler.js';
 import { type CommonOptions, openContext, stderrLog } from './context.js';
 import { Progress } from './progress.js';
 import { formatTable, shortArn } from './table.js';
@@ -33,7 +34,13 @@ function withCommon(cmd: Command): Command {
 
 function actionRow(a: Action, taskOf: (eniId: string) => string): string[] {
   if (a.kind === 'create') {
-    return [a.eniId, taskOf(a.eniId), 'create', `#${a.spec.sessionNumber}${a.spec.vni ? ` vni ${a.spec.vni}` : ''}`, 'selected task has no session'];
+    return [
+      a.eniId,
+      taskOf(a.eniId),
+      'create',
+      `#${a.spec.sessionNumber}${a.spec.vni ? ` vni ${a.spec.vni}` : ''}`,
+      'selected task has no session',
+    ];
   }
   return [a.eniId, taskOf(a.eniId), 'delete', a.sessionId, a.reason];
 }
@@ -57,9 +64,15 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 
 function reconcileCommand(io: Io): Command {
   return withCommon(new Command('reconcile'))
-    .description('full resync in this process: one session of ours on every selected task ENI, none elsewhere')
+    .description(
+      'full resync in this process: one session of ours on every selected task ENI, none elsewhere',
+    )
     .option('--dry-run', 'print the actions without making them')
-    .addOption(new Option('--concurrency <n>', 'ENIs worked at once').default(4).argParser((v) => Number.parseInt(v, 10)))
+    .addOption(
+      new Option('--concurrency <n>', 'ENIs worked at once')
+        .default(4)
+        .argParser((v) => Number.parseInt(v, 10)),
+    )
     .option('--json', 'print the report as JSON')
     .action(async (flags: Flags & { dryRun?: boolean; concurrency: number; json?: boolean }) =>
       run(io, async () => {
@@ -76,7 +89,10 @@ function reconcileCommand(io: Io): Command {
             io.out.write(
               actions.length === 0
                 ? 'nothing to do: every selected task has its session\n'
-                : `${formatTable(['ENI', 'TASK', 'ACTION', 'SESSION', 'REASON'], actions.map((a) => actionRow(a, taskOf)))}\n`,
+                : `${formatTable(
+                    ['ENI', 'TASK', 'ACTION', 'SESSION', 'REASON'],
+                    actions.map((a) => actionRow(a, taskOf)),
+                  )}\n`,
             );
           }
           if (flags.dryRun) {
@@ -98,7 +114,10 @@ function reconcileCommand(io: Io): Command {
                 taskOf(r.eniId),
                 r.outcome,
                 r.sessionId ?? '-',
-                r.error ? `${r.error.code}: ${r.error.message}` : (r.unmirrorable?.reason ?? (r.hiddenBy.length ? `hidden by ${r.hiddenBy.join(', ')}` : '')),
+                r.error
+                  ? `${r.error.code}: ${r.error.message}`
+                  : (r.unmirrorable?.reason ??
+                    (r.hiddenBy.length ? `hidden by ${r.hiddenBy.join(', ')}` : '')),
               ]);
               io.out.write(`${formatTable(['ENI', 'TASK', 'OUTCOME', 'SESSION', 'NOTE'], rows)}\n`);
             }
@@ -132,7 +151,11 @@ function handleEventCommand(io: Io): Command {
         const ctx = await openContext(flags, flags.verbose ? stderrLog(io.err) : undefined);
         try {
           const metrics = new MemoryMetrics();
-          const handle = createTaskEventHandler({ reconciler: ctx.reconciler, metrics, log: flags.verbose ? stderrLog(io.err) : silent });
+          const handle = createTaskEventHandler({
+            reconciler: ctx.reconciler,
+            metrics,
+            log: flags.verbose ? stderrLog(io.err) : silentLog,
+          });
           let worst = 0;
           for (const event of Array.isArray(events) ? events : [events]) {
             const report = await handle(event);
@@ -146,8 +169,6 @@ function handleEventCommand(io: Io): Command {
       }),
     );
 }
-
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 function statusCommand(io: Io): Command {
   return withCommon(new Command('status'))
@@ -175,8 +196,11 @@ function statusCommand(io: Io): Command {
             r.state,
             r.state === 'mirrored' && r.hiddenBy.length === 0 ? '' : r.note,
           ]);
-          io.out.write(`${formatTable(['TASK', 'CLUSTER', 'SERVICE', 'ENI', 'SESSION', 'VNI', 'STATE', 'WHY'], table)}\n`);
-          for (const l of coverage.leftovers) io.out.write(`leftover on ${l.eniId}: ${l.sessionIds.join(', ')} (${l.note})\n`);
+          io.out.write(
+            `${formatTable(['TASK', 'CLUSTER', 'SERVICE', 'ENI', 'SESSION', 'VNI', 'STATE', 'WHY'], table)}\n`,
+          );
+          for (const l of coverage.leftovers)
+            io.out.write(`leftover on ${l.eniId}: ${l.sessionIds.join(', ')} (${l.note})\n`);
           const s = coverage.summary;
           io.out.write(
             `${s.selected} selected task(s): ${s.mirrored} mirrored, ${s.missing} missing, ${s.unmirrorable} unmirrorable, ${s.pending} pending, ${s.hidden} hidden; ${s.leftoverSessions} leftover session(s)\n`,
@@ -226,7 +250,10 @@ function planCommand(io: Io): Command {
           io.out.write(
             actions.length === 0
               ? 'reconcile would change nothing\n'
-              : `${formatTable(['ENI', 'TASK', 'ACTION', 'SESSION', 'REASON'], actions.map((a) => actionRow(a, taskOf)))}\n`,
+              : `${formatTable(
+                  ['ENI', 'TASK', 'ACTION', 'SESSION', 'REASON'],
+                  actions.map((a) => actionRow(a, taskOf)),
+                )}\n`,
           );
           for (const r of coverage.rows.filter((x) => x.state === 'unmirrorable')) {
             io.out.write(`not mirrorable: ${shortArn(r.taskArn)} ${r.note}\n`);
@@ -250,10 +277,17 @@ function cleanupCommand(io: Io): Command {
           const { actions, results } = await ctx.reconciler.cleanup({ dryRun: flags.dryRun });
           const rows = actions.map((a, i) => {
             const r = results[i];
-            return [a.eniId, a.kind === 'delete' ? a.sessionId : '-', flags.dryRun ? 'would delete' : (r?.result ?? '-'), r?.errorCode ?? ''];
+            return [
+              a.eniId,
+              a.kind === 'delete' ? a.sessionId : '-',
+              flags.dryRun ? 'would delete' : (r?.result ?? '-'),
+              r?.errorCode ?? '',
+            ];
           });
           if (rows.length > 0) io.out.write(`${formatTable(['ENI', 'SESSION', 'RESULT', 'ERROR'], rows)}\n`);
-          io.out.write(`${actions.length} session(s) of owner ${ctx.config.owner}${flags.dryRun ? ' (dry run)' : ''}\n`);
+          io.out.write(
+            `${actions.length} session(s) of owner ${ctx.config.owner}${flags.dryRun ? ' (dry run)' : ''}\n`,
+          );
           return results.some((r) => r.result === 'failed') ? 1 : 0;
         } finally {
           ctx.close();
@@ -272,5 +306,11 @@ export function createControllerCommands(streams: ControllerCommandsIo = {}): Co
     err: streams.stderr ?? process.stderr,
     stdin: streams.stdin ?? process.stdin,
   };
-  return [reconcileCommand(io), handleEventCommand(io), statusCommand(io), planCommand(io), cleanupCommand(io)];
+  return [
+    reconcileCommand(io),
+    handleEventCommand(io),
+    statusCommand(io),
+    planCommand(io),
+    cleanupCommand(io),
+  ];
 }

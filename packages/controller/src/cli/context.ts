@@ -1,6 +1,6 @@
+import { type AwsClients, createAwsClients } from '../aws/clients.js';
 import { Ec2Adapter } from '../aws/ec2-adapter.js';
 import { EcsAdapter } from '../aws/ecs-adapter.js';
-import { type AwsClients, createAwsClients } from '../aws/clients.js';
 import { type ControllerConfig, loadConfigFile } from '../config.js';
 import { MemoryRefusalCache } from '../core/refusals.js';
 import { ConfigUnreadableError } from '../errors.js';
@@ -22,9 +22,11 @@ export interface CliContext {
 
 /** stderr logger for `--verbose`: one JSON line per entry. */
 export function stderrLog(err: NodeJS.WritableStream): LogPort {
-  const write = (level: string) => (message: string, ...extra: Record<string, unknown>[]) => {
-    err.write(`${JSON.stringify(Object.assign({ level, message }, ...extra))}\n`);
-  };
+  const write =
+    (level: string) =>
+    (message: string, ...extra: Record<string, unknown>[]) => {
+      err.write(`${JSON.stringify(Object.assign({ level, message }, ...extra))}\n`);
+    };
   return { debug() {}, info: write('info'), warn: write('warn'), error: write('error') };
 }
 
@@ -34,7 +36,8 @@ export function stderrLog(err: NodeJS.WritableStream): LogPort {
  * the SDK's (AWS_REGION, profile), or us-east-1 when an endpoint is given (an emulator ignores it).
  */
 export async function openContext(options: CommonOptions, log: LogPort = silentLog): Promise<CliContext> {
-  if (!options.config) throw new ConfigUnreadableError('--config FILE is required (see the controller README)');
+  if (!options.config)
+    throw new ConfigUnreadableError('--config FILE is required (see the controller README)');
   const config = await loadConfigFile(options.config);
   const endpoint = options.endpointUrl;
   const envRegion = process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'];

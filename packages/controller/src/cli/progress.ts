@@ -18,7 +18,9 @@ export class Progress {
     if (this.#out.isTTY) {
       const width = 30;
       const filled = Math.round((width * done) / total);
-      this.#out.write(`\r${phase.padEnd(14)} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}`);
+      this.#out.write(
+        `\r${phase.padEnd(14)} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}`,
+      );
       this.#drawn = true;
       if (done === total) this.end();
       return;

@@ -48,30 +48,51 @@ function disposition(task: TaskView, input: DesiredStateInput): TaskDisposition 
   const decision = selectTask(task, input.selection);
   const eniOf = (): string | undefined => {
     if (task.network.kind === 'task-eni') return task.network.eniId;
-    if (task.network.kind === 'instance') return input.instances.get(task.network.containerInstanceArn)?.eniId;
+    if (task.network.kind === 'instance')
+      return input.instances.get(task.network.containerInstanceArn)?.eniId;
     return undefined;
   };
   const base = { task, decision, eniId: eniOf() };
   if (!decision.selected) return { ...base, state: 'not-selected', detail: decision.reason };
   if (task.desiredStatus !== 'RUNNING' || !MIRRORED_STATUSES.has(task.lastStatus)) {
-    return { ...base, state: 'not-active', detail: `task is ${task.lastStatus} (desired ${task.desiredStatus})` };
+    return {
+      ...base,
+      state: 'not-active',
+      detail: `task is ${task.lastStatus} (desired ${task.desiredStatus})`,
+    };
   }
   switch (task.network.kind) {
     case 'none':
-      return { ...base, state: 'no-source', detail: `launch type ${task.launchType ?? 'unknown'} has no mirrorable ENI` };
+      return {
+        ...base,
+        state: 'no-source',
+        detail: `launch type ${task.launchType ?? 'unknown'} has no mirrorable ENI`,
+      };
     case 'task-eni':
       return task.network.eniId === undefined
-        ? { ...base, state: 'no-eni-yet', detail: `ENI attachment is ${task.network.attachmentStatus ?? 'absent'}` }
+        ? {
+            ...base,
+            state: 'no-eni-yet',
+            detail: `ENI attachment is ${task.network.attachmentStatus ?? 'absent'}`,
+          }
         : { ...base, state: 'wants-session', detail: 'task ENI' };
     case 'instance': {
       if (!input.mirrorInstances) {
-        return { ...base, state: 'no-source', detail: 'bridge/host task and mirrorContainerInstances is off' };
+        return {
+          ...base,
+          state: 'no-source',
+          detail: 'bridge/host task and mirrorContainerInstances is off',
+        };
       }
       const instance = input.instances.get(task.network.containerInstanceArn);
       if (instance?.eniId === undefined) {
         return { ...base, state: 'no-source', detail: 'container instance ENI could not be resolved' };
       }
-      return { ...base, state: 'wants-session', detail: `container instance ${instance.ec2InstanceId ?? ''} ENI` };
+      return {
+        ...base,
+        state: 'wants-session',
+        detail: `container instance ${instance.ec2InstanceId ?? ''} ENI`,
+      };
     }
   }
 }

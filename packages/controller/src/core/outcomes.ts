@@ -35,7 +35,9 @@ export interface EniResult {
   readonly vni: number | undefined;
   readonly hiddenBy: readonly string[];
   readonly unmirrorable: Unmirrorable | undefined;
-  readonly error: { readonly code: string; readonly message: string; readonly retryable: boolean } | undefined;
+  readonly error:
+    | { readonly code: string; readonly message: string; readonly retryable: boolean }
+    | undefined;
 }
 
 /** The outcome of an ENI's reconcile from the actions that were applied and the final plan. */

@@ -111,7 +111,9 @@ function matchesSettings(session: SessionView, settings: PlanSettings, vni: numb
 
 /** Lowest session number first, then session id: every concurrent planner picks the same winner. */
 export function byPrecedence(a: SessionView, b: SessionView): number {
-  return a.sessionNumber - b.sessionNumber || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0);
+  return (
+    a.sessionNumber - b.sessionNumber || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0)
+  );
 }
 
 export interface EniPlanInput {
@@ -142,10 +144,20 @@ export function planEni(input: EniPlanInput): EniPlan {
 
   const vni = desiredVni(settings.vni, source);
   const keep = owned.find((s) => matchesSettings(s, settings, vni));
-  const deletes: Action[] = owned.filter((s) => s !== keep).map((s) => deleteOf(s, keep ? 'duplicate' : 'drift'));
+  const deletes: Action[] = owned
+    .filter((s) => s !== keep)
+    .map((s) => deleteOf(s, keep ? 'duplicate' : 'drift'));
   const hiddenBelow = (n: number) => foreign.filter((s) => s.sessionNumber < n).sort(byPrecedence);
 
-  if (keep) return { eniId, source, actions: deletes, keep, hiddenBy: hiddenBelow(keep.sessionNumber), unmirrorable: undefined };
+  if (keep)
+    return {
+      eniId,
+      source,
+      actions: deletes,
+      keep,
+      hiddenBy: hiddenBelow(keep.sessionNumber),
+      unmirrorable: undefined,
+    };
 
   if (input.refusal) {
     const unmirrorable = {
@@ -168,7 +180,11 @@ export function planEni(input: EniPlanInput): EniPlan {
     foreign.map((s) => s.sessionNumber),
   );
   if (!choice.ok) {
-    const unmirrorable = { code: 'SESSION_NUMBER_TAKEN', reason: `${eniId}: ${choice.reason}`, remedy: 'use sessionNumber: highest-free' };
+    const unmirrorable = {
+      code: 'SESSION_NUMBER_TAKEN',
+      reason: `${eniId}: ${choice.reason}`,
+      remedy: 'use sessionNumber: highest-free',
+    };
     return { eniId, source, actions: deletes, keep: undefined, hiddenBy: [], unmirrorable };
   }
   const spec: SessionSpec = {
@@ -179,9 +195,10 @@ export function planEni(input: EniPlanInput): EniPlan {
     vni,
     packetLength: settings.packetLength,
     tags: sessionTags(settings.owner, source),
-    description: `fargate-mirror ${settings.owner}: ${source.kind === 'instance' ? 'container instance' : 'task'} ${
-      source.kind === 'instance' ? source.containerInstanceArn : source.taskArns[0]
-    }`.slice(0, 255),
+    description:
+      `fargate-mirror ${settings.owner}: ${source.kind === 'instance' ? 'container instance' : 'task'} ${
+        source.kind === 'instance' ? source.containerInstanceArn : source.taskArns[0]
+      }`.slice(0, 255),
   };
   return {
     eniId,
@@ -227,5 +244,8 @@ export function planAll(input: PlanAllInput): EniPlan[] {
 
 /** The cleanup plan: delete every session of this owner, nothing else. */
 export function planCleanup(sessions: readonly SessionView[], owner: string): Action[] {
-  return sessions.filter((s) => isOwnedBy(s, owner)).sort(byPrecedence).map((s) => deleteOf(s, 'cleanup'));
+  return sessions
+    .filter((s) => isOwnedBy(s, owner))
+    .sort(byPrecedence)
+    .map((s) => deleteOf(s, 'cleanup'));
 }

@@ -29,7 +29,8 @@ function tagsMatch(task: TaskView, condition: TagCondition): string | undefined 
     const value = task.tags[key];
     if (value === undefined) return `tag ${key} is missing`;
     const allowed = typeof wanted === 'string' ? [wanted] : wanted;
-    if (!allowed.includes('*') && !allowed.includes(value)) return `tag ${key}=${value} is not one of [${allowed.join(', ')}]`;
+    if (!allowed.includes('*') && !allowed.includes(value))
+      return `tag ${key}=${value} is not one of [${allowed.join(', ')}]`;
   }
   return undefined;
 }
@@ -55,14 +56,23 @@ export function selectTask(task: TaskView, selection: Selection): SelectionDecis
     return { selected: false, reason: `cluster ${task.clusterName} is not in select.clusters` };
   }
   if (inc.launchTypes && (task.launchType === undefined || !inc.launchTypes.includes(task.launchType))) {
-    return { selected: false, reason: `launch type ${task.launchType ?? 'unknown'} is not in select.launchTypes` };
+    return {
+      selected: false,
+      reason: `launch type ${task.launchType ?? 'unknown'} is not in select.launchTypes`,
+    };
   }
   if (inc.services || inc.families) {
     const byService = task.serviceName !== undefined && (inc.services?.includes(task.serviceName) ?? false);
     const byFamily = inc.families?.includes(task.family) ?? false;
     if (!byService && !byFamily) {
-      const what = task.serviceName !== undefined ? `service ${task.serviceName}` : `standalone task (family ${task.family})`;
-      const lists = [inc.services ? 'select.services' : undefined, inc.families ? 'select.families' : undefined]
+      const what =
+        task.serviceName !== undefined
+          ? `service ${task.serviceName}`
+          : `standalone task (family ${task.family})`;
+      const lists = [
+        inc.services ? 'select.services' : undefined,
+        inc.families ? 'select.families' : undefined,
+      ]
         .filter((x) => x !== undefined)
         .join(' / ');
       return { selected: false, reason: `${what} is not in ${lists}` };

@@ -16,12 +16,18 @@ export type SessionNumberChoice =
   | { readonly ok: true; readonly sessionNumber: number }
   | { readonly ok: false; readonly reason: string };
 
-export function chooseSessionNumber(policy: SessionNumberPolicy, used: readonly number[]): SessionNumberChoice {
+export function chooseSessionNumber(
+  policy: SessionNumberPolicy,
+  used: readonly number[],
+): SessionNumberChoice {
   const taken = new Set(used);
   switch (policy.kind) {
     case 'fixed':
       return taken.has(policy.number)
-        ? { ok: false, reason: `session number ${policy.number} (sessionNumber) is taken by another session on this ENI` }
+        ? {
+            ok: false,
+            reason: `session number ${policy.number} (sessionNumber) is taken by another session on this ENI`,
+          }
         : { ok: true, sessionNumber: policy.number };
     case 'highest-free':
       for (let n = SESSION_NUMBER_MAX; n >= SESSION_NUMBER_MIN; n--) {

@@ -14,7 +14,11 @@ export type LaunchType = 'FARGATE' | 'EC2' | 'EXTERNAL';
  * - `none`: neither (e.g. EXTERNAL launch type).
  */
 export type TaskNetwork =
-  | { readonly kind: 'task-eni'; readonly eniId: string | undefined; readonly attachmentStatus: string | undefined }
+  | {
+      readonly kind: 'task-eni';
+      readonly eniId: string | undefined;
+      readonly attachmentStatus: string | undefined;
+    }
   | { readonly kind: 'instance'; readonly containerInstanceArn: string }
   | { readonly kind: 'none' };
 

@@ -13,8 +13,12 @@ export interface KeyReport {
     readonly sessionNumber: number | undefined;
     readonly vni: number | undefined;
     readonly hiddenBy: readonly string[];
-    readonly unmirrorable: { readonly code: string; readonly reason: string; readonly remedy: string } | undefined;
-    readonly error: { readonly code: string; readonly message: string; readonly retryable: boolean } | undefined;
+    readonly unmirrorable:
+      | { readonly code: string; readonly reason: string; readonly remedy: string }
+      | undefined;
+    readonly error:
+      | { readonly code: string; readonly message: string; readonly retryable: boolean }
+      | undefined;
     readonly actions: readonly string[];
   }[];
 }
@@ -49,11 +53,15 @@ export function tallyOf(results: readonly KeyResult[]): Tally {
 
 /** The first retryable failure in a result (recorded per ENI rather than thrown), if any. */
 export function retryableFailure(result: KeyResult): { code: string; message: string } | undefined {
-  for (const e of result.enis) if (e.error?.retryable) return { code: e.error.code, message: e.error.message };
+  for (const e of result.enis)
+    if (e.error?.retryable) return { code: e.error.code, message: e.error.message };
   return undefined;
 }
 
 /** Emits the outcome counters for a set of key results. */
-export function recordTallyOf(metrics: { count(name: string, value?: number): void }, results: readonly KeyResult[]): void {
+export function recordTallyOf(
+  metrics: { count(name: string, value?: number): void },
+  results: readonly KeyResult[],
+): void {
   for (const [name, value] of Object.entries(tallyOf(results))) if (value > 0) metrics.count(name, value);
 }

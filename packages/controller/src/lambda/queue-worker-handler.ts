@@ -32,7 +32,9 @@ export interface QueueWorkerDeps {
  * the queue's redrive policy); terminal ones are logged and counted; malformed messages are
  * dropped with a count, since retrying cannot fix them.
  */
-export function createQueueWorkerHandler(deps: QueueWorkerDeps): (event: SqsEventLike) => Promise<BatchResponse> {
+export function createQueueWorkerHandler(
+  deps: QueueWorkerDeps,
+): (event: SqsEventLike) => Promise<BatchResponse> {
   const { reconciler, metrics, log } = deps;
   return async (event) => {
     const failures: { itemIdentifier: string }[] = [];
@@ -58,7 +60,11 @@ export function createQueueWorkerHandler(deps: QueueWorkerDeps): (event: SqsEven
       } catch (error) {
         metrics.count('failed');
         if (isControllerError(error) && !error.retryable) {
-          log.error('work item failed (terminal, recorded)', { messageId: record.messageId, code: error.code, error: error.message });
+          log.error('work item failed (terminal, recorded)', {
+            messageId: record.messageId,
+            code: error.code,
+            error: error.message,
+          });
           return;
         }
         failures.push({ itemIdentifier: record.messageId });

@@ -50,7 +50,10 @@ export function createResyncHandler(deps: ResyncHandlerDeps): (event?: unknown) 
     metrics.gauge('sessionsInUse', summary.sessionsOwned);
     metrics.gauge('sessionsInAccount', summary.sessionsInAccount);
     metrics.gauge('sessionQuota', summary.sessionQuota);
-    metrics.gauge('sessionQuotaUsedPercent', Math.round((100 * summary.sessionsInAccount) / summary.sessionQuota));
+    metrics.gauge(
+      'sessionQuotaUsedPercent',
+      Math.round((100 * summary.sessionsInAccount) / summary.sessionQuota),
+    );
     if (summary.unmirrorable > 0) metrics.gauge('unmirrorableSources', summary.unmirrorable);
     if (summary.hidden > 0) metrics.gauge('hiddenSources', summary.hidden);
     if (failed.length > 0) metrics.count('queueFailures', failed.length);

@@ -1,8 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { createAwsClients } from '../aws/clients.js';
 import { Ec2Adapter } from '../aws/ec2-adapter.js';
 import { EcsAdapter } from '../aws/ecs-adapter.js';
-import { createAwsClients } from '../aws/clients.js';
 import { loadConfigFromEnv } from '../config.js';
 import { MemoryRefusalCache } from '../core/refusals.js';
 import { ConfigUnreadableError } from '../errors.js';
@@ -42,8 +42,14 @@ async function build(): Promise<Runtime> {
   return {
     taskEvent: createTaskEventHandler({ reconciler, metrics, log: logger }),
     resync: async (event) => {
-      if (!queueUrl) throw new ConfigUnreadableError('the resync needs queueUrl (or FARGATE_MIRROR_QUEUE_URL)');
-      return createResyncHandler({ reconciler, queue: new SqsWorkQueue(clients.sqs, queueUrl), metrics, log: logger })(event);
+      if (!queueUrl)
+        throw new ConfigUnreadableError('the resync needs queueUrl (or FARGATE_MIRROR_QUEUE_URL)');
+      return createResyncHandler({
+        reconciler,
+        queue: new SqsWorkQueue(clients.sqs, queueUrl),
+        metrics,
+        log: logger,
+      })(event);
     },
     worker: createQueueWorkerHandler({ reconciler, metrics, log: logger }),
   };

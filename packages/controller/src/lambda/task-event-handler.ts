@@ -30,7 +30,9 @@ export interface TaskEventHandlerDeps {
  * depend on task tags, malformed events counted and explained. Retryable failures are thrown so
  * Lambda retries the event (then its dead-letter queue); terminal ones are recorded.
  */
-export function createTaskEventHandler(deps: TaskEventHandlerDeps): (event: unknown) => Promise<TaskEventReport> {
+export function createTaskEventHandler(
+  deps: TaskEventHandlerDeps,
+): (event: unknown) => Promise<TaskEventReport> {
   const versions = deps.versions ?? new VersionMemory();
   const { reconciler, metrics, log } = deps;
   const selection = reconciler.config.selection;
@@ -58,7 +60,13 @@ export function createTaskEventHandler(deps: TaskEventHandlerDeps): (event: unkn
       metrics.count(seen);
       log.debug('event skipped', { taskArn, version, seen });
       metrics.flush();
-      return { status: seen, taskArn, version, reason: `version ${version} already handled`, result: undefined };
+      return {
+        status: seen,
+        taskArn,
+        version,
+        reason: `version ${version} already handled`,
+        result: undefined,
+      };
     }
     if (!selectionNeedsTags(selection)) {
       // Cluster, group, family and launch type never change for a task: the event's copy is good.
@@ -78,10 +86,26 @@ export function createTaskEventHandler(deps: TaskEventHandlerDeps): (event: unkn
       metrics.flush();
       const code = isControllerError(error) ? error.code : 'UNEXPECTED';
       if (isControllerError(error) && !error.retryable) {
-        log.error('task reconcile failed (terminal, recorded)', { taskArn, version, code, error: error.message });
-        return { status: 'reconciled', taskArn, version, reason: `${code}: ${error.message}`, result: undefined };
+        log.error('task reconcile failed (terminal, recorded)', {
+          taskArn,
+          version,
+          code,
+          error: error.message,
+        });
+        return {
+          status: 'reconciled',
+          taskArn,
+          version,
+          reason: `${code}: ${error.message}`,
+          result: undefined,
+        };
       }
-      log.error('task reconcile failed; the event will be retried', { taskArn, version, code, error: String(error) });
+      log.error('task reconcile failed; the event will be retried', {
+        taskArn,
+        version,
+        code,
+        error: String(error),
+      });
       throw error;
     }
     const report = keyReport(result);

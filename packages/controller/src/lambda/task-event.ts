@@ -18,7 +18,9 @@ const detailSchema = z.looseObject({
       z.looseObject({
         type: z.string().optional(),
         status: z.string().optional(),
-        details: z.array(z.looseObject({ name: z.string().optional(), value: z.string().optional() })).optional(),
+        details: z
+          .array(z.looseObject({ name: z.string().optional(), value: z.string().optional() }))
+          .optional(),
       }),
     )
     .optional(),
@@ -40,7 +42,9 @@ export interface TaskEvent {
   readonly hint: TaskView;
 }
 
-export type ParsedEvent = { readonly kind: 'task'; readonly event: TaskEvent } | { readonly kind: 'ignored'; readonly reason: string };
+export type ParsedEvent =
+  | { readonly kind: 'task'; readonly event: TaskEvent }
+  | { readonly kind: 'ignored'; readonly reason: string };
 
 function issuesOf(error: z.ZodError, prefix: string): string {
   return error.issues.map((i) => `${[prefix, ...i.path.map(String)].join('.')}: ${i.message}`).join('; ');
@@ -53,20 +57,35 @@ function issuesOf(error: z.ZodError, prefix: string): string {
 export function parseTaskEvent(raw: unknown): ParsedEvent {
   const envelope = eventSchema.safeParse(raw);
   if (!envelope.success) {
-    throw new MalformedInputError('EVENT_MALFORMED', `not an EventBridge event: ${issuesOf(envelope.error, 'event')}`);
+    throw new MalformedInputError(
+      'EVENT_MALFORMED',
+      `not an EventBridge event: ${issuesOf(envelope.error, 'event')}`,
+    );
   }
   const type = envelope.data['detail-type'];
   if (envelope.data.source !== 'aws.ecs' || type !== 'ECS Task State Change') {
-    return { kind: 'ignored', reason: `event ${envelope.data.source}/${type} is not an ECS Task State Change` };
+    return {
+      kind: 'ignored',
+      reason: `event ${envelope.data.source}/${type} is not an ECS Task State Change`,
+    };
   }
   const detail = detailSchema.safeParse(envelope.data.detail);
   if (!detail.success) {
-    throw new MalformedInputError('EVENT_MALFORMED', `ECS Task State Change: ${issuesOf(detail.error, 'detail')}`);
+    throw new MalformedInputError(
+      'EVENT_MALFORMED',
+      `ECS Task State Change: ${issuesOf(detail.error, 'detail')}`,
+    );
   }
   const hint = taskViewOf(detail.data as EcsTaskLike);
-  if (!hint) throw new MalformedInputError('EVENT_MALFORMED', 'ECS Task State Change without task or cluster ARN');
+  if (!hint)
+    throw new MalformedInputError('EVENT_MALFORMED', 'ECS Task State Change without task or cluster ARN');
   return {
     kind: 'task',
-    event: { taskArn: detail.data.taskArn, clusterArn: detail.data.clusterArn, version: detail.data.version, hint },
+    event: {
+      taskArn: detail.data.taskArn,
+      clusterArn: detail.data.clusterArn,
+      version: detail.data.version,
+      hint,
+    },
   };
 }

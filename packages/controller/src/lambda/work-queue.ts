@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { callAws } from '../aws/translate-error.js';
 import { type WorkItem, workItemKey } from '../work-item.js';
 
@@ -51,7 +51,10 @@ export class SqsWorkQueue implements WorkQueue {
           ...(fifo
             ? {
                 MessageGroupId: key.slice(-128),
-                MessageDeduplicationId: createHash('sha256').update(`${key}|${bucket}`).digest('hex').slice(0, 128),
+                MessageDeduplicationId: createHash('sha256')
+                  .update(`${key}|${bucket}`)
+                  .digest('hex')
+                  .slice(0, 128),
               }
             : {}),
         };

@@ -69,7 +69,11 @@ export class FakeCloud implements Ec2Port, EcsPort {
       network:
         mode === 'bridge'
           ? { kind: 'instance', containerInstanceArn: input.containerInstance ?? 'missing' }
-          : { kind: 'task-eni', eniId: input.eniAttached === false ? undefined : eniId, attachmentStatus: 'ATTACHED' },
+          : {
+              kind: 'task-eni',
+              eniId: input.eniAttached === false ? undefined : eniId,
+              attachmentStatus: 'ATTACHED',
+            },
     };
     this.tasks.set(taskArn, task);
     return task;
@@ -94,7 +98,11 @@ export class FakeCloud implements Ec2Port, EcsPort {
   }
 
   /** Another tool's (or another owner's) session. */
-  addForeignSession(eniId: string, sessionNumber: number, tags: Record<string, string> = { tool: 'other' }): string {
+  addForeignSession(
+    eniId: string,
+    sessionNumber: number,
+    tags: Record<string, string> = { tool: 'other' },
+  ): string {
     const sessionId = `tms-f${(++this.#seq).toString(16).padStart(16, '0')}`;
     this.sessions.set(sessionId, {
       sessionId,
@@ -127,17 +135,29 @@ export class FakeCloud implements Ec2Port, EcsPort {
     const earlier = this.tokens.get(clientToken);
     if (earlier) {
       if (earlier.fingerprint !== fingerprint) {
-        throw new AwsCallError('IDEMPOTENCY_MISMATCH', 'CreateTrafficMirrorSession', 'IdempotentParameterMismatch', {
-          awsCode: 'IdempotentParameterMismatch',
-        });
+        throw new AwsCallError(
+          'IDEMPOTENCY_MISMATCH',
+          'CreateTrafficMirrorSession',
+          'IdempotentParameterMismatch',
+          {
+            awsCode: 'IdempotentParameterMismatch',
+          },
+        );
       }
       return { sessionId: earlier.sessionId };
     }
-    const isTaskEni = [...this.tasks.values()].some((t) => t.network.kind === 'task-eni' && t.network.eniId === spec.eniId);
+    const isTaskEni = [...this.tasks.values()].some(
+      (t) => t.network.kind === 'task-eni' && t.network.eniId === spec.eniId,
+    );
     if (this.refusedEnis.has(spec.eniId) || (this.rejectTaskEnis && isTaskEni)) {
-      throw new AwsCallError('SOURCE_NOT_SUPPORTED', 'CreateTrafficMirrorSession', 'NetworkInterfaceNotSupported', {
-        awsCode: 'NetworkInterfaceNotSupported',
-      });
+      throw new AwsCallError(
+        'SOURCE_NOT_SUPPORTED',
+        'CreateTrafficMirrorSession',
+        'NetworkInterfaceNotSupported',
+        {
+          awsCode: 'NetworkInterfaceNotSupported',
+        },
+      );
     }
     if ([...this.sessions.values()].filter((s) => s.eniId === spec.eniId).length >= 3) {
       throw new AwsCallError('ENI_SESSION_LIMIT', 'CreateTrafficMirrorSession', 'limit', {
@@ -198,7 +218,10 @@ export class FakeCloud implements Ec2Port, EcsPort {
       .map((t) => t.taskArn);
   }
 
-  async describeTasks(cluster: string, taskArns: readonly string[]): Promise<{ tasks: TaskView[]; missing: string[] }> {
+  async describeTasks(
+    cluster: string,
+    taskArns: readonly string[],
+  ): Promise<{ tasks: TaskView[]; missing: string[] }> {
     this.#count('DescribeTasks');
     const tasks: TaskView[] = [];
     const missing: string[] = [];
@@ -210,7 +233,10 @@ export class FakeCloud implements Ec2Port, EcsPort {
     return { tasks, missing };
   }
 
-  async describeContainerInstances(_cluster: string, arns: readonly string[]): Promise<ContainerInstanceRef[]> {
+  async describeContainerInstances(
+    _cluster: string,
+    arns: readonly string[],
+  ): Promise<ContainerInstanceRef[]> {
     this.#count('DescribeContainerInstances');
     return arns.flatMap((arn) => {
       const ci = this.containerInstances.get(arn);

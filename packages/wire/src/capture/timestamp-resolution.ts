@@ -47,6 +47,8 @@ export class TimestampResolution {
         frac -= d;
       }
       this.sec = sec;
+    } else if (d <= 2 ** 30 && hi < 4 * d) {
+      frac = this.divideNear(hi, lo, d);
     } else if (d < MAX_EXACT_DIVISOR) {
       frac = this.longDivide(hi, lo, d);
     } else {
@@ -60,6 +62,28 @@ export class TimestampResolution {
   }
 
   /**
+   * The per-packet path for nanosecond pcapng (units ~2^61): a floating-point quotient, then the exact
+   * remainder from 16-bit halves of it, corrected by whole units. Every intermediate stays below 2^53
+   * while d <= 2^30 and the quotient < 2^34.
+   */
+  private divideNear(hi: number, lo: number, d: number): number {
+    let q = Math.floor(hi * (TWO_POW_32 / d) + lo / d);
+    const qHigh = Math.floor(q / 0x10000);
+    const qLow = q - qHigh * 0x10000;
+    let r = (hi * 0x10000 - qHigh * d) * 0x10000 + lo - qLow * d;
+    while (r < 0) {
+      q--;
+      r += d;
+    }
+    while (r >= d) {
+      q++;
+      r -= d;
+    }
+    this.sec = q;
+    return r;
+  }
+
+  /**
    * Sets `sec` to floor((hi*2^32+lo)/d) and returns the remainder, exactly for d < 2^52: long division
    * in limbs narrow enough that remainder * 2^width + limb stays below 2^53.
    */
@@ -68,7 +92,7 @@ export class TimestampResolution {
     let q = 0;
     let r = 0;
     for (let shift = 64; shift > 0; ) {
-      const w = shift < width ? shift : width;
+      const w = Math.min(shift, width);
       shift -= w;
       const cur = r * 2 ** w + bitsAt(hi, lo, shift, w);
       let qd = Math.floor(cur / d);

@@ -37,7 +37,8 @@ const VARIANTS: Record<string, string> = {
   'sll-usec.pcap': 'scapy, LINKTYPE_LINUX_SLL',
   'sll2-nsec.pcap': 'scapy, LINKTYPE_LINUX_SLL2',
   'multi.pcapng': 'mergecap of Ethernet/usec, raw IP/nsec, SLL/usec, SLL2/nsec: four interfaces',
-  'crafted.pcapng': 'hand-framed: big- and little-endian sections, 2^-10/2^-20/ms resolutions, if_tsoffset, SPB, OPB, NRB, ISB, custom and unknown blocks',
+  'crafted.pcapng':
+    'hand-framed: big- and little-endian sections, 2^-10/2^-20/ms resolutions, if_tsoffset, SPB, OPB, NRB, ISB, custom and unknown blocks',
 };
 
 beforeAll(() => {
@@ -122,7 +123,11 @@ describe('CaptureReader on files that are not captures', () => {
     ['three bytes', Buffer.from([0xd4, 0xc3, 0xb2]), /only 3 bytes/],
     ['HTML', Buffer.from('<!DOCTYPE html><html></html>'), /first bytes 3c 21 44 4f "<!DO"/],
     ['gzip', Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6]), /gzip-compressed/],
-    ['pcap header cut short', Buffer.from('d4c3b2a102000400000000000000', 'hex'), /pcap header cut short: 14 bytes/],
+    [
+      'pcap header cut short',
+      Buffer.from('d4c3b2a102000400000000000000', 'hex'),
+      /pcap header cut short: 14 bytes/,
+    ],
     [
       'pcapng with a bad byte-order magic',
       Buffer.concat([Buffer.from('0a0d0d0a1c000000deadbeef', 'hex'), Buffer.alloc(16)]),
@@ -260,14 +265,18 @@ describe('CaptureReader on damaged captures', () => {
         const at = headerBytes + Math.floor(random() * (bytes.length - headerBytes));
         bytes[at] = random() < 0.5 ? Math.floor(random() * 256) : bytes[at] ^ (1 << Math.floor(random() * 8));
       }
-      const garbage = Buffer.from(Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256)));
+      const garbage = Buffer.from(
+        Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256)),
+      );
       const path = file('fuzz.bin');
       writeFileSync(path, Buffer.concat([bytes, garbage]));
       const reader = CaptureReader.open(path, { chunkBytes: 256 });
       let packets = 0;
       while (reader.next()) {
         packets++;
-        expect(reader.offset + reader.capturedLength, `round ${round}`).toBeLessThanOrEqual(reader.buf.length);
+        expect(reader.offset + reader.capturedLength, `round ${round}`).toBeLessThanOrEqual(
+          reader.buf.length,
+        );
         expect(reader.tsNsec, `round ${round}`).toBeLessThan(1_000_000_000);
       }
       reader.close();

@@ -11,7 +11,9 @@ export function requireTools(...tools: string[]): void {
   for (const tool of tools) {
     const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
     if (found.status !== 0) {
-      throw new Error(`required tool '${tool}' is not installed (apt-get install tshark tcpdump python3-scapy)`);
+      throw new Error(
+        `required tool '${tool}' is not installed (apt-get install tshark tcpdump python3-scapy)`,
+      );
     }
   }
   const scapy = spawnSync(PYTHON, ['-c', 'import scapy'], { encoding: 'utf8' });

@@ -22,12 +22,24 @@ afterAll(() => {
 });
 
 /** Copies the packets of `source` with one link type through a PcapWriter. */
-function copyThroughWriter(source: string, target: string, linkType: number, options: PcapWriterOptions = {}) {
+function copyThroughWriter(
+  source: string,
+  target: string,
+  linkType: number,
+  options: PcapWriterOptions = {},
+) {
   const reader = CaptureReader.open(source);
   const writer = PcapWriter.open(target, { linkType, ...options });
   while (reader.next()) {
     if (reader.linkType !== linkType) continue;
-    writer.write(reader.buf, reader.offset, reader.capturedLength, reader.originalLength, reader.tsSec, reader.tsNsec);
+    writer.write(
+      reader.buf,
+      reader.offset,
+      reader.capturedLength,
+      reader.originalLength,
+      reader.tsSec,
+      reader.tsNsec,
+    );
   }
   reader.close();
   writer.close();
@@ -37,7 +49,12 @@ function copyThroughWriter(source: string, target: string, linkType: number, opt
 /** tshark must read the file without a complaint (stderr carries "appears to be damaged" and the like). */
 function tsharkReadsCleanly(path: string): void {
   const stderr = run('sh', ['-c', 'tshark -r "$0" >/dev/null 2>"$0.err"; echo $?; cat "$0.err"', path]);
-  expect(stderr.trim().split('\n').filter((line) => !line.includes('Running as user'))).toEqual(['0']);
+  expect(
+    stderr
+      .trim()
+      .split('\n')
+      .filter((line) => !line.includes('Running as user')),
+  ).toEqual(['0']);
 }
 
 describe('PcapWriter', () => {
@@ -111,7 +128,14 @@ describe('PcapWriter', () => {
     const reader = CaptureReader.open(file('rawip-nsec.pcap'));
     const writer = PcapWriter.toFd(fd, { linkType: LinkType.RAW });
     while (reader.next()) {
-      writer.write(reader.buf, reader.offset, reader.capturedLength, reader.originalLength, reader.tsSec, reader.tsNsec);
+      writer.write(
+        reader.buf,
+        reader.offset,
+        reader.capturedLength,
+        reader.originalLength,
+        reader.tsSec,
+        reader.tsNsec,
+      );
     }
     reader.close();
     writer.close();

@@ -26,7 +26,8 @@ describe('TimestampResolution', () => {
     [0x200000, 0],
     [0x179f_7c3a, 0x5e4a_2f15], // ~1.7e18: nanoseconds since 1970 in 2023
   ];
-  for (let i = 0; i < 200; i++) samples.push([Math.floor(random() * 2 ** 32), Math.floor(random() * 2 ** 32)]);
+  for (let i = 0; i < 200; i++)
+    samples.push([Math.floor(random() * 2 ** 32), Math.floor(random() * 2 ** 32)]);
 
   for (const tsresol of resolutions) {
     it(`splits exactly at if_tsresol 0x${tsresol.toString(16)}`, () => {

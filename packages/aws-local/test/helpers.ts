@@ -1,0 +1,133 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { type AwsLocal, type AwsLocalOptions, startAwsLocal } from '../src/index.js';
+
+export const REGION = 'us-east-1';
+const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
+
+export interface Harness {
+  aws: AwsLocal;
+  ec2: EC2Client;
+  ecs: ECSClient;
+  close(): Promise<void>;
+}
+
+/** An emulator on a free port with SDK v3 clients pointed at it (no SDK retries: tests see every answer). */
+export async function harness(options: AwsLocalOptions = {}): Promise<Harness> {
+  const aws = await startAwsLocal({ port: 0, ...options });
+  const config = { endpoint: aws.url, region: REGION, credentials, maxAttempts: 1 };
+  const ec2 = new EC2Client(config);
+  const ecs = new ECSClient(config);
+  return {
+    aws,
+    ec2,
+    ecs,
+    async close() {
+      ec2.destroy();
+      ecs.destroy();
+      await aws.close();
+    },
+  };
+}
+
+/** The error code and HTTP status an SDK call failed with (fails the test if it succeeded). */
+export async function failure(call: Promise<unknown>): Promise<{ code: string; status?: number; message: string }> {
+  try {
+    await call;
+  } catch (error) {
+    const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+    return { code: e.name, status: e.$metadata?.httpStatusCode, message: e.message };
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
+
+export const AWS_CLI = '/usr/bin/aws';
+
+export function requireAwsCli(): void {
+  if (!existsSync(AWS_CLI)) {
+    throw new Error(`Debian's AWS CLI v2 is required at ${AWS_CLI} (apt-get install awscli); it is missing`);
+  }
+}
+
+/** Runs Debian's AWS CLI v2 against the emulator and parses its JSON output. */
+export function awsCli(url: string, args: string[]): Promise<{ code: number; json: unknown; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      AWS_CLI,
+      [...args, '--endpoint-url', url, '--output', 'json', '--region', REGION],
+      {
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: process.env.HOME ?? '/tmp',
+          AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+          AWS_SECRET_ACCESS_KEY: 'secret',
+          AWS_MAX_ATTEMPTS: '1',
+          AWS_PAGER: '',
+          AWS_CONFIG_FILE: '/dev/null',
+          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+        },
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        let json: unknown;
+        if (stdout.trim() !== '') json = JSON.parse(stdout);
+        resolve({ code, json, stderr });
+      },
+    );
+  });
+}
+
+const EXAMPLES = '/usr/lib/python3/dist-packages/awscli/awscli/examples';
+const EXAMPLES_FALLBACK = '/usr/lib/python3/dist-packages/awscli/examples';
+
+/** The first `Output::` JSON of the AWS CLI's own documentation example for a command. */
+export function cliDocExample(service: string, command: string): unknown {
+  const dir = existsSync(EXAMPLES) ? EXAMPLES : EXAMPLES_FALLBACK;
+  const text = readFileSync(`${dir}/${service}/${command}.rst`, 'utf8');
+  const after = text.split('Output::')[1];
+  if (!after) throw new Error(`no Output:: block in the ${service} ${command} example`);
+  const start = after.indexOf('{');
+  let depth = 0;
+  for (let i = start; i < after.length; i++) {
+    if (after[i] === '{') depth++;
+    if (after[i] === '}') depth--;
+    if (depth === 0) return JSON.parse(after.slice(start, i + 1));
+  }
+  throw new Error(`unterminated JSON in the ${service} ${command} example`);
+}
+
+/**
+ * Paths of keys present in `documented` but missing in `actual` (objects recursively, arrays
+ * through their first element): our answer must have at least the documented shape.
+ */
+export function missingKeys(documented: unknown, actual: unknown, path = ''): string[] {
+  if (Array.isArray(documented)) {
+    if (documented.length === 0) return [];
+    if (!Array.isArray(actual) || actual.length === 0) return [`${path}[]`];
+    return missingKeys(documented[0], actual[0], `${path}[0]`);
+  }
+  if (documented && typeof documented === 'object') {
+    if (!actual || typeof actual !== 'object') return [path];
+    return Object.entries(documented).flatMap(([key, value]) =>
+      key in actual ? missingKeys(value, (actual as Record<string, unknown>)[key], `${path}.${key}`) : [`${path}.${key}`],
+    );
+  }
+  return [];
+}
+
+/** Same for value types: a documented number must not come back as a string, and so on. */
+export function typeMismatches(documented: unknown, actual: unknown, path = ''): string[] {
+  if (Array.isArray(documented)) {
+    if (documented.length === 0 || !Array.isArray(actual) || actual.length === 0) return [];
+    return typeMismatches(documented[0], actual[0], `${path}[0]`);
+  }
+  if (documented && typeof documented === 'object') {
+    if (!actual || typeof actual !== 'object') return [];
+    return Object.entries(documented).flatMap(([key, value]) =>
+      key in actual ? typeMismatches(value, (actual as Record<string, unknown>)[key], `${path}.${key}`) : [],
+    );
+  }
+  return typeof documented === typeof actual ? [] : [`${path}: ${typeof documented} vs ${typeof actual}`];
+}

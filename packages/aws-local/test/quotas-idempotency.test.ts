@@ -1,0 +1,226 @@
+import {
+  CreateNetworkInterfaceCommand,
+  CreateTrafficMirrorFilterCommand,
+  CreateTrafficMirrorFilterRuleCommand,
+  CreateTrafficMirrorSessionCommand,
+  CreateTrafficMirrorTargetCommand,
+  DeleteTrafficMirrorSessionCommand,
+  DescribeSubnetsCommand,
+  DescribeTrafficMirrorSessionsCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_QUOTAS } from '../src/index.js';
+import { failure, type Harness, harness } from './helpers.js';
+
+async function eni(ec2: EC2Client, subnetId: string): Promise<string> {
+  return (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId }))).NetworkInterface!.NetworkInterfaceId!;
+}
+
+describe('quotas and ClientToken idempotency, with AWS error codes', () => {
+  let h: Harness;
+  let subnet: string;
+  let nlbTarget: string;
+  let filter: string;
+
+  beforeAll(async () => {
+    h = await harness();
+    subnet = (await h.ec2.send(new DescribeSubnetsCommand({}))).Subnets![0].SubnetId!;
+    nlbTarget = (
+      await h.ec2.send(
+        new CreateTrafficMirrorTargetCommand({
+          NetworkLoadBalancerArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/rx/0123456789abcdef',
+        }),
+      )
+    ).TrafficMirrorTarget!.TrafficMirrorTargetId!;
+    filter = (await h.ec2.send(new CreateTrafficMirrorFilterCommand({}))).TrafficMirrorFilter!.TrafficMirrorFilterId!;
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  const session = (source: string, number: number, target = nlbTarget, token?: string) =>
+    h.ec2.send(
+      new CreateTrafficMirrorSessionCommand({
+        NetworkInterfaceId: source,
+        TrafficMirrorTargetId: target,
+        TrafficMirrorFilterId: filter,
+        SessionNumber: number,
+        ClientToken: token,
+      }),
+    );
+
+  it('allows 3 sessions per source ENI, then TrafficMirrorSessionsPerInterfaceLimitExceeded', async () => {
+    const source = await eni(h.ec2, subnet);
+    for (const n of [1, 2, 3]) await session(source, n);
+    const fourth = await failure(session(source, 4));
+    expect(fourth).toMatchObject({ code: 'TrafficMirrorSessionsPerInterfaceLimitExceeded', status: 400 });
+  });
+
+  it('keeps session numbers unique per ENI and within 1-32766', async () => {
+    const source = await eni(h.ec2, subnet);
+    await session(source, 7);
+    expect((await failure(session(source, 7))).code).toBe('InvalidParameterValue');
+    expect((await failure(session(source, 0))).code).toBe('InvalidParameterValue');
+    expect((await failure(session(source, 32767))).code).toBe('InvalidParameterValue');
+    // The same number on another ENI is fine.
+    await session(await eni(h.ec2, subnet), 7);
+  });
+
+  it('allows 10 source ENIs per ENI target, then TrafficMirrorSourcesPerTargetLimitExceeded', async () => {
+    const target = (
+      await h.ec2.send(new CreateTrafficMirrorTargetCommand({ NetworkInterfaceId: await eni(h.ec2, subnet) }))
+    ).TrafficMirrorTarget!.TrafficMirrorTargetId!;
+    const sources = [];
+    for (let i = 0; i < 10; i++) {
+      sources.push(await eni(h.ec2, subnet));
+      await session(sources[i], 1, target);
+    }
+    // A second session from a source already counted does not add a source.
+    await session(sources[0], 2, target);
+    const eleventh = await failure(session(await eni(h.ec2, subnet), 1, target));
+    expect(eleventh.code).toBe('TrafficMirrorSourcesPerTargetLimitExceeded');
+  });
+
+  it('allows 10 rules per filter direction, with unique rule numbers', async () => {
+    const f = (await h.ec2.send(new CreateTrafficMirrorFilterCommand({}))).TrafficMirrorFilter!.TrafficMirrorFilterId!;
+    const rule = (direction: 'ingress' | 'egress', number: number) =>
+      h.ec2.send(
+        new CreateTrafficMirrorFilterRuleCommand({
+          TrafficMirrorFilterId: f,
+          TrafficDirection: direction,
+          RuleNumber: number,
+          RuleAction: 'accept',
+          SourceCidrBlock: '0.0.0.0/0',
+          DestinationCidrBlock: '0.0.0.0/0',
+        }),
+      );
+    for (let n = 1; n <= 10; n++) await rule('ingress', n);
+    expect((await failure(rule('ingress', 11))).code).toBe('TrafficMirrorFilterRuleLimitExceeded');
+    expect((await failure(rule('egress', 1).then(() => rule('egress', 1)))).code).toBe(
+      'TrafficMirrorFilterRuleAlreadyExists',
+    );
+  });
+
+  it('answers a repeated ClientToken with the original session, even after it was deleted', async () => {
+    const source = await eni(h.ec2, subnet);
+    const first = (await session(source, 10, nlbTarget, 'token-a')).TrafficMirrorSession!;
+    const repeat = await session(source, 10, nlbTarget, 'token-a');
+    expect(repeat.TrafficMirrorSession).toEqual(first);
+    expect(repeat.ClientToken).toBe('token-a');
+
+    await h.ec2.send(new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: first.TrafficMirrorSessionId }));
+    const afterDelete = await session(source, 10, nlbTarget, 'token-a');
+    expect(afterDelete.TrafficMirrorSession!.TrafficMirrorSessionId).toBe(first.TrafficMirrorSessionId);
+    // ...and no new session was made.
+    const live = await h.ec2.send(
+      new DescribeTrafficMirrorSessionsCommand({ Filters: [{ Name: 'network-interface-id', Values: [source] }] }),
+    );
+    expect(live.TrafficMirrorSessions).toEqual([]);
+
+    const mismatch = await failure(session(source, 11, nlbTarget, 'token-a'));
+    expect(mismatch).toMatchObject({ code: 'IdempotentParameterMismatch', status: 400 });
+  });
+
+  it('refuses requester-managed task ENIs as sources by default, allows RDS ones (NetworkInterfaceNotSupported)', async () => {
+    const taskLike = h.aws.control.createRequesterManagedNetworkInterface({ requesterId: '716531411939' });
+    const refused = await failure(session(taskLike, 1));
+    expect(refused).toMatchObject({ code: 'NetworkInterfaceNotSupported', status: 400 });
+    expect(refused.message).toContain(taskLike);
+    const rds = h.aws.control.createRequesterManagedNetworkInterface({ requesterId: 'amazon-rds' });
+    const accepted = await session(rds, 1);
+    expect(accepted.TrafficMirrorSession!.NetworkInterfaceId).toBe(rds);
+  });
+
+  it('accepts task ENIs with taskEniSources: accept', async () => {
+    const other = await harness({ taskEniSources: 'accept' });
+    try {
+      const taskLike = other.aws.control.createRequesterManagedNetworkInterface({ requesterId: '716531411939' });
+      const t = await other.ec2.send(
+        new CreateTrafficMirrorTargetCommand({
+          NetworkLoadBalancerArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/rx/0123456789abcdef',
+        }),
+      );
+      const f = await other.ec2.send(new CreateTrafficMirrorFilterCommand({}));
+      const created = await other.ec2.send(
+        new CreateTrafficMirrorSessionCommand({
+          NetworkInterfaceId: taskLike,
+          TrafficMirrorTargetId: t.TrafficMirrorTarget!.TrafficMirrorTargetId,
+          TrafficMirrorFilterId: f.TrafficMirrorFilter!.TrafficMirrorFilterId,
+          SessionNumber: 1,
+        }),
+      );
+      expect(created.TrafficMirrorSession!.NetworkInterfaceId).toBe(taskLike);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('the account-wide quota of 10,000 sessions', () => {
+  it('creates 10,000 sessions over the wire and refuses the next with TrafficMirrorSessionLimitExceeded', async () => {
+    expect(DEFAULT_QUOTAS.sessionsPerAccount).toBe(10_000);
+    // Throttling off: this is about the quota, not about pacing 13,000 calls at 5 per second.
+    const h = await harness({ throttling: false });
+    try {
+      const subnet = (await h.ec2.send(new DescribeSubnetsCommand({}))).Subnets![0].SubnetId!;
+      const target = (
+        await h.ec2.send(
+          new CreateTrafficMirrorTargetCommand({
+            NetworkLoadBalancerArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/rx/0123456789abcdef',
+          }),
+        )
+      ).TrafficMirrorTarget!.TrafficMirrorTargetId!;
+      const filter = (await h.ec2.send(new CreateTrafficMirrorFilterCommand({}))).TrafficMirrorFilter!.TrafficMirrorFilterId!;
+      // Raw Query calls (signature not checked) keep 13,000 requests quick.
+      const call = async (params: Record<string, string>) => {
+        const response = await fetch(h.aws.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0',
+          },
+          body: new URLSearchParams({ Version: '2016-11-15', ...params }).toString(),
+        });
+        return { status: response.status, text: await response.text() };
+      };
+      let created = 0;
+      const worker = async (first: number, count: number) => {
+        for (let i = first; i < first + count; i++) {
+          const eniXml = (await call({ Action: 'CreateNetworkInterface', SubnetId: subnet })).text;
+          const eniId = /<networkInterfaceId>(eni-[0-9a-f]+)</.exec(eniXml)![1];
+          for (let n = 1; n <= 3 && i * 3 + n <= 10_000; n++) {
+            const reply = await call({
+              Action: 'CreateTrafficMirrorSession',
+              NetworkInterfaceId: eniId,
+              TrafficMirrorTargetId: target,
+              TrafficMirrorFilterId: filter,
+              SessionNumber: String(n),
+            });
+            if (reply.status !== 200) throw new Error(`session ${i * 3 + n} failed: ${reply.text}`);
+            created++;
+          }
+        }
+      };
+      const enis = Math.ceil(10_000 / 3);
+      const workers = 4;
+      const per = Math.ceil(enis / workers);
+      await Promise.all(Array.from({ length: workers }, (_, w) => worker(w * per, Math.min(per, enis - w * per))));
+      expect(created).toBe(10_000);
+      const spare = (await h.ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnet }))).NetworkInterface!;
+      const over = await failure(
+        h.ec2.send(
+          new CreateTrafficMirrorSessionCommand({
+            NetworkInterfaceId: spare.NetworkInterfaceId,
+            TrafficMirrorTargetId: target,
+            TrafficMirrorFilterId: filter,
+            SessionNumber: 1,
+          }),
+        ),
+      );
+      expect(over).toMatchObject({ code: 'TrafficMirrorSessionLimitExceeded', status: 400 });
+    } finally {
+      await h.close();
+    }
+  });
+});

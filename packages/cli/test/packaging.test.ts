@@ -1,0 +1,68 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../../..');
+const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { workspaces: string[] };
+// The packages the `fargate-mirror` binary needs at run time.
+const runtimePackages = ['packages/wire', 'packages/receiver', 'packages/aws-local', 'packages/cli'];
+
+describe('packaging', () => {
+  const work = mkdtempSync(join(tmpdir(), 'fm-pack-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('every workspace package has a semver version and packs its built dist', () => {
+    for (const ws of rootManifest.workspaces) {
+      const manifest = JSON.parse(readFileSync(join(root, ws, 'package.json'), 'utf8')) as {
+        name: string;
+        version: string;
+        private?: boolean;
+      };
+      expect(manifest.version, ws).toMatch(/^\d+\.\d+\.\d+(-[\w.]+)?$/);
+      if (manifest.private) continue;
+      const out = execFileSync('npm', ['pack', '--dry-run', '--json', '-w', ws], { cwd: root, encoding: 'utf8' });
+      const [info] = JSON.parse(out) as { files: { path: string }[] }[];
+      const files = info.files.map((f) => f.path);
+      expect(files, ws).toContain('package.json');
+      expect(files, ws).toContain('dist/index.js');
+      expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/')), ws).toBe(false);
+    }
+  });
+
+  it('installs from tarballs into a fresh project and runs from node_modules', () => {
+    const tarballs: string[] = [];
+    for (const ws of runtimePackages) {
+      const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work, '-w', ws], {
+        cwd: root,
+        encoding: 'utf8',
+      });
+      const [info] = JSON.parse(out) as { filename: string }[];
+      tarballs.push(join(work, info.filename));
+    }
+    const app = join(work, 'app');
+    execFileSync('mkdir', ['-p', app]);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+    // Dependencies come from the npm cache the repository's own install filled: no network needed.
+    execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], {
+      cwd: app,
+      encoding: 'utf8',
+    });
+    expect(readdirSync(join(app, 'node_modules', '@fargate-mirror')).sort()).toEqual(
+      expect.arrayContaining(['aws-local', 'receiver', 'wire']),
+    );
+    const help = execFileSync(join(app, 'node_modules', '.bin', 'fargate-mirror'), ['--help'], { encoding: 'utf8' });
+    expect(help).toContain('read [options] <file>');
+    // And the installed binary really decodes: the shipped sample capture through `read`.
+    const summary = execFileSync(
+      join(app, 'node_modules', '.bin', 'fargate-mirror'),
+      ['read', join(root, 'fixtures', 'sample-mirror.pcap'), '--records', join(work, 'r.jsonl'), '--summary-json'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    expect(summary).toBe('');
+    const records = readFileSync(join(work, 'r.jsonl'), 'utf8').trim().split('\n');
+    expect(records.length).toBeGreaterThan(0);
+    expect(JSON.parse(records[0]).schema_version).toBe('1.0.0');
+  });
+});

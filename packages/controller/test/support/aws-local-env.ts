@@ -1,0 +1,243 @@
+/**
+ * aws-local on a free port, the controller's real SDK adapters pointed at it, Debian's AWS CLI v2
+ * acting as a user, and the controller CLI run as a real process.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
+import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { type AwsLocal, type AwsLocalOptions, startAwsLocal } from '@fargate-mirror/aws-local';
+import { type AwsClients, createAwsClients } from '../../src/aws/clients.js';
+import { Ec2Adapter } from '../../src/aws/ec2-adapter.js';
+import { EcsAdapter } from '../../src/aws/ecs-adapter.js';
+import { type ConfigFile, parseConfig } from '../../src/config.js';
+import { MemoryRefusalCache } from '../../src/core/refusals.js';
+import type { SessionView } from '../../src/core/types.js';
+import { Reconciler } from '../../src/reconciler.js';
+
+export const REGION = 'us-east-1';
+export const AWS_CLI = '/usr/bin/aws';
+const here = dirname(fileURLToPath(import.meta.url));
+export const PACKAGE_DIR = join(here, '..', '..');
+const REPO = join(PACKAGE_DIR, '..', '..');
+export const CONTROLLER_BIN = join(PACKAGE_DIR, 'dist', 'cli', 'bin.js');
+
+export const CREDENTIAL_ENV = {
+  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'secret',
+  AWS_REGION: REGION,
+  AWS_DEFAULT_REGION: REGION,
+  AWS_CONFIG_FILE: '/dev/null',
+  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  AWS_PAGER: '',
+};
+
+export function requireAwsCli(): void {
+  if (!existsSync(AWS_CLI)) {
+    throw new Error(`Debian's AWS CLI v2 is required at ${AWS_CLI} (apt-get install awscli); it is missing`);
+  }
+}
+
+function run(file: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(file, args, {
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Debian's AWS CLI v2 against aws-local, JSON output parsed; a failure fails the test with its stderr. */
+export async function awsCli(url: string, args: string[]): Promise<Record<string, unknown>> {
+  const r = await run(AWS_CLI, [...args, '--endpoint-url', url, '--output', 'json', '--region', REGION], {
+    env: { ...CREDENTIAL_ENV, AWS_MAX_ATTEMPTS: '10', AWS_RETRY_MODE: 'standard' },
+  });
+  if (r.code !== 0) throw new Error(`aws ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return r.stdout.trim() ? (JSON.parse(r.stdout) as Record<string, unknown>) : {};
+}
+
+/** Builds the controller package once, so the CLI runs as the real compiled program. */
+let built: Promise<void> | undefined;
+export function buildController(): Promise<void> {
+  built ??= new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', PACKAGE_DIR],
+      { cwd: REPO },
+      (error, stdout, stderr) => (error ? reject(new Error(`building the controller failed:\n${stdout}${stderr}`)) : resolve()),
+    );
+  });
+  return built;
+}
+
+/** `node dist/cli/bin.js ...` with the credentials of the emulator and nothing else from this process. */
+export function controllerCli(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
+  return run(process.execPath, [CONTROLLER_BIN, ...args], { env: { ...CREDENTIAL_ENV, ...options.env }, input: options.input });
+}
+
+export interface Env {
+  readonly aws: AwsLocal;
+  readonly clients: AwsClients;
+  readonly subnetIds: string[];
+  readonly dir: string;
+  close(): Promise<void>;
+}
+
+export async function startEnv(options: AwsLocalOptions = {}): Promise<Env> {
+  Object.assign(process.env, CREDENTIAL_ENV);
+  const aws = await startAwsLocal({ port: 0, speed: 200, ...options });
+  const clients = createAwsClients({ endpoint: aws.url, region: REGION });
+  const subnets = await clients.ec2.send(new DescribeSubnetsCommand({}));
+  const subnetIds = (subnets.Subnets ?? []).map((s) => s.SubnetId ?? '').filter(Boolean);
+  const dir = await mkdtemp(join(tmpdir(), 'fm-controller-'));
+  return {
+    aws,
+    clients,
+    subnetIds,
+    dir,
+    async close() {
+      clients.destroy();
+      await aws.close();
+    },
+  };
+}
+
+export function reconcilerFor(env: Env, config: ControllerConfigInput): Reconciler {
+  return new Reconciler({
+    ec2: new Ec2Adapter(env.clients.ec2),
+    ecs: new EcsAdapter(env.clients.ecs),
+    config: parseConfig(config),
+    refusals: new MemoryRefusalCache({ ttlMs: 3_600_000 }),
+    readAfterWriteDelayMs: 50,
+  });
+}
+
+export type ControllerConfigInput = ConfigFile;
+
+export async function writeConfig(env: Env, name: string, config: ControllerConfigInput): Promise<string> {
+  const file = join(env.dir, name);
+  await writeFile(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+/** Creates a mirror target (NLB) and filter with the AWS CLI, as a user would. */
+export async function createTargetAndFilter(env: Env): Promise<{ target: string; filter: string }> {
+  const t = await awsCli(env.aws.url, [
+    'ec2',
+    'create-traffic-mirror-target',
+    '--network-load-balancer-arn',
+    'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/mirror/0123456789abcdef',
+  ]);
+  const f = await awsCli(env.aws.url, ['ec2', 'create-traffic-mirror-filter', '--description', 'all']);
+  const target = (t['TrafficMirrorTarget'] as { TrafficMirrorTargetId: string }).TrafficMirrorTargetId;
+  const filter = (f['TrafficMirrorFilter'] as { TrafficMirrorFilterId: string }).TrafficMirrorFilterId;
+  return { target, filter };
+}
+
+export async function registerFargateFamily(env: Env, family: string): Promise<void> {
+  await awsCli(env.aws.url, [
+    'ecs',
+    'register-task-definition',
+    '--family',
+    family,
+    '--network-mode',
+    'awsvpc',
+    '--requires-compatibilities',
+    'FARGATE',
+    '--cpu',
+    '256',
+    '--memory',
+    '512',
+    '--container-definitions',
+    JSON.stringify([{ name: 'app', image: 'public.ecr.aws/nginx/nginx:latest', essential: true }]),
+  ]);
+}
+
+export function awsvpcArg(env: Env): string {
+  return `awsvpcConfiguration={subnets=[${env.subnetIds.slice(0, 2).join(',')}],assignPublicIp=DISABLED}`;
+}
+
+export interface LiveTask {
+  readonly taskArn: string;
+  readonly clusterArn: string;
+  readonly lastStatus: string;
+  readonly desiredStatus: string;
+  readonly group: string;
+  readonly eniId: string | undefined;
+  readonly containerInstanceArn: string | undefined;
+}
+
+/** Every task of a cluster with the given desired status, as ECS reports it now. */
+export async function tasksOf(env: Env, cluster: string, desiredStatus: 'RUNNING' | 'STOPPED' = 'RUNNING'): Promise<LiveTask[]> {
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await env.clients.ecs.send(new ListTasksCommand({ cluster, desiredStatus, nextToken }));
+    arns.push(...(page.taskArns ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const out: LiveTask[] = [];
+  for (let i = 0; i < arns.length; i += 100) {
+    const d = await env.clients.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) }));
+    for (const t of d.tasks ?? []) {
+      const eni = t.attachments?.find((a) => a.type === 'ElasticNetworkInterface');
+      out.push({
+        taskArn: t.taskArn ?? '',
+        clusterArn: t.clusterArn ?? '',
+        lastStatus: t.lastStatus ?? '',
+        desiredStatus: t.desiredStatus ?? '',
+        group: t.group ?? '',
+        eniId: eni?.details?.find((x) => x.name === 'networkInterfaceId')?.value,
+        containerInstanceArn: t.containerInstanceArn,
+      });
+    }
+  }
+  return out;
+}
+
+/** Polls until every task of the cluster (desired RUNNING) is RUNNING and there are `count` of them. */
+export async function waitForRunning(env: Env, cluster: string, count: number, timeoutMs = 60_000): Promise<LiveTask[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const tasks = await tasksOf(env, cluster);
+    if (tasks.length === count && tasks.every((t) => t.lastStatus === 'RUNNING')) return tasks;
+    if (Date.now() > deadline) {
+      throw new Error(`cluster ${cluster}: wanted ${count} RUNNING tasks, have ${tasks.map((t) => t.lastStatus).join(',') || 'none'}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Polls until the cluster has no task that ECS still wants stopped but is not STOPPED yet. */
+export async function waitForStopped(env: Env, cluster: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stopping = (await tasksOf(env, cluster, 'STOPPED')).filter((t) => t.lastStatus !== 'STOPPED');
+    if (stopping.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`cluster ${cluster}: ${stopping.length} task(s) still stopping`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function allSessions(env: Env): Promise<SessionView[]> {
+  return new Ec2Adapter(env.clients.ec2).listSessions();
+}
+
+export function owned(sessions: readonly SessionView[], owner: string): SessionView[] {
+  return sessions.filter((s) => s.tags['fargate-mirror:owner'] === owner);
+}

@@ -1,0 +1,120 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { formatByteSize, parseByteSize } from './byte-size.js';
+
+const port = (what: string) =>
+  z
+    .number({ error: `expected a UDP/TCP port number for ${what}` })
+    .int('expected a whole number')
+    .min(0, 'expected a port from 0 to 65535')
+    .max(65535, 'expected a port from 0 to 65535');
+
+const byteSize = (min: number) =>
+  z.union([z.number(), z.string()]).transform((value, ctx) => {
+    const n = parseByteSize(value);
+    if (Number.isNaN(n)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a byte size such as 33554432, "32MiB" or "1GiB", got ${JSON.stringify(value)}`,
+      });
+      return z.NEVER;
+    }
+    if (n < min) {
+      ctx.addIssue({ code: 'custom', message: `expected at least ${formatByteSize(min)}, got ${formatByteSize(n)}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const positiveInt = () => z.number().int('expected a whole number').min(1, 'expected a whole number >= 1');
+const nonNegative = () => z.number().min(0, 'expected a number >= 0');
+const ipAddress = z.string().refine((s) => isIP(s) !== 0, { message: 'expected an IPv4 or IPv6 address' });
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const flowsSchema = z.strictObject({
+  /** Concurrent flows per worker before the least recently seen is evicted. */
+  capacity: positiveInt().default(262_144),
+  tcpIdleSeconds: nonNegative().default(300),
+  udpIdleSeconds: nonNegative().default(60),
+  closeLingerSeconds: nonNegative().default(5),
+  activeTimeoutSeconds: nonNegative().default(1800),
+});
+
+const healthSchema = z.strictObject({
+  /** How often the checks run. */
+  intervalMs: z.number().int().min(50, 'expected at least 50 ms').default(1000),
+  /** Consecutive failing checks before /healthz turns 503 (one burst does not flap it). */
+  unhealthyAfter: positiveInt().default(2),
+  /** Consecutive passing checks before /healthz is 200 again. */
+  healthyAfter: positiveInt().default(3),
+  /** Records waiting to be written beyond this mean the records sink cannot keep up. */
+  recordsBacklogLimit: byteSize(1).default(64 * 1024 * 1024),
+  /** Free space below this share of a sink's file system is unhealthy. */
+  minDiskFreePercent: z.number().min(0).max(100, 'expected a percentage from 0 to 100').default(5),
+});
+
+const testingSchema = z.strictObject({
+  /** Enables POST /debug/crash-worker?id=N on the health port, for tests of worker restarts. */
+  faultInjection: z.boolean().default(false),
+});
+
+/**
+ * Every option of `fargate-mirror receive`, as read from `--config FILE` (JSON or YAML) and overridden by
+ * command-line flags. Unknown keys are errors, so a typo never silently does nothing.
+ */
+export const receiverConfigSchema = z.strictObject({
+  /** UDP port of VXLAN (the mirror's own format). */
+  port: port('port').default(4789),
+  /** UDP port of GENEVE from a Gateway Load Balancer endpoint; 0 disables it. */
+  genevePort: port('genevePort').default(6081),
+  /** Address to receive on; `::` is dual-stack (IPv4 senders appear as themselves, never ::ffff:). */
+  bind: ipAddress.default('::'),
+  /** Worker threads, each with its own sockets on the ports (SO_REUSEPORT). */
+  workers: positiveInt().max(64, 'expected at most 64 workers').default(1),
+  /** Receive buffer asked for on each socket (the kernel caps it at net.core.rmem_max). */
+  recvBuffer: byteSize(4096).default(32 * 1024 * 1024),
+  /** Directory of the default outputs when neither pcapDir nor records is given. */
+  outDir: z.string().min(1).default('fargate-mirror-out'),
+  /** Decapsulated pcap files go here (raw payload: owner-only files). */
+  pcapDir: z.string().min(1).optional(),
+  /** JSON Lines records: a file path or `-` for standard output. */
+  records: z.string().min(1).optional(),
+  /** A pcap file is completed and a new one started after this many MiB... */
+  rotateMb: z.number().positive('expected a size in MiB above 0').default(100),
+  /** ...or after this many seconds, whichever comes first. */
+  rotateSeconds: z.number().positive('expected a number of seconds above 0').default(300),
+  /** Completed pcap files beyond this total are removed, oldest first. */
+  pcapMaxTotal: byteSize(1024 * 1024).default(10 * 1024 ** 3),
+  /** One pcap file series per VNI (mirror session) instead of one per worker. */
+  pcapPerVni: z.boolean().default(false),
+  /** Longest inner frame kept in pcap; longer ones are cut (their original length kept). */
+  pcapSnaplen: positiveInt().max(262_144).default(262_144),
+  /** Records waiting beyond this are dropped (counted) rather than exhausting memory. */
+  recordsMaxBacklog: byteSize(64 * 1024).default(512 * 1024 * 1024),
+  /** HTTP port of /healthz and /metrics; 0 picks a free one. */
+  healthPort: port('healthPort').default(9180),
+  /** Address of the health server; `::` is dual-stack. */
+  healthBind: ipAddress.default('::'),
+  /** On SIGTERM/SIGINT, /healthz fails this long before the receiver stops reading. */
+  drainSeconds: nonNegative().default(5),
+  logLevel: z.enum(LOG_LEVELS).default('warn'),
+  /** Flow key address space: the whole receiver, or each VNI its own (overlapping VPC ranges). */
+  addressDomain: z.enum(['global', 'vni']).default('global'),
+  /** Device name in records (CIM `dvc`). */
+  dvc: z.string().min(1).optional(),
+  flows: flowsSchema.prefault({}),
+  health: healthSchema.prefault({}),
+  /** Shared ring between each pair of workers for packets owned by the other one. */
+  handoffRingBytes: byteSize(64 * 1024).default(4 * 1024 * 1024),
+  /** How often workers send their counters to the main thread. */
+  statsIntervalMs: z.number().int().min(50).default(1000),
+  /** How often workers hand finished records to the writer. */
+  recordsFlushMs: z.number().int().min(10).default(200),
+  testing: testingSchema.prefault({}),
+});
+
+/** The configuration as written (sizes may be strings). */
+export type ReceiverConfigInput = z.input<typeof receiverConfigSchema>;
+/** The validated configuration with every default filled in. */
+export type ReceiverConfig = z.output<typeof receiverConfigSchema>;

@@ -1,0 +1,281 @@
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { DecodeStatus, MirrorDecoder, MirrorStage } from '@fargate-mirror/wire';
+import type { Logger } from 'pino';
+import { MirrorPipeline } from '../pipeline/mirror-pipeline.js';
+import { RotatingPcapSink } from '../sinks/rotating-pcap-sink.js';
+import { flowOwner } from './flow-affinity.js';
+import { HandoffKind, HandoffRing } from './handoff-ring.js';
+import { ReceiveClock } from './receive-clock.js';
+import { SenderAddressCache } from './sender-address-cache.js';
+import { openMirrorSocket } from './udp-socket.js';
+import { VniCounters } from './vni-counters.js';
+import type { ReceiverWorkerData, WorkerStatsSnapshot, WorkerToMain } from './worker-protocol.js';
+
+const RECORDS_BATCH_BYTES = 256 * 1024;
+const MAINTENANCE_MS = 1000;
+
+/**
+ * One receive worker: its own sockets on the shared ports, its own pipeline (flow table, pcap files),
+ * and the flow-affinity step that sends each datagram to the worker owning its inner connection.
+ *
+ * Per datagram it allocates nothing beyond what dgram itself does (a Buffer and a RemoteInfo object
+ * per message): decoding is in place, the sender address is cached, handoffs are copied into shared
+ * rings, counters are numbers. Everything leaving the worker (records, counters) is batched.
+ */
+export class ReceiverWorker {
+  private readonly data: ReceiverWorkerData;
+  private readonly post: (message: WorkerToMain) => void;
+  private readonly log: Logger;
+  private readonly pipeline: MirrorPipeline;
+  private readonly pcap: RotatingPcapSink | undefined;
+  private readonly affinity: MirrorDecoder;
+  private readonly outRings: (HandoffRing | null)[];
+  private readonly inRings: HandoffRing[];
+  private readonly clock = new ReceiveClock();
+  private readonly senders = new SenderAddressCache();
+  private readonly source = new Uint32Array(4);
+  private readonly handoffSource = new Uint32Array(4);
+  private readonly vniCounters = new VniCounters();
+  private readonly perVniDomain: boolean;
+  private readonly sockets: Socket[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private recordLines: string[] = [];
+  private recordBytes = 0;
+  private recordsEmitted = 0;
+  private reading = false;
+  private finished = false;
+  private readonly counters = {
+    datagrams: 0,
+    datagramBytes: 0,
+    vxlanDatagrams: 0,
+    geneveDatagrams: 0,
+    handoffsOut: 0,
+    handoffsIn: 0,
+    handoffDrops: 0,
+  };
+
+  constructor(data: ReceiverWorkerData, post: (message: WorkerToMain) => void, log: Logger) {
+    this.data = data;
+    this.post = post;
+    this.log = log;
+    const config = data.config;
+    this.perVniDomain = config.addressDomain === 'vni';
+    this.affinity = new MirrorDecoder({ vxlanPort: data.port, genevePort: data.genevePort || undefined });
+    let vniOf: (() => number) | undefined;
+    if (data.pcapDir !== undefined) {
+      this.pcap = new RotatingPcapSink({
+        dir: data.pcapDir,
+        workerId: data.workerId,
+        rotateBytes: config.rotateMb * 1024 * 1024,
+        rotateMs: config.rotateSeconds * 1000,
+        snaplen: config.pcapSnaplen,
+        vniOf: config.pcapPerVni ? () => vniOf?.() ?? 0 : undefined,
+        onFileComplete: (path, bytes) => this.post({ type: 'file-complete', path, bytes }),
+        onError: (error) => this.log.error({ err: error }, 'pcap sink failed; dropping frames for a second, then a new file'),
+      });
+    }
+    this.pipeline = new MirrorPipeline({
+      onRecord: data.records ? (record) => this.addRecord(record) : () => this.recordsEmitted++,
+      innerFrames: this.pcap,
+      flows: config.flows,
+      addressDomain: config.addressDomain,
+      dvc: config.dvc,
+      vxlanPort: data.port,
+      genevePort: data.genevePort || undefined,
+    });
+    const decoder = this.pipeline.decoder;
+    vniOf = () => decoder.vni;
+    this.outRings = data.toWorker.map((b) => (b === null ? null : new HandoffRing(b)));
+    this.inRings = data.fromWorker.filter((b): b is SharedArrayBuffer => b !== null).map((b) => new HandoffRing(b));
+  }
+
+  /** Binds the sockets and starts reading; posts `ready`. */
+  async start(): Promise<void> {
+    const { config, port, genevePort } = this.data;
+    const reusePort = true;
+    const vxlan = await openMirrorSocket(config.bind, port, config.recvBuffer, reusePort);
+    this.sockets.push(vxlan.socket);
+    vxlan.socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.receive(msg, rinfo, HandoffKind.VXLAN));
+    if (genevePort !== 0) {
+      const geneve = await openMirrorSocket(config.bind, genevePort, config.recvBuffer, reusePort);
+      this.sockets.push(geneve.socket);
+      geneve.socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.receive(msg, rinfo, HandoffKind.GENEVE));
+    }
+    for (const s of this.sockets) s.on('error', (error) => this.log.error({ err: error }, 'socket error'));
+    this.reading = true;
+    for (const ring of this.inRings) this.armRing(ring);
+    this.timers.push(setInterval(() => this.maintain(), MAINTENANCE_MS));
+    this.timers.push(setInterval(() => this.post({ type: 'stats', stats: this.snapshot() }), config.statsIntervalMs));
+    this.timers.push(setInterval(() => this.flushRecords(), config.recordsFlushMs));
+    this.post({ type: 'ready', recvBufferBytes: vxlan.recvBufferBytes, sockets: this.sockets.length });
+  }
+
+  /** Closes the sockets: nothing more is read (what the kernel still holds for them is dropped). */
+  async stopReading(): Promise<void> {
+    this.reading = false;
+    await Promise.all(this.sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.sockets.length = 0;
+  }
+
+  /**
+   * Takes what other workers handed over, ends every open flow (emitting its record), sends the last
+   * records and counters, and completes the pcap files. Call once every worker has stopped reading.
+   */
+  finish(): void {
+    this.finished = true;
+    for (const ring of this.inRings) {
+      ring.drain(this.visitHandoff);
+      ring.cancelWait();
+    }
+    this.pipeline.finish();
+    this.flushRecords();
+    this.pcap?.close();
+    for (const t of this.timers) clearInterval(t);
+    this.post({ type: 'stats', stats: this.snapshot() });
+  }
+
+  private receive(msg: Buffer, rinfo: RemoteInfo, kind: number): void {
+    const c = this.counters;
+    c.datagrams++;
+    c.datagramBytes += msg.length;
+    if (kind === HandoffKind.VXLAN) c.vxlanDatagrams++;
+    else c.geneveDatagrams++;
+    const clock = this.clock;
+    clock.read();
+    const version = this.senders.resolve(rinfo.address, this.source);
+    const workers = this.data.workers;
+    if (workers > 1) {
+      const owner = this.ownerOf(msg, kind, workers);
+      if (owner !== this.data.workerId) {
+        const ring = this.outRings[owner] as HandoffRing;
+        if (ring.push(msg, kind, this.source, version, clock.sec, clock.nsec)) {
+          c.handoffsOut++;
+          ring.wakeIfWaiting();
+        } else {
+          c.handoffDrops++;
+        }
+        return;
+      }
+    }
+    this.process(msg, 0, msg.length, kind, this.source, version, clock.sec, clock.nsec);
+  }
+
+  /** Decodes just enough (a second decoder, so the pipeline's stays untouched) to find the owner. */
+  private ownerOf(msg: Buffer, kind: number, workers: number): number {
+    const d = this.affinity;
+    if (kind === HandoffKind.VXLAN) d.decodeVxlanPayload(msg, 0, msg.length);
+    else d.decodeGenevePayload(msg, 0, msg.length);
+    // Malformed and non-IP datagrams have no flow: whoever received them counts them.
+    if (d.stage !== MirrorStage.INNER || d.inner.ipVersion === 0) return this.data.workerId;
+    return flowOwner(d.inner, this.perVniDomain ? d.vni : 0, workers);
+  }
+
+  private process(
+    buf: Buffer,
+    offset: number,
+    length: number,
+    kind: number,
+    source: Uint32Array,
+    sourceVersion: number,
+    tsSec: number,
+    tsNsec: number,
+  ): void {
+    const pipeline = this.pipeline;
+    const d = pipeline.decoder;
+    d.mirrorSourceWords.set(source);
+    d.mirrorSourceVersion = sourceVersion;
+    if (kind === HandoffKind.VXLAN) pipeline.handleVxlanPayload(buf, offset, length, tsSec, tsNsec);
+    else pipeline.handleGenevePayload(buf, offset, length, tsSec, tsNsec);
+    if (d.stage === MirrorStage.INNER && d.status === DecodeStatus.OK) this.vniCounters.add(d.vni, d.inner.ipLength);
+  }
+
+  private readonly visitHandoff = (ring: HandoffRing, record: number): void => {
+    this.counters.handoffsIn++;
+    const version = ring.source(record, this.handoffSource);
+    this.process(
+      ring.data,
+      ring.payloadOffset(record),
+      ring.payloadLength(record),
+      ring.kind(record),
+      this.handoffSource,
+      version,
+      ring.tsSec(record),
+      ring.tsNsec(record),
+    );
+  };
+
+  /** Drains `ring` whenever its producer publishes, batching whatever arrived meanwhile. */
+  private armRing(ring: HandoffRing): void {
+    if (this.finished) return;
+    const waiting = ring.waitForData();
+    const next = () => {
+      if (this.finished) return;
+      ring.drain(this.visitHandoff);
+      this.armRing(ring);
+    };
+    if (waiting === undefined) setImmediate(next);
+    else void waiting.then(next);
+  }
+
+  private maintain(): void {
+    const clock = this.clock;
+    clock.read();
+    // Idle flows end on wall-clock time too, not only when the next packet arrives.
+    this.pipeline.tick(clock.micros);
+    if (this.pcap !== undefined) {
+      this.pcap.maintain();
+      this.pcap.flush();
+    }
+  }
+
+  private addRecord(record: Record<string, unknown>): void {
+    const line = JSON.stringify(record);
+    this.recordLines.push(line);
+    this.recordBytes += line.length + 1;
+    this.recordsEmitted++;
+    if (this.recordBytes >= RECORDS_BATCH_BYTES) this.flushRecords();
+  }
+
+  private flushRecords(): void {
+    if (this.recordLines.length === 0) return;
+    const count = this.recordLines.length;
+    const text = `${this.recordLines.join('\n')}\n`;
+    this.recordLines = [];
+    this.recordBytes = 0;
+    this.post({ type: 'records', text, count });
+  }
+
+  snapshot(): WorkerStatsSnapshot {
+    const s = this.pipeline.stats;
+    const f = this.pipeline.flows;
+    const p = this.pcap;
+    return {
+      worker: this.data.workerId,
+      ...this.counters,
+      mirrored: s.mirrored,
+      mirroredIpBytes: s.mirroredIpBytes,
+      truncated: s.truncated,
+      notMirror: s.notMirror,
+      innerNotIp: s.innerNotIp,
+      malformed: s.malformedByReason(),
+      flowsActive: f.size,
+      flowsCreated: f.stats.created,
+      flowsEnded: f.stats.ended,
+      flowsEvicted: f.stats.evicted,
+      vni: this.vniCounters.snapshot(),
+      recordsEmitted: this.recordsEmitted,
+      pcap: {
+        framesWritten: p?.stats.framesWritten ?? 0,
+        framesDropped: p?.stats.framesDropped ?? 0,
+        bytesWritten: p?.stats.bytesWritten ?? 0,
+        filesCompleted: p?.stats.filesCompleted ?? 0,
+        errors: p?.stats.errors ?? 0,
+        bufferedBytes: p?.bufferedBytes ?? 0,
+      },
+    };
+  }
+
+  get isReading(): boolean {
+    return this.reading;
+  }
+}

@@ -1,0 +1,32 @@
+// Entry point of a receive worker thread (started by ReceiverSupervisor with worker_threads).
+import { parentPort, workerData } from 'node:worker_threads';
+import { pino } from 'pino';
+import { ReceiverWorker } from './receiver-worker.js';
+import type { MainToWorker, ReceiverWorkerData, WorkerToMain } from './worker-protocol.js';
+
+const data = workerData as ReceiverWorkerData;
+const port = parentPort;
+if (port === null) throw new Error('worker-main.js must run as a worker thread');
+
+const log = pino(
+  { level: data.config.logLevel, base: { worker: data.workerId } },
+  pino.destination({ fd: 2, sync: true }),
+);
+const post = (message: WorkerToMain) => port.postMessage(message);
+const worker = new ReceiverWorker(data, post, log);
+
+port.on('message', (message: MainToWorker) => {
+  if (message.type === 'stop-reading') {
+    void worker.stopReading().then(() => post({ type: 'stopped-reading' }));
+  } else if (message.type === 'finish') {
+    worker.finish();
+    post({ type: 'finished' });
+    // Everything is written and posted: end the thread (sockets, timers and ring waits are gone).
+    setImmediate(() => process.exit(0));
+  }
+});
+
+worker.start().catch((error: Error & { code?: string }) => {
+  post({ type: 'fatal', code: error.code ?? 'RECEIVER_WORKER_FAILED', message: error.message });
+  setImmediate(() => process.exit(1));
+});
