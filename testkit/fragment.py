@@ -56,7 +56,7 @@ def main(argv):
                 parts = list(reversed(parts))
             eth = pkt[Ether]
             for part in parts:
-                out = Ether(bytes(Ether(src=eth.src, dst=eth.dst, type=eth.type) / part))
+                out = Ether(src=eth.src, dst=eth.dst, type=eth.type) / part
                 out.time = pkt.time
                 writer.write(out)
             fragmented += 1

@@ -67,7 +67,7 @@ def main(argv):
             if vxlan_udp(pkt) is not None:
                 ip = outer_ip(pkt)
                 ethertype = 0x0800 if isinstance(ip, IP) else 0x86DD
-                out = Ether(bytes(wrap(bytes(ip), ethertype)))
+                out = wrap(bytes(ip), ethertype)
                 out.time = pkt.time
                 writer.write(out)
                 wrapped += 1

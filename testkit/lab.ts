@@ -83,10 +83,18 @@ const OUTER_V6 = { task: 'fd00:77:2::1', collector: 'fd00:77:2::2', client: 'fd0
 
 let labCounter = 0;
 const liveNamespaces = new Set<string>();
+const livePids = new Set<number>();
 
-// If a test process dies without close(), still remove its namespaces (kills nothing: processes we
-// started die with their parent's pipes or are left to the kernel once their namespace is gone).
+// If a test process exits without close(), still kill what its labs started (by PID) and remove
+// their namespaces. (After a SIGKILL nothing runs: the next lab removes namespaces of dead PIDs.)
 process.once('exit', () => {
+  for (const pid of livePids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   for (const name of liveNamespaces) {
     try {
       execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
@@ -173,7 +181,11 @@ export async function createMirrorLab(opts: MirrorLabOptions = {}): Promise<Mirr
       if (closed) throw new Error(`lab ${id} is closed: cannot start ${formatCommand(cmd, args)}`);
       const proc = start('ip', ['netns', 'exec', ns[role], cmd, ...args], o);
       started.add(proc);
-      void proc.exited.then(() => started.delete(proc));
+      livePids.add(proc.pid);
+      void proc.exited.then(() => {
+        started.delete(proc);
+        livePids.delete(proc.pid);
+      });
       return proc;
     },
     async startCapture(role, dev, filter, file) {

@@ -8,7 +8,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 
 async function rewrite(script: string, args: string[]): Promise<Record<string, number>> {
-  const { stdout } = await run(SYSTEM_PYTHON, [join(HERE, script), ...args], { timeoutMs: 300_000 });
+  // -B: no __pycache__ left in the source tree.
+  const { stdout } = await run(SYSTEM_PYTHON, ['-B', join(HERE, script), ...args], { timeoutMs: 300_000 });
   const counts: Record<string, number> = {};
   for (const m of stdout.matchAll(/(\w+)=(\d+)/g)) counts[m[1]] = Number(m[2]);
   return counts;

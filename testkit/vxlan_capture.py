@@ -8,7 +8,14 @@ from scapy.layers.inet6 import (
     IPv6ExtHdrHopByHop,
     IPv6ExtHdrRouting,
 )
-from scapy.packet import NoPayload
+from scapy.layers.vxlan import VXLAN
+from scapy.packet import NoPayload, split_layers
+
+# Only the outer headers matter here: leave the VXLAN payload undissected (scapy would otherwise walk
+# every inner frame down to TLS, which makes the rewriters several times slower).
+for _field in ("dport", "sport"):
+    for _port in (4789, 4790, 6633, 8472, 48879):
+        split_layers(UDP, VXLAN, **{_field: _port})
 
 IPV6_EXTENSION_HEADERS = (IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment)
 

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { createReadCommand } from './commands/read.js';
+import { createReceiveCommand } from './commands/receive.js';
+import { createReplayCommand } from './commands/replay.js';
 import { isUserFacing } from './errors.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -17,6 +19,8 @@ export function createProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   program.addCommand(createReadCommand());
+  program.addCommand(createReceiveCommand());
+  program.addCommand(createReplayCommand());
   return program;
 }
 

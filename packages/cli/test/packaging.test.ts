@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,12 +22,18 @@ describe('packaging', () => {
       };
       expect(manifest.version, ws).toMatch(/^\d+\.\d+\.\d+(-[\w.]+)?$/);
       if (manifest.private) continue;
-      const out = execFileSync('npm', ['pack', '--dry-run', '--json', '-w', ws], { cwd: root, encoding: 'utf8' });
+      const out = execFileSync('npm', ['pack', '--dry-run', '--json', '-w', ws], {
+        cwd: root,
+        encoding: 'utf8',
+      });
       const [info] = JSON.parse(out) as { files: { path: string }[] }[];
       const files = info.files.map((f) => f.path);
       expect(files, ws).toContain('package.json');
       expect(files, ws).toContain('dist/index.js');
-      expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/')), ws).toBe(false);
+      expect(
+        files.some((f) => f.startsWith('src/') || f.startsWith('test/')),
+        ws,
+      ).toBe(false);
     }
   });
 
@@ -43,21 +49,36 @@ describe('packaging', () => {
     }
     const app = join(work, 'app');
     execFileSync('mkdir', ['-p', app]);
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }),
+    );
     // Dependencies come from the npm cache the repository's own install filled: no network needed.
-    execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], {
-      cwd: app,
-      encoding: 'utf8',
-    });
+    execFileSync(
+      'npm',
+      ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs],
+      {
+        cwd: app,
+        encoding: 'utf8',
+      },
+    );
     expect(readdirSync(join(app, 'node_modules', '@fargate-mirror')).sort()).toEqual(
       expect.arrayContaining(['aws-local', 'receiver', 'wire']),
     );
-    const help = execFileSync(join(app, 'node_modules', '.bin', 'fargate-mirror'), ['--help'], { encoding: 'utf8' });
+    const help = execFileSync(join(app, 'node_modules', '.bin', 'fargate-mirror'), ['--help'], {
+      encoding: 'utf8',
+    });
     expect(help).toContain('read [options] <file>');
     // And the installed binary really decodes: the shipped sample capture through `read`.
     const summary = execFileSync(
       join(app, 'node_modules', '.bin', 'fargate-mirror'),
-      ['read', join(root, 'fixtures', 'sample-mirror.pcap'), '--records', join(work, 'r.jsonl'), '--summary-json'],
+      [
+        'read',
+        join(root, 'fixtures', 'sample-mirror.pcap'),
+        '--records',
+        join(work, 'r.jsonl'),
+        '--summary-json',
+      ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     );
     expect(summary).toBe('');

@@ -14,8 +14,12 @@ export interface ObservedWorld {
 
 export type ObserveProgress = (phase: string, done: number, total: number) => void;
 
-/** Clusters to read: the configured include list (names or ARNs) or every cluster, minus excludes. */
-async function clustersToRead(ecs: EcsPort, selection: Selection): Promise<string[]> {
+/**
+ * Clusters to read: the configured include list (names or ARNs) or every cluster, minus excludes.
+ * `explain` reads every cluster, so `plan` can say why the others' tasks are not selected.
+ */
+async function clustersToRead(ecs: EcsPort, selection: Selection, explain: boolean): Promise<string[]> {
+  if (explain) return ecs.listClusters();
   const all = selection.clusters ? [...selection.clusters] : await ecs.listClusters();
   const excluded = selection.exclude?.clusters ?? [];
   return all.filter((c) => !excluded.includes(c) && !excluded.includes(clusterNameOf(c)));
@@ -65,8 +69,9 @@ export async function observeWorld(
   ecs: EcsPort,
   selection: Selection,
   progress?: ObserveProgress,
+  explain = false,
 ): Promise<ObservedWorld> {
-  const clusters = await clustersToRead(ecs, selection);
+  const clusters = await clustersToRead(ecs, selection, explain);
   const tasks: TaskView[] = [];
   for (const [i, cluster] of clusters.entries()) {
     const arns = await ecs.listTasks(cluster, { desiredStatus: 'RUNNING' });

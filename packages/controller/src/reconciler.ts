@@ -292,9 +292,12 @@ export class Reconciler {
     return desired.sources.get(eniId);
   }
 
-  /** Reads everything and plans, without writing: what `plan`, `status` and the resync start from. */
-  async plan(progress?: ObserveProgress): Promise<ResyncPlan> {
-    const world = await observeWorld(this.#ec2, this.#ecs, this.#config.selection, progress);
+  /**
+   * Reads everything and plans, without writing: what `plan`, `status` and the resync start from.
+   * `explain` also reads clusters outside the selection, to say why their tasks are not selected.
+   */
+  async plan(progress?: ObserveProgress, options: { explain?: boolean } = {}): Promise<ResyncPlan> {
+    const world = await observeWorld(this.#ec2, this.#ecs, this.#config.selection, progress, options.explain);
     const desired = computeDesiredState({
       tasks: world.tasks,
       instances: world.instances,

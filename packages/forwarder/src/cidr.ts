@@ -25,7 +25,7 @@ export function parseCidr(text: string): Cidr | string {
   }
   const prefix128 = version === 4 ? 96 + prefix : prefix;
   for (let i = 0; i < 4; i++) words[i] = (words[i] & wordMask(prefix128, i)) >>> 0;
-  return { ipVersion: version, words, prefix128, text };
+  return { ipVersion: version as 4 | 6, words, prefix128, text };
 }
 
 function wordMask(prefix128: number, wordIndex: number): number {

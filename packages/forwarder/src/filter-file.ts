@@ -31,7 +31,7 @@ const ownRule = z
 
 const ownFile = z.object({ rules: z.array(ownRule) }).strict();
 
-const awsPortRange = z.object({ FromPort: port, ToPort: port }).loose();
+const awsPortRange = z.object({ FromPort: port, ToPort: port });
 const awsRule = z
   .object({
     RuleNumber: z.number().int().min(1).max(32766),
@@ -44,21 +44,35 @@ const awsRule = z
     DestinationCidrBlock: z.string(),
     Description: z.string().optional(),
   })
-  .loose();
+  ;
 const awsFilter = z
   .object({
     IngressFilterRules: z.array(awsRule).default([]),
     EgressFilterRules: z.array(awsRule).default([]),
   })
-  .loose();
-const awsDescribe = z.object({ TrafficMirrorFilters: z.array(awsFilter).length(1) }).loose();
+  ;
+const awsDescribe = z.object({ TrafficMirrorFilters: z.array(awsFilter).length(1) });
 
-/** The schema a document claims by its top-level key, so errors speak of that shape only. */
-function schemaFor(doc: unknown) {
-  const has = (key: string) => typeof doc === 'object' && doc !== null && key in doc;
-  if (has('TrafficMirrorFilters')) return awsDescribe;
-  if (has('IngressFilterRules') || has('EgressFilterRules')) return awsFilter;
-  return ownFile;
+function has(doc: unknown, key: string): boolean {
+  return typeof doc === 'object' && doc !== null && key in doc;
+}
+
+function issuesOf(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
+}
+
+/** Reads the document in the shape its top-level key claims, so errors speak of that shape only. */
+function rulesOf(doc: unknown, name: string): MirrorFilterRule[] {
+  if (has(doc, 'TrafficMirrorFilters') || has(doc, 'IngressFilterRules') || has(doc, 'EgressFilterRules')) {
+    const wrapped = has(doc, 'TrafficMirrorFilters') ? doc : { TrafficMirrorFilters: [doc] };
+    const parsed = awsDescribe.safeParse(wrapped);
+    if (!parsed.success) throw new FilterConfigError(name, issuesOf(parsed.error));
+    const filter = parsed.data.TrafficMirrorFilters[0];
+    return [...filter.IngressFilterRules, ...filter.EgressFilterRules].map(fromAws);
+  }
+  const parsed = ownFile.safeParse(doc);
+  if (!parsed.success) throw new FilterConfigError(name, issuesOf(parsed.error));
+  return parsed.data.rules.map(fromOwn);
 }
 
 type AwsRule = z.infer<typeof awsRule>;
@@ -102,18 +116,7 @@ export function parseFilterRules(text: string, name: string): MirrorFilterRule[]
   } catch (e) {
     throw new FilterConfigError(name, [`not JSON or YAML: ${(e as Error).message}`], { cause: e });
   }
-  const parsed = schemaFor(doc).safeParse(doc);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
-    throw new FilterConfigError(name, issues);
-  }
-  const value = parsed.data;
-  let rules: MirrorFilterRule[];
-  if ('rules' in value) rules = value.rules.map(fromOwn);
-  else {
-    const filter = 'TrafficMirrorFilters' in value ? value.TrafficMirrorFilters[0] : value;
-    rules = [...filter.IngressFilterRules, ...filter.EgressFilterRules].map(fromAws);
-  }
+  const rules = rulesOf(doc, name);
   const problems = validateRules(rules);
   if (problems.length > 0) throw new FilterConfigError(name, problems);
   return rules;

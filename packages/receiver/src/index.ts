@@ -1,7 +1,18 @@
+export { formatByteSize, parseByteSize } from './config/byte-size.js';
+export { ReceiverConfigError } from './config/config-error.js';
+export { readConfigFile, resolveReceiverConfig } from './config/load-receiver-config.js';
+export {
+  LOG_LEVELS,
+  type ReceiverConfig,
+  type ReceiverConfigInput,
+  receiverConfigSchema,
+} from './config/receiver-config.js';
 export { ReceiverError } from './errors.js';
 export { FlowEndReason, flowEndReasonNames } from './flows/flow-end-reason.js';
 export { type FlowSink, FlowTable, type FlowTableOptions } from './flows/flow-table.js';
 export { MirrorPointRegistry } from './flows/mirror-points.js';
+export { Receiver, type ReceiverInfo, type ReceiverSummary } from './live/receiver.js';
+export type { ReceiverTotals } from './live/stats-aggregator.js';
 export { type ReadCaptureOptions, type ReadSummary, readCapture } from './offline/read-capture.js';
 export {
   type InnerFrameSink,
@@ -13,4 +24,13 @@ export { PipelineStats } from './pipeline/pipeline-stats.js';
 export { buildFlowRecord, type FlowRecord } from './records/flow-record.js';
 export { SCHEMA_VERSION } from './records/schema.js';
 export { isoFromMicros } from './records/time-format.js';
+export { type InnerRewrite, InnerRewriter } from './replay/inner-rewrite.js';
+export {
+  type ReplayOptions,
+  type ReplaySummary,
+  type ReplayTarget,
+  replayCapture,
+} from './replay/replay-sender.js';
+export { loadReplaySource, ReplayKind, type ReplaySource } from './replay/replay-source.js';
 export { JsonLinesWriter } from './sinks/json-lines-writer.js';
+export { RotatingPcapSink, type RotatingPcapSinkOptions } from './sinks/rotating-pcap-sink.js';

@@ -156,7 +156,9 @@ export class FrameDecoder {
         return s;
       }
       case IpProtocol.UDP: {
-        const s = this.udp.decode(buf, off, end, segmentLength);
+        // A first fragment carries the header of the whole datagram: its length field exceeds the
+        // fragment, which is normal, so the check against the IP payload is skipped.
+        const s = this.udp.decode(buf, off, end, this.isFragment ? 0xffff : segmentLength);
         if (s !== DecodeStatus.OK) return s;
         if (end - off >= 4) this.setPorts(this.udp.srcPort, this.udp.dstPort);
         return s;

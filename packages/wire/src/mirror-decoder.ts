@@ -69,8 +69,8 @@ export class MirrorDecoder {
     this.stage = MirrorStage.OUTER;
     const outer = this.outer;
     const s = outer.decode(buf, off, end, linkType);
+    if (outer.ipVersion !== 0 && outer.isFragment) return this.finish(DecodeStatus.OUTER_FRAGMENT);
     if (s !== DecodeStatus.OK) return this.finish(s);
-    if (outer.isFragment) return this.finish(DecodeStatus.OUTER_FRAGMENT);
     if (outer.protocol !== IpProtocol.UDP || !outer.udp.headerComplete)
       return this.finish(DecodeStatus.NOT_UDP);
     const udp = outer.udp;

@@ -1,5 +1,6 @@
 import { ApiError, invalidParameterValue, missingParameter } from '../errors.js';
 import type { NetworkInterface, TrafficMirrorSession, TrafficMirrorTarget } from '../state/types.js';
+import { addSession, deleteSession, sessionList } from '../state/session-index.js';
 import { ec2Id } from '../util/ids.js';
 import { cryptoRandom } from '../util/random.js';
 import type { Ec2Context, Ec2Handler } from './context.js';
@@ -42,7 +43,7 @@ function sessionFilters(accountId: string): FilterSpec<TrafficMirrorSession> {
 }
 
 function sessions(ctx: Ec2Context): TrafficMirrorSession[] {
-  return Object.values(ctx.region.trafficMirrorSessions);
+  return sessionList(ctx.region);
 }
 
 function checkSessionNumber(value: number): void {
@@ -66,10 +67,10 @@ function checkPacketLength(value: number, target: TrafficMirrorTarget): void {
 
 /** An account-unique random VNI, as AWS picks when none is given. */
 function randomVirtualNetworkId(ctx: Ec2Context): number {
-  const used = new Set(sessions(ctx).map((s) => s.virtualNetworkId));
+  const all = sessions(ctx);
   for (;;) {
     const vni = 1 + Math.floor(cryptoRandom() * MAX_VNI);
-    if (!used.has(vni)) return vni;
+    if (!all.some((s) => s.virtualNetworkId === vni)) return vni;
   }
 }
 
@@ -158,7 +159,7 @@ export const createTrafficMirrorSession: Ec2Handler = (ctx, params) => {
     description: params.str('Description'),
     tags: tagSpecifications(params, 'traffic-mirror-session'),
   };
-  ctx.region.trafficMirrorSessions[session.trafficMirrorSessionId] = session;
+  addSession(ctx.region, session);
   return {
     trafficMirrorSession: trafficMirrorSessionWire(session, ctx.accountId),
     clientToken: params.str('ClientToken'),
@@ -180,7 +181,7 @@ export const describeTrafficMirrorSessions: Ec2Handler = (ctx, params) => {
 export const deleteTrafficMirrorSession: Ec2Handler = (ctx, params) => {
   const id = params.requiredStr('TrafficMirrorSessionId');
   find(KINDS.trafficMirrorSession, ctx.region, id);
-  delete ctx.region.trafficMirrorSessions[id];
+  deleteSession(ctx.region, id);
   return { trafficMirrorSessionId: id };
 };
 

@@ -1,4 +1,5 @@
 import { ApiError } from '../errors.js';
+import { deleteSession, sessionList } from '../state/session-index.js';
 import type { EniAttachment, NetworkInterface, RegionState, Subnet, Tag } from '../state/types.js';
 import type { Clock } from '../util/clock.js';
 import { ec2Id, macAddress } from '../util/ids.js';
@@ -97,13 +98,10 @@ export function createNetworkInterface(scope: RegionScope, spec: NewNetworkInter
  */
 export function removeNetworkInterface(region: RegionState, networkInterfaceId: string): string[] {
   delete region.networkInterfaces[networkInterfaceId];
-  const removed: string[] = [];
-  for (const session of Object.values(region.trafficMirrorSessions)) {
-    if (session.networkInterfaceId === networkInterfaceId) {
-      delete region.trafficMirrorSessions[session.trafficMirrorSessionId];
-      removed.push(session.trafficMirrorSessionId);
-    }
-  }
+  const removed = sessionList(region)
+    .filter((s) => s.networkInterfaceId === networkInterfaceId)
+    .map((s) => s.trafficMirrorSessionId);
+  for (const id of removed) deleteSession(region, id);
   return removed;
 }
 

@@ -71,7 +71,10 @@ export class TaskLifecycle {
 
   #dwell(task: Task): number {
     const timings = this.#deps.timings;
-    if (task.lastStatus === 'RUNNING') return timings.DEACTIVATING;
+    // A stop request moves a task that is running or still starting on at once (next timer tick).
+    if (task.desiredStatus === 'STOPPED' && ['PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING'].includes(task.lastStatus)) {
+      return 0;
+    }
     return timings[task.lastStatus as keyof LifecycleTimings] ?? 0;
   }
 

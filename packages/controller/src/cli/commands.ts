@@ -179,7 +179,7 @@ function statusCommand(io: Io): Command {
       run(io, async () => {
         const ctx = await openContext(flags);
         try {
-          const planned = await ctx.reconciler.plan();
+          const planned = await ctx.reconciler.plan(undefined, { explain: flags.all === true });
           const coverage = coverageOf(planned, ctx.config.owner);
           const rows = flags.all ? coverage.rows : coverage.rows.filter((r) => r.selected);
           if (flags.json) {
@@ -215,13 +215,13 @@ function statusCommand(io: Io): Command {
 
 function planCommand(io: Io): Command {
   return withCommon(new Command('plan'))
-    .description('what reconcile would do, and why each task is or is not selected')
+    .description('what reconcile would do, and why each task is or is not selected (reads every cluster)')
     .option('--json', 'print JSON')
     .action(async (flags: Flags & { json?: boolean }) =>
       run(io, async () => {
         const ctx = await openContext(flags);
         try {
-          const planned = await ctx.reconciler.plan();
+          const planned = await ctx.reconciler.plan(undefined, { explain: true });
           const coverage = coverageOf(planned, ctx.config.owner);
           const actions = planned.plans.flatMap((p) => p.actions);
           if (flags.json) {

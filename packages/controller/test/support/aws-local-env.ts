@@ -117,10 +117,15 @@ export async function startEnv(options: AwsLocalOptions = {}): Promise<Env> {
   };
 }
 
-export function reconcilerFor(env: Env, config: ControllerConfigInput): Reconciler {
+/**
+ * A reconciler on the real SDK adapters. `ownClients` gives it SDK clients of its own, as a
+ * separate Lambda container has (each with its own adaptive rate limiter).
+ */
+export function reconcilerFor(env: Env, config: ControllerConfigInput, ownClients = false): Reconciler {
+  const clients = ownClients ? createAwsClients({ endpoint: env.aws.url, region: REGION }) : env.clients;
   return new Reconciler({
-    ec2: new Ec2Adapter(env.clients.ec2),
-    ecs: new EcsAdapter(env.clients.ecs),
+    ec2: new Ec2Adapter(clients.ec2),
+    ecs: new EcsAdapter(clients.ecs),
     config: parseConfig(config),
     refusals: new MemoryRefusalCache({ ttlMs: 3_600_000 }),
     readAfterWriteDelayMs: 50,

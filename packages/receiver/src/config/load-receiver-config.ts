@@ -18,13 +18,20 @@ export function readConfigFile(path: string): Record<string, unknown> {
   try {
     data = parseYaml(text);
   } catch (error) {
-    throw new ReceiverConfigError(`config file ${path} is neither JSON nor YAML: ${(error as Error).message}`, [], {
-      cause: error,
-    });
+    throw new ReceiverConfigError(
+      `config file ${path} is neither JSON nor YAML: ${(error as Error).message}`,
+      [],
+      {
+        cause: error,
+      },
+    );
   }
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data)) {
-    throw new ReceiverConfigError(`config file ${path} must hold an object of options, got ${describe(data)}`, []);
+    throw new ReceiverConfigError(
+      `config file ${path} must hold an object of options, got ${describe(data)}`,
+      [],
+    );
   }
   return data as Record<string, unknown>;
 }
@@ -43,7 +50,9 @@ export function resolveReceiverConfig(
     if (value === undefined) continue;
     const base = merged[key];
     merged[key] =
-      isPlainObject(base) && isPlainObject(value) ? { ...base, ...(value as Record<string, unknown>) } : value;
+      isPlainObject(base) && isPlainObject(value)
+        ? { ...base, ...(value as Record<string, unknown>) }
+        : value;
   }
   const result = receiverConfigSchema.safeParse(merged);
   if (!result.success) {

@@ -20,7 +20,10 @@ const byteSize = (min: number) =>
       return z.NEVER;
     }
     if (n < min) {
-      ctx.addIssue({ code: 'custom', message: `expected at least ${formatByteSize(min)}, got ${formatByteSize(n)}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected at least ${formatByteSize(min)}, got ${formatByteSize(n)}`,
+      });
       return z.NEVER;
     }
     return n;

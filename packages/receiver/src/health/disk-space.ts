@@ -13,7 +13,12 @@ export function diskSpace(path: string): DiskSpace | undefined {
     const s = statfsSync(path);
     const totalBytes = s.blocks * s.bsize;
     const freeBytes = s.bavail * s.bsize;
-    return { path, freeBytes, totalBytes, freePercent: totalBytes > 0 ? (freeBytes / totalBytes) * 100 : 100 };
+    return {
+      path,
+      freeBytes,
+      totalBytes,
+      freePercent: totalBytes > 0 ? (freeBytes / totalBytes) * 100 : 100,
+    };
   } catch {
     return undefined;
   }

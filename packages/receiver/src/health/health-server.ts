@@ -1,4 +1,4 @@
-import { type Server, createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { ReceiverError } from '../errors.js';
@@ -18,14 +18,19 @@ export interface HealthServerOptions {
  * why) for a load balancer's target health check, since NLB cannot health-check UDP, and `/metrics`
  * in Prometheus text format.
  */
-export async function startHealthServer(options: HealthServerOptions): Promise<{ server: Server; port: number }> {
+export async function startHealthServer(
+  options: HealthServerOptions,
+): Promise<{ server: Server; port: number }> {
   const { state, registry } = options;
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://health');
     if (url.pathname === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       const status = state.draining ? 'draining' : state.healthy ? 'ok' : 'unhealthy';
       const body = JSON.stringify({ status, problems: state.draining ? ['shutting down'] : state.reasons });
-      res.writeHead(state.serving ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.writeHead(state.serving ? 200 : 503, {
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+      });
       res.end(req.method === 'HEAD' ? undefined : `${body}\n`);
       return;
     }
@@ -42,7 +47,11 @@ export async function startHealthServer(options: HealthServerOptions): Promise<{
       );
       return;
     }
-    if (url.pathname === '/debug/crash-worker' && req.method === 'POST' && options.crashWorker !== undefined) {
+    if (
+      url.pathname === '/debug/crash-worker' &&
+      req.method === 'POST' &&
+      options.crashWorker !== undefined
+    ) {
       const ok = options.crashWorker(Number(url.searchParams.get('id') ?? '0'));
       res.writeHead(ok ? 202 : 404, { 'content-type': 'text/plain' });
       res.end(ok ? 'crashing\n' : 'no such worker\n');

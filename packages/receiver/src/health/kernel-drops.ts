@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** Inodes of this process's sockets (worker threads share the process's descriptors). */
 export function ownSocketInodes(): Set<string> {

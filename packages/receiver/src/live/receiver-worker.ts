@@ -71,7 +71,8 @@ export class ReceiverWorker {
         snaplen: config.pcapSnaplen,
         vniOf: config.pcapPerVni ? () => vniOf?.() ?? 0 : undefined,
         onFileComplete: (path, bytes) => this.post({ type: 'file-complete', path, bytes }),
-        onError: (error) => this.log.error({ err: error }, 'pcap sink failed; dropping frames for a second, then a new file'),
+        onError: (error) =>
+          this.log.error({ err: error }, 'pcap sink failed; dropping frames for a second, then a new file'),
       });
     }
     this.pipeline = new MirrorPipeline({
@@ -86,7 +87,9 @@ export class ReceiverWorker {
     const decoder = this.pipeline.decoder;
     vniOf = () => decoder.vni;
     this.outRings = data.toWorker.map((b) => (b === null ? null : new HandoffRing(b)));
-    this.inRings = data.fromWorker.filter((b): b is SharedArrayBuffer => b !== null).map((b) => new HandoffRing(b));
+    this.inRings = data.fromWorker
+      .filter((b): b is SharedArrayBuffer => b !== null)
+      .map((b) => new HandoffRing(b));
   }
 
   /** Binds the sockets and starts reading; posts `ready`. */
@@ -95,17 +98,23 @@ export class ReceiverWorker {
     const reusePort = true;
     const vxlan = await openMirrorSocket(config.bind, port, config.recvBuffer, reusePort);
     this.sockets.push(vxlan.socket);
-    vxlan.socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.receive(msg, rinfo, HandoffKind.VXLAN));
+    vxlan.socket.on('message', (msg: Buffer, rinfo: RemoteInfo) =>
+      this.receive(msg, rinfo, HandoffKind.VXLAN),
+    );
     if (genevePort !== 0) {
       const geneve = await openMirrorSocket(config.bind, genevePort, config.recvBuffer, reusePort);
       this.sockets.push(geneve.socket);
-      geneve.socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.receive(msg, rinfo, HandoffKind.GENEVE));
+      geneve.socket.on('message', (msg: Buffer, rinfo: RemoteInfo) =>
+        this.receive(msg, rinfo, HandoffKind.GENEVE),
+      );
     }
     for (const s of this.sockets) s.on('error', (error) => this.log.error({ err: error }, 'socket error'));
     this.reading = true;
     for (const ring of this.inRings) this.armRing(ring);
     this.timers.push(setInterval(() => this.maintain(), MAINTENANCE_MS));
-    this.timers.push(setInterval(() => this.post({ type: 'stats', stats: this.snapshot() }), config.statsIntervalMs));
+    this.timers.push(
+      setInterval(() => this.post({ type: 'stats', stats: this.snapshot() }), config.statsIntervalMs),
+    );
     this.timers.push(setInterval(() => this.flushRecords(), config.recordsFlushMs));
     this.post({ type: 'ready', recvBufferBytes: vxlan.recvBufferBytes, sockets: this.sockets.length });
   }
@@ -186,7 +195,8 @@ export class ReceiverWorker {
     d.mirrorSourceVersion = sourceVersion;
     if (kind === HandoffKind.VXLAN) pipeline.handleVxlanPayload(buf, offset, length, tsSec, tsNsec);
     else pipeline.handleGenevePayload(buf, offset, length, tsSec, tsNsec);
-    if (d.stage === MirrorStage.INNER && d.status === DecodeStatus.OK) this.vniCounters.add(d.vni, d.inner.ipLength);
+    if (d.stage === MirrorStage.INNER && d.status === DecodeStatus.OK)
+      this.vniCounters.add(d.vni, d.inner.ipLength);
   }
 
   private readonly visitHandoff = (ring: HandoffRing, record: number): void => {

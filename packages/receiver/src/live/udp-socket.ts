@@ -1,4 +1,4 @@
-import { type Socket, createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { ReceiverError } from '../errors.js';
 
@@ -31,9 +31,13 @@ export function openMirrorSocket(
     const onError = (error: NodeJS.ErrnoException) => {
       socket.close();
       reject(
-        new ReceiverError('RECEIVER_BIND_FAILED', `cannot receive on udp ${formatHostPort(bind, port)}: ${error.message}`, {
-          cause: error,
-        }),
+        new ReceiverError(
+          'RECEIVER_BIND_FAILED',
+          `cannot receive on udp ${formatHostPort(bind, port)}: ${error.message}`,
+          {
+            cause: error,
+          },
+        ),
       );
     };
     socket.once('error', onError);

@@ -28,8 +28,13 @@ export class VniCounters {
   }
 
   snapshot(): [number, number, number][] {
-    const out: [number, number, number][] = this.vnis.map((vni, i) => [vni, this.values[i * 2], this.values[i * 2 + 1]]);
-    if (this.values[MAX_VNIS * 2] > 0) out.push([OTHER_VNI, this.values[MAX_VNIS * 2], this.values[MAX_VNIS * 2 + 1]]);
+    const out: [number, number, number][] = this.vnis.map((vni, i) => [
+      vni,
+      this.values[i * 2],
+      this.values[i * 2 + 1],
+    ]);
+    if (this.values[MAX_VNIS * 2] > 0)
+      out.push([OTHER_VNI, this.values[MAX_VNIS * 2], this.values[MAX_VNIS * 2 + 1]]);
     return out;
   }
 }

@@ -1,6 +1,6 @@
 // Entry point of a receive worker thread (started by ReceiverSupervisor with worker_threads).
 import { parentPort, workerData } from 'node:worker_threads';
-import { pino } from 'pino';
+import pino from 'pino';
 import { ReceiverWorker } from './receiver-worker.js';
 import type { MainToWorker, ReceiverWorkerData, WorkerToMain } from './worker-protocol.js';
 

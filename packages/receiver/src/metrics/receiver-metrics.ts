@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { ReceiverTotals } from '../live/stats-aggregator.js';
 import { OTHER_VNI } from '../live/vni-counters.js';
 
@@ -62,7 +62,12 @@ export function createReceiverMetrics(source: ReceiverMetricsSource): Registry {
       },
     });
   };
-  const gauge = (name: string, help: string, value: () => number, labels?: { label: string; values: () => [string, number][] }) => {
+  const gauge = (
+    name: string,
+    help: string,
+    value: () => number,
+    labels?: { label: string; values: () => [string, number][] },
+  ) => {
     const g: Gauge<string> = new Gauge({
       name: PREFIX + name,
       help,
@@ -80,7 +85,11 @@ export function createReceiverMetrics(source: ReceiverMetricsSource): Registry {
   };
 
   counter('datagrams_received_total', 'UDP datagrams read from the mirror sockets', () => totals().datagrams);
-  counter('datagram_bytes_total', 'UDP payload bytes read from the mirror sockets', () => totals().datagramBytes);
+  counter(
+    'datagram_bytes_total',
+    'UDP payload bytes read from the mirror sockets',
+    () => totals().datagramBytes,
+  );
   labelled('datagrams_by_outcome_total', 'Datagrams by what became of them', 'outcome', () => {
     const t = totals();
     const malformed = Object.values(t.malformed).reduce((a, b) => a + b, 0);
@@ -96,17 +105,37 @@ export function createReceiverMetrics(source: ReceiverMetricsSource): Registry {
     ['geneve', totals().geneveDatagrams],
   ]);
   counter('packets_total', 'Inner (mirrored) packets recovered', () => totals().mirrored);
-  counter('ip_bytes_total', 'IP-layer bytes of the mirrored packets, from their headers', () => totals().mirroredIpBytes);
-  counter('kernel_drops_total', 'Datagrams the kernel dropped on our sockets (receive buffer full)', () => source.kernelDrops);
-  counter('truncated_packets_total', 'Mirrored packets cut short (PacketLength or MTU)', () => totals().truncated);
-  counter('inner_not_ip_total', 'Mirrored frames that carry no IP (ARP and the like)', () => totals().innerNotIp);
+  counter(
+    'ip_bytes_total',
+    'IP-layer bytes of the mirrored packets, from their headers',
+    () => totals().mirroredIpBytes,
+  );
+  counter(
+    'kernel_drops_total',
+    'Datagrams the kernel dropped on our sockets (receive buffer full)',
+    () => source.kernelDrops,
+  );
+  counter(
+    'truncated_packets_total',
+    'Mirrored packets cut short (PacketLength or MTU)',
+    () => totals().truncated,
+  );
+  counter(
+    'inner_not_ip_total',
+    'Mirrored frames that carry no IP (ARP and the like)',
+    () => totals().innerNotIp,
+  );
   labelled('malformed_total', 'Datagrams or inner packets that did not decode, by reason', 'reason', () =>
     Object.entries(totals().malformed),
   );
   gauge('flows_active', 'Flows open in the flow tables', () => totals().flowsActive);
   counter('flows_created_total', 'Flows started', () => totals().flowsCreated);
   counter('flows_ended_total', 'Flows ended (records emitted)', () => totals().flowsEnded);
-  counter('flows_evicted_total', 'Flows ended early because the flow table was full', () => totals().flowsEvicted);
+  counter(
+    'flows_evicted_total',
+    'Flows ended early because the flow table was full',
+    () => totals().flowsEvicted,
+  );
   const vniLabel = (vni: number) => (vni === OTHER_VNI ? 'other' : String(vni));
   labelled('vni_packets_total', 'Mirrored packets per VNI (mirror session)', 'vni', () =>
     [...totals().vni].map(([vni, e]) => [vniLabel(vni), e.packets]),
@@ -126,14 +155,38 @@ export function createReceiverMetrics(source: ReceiverMetricsSource): Registry {
     ['pcap', totals().pcapErrors],
   ]);
   counter('records_written_total', 'Records written to the records sink', () => source.recordsWritten);
-  counter('records_dropped_total', 'Records dropped because the records sink fell too far behind', () => source.recordsDropped);
+  counter(
+    'records_dropped_total',
+    'Records dropped because the records sink fell too far behind',
+    () => source.recordsDropped,
+  );
   counter('pcap_frames_written_total', 'Inner frames written to pcap', () => totals().pcapFramesWritten);
-  counter('pcap_frames_dropped_total', 'Inner frames not written to pcap after a write failure', () => totals().pcapFramesDropped);
-  counter('pcap_files_completed_total', 'pcap files completed (renamed into place)', () => totals().pcapFilesCompleted);
-  counter('pcap_files_removed_total', 'pcap files removed to stay within pcapMaxTotal', () => source.pcapFilesRemoved);
+  counter(
+    'pcap_frames_dropped_total',
+    'Inner frames not written to pcap after a write failure',
+    () => totals().pcapFramesDropped,
+  );
+  counter(
+    'pcap_files_completed_total',
+    'pcap files completed (renamed into place)',
+    () => totals().pcapFilesCompleted,
+  );
+  counter(
+    'pcap_files_removed_total',
+    'pcap files removed to stay within pcapMaxTotal',
+    () => source.pcapFilesRemoved,
+  );
   gauge('pcap_dir_bytes', 'Bytes of pcap files on disk', () => source.pcapDirBytes);
-  counter('worker_handoffs_total', 'Datagrams handed to the worker owning their flow', () => totals().handoffsOut);
-  counter('worker_handoff_drops_total', 'Datagrams lost because a handoff ring was full', () => totals().handoffDrops);
+  counter(
+    'worker_handoffs_total',
+    'Datagrams handed to the worker owning their flow',
+    () => totals().handoffsOut,
+  );
+  counter(
+    'worker_handoff_drops_total',
+    'Datagrams lost because a handoff ring was full',
+    () => totals().handoffDrops,
+  );
   counter('worker_restarts_total', 'Workers restarted after dying', () => source.workerRestarts);
   gauge('workers_alive', 'Workers running', () => source.workersAlive);
   gauge('recv_buffer_bytes', 'Receive buffer the kernel granted each socket', () => source.recvBufferBytes);

@@ -6,6 +6,7 @@ import {
   MirrorStage,
   ReassemblyStatus,
 } from '@fargate-mirror/wire';
+import { type TransactionOptions, TransactionEngine } from '../dissect/transaction-engine.js';
 import { type FlowSink, FlowTable, type FlowTableOptions } from '../flows/flow-table.js';
 import { MirrorPointRegistry } from '../flows/mirror-points.js';
 import { buildFlowRecord } from '../records/flow-record.js';
@@ -38,6 +39,11 @@ export interface MirrorPipelineOptions {
   readonly dvc?: string;
   readonly vxlanPort?: number;
   readonly genevePort?: number;
+  /**
+   * HTTP, DNS and TLS transaction records (TCP reassembly included), secrets redacted; `false` for
+   * flow records only. @default {} (on, default redaction)
+   */
+  readonly transactions?: TransactionOptions | false;
 }
 
 const EXPIRY_INTERVAL_MICROS = 1_000_000;
@@ -51,6 +57,8 @@ export class MirrorPipeline {
   readonly decoder: MirrorDecoder;
   readonly flows: FlowTable;
   readonly mirrorPoints = new MirrorPointRegistry();
+  /** Transaction records (undefined when turned off). */
+  readonly transactions: TransactionEngine | undefined;
   private readonly reassembler = new IpReassembler();
   private readonly innerFrames: InnerFrameSink | undefined;
   private readonly perVniDomain: boolean;
@@ -62,11 +70,18 @@ export class MirrorPipeline {
     this.perVniDomain = options.addressDomain === 'vni';
     const dvc = options.dvc ?? 'fargate-mirror';
     const onRecord = options.onRecord;
-    const sink: FlowSink = (table, slot, reason) =>
+    const sink: FlowSink = (table, slot, reason) => {
+      // Open transactions are reported and reassembly gaps counted before the flow record is built.
+      this.transactions?.flowEnding(slot, reason);
       onRecord(
         buildFlowRecord(table, slot, reason, this.mirrorPoints, dvc) as unknown as Record<string, unknown>,
       );
+    };
     this.flows = new FlowTable(sink, options.flows);
+    this.transactions =
+      options.transactions === false
+        ? undefined
+        : new TransactionEngine(this.flows, this.mirrorPoints, onRecord, dvc, options.transactions);
   }
 
   /** A packet from a capture of outer (mirror) traffic, link layer first. */
@@ -118,6 +133,7 @@ export class MirrorPipeline {
     this.lastExpiry = nowMicros;
     this.flows.expire(nowMicros);
     this.reassembler.expire(nowMicros);
+    this.transactions?.tick(nowMicros);
   }
 
   /** Ends every open flow, emitting its record. */
@@ -169,6 +185,7 @@ export class MirrorPipeline {
     stats.mirroredIpBytes += inner.ipLength;
     if (inner.truncated) stats.truncated++;
     const point = this.mirrorPoints.idOf(d.vni, d.mirrorSourceWords, d.mirrorSourceVersion);
-    this.flows.update(inner, this.perVniDomain ? d.vni : 0, now, d.vni, point);
+    const slot = this.flows.update(inner, this.perVniDomain ? d.vni : 0, now, d.vni, point);
+    this.transactions?.packet(slot, inner, buf, now);
   }
 }

@@ -46,7 +46,12 @@ export class JsonLinesWriter {
   close(): void {
     this.flush();
     if (this.ownsFd) {
-      fsyncSync(this.fd);
+      try {
+        fsyncSync(this.fd);
+      } catch (error) {
+        // Character devices and pipes (e.g. /dev/null) cannot be synced; nothing is lost there.
+        if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
+      }
       closeSync(this.fd);
     }
   }

@@ -8,7 +8,12 @@ export const PCAP_PARTIAL_SUFFIX = '.partial.pcap';
  * `fargate-mirror-w<worker>[-vni<vni>]-<UTC start time>-<sequence>`: names sort by start time within a
  * series, and the worker id keeps concurrent writers from ever sharing a file.
  */
-export function pcapBaseName(workerId: number, vni: number | undefined, startMs: number, sequence: number): string {
+export function pcapBaseName(
+  workerId: number,
+  vni: number | undefined,
+  startMs: number,
+  sequence: number,
+): string {
   const stamp = new Date(startMs).toISOString().replace(/[-:]/g, '').replace('.', '');
   const series = vni === undefined ? `w${workerId}` : `w${workerId}-vni${vni}`;
   return `fargate-mirror-${series}-${stamp}-${String(sequence).padStart(6, '0')}`;

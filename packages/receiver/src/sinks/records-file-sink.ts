@@ -103,7 +103,10 @@ export class RecordsFileSink {
       let take = 0;
       let bytes = 0;
       let records = 0;
-      while (take < this.queue.length && (take === 0 || bytes + this.queue[take].data.length <= MAX_WRITE_BYTES)) {
+      while (
+        take < this.queue.length &&
+        (take === 0 || bytes + this.queue[take].data.length <= MAX_WRITE_BYTES)
+      ) {
         bytes += this.queue[take].data.length;
         records += this.queue[take].records;
         take++;
@@ -111,7 +114,13 @@ export class RecordsFileSink {
       const batches = this.queue.splice(0, take);
       this.queuedBytes -= bytes;
       this.inFlightBytes = bytes;
-      const data = batches.length === 1 ? batches[0].data : Buffer.concat(batches.map((b) => b.data), bytes);
+      const data =
+        batches.length === 1
+          ? batches[0].data
+          : Buffer.concat(
+              batches.map((b) => b.data),
+              bytes,
+            );
       let off = 0;
       while (off < data.length) {
         try {
@@ -139,7 +148,9 @@ export class RecordsFileSink {
       return this.file.write(data, off, data.length - off).then((r) => r.bytesWritten);
     }
     return new Promise((resolve, reject) => {
-      process.stdout.write(data.subarray(off), (error) => (error ? reject(error) : resolve(data.length - off)));
+      process.stdout.write(data.subarray(off), (error) =>
+        error ? reject(error) : resolve(data.length - off),
+      );
     });
   }
 }

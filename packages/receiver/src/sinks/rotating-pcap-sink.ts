@@ -57,7 +57,14 @@ export class RotatingPcapSink implements InnerFrameSink {
     this.now = options.now ?? Date.now;
   }
 
-  write(buf: Uint8Array, offset: number, capturedLength: number, originalLength: number, tsSec: number, tsNsec: number): void {
+  write(
+    buf: Uint8Array,
+    offset: number,
+    capturedLength: number,
+    originalLength: number,
+    tsSec: number,
+    tsNsec: number,
+  ): void {
     if (this.closed || (this.failedUntil !== 0 && this.now() < this.failedUntil)) {
       this.stats.framesDropped++;
       return;
@@ -68,7 +75,11 @@ export class RotatingPcapSink implements InnerFrameSink {
     const captured = Math.min(capturedLength, this.options.snaplen ?? 262_144);
     const recordBytes = RECORD_HEADER_BYTES + captured;
     try {
-      if (file !== undefined && file.bytes + recordBytes > this.options.rotateBytes && file.bytes > FILE_HEADER_BYTES) {
+      if (
+        file !== undefined &&
+        file.bytes + recordBytes > this.options.rotateBytes &&
+        file.bytes > FILE_HEADER_BYTES
+      ) {
         this.complete(file, vni);
         file = undefined;
       }
@@ -133,7 +144,13 @@ export class RotatingPcapSink implements InnerFrameSink {
     const base = pcapBaseName(this.options.workerId, vni < 0 ? undefined : vni, openedAt, this.sequence++);
     const tempPath = join(this.options.dir, base + PCAP_TEMP_SUFFIX);
     const writer = PcapWriter.open(tempPath, { snaplen: this.options.snaplen, mode: 0o600 });
-    const file: OpenFile = { writer, tempPath, finalPath: join(this.options.dir, base + PCAP_SUFFIX), openedAt, bytes: FILE_HEADER_BYTES };
+    const file: OpenFile = {
+      writer,
+      tempPath,
+      finalPath: join(this.options.dir, base + PCAP_SUFFIX),
+      openedAt,
+      bytes: FILE_HEADER_BYTES,
+    };
     if (vni < 0) this.single = file;
     else this.byVni.set(vni, file);
     return file;

@@ -1,0 +1,117 @@
+/**
+ * The receiver's boot script (EC2 user data), as lines of bash. Every file it writes sits under
+ * `$ROOT` (empty on an instance), so tests run the very same script against a scratch directory
+ * with stubbed `systemctl`, `aws`, `dnf`, ... on PATH.
+ */
+
+export const RECEIVER_SERVICE = 'fargate-mirror-receiver.service';
+export const RECEIVER_CONFIG_PATH = '/etc/fargate-mirror/receiver.json';
+export const HEC_TOKEN_PATH = '/etc/fargate-mirror/splunk-hec-token';
+export const RECEIVER_HOME = '/var/lib/fargate-mirror';
+export const RECEIVER_INSTALL_DIR = '/opt/fargate-mirror';
+
+export interface ReceiverBootScriptOptions {
+  /** The region (for the AWS CLI calls). */
+  readonly region: string;
+  /** `s3://bucket/key` of the bundled CLI. */
+  readonly bundleS3Url: string;
+  /** The CLI's version, written beside the bundle (the CLI reads `../package.json`). */
+  readonly cliVersion: string;
+  /** Lines that set NODE_BIN. */
+  readonly nodeInstallCommands: readonly string[];
+  /** The receiver configuration as JSON text. */
+  readonly configJson: string;
+  /** The port of `/healthz`, the one the load balancer checks. */
+  readonly healthPort: number;
+  /** The Secrets Manager secret holding the Splunk HEC token, if any. */
+  readonly hecTokenSecretArn: string | undefined;
+  /** `net.core.rmem_max`, so the receiver can ask for a large socket buffer. */
+  readonly receiveBufferMaxBytes: number;
+}
+
+/** The `ExecStart` command: the health port is the one the NLB / GWLB target group checks. */
+export function receiverExecStart(healthPort: number): string {
+  return `\${NODE_BIN} ${RECEIVER_INSTALL_DIR}/lib/fargate-mirror.mjs receive --config ${RECEIVER_CONFIG_PATH} --health-port ${healthPort}`;
+}
+
+export function receiverBootScript(o: ReceiverBootScriptOptions): string[] {
+  const lines = [
+    'set -euo pipefail',
+    '# fargate-mirror receiver bootstrap; ROOT is empty on an instance (tests point it at a scratch directory).',
+    'ROOT="${FARGATE_MIRROR_ROOT:-}"',
+    `REGION='${o.region}'`,
+    `install -d -m 0755 "$ROOT/etc/fargate-mirror" "$ROOT${RECEIVER_INSTALL_DIR}/lib" "$ROOT/etc/systemd/system" "$ROOT/etc/sysctl.d" "$ROOT/usr/local/bin"`,
+    '',
+    '# 1. a receive buffer large enough for bursts of mirrored packets (the receiver asks for it).',
+    `cat > "$ROOT/etc/sysctl.d/90-fargate-mirror.conf" <<'FARGATE_MIRROR_SYSCTL'`,
+    `net.core.rmem_max = ${o.receiveBufferMaxBytes}`,
+    'net.core.netdev_max_backlog = 10000',
+    'FARGATE_MIRROR_SYSCTL',
+    `sysctl -q -p "$ROOT/etc/sysctl.d/90-fargate-mirror.conf"`,
+    '',
+    '# 2. Node.js.',
+    'NODE_BIN=""',
+    ...o.nodeInstallCommands,
+    'if [ -z "$NODE_BIN" ]; then echo "fargate-mirror: no node binary found" >&2; exit 1; fi',
+    '',
+    '# 3. the receiver: one bundled file from S3, no npm and no internet.',
+    `aws s3 cp '${o.bundleS3Url}' "$ROOT${RECEIVER_INSTALL_DIR}/lib/fargate-mirror.mjs" --region "$REGION" --only-show-errors`,
+    `printf '{"name":"fargate-mirror","version":"%s","type":"module"}\\n' '${o.cliVersion}' > "$ROOT${RECEIVER_INSTALL_DIR}/package.json"`,
+    `printf '#!/bin/sh\\nexec %s ${RECEIVER_INSTALL_DIR}/lib/fargate-mirror.mjs "$@"\\n' "$NODE_BIN" > "$ROOT/usr/local/bin/fargate-mirror"`,
+    'chmod 0755 "$ROOT/usr/local/bin/fargate-mirror"',
+    '',
+    '# 4. a system user and its data directories.',
+    'if ! id -u fargate-mirror >/dev/null 2>&1; then',
+    `  useradd --system --home-dir ${RECEIVER_HOME} --shell /sbin/nologin fargate-mirror`,
+    'fi',
+    `install -d -m 0750 "$ROOT${RECEIVER_HOME}" "$ROOT${RECEIVER_HOME}/pcap" "$ROOT${RECEIVER_HOME}/records"`,
+    `chown -R fargate-mirror:fargate-mirror "$ROOT${RECEIVER_HOME}"`,
+    '',
+  ];
+  if (o.hecTokenSecretArn !== undefined) {
+    lines.push(
+      '# 5. the Splunk HEC token from Secrets Manager, readable by the receiver only.',
+      `(umask 077 && aws secretsmanager get-secret-value --region "$REGION" --secret-id '${o.hecTokenSecretArn}' --query SecretString --output text > "$ROOT${HEC_TOKEN_PATH}")`,
+      `chown fargate-mirror:fargate-mirror "$ROOT${HEC_TOKEN_PATH}"`,
+      '',
+    );
+  }
+  lines.push(
+    '# 6. the configuration.',
+    `cat > "$ROOT${RECEIVER_CONFIG_PATH}" <<'FARGATE_MIRROR_CONFIG'`,
+    o.configJson,
+    'FARGATE_MIRROR_CONFIG',
+    '',
+    '# 7. the service; SIGTERM makes the receiver drain and flush before it exits.',
+    `cat > "$ROOT/etc/systemd/system/${RECEIVER_SERVICE}" <<FARGATE_MIRROR_UNIT`,
+    '[Unit]',
+    'Description=fargate-mirror receiver (mirrored VXLAN/GENEVE to pcap, records, Splunk)',
+    'Wants=network-online.target',
+    'After=network-online.target',
+    '',
+    '[Service]',
+    'Type=simple',
+    'User=fargate-mirror',
+    'Group=fargate-mirror',
+    `WorkingDirectory=${RECEIVER_HOME}`,
+    'Environment=AWS_REGION=${REGION}',
+    `ExecStart=${receiverExecStart(o.healthPort)}`,
+    'Restart=always',
+    'RestartSec=2',
+    'KillSignal=SIGTERM',
+    'TimeoutStopSec=60',
+    'LimitNOFILE=65536',
+    'NoNewPrivileges=true',
+    'ProtectSystem=strict',
+    'ProtectHome=true',
+    'PrivateTmp=true',
+    `ReadWritePaths=${RECEIVER_HOME}`,
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    'FARGATE_MIRROR_UNIT',
+    'systemctl daemon-reload',
+    `systemctl enable --now ${RECEIVER_SERVICE}`,
+  );
+  return lines;
+}

@@ -1,0 +1,273 @@
+import { readFileSync } from 'node:fs';
+import { Duration, Size, Stack } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { GENEVE_PORT, VXLAN_PORT } from './filter-rules.js';
+import { receiverBootScript, HEC_TOKEN_PATH, RECEIVER_HOME } from './private/receiver-boot-script.js';
+import { acknowledgeNag } from './private/nag.js';
+import { receiverCliAsset } from './private/receiver-bundle.js';
+import { repoPath } from './private/repo-paths.js';
+import { outOfRange, validateAll } from './private/validate.js';
+import { ReceiverNodeRuntime } from './receiver-node-runtime.js';
+
+/** The receiver's health and metrics port (`/healthz`, `/metrics`), the one load balancers check. */
+export const DEFAULT_HEALTH_CHECK_PORT = 9180;
+
+export interface ReceiverFleetProps {
+  /** The VPC the receivers run in. */
+  readonly vpc: ec2.IVpc;
+  /**
+   * Where the instances go: one subnet per Availability Zone spreads them across zones.
+   * @default - the VPC's private subnets (with egress if it has any, else isolated ones)
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * The instance type. Mirrored traffic counts toward the instance's network bandwidth.
+   * @default c6i.large
+   */
+  readonly instanceType?: ec2.InstanceType;
+  /**
+   * The image. The boot script needs bash, systemd and the AWS CLI v2 (Amazon Linux 2023 has all three).
+   * @default - the latest Amazon Linux 2023 for x86_64
+   */
+  readonly machineImage?: ec2.IMachineImage;
+  /**
+   * How Node.js gets onto the instances.
+   * @default ReceiverNodeRuntime.amazonLinuxPackage('nodejs22')
+   */
+  readonly nodeRuntime?: ReceiverNodeRuntime;
+  /**
+   * The fewest instances; keep at least one per Availability Zone.
+   * @default 2
+   */
+  readonly minCapacity?: number;
+  /**
+   * The most instances (scaled on CPU).
+   * @default 4
+   */
+  readonly maxCapacity?: number;
+  /**
+   * The encrypted gp3 root volume, which also holds pcap files and records.
+   * @default Size.gibibytes(30)
+   */
+  readonly rootVolumeSize?: Size;
+  /**
+   * The port the receiver answers `/healthz` on; load balancers health-check it.
+   * @default 9180
+   */
+  readonly healthCheckPort?: number;
+  /**
+   * `net.core.rmem_max` on the instances, the ceiling of the receiver's socket buffer.
+   * @default 67108864 (64 MiB)
+   */
+  readonly receiveBufferMaxBytes?: number;
+  /**
+   * Splunk HTTP Event Collector URL (e.g. `https://splunk.example.com:8088`).
+   * @default - no Splunk output
+   */
+  readonly splunkHecUrl?: string;
+  /**
+   * The Secrets Manager secret whose value is the HEC token; read at boot into a file only the
+   * receiver can read.
+   * @default - no token
+   */
+  readonly splunkHecTokenSecret?: secretsmanager.ISecret;
+  /**
+   * More receiver configuration, merged over the generated keys (see README.md).
+   * @default - the generated configuration only
+   */
+  readonly receiverConfig?: { readonly [key: string]: unknown };
+  /**
+   * Attach AmazonSSMManagedInstanceCore so operators reach instances with Session Manager (no SSH).
+   * @default true
+   */
+  readonly sessionManagerAccess?: boolean;
+}
+
+function cliVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(repoPath('packages', 'cli', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/**
+ * An Auto Scaling group of receivers: IMDSv2 only, encrypted volumes, the receiver CLI bundled
+ * into an S3 asset and run by systemd with the health port the load balancer checks, the
+ * receive-buffer sysctl, configuration from props and the HEC token from Secrets Manager.
+ */
+export class ReceiverFleet extends Construct implements ec2.IConnectable, iam.IGrantable {
+  readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  readonly role: iam.IRole;
+  readonly connections: ec2.Connections;
+  readonly grantPrincipal: iam.IPrincipal;
+  readonly healthCheckPort: number;
+  readonly securityGroup: ec2.ISecurityGroup;
+  readonly userData: ec2.UserData;
+
+  constructor(scope: Construct, id: string, props: ReceiverFleetProps) {
+    super(scope, id);
+    const minCapacity = props.minCapacity ?? 2;
+    const maxCapacity = props.maxCapacity ?? Math.max(4, minCapacity);
+    const healthCheckPort = props.healthCheckPort ?? DEFAULT_HEALTH_CHECK_PORT;
+    const rmem = props.receiveBufferMaxBytes ?? 64 * 1024 * 1024;
+    validateAll(this, [
+      { failed: outOfRange(minCapacity, 1, 1000), message: `minCapacity: must be 1-1000, but ${minCapacity} was given` },
+      { failed: outOfRange(maxCapacity, 1, 1000), message: `maxCapacity: must be 1-1000, but ${maxCapacity} was given` },
+      {
+        failed: maxCapacity < minCapacity,
+        message: `maxCapacity: must be at least minCapacity (${minCapacity}), but ${maxCapacity} was given`,
+      },
+      {
+        failed: outOfRange(healthCheckPort, 1, 65535) || [VXLAN_PORT, GENEVE_PORT].includes(healthCheckPort),
+        message: `healthCheckPort: must be a TCP port 1-65535 other than ${VXLAN_PORT} and ${GENEVE_PORT}, but ${healthCheckPort} was given`,
+      },
+      {
+        failed: outOfRange(rmem, 212_992, 2 ** 31 - 1),
+        message: `receiveBufferMaxBytes: must be 212992 (the kernel default) to 2147483647, but ${rmem} was given`,
+      },
+      {
+        failed: props.splunkHecTokenSecret !== undefined && props.splunkHecUrl === undefined,
+        message: 'splunkHecTokenSecret: given without splunkHecUrl; set both to send records to Splunk',
+      },
+    ]);
+    this.healthCheckPort = healthCheckPort;
+
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: 'fargate-mirror receiver: identity lookups, its S3 asset, the HEC token',
+    });
+    if (props.sessionManagerAccess ?? true) {
+      role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'));
+    }
+    // identity resolution: (outer source IP, VNI) -> session tags -> task. Describe calls take no resource.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReceiverIdentityLookups',
+        actions: [
+          'ec2:DescribeTrafficMirrorSessions',
+          'ec2:DescribeNetworkInterfaces',
+          'ecs:DescribeTasks',
+          'ecs:ListTasks',
+          'ecs:ListClusters',
+        ],
+        resources: ['*'],
+      }),
+    );
+    this.role = role;
+    this.grantPrincipal = role;
+
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'fargate-mirror receivers: mirrored traffic and health checks',
+      allowAllOutbound: true,
+    });
+    this.securityGroup = securityGroup;
+    this.connections = new ec2.Connections({ securityGroups: [securityGroup] });
+
+    const bundle = receiverCliAsset(this, 'ReceiverBundle');
+    bundle.grantRead(role);
+    props.splunkHecTokenSecret?.grantRead(role);
+    const node = (props.nodeRuntime ?? ReceiverNodeRuntime.amazonLinuxPackage()).bind(this, role);
+    const region = Stack.of(this).region;
+    const config = {
+      port: VXLAN_PORT,
+      genevePort: GENEVE_PORT,
+      healthPort: healthCheckPort,
+      pcapDir: `${RECEIVER_HOME}/pcap`,
+      records: `${RECEIVER_HOME}/records/records.jsonl`,
+      identity: { source: 'aws', region },
+      ...(props.splunkHecUrl !== undefined
+        ? { splunk: { url: props.splunkHecUrl, ...(props.splunkHecTokenSecret ? { tokenFile: HEC_TOKEN_PATH } : {}) } }
+        : {}),
+      ...props.receiverConfig,
+    };
+    this.userData = ec2.UserData.forLinux();
+    this.userData.addCommands(
+      ...receiverBootScript({
+        region,
+        bundleS3Url: bundle.s3ObjectUrl,
+        cliVersion: cliVersion(),
+        nodeInstallCommands: node.installCommands,
+        configJson: Stack.of(this).toJsonString(config),
+        healthPort: healthCheckPort,
+        hecTokenSecretArn: props.splunkHecTokenSecret?.secretArn,
+        receiveBufferMaxBytes: rmem,
+      }),
+    );
+
+    const launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+      instanceType: props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.C6I, ec2.InstanceSize.LARGE),
+      machineImage: props.machineImage ?? ec2.MachineImage.latestAmazonLinux2023(),
+      role,
+      securityGroup,
+      userData: this.userData,
+      requireImdsv2: true,
+      httpPutResponseHopLimit: 1,
+      blockDevices: [
+        {
+          deviceName: '/dev/xvda',
+          volume: ec2.BlockDeviceVolume.ebs((props.rootVolumeSize ?? Size.gibibytes(30)).toGibibytes(), {
+            encrypted: true,
+            volumeType: ec2.EbsDeviceVolumeType.GP3,
+            deleteOnTermination: true,
+          }),
+        },
+      ],
+    });
+
+    const vpcSubnets =
+      props.vpcSubnets ??
+      ({
+        subnetType: props.vpc.privateSubnets.length > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
+      } satisfies ec2.SubnetSelection);
+    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Resource', {
+      vpc: props.vpc,
+      vpcSubnets,
+      launchTemplate,
+      minCapacity,
+      maxCapacity,
+      healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
+        additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
+        gracePeriod: Duration.minutes(5),
+      }),
+      updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({ minInstancesInService: minCapacity > 1 ? 1 : 0 }),
+    });
+    this.autoScalingGroup.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: 60 });
+    acknowledgeNag(role, [
+      ['IAM5[Resource::*]', 'identity lookups use Describe/List calls, which support no resource-level permissions; all read-only'],
+      ['IAM5[Action::s3:GetObject*]', 'the CDK asset grant (read of the receiver bundle in the bootstrap asset bucket)'],
+      ['IAM5[Action::s3:GetBucket*]', 'the CDK asset grant (read of the receiver bundle in the bootstrap asset bucket)'],
+      ['IAM5[Action::s3:List*]', 'the CDK asset grant (read of the receiver bundle in the bootstrap asset bucket)'],
+      [
+        'IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
+        'the CDK asset grant: read of the bootstrap asset bucket, where the receiver bundle is uploaded',
+      ],
+    ]);
+    acknowledgeNag(securityGroup, [
+      [
+        'EC23',
+        'cdk-nag cannot evaluate CIDR tokens; ingress is UDP 4789/6081 from the monitored VPC CIDRs and TCP health checks from the VPC CIDR, never 0.0.0.0/0',
+      ],
+    ]);
+  }
+
+  /** Lets mirrored VXLAN (UDP 4789) in from `peer` (the monitored VPC, or a load balancer). */
+  allowVxlanFrom(peer: ec2.IPeer): void {
+    this.connections.allowFrom(peer, ec2.Port.udp(VXLAN_PORT), 'mirrored traffic (VXLAN)');
+  }
+
+  /** Lets GENEVE (UDP 6081) in from `peer` (the Gateway Load Balancer's nodes). */
+  allowGeneveFrom(peer: ec2.IPeer): void {
+    this.connections.allowFrom(peer, ec2.Port.udp(GENEVE_PORT), 'mirrored traffic via GWLB (GENEVE)');
+  }
+
+  /** Lets load balancer health checks reach `/healthz`. */
+  allowHealthChecksFrom(peer: ec2.IPeer): void {
+    this.connections.allowFrom(peer, ec2.Port.tcp(this.healthCheckPort), 'load balancer health checks');
+  }
+}

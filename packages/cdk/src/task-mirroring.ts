@@ -1,0 +1,391 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { IMirrorFilter } from './mirror-filter.js';
+import type { IMirrorTarget } from './mirror-target.js';
+import { controllerPolicyStatements } from './private/controller-policy.js';
+import { acknowledgeNag } from './private/nag.js';
+import { repoPath, requireSource } from './private/repo-paths.js';
+import { mismatches, outOfRange, validateAll } from './private/validate.js';
+
+/** The CloudWatch namespace the controller's Powertools metrics use. */
+export const CONTROLLER_METRIC_NAMESPACE = 'FargateMirror';
+const CONTROLLER_METRIC_DIMENSIONS = { service: 'controller' };
+
+/** An ECS launch type the controller selects. */
+export enum SelectedLaunchType {
+  FARGATE = 'FARGATE',
+  EC2 = 'EC2',
+  EXTERNAL = 'EXTERNAL',
+}
+
+export interface TaskMirroringProps {
+  /**
+   * The deployment name, written to every session's `fargate-mirror:owner` tag. The controller
+   * touches only sessions with its owner, so two deployments in one account never fight.
+   */
+  readonly owner: string;
+  /** Where the sessions send mirrored traffic. */
+  readonly target: IMirrorTarget;
+  /** Which traffic the sessions mirror. */
+  readonly filter: IMirrorFilter;
+  /**
+   * The clusters whose tasks are mirrored; the event rule listens to these only.
+   * @default - every cluster in the account and region
+   */
+  readonly clusters?: readonly ecs.ICluster[];
+  /**
+   * Service names whose tasks are mirrored.
+   * @default - every service and standalone task
+   */
+  readonly services?: readonly string[];
+  /**
+   * Launch types whose tasks are mirrored.
+   * @default - Fargate and EC2
+   */
+  readonly launchTypes?: readonly SelectedLaunchType[];
+  /**
+   * A fixed VXLAN network identifier for every session (1-16777215).
+   * @default - AWS picks a random one per session
+   */
+  readonly vni?: number;
+  /**
+   * Bytes of each packet to mirror, counted after the VXLAN header (35-8500).
+   * @default - whole packets
+   */
+  readonly packetLength?: number;
+  /**
+   * Also mirror the instance ENIs of EC2 container instances (tasks in bridge/host networking).
+   * @default true
+   */
+  readonly mirrorContainerInstances?: boolean;
+  /**
+   * The account's session quota, for the "near quota" alarm.
+   * @default 10000
+   */
+  readonly accountSessionQuota?: number;
+  /**
+   * Alarm when the account's sessions reach this share of the quota (percent).
+   * @default 80
+   */
+  readonly sessionQuotaAlarmPercent?: number;
+  /**
+   * How often the resync lists everything and queues a work item per task that differs.
+   * @default Duration.minutes(5)
+   */
+  readonly resyncInterval?: Duration;
+  /**
+   * Retention of the three functions' logs.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * How long EventBridge and Lambda keep retrying an event before it goes to the dead-letter queue.
+   * @default Duration.hours(1)
+   */
+  readonly eventMaxAge?: Duration;
+  /**
+   * Retries of a failed event (EventBridge delivery, and Lambda's asynchronous retries), 0-2.
+   * @default 2
+   */
+  readonly eventRetryAttempts?: number;
+  /**
+   * Worker invocations at once on the work queue (at least 2). Paces writes against EC2's
+   * mutating-call rate (~5/s).
+   * @default 2
+   */
+  readonly workerConcurrency?: number;
+  /**
+   * Actions of every alarm (e.g. an SNS topic).
+   * @default - no actions
+   */
+  readonly alarmActions?: readonly cloudwatch.IAlarmAction[];
+  /**
+   * The controller's Lambda entry file, bundled with esbuild (no Docker).
+   * @default - packages/controller/src/lambda/runtime.ts of this repository
+   */
+  readonly handlerEntry?: string;
+  /**
+   * The Lambda runtime.
+   * @default lambda.Runtime.NODEJS_24_X
+   */
+  readonly runtime?: lambda.Runtime;
+}
+
+const OWNER_PATTERN = /^[A-Za-z0-9._:/=+@-]{1,128}$/;
+
+/**
+ * The controller: keeps exactly one owned mirror session on every selected task ENI. An
+ * EventBridge rule feeds `ECS Task State Change` events of the selected clusters to one function;
+ * a schedule runs the resync, which queues one work item per differing task on a FIFO queue that a
+ * worker function drains. Dead-letter queues, alarms and least-privilege IAM included.
+ */
+export class TaskMirroring extends Construct {
+  readonly taskEventFunction: nodejs.NodejsFunction;
+  readonly resyncFunction: nodejs.NodejsFunction;
+  readonly workerFunction: nodejs.NodejsFunction;
+  /** The FIFO work queue (message group = task, so one task is never worked twice at once). */
+  readonly workQueue: sqs.Queue;
+  /** Work items that failed every retry. */
+  readonly workDeadLetterQueue: sqs.Queue;
+  /** Events that EventBridge could not deliver, or whose invocation failed every retry. */
+  readonly eventDeadLetterQueue: sqs.Queue;
+  /** The functions' shared execution role. */
+  readonly role: iam.Role;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: TaskMirroringProps) {
+    super(scope, id);
+    const retryAttempts = props.eventRetryAttempts ?? 2;
+    const maxEventAge = props.eventMaxAge ?? Duration.hours(1);
+    const quotaPercent = props.sessionQuotaAlarmPercent ?? 80;
+    const quota = props.accountSessionQuota ?? 10_000;
+    const workerConcurrency = props.workerConcurrency ?? 2;
+    const resyncInterval = props.resyncInterval ?? Duration.minutes(5);
+    validateAll(this, [
+      {
+        failed: mismatches(props.owner, OWNER_PATTERN),
+        message: `owner: must be 1-128 characters of letters, digits and ._:/=+@-, but "${props.owner}" was given`,
+      },
+      { failed: outOfRange(props.vni, 1, 16_777_215), message: `vni: must be 1-16777215, but ${props.vni} was given` },
+      {
+        failed: outOfRange(props.packetLength, 35, 8500),
+        message: `packetLength: must be 35-8500 bytes (35 is the AWS minimum for IPv4), but ${props.packetLength} was given`,
+      },
+      { failed: outOfRange(retryAttempts, 0, 2), message: `eventRetryAttempts: must be 0-2, but ${retryAttempts} was given` },
+      {
+        failed: !maxEventAge.isUnresolved() && (maxEventAge.toSeconds() < 60 || maxEventAge.toSeconds() > 21_600),
+        message: `eventMaxAge: must be 1 minute to 6 hours, but ${maxEventAge.toHumanString()} was given`,
+      },
+      {
+        failed: outOfRange(quotaPercent, 1, 100),
+        message: `sessionQuotaAlarmPercent: must be 1-100, but ${quotaPercent} was given`,
+      },
+      { failed: outOfRange(quota, 1, 1_000_000), message: `accountSessionQuota: must be positive, but ${quota} was given` },
+      {
+        failed: outOfRange(workerConcurrency, 2, 1000),
+        message: `workerConcurrency: must be 2-1000 (Lambda's minimum for SQS), but ${workerConcurrency} was given`,
+      },
+      {
+        failed: !resyncInterval.isUnresolved() && resyncInterval.toSeconds() < 60,
+        message: `resyncInterval: must be at least 1 minute, but ${resyncInterval.toHumanString()} was given`,
+      },
+      {
+        failed: props.services !== undefined && props.services.length === 0,
+        message: 'services: must list at least one service name, or be omitted to mean every service',
+      },
+      {
+        failed: props.clusters !== undefined && props.clusters.length === 0,
+        message: 'clusters: must list at least one cluster, or be omitted to mean every cluster',
+      },
+    ]);
+    const entry = requireSource(
+      props.handlerEntry ?? repoPath('packages', 'controller', 'src', 'lambda', 'runtime.ts'),
+      'the controller Lambda entry',
+    );
+
+    this.eventDeadLetterQueue = new sqs.Queue(this, 'EventDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.workDeadLetterQueue = new sqs.Queue(this, 'WorkDeadLetterQueue', {
+      fifo: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const workerTimeout = Duration.minutes(2);
+    this.workQueue = new sqs.Queue(this, 'WorkQueue', {
+      fifo: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Lambda's advice: six times the function timeout, so retries of a batch never overlap.
+      visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() * 6),
+      deadLetterQueue: { queue: this.workDeadLetterQueue, maxReceiveCount: 5 },
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'fargate-mirror controller: owner-tagged mirror sessions, read-only ECS/EC2',
+    });
+    for (const statement of controllerPolicyStatements(this, {
+      owner: props.owner,
+      targetArn: props.target.trafficMirrorTargetArn,
+      filterArn: props.filter.trafficMirrorFilterArn,
+    })) {
+      this.role.addToPrincipalPolicy(statement);
+    }
+
+    const config = {
+      owner: props.owner,
+      target: props.target.trafficMirrorTargetId,
+      filter: props.filter.trafficMirrorFilterId,
+      select: {
+        ...(props.clusters ? { clusters: props.clusters.map((c) => c.clusterArn) } : {}),
+        ...(props.services ? { services: [...props.services] } : {}),
+        ...(props.launchTypes ? { launchTypes: [...props.launchTypes] } : {}),
+      },
+      ...(props.vni !== undefined ? { vni: props.vni } : {}),
+      ...(props.packetLength !== undefined ? { packetLength: props.packetLength } : {}),
+      mirrorContainerInstances: props.mirrorContainerInstances ?? true,
+      accountSessionQuota: quota,
+    };
+    const environment = {
+      FARGATE_MIRROR_CONFIG: Stack.of(this).toJsonString(config),
+      FARGATE_MIRROR_QUEUE_URL: this.workQueue.queueUrl,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    };
+    const fn = (name: string, handler: string, timeout: Duration, description: string) => {
+      const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+      logGroup.grantWrite(this.role);
+      return new nodejs.NodejsFunction(this, name, {
+        entry,
+        handler,
+        description,
+        runtime: props.runtime ?? lambda.Runtime.NODEJS_24_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: 512,
+        timeout,
+        role: this.role,
+        logGroup,
+        environment,
+        bundling: {
+          forceDockerBundling: false,
+          format: nodejs.OutputFormat.ESM,
+          target: 'node22',
+          mainFields: ['module', 'main'],
+          // bundle the SDK version the controller's tests ran against, not the runtime's copy.
+          externalModules: [],
+          minify: true,
+          sourceMap: true,
+          banner: "import { createRequire as __fmCreateRequire } from 'node:module'; const require = __fmCreateRequire(import.meta.url);",
+        },
+      });
+    };
+    this.taskEventFunction = fn('TaskEventFunction', 'taskEventHandler', Duration.minutes(1), 'fargate-mirror: ECS task state change events');
+    this.resyncFunction = fn('ResyncFunction', 'resyncHandler', Duration.minutes(5), 'fargate-mirror: scheduled resync');
+    this.workerFunction = fn('WorkerFunction', 'queueWorkerHandler', workerTimeout, 'fargate-mirror: resync work queue');
+    this.workQueue.grantSendMessages(this.resyncFunction);
+    this.workerFunction.addEventSource(
+      new SqsEventSource(this.workQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: workerConcurrency }),
+    );
+    for (const f of [this.taskEventFunction, this.resyncFunction]) {
+      f.configureAsyncInvoke({ retryAttempts, maxEventAge, onFailure: new destinations.SqsDestination(this.eventDeadLetterQueue) });
+    }
+
+    const targetOptions = { deadLetterQueue: this.eventDeadLetterQueue, maxEventAge, retryAttempts };
+    new events.Rule(this, 'TaskStateChangeRule', {
+      description: 'fargate-mirror: ECS task state changes of the selected clusters',
+      eventPattern: {
+        source: ['aws.ecs'],
+        detailType: ['ECS Task State Change'],
+        ...(props.clusters ? { detail: { clusterArn: props.clusters.map((c) => c.clusterArn) } } : {}),
+      },
+      targets: [new targets.LambdaFunction(this.taskEventFunction, targetOptions)],
+    });
+    new events.Rule(this, 'ResyncSchedule', {
+      description: 'fargate-mirror: periodic resync of mirror sessions',
+      schedule: events.Schedule.rate(resyncInterval),
+      targets: [new targets.LambdaFunction(this.resyncFunction, targetOptions)],
+    });
+
+    this.#alarms(props, quotaPercent);
+    acknowledgeNag(this.role, [
+      ['IAM5[Resource::*]', 'ec2:Describe* and ecs:List* support no resource-level permissions; they are read-only'],
+      [
+        'IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:traffic-mirror-session/*]',
+        'session ids are not known in advance: creating requires the owner tag in the request (aws:RequestTag), tagging only during the create (ec2:CreateAction), deleting requires the owner tag on the session (aws:ResourceTag)',
+      ],
+      [
+        'IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]',
+        'the mirror sources are task ENIs that come and go; sessions may only use this target and filter, and must carry the owner tag',
+      ],
+      [
+        'IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/*]',
+        'read-only DescribeTasks for tasks found by ListTasks; the controller applies its cluster selection itself',
+      ],
+      [
+        'IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:container-instance/*]',
+        'read-only DescribeContainerInstances to find the instance ENI of bridge/host-mode tasks',
+      ],
+    ]);
+    // EventBridge targets and Lambda on-failure destinations use this queue as their dead-letter queue.
+    acknowledgeNag(this.eventDeadLetterQueue, [
+      ['SQS3', 'this queue is the dead-letter queue of the event rules and of the functions\' asynchronous invocations'],
+    ]);
+  }
+
+  /** Sessions in the account as a percentage of the quota (published by every resync). */
+  metricSessionQuotaUsedPercent(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.#controllerMetric('sessionQuotaUsedPercent', props);
+  }
+
+  /** Selected sources AWS refuses to mirror (e.g. Fargate ENIs where AWS does not accept them). */
+  metricUnmirrorableSources(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.#controllerMetric('unmirrorableSources', props);
+  }
+
+  /** Lets `grantee` start a resync now (invoke the resync function). */
+  grantStartResync(grantee: iam.IGrantable): iam.Grant {
+    return this.resyncFunction.grantInvoke(grantee);
+  }
+
+  #controllerMetric(metricName: string, props: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: CONTROLLER_METRIC_NAMESPACE,
+      metricName,
+      dimensionsMap: CONTROLLER_METRIC_DIMENSIONS,
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period: Duration.minutes(15),
+      ...props,
+    });
+  }
+
+  #alarms(props: TaskMirroringProps, quotaPercent: number): void {
+    const add = (id: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
+      const alarm = new cloudwatch.Alarm(this, id, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      for (const action of props.alarmActions ?? []) alarm.addAlarmAction(action);
+      this.alarms.push(alarm);
+    };
+    const fns: [string, lambda.IFunction][] = [
+      ['TaskEvent', this.taskEventFunction],
+      ['Resync', this.resyncFunction],
+      ['Worker', this.workerFunction],
+    ];
+    for (const [name, f] of fns) {
+      add(`${name}ErrorsAlarm`, f.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }), 1, `fargate-mirror: the ${name} function failed`);
+    }
+    for (const [name, q] of [
+      ['EventDeadLetter', this.eventDeadLetterQueue],
+      ['WorkDeadLetter', this.workDeadLetterQueue],
+    ] as const) {
+      add(
+        `${name}QueueAlarm`,
+        q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+        1,
+        `fargate-mirror: messages in the ${name} queue; inspect and redrive them`,
+      );
+    }
+    add('UnmirrorableTasksAlarm', this.metricUnmirrorableSources(), 1, 'fargate-mirror: selected tasks AWS refuses to mirror; consider the sidecar');
+    add('SessionQuotaAlarm', this.metricSessionQuotaUsedPercent(), quotaPercent, `fargate-mirror: mirror sessions at ${quotaPercent}% of the account quota`);
+  }
+}
+

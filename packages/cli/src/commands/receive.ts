@@ -1,0 +1,155 @@
+import {
+  LOG_LEVELS,
+  Receiver,
+  type ReceiverConfigInput,
+  type ReceiverInfo,
+  type ReceiverSummary,
+  readConfigFile,
+  resolveReceiverConfig,
+} from '@fargate-mirror/receiver';
+import { Command, Option } from 'commander';
+
+interface ReceiveFlags {
+  config?: string;
+  port?: string;
+  genevePort?: string;
+  bind?: string;
+  workers?: string;
+  recvBuffer?: string;
+  pcapDir?: string;
+  records?: string;
+  outDir?: string;
+  rotateMb?: string;
+  rotateSeconds?: string;
+  pcapMaxTotal?: string;
+  pcapPerVni?: boolean;
+  healthPort?: string;
+  drainSeconds?: string;
+  logLevel?: string;
+  addressDomain?: 'global' | 'vni';
+}
+
+export function createReceiveCommand(): Command {
+  return new Command('receive')
+    .description(
+      'Receive mirrored traffic live: VXLAN on UDP 4789 and GENEVE from a Gateway Load Balancer on UDP 6081,\n' +
+        'through the same pipeline as `read`. Writes decapsulated pcap (rotated, bounded on disk) and JSON\n' +
+        'Lines records - by default both under ./fargate-mirror-out/ - and serves /healthz and /metrics.\n' +
+        'Runs until SIGTERM/SIGINT, then fails /healthz for --drain-seconds, stops reading, ends open flows\n' +
+        'and closes every file. Every option can also be set in --config FILE (JSON or YAML, same names in\n' +
+        'camelCase, e.g. genevePort, recvBuffer, flows.udpIdleSeconds); flags win over the file.',
+    )
+    .option('--config <file>', 'JSON or YAML file with any of the options below and more')
+    .option('--port <port>', 'UDP port for VXLAN (default 4789)')
+    .option('--geneve-port <port>', 'UDP port for GENEVE from a GWLB endpoint; 0 disables (default 6081)')
+    .option('--bind <address>', 'address to receive on; :: is dual-stack IPv6+IPv4 (default ::)')
+    .option('--workers <n>', 'worker threads, each with its own sockets on the ports (default 1)')
+    .option(
+      '--recv-buffer <size>',
+      'socket receive buffer, e.g. 32MiB; capped by net.core.rmem_max (default 32MiB)',
+    )
+    .option('--pcap-dir <dir>', 'write decapsulated pcap here (raw payload: owner-only files)')
+    .option('--records <file|->', 'write JSON Lines records here (- for stdout)')
+    .option(
+      '--out-dir <dir>',
+      'where both go when neither --pcap-dir nor --records is given (default fargate-mirror-out)',
+    )
+    .option('--rotate-mb <mib>', 'complete a pcap file at this size (default 100)')
+    .option('--rotate-seconds <s>', 'complete a pcap file at this age (default 300)')
+    .option(
+      '--pcap-max-total <size>',
+      'remove the oldest pcap files beyond this total, e.g. 10GiB (default 10GiB)',
+    )
+    .option('--pcap-per-vni', 'one pcap file series per VNI (mirror session)')
+    .option('--health-port <port>', 'HTTP port of /healthz and /metrics; 0 picks one (default 9180)')
+    .option('--drain-seconds <s>', 'on SIGTERM, fail /healthz this long before stopping (default 5)')
+    .addOption(
+      new Option('--log-level <level>', 'pino log level on stderr (default warn)').choices([...LOG_LEVELS]),
+    )
+    .addOption(
+      new Option('--address-domain <domain>', 'flow key address space (default global)').choices([
+        'global',
+        'vni',
+      ]),
+    )
+    .action(async (flags: ReceiveFlags) => {
+      const fromFile = flags.config !== undefined ? readConfigFile(flags.config) : {};
+      const config = resolveReceiverConfig(
+        fromFile,
+        toConfig(flags),
+        flags.config ? `options (--config ${flags.config} and flags)` : 'options',
+      );
+      const receiver = new Receiver(config);
+      const info = await receiver.start();
+      process.stderr.write(formatReady(info));
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+        process.once('SIGINT', () => resolve('SIGINT'));
+      });
+      const force = (second: NodeJS.Signals) => {
+        process.stderr.write(`fargate-mirror receive: ${second} again: exiting without flushing\n`);
+        process.exit(1);
+      };
+      process.once('SIGTERM', force);
+      process.once('SIGINT', force);
+      process.stderr.write(
+        `fargate-mirror receive: ${signal}: draining for ${config.drainSeconds} s, then stopping\n`,
+      );
+      const summary = await receiver.stop();
+      process.stderr.write(formatSummary(summary));
+      process.removeListener('SIGTERM', force);
+      process.removeListener('SIGINT', force);
+    });
+}
+
+/** Flags in config terms: numbers parsed here, everything validated (and named) by the config schema. */
+function toConfig(f: ReceiveFlags): Partial<ReceiverConfigInput> {
+  const num = (v: string | undefined) =>
+    v === undefined ? undefined : v.trim() === '' ? Number.NaN : Number(v);
+  const size = (v: string | undefined) => (v === undefined ? undefined : /^\d+$/.test(v) ? Number(v) : v);
+  return {
+    port: num(f.port),
+    genevePort: num(f.genevePort),
+    bind: f.bind,
+    workers: num(f.workers),
+    recvBuffer: size(f.recvBuffer),
+    pcapDir: f.pcapDir,
+    records: f.records,
+    outDir: f.outDir,
+    rotateMb: num(f.rotateMb),
+    rotateSeconds: num(f.rotateSeconds),
+    pcapMaxTotal: size(f.pcapMaxTotal),
+    pcapPerVni: f.pcapPerVni,
+    healthPort: num(f.healthPort),
+    drainSeconds: num(f.drainSeconds),
+    logLevel: f.logLevel as ReceiverConfigInput['logLevel'],
+    addressDomain: f.addressDomain,
+  };
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function formatReady(info: ReceiverInfo): string {
+  const parts = [
+    `vxlan udp ${hostPort(info.bind, info.port)}`,
+    info.genevePort === 0 ? 'geneve off' : `geneve udp ${hostPort(info.bind, info.genevePort)}`,
+    `health http port ${info.healthPort}`,
+    `workers ${info.workers}`,
+    `pcap ${info.outputs.pcapDir ?? 'off'}`,
+    `records ${info.outputs.records ?? 'off'}`,
+  ];
+  return `fargate-mirror receive: ready: ${parts.join(', ')}\n`;
+}
+
+function formatSummary(s: ReceiverSummary): string {
+  const t = s.totals;
+  const malformed = Object.entries(t.malformed);
+  return (
+    `fargate-mirror receive: stopped: ${t.datagrams} datagrams, ${t.mirrored} mirrored packets, ` +
+    `${t.flowsEnded} flows, ${s.recordsWritten} records written (${s.recordsDropped} dropped), ` +
+    `kernel drops ${s.kernelDrops}, handoffs ${t.handoffsOut}, worker restarts ${s.workerRestarts}, ` +
+    `malformed ${malformed.length === 0 ? 0 : malformed.map(([k, v]) => `${k}=${v}`).join(' ')}\n`
+  );
+}

@@ -1,0 +1,47 @@
+export { CAP_NET_RAW, type CapabilitySets, hasCapability, readCapabilitySets } from './capabilities.js';
+export { type CaptureInterface, findCaptureInterface } from './capture-interface.js';
+export { addWords, finishChecksum, pseudoHeaderSum, writeIpv4HeaderChecksum, writeL4Checksum } from './checksum.js';
+export { type Cidr, cidrContains, parseCidr } from './cidr.js';
+export type { DatagramSink } from './datagram-sink.js';
+export { type Destination, parseHostPort, resolveDestination } from './destination.js';
+export {
+  FilterConfigError,
+  ForwarderError,
+  ForwarderErrorCode,
+  type ForwarderErrorCodeValue,
+  NetRawMissingError,
+} from './errors.js';
+export { loadFilterRules, parseFilterRules } from './filter-file.js';
+export { symmetricFlowHash } from './flow-hash.js';
+export {
+  type Forwarder,
+  type ForwarderOptions,
+  type ForwarderResult,
+  formatStatsLine,
+  startForwarder,
+} from './forwarder.js';
+export { ForwarderStats, type ForwarderStatsSnapshot } from './forwarder-stats.js';
+export { FrameEncapsulator, type FrameEncapsulatorOptions } from './frame-encapsulator.js';
+export {
+  ACCEPT_ALL_RULES,
+  MirrorFilter,
+  type MirrorFilterRule,
+  type PortRange,
+  type TrafficDirection,
+  validateRules,
+} from './mirror-filter.js';
+export { type PcapRecordHandler, PcapStreamParser } from './pcap-stream-parser.js';
+export {
+  METADATA_URI_ENV,
+  parseTaskMetadata,
+  readTaskMetadata,
+  type TaskIdentity,
+} from './task-metadata.js';
+export {
+  type CaptureExit,
+  excludeOwnTrafficFilter,
+  TcpdumpCapture,
+  type TcpdumpCaptureOptions,
+} from './tcpdump-capture.js';
+export { FALLBACK_VNI, MAX_VNI, vniFromTaskArn } from './vni.js';
+export { VxlanSender, type VxlanSenderOptions } from './vxlan-sender.js';

@@ -1,0 +1,114 @@
+// Task identity and the per-flow/per-task numbers derived from it: the metadata endpoint v4 read
+// over real HTTP, the VNI recomputed independently (Python), the flow hash symmetric.
+import { execFileSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { symmetricFlowHash } from '../src/flow-hash.ts';
+import { readTaskMetadata } from '../src/task-metadata.ts';
+import { vniFromTaskArn } from '../src/vni.ts';
+
+// Shaped like the "Task metadata v4 JSON response" example of the ECS developer guide (Fargate).
+export const TASK_ARN = 'arn:aws:ecs:us-west-2:111122223333:task/default/e9028f8d5d8e4f258373e7b93ce9a3c3';
+const TASK_RESPONSE = {
+  Cluster: 'arn:aws:ecs:us-west-2:111122223333:cluster/default',
+  TaskARN: TASK_ARN,
+  Family: 'curltest',
+  Revision: '3',
+  DesiredStatus: 'RUNNING',
+  KnownStatus: 'RUNNING',
+  Limits: { CPU: 0.25, Memory: 512 },
+  AvailabilityZone: 'us-west-2d',
+  LaunchType: 'FARGATE',
+  Containers: [
+    {
+      DockerId: 'e9028f8d5d8e4f258373e7b93ce9a3c3-2495160603',
+      Name: 'curl',
+      Networks: [
+        {
+          NetworkMode: 'awsvpc',
+          IPv4Addresses: ['10.0.2.61'],
+          AttachmentIndex: 0,
+          MACAddress: '0e:10:e2:01:bd:91',
+          IPv4SubnetCIDRBlock: '10.0.2.0/24',
+          PrivateDNSName: 'ip-10-0-2-61.us-west-2.compute.internal',
+          SubnetGatewayIpv4Address: '10.0.2.1/24',
+        },
+      ],
+    },
+  ],
+};
+
+let server: Server;
+let base: string;
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.url === '/v4/abc/task') {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(TASK_RESPONSE));
+    } else if (req.url === '/v4/broken/task') {
+      res.end('{"Cluster": 42}');
+    } else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+describe('task metadata endpoint v4', () => {
+  it('reads the task ARN, cluster, AZ and the ENI addresses', async () => {
+    const identity = await readTaskMetadata(`${base}/v4/abc`);
+    expect(identity).toMatchObject({
+      taskArn: TASK_ARN,
+      cluster: 'arn:aws:ecs:us-west-2:111122223333:cluster/default',
+      availabilityZone: 'us-west-2d',
+      launchType: 'FARGATE',
+      ipv4Addresses: ['10.0.2.61'],
+      macAddress: '0e:10:e2:01:bd:91',
+      ipv4SubnetCidr: '10.0.2.0/24',
+      privateDnsName: 'ip-10-0-2-61.us-west-2.compute.internal',
+    });
+  });
+
+  it('fails with a stable code on a bad answer or a missing endpoint', async () => {
+    await expect(readTaskMetadata(`${base}/v4/broken`)).rejects.toMatchObject({ code: 'FORWARDER_BAD_TASK_METADATA' });
+    await expect(readTaskMetadata(`${base}/v4/nothing`)).rejects.toThrow(/HTTP 404/);
+  });
+});
+
+describe('VNI from the task ARN', () => {
+  it('is FNV-1a 32 folded to 24 bits, as an independent implementation computes it', () => {
+    const python = [
+      'import sys',
+      'h = 0x811c9dc5',
+      'for b in sys.argv[1].encode():',
+      '    h = ((h ^ b) * 0x01000193) & 0xffffffff',
+      'v = ((h >> 24) ^ h) & 0xffffff',
+      'print(v or 1)',
+    ].join('\n');
+    for (const arn of [TASK_ARN, 'arn:aws:ecs:eu-west-1:123456789012:task/prod/0123456789abcdef0123456789abcdef', 'x']) {
+      const expected = Number(execFileSync('/usr/bin/python3', ['-c', python, arn], { encoding: 'utf8' }).trim());
+      expect(vniFromTaskArn(arn)).toBe(expected);
+    }
+  });
+});
+
+describe('symmetricFlowHash', () => {
+  it('is the same in both directions and differs between flows', () => {
+    const seen = new Set<number>();
+    for (let i = 0; i < 200; i++) {
+      const w = new Uint32Array(8);
+      for (let j = 0; j < 8; j++) w[j] = (Math.random() * 2 ** 32) >>> 0;
+      const r = new Uint32Array([...w.subarray(4), ...w.subarray(0, 4)]);
+      const sp = i * 37;
+      const dp = 443;
+      const h = symmetricFlowHash(w, 6, true, sp, dp);
+      expect(symmetricFlowHash(r, 6, true, dp, sp)).toBe(h);
+      seen.add(h);
+    }
+    expect(seen.size).toBeGreaterThan(190);
+  });
+});

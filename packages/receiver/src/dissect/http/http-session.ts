@@ -1,0 +1,172 @@
+import type { BufferPool } from '../../reassembly/buffer-pool.js';
+import type { HttpHead } from './http-head.js';
+import { BodyMode, type HttpMessageOwner, HttpMessageReader } from './http-message-reader.js';
+import { type HttpTransaction, newTransaction } from './http-transaction.js';
+
+/** Receives each transaction as soon as its response is complete (or can be no more complete). */
+export type HttpTransactionSink = (slot: number, clientDir: number, tx: HttpTransaction) => void;
+
+export interface HttpSessionLimits {
+  readonly maxHeadBytes: number;
+  /** Requests waiting for responses (pipelining); beyond this the oldest is reported unanswered. */
+  readonly maxPipelined: number;
+  /** Header names (lower-case) copied into records, or null. */
+  readonly captureHeaders: ReadonlySet<string> | null;
+}
+
+/**
+ * One HTTP/1.x connection: a reader per direction and the queue that pairs responses with requests in
+ * order (keep-alive and pipelining). Sessions are pooled and reused across connections.
+ */
+export class HttpSession implements HttpMessageOwner {
+  slot = -1;
+  /** Flow direction index (0 = A->B) that carries the requests. */
+  clientDir = 0;
+  readonly request: HttpMessageReader;
+  readonly response: HttpMessageReader;
+  private readonly waiting: HttpTransaction[] = [];
+  /** The request being received. */
+  private current: HttpTransaction | null = null;
+  /** The transaction whose response is being received. */
+  private answering: HttpTransaction | null = null;
+  private interim = false;
+  private readonly sink: HttpTransactionSink;
+  private readonly maxPipelined: number;
+
+  constructor(sink: HttpTransactionSink, pool: BufferPool, limits: HttpSessionLimits) {
+    this.sink = sink;
+    this.maxPipelined = limits.maxPipelined;
+    this.request = new HttpMessageReader(this, true, pool, limits.maxHeadBytes, limits.captureHeaders);
+    this.response = new HttpMessageReader(this, false, pool, limits.maxHeadBytes, limits.captureHeaders);
+  }
+
+  begin(slot: number, clientDir: number): void {
+    this.slot = slot;
+    this.clientDir = clientDir;
+  }
+
+  data(dir: number, buf: Uint8Array, offset: number, length: number, nowMicros: number): void {
+    (dir === this.clientDir ? this.request : this.response).data(buf, offset, length, nowMicros);
+  }
+
+  gap(dir: number, length: number, nowMicros: number): void {
+    (dir === this.clientDir ? this.request : this.response).gap(length, nowMicros);
+  }
+
+  end(dir: number, nowMicros: number): void {
+    (dir === this.clientDir ? this.request : this.response).end(nowMicros);
+  }
+
+  /** The connection is over: report what is still open, then reset for reuse. */
+  finish(nowMicros: number): void {
+    this.request.end(nowMicros);
+    this.response.end(nowMicros);
+    for (const tx of this.waiting) this.sink(this.slot, this.clientDir, tx);
+    this.waiting.length = 0;
+    this.current = null;
+    this.answering = null;
+    this.interim = false;
+    this.request.reset();
+    this.response.reset();
+    this.slot = -1;
+  }
+
+  onHead(reader: HttpMessageReader, head: HttpHead | null, partial: boolean, nowMicros: number): number {
+    return reader.isRequestSide
+      ? this.requestHead(reader, head, partial)
+      : this.responseHead(reader, head, partial, nowMicros);
+  }
+
+  onComplete(reader: HttpMessageReader, nowMicros: number): void {
+    if (reader.isRequestSide) this.requestDone(reader, nowMicros);
+    else if (this.interim) this.interim = false;
+    else this.responseDone(reader, nowMicros);
+  }
+
+  onLost(reader: HttpMessageReader, nowMicros: number): void {
+    if (reader.isRequestSide) this.requestDone(reader, nowMicros);
+    else {
+      this.interim = false;
+      this.responseDone(reader, nowMicros);
+    }
+  }
+
+  private requestHead(reader: HttpMessageReader, head: HttpHead | null, partial: boolean): number {
+    if (head === null || !head.isRequest) return BodyMode.INVALID;
+    const tx = newTransaction(reader.messageStartMicros);
+    tx.method = head.method;
+    tx.target = head.target;
+    tx.version = head.version;
+    tx.host = head.host;
+    tx.userAgent = head.userAgent;
+    tx.requestContentType = head.contentType;
+    tx.requestHeaders = head.headers;
+    if (this.waiting.length >= this.maxPipelined) {
+      const oldest = this.waiting.shift()!;
+      this.sink(this.slot, this.clientDir, oldest);
+    }
+    this.waiting.push(tx);
+    this.current = tx;
+    if (partial) {
+      tx.requestBytes = reader.messageBytes;
+      this.current = null;
+      return BodyMode.NONE;
+    }
+    if (head.chunked) return BodyMode.CHUNKED;
+    return head.contentLength > 0 ? BodyMode.LENGTH : BodyMode.NONE;
+  }
+
+  private requestDone(reader: HttpMessageReader, nowMicros: number): void {
+    const tx = this.current;
+    if (tx === null) return;
+    tx.requestBytes = reader.messageBytes;
+    tx.endMicros = nowMicros;
+    this.current = null;
+  }
+
+  private responseHead(
+    reader: HttpMessageReader,
+    head: HttpHead | null,
+    partial: boolean,
+    nowMicros: number,
+  ): number {
+    if (head === null || head.isRequest) return BodyMode.INVALID;
+    const status = head.status;
+    if (status < 200 && status !== 101) {
+      // 100 Continue and friends: an interim answer, the real response follows.
+      this.interim = !partial;
+      return BodyMode.NONE;
+    }
+    const tx = this.waiting.shift() ?? newTransaction(reader.messageStartMicros);
+    tx.status = status;
+    tx.responseContentType = head.contentType;
+    tx.responseHeaders = head.headers;
+    if (tx.version === null) tx.version = head.version;
+    this.answering = tx;
+    if (partial) {
+      this.responseDone(reader, nowMicros);
+      return BodyMode.NONE;
+    }
+    const method = tx.method;
+    if (status === 101 || (method === 'CONNECT' && status < 300)) {
+      this.responseDone(reader, nowMicros);
+      this.request.tunnel();
+      return BodyMode.TUNNEL;
+    }
+    if (method === 'HEAD' || status === 204 || status === 304) return BodyMode.NONE;
+    if (head.chunked) return BodyMode.CHUNKED;
+    if (head.contentLength >= 0) return BodyMode.LENGTH;
+    return BodyMode.UNTIL_CLOSE;
+  }
+
+  private responseDone(reader: HttpMessageReader, nowMicros: number): void {
+    const tx = this.answering;
+    if (tx === null) return;
+    this.answering = null;
+    tx.responseBytes = reader.messageBytes;
+    tx.endMicros = nowMicros;
+    // A response can finish before its request does (an early 4xx): count the request so far.
+    if (tx === this.current) tx.requestBytes = this.request.messageBytes;
+    this.sink(this.slot, this.clientDir, tx);
+  }
+}

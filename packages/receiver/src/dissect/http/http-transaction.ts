@@ -1,0 +1,38 @@
+/** One HTTP request and its response as far as they were seen. */
+export interface HttpTransaction {
+  /** First byte of the request (or of the response when the request was not seen). */
+  startMicros: number;
+  endMicros: number;
+  method: string | null;
+  target: string | null;
+  version: string | null;
+  host: string | null;
+  userAgent: string | null;
+  requestContentType: string | null;
+  status: number | null;
+  responseContentType: string | null;
+  /** Request bytes (head and body) from client to server, gaps included. */
+  requestBytes: number;
+  responseBytes: number;
+  requestHeaders: Record<string, string> | null;
+  responseHeaders: Record<string, string> | null;
+}
+
+export function newTransaction(startMicros: number): HttpTransaction {
+  return {
+    startMicros,
+    endMicros: startMicros,
+    method: null,
+    target: null,
+    version: null,
+    host: null,
+    userAgent: null,
+    requestContentType: null,
+    status: null,
+    responseContentType: null,
+    requestBytes: 0,
+    responseBytes: 0,
+    requestHeaders: null,
+    responseHeaders: null,
+  };
+}

@@ -1,0 +1,113 @@
+import type { HttpTransaction } from '../dissect/http/http-transaction.js';
+import type { Redactor } from '../dissect/redaction.js';
+import { durationMs, type FlowEndpoints, type TransactionHeader, transactionHeader } from './flow-endpoints.js';
+import type { RecordContext } from './record-context.js';
+
+/** One HTTP request/response (CIM Web names). src is the client. */
+export interface HttpRecord extends TransactionHeader {
+  type: 'http';
+  http_method: string | null;
+  url: string | null;
+  url_length: number;
+  uri_path: string | null;
+  uri_query: string | null;
+  site: string | null;
+  status: number | null;
+  http_version: string | null;
+  http_user_agent: string | null;
+  http_user_agent_length: number;
+  http_content_type: string | null;
+  http_request_content_type: string | null;
+  /** Request bytes, client to server (head and body). */
+  bytes_out: number;
+  /** Response bytes, server to client. */
+  bytes_in: number;
+  bytes: number;
+  duration_ms: number;
+  http_request_headers?: Record<string, string>;
+  http_response_headers?: Record<string, string>;
+  src: string;
+  dest: string;
+  app: 'http';
+  action: 'allowed';
+  dvc: string;
+}
+
+function redactHeaders(redactor: Redactor, headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[name] = redactor.header(name, value);
+  return out;
+}
+
+/** The server as a URL authority when the request named none (no Host header). */
+function authorityOf(ends: FlowEndpoints): string {
+  const host = ends.dest_ip.includes(':') ? `[${ends.dest_ip}]` : ends.dest_ip;
+  return ends.dest_port === 80 ? host : `${host}:${ends.dest_port}`;
+}
+
+export function buildHttpRecord(
+  ctx: RecordContext,
+  slot: number,
+  ends: FlowEndpoints,
+  tx: HttpTransaction,
+  redactor: Redactor,
+): HttpRecord {
+  let url: string | null = null;
+  let path: string | null = null;
+  let query: string | null = null;
+  let site = tx.host;
+  const target = tx.target;
+  if (target !== null) {
+    const safe = redactor.target(target);
+    if (tx.method === 'CONNECT') {
+      url = safe;
+      site = site ?? safe;
+    } else if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(safe)) {
+      // absolute-form (a proxy request): the URL is the target itself
+      url = safe;
+      const authorityStart = safe.indexOf('://') + 3;
+      const slash = safe.slice(authorityStart).search(/[/?#]/);
+      const rest = slash >= 0 ? safe.slice(authorityStart + slash) : '/';
+      if (site === null) site = safe.slice(authorityStart, slash >= 0 ? authorityStart + slash : undefined);
+      path = rest;
+    } else {
+      url = target === '*' ? '*' : `http://${site ?? authorityOf(ends)}${safe}`;
+      path = safe;
+    }
+    if (path !== null) {
+      const q = path.indexOf('?');
+      if (q >= 0) {
+        query = path.slice(q + 1);
+        path = path.slice(0, q);
+      }
+    }
+  }
+  const record: HttpRecord = {
+    ...transactionHeader('http', tx.startMicros, ctx.table, slot, ctx.points, ends),
+    type: 'http',
+    http_method: tx.method,
+    url,
+    url_length: url?.length ?? 0,
+    uri_path: path,
+    uri_query: query,
+    site,
+    status: tx.status,
+    http_version: tx.version,
+    http_user_agent: tx.userAgent,
+    http_user_agent_length: tx.userAgent?.length ?? 0,
+    http_content_type: tx.responseContentType,
+    http_request_content_type: tx.requestContentType,
+    bytes_out: tx.requestBytes,
+    bytes_in: tx.responseBytes,
+    bytes: tx.requestBytes + tx.responseBytes,
+    duration_ms: durationMs(tx.startMicros, tx.endMicros),
+    src: ends.src_ip,
+    dest: ends.dest_ip,
+    app: 'http',
+    action: 'allowed',
+    dvc: ctx.dvc,
+  };
+  if (tx.requestHeaders !== null) record.http_request_headers = redactHeaders(redactor, tx.requestHeaders);
+  if (tx.responseHeaders !== null) record.http_response_headers = redactHeaders(redactor, tx.responseHeaders);
+  return record;
+}
