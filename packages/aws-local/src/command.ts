@@ -16,7 +16,12 @@ function number(kind: 'rate' | 'ms' | 'positive' | 'integer') {
             ? parsed > 0
             : Number.isInteger(parsed) && parsed >= 0);
     if (!ok) {
-      const expected = { rate: 'a rate between 0 and 1', ms: 'milliseconds >= 0', positive: 'a number > 0', integer: 'an integer >= 0' }[kind];
+      const expected = {
+        rate: 'a rate between 0 and 1',
+        ms: 'milliseconds >= 0',
+        positive: 'a number > 0',
+        integer: 'an integer >= 0',
+      }[kind];
       throw new InvalidArgumentError(`expected ${expected}, got '${value}'`);
     }
     return parsed;
@@ -80,10 +85,14 @@ export function commandOptionsToAwsLocal(opts: CommandOptions): AwsLocalOptions 
 export function createAwsLocalCommand(): Command {
   return new Command('aws-local')
     .description('Run a local emulator of the EC2 (Query) and ECS (JSON 1.1) APIs fargate-mirror uses')
-    .addOption(new Option('--port <port>', 'TCP port (0 picks a free one)').default(4566).argParser(number('integer')))
+    .addOption(
+      new Option('--port <port>', 'TCP port (0 picks a free one)').default(4566).argParser(number('integer')),
+    )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--state <file>', 'persist the emulated account in this JSON file (mode 0600)')
-    .addOption(new Option('--speed <factor>', 'task lifecycle speed factor').default(1).argParser(number('positive')))
+    .addOption(
+      new Option('--speed <factor>', 'task lifecycle speed factor').default(1).argParser(number('positive')),
+    )
     .addOption(
       new Option('--task-eni-sources <mode>', 'whether task ENIs may be mirror sources')
         .choices(['reject', 'accept'])
@@ -91,12 +100,18 @@ export function createAwsLocalCommand(): Command {
     )
     .option('--events-url <url>', 'POST each ECS Task State Change event as JSON to this URL')
     .option('--events-file <file>', 'append each ECS Task State Change event as a JSON line to this file')
-    .addOption(new Option('--event-duplicate-rate <rate>', 'fault: duplicate events').argParser(number('rate')))
+    .addOption(
+      new Option('--event-duplicate-rate <rate>', 'fault: duplicate events').argParser(number('rate')),
+    )
     .addOption(new Option('--event-loss-rate <rate>', 'fault: lose events').argParser(number('rate')))
     .addOption(new Option('--event-reorder-rate <rate>', 'fault: reorder events').argParser(number('rate')))
     .addOption(new Option('--event-delay-ms <ms>', 'fault: delay event delivery').argParser(number('ms')))
-    .addOption(new Option('--api-error-rate <rate>', 'fault: answer API calls with a 5xx').argParser(number('rate')))
-    .addOption(new Option('--api-throttle-rate <rate>', 'fault: throttle API calls').argParser(number('rate')))
+    .addOption(
+      new Option('--api-error-rate <rate>', 'fault: answer API calls with a 5xx').argParser(number('rate')),
+    )
+    .addOption(
+      new Option('--api-throttle-rate <rate>', 'fault: throttle API calls').argParser(number('rate')),
+    )
     .addOption(new Option('--latency-ms <ms>', 'fault: delay every API response').argParser(number('ms')))
     .option('--no-throttling', "turn off EC2's token-bucket throttling")
     .addOption(new Option('--seed <n>', 'seed for fault decisions').argParser(number('integer')))

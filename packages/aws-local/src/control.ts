@@ -32,7 +32,10 @@ export function createControl(em: Emulator): AwsLocalControl {
   return {
     advance(ms) {
       if (!(em.clock instanceof ManualClock)) {
-        throw new AwsLocalError('AWS_LOCAL_CLOCK_NOT_MANUAL', 'advance() needs the manual clock (clock: "manual")');
+        throw new AwsLocalError(
+          'AWS_LOCAL_CLOCK_NOT_MANUAL',
+          'advance() needs the manual clock (clock: "manual")',
+        );
       }
       em.clock.advance(ms);
     },
@@ -64,7 +67,8 @@ export function createControl(em: Emulator): AwsLocalControl {
       const subnet = spec.subnetId
         ? scope.region.subnets[spec.subnetId]
         : Object.values(scope.region.subnets).sort((a, b) => a.seq - b.seq)[0];
-      if (!subnet) throw new AwsLocalError('AWS_LOCAL_NO_SUBNET', `subnet ${spec.subnetId ?? '(default)'} not found`);
+      if (!subnet)
+        throw new AwsLocalError('AWS_LOCAL_NO_SUBNET', `subnet ${spec.subnetId ?? '(default)'} not found`);
       const eni = createNetworkInterface(scope, {
         subnet,
         description: spec.description ?? `${spec.requesterId} network interface`,

@@ -122,7 +122,8 @@ export class Emulator {
     const regions: Record<string, unknown> = {};
     for (const r of this.store.regions()) {
       const tasksByStatus: Record<string, number> = {};
-      for (const t of Object.values(r.tasks)) tasksByStatus[t.lastStatus] = (tasksByStatus[t.lastStatus] ?? 0) + 1;
+      for (const t of Object.values(r.tasks))
+        tasksByStatus[t.lastStatus] = (tasksByStatus[t.lastStatus] ?? 0) + 1;
       regions[r.region] = {
         vpcs: Object.keys(r.vpcs).length,
         subnets: Object.keys(r.subnets).length,

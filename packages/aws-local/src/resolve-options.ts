@@ -10,12 +10,20 @@ import {
 } from './options.js';
 import type { BucketConfig } from './throttle/limits.js';
 
-function positiveIntegers<T extends object>(what: string, base: T, update: Partial<T> | undefined, allowZero: boolean): T {
+function positiveIntegers<T extends object>(
+  what: string,
+  base: T,
+  update: Partial<T> | undefined,
+  allowZero: boolean,
+): T {
   const merged = { ...base };
   for (const [key, value] of Object.entries(update ?? {})) {
-    if (!(key in base)) throw new AwsLocalConfigError(`unknown ${what} '${key}'; known: ${Object.keys(base).join(', ')}`);
+    if (!(key in base))
+      throw new AwsLocalConfigError(`unknown ${what} '${key}'; known: ${Object.keys(base).join(', ')}`);
     if (typeof value !== 'number' || !Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
-      throw new AwsLocalConfigError(`${what} ${key} must be an integer >= ${allowZero ? 0 : 1}, got ${String(value)}`);
+      throw new AwsLocalConfigError(
+        `${what} ${key} must be an integer >= ${allowZero ? 0 : 1}, got ${String(value)}`,
+      );
     }
     (merged as Record<string, number>)[key] = value;
   }
@@ -44,14 +52,17 @@ export function resolveOptions(options: AwsLocalOptions): ResolvedOptions & { po
   }
   const taskEniSources = options.taskEniSources ?? 'reject';
   if (taskEniSources !== 'reject' && taskEniSources !== 'accept') {
-    throw new AwsLocalConfigError(`taskEniSources must be 'reject' or 'accept', got '${String(taskEniSources)}'`);
+    throw new AwsLocalConfigError(
+      `taskEniSources must be 'reject' or 'accept', got '${String(taskEniSources)}'`,
+    );
   }
   const clock = options.clock ?? 'real';
   if (clock !== 'real' && clock !== 'manual') {
     throw new AwsLocalConfigError(`clock must be 'real' or 'manual', got '${String(clock)}'`);
   }
   const accountId = options.accountId ?? '123456789012';
-  if (!/^\d{12}$/.test(accountId)) throw new AwsLocalConfigError(`accountId must be 12 digits, got '${accountId}'`);
+  if (!/^\d{12}$/.test(accountId))
+    throw new AwsLocalConfigError(`accountId must be 12 digits, got '${accountId}'`);
   const defaultRegion = options.defaultRegion ?? 'us-east-1';
   if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(defaultRegion)) {
     throw new AwsLocalConfigError(`defaultRegion '${defaultRegion}' is not a region name`);

@@ -9,6 +9,7 @@ import { awsCli, cliDocExample, missingKeys, requireAwsCli, typeMismatches } fro
 const PACKAGE = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(PACKAGE, 'dist', 'bin.js');
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON printed by the AWS CLI, read field by field in assertions.
 type Json = Record<string, any>;
 
 /**
@@ -35,7 +36,9 @@ describe("Debian's AWS CLI v2 against the standalone aws-local binary", () => {
     // The test drives the built binary; build it (incremental, quick when up to date).
     execFileSync('npx', ['tsc', '-b', PACKAGE], { stdio: 'inherit' });
     if (!existsSync(BIN)) throw new Error(`${BIN} is missing after the build`);
-    child = spawn(process.execPath, [BIN, '--port', '0', '--speed', '1000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child = spawn(process.execPath, [BIN, '--port', '0', '--speed', '1000'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const [line] = (await once(child.stdout!, 'data')) as [Buffer];
     const announced = JSON.parse(line.toString().split('\n')[0]) as { url: string; port: number };
     expect(announced.url).toBe(`http://127.0.0.1:${announced.port}`);
@@ -60,7 +63,7 @@ describe("Debian's AWS CLI v2 against the standalone aws-local binary", () => {
     expect(vpcs.Vpcs[0]).toMatchObject({ CidrBlock: '172.31.0.0/16', IsDefault: true });
     subnets = subnetOut.Subnets.map((s: Json) => s.SubnetId);
     expect(subnets).toHaveLength(6);
-    expect(missingKeys(cliDocExample('ec2', 'describe-vpcs'), vpcs).filter((k) => !k.includes('Ipv6'))).toEqual([]);
+    expect(missingKeys(cliDocExample('ec2', 'describe-vpcs'), vpcs)).toEqual([]);
 
     const [a, b] = await Promise.all([
       cli('ec2', 'create-network-interface', '--subnet-id', subnets[0], '--description', 'source'),
@@ -68,51 +71,113 @@ describe("Debian's AWS CLI v2 against the standalone aws-local binary", () => {
     ]);
     source = a.NetworkInterface.NetworkInterfaceId;
     collector = b.NetworkInterface.NetworkInterfaceId;
-    const described = await cli('ec2', 'describe-network-interfaces', '--network-interface-ids', source, collector);
-    expect(described.NetworkInterfaces.map((n: Json) => n.Description).sort()).toEqual(['collector', 'source']);
+    const described = await cli(
+      'ec2',
+      'describe-network-interfaces',
+      '--network-interface-ids',
+      source,
+      collector,
+    );
+    expect(described.NetworkInterfaces.map((n: Json) => n.Description).sort()).toEqual([
+      'collector',
+      'source',
+    ]);
   });
 
   it('creates the mirroring resources with the shapes of the AWS CLI documentation examples', async () => {
     const nlbTarget = await cli(
-      'ec2', 'create-traffic-mirror-target',
-      '--description', 'Example Network Load Balancer Target',
-      '--network-load-balancer-arn', 'arn:aws:elasticloadbalancing:us-east-1:724145273726:loadbalancer/net/NLB/7cdec873EXAMPLE',
+      'ec2',
+      'create-traffic-mirror-target',
+      '--description',
+      'Example Network Load Balancer Target',
+      '--network-load-balancer-arn',
+      'arn:aws:elasticloadbalancing:us-east-1:724145273726:loadbalancer/net/NLB/7cdec873EXAMPLE',
     );
     expect(missingKeys(cliDocExample('ec2', 'create-traffic-mirror-target'), nlbTarget)).toEqual([]);
-    const target = await cli('ec2', 'create-traffic-mirror-target', '--network-interface-id', collector, '--description', 'eni');
-    expect(target.TrafficMirrorTarget).toMatchObject({ Type: 'network-interface', NetworkInterfaceId: collector });
+    const target = await cli(
+      'ec2',
+      'create-traffic-mirror-target',
+      '--network-interface-id',
+      collector,
+      '--description',
+      'eni',
+    );
+    expect(target.TrafficMirrorTarget).toMatchObject({
+      Type: 'network-interface',
+      NetworkInterfaceId: collector,
+    });
     const filter = await cli('ec2', 'create-traffic-mirror-filter', '--description', 'Example filter');
     const filterId = filter.TrafficMirrorFilter.TrafficMirrorFilterId;
     const rule = await cli(
-      'ec2', 'create-traffic-mirror-filter-rule',
-      '--description', 'TCP Rule', '--destination-cidr-block', '0.0.0.0/0', '--protocol', '6',
-      '--rule-action', 'accept', '--rule-number', '1', '--source-cidr-block', '0.0.0.0/0',
-      '--traffic-direction', 'ingress', '--traffic-mirror-filter-id', filterId,
+      'ec2',
+      'create-traffic-mirror-filter-rule',
+      '--description',
+      'TCP Rule',
+      '--destination-cidr-block',
+      '0.0.0.0/0',
+      '--protocol',
+      '6',
+      '--rule-action',
+      'accept',
+      '--rule-number',
+      '1',
+      '--source-cidr-block',
+      '0.0.0.0/0',
+      '--traffic-direction',
+      'ingress',
+      '--traffic-mirror-filter-id',
+      filterId,
     );
     const ruleDoc = cliDocExample('ec2', 'create-traffic-mirror-filter-rule');
     expect(missingKeys(ruleDoc, rule)).toEqual([]);
     expect(typeMismatches(ruleDoc, rule)).toEqual([]);
     const services = await cli(
-      'ec2', 'modify-traffic-mirror-filter-network-services',
-      '--traffic-mirror-filter-id', filterId, '--add-network-services', 'amazon-dns',
+      'ec2',
+      'modify-traffic-mirror-filter-network-services',
+      '--traffic-mirror-filter-id',
+      filterId,
+      '--add-network-services',
+      'amazon-dns',
     );
     expect(services.TrafficMirrorFilter.NetworkServices).toEqual(['amazon-dns']);
     const [filters, targets] = await Promise.all([
       cli('ec2', 'describe-traffic-mirror-filters', '--traffic-mirror-filter-ids', filterId),
-      cli('ec2', 'describe-traffic-mirror-targets', '--filters', `Name=network-interface-id,Values=${collector}`),
+      cli(
+        'ec2',
+        'describe-traffic-mirror-targets',
+        '--filters',
+        `Name=network-interface-id,Values=${collector}`,
+      ),
     ]);
     expect(missingKeys(cliDocExample('ec2', 'describe-traffic-mirror-filters'), filters)).toEqual([]);
     expect(targets.TrafficMirrorTargets).toHaveLength(1);
 
     const session = await cli(
-      'ec2', 'create-traffic-mirror-session',
-      '--description', 'TCP Session', '--traffic-mirror-target-id', target.TrafficMirrorTarget.TrafficMirrorTargetId,
-      '--network-interface-id', source, '--session-number', '1', '--packet-length', '20',
-      '--virtual-network-id', '42', '--traffic-mirror-filter-id', filterId,
+      'ec2',
+      'create-traffic-mirror-session',
+      '--description',
+      'TCP Session',
+      '--traffic-mirror-target-id',
+      target.TrafficMirrorTarget.TrafficMirrorTargetId,
+      '--network-interface-id',
+      source,
+      '--session-number',
+      '1',
+      '--packet-length',
+      '20',
+      '--virtual-network-id',
+      '42',
+      '--traffic-mirror-filter-id',
+      filterId,
     );
     const sessionId = session.TrafficMirrorSession.TrafficMirrorSessionId;
     await cli('ec2', 'create-tags', '--resources', sessionId, '--tags', 'Key=Name,Value=tag test');
-    const sessions = await cli('ec2', 'describe-traffic-mirror-sessions', '--traffic-mirror-session-ids', sessionId);
+    const sessions = await cli(
+      'ec2',
+      'describe-traffic-mirror-sessions',
+      '--traffic-mirror-session-ids',
+      sessionId,
+    );
     const sessionsDoc = cliDocExample('ec2', 'describe-traffic-mirror-sessions');
     expect(missingKeys(sessionsDoc, sessions)).toEqual([]);
     expect(typeMismatches(sessionsDoc, sessions)).toEqual([]);
@@ -125,64 +190,134 @@ describe("Debian's AWS CLI v2 against the standalone aws-local binary", () => {
     });
 
     const modified = await cli(
-      'ec2', 'modify-traffic-mirror-session', '--traffic-mirror-session-id', sessionId, '--remove-fields', 'packet-length',
+      'ec2',
+      'modify-traffic-mirror-session',
+      '--traffic-mirror-session-id',
+      sessionId,
+      '--remove-fields',
+      'packet-length',
     );
     expect(modified.TrafficMirrorSession.PacketLength).toBeUndefined();
     const tags = await cli('ec2', 'describe-tags', '--filters', `Name=resource-id,Values=${sessionId}`);
-    expect(tags.Tags).toEqual([{ ResourceId: sessionId, ResourceType: 'traffic-mirror-session', Key: 'Name', Value: 'tag test' }]);
+    expect(tags.Tags).toEqual([
+      { ResourceId: sessionId, ResourceType: 'traffic-mirror-session', Key: 'Name', Value: 'tag test' },
+    ]);
     await cli('ec2', 'delete-tags', '--resources', sessionId, '--tags', 'Key=Name');
 
     await cli('ec2', 'delete-traffic-mirror-session', '--traffic-mirror-session-id', sessionId);
-    expect(await cliError('ec2', 'delete-traffic-mirror-session', '--traffic-mirror-session-id', sessionId)).toContain(
-      'InvalidTrafficMirrorSessionId.NotFound',
-    );
+    expect(
+      await cliError('ec2', 'delete-traffic-mirror-session', '--traffic-mirror-session-id', sessionId),
+    ).toContain('InvalidTrafficMirrorSessionId.NotFound');
     await Promise.all([
-      cli('ec2', 'delete-traffic-mirror-filter-rule', '--traffic-mirror-filter-rule-id', rule.TrafficMirrorFilterRule.TrafficMirrorFilterRuleId),
-      cli('ec2', 'delete-traffic-mirror-target', '--traffic-mirror-target-id', nlbTarget.TrafficMirrorTarget.TrafficMirrorTargetId),
+      cli(
+        'ec2',
+        'delete-traffic-mirror-filter-rule',
+        '--traffic-mirror-filter-rule-id',
+        rule.TrafficMirrorFilterRule.TrafficMirrorFilterRuleId,
+      ),
+      cli(
+        'ec2',
+        'delete-traffic-mirror-target',
+        '--traffic-mirror-target-id',
+        nlbTarget.TrafficMirrorTarget.TrafficMirrorTargetId,
+      ),
     ]);
     await Promise.all([
       cli('ec2', 'delete-traffic-mirror-filter', '--traffic-mirror-filter-id', filterId),
-      cli('ec2', 'delete-traffic-mirror-target', '--traffic-mirror-target-id', target.TrafficMirrorTarget.TrafficMirrorTargetId),
+      cli(
+        'ec2',
+        'delete-traffic-mirror-target',
+        '--traffic-mirror-target-id',
+        target.TrafficMirrorTarget.TrafficMirrorTargetId,
+      ),
     ]);
     await cli('ec2', 'delete-network-interface', '--network-interface-id', collector);
-    expect(await cliError('ec2', 'describe-subnets', '--filters', 'Name=flavour,Values=x')).toContain("The filter 'flavour' is invalid");
+    expect(await cliError('ec2', 'describe-subnets', '--filters', 'Name=flavour,Values=x')).toContain(
+      "The filter 'flavour' is invalid",
+    );
   });
 
   it('runs ECS clusters, tasks, services and container instances', async () => {
     const cluster = await cli('ecs', 'create-cluster', '--cluster-name', 'MyCluster');
     expect(missingKeys(cliDocExample('ecs', 'create-cluster'), cluster)).toEqual([]);
     await cli(
-      'ecs', 'register-task-definition', '--family', 'web', '--network-mode', 'awsvpc',
-      '--requires-compatibilities', 'FARGATE', '--cpu', '256', '--memory', '512',
-      '--container-definitions', JSON.stringify([{ name: 'simple-app', image: 'httpd:2.4' }]),
+      'ecs',
+      'register-task-definition',
+      '--family',
+      'web',
+      '--network-mode',
+      'awsvpc',
+      '--requires-compatibilities',
+      'FARGATE',
+      '--cpu',
+      '256',
+      '--memory',
+      '512',
+      '--container-definitions',
+      JSON.stringify([{ name: 'simple-app', image: 'httpd:2.4' }]),
     );
     const run = await cli(
-      'ecs', 'run-task', '--cluster', 'MyCluster', '--task-definition', 'web', '--launch-type', 'FARGATE',
-      '--network-configuration', `awsvpcConfiguration={subnets=[${subnets[0]}]}`, '--tags', 'key=team,value=net',
+      'ecs',
+      'run-task',
+      '--cluster',
+      'MyCluster',
+      '--task-definition',
+      'web',
+      '--launch-type',
+      'FARGATE',
+      '--network-configuration',
+      `awsvpcConfiguration={subnets=[${subnets[0]}]}`,
+      '--tags',
+      'key=team,value=net',
     );
     const taskArn = run.tasks[0].taskArn;
-    expect(missingKeys(cliDocExample('ecs', 'run-task'), run).filter((k) => !k.includes('containerInstanceArn'))).toEqual([]);
+    expect(
+      missingKeys(cliDocExample('ecs', 'run-task'), run).filter((k) => !k.includes('containerInstanceArn')),
+    ).toEqual([]);
 
-    const described = await cli('ecs', 'describe-tasks', '--cluster', 'MyCluster', '--tasks', taskArn, '--include', 'TAGS');
+    const described = await cli(
+      'ecs',
+      'describe-tasks',
+      '--cluster',
+      'MyCluster',
+      '--tasks',
+      taskArn,
+      '--include',
+      'TAGS',
+    );
     const task = described.tasks[0];
     expect(task.lastStatus).toBe('RUNNING'); // --speed 1000: 17 emulated seconds pass in 17 ms
     expect(task.tags).toEqual([{ key: 'team', value: 'net' }]);
     const eniAttachment = task.attachments[0];
     expect(eniAttachment).toMatchObject({ type: 'ElasticNetworkInterface', status: 'ATTACHED' });
     const eniId = eniAttachment.details.find((d: Json) => d.name === 'networkInterfaceId').value;
-    const eni = await cli('ec2', 'describe-network-interfaces', '--filters', `Name=network-interface-id,Values=${eniId}`);
+    const eni = await cli(
+      'ec2',
+      'describe-network-interfaces',
+      '--filters',
+      `Name=network-interface-id,Values=${eniId}`,
+    );
     expect(eni.NetworkInterfaces[0]).toMatchObject({ RequesterManaged: true, InterfaceType: 'interface' });
 
     // AWS's documented default: a requester-managed task ENI is no mirror source.
     const filter = await cli('ec2', 'create-traffic-mirror-filter');
     const target = await cli(
-      'ec2', 'create-traffic-mirror-target',
-      '--network-load-balancer-arn', 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/rx/0123456789abcdef',
+      'ec2',
+      'create-traffic-mirror-target',
+      '--network-load-balancer-arn',
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/rx/0123456789abcdef',
     );
     const refused = await cliError(
-      'ec2', 'create-traffic-mirror-session', '--network-interface-id', eniId, '--session-number', '1',
-      '--traffic-mirror-target-id', target.TrafficMirrorTarget.TrafficMirrorTargetId,
-      '--traffic-mirror-filter-id', filter.TrafficMirrorFilter.TrafficMirrorFilterId,
+      'ec2',
+      'create-traffic-mirror-session',
+      '--network-interface-id',
+      eniId,
+      '--session-number',
+      '1',
+      '--traffic-mirror-target-id',
+      target.TrafficMirrorTarget.TrafficMirrorTargetId,
+      '--traffic-mirror-filter-id',
+      filter.TrafficMirrorFilter.TrafficMirrorFilterId,
     );
     expect(refused).toContain('NetworkInterfaceNotSupported');
 
@@ -195,12 +330,32 @@ describe("Debian's AWS CLI v2 against the standalone aws-local binary", () => {
     expect(stopped.task.desiredStatus).toBe('STOPPED');
 
     const service = await cli(
-      'ecs', 'create-service', '--cluster', 'MyCluster', '--service-name', 'MyService', '--task-definition', 'web',
-      '--desired-count', '2', '--launch-type', 'FARGATE',
-      '--network-configuration', `awsvpcConfiguration={subnets=[${subnets[0]},${subnets[1]}],assignPublicIp=DISABLED}`,
+      'ecs',
+      'create-service',
+      '--cluster',
+      'MyCluster',
+      '--service-name',
+      'MyService',
+      '--task-definition',
+      'web',
+      '--desired-count',
+      '2',
+      '--launch-type',
+      'FARGATE',
+      '--network-configuration',
+      `awsvpcConfiguration={subnets=[${subnets[0]},${subnets[1]}],assignPublicIp=DISABLED}`,
     );
     expect(service.service).toMatchObject({ serviceName: 'MyService', desiredCount: 2, status: 'ACTIVE' });
-    await cli('ecs', 'update-service', '--cluster', 'MyCluster', '--service', 'MyService', '--desired-count', '1');
+    await cli(
+      'ecs',
+      'update-service',
+      '--cluster',
+      'MyCluster',
+      '--service',
+      'MyService',
+      '--desired-count',
+      '1',
+    );
     const [services, serviceList, clusters, clusterList] = await Promise.all([
       cli('ecs', 'describe-services', '--cluster', 'MyCluster', '--services', 'MyService'),
       cli('ecs', 'list-services', '--cluster', 'MyCluster'),
@@ -208,21 +363,41 @@ describe("Debian's AWS CLI v2 against the standalone aws-local binary", () => {
       cli('ecs', 'list-clusters'),
     ]);
     expect(services.services[0]).toMatchObject({ desiredCount: 1, runningCount: 1 });
-    expect(serviceList.serviceArns).toEqual(['arn:aws:ecs:us-east-1:123456789012:service/MyCluster/MyService']);
+    expect(serviceList.serviceArns).toEqual([
+      'arn:aws:ecs:us-east-1:123456789012:service/MyCluster/MyService',
+    ]);
     expect(clusters.clusters[0].activeServicesCount).toBe(1);
     expect(clusterList.clusterArns).toEqual(['arn:aws:ecs:us-east-1:123456789012:cluster/MyCluster']);
-    const deleted = await cli('ecs', 'delete-service', '--cluster', 'MyCluster', '--service', 'MyService', '--force');
+    const deleted = await cli(
+      'ecs',
+      'delete-service',
+      '--cluster',
+      'MyCluster',
+      '--service',
+      'MyService',
+      '--force',
+    );
     expect(deleted.service.status).toBe('DRAINING');
 
     const registered = await cli('ecs', 'register-container-instance', '--cluster', 'MyCluster');
     const ci = registered.containerInstance;
     const [cis, instances] = await Promise.all([
-      cli('ecs', 'describe-container-instances', '--cluster', 'MyCluster', '--container-instances', ci.containerInstanceArn),
+      cli(
+        'ecs',
+        'describe-container-instances',
+        '--cluster',
+        'MyCluster',
+        '--container-instances',
+        ci.containerInstanceArn,
+      ),
       cli('ec2', 'describe-instances', '--instance-ids', ci.ec2InstanceId),
     ]);
     expect(cis.containerInstances[0]).toMatchObject({ ec2InstanceId: ci.ec2InstanceId, status: 'ACTIVE' });
     const instance = instances.Reservations[0].Instances[0];
     expect(instance.State.Name).toBe('running');
-    expect(instance.NetworkInterfaces[0]).toMatchObject({ Attachment: { DeviceIndex: 0 }, PrivateIpAddress: instance.PrivateIpAddress });
+    expect(instance.NetworkInterfaces[0]).toMatchObject({
+      Attachment: { DeviceIndex: 0 },
+      PrivateIpAddress: instance.PrivateIpAddress,
+    });
   });
 });

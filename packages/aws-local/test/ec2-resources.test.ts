@@ -42,12 +42,26 @@ describe('EC2 Query API through the AWS SDK v3', () => {
     const vpcs = await h.ec2.send(new DescribeVpcsCommand({}));
     expect(vpcs.Vpcs).toHaveLength(1);
     const vpc = vpcs.Vpcs![0];
-    expect(vpc).toMatchObject({ CidrBlock: '172.31.0.0/16', IsDefault: true, State: 'available', OwnerId: '123456789012' });
+    expect(vpc).toMatchObject({
+      CidrBlock: '172.31.0.0/16',
+      IsDefault: true,
+      State: 'available',
+      OwnerId: '123456789012',
+    });
     expect(vpc.VpcId).toMatch(ID17('vpc'));
 
-    const subnets = await h.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'default-for-az', Values: ['true'] }] }));
+    const subnets = await h.ec2.send(
+      new DescribeSubnetsCommand({ Filters: [{ Name: 'default-for-az', Values: ['true'] }] }),
+    );
     const zones = subnets.Subnets!.map((s) => s.AvailabilityZone).sort();
-    expect(zones).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1d', 'us-east-1e', 'us-east-1f']);
+    expect(zones).toEqual([
+      'us-east-1a',
+      'us-east-1b',
+      'us-east-1c',
+      'us-east-1d',
+      'us-east-1e',
+      'us-east-1f',
+    ]);
     for (const subnet of subnets.Subnets!) {
       expect(subnet.VpcId).toBe(vpc.VpcId);
       expect(subnet.SubnetId).toMatch(ID17('subnet'));
@@ -57,12 +71,16 @@ describe('EC2 Query API through the AWS SDK v3', () => {
   });
 
   it('rejects a filter name the API does not document, as AWS does', async () => {
-    const error = await failure(h.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'colour', Values: ['red'] }] })));
+    const error = await failure(
+      h.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'colour', Values: ['red'] }] })),
+    );
     expect(error).toMatchObject({ code: 'InvalidParameterValue', status: 400 });
     expect(error.message).toBe("The filter 'colour' is invalid");
     // Traffic mirror sessions document no tag filters.
     const tagFilter = await failure(
-      h.ec2.send(new DescribeTrafficMirrorSessionsCommand({ Filters: [{ Name: 'tag:owner', Values: ['x'] }] })),
+      h.ec2.send(
+        new DescribeTrafficMirrorSessionsCommand({ Filters: [{ Name: 'tag:owner', Values: ['x'] }] }),
+      ),
     );
     expect(tagFilter.code).toBe('InvalidParameterValue');
   });
@@ -74,14 +92,21 @@ describe('EC2 Query API through the AWS SDK v3', () => {
         new CreateNetworkInterfaceCommand({
           SubnetId: subnetA,
           Description: `probe ${i}`,
-          TagSpecifications: [{ ResourceType: 'network-interface', Tags: [{ Key: 'batch', Value: 'paging' }] }],
+          TagSpecifications: [
+            { ResourceType: 'network-interface', Tags: [{ Key: 'batch', Value: 'paging' }] },
+          ],
         }),
       );
       created.push(out.NetworkInterface!);
     }
     const first = created[0];
     expect(first.NetworkInterfaceId).toMatch(ID17('eni'));
-    expect(first).toMatchObject({ SubnetId: subnetA, Status: 'available', InterfaceType: 'interface', RequesterManaged: false });
+    expect(first).toMatchObject({
+      SubnetId: subnetA,
+      Status: 'available',
+      InterfaceType: 'interface',
+      RequesterManaged: false,
+    });
     expect(first.PrivateIpAddress).toMatch(/^172\.31\.(\d|1[0-5])\.\d+$/);
     expect(new Set(created.map((e) => e.PrivateIpAddress)).size).toBe(7);
 
@@ -96,46 +121,67 @@ describe('EC2 Query API through the AWS SDK v3', () => {
     expect(pages.flat().sort()).toEqual(created.map((e) => e.NetworkInterfaceId).sort());
 
     const byDescription = await h.ec2.send(
-      new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'description', Values: ['probe ?'] }, { Name: 'subnet-id', Values: [subnetA] }] }),
+      new DescribeNetworkInterfacesCommand({
+        Filters: [
+          { Name: 'description', Values: ['probe ?'] },
+          { Name: 'subnet-id', Values: [subnetA] },
+        ],
+      }),
     );
     expect(byDescription.NetworkInterfaces).toHaveLength(7);
 
     const tooSmall = await failure(h.ec2.send(new DescribeNetworkInterfacesCommand({ MaxResults: 4 })));
     expect(tooSmall.code).toBe('InvalidParameterValue');
-    const badToken = await failure(h.ec2.send(new DescribeNetworkInterfacesCommand({ MaxResults: 5, NextToken: 'garbage' })));
+    const badToken = await failure(
+      h.ec2.send(new DescribeNetworkInterfacesCommand({ MaxResults: 5, NextToken: 'garbage' })),
+    );
     expect(badToken.code).toBe('InvalidPaginationToken');
 
     for (const eni of created.slice(1)) {
       await h.ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eni.NetworkInterfaceId }));
     }
     const gone = await failure(
-      h.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [created[1].NetworkInterfaceId!] })),
+      h.ec2.send(
+        new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [created[1].NetworkInterfaceId!] }),
+      ),
     );
     expect(gone).toMatchObject({ code: 'InvalidNetworkInterfaceID.NotFound', status: 400 });
-    const malformed = await failure(h.ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: 'eni-nope' })));
+    const malformed = await failure(
+      h.ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: 'eni-nope' })),
+    );
     expect(malformed.code).toBe('InvalidNetworkInterfaceId.Malformed');
   });
 
   it('runs the whole traffic mirroring set-up: target, filter, rules, network services, session', async () => {
-    const source = (await h.ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetA }))).NetworkInterface!;
-    const targetEni = (await h.ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetA }))).NetworkInterface!;
+    const source = (await h.ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetA })))
+      .NetworkInterface!;
+    const targetEni = (await h.ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetA })))
+      .NetworkInterface!;
     const target = (
       await h.ec2.send(
-        new CreateTrafficMirrorTargetCommand({ NetworkInterfaceId: targetEni.NetworkInterfaceId, Description: 'collector' }),
+        new CreateTrafficMirrorTargetCommand({
+          NetworkInterfaceId: targetEni.NetworkInterfaceId,
+          Description: 'collector',
+        }),
       )
     ).TrafficMirrorTarget!;
     expect(target.TrafficMirrorTargetId).toMatch(ID17('tmt'));
-    expect(target).toMatchObject({ Type: 'network-interface', NetworkInterfaceId: targetEni.NetworkInterfaceId });
+    expect(target).toMatchObject({
+      Type: 'network-interface',
+      NetworkInterfaceId: targetEni.NetworkInterfaceId,
+    });
     const nlb = (
       await h.ec2.send(
         new CreateTrafficMirrorTargetCommand({
-          NetworkLoadBalancerArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/rx/0123456789abcdef',
+          NetworkLoadBalancerArn:
+            'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/rx/0123456789abcdef',
         }),
       )
     ).TrafficMirrorTarget!;
     expect(nlb.Type).toBe('network-load-balancer');
 
-    const filter = (await h.ec2.send(new CreateTrafficMirrorFilterCommand({ Description: 'all tcp' }))).TrafficMirrorFilter!;
+    const filter = (await h.ec2.send(new CreateTrafficMirrorFilterCommand({ Description: 'all tcp' })))
+      .TrafficMirrorFilter!;
     expect(filter.TrafficMirrorFilterId).toMatch(ID17('tmf'));
     const rule = (
       await h.ec2.send(
@@ -175,9 +221,13 @@ describe('EC2 Query API through the AWS SDK v3', () => {
       new DescribeTrafficMirrorFiltersCommand({ TrafficMirrorFilterIds: [filter.TrafficMirrorFilterId!] }),
     );
     const f = described.TrafficMirrorFilters![0];
-    expect(f.IngressFilterRules!.map((r) => r.TrafficMirrorFilterRuleId)).toEqual([rule.TrafficMirrorFilterRuleId]);
+    expect(f.IngressFilterRules!.map((r) => r.TrafficMirrorFilterRuleId)).toEqual([
+      rule.TrafficMirrorFilterRuleId,
+    ]);
     expect(f.IngressFilterRules![0].DestinationPortRange).toEqual({ FromPort: 80, ToPort: 443 });
-    expect(f.EgressFilterRules!.map((r) => r.TrafficMirrorFilterRuleId)).toEqual([egress.TrafficMirrorFilterRuleId]);
+    expect(f.EgressFilterRules!.map((r) => r.TrafficMirrorFilterRuleId)).toEqual([
+      egress.TrafficMirrorFilterRuleId,
+    ]);
 
     const session = (
       await h.ec2.send(
@@ -187,7 +237,12 @@ describe('EC2 Query API through the AWS SDK v3', () => {
           TrafficMirrorFilterId: filter.TrafficMirrorFilterId,
           SessionNumber: 32766,
           PacketLength: 128,
-          TagSpecifications: [{ ResourceType: 'traffic-mirror-session', Tags: [{ Key: 'fargate-mirror:owner', Value: 'test' }] }],
+          TagSpecifications: [
+            {
+              ResourceType: 'traffic-mirror-session',
+              Tags: [{ Key: 'fargate-mirror:owner', Value: 'test' }],
+            },
+          ],
         }),
       )
     ).TrafficMirrorSession!;
@@ -204,7 +259,10 @@ describe('EC2 Query API through the AWS SDK v3', () => {
         RemoveFields: ['packet-length'],
       }),
     );
-    expect(modified.TrafficMirrorSession).toMatchObject({ TrafficMirrorTargetId: nlb.TrafficMirrorTargetId, VirtualNetworkId: 4242 });
+    expect(modified.TrafficMirrorSession).toMatchObject({
+      TrafficMirrorTargetId: nlb.TrafficMirrorTargetId,
+      VirtualNetworkId: 4242,
+    });
     expect(modified.TrafficMirrorSession!.PacketLength).toBeUndefined();
 
     const bySource = await h.ec2.send(
@@ -215,15 +273,21 @@ describe('EC2 Query API through the AWS SDK v3', () => {
         ],
       }),
     );
-    expect(bySource.TrafficMirrorSessions!.map((s) => s.TrafficMirrorSessionId)).toEqual([session.TrafficMirrorSessionId]);
+    expect(bySource.TrafficMirrorSessions!.map((s) => s.TrafficMirrorSessionId)).toEqual([
+      session.TrafficMirrorSessionId,
+    ]);
     const targets = await h.ec2.send(
       new DescribeTrafficMirrorTargetsCommand({ Filters: [{ Name: 'description', Values: ['collector'] }] }),
     );
-    expect(targets.TrafficMirrorTargets!.map((t) => t.TrafficMirrorTargetId)).toEqual([target.TrafficMirrorTargetId]);
+    expect(targets.TrafficMirrorTargets!.map((t) => t.TrafficMirrorTargetId)).toEqual([
+      target.TrafficMirrorTargetId,
+    ]);
 
     // In use: AWS refuses to delete a filter or target that a session uses.
     const filterInUse = await failure(
-      h.ec2.send(new DeleteTrafficMirrorFilterCommand({ TrafficMirrorFilterId: filter.TrafficMirrorFilterId })),
+      h.ec2.send(
+        new DeleteTrafficMirrorFilterCommand({ TrafficMirrorFilterId: filter.TrafficMirrorFilterId }),
+      ),
     );
     expect(filterInUse.code).toBe('TrafficMirrorFilterInUse');
     const targetInUse = await failure(
@@ -231,24 +295,36 @@ describe('EC2 Query API through the AWS SDK v3', () => {
     );
     expect(targetInUse.code).toBe('TrafficMirrorTargetInUseException');
 
-    await h.ec2.send(new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: session.TrafficMirrorSessionId }));
+    await h.ec2.send(
+      new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: session.TrafficMirrorSessionId }),
+    );
     const again = await failure(
-      h.ec2.send(new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: session.TrafficMirrorSessionId })),
+      h.ec2.send(
+        new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: session.TrafficMirrorSessionId }),
+      ),
     );
     expect(again).toMatchObject({ code: 'InvalidTrafficMirrorSessionId.NotFound', status: 400 });
-    await h.ec2.send(new DeleteTrafficMirrorFilterRuleCommand({ TrafficMirrorFilterRuleId: rule.TrafficMirrorFilterRuleId }));
-    await h.ec2.send(new DeleteTrafficMirrorFilterCommand({ TrafficMirrorFilterId: filter.TrafficMirrorFilterId }));
-    await h.ec2.send(new DeleteTrafficMirrorTargetCommand({ TrafficMirrorTargetId: target.TrafficMirrorTargetId }));
+    await h.ec2.send(
+      new DeleteTrafficMirrorFilterRuleCommand({ TrafficMirrorFilterRuleId: rule.TrafficMirrorFilterRuleId }),
+    );
+    await h.ec2.send(
+      new DeleteTrafficMirrorFilterCommand({ TrafficMirrorFilterId: filter.TrafficMirrorFilterId }),
+    );
+    await h.ec2.send(
+      new DeleteTrafficMirrorTargetCommand({ TrafficMirrorTargetId: target.TrafficMirrorTargetId }),
+    );
     const filters = await h.ec2.send(new DescribeTrafficMirrorFiltersCommand({}));
     expect(filters.TrafficMirrorFilters).toEqual([]);
   });
 
   it('deletes the sessions of a source ENI when the ENI is deleted, as AWS does', async () => {
-    const source = (await h.ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetA }))).NetworkInterface!;
+    const source = (await h.ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetA })))
+      .NetworkInterface!;
     const target = (
       await h.ec2.send(
         new CreateTrafficMirrorTargetCommand({
-          NetworkLoadBalancerArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/rx2/0123456789abcdef',
+          NetworkLoadBalancerArn:
+            'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/rx2/0123456789abcdef',
         }),
       )
     ).TrafficMirrorTarget!;
@@ -265,30 +341,53 @@ describe('EC2 Query API through the AWS SDK v3', () => {
     ).TrafficMirrorSession!;
     await h.ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: source.NetworkInterfaceId }));
     const gone = await failure(
-      h.ec2.send(new DescribeTrafficMirrorSessionsCommand({ TrafficMirrorSessionIds: [session.TrafficMirrorSessionId!] })),
+      h.ec2.send(
+        new DescribeTrafficMirrorSessionsCommand({
+          TrafficMirrorSessionIds: [session.TrafficMirrorSessionId!],
+        }),
+      ),
     );
     expect(gone.code).toBe('InvalidTrafficMirrorSessionId.NotFound');
     const deleteGone = await failure(
-      h.ec2.send(new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: session.TrafficMirrorSessionId })),
+      h.ec2.send(
+        new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: session.TrafficMirrorSessionId }),
+      ),
     );
     expect(deleteGone.code).toBe('InvalidTrafficMirrorSessionId.NotFound');
   });
 
   it('creates, describes and deletes tags', async () => {
-    const eni = (await h.ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetA }))).NetworkInterface!;
+    const eni = (await h.ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetA })))
+      .NetworkInterface!;
     const id = eni.NetworkInterfaceId!;
-    await h.ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: 'team', Value: 'net' }, { Key: 'tier', Value: 'a' }] }));
-    const tags = await h.ec2.send(new DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [id] }] }));
+    await h.ec2.send(
+      new CreateTagsCommand({
+        Resources: [id],
+        Tags: [
+          { Key: 'team', Value: 'net' },
+          { Key: 'tier', Value: 'a' },
+        ],
+      }),
+    );
+    const tags = await h.ec2.send(
+      new DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [id] }] }),
+    );
     expect(tags.Tags).toEqual([
       { ResourceId: id, ResourceType: 'network-interface', Key: 'team', Value: 'net' },
       { ResourceId: id, ResourceType: 'network-interface', Key: 'tier', Value: 'a' },
     ]);
     await h.ec2.send(new DeleteTagsCommand({ Resources: [id], Tags: [{ Key: 'tier' }] }));
-    const byTag = await h.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'tag-key', Values: ['tier'] }] }));
+    const byTag = await h.ec2.send(
+      new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'tag-key', Values: ['tier'] }] }),
+    );
     expect(byTag.NetworkInterfaces).toEqual([]);
     const left = await h.ec2.send(new DescribeTagsCommand({ Filters: [{ Name: 'key', Values: ['team'] }] }));
     expect(left.Tags!.map((t) => t.ResourceId)).toContain(id);
-    const unknown = await failure(h.ec2.send(new CreateTagsCommand({ Resources: ['tms-0123456789abcdef0'], Tags: [{ Key: 'a', Value: 'b' }] })));
+    const unknown = await failure(
+      h.ec2.send(
+        new CreateTagsCommand({ Resources: ['tms-0123456789abcdef0'], Tags: [{ Key: 'a', Value: 'b' }] }),
+      ),
+    );
     expect(unknown.code).toBe('InvalidTrafficMirrorSessionId.NotFound');
   });
 

@@ -69,14 +69,18 @@ describe('ECS services: the scheduler keeps desiredCount tasks', () => {
       expect(task.startedBy).toMatch(/^ecs-svc\//);
     }
     h.aws.control.advance(TO_RUNNING);
-    const counts = (await h.ecs.send(new DescribeServicesCommand({ cluster: 'shop', services: ['web'] }))).services![0];
+    const counts = (await h.ecs.send(new DescribeServicesCommand({ cluster: 'shop', services: ['web'] })))
+      .services![0];
     expect(counts).toMatchObject({ runningCount: 3, pendingCount: 0 });
 
     await h.ecs.send(new UpdateServiceCommand({ cluster: 'shop', service: 'web', desiredCount: 1 }));
     expect(await running()).toHaveLength(1);
     h.aws.control.advance(TO_STOPPED);
     const scaledIn = await h.ecs.send(
-      new DescribeTasksCommand({ cluster: 'shop', tasks: first.filter((arn) => !first.slice(0, 1).includes(arn)) }),
+      new DescribeTasksCommand({
+        cluster: 'shop',
+        tasks: first.filter((arn) => !first.slice(0, 1).includes(arn)),
+      }),
     );
     for (const task of scaledIn.tasks!) {
       expect(task).toMatchObject({ lastStatus: 'STOPPED', stopCode: 'ServiceSchedulerInitiated' });
@@ -92,18 +96,25 @@ describe('ECS services: the scheduler keeps desiredCount tasks', () => {
 
     const refuse = await failure(h.ecs.send(new DeleteServiceCommand({ cluster: 'shop', service: 'web' })));
     expect(refuse.code).toBe('InvalidParameterException');
-    const deleting = await h.ecs.send(new DeleteServiceCommand({ cluster: 'shop', service: 'web', force: true }));
+    const deleting = await h.ecs.send(
+      new DeleteServiceCommand({ cluster: 'shop', service: 'web', force: true }),
+    );
     expect(deleting.service!.status).toBe('DRAINING');
     expect(await running()).toEqual([]);
     h.aws.control.advance(TO_STOPPED);
-    const gone = (await h.ecs.send(new DescribeServicesCommand({ cluster: 'shop', services: ['web'] }))).services![0];
+    const gone = (await h.ecs.send(new DescribeServicesCommand({ cluster: 'shop', services: ['web'] })))
+      .services![0];
     expect(gone.status).toBe('INACTIVE');
     expect((await h.ecs.send(new ListServicesCommand({ cluster: 'shop' }))).serviceArns).toEqual([]);
-    expect((await failure(h.ecs.send(new UpdateServiceCommand({ cluster: 'shop', service: 'web', desiredCount: 2 })))).code).toBe(
-      'ServiceNotActiveException',
-    );
-    expect((await failure(h.ecs.send(new UpdateServiceCommand({ cluster: 'shop', service: 'nope' })))).code).toBe(
-      'ServiceNotFoundException',
-    );
+    expect(
+      (
+        await failure(
+          h.ecs.send(new UpdateServiceCommand({ cluster: 'shop', service: 'web', desiredCount: 2 })),
+        )
+      ).code,
+    ).toBe('ServiceNotActiveException');
+    expect(
+      (await failure(h.ecs.send(new UpdateServiceCommand({ cluster: 'shop', service: 'nope' })))).code,
+    ).toBe('ServiceNotFoundException');
   });
 });

@@ -4,9 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
-import { CreateClusterCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import {
+  CreateClusterCommand,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+  StopTaskCommand,
+} from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIFECYCLE_TIMINGS as T, type AwsLocalOptions, type EcsEvent } from '../src/index.js';
+import { type AwsLocalOptions, type EcsEvent, DEFAULT_LIFECYCLE_TIMINGS as T } from '../src/index.js';
 import { type Harness, harness } from './helpers.js';
 
 const WHOLE_LIFE = Object.values(T).reduce((a, b) => a + b, 0);
@@ -42,7 +47,9 @@ async function oneTaskLifetime(h: Harness): Promise<string> {
 
 const versionOf = (e: EcsEvent) => (e.detail as { version: number }).version;
 
-async function lifetimeWithFaults(options: AwsLocalOptions): Promise<{ events: EcsEvent[]; counters: Record<string, number> }> {
+async function lifetimeWithFaults(
+  options: AwsLocalOptions,
+): Promise<{ events: EcsEvent[]; counters: Record<string, number> }> {
   const h = await harness({ clock: 'manual', seed: 7, ...options });
   const events: EcsEvent[] = [];
   h.aws.onEvent((e) => {
@@ -69,7 +76,10 @@ describe('event sinks', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        received.push({ contentType: req.headers['content-type'], body: JSON.parse(Buffer.concat(chunks).toString()) });
+        received.push({
+          contentType: req.headers['content-type'],
+          body: JSON.parse(Buffer.concat(chunks).toString()),
+        });
         res.end('ok');
       });
     });
@@ -90,9 +100,14 @@ describe('event sinks', () => {
     });
     try {
       const arn = await oneTaskLifetime(h);
-      const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as EcsEvent);
+      const lines = (await readFile(file, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as EcsEvent);
       expect(lines).toHaveLength(9);
-      expect(lines.every((e) => e.resources[0] === arn && e['detail-type'] === 'ECS Task State Change')).toBe(true);
+      expect(lines.every((e) => e.resources[0] === arn && e['detail-type'] === 'ECS Task State Change')).toBe(
+        true,
+      );
       expect(lines.map(versionOf)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
       expect((await stat(file)).mode & 0o777).toBe(0o600);
       expect(received.map((r) => r.body)).toEqual(lines);

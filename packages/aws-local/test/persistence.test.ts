@@ -5,6 +5,7 @@ import {
   CreateNetworkInterfaceCommand,
   CreateTrafficMirrorFilterCommand,
   DescribeNetworkInterfacesCommand,
+  DescribeSubnetsCommand,
   DescribeTrafficMirrorFiltersCommand,
   DescribeVpcsCommand,
 } from '@aws-sdk/client-ec2';
@@ -15,7 +16,7 @@ import {
   RunTaskCommand,
 } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIFECYCLE_TIMINGS as T, startAwsLocal } from '../src/index.js';
+import { startAwsLocal, DEFAULT_LIFECYCLE_TIMINGS as T } from '../src/index.js';
 import { harness } from './helpers.js';
 
 describe('--state FILE persistence', () => {
@@ -36,19 +37,13 @@ describe('--state FILE persistence', () => {
     let taskArn: string;
     try {
       vpcId = (await first.ec2.send(new DescribeVpcsCommand({}))).Vpcs![0].VpcId!;
-      const subnet = (await first.ec2.send(new DescribeVpcsCommand({}))).Vpcs![0];
-      expect(subnet).toBeDefined();
-      const eni = await first.ec2.send(
-        new CreateNetworkInterfaceCommand({ SubnetId: Object.values(first.aws.control.snapshot().regions['us-east-1'].subnets)[0].subnetId }),
-      );
+      const subnetId = (await first.ec2.send(new DescribeSubnetsCommand({}))).Subnets![0].SubnetId!;
+      const eni = await first.ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId }));
       eniId = eni.NetworkInterface!.NetworkInterfaceId!;
-      filterId = (await first.ec2.send(new CreateTrafficMirrorFilterCommand({ ClientToken: 'persisted-token' })))
-        .TrafficMirrorFilter!.TrafficMirrorFilterId!;
+      filterId = (
+        await first.ec2.send(new CreateTrafficMirrorFilterCommand({ ClientToken: 'persisted-token' }))
+      ).TrafficMirrorFilter!.TrafficMirrorFilterId!;
       await first.ecs.send(new CreateClusterCommand({}));
-      await first.ecs.send(
-        new RegisterTaskDefinitionCommand({ family: 'b', networkMode: 'bridge', containerDefinitions: [{ name: 'a', image: 'x' }] }),
-      );
-      await first.ecs.send(new CreateClusterCommand({ clusterName: 'default' }));
       await first.ecs.send(
         new RegisterTaskDefinitionCommand({
           family: 'f',
@@ -63,7 +58,7 @@ describe('--state FILE persistence', () => {
         new RunTaskCommand({
           taskDefinition: 'f',
           launchType: 'FARGATE',
-          networkConfiguration: { awsvpcConfiguration: { subnets: [eni.NetworkInterface!.SubnetId!] } },
+          networkConfiguration: { awsvpcConfiguration: { subnets: [subnetId] } },
         }),
       );
       taskArn = run.tasks![0].taskArn!;
@@ -77,12 +72,18 @@ describe('--state FILE persistence', () => {
     const second = await harness({ stateFile: file, clock: 'manual' });
     try {
       expect((await second.ec2.send(new DescribeVpcsCommand({}))).Vpcs![0].VpcId).toBe(vpcId);
-      const enis = await second.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] }));
+      const enis = await second.ec2.send(
+        new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] }),
+      );
       expect(enis.NetworkInterfaces).toHaveLength(1);
       // The ClientToken survives too: the same call answers with the same filter.
-      const again = await second.ec2.send(new CreateTrafficMirrorFilterCommand({ ClientToken: 'persisted-token' }));
+      const again = await second.ec2.send(
+        new CreateTrafficMirrorFilterCommand({ ClientToken: 'persisted-token' }),
+      );
       expect(again.TrafficMirrorFilter!.TrafficMirrorFilterId).toBe(filterId);
-      expect((await second.ec2.send(new DescribeTrafficMirrorFiltersCommand({}))).TrafficMirrorFilters).toHaveLength(1);
+      expect(
+        (await second.ec2.send(new DescribeTrafficMirrorFiltersCommand({}))).TrafficMirrorFilters,
+      ).toHaveLength(1);
       const before = (await second.ecs.send(new DescribeTasksCommand({ tasks: [taskArn] }))).tasks![0];
       expect(before.lastStatus).toBe('PROVISIONING');
       second.aws.control.advance(T.PROVISIONING + T.PENDING + T.ACTIVATING);
@@ -96,17 +97,25 @@ describe('--state FILE persistence', () => {
   it('refuses a state file that is not an aws-local state, with a stable code', async () => {
     const file = join(dir, 'bad.json');
     await writeFile(file, '{"hello": "world"}');
-    await expect(startAwsLocal({ port: 0, stateFile: file })).rejects.toMatchObject({ code: 'AWS_LOCAL_STATE_INVALID' });
+    await expect(startAwsLocal({ port: 0, stateFile: file })).rejects.toMatchObject({
+      code: 'AWS_LOCAL_STATE_INVALID',
+    });
     await writeFile(file, 'not json');
-    await expect(startAwsLocal({ port: 0, stateFile: file })).rejects.toMatchObject({ code: 'AWS_LOCAL_STATE_INVALID' });
+    await expect(startAwsLocal({ port: 0, stateFile: file })).rejects.toMatchObject({
+      code: 'AWS_LOCAL_STATE_INVALID',
+    });
   });
 
   it('refuses bad options with AWS_LOCAL_CONFIG_INVALID', async () => {
-    await expect(startAwsLocal({ port: 0, speed: 0 })).rejects.toMatchObject({ code: 'AWS_LOCAL_CONFIG_INVALID' });
+    await expect(startAwsLocal({ port: 0, speed: 0 })).rejects.toMatchObject({
+      code: 'AWS_LOCAL_CONFIG_INVALID',
+    });
     await expect(startAwsLocal({ port: 0, faults: { eventLossRate: 3 } })).rejects.toMatchObject({
       code: 'AWS_LOCAL_CONFIG_INVALID',
     });
-    await expect(startAwsLocal({ port: 0, quotas: { sessionsPerNetworkInterface: 0 } })).rejects.toMatchObject({
+    await expect(
+      startAwsLocal({ port: 0, quotas: { sessionsPerNetworkInterface: 0 } }),
+    ).rejects.toMatchObject({
       code: 'AWS_LOCAL_CONFIG_INVALID',
     });
   });

@@ -14,7 +14,8 @@ import { DEFAULT_QUOTAS } from '../src/index.js';
 import { failure, type Harness, harness } from './helpers.js';
 
 async function eni(ec2: EC2Client, subnetId: string): Promise<string> {
-  return (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId }))).NetworkInterface!.NetworkInterfaceId!;
+  return (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId }))).NetworkInterface!
+    .NetworkInterfaceId!;
 }
 
 describe('quotas and ClientToken idempotency, with AWS error codes', () => {
@@ -29,11 +30,13 @@ describe('quotas and ClientToken idempotency, with AWS error codes', () => {
     nlbTarget = (
       await h.ec2.send(
         new CreateTrafficMirrorTargetCommand({
-          NetworkLoadBalancerArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/rx/0123456789abcdef',
+          NetworkLoadBalancerArn:
+            'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/rx/0123456789abcdef',
         }),
       )
     ).TrafficMirrorTarget!.TrafficMirrorTargetId!;
-    filter = (await h.ec2.send(new CreateTrafficMirrorFilterCommand({}))).TrafficMirrorFilter!.TrafficMirrorFilterId!;
+    filter = (await h.ec2.send(new CreateTrafficMirrorFilterCommand({}))).TrafficMirrorFilter!
+      .TrafficMirrorFilterId!;
   });
   afterAll(async () => {
     await h.close();
@@ -83,7 +86,8 @@ describe('quotas and ClientToken idempotency, with AWS error codes', () => {
   });
 
   it('allows 10 rules per filter direction, with unique rule numbers', async () => {
-    const f = (await h.ec2.send(new CreateTrafficMirrorFilterCommand({}))).TrafficMirrorFilter!.TrafficMirrorFilterId!;
+    const f = (await h.ec2.send(new CreateTrafficMirrorFilterCommand({}))).TrafficMirrorFilter!
+      .TrafficMirrorFilterId!;
     const rule = (direction: 'ingress' | 'egress', number: number) =>
       h.ec2.send(
         new CreateTrafficMirrorFilterRuleCommand({
@@ -109,12 +113,16 @@ describe('quotas and ClientToken idempotency, with AWS error codes', () => {
     expect(repeat.TrafficMirrorSession).toEqual(first);
     expect(repeat.ClientToken).toBe('token-a');
 
-    await h.ec2.send(new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: first.TrafficMirrorSessionId }));
+    await h.ec2.send(
+      new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: first.TrafficMirrorSessionId }),
+    );
     const afterDelete = await session(source, 10, nlbTarget, 'token-a');
     expect(afterDelete.TrafficMirrorSession!.TrafficMirrorSessionId).toBe(first.TrafficMirrorSessionId);
     // ...and no new session was made.
     const live = await h.ec2.send(
-      new DescribeTrafficMirrorSessionsCommand({ Filters: [{ Name: 'network-interface-id', Values: [source] }] }),
+      new DescribeTrafficMirrorSessionsCommand({
+        Filters: [{ Name: 'network-interface-id', Values: [source] }],
+      }),
     );
     expect(live.TrafficMirrorSessions).toEqual([]);
 
@@ -135,10 +143,13 @@ describe('quotas and ClientToken idempotency, with AWS error codes', () => {
   it('accepts task ENIs with taskEniSources: accept', async () => {
     const other = await harness({ taskEniSources: 'accept' });
     try {
-      const taskLike = other.aws.control.createRequesterManagedNetworkInterface({ requesterId: '716531411939' });
+      const taskLike = other.aws.control.createRequesterManagedNetworkInterface({
+        requesterId: '716531411939',
+      });
       const t = await other.ec2.send(
         new CreateTrafficMirrorTargetCommand({
-          NetworkLoadBalancerArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/rx/0123456789abcdef',
+          NetworkLoadBalancerArn:
+            'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/rx/0123456789abcdef',
         }),
       );
       const f = await other.ec2.send(new CreateTrafficMirrorFilterCommand({}));
@@ -167,18 +178,21 @@ describe('the account-wide quota of 10,000 sessions', () => {
       const target = (
         await h.ec2.send(
           new CreateTrafficMirrorTargetCommand({
-            NetworkLoadBalancerArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/rx/0123456789abcdef',
+            NetworkLoadBalancerArn:
+              'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/rx/0123456789abcdef',
           }),
         )
       ).TrafficMirrorTarget!.TrafficMirrorTargetId!;
-      const filter = (await h.ec2.send(new CreateTrafficMirrorFilterCommand({}))).TrafficMirrorFilter!.TrafficMirrorFilterId!;
+      const filter = (await h.ec2.send(new CreateTrafficMirrorFilterCommand({}))).TrafficMirrorFilter!
+        .TrafficMirrorFilterId!;
       // Raw Query calls (signature not checked) keep 13,000 requests quick.
       const call = async (params: Record<string, string>) => {
         const response = await fetch(h.aws.url, {
           method: 'POST',
           headers: {
             'content-type': 'application/x-www-form-urlencoded',
-            authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0',
+            authorization:
+              'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0',
           },
           body: new URLSearchParams({ Version: '2016-11-15', ...params }).toString(),
         });
@@ -205,9 +219,12 @@ describe('the account-wide quota of 10,000 sessions', () => {
       const enis = Math.ceil(10_000 / 3);
       const workers = 4;
       const per = Math.ceil(enis / workers);
-      await Promise.all(Array.from({ length: workers }, (_, w) => worker(w * per, Math.min(per, enis - w * per))));
+      await Promise.all(
+        Array.from({ length: workers }, (_, w) => worker(w * per, Math.min(per, enis - w * per))),
+      );
       expect(created).toBe(10_000);
-      const spare = (await h.ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnet }))).NetworkInterface!;
+      const spare = (await h.ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnet })))
+        .NetworkInterface!;
       const over = await failure(
         h.ec2.send(
           new CreateTrafficMirrorSessionCommand({

@@ -23,10 +23,14 @@ describe("EC2's token-bucket throttling (AWS's published buckets by default)", (
 
       h.aws.control.advance(200); // one token at 5 per second
       await h.ec2.send(new CreateTrafficMirrorFilterCommand({}));
-      expect((await failure(h.ec2.send(new CreateTrafficMirrorFilterCommand({})))).code).toBe('RequestLimitExceeded');
+      expect((await failure(h.ec2.send(new CreateTrafficMirrorFilterCommand({})))).code).toBe(
+        'RequestLimitExceeded',
+      );
       h.aws.control.advance(60_000); // refills to the burst size, not beyond
       for (let i = 0; i < 50; i++) await h.ec2.send(new CreateTrafficMirrorFilterCommand({}));
-      expect((await failure(h.ec2.send(new CreateTrafficMirrorFilterCommand({})))).code).toBe('RequestLimitExceeded');
+      expect((await failure(h.ec2.send(new CreateTrafficMirrorFilterCommand({})))).code).toBe(
+        'RequestLimitExceeded',
+      );
       const counters = h.aws.control.summary().counters as { throttled: number };
       expect(counters.throttled).toBe(3);
     } finally {
@@ -42,7 +46,9 @@ describe("EC2's token-bucket throttling (AWS's published buckets by default)", (
       for (let i = 0; i < 100; i++) await h.ec2.send(new DescribeVpcsCommand({}));
       expect((await failure(h.ec2.send(new DescribeVpcsCommand({})))).code).toBe('RequestLimitExceeded');
       for (let i = 0; i < 50; i++) await h.ec2.send(new DescribeNetworkInterfacesCommand({}));
-      expect((await failure(h.ec2.send(new DescribeNetworkInterfacesCommand({})))).code).toBe('RequestLimitExceeded');
+      expect((await failure(h.ec2.send(new DescribeNetworkInterfacesCommand({})))).code).toBe(
+        'RequestLimitExceeded',
+      );
       // Paginated calls draw from the larger bucket, still full.
       await h.ec2.send(new DescribeNetworkInterfacesCommand({ MaxResults: 5 }));
     } finally {
@@ -51,7 +57,9 @@ describe("EC2's token-bucket throttling (AWS's published buckets by default)", (
   });
 
   it('lets the SDK retry throttled calls: with its default retries a throttled burst still succeeds', async () => {
-    const h = await harness({ throttling: { CreateTrafficMirrorFilter: { capacity: 1, refillPerSecond: 10 } } });
+    const h = await harness({
+      throttling: { CreateTrafficMirrorFilter: { capacity: 1, refillPerSecond: 10 } },
+    });
     try {
       const { EC2Client } = await import('@aws-sdk/client-ec2');
       const retrying = new EC2Client({
@@ -93,7 +101,10 @@ describe('API fault injection', () => {
       });
       expect(cleared.status).toBe(200);
       expect(await cleared.json()).toMatchObject({ apiThrottleRate: 0, latencyMs: 5 });
-      const bad = await fetch(`${h.aws.url}/_admin/faults`, { method: 'POST', body: JSON.stringify({ apiErrorRate: 2 }) });
+      const bad = await fetch(`${h.aws.url}/_admin/faults`, {
+        method: 'POST',
+        body: JSON.stringify({ apiErrorRate: 2 }),
+      });
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as { code: string }).code).toBe('AWS_LOCAL_CONFIG_INVALID');
       const unknown = await fetch(`${h.aws.url}/_admin/faults`, { method: 'POST', body: '{"typo": 1}' });
@@ -101,10 +112,19 @@ describe('API fault injection', () => {
       await h.ec2.send(new DescribeVpcsCommand({}));
 
       const state = (await (await fetch(`${h.aws.url}/_admin/state`)).json()) as {
-        counters: { injectedErrors: number; injectedThrottles: number; badAdminRequests: number; errors: Record<string, number> };
+        counters: {
+          injectedErrors: number;
+          injectedThrottles: number;
+          badAdminRequests: number;
+          errors: Record<string, number>;
+        };
       };
       expect(state.counters).toMatchObject({ injectedErrors: 2, injectedThrottles: 2, badAdminRequests: 2 });
-      expect(state.counters.errors).toMatchObject({ InternalError: 1, ServerException: 1, RequestLimitExceeded: 1 });
+      expect(state.counters.errors).toMatchObject({
+        InternalError: 1,
+        ServerException: 1,
+        RequestLimitExceeded: 1,
+      });
     } finally {
       await h.close();
     }

@@ -31,9 +31,16 @@ export const configSchema = z.strictObject({
   filter: z.string().regex(/^tmf-[0-9a-z]+$/, 'must be a traffic mirror filter id (tmf-...)'),
   select: z.strictObject({ ...ruleShape, exclude: z.strictObject(ruleShape).optional() }).default({}),
   vni: z
-    .union([z.literal('random'), z.literal('per-service'), z.number().int().min(VNI_MIN, VNI_MESSAGE).max(VNI_MAX, VNI_MESSAGE)], {
-      error: VNI_MESSAGE,
-    })
+    .union(
+      [
+        z.literal('random'),
+        z.literal('per-service'),
+        z.number().int().min(VNI_MIN, VNI_MESSAGE).max(VNI_MAX, VNI_MESSAGE),
+      ],
+      {
+        error: VNI_MESSAGE,
+      },
+    )
     .default('random'),
   vniByService: z.record(z.string().min(1), z.number().int().min(VNI_MIN).max(VNI_MAX)).optional(),
   sessionNumber: z

@@ -28,7 +28,8 @@ describe('controller CLI against aws-local (taskEniSources: accept)', () => {
   let env: Env;
   let configFile: string;
   let ids: { target: string; filter: string };
-  const cli = (args: string[]) => controllerCli([...args, '--config', configFile, '--endpoint-url', env.aws.url]);
+  const cli = (args: string[]) =>
+    controllerCli([...args, '--config', configFile, '--endpoint-url', env.aws.url]);
 
   beforeAll(async () => {
     requireAwsCli();
@@ -48,14 +49,34 @@ describe('controller CLI against aws-local (taskEniSources: accept)', () => {
     await registerFargateFamily(env, 'nightly');
     const service = (cluster: string, name: string, count: number) =>
       awsCli(url, [
-        'ecs', 'create-service', '--cluster', cluster, '--service-name', name, '--task-definition', 'web',
-        '--desired-count', String(count), '--launch-type', 'FARGATE', '--network-configuration', awsvpcArg(env),
+        'ecs',
+        'create-service',
+        '--cluster',
+        cluster,
+        '--service-name',
+        name,
+        '--task-definition',
+        'web',
+        '--desired-count',
+        String(count),
+        '--launch-type',
+        'FARGATE',
+        '--network-configuration',
+        awsvpcArg(env),
       ]);
     await service('shop', 'web', 3);
     await service('analytics', 'etl', 2);
     await awsCli(url, [
-      'ecs', 'run-task', '--cluster', 'shop', '--task-definition', 'nightly', '--launch-type', 'FARGATE',
-      '--network-configuration', awsvpcArg(env),
+      'ecs',
+      'run-task',
+      '--cluster',
+      'shop',
+      '--task-definition',
+      'nightly',
+      '--launch-type',
+      'FARGATE',
+      '--network-configuration',
+      awsvpcArg(env),
     ]);
     await waitForRunning(env, 'shop', 4);
     await waitForRunning(env, 'analytics', 2);
@@ -88,16 +109,35 @@ describe('controller CLI against aws-local (taskEniSources: accept)', () => {
     const [first, second] = shop;
     // Another tool's session (lower number) and another deployment's session, made with the AWS CLI.
     const foreign = await awsCli(env.aws.url, [
-      'ec2', 'create-traffic-mirror-session', '--network-interface-id', first?.eniId ?? '', '--traffic-mirror-target-id',
-      ids.target, '--traffic-mirror-filter-id', ids.filter, '--session-number', '10',
+      'ec2',
+      'create-traffic-mirror-session',
+      '--network-interface-id',
+      first?.eniId ?? '',
+      '--traffic-mirror-target-id',
+      ids.target,
+      '--traffic-mirror-filter-id',
+      ids.filter,
+      '--session-number',
+      '10',
     ]);
     const otherOwner = await awsCli(env.aws.url, [
-      'ec2', 'create-traffic-mirror-session', '--network-interface-id', second?.eniId ?? '', '--traffic-mirror-target-id',
-      ids.target, '--traffic-mirror-filter-id', ids.filter, '--session-number', '20', '--tag-specifications',
+      'ec2',
+      'create-traffic-mirror-session',
+      '--network-interface-id',
+      second?.eniId ?? '',
+      '--traffic-mirror-target-id',
+      ids.target,
+      '--traffic-mirror-filter-id',
+      ids.filter,
+      '--session-number',
+      '20',
+      '--tag-specifications',
       'ResourceType=traffic-mirror-session,Tags=[{Key=fargate-mirror:owner,Value=shop-staging}]',
     ]);
-    const foreignId = (foreign['TrafficMirrorSession'] as { TrafficMirrorSessionId: string }).TrafficMirrorSessionId;
-    const otherId = (otherOwner['TrafficMirrorSession'] as { TrafficMirrorSessionId: string }).TrafficMirrorSessionId;
+    const foreignId = (foreign['TrafficMirrorSession'] as { TrafficMirrorSessionId: string })
+      .TrafficMirrorSessionId;
+    const otherId = (otherOwner['TrafficMirrorSession'] as { TrafficMirrorSessionId: string })
+      .TrafficMirrorSessionId;
 
     const plan = await cli(['plan']);
     expect(plan.code, plan.stderr).toBe(0);
@@ -110,24 +150,38 @@ describe('controller CLI against aws-local (taskEniSources: accept)', () => {
     const all = await allSessions(env);
     expect(all.map((s) => s.sessionId)).toEqual(expect.arrayContaining([foreignId, otherId]));
     expect(owned(all, OWNER).filter((s) => s.eniId === first?.eniId)).toHaveLength(1);
-    for (const t of await tasksOf(env, 'analytics')) expect(all.filter((s) => s.eniId === t.eniId)).toEqual([]);
+    for (const t of await tasksOf(env, 'analytics'))
+      expect(all.filter((s) => s.eniId === t.eniId)).toEqual([]);
 
     const status = await cli(['status', '--json']);
     expect(status.code, status.stderr).toBe(0);
-    const coverage = JSON.parse(status.stdout) as { rows: { state: string; hiddenBy: string[]; taskArn: string }[] };
+    const coverage = JSON.parse(status.stdout) as {
+      rows: { state: string; hiddenBy: string[]; taskArn: string }[];
+    };
     expect(coverage.rows.map((r) => r.state)).toEqual(['mirrored', 'mirrored', 'mirrored', 'mirrored']);
     expect(coverage.rows.find((r) => r.taskArn === first?.taskArn)?.hiddenBy).toEqual([foreignId]);
 
     const again = await cli(['reconcile']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('nothing to do');
-    expect((await allSessions(env)).map((s) => s.sessionId).sort()).toEqual(all.map((s) => s.sessionId).sort());
+    expect((await allSessions(env)).map((s) => s.sessionId).sort()).toEqual(
+      all.map((s) => s.sessionId).sort(),
+    );
   });
 
   it('follows scaling and stops made with the AWS CLI', async () => {
     const url = env.aws.url;
     const standalone = (await tasksOf(env, 'shop')).find((t) => t.group === 'family:nightly');
-    await awsCli(url, ['ecs', 'update-service', '--cluster', 'shop', '--service', 'web', '--desired-count', '5']);
+    await awsCli(url, [
+      'ecs',
+      'update-service',
+      '--cluster',
+      'shop',
+      '--service',
+      'web',
+      '--desired-count',
+      '5',
+    ]);
     await awsCli(url, ['ecs', 'stop-task', '--cluster', 'shop', '--task', standalone?.taskArn ?? '']);
     await waitForStopped(env, 'shop');
     const grown = await waitForRunning(env, 'shop', 5);
@@ -135,7 +189,16 @@ describe('controller CLI against aws-local (taskEniSources: accept)', () => {
     expect(up.code, up.stderr).toBe(0);
     await expectExactCoverage(grown);
 
-    await awsCli(url, ['ecs', 'update-service', '--cluster', 'shop', '--service', 'web', '--desired-count', '2']);
+    await awsCli(url, [
+      'ecs',
+      'update-service',
+      '--cluster',
+      'shop',
+      '--service',
+      'web',
+      '--desired-count',
+      '2',
+    ]);
     await waitForStopped(env, 'shop');
     const shrunk = await waitForRunning(env, 'shop', 2);
     const down = await cli(['reconcile']);
@@ -154,12 +217,20 @@ describe('controller CLI against aws-local (taskEniSources: accept)', () => {
     const after = await allSessions(env);
     expect(owned(after, OWNER)).toEqual([]);
     expect(after.map((s) => s.sessionId).sort()).toEqual(
-      before.filter((s) => s.tags['fargate-mirror:owner'] !== OWNER).map((s) => s.sessionId).sort(),
+      before
+        .filter((s) => s.tags['fargate-mirror:owner'] !== OWNER)
+        .map((s) => s.sessionId)
+        .sort(),
     );
   });
 
   it('explains a bad configuration with the key and exit code 2', async () => {
-    const bad = await writeConfig(env, 'bad.json', { owner: OWNER, target: 'nope', filter: ids.filter, select: { clusterz: ['x'] } } as never);
+    const bad = await writeConfig(env, 'bad.json', {
+      owner: OWNER,
+      target: 'nope',
+      filter: ids.filter,
+      select: { clusterz: ['x'] },
+    } as never);
     const r = await controllerCli(['status', '--config', bad, '--endpoint-url', env.aws.url]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('CONFIG_INVALID');

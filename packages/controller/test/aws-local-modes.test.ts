@@ -42,8 +42,20 @@ describe('taskEniSources reject (the default): task ENIs are not mirrorable', ()
     await awsCli(env.aws.url, ['ecs', 'create-cluster', '--cluster-name', 'shop']);
     await registerFargateFamily(env, 'web');
     await awsCli(env.aws.url, [
-      'ecs', 'create-service', '--cluster', 'shop', '--service-name', 'web', '--task-definition', 'web',
-      '--desired-count', '2', '--launch-type', 'FARGATE', '--network-configuration', awsvpcArg(env),
+      'ecs',
+      'create-service',
+      '--cluster',
+      'shop',
+      '--service-name',
+      'web',
+      '--task-definition',
+      'web',
+      '--desired-count',
+      '2',
+      '--launch-type',
+      'FARGATE',
+      '--network-configuration',
+      awsvpcArg(env),
     ]);
     await waitForRunning(env, 'shop', 2);
   });
@@ -60,7 +72,14 @@ describe('taskEniSources reject (the default): task ENIs are not mirrorable', ()
     expect(run.stdout).toContain('NetworkInterfaceNotSupported');
     expect(await allSessions(env)).toEqual([]);
 
-    const status = await controllerCli(['status', '--json', '--config', config, '--endpoint-url', env.aws.url]);
+    const status = await controllerCli([
+      'status',
+      '--json',
+      '--config',
+      config,
+      '--endpoint-url',
+      env.aws.url,
+    ]);
     const rows = (JSON.parse(status.stdout) as { rows: { state: string }[] }).rows;
     // A new process has no refusal cache: status shows the tasks as still missing a session.
     expect(rows.map((r) => r.state)).toEqual(['missing', 'missing']);
@@ -71,9 +90,9 @@ describe('taskEniSources reject (the default): task ENIs are not mirrorable', ()
     expect(first.results.map((r) => r.outcome)).toEqual(['unmirrorable', 'unmirrorable']);
     expect(first.results[0]?.unmirrorable?.remedy).toContain('forwarder sidecar');
     const creates = () =>
-      ((env.aws.control.summary()['counters'] as { requests: Record<string, number> }).requests[
+      (env.aws.control.summary()['counters'] as { requests: Record<string, number> }).requests[
         'ec2:CreateTrafficMirrorSession'
-      ] ?? 0);
+      ] ?? 0;
     const before = creates();
     const second = await reconciler.resync();
     expect(second.workItems).toEqual([]);
@@ -108,18 +127,42 @@ describe('bridge tasks on EC2 and the event handler on real events (accept)', ()
     const ci = await awsCli(url, ['ecs', 'register-container-instance', '--cluster', 'legacy']);
     const instanceId = (ci['containerInstance'] as { ec2InstanceId: string }).ec2InstanceId;
     await awsCli(url, [
-      'ecs', 'register-task-definition', '--family', 'legacy-app', '--network-mode', 'bridge',
-      '--requires-compatibilities', 'EC2', '--container-definitions',
+      'ecs',
+      'register-task-definition',
+      '--family',
+      'legacy-app',
+      '--network-mode',
+      'bridge',
+      '--requires-compatibilities',
+      'EC2',
+      '--container-definitions',
       JSON.stringify([{ name: 'app', image: 'nginx', memory: 128, essential: true }]),
     ]);
-    await awsCli(url, ['ecs', 'run-task', '--cluster', 'legacy', '--task-definition', 'legacy-app', '--count', '2', '--launch-type', 'EC2']);
+    await awsCli(url, [
+      'ecs',
+      'run-task',
+      '--cluster',
+      'legacy',
+      '--task-definition',
+      'legacy-app',
+      '--count',
+      '2',
+      '--launch-type',
+      'EC2',
+    ]);
     const tasks = await waitForRunning(env, 'legacy', 2);
     const described = await env.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-    const primaryEni = described.Reservations?.[0]?.Instances?.[0]?.NetworkInterfaces?.find((n) => n.Attachment?.DeviceIndex === 0)
-      ?.NetworkInterfaceId;
+    const primaryEni = described.Reservations?.[0]?.Instances?.[0]?.NetworkInterfaces?.find(
+      (n) => n.Attachment?.DeviceIndex === 0,
+    )?.NetworkInterfaceId;
     expect(primaryEni).toMatch(/^eni-/);
 
-    const config = await writeConfig(env, 'legacy.json', { owner: OWNER, target: ids.target, filter: ids.filter, select: { clusters: ['legacy'] } });
+    const config = await writeConfig(env, 'legacy.json', {
+      owner: OWNER,
+      target: ids.target,
+      filter: ids.filter,
+      select: { clusters: ['legacy'] },
+    });
     const cli = (args: string[]) => controllerCli([...args, '--config', config, '--endpoint-url', url]);
     expect((await cli(['reconcile'])).code).toBe(0);
     let mine = owned(await allSessions(env), OWNER);
@@ -145,13 +188,30 @@ describe('bridge tasks on EC2 and the event handler on real events (accept)', ()
     const url = env.aws.url;
     await awsCli(url, ['ecs', 'create-cluster', '--cluster-name', 'shop']);
     await registerFargateFamily(env, 'web');
-    const reconciler = reconcilerFor(env, { owner: OWNER, target: ids.target, filter: ids.filter, select: { clusters: ['shop'] } });
+    const reconciler = reconcilerFor(env, {
+      owner: OWNER,
+      target: ids.target,
+      filter: ids.filter,
+      select: { clusters: ['shop'] },
+    });
     const metrics = new MemoryMetrics();
     const handle = createTaskEventHandler({ reconciler, metrics, log: silentLog });
     events.length = 0;
     await awsCli(url, [
-      'ecs', 'create-service', '--cluster', 'shop', '--service-name', 'web', '--task-definition', 'web',
-      '--desired-count', '3', '--launch-type', 'FARGATE', '--network-configuration', awsvpcArg(env),
+      'ecs',
+      'create-service',
+      '--cluster',
+      'shop',
+      '--service-name',
+      'web',
+      '--task-definition',
+      'web',
+      '--desired-count',
+      '3',
+      '--launch-type',
+      'FARGATE',
+      '--network-configuration',
+      awsvpcArg(env),
     ]);
     const running = await waitForRunning(env, 'shop', 3);
     await env.aws.control.flushEvents();
@@ -162,7 +222,16 @@ describe('bridge tasks on EC2 and the event handler on real events (accept)', ()
     const sessions = owned(await allSessions(env), OWNER);
     expect(sessions.map((s) => s.eniId).sort()).toEqual(running.map((t) => t.eniId).sort());
 
-    await awsCli(url, ['ecs', 'update-service', '--cluster', 'shop', '--service', 'web', '--desired-count', '1']);
+    await awsCli(url, [
+      'ecs',
+      'update-service',
+      '--cluster',
+      'shop',
+      '--service',
+      'web',
+      '--desired-count',
+      '1',
+    ]);
     await waitForStopped(env, 'shop');
     const left = await waitForRunning(env, 'shop', 1);
     await env.aws.control.flushEvents();
@@ -170,8 +239,15 @@ describe('bridge tasks on EC2 and the event handler on real events (accept)', ()
     const stopped = events.splice(0);
     const tail = stopped.pop();
     for (const e of stopped) await handle(e);
-    const config = await writeConfig(env, 'shop.json', { owner: OWNER, target: ids.target, filter: ids.filter, select: { clusters: ['shop'] } });
-    const invoke = await controllerCli(['handle-event', '-', '--config', config, '--endpoint-url', url], { input: JSON.stringify(tail) });
+    const config = await writeConfig(env, 'shop.json', {
+      owner: OWNER,
+      target: ids.target,
+      filter: ids.filter,
+      select: { clusters: ['shop'] },
+    });
+    const invoke = await controllerCli(['handle-event', '-', '--config', config, '--endpoint-url', url], {
+      input: JSON.stringify(tail),
+    });
     expect(invoke.code, invoke.stderr).toBe(0);
     expect(JSON.parse(invoke.stdout.trim().split('\n')[0] ?? '{}')).toMatchObject({ status: 'reconciled' });
     expect(owned(await allSessions(env), OWNER).map((s) => s.eniId)).toEqual([left[0]?.eniId]);

@@ -66,7 +66,9 @@ describe('config', () => {
     expect(text).toContain('c.yaml: target: must be a traffic mirror target id (tmt-...)');
     expect(text).toContain('c.yaml: vni: must be "random", "per-service" or a number 1-16777215');
     expect(text).toContain('c.yaml: packetLength: must be at least 35');
-    expect(text).toContain('c.yaml: sessionNumber: must be "highest-free", "lowest-free" or a fixed number 1-32766');
+    expect(text).toContain(
+      'c.yaml: sessionNumber: must be "highest-free", "lowest-free" or a fixed number 1-32766',
+    );
     expect(text).toContain('c.yaml: select.clusterz: unknown key');
     expect(text).toContain('c.yaml: select.launchTypes[0]:');
   });
@@ -74,6 +76,8 @@ describe('config', () => {
   it('rejects a missing file and non-mapping content with clear codes', async () => {
     await expect(loadConfigFile('/nonexistent/c.yaml')).rejects.toMatchObject({ code: 'CONFIG_UNREADABLE' });
     expect(() => parseConfigText('- a\n- b\n', 'list.yaml')).toThrow(/expected a mapping/);
-    expect(() => parseConfigText(`${base}vniByService: {web: 1}\n`, 'c.yaml')).toThrow(/vniByService: only used with vni: per-service/);
+    expect(() => parseConfigText(`${base}vniByService: {web: 1}\n`, 'c.yaml')).toThrow(
+      /vniByService: only used with vni: per-service/,
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { taskViewOf } from '../src/aws/task-view.js';
 import { clientToken } from '../src/core/client-token.js';
-import { planEni, type PlanSettings } from '../src/core/plan.js';
+import { type PlanSettings, planEni } from '../src/core/plan.js';
 import { selectTask } from '../src/core/selection.js';
 import { chooseSessionNumber } from '../src/core/session-number.js';
 import type { DesiredSource, SessionView, TaskView } from '../src/core/types.js';
@@ -36,8 +36,12 @@ describe('selection', () => {
     expect(selectTask(standalone, { services: ['web'], families: ['nightly'] }).selected).toBe(true);
     expect(selectTask(task(), { launchTypes: ['EC2'] }).selected).toBe(false);
     expect(selectTask(task(), { taskTags: { team: ['payments', 'search'] } }).selected).toBe(true);
-    expect(selectTask(task(), { taskTags: { owner: '*' } }).reason).toBe('select.taskTags: tag owner is missing');
-    expect(selectTask(task(), { exclude: { services: ['web'] } }).reason).toBe('service web is in select.exclude.services');
+    expect(selectTask(task(), { taskTags: { owner: '*' } }).reason).toBe(
+      'select.taskTags: tag owner is missing',
+    );
+    expect(selectTask(task(), { exclude: { services: ['web'] } }).reason).toBe(
+      'service web is in select.exclude.services',
+    );
     expect(selectTask(task(), { exclude: { taskTags: { env: 'prod' } } }).reason).toBe(
       'tag env=prod is in select.exclude.taskTags',
     );
@@ -49,7 +53,10 @@ describe('selection', () => {
 describe('session numbers and VNIs', () => {
   it('takes the highest or lowest free number, or a fixed one unless taken', () => {
     expect(chooseSessionNumber({ kind: 'highest-free' }, [])).toEqual({ ok: true, sessionNumber: 32766 });
-    expect(chooseSessionNumber({ kind: 'highest-free' }, [32766, 32765])).toEqual({ ok: true, sessionNumber: 32764 });
+    expect(chooseSessionNumber({ kind: 'highest-free' }, [32766, 32765])).toEqual({
+      ok: true,
+      sessionNumber: 32764,
+    });
     expect(chooseSessionNumber({ kind: 'lowest-free' }, [1, 3])).toEqual({ ok: true, sessionNumber: 2 });
     expect(chooseSessionNumber({ kind: 'fixed', number: 7 }, [7]).ok).toBe(false);
   });
@@ -101,7 +108,13 @@ describe('planEni', () => {
   });
 
   it('creates with tags and the highest free number, and reports lower foreign sessions', () => {
-    const plan = planEni({ eniId: 'eni-1', source, sessions: [session('f1', 100), session('f2', 32766)], settings, refusal: undefined });
+    const plan = planEni({
+      eniId: 'eni-1',
+      source,
+      sessions: [session('f1', 100), session('f2', 32766)],
+      settings,
+      refusal: undefined,
+    });
     expect(plan.actions).toHaveLength(1);
     const create = plan.actions[0];
     expect(create?.kind === 'create' && create.spec.sessionNumber).toBe(32765);
@@ -115,10 +128,24 @@ describe('planEni', () => {
   });
 
   it('keeps a matching session, removes duplicates (higher numbers), and is empty when converged', () => {
-    const plan = planEni({ eniId: 'eni-1', source, sessions: [session('b', 32766, 'me'), session('a', 32765, 'me')], settings, refusal: undefined });
+    const plan = planEni({
+      eniId: 'eni-1',
+      source,
+      sessions: [session('b', 32766, 'me'), session('a', 32765, 'me')],
+      settings,
+      refusal: undefined,
+    });
     expect(plan.keep?.sessionId).toBe('a');
-    expect(plan.actions).toEqual([{ kind: 'delete', eniId: 'eni-1', sessionId: 'b', sessionNumber: 32766, reason: 'duplicate' }]);
-    const converged = planEni({ eniId: 'eni-1', source, sessions: [session('a', 32765, 'me')], settings, refusal: undefined });
+    expect(plan.actions).toEqual([
+      { kind: 'delete', eniId: 'eni-1', sessionId: 'b', sessionNumber: 32766, reason: 'duplicate' },
+    ]);
+    const converged = planEni({
+      eniId: 'eni-1',
+      source,
+      sessions: [session('a', 32765, 'me')],
+      settings,
+      refusal: undefined,
+    });
     expect(converged.actions).toEqual([]);
   });
 
@@ -134,12 +161,30 @@ describe('planEni', () => {
   });
 
   it('replaces a drifted session (other target) and respects refusals and the 3-per-ENI limit', () => {
-    const drift = planEni({ eniId: 'eni-1', source, sessions: [session('old', 32766, 'me', { targetId: 'tmt-old' })], settings, refusal: undefined });
+    const drift = planEni({
+      eniId: 'eni-1',
+      source,
+      sessions: [session('old', 32766, 'me', { targetId: 'tmt-old' })],
+      settings,
+      refusal: undefined,
+    });
     expect(drift.actions.map((a) => a.kind)).toEqual(['delete', 'create']);
-    const refused = planEni({ eniId: 'eni-1', source, sessions: [], settings, refusal: { code: 'SOURCE_NOT_SUPPORTED', awsCode: 'NetworkInterfaceNotSupported', message: 'no' } });
+    const refused = planEni({
+      eniId: 'eni-1',
+      source,
+      sessions: [],
+      settings,
+      refusal: { code: 'SOURCE_NOT_SUPPORTED', awsCode: 'NetworkInterfaceNotSupported', message: 'no' },
+    });
     expect(refused.actions).toEqual([]);
     expect(refused.unmirrorable?.remedy).toContain('forwarder sidecar');
-    const full = planEni({ eniId: 'eni-1', source, sessions: [session('x', 1), session('y', 2), session('z', 3)], settings, refusal: undefined });
+    const full = planEni({
+      eniId: 'eni-1',
+      source,
+      sessions: [session('x', 1), session('y', 2), session('z', 3)],
+      settings,
+      refusal: undefined,
+    });
     expect(full.unmirrorable?.code).toBe('ENI_SESSION_LIMIT');
     expect(full.actions).toEqual([]);
   });
@@ -147,26 +192,52 @@ describe('planEni', () => {
 
 describe('task views and tokens', () => {
   it('reads the ENI from DescribeTasks and event attachments, and bridge tasks as instance sources', () => {
-    const base = { taskArn: 'arn:t', clusterArn: 'arn:aws:ecs:r:1:cluster/shop', taskDefinitionArn: 'arn:aws:ecs:r:1:task-definition/web:7', group: 'service:web' };
+    const base = {
+      taskArn: 'arn:t',
+      clusterArn: 'arn:aws:ecs:r:1:cluster/shop',
+      taskDefinitionArn: 'arn:aws:ecs:r:1:task-definition/web:7',
+      group: 'service:web',
+    };
     const describe = taskViewOf({
       ...base,
       launchType: 'FARGATE',
       attachments: [
         { type: 'ServiceConnect', status: 'ATTACHED', details: [] },
-        { type: 'ElasticNetworkInterface', status: 'ATTACHED', details: [{ name: 'networkInterfaceId', value: 'eni-9' }] },
+        {
+          type: 'ElasticNetworkInterface',
+          status: 'ATTACHED',
+          details: [{ name: 'networkInterfaceId', value: 'eni-9' }],
+        },
       ],
     });
     expect(describe?.network).toEqual({ kind: 'task-eni', eniId: 'eni-9', attachmentStatus: 'ATTACHED' });
     expect(describe?.family).toBe('web');
     expect(describe?.serviceName).toBe('web');
-    const provisioning = taskViewOf({ ...base, launchType: 'FARGATE', attachments: [{ type: 'eni', status: 'PRECREATED', details: [{ name: 'subnetId', value: 's' }] }] });
-    expect(provisioning?.network).toEqual({ kind: 'task-eni', eniId: undefined, attachmentStatus: 'PRECREATED' });
+    const provisioning = taskViewOf({
+      ...base,
+      launchType: 'FARGATE',
+      attachments: [{ type: 'eni', status: 'PRECREATED', details: [{ name: 'subnetId', value: 's' }] }],
+    });
+    expect(provisioning?.network).toEqual({
+      kind: 'task-eni',
+      eniId: undefined,
+      attachmentStatus: 'PRECREATED',
+    });
     const bridge = taskViewOf({ ...base, launchType: 'EC2', containerInstanceArn: 'arn:ci' });
     expect(bridge?.network).toEqual({ kind: 'instance', containerInstanceArn: 'arn:ci' });
   });
 
   it('makes a 64-character token that changes with the parameters, the bucket and the salt', () => {
-    const spec = { eniId: 'eni-1', targetId: 't', filterId: 'f', sessionNumber: 1, vni: undefined, packetLength: undefined, tags: {}, description: '' };
+    const spec = {
+      eniId: 'eni-1',
+      targetId: 't',
+      filterId: 'f',
+      sessionNumber: 1,
+      vni: undefined,
+      packetLength: undefined,
+      tags: {},
+      description: '',
+    };
     const a = clientToken('me', spec, 1);
     expect(a).toMatch(/^[0-9a-f]{64}$/);
     expect(clientToken('me', spec, 1)).toBe(a);

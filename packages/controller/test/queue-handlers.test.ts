@@ -26,7 +26,9 @@ describe('scheduled resync and queue worker', () => {
     const first = await resync();
     expect(first.differing).toBe(3);
     expect(queue.items.map((i) => i.kind)).toEqual(['task', 'task', 'task']);
-    expect(await worker(sqsEvent(queue.items.map((i) => JSON.stringify(i))))).toEqual({ batchItemFailures: [] });
+    expect(await worker(sqsEvent(queue.items.map((i) => JSON.stringify(i))))).toEqual({
+      batchItemFailures: [],
+    });
     expect(cloud.ownedSessions(OWNER)).toHaveLength(3);
 
     // ECS forgets a stopped task; its session is left on its ENI (AWS had not deleted it).
@@ -36,9 +38,12 @@ describe('scheduled resync and queue worker', () => {
     expect(second.differing).toBe(1);
     expect(queue.items).toEqual([{ kind: 'eni', eniId: expect.stringMatching(/^eni-/) }]);
     await worker(sqsEvent(queue.items.map((i) => JSON.stringify(i))));
-    expect(cloud.ownedSessions(OWNER).map((s) => s.tags['fargate-mirror:task-arn']).sort()).toEqual(
-      [a.taskArn, b.taskArn].sort(),
-    );
+    expect(
+      cloud
+        .ownedSessions(OWNER)
+        .map((s) => s.tags['fargate-mirror:task-arn'])
+        .sort(),
+    ).toEqual([a.taskArn, b.taskArn].sort());
 
     queue.items.length = 0;
     const third = await resync();
@@ -54,7 +59,9 @@ describe('scheduled resync and queue worker', () => {
     const worker = createQueueWorkerHandler({ reconciler, metrics, log: silentLog });
     const original = cloud.createSession.bind(cloud);
     cloud.createSession = async () => {
-      throw new AwsCallError('AWS_UNAVAILABLE', 'CreateTrafficMirrorSession', 'InternalError', { awsCode: 'InternalError' });
+      throw new AwsCallError('AWS_UNAVAILABLE', 'CreateTrafficMirrorSession', 'InternalError', {
+        awsCode: 'InternalError',
+      });
     };
     const item = JSON.stringify({ kind: 'task', taskArn: t.taskArn, clusterArn: t.clusterArn });
     const answer = await worker(sqsEvent([item, 'not json', JSON.stringify({ kind: 'task', taskArn: 'x' })]));
@@ -67,20 +74,36 @@ describe('scheduled resync and queue worker', () => {
 });
 
 describe('SDK error translation', () => {
-  const sdkError = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+  const sdkError = (name: string, status: number) =>
+    Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
   it('classifies throttling and 5xx as retryable, refusals and limits as terminal with their own code', () => {
-    expect(translateAwsError('X', sdkError('RequestLimitExceeded', 503))).toMatchObject({ code: 'AWS_THROTTLED', retryable: true });
-    expect(translateAwsError('X', sdkError('ThrottlingException', 400))).toMatchObject({ code: 'AWS_THROTTLED' });
-    expect(translateAwsError('X', sdkError('InternalError', 500))).toMatchObject({ code: 'AWS_UNAVAILABLE', retryable: true });
+    expect(translateAwsError('X', sdkError('RequestLimitExceeded', 503))).toMatchObject({
+      code: 'AWS_THROTTLED',
+      retryable: true,
+    });
+    expect(translateAwsError('X', sdkError('ThrottlingException', 400))).toMatchObject({
+      code: 'AWS_THROTTLED',
+    });
+    expect(translateAwsError('X', sdkError('InternalError', 500))).toMatchObject({
+      code: 'AWS_UNAVAILABLE',
+      retryable: true,
+    });
     expect(translateAwsError('X', sdkError('Whatever', 502))).toMatchObject({ code: 'AWS_UNAVAILABLE' });
     expect(translateAwsError('X', sdkError('NetworkInterfaceNotSupported', 400))).toMatchObject({
       code: 'SOURCE_NOT_SUPPORTED',
       retryable: false,
       awsCode: 'NetworkInterfaceNotSupported',
     });
-    expect(translateAwsError('X', sdkError('TrafficMirrorSessionsPerInterfaceLimitExceeded', 400)).code).toBe('ENI_SESSION_LIMIT');
-    expect(translateAwsError('X', sdkError('InvalidNetworkInterfaceID.NotFound', 400)).code).toBe('ENI_NOT_FOUND');
+    expect(translateAwsError('X', sdkError('TrafficMirrorSessionsPerInterfaceLimitExceeded', 400)).code).toBe(
+      'ENI_SESSION_LIMIT',
+    );
+    expect(translateAwsError('X', sdkError('InvalidNetworkInterfaceID.NotFound', 400)).code).toBe(
+      'ENI_NOT_FOUND',
+    );
     expect(translateAwsError('X', sdkError('UnauthorizedOperation', 403)).code).toBe('AWS_ACCESS_DENIED');
-    expect(translateAwsError('X', sdkError('InvalidParameterValue', 400))).toMatchObject({ code: 'AWS_REQUEST_FAILED', retryable: false });
+    expect(translateAwsError('X', sdkError('InvalidParameterValue', 400))).toMatchObject({
+      code: 'AWS_REQUEST_FAILED',
+      retryable: false,
+    });
   });
 });

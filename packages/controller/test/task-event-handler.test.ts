@@ -20,7 +20,9 @@ describe('task state change handler (events in the documented shape)', () => {
     expect(running.status).toBe('reconciled');
     expect(cloud.ownedSessions(OWNER)).toHaveLength(1);
     cloud.stopTask(t.taskArn);
-    const stopped = await handle(taskEvent(cloud.tasks.get(t.taskArn)!, { lastStatus: 'STOPPED', version: 6 }));
+    const stopped = await handle(
+      taskEvent(cloud.tasks.get(t.taskArn)!, { lastStatus: 'STOPPED', version: 6 }),
+    );
     expect(stopped.result?.enis[0]?.outcome).toBe('deleted');
     expect(cloud.ownedSessions(OWNER)).toHaveLength(0);
     expect(metrics.counters).toMatchObject({ created: 1, deleted: 1 });
@@ -77,7 +79,11 @@ describe('task state change handler (events in the documented shape)', () => {
   it('tolerates unknown fields anywhere in the event', async () => {
     const { cloud, handle } = harness();
     const t = cloud.addTask({ id: 'unk', service: 'web' });
-    const event = taskEvent(t, { lastStatus: 'RUNNING', version: 3, extra: { ephemeralStorage: { sizeInGiB: 20 }, futureField: [1, 2] } });
+    const event = taskEvent(t, {
+      lastStatus: 'RUNNING',
+      version: 3,
+      extra: { ephemeralStorage: { sizeInGiB: 20 }, futureField: [1, 2] },
+    });
     (event as Record<string, unknown>)['newEnvelopeField'] = true;
     expect((await handle(event)).status).toBe('reconciled');
     expect(cloud.ownedSessions(OWNER)).toHaveLength(1);
@@ -99,7 +105,11 @@ describe('task state change handler (events in the documented shape)', () => {
       null,
       'text',
       { 'detail-type': 'ECS Task State Change', source: 'aws.ecs', detail: { taskArn: 42 } },
-      { 'detail-type': 'ECS Task State Change', source: 'aws.ecs', detail: { taskArn: 'arn:x', clusterArn: 'nope' } },
+      {
+        'detail-type': 'ECS Task State Change',
+        source: 'aws.ecs',
+        detail: { taskArn: 'arn:x', clusterArn: 'nope' },
+      },
     ];
     for (const e of bad) {
       const r = await handle(e);
@@ -107,7 +117,11 @@ describe('task state change handler (events in the documented shape)', () => {
       expect(r.reason).toMatch(/^EVENT_MALFORMED: /);
     }
     expect(metrics.counters['malformed']).toBe(4);
-    const ignored = await handle({ 'detail-type': 'ECS Container Instance State Change', source: 'aws.ecs', detail: {} });
+    const ignored = await handle({
+      'detail-type': 'ECS Container Instance State Change',
+      source: 'aws.ecs',
+      detail: {},
+    });
     expect(ignored.status).toBe('ignored');
     const t = cloud.addTask({ id: 'after', service: 'web' });
     expect((await handle(taskEvent(t, { lastStatus: 'RUNNING', version: 1 }))).status).toBe('reconciled');
@@ -132,7 +146,9 @@ describe('task state change handler (events in the documented shape)', () => {
     const { AwsCallError } = await import('../src/errors.js');
     const original = cloud.describeTasks.bind(cloud);
     cloud.describeTasks = async () => {
-      throw new AwsCallError('AWS_THROTTLED', 'DescribeTasks', 'ThrottlingException', { awsCode: 'ThrottlingException' });
+      throw new AwsCallError('AWS_THROTTLED', 'DescribeTasks', 'ThrottlingException', {
+        awsCode: 'ThrottlingException',
+      });
     };
     const event = taskEvent(t, { lastStatus: 'RUNNING', version: 3 });
     await expect(handle(event)).rejects.toMatchObject({ code: 'AWS_THROTTLED', retryable: true });

@@ -63,9 +63,14 @@ describe('HandoffRing', () => {
       import(${JSON.stringify(ringModule)}).then(({ HandoffRing }) => {
         const ring = new HandoffRing(workerData);
         const got = [];
+        // A pending Atomics.waitAsync does not keep a thread alive; the receive worker's sockets do.
+        const keepAlive = setInterval(() => {}, 1000);
         const loop = () => {
           ring.drain((r, rec) => got.push(r.data.readUInt32BE(r.payloadOffset(rec))));
-          if (got.length >= 100) return parentPort.postMessage(got);
+          if (got.length >= 100) {
+            clearInterval(keepAlive);
+            return parentPort.postMessage(got);
+          }
           const p = ring.waitForData();
           if (p === undefined) setImmediate(loop); else p.then(loop);
         };
@@ -74,12 +79,16 @@ describe('HandoffRing', () => {
       });
     `;
     const worker = new Worker(source, { eval: true, workerData: ring.buffer});
-    const messages: unknown[] = [];
-    const done = new Promise<number[]>((resolve, reject) => {
-      worker.on('message', (m) => (Array.isArray(m) ? resolve(m) : messages.push(m)));
-      worker.on('error', reject);
+    let started: () => void = () => {};
+    const waiting = new Promise<void>((r) => {
+      started = r;
     });
-    await new Promise((r) => worker.once('message', r));
+    const done = new Promise<number[]>((resolve, reject) => {
+      worker.on('message', (m) => (Array.isArray(m) ? resolve(m) : started()));
+      worker.on('error', reject);
+      worker.on('exit', (code) => reject(new Error(`consumer thread exited with ${code}`)));
+    });
+    await Promise.race([waiting, done]);
     // Act: push in bursts with pauses, waking the consumer as the receive path does.
     for (let i = 0; i < 100; i++) {
       ring.push(datagram(i, 64), HandoffKind.VXLAN, new Uint32Array(4), 4, 0, 0);

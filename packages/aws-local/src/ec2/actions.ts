@@ -18,7 +18,11 @@ import {
   deleteTrafficMirrorTarget,
   describeTrafficMirrorTargets,
 } from './mirror-targets.js';
-import { createNetworkInterface, deleteNetworkInterface, describeNetworkInterfaces } from './network-interfaces.js';
+import {
+  createNetworkInterface,
+  deleteNetworkInterface,
+  describeNetworkInterfaces,
+} from './network-interfaces.js';
 import { createTags, deleteTags, describeTags } from './tags.js';
 import { describeSubnets, describeVpcs } from './vpcs.js';
 
@@ -39,7 +43,11 @@ export const EC2_ACTIONS: Readonly<Record<string, Ec2Action>> = {
     handler: modifyTrafficMirrorFilterNetworkServices,
     category: 'mutating',
   },
-  CreateTrafficMirrorFilterRule: { handler: createTrafficMirrorFilterRule, category: 'mutating', idempotent: true },
+  CreateTrafficMirrorFilterRule: {
+    handler: createTrafficMirrorFilterRule,
+    category: 'mutating',
+    idempotent: true,
+  },
   DeleteTrafficMirrorFilterRule: { handler: deleteTrafficMirrorFilterRule, category: 'mutating' },
   CreateTrafficMirrorSession: { handler: createTrafficMirrorSession, category: 'mutating', idempotent: true },
   DescribeTrafficMirrorSessions: { handler: describeTrafficMirrorSessions, category: 'non-mutating' },

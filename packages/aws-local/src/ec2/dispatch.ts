@@ -1,7 +1,13 @@
 import type { Emulator } from '../emulator.js';
 import { ApiError } from '../errors.js';
-import { MUTATING, NON_MUTATING, UNCATEGORIZED, UNFILTERED_NON_MUTATING, UNFILTERED_SENSITIVE_ACTIONS } from '../throttle/limits.js';
 import type { BucketConfig } from '../throttle/limits.js';
+import {
+  MUTATING,
+  NON_MUTATING,
+  UNCATEGORIZED,
+  UNFILTERED_NON_MUTATING,
+  UNFILTERED_SENSITIVE_ACTIONS,
+} from '../throttle/limits.js';
 import { EC2_ACTIONS } from './actions.js';
 import type { Ec2Action } from './context.js';
 import { QueryParams } from './query-params.js';
@@ -17,13 +23,21 @@ const API_VERSION = '2016-11-15';
 /** Parameters that do not make two calls with one ClientToken different. */
 const NOT_FINGERPRINTED = new Set(['ClientToken', 'DryRun', 'Action', 'Version']);
 
-function bucketFor(em: Emulator, action: string, entry: Ec2Action, params: QueryParams): { key: string; config: BucketConfig } {
+function bucketFor(
+  em: Emulator,
+  action: string,
+  entry: Ec2Action,
+  params: QueryParams,
+): { key: string; config: BucketConfig } {
   const override = em.options.throttleOverrides[action];
   if (override) return { key: action, config: override };
   if (entry.category === 'uncategorized') return { key: action, config: UNCATEGORIZED[action] ?? MUTATING };
   if (entry.category === 'mutating') return { key: action, config: MUTATING };
   // Filtering or paging keeps a call in the larger bucket; bare calls of a few heavy APIs go to a smaller one.
-  const unfiltered = !params.has('Filter') && !params.has('MaxResults') && params.entries(new Set()).every(([k]) => !/Id\.\d+$/.test(k));
+  const unfiltered =
+    !params.has('Filter') &&
+    !params.has('MaxResults') &&
+    params.entries(new Set()).every(([k]) => !/Id\.\d+$/.test(k));
   if (UNFILTERED_SENSITIVE_ACTIONS.has(action) && unfiltered) {
     return { key: `${action}:unfiltered`, config: UNFILTERED_NON_MUTATING };
   }
@@ -35,7 +49,10 @@ function run(em: Emulator, params: QueryParams, region: string): { action: strin
   if (!action) throw new ApiError('MissingAction', 'The request must contain the parameter Action');
   const version = params.str('Version');
   if (version !== API_VERSION) {
-    throw new ApiError('NoSuchVersion', `The requested version (${version ?? ''}) of service AmazonEC2 does not exist`);
+    throw new ApiError(
+      'NoSuchVersion',
+      `The requested version (${version ?? ''}) of service AmazonEC2 does not exist`,
+    );
   }
   const entry = EC2_ACTIONS[action];
   if (!entry) throw new ApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
@@ -70,7 +87,8 @@ function run(em: Emulator, params: QueryParams, region: string): { action: strin
     }
   }
   const body = entry.handler(ctx, params);
-  if (token !== undefined) ctx.region.clientTokens[`${action}:${token}`] = { action, fingerprint, response: body };
+  if (token !== undefined)
+    ctx.region.clientTokens[`${action}:${token}`] = { action, fingerprint, response: body };
   if (entry.category !== 'non-mutating') em.store.changed();
   return { action, body };
 }
@@ -80,13 +98,18 @@ export function dispatchEc2(em: Emulator, rawBody: string, region: string, reque
   const params = QueryParams.fromBody(rawBody);
   try {
     const { action, body } = run(em, params, region);
-    return { status: 200, contentType: 'text/xml;charset=UTF-8', body: renderEc2Response(action, requestId, body) };
+    return {
+      status: 200,
+      contentType: 'text/xml;charset=UTF-8',
+      body: renderEc2Response(action, requestId, body),
+    };
   } catch (error) {
     const apiError =
       error instanceof ApiError
         ? error
         : new ApiError('InternalError', 'An internal error has occurred.', 500, { cause: error });
-    if (!(error instanceof ApiError)) process.emitWarning(`aws-local: EC2 handler failed: ${(error as Error).stack}`);
+    if (!(error instanceof ApiError))
+      process.emitWarning(`aws-local: EC2 handler failed: ${(error as Error).stack}`);
     em.counters.error(apiError.code);
     return {
       status: apiError.httpStatus,

@@ -10,7 +10,9 @@ import { trafficMirrorFilterRuleWire } from './wire.js';
 function oneOf<T extends string>(params: QueryParams, name: string, allowed: readonly T[]): T {
   const value = params.requiredStr(name);
   if (!allowed.includes(value as T)) {
-    throw invalidParameterValue(`Value (${value}) for parameter ${name} is invalid. Valid values: ${allowed.join(', ')}`);
+    throw invalidParameterValue(
+      `Value (${value}) for parameter ${name} is invalid. Valid values: ${allowed.join(', ')}`,
+    );
   }
   return value as T;
 }
@@ -21,7 +23,9 @@ function portRange(params: QueryParams, name: string): PortRange | undefined {
   const fromPort = scoped.int('FromPort') ?? 0;
   const toPort = scoped.int('ToPort') ?? 65535;
   if (fromPort < 0 || toPort > 65535 || fromPort > toPort) {
-    throw invalidParameterValue(`Invalid port range ${fromPort}-${toPort} for ${name}: ports are 0-65535, from <= to.`);
+    throw invalidParameterValue(
+      `Invalid port range ${fromPort}-${toPort} for ${name}: ports are 0-65535, from <= to.`,
+    );
   }
   return { fromPort, toPort };
 }
@@ -39,12 +43,16 @@ export const createTrafficMirrorFilterRule: Ec2Handler = (ctx, params) => {
   const direction = oneOf(params, 'TrafficDirection', ['ingress', 'egress'] as const);
   const ruleNumber = params.requiredInt('RuleNumber');
   if (ruleNumber < 1 || ruleNumber > 32766) {
-    throw invalidParameterValue(`Value (${ruleNumber}) for parameter RuleNumber is invalid. Valid values: 1-32766.`);
+    throw invalidParameterValue(
+      `Value (${ruleNumber}) for parameter RuleNumber is invalid. Valid values: 1-32766.`,
+    );
   }
   const ruleAction = oneOf(params, 'RuleAction', ['accept', 'reject'] as const);
   const protocol = params.int('Protocol');
   if (protocol !== undefined && (protocol < 0 || protocol > 255)) {
-    throw invalidParameterValue(`Value (${protocol}) for parameter Protocol is invalid. Valid values: 0-255.`);
+    throw invalidParameterValue(
+      `Value (${protocol}) for parameter Protocol is invalid. Valid values: 0-255.`,
+    );
   }
   const destinationPortRange = portRange(params, 'DestinationPortRange');
   const sourcePortRange = portRange(params, 'SourcePortRange');
@@ -52,7 +60,9 @@ export const createTrafficMirrorFilterRule: Ec2Handler = (ctx, params) => {
     throw invalidParameterValue('Port ranges can only be specified for the TCP (6) and UDP (17) protocols.');
   }
   if (cidrFamily(params, 'DestinationCidrBlock') !== cidrFamily(params, 'SourceCidrBlock')) {
-    throw invalidParameterValue('SourceCidrBlock and DestinationCidrBlock must both be IPv4 or both be IPv6.');
+    throw invalidParameterValue(
+      'SourceCidrBlock and DestinationCidrBlock must both be IPv4 or both be IPv6.',
+    );
   }
   const sameDirection = Object.values(ctx.region.trafficMirrorFilterRules).filter(
     (r) => r.trafficMirrorFilterId === filter.trafficMirrorFilterId && r.trafficDirection === direction,
@@ -84,7 +94,10 @@ export const createTrafficMirrorFilterRule: Ec2Handler = (ctx, params) => {
     description: params.str('Description'),
   };
   ctx.region.trafficMirrorFilterRules[rule.trafficMirrorFilterRuleId] = rule;
-  return { trafficMirrorFilterRule: trafficMirrorFilterRuleWire(rule), clientToken: params.str('ClientToken') };
+  return {
+    trafficMirrorFilterRule: trafficMirrorFilterRuleWire(rule),
+    clientToken: params.str('ClientToken'),
+  };
 };
 
 export const deleteTrafficMirrorFilterRule: Ec2Handler = (ctx, params) => {

@@ -63,7 +63,8 @@ export const deleteTrafficMirrorFilter: Ec2Handler = (ctx, params) => {
     );
   }
   for (const rule of Object.values(ctx.region.trafficMirrorFilterRules)) {
-    if (rule.trafficMirrorFilterId === id) delete ctx.region.trafficMirrorFilterRules[rule.trafficMirrorFilterRuleId];
+    if (rule.trafficMirrorFilterId === id)
+      delete ctx.region.trafficMirrorFilterRules[rule.trafficMirrorFilterRuleId];
   }
   delete ctx.region.trafficMirrorFilters[id];
   return { trafficMirrorFilterId: id };
@@ -80,7 +81,9 @@ export const modifyTrafficMirrorFilterNetworkServices: Ec2Handler = (ctx, params
       );
     }
   }
-  filter.networkServices = [...new Set([...filter.networkServices, ...add])].filter((s) => !remove.includes(s));
+  filter.networkServices = [...new Set([...filter.networkServices, ...add])].filter(
+    (s) => !remove.includes(s),
+  );
   return {
     trafficMirrorFilter: trafficMirrorFilterWire(filter, Object.values(ctx.region.trafficMirrorFilterRules)),
   };

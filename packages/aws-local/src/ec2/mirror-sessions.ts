@@ -1,6 +1,6 @@
 import { ApiError, invalidParameterValue, missingParameter } from '../errors.js';
-import type { NetworkInterface, TrafficMirrorSession, TrafficMirrorTarget } from '../state/types.js';
 import { addSession, deleteSession, sessionList } from '../state/session-index.js';
+import type { NetworkInterface, TrafficMirrorSession, TrafficMirrorTarget } from '../state/types.js';
 import { ec2Id } from '../util/ids.js';
 import { cryptoRandom } from '../util/random.js';
 import type { Ec2Context, Ec2Handler } from './context.js';
@@ -48,20 +48,26 @@ function sessions(ctx: Ec2Context): TrafficMirrorSession[] {
 
 function checkSessionNumber(value: number): void {
   if (value < 1 || value > 32766) {
-    throw invalidParameterValue(`Value (${value}) for parameter SessionNumber is invalid. Valid values: 1-32766.`);
+    throw invalidParameterValue(
+      `Value (${value}) for parameter SessionNumber is invalid. Valid values: 1-32766.`,
+    );
   }
 }
 
 function checkVirtualNetworkId(value: number): void {
   if (value < 0 || value > MAX_VNI) {
-    throw invalidParameterValue(`Value (${value}) for parameter VirtualNetworkId is invalid. Valid values: 0-${MAX_VNI}.`);
+    throw invalidParameterValue(
+      `Value (${value}) for parameter VirtualNetworkId is invalid. Valid values: 0-${MAX_VNI}.`,
+    );
   }
 }
 
 function checkPacketLength(value: number, target: TrafficMirrorTarget): void {
   const max = target.type === 'network-load-balancer' ? 8500 : 9001;
   if (value < 1 || value > max) {
-    throw invalidParameterValue(`Value (${value}) for parameter PacketLength is invalid. Valid values: 1-${max}.`);
+    throw invalidParameterValue(
+      `Value (${value}) for parameter PacketLength is invalid. Valid values: 1-${max}.`,
+    );
   }
 }
 
@@ -87,18 +93,30 @@ function checkSource(ctx: Ec2Context, eni: NetworkInterface): void {
       `${eni.networkInterfaceId} must be attached to a supported instance. Requester-managed network interfaces can be traffic mirror sources only when created by Amazon RDS or Amazon ElastiCache.`,
     );
   }
-  if (Object.values(ctx.region.trafficMirrorTargets).some((t) => t.networkInterfaceId === eni.networkInterfaceId)) {
+  if (
+    Object.values(ctx.region.trafficMirrorTargets).some(
+      (t) => t.networkInterfaceId === eni.networkInterfaceId,
+    )
+  ) {
     throw invalidParameterValue(
       `Network interface '${eni.networkInterfaceId}' is a traffic mirror target and cannot also be a source.`,
     );
   }
 }
 
-function checkSourcesPerTarget(ctx: Ec2Context, target: TrafficMirrorTarget, source: string, except?: string): void {
+function checkSourcesPerTarget(
+  ctx: Ec2Context,
+  target: TrafficMirrorTarget,
+  source: string,
+  except?: string,
+): void {
   if (target.type !== 'network-interface') return;
   const sources = new Set(
     sessions(ctx)
-      .filter((s) => s.trafficMirrorTargetId === target.trafficMirrorTargetId && s.trafficMirrorSessionId !== except)
+      .filter(
+        (s) =>
+          s.trafficMirrorTargetId === target.trafficMirrorTargetId && s.trafficMirrorSessionId !== except,
+      )
       .map((s) => s.networkInterfaceId),
   );
   if (!sources.has(source) && sources.size >= ctx.quotas.sourcesPerNetworkInterfaceTarget) {
@@ -111,7 +129,8 @@ function checkSourcesPerTarget(ctx: Ec2Context, target: TrafficMirrorTarget, sou
 
 function checkSessionNumberFree(ctx: Ec2Context, eniId: string, number: number, except?: string): void {
   const clash = sessions(ctx).find(
-    (s) => s.networkInterfaceId === eniId && s.sessionNumber === number && s.trafficMirrorSessionId !== except,
+    (s) =>
+      s.networkInterfaceId === eniId && s.sessionNumber === number && s.trafficMirrorSessionId !== except,
   );
   if (clash) {
     throw invalidParameterValue(

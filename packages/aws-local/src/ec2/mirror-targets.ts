@@ -10,7 +10,13 @@ import { trafficMirrorTargetWire } from './wire.js';
 
 function targetFilters(accountId: string): FilterSpec<TrafficMirrorTarget> {
   return {
-    names: ['description', 'network-interface-id', 'network-load-balancer-arn', 'owner-id', 'traffic-mirror-target-id'],
+    names: [
+      'description',
+      'network-interface-id',
+      'network-load-balancer-arn',
+      'owner-id',
+      'traffic-mirror-target-id',
+    ],
     extract: {
       description: (t) => t.description,
       'network-interface-id': (t) => t.networkInterfaceId,
@@ -45,13 +51,18 @@ export const createTrafficMirrorTarget: Ec2Handler = (ctx, params) => {
     if (eni.interfaceType !== 'interface') {
       throw invalidParameterValue(`Network interface '${networkInterfaceId}' must be of type 'interface'.`);
     }
-    if (Object.values(ctx.region.trafficMirrorSessions).some((s) => s.networkInterfaceId === networkInterfaceId)) {
+    if (
+      Object.values(ctx.region.trafficMirrorSessions).some((s) => s.networkInterfaceId === networkInterfaceId)
+    ) {
       throw invalidParameterValue(
         `Network interface '${networkInterfaceId}' is a traffic mirror source and cannot also be a target.`,
       );
     }
   }
-  if (networkLoadBalancerArn !== undefined && !/^arn:aws[a-z-]*:elasticloadbalancing:/.test(networkLoadBalancerArn)) {
+  if (
+    networkLoadBalancerArn !== undefined &&
+    !/^arn:aws[a-z-]*:elasticloadbalancing:/.test(networkLoadBalancerArn)
+  ) {
     throw invalidParameterValue(`'${networkLoadBalancerArn}' is not a valid load balancer ARN.`);
   }
   if (gatewayLoadBalancerEndpointId !== undefined && !gatewayLoadBalancerEndpointId.startsWith('vpce-')) {

@@ -80,7 +80,10 @@ export const createNetworkInterface: Ec2Handler = (ctx, params) => {
   const subnet = find(KINDS.subnet, ctx.region, params.requiredStr('SubnetId'));
   const interfaceType = params.str('InterfaceType');
   if (interfaceType !== undefined && !['efa', 'branch', 'trunk'].includes(interfaceType)) {
-    throw new ApiError('InvalidParameterValue', `Value (${interfaceType}) for parameter interfaceType is invalid.`);
+    throw new ApiError(
+      'InvalidParameterValue',
+      `Value (${interfaceType}) for parameter interfaceType is invalid.`,
+    );
   }
   const eni = createEni(ctx, {
     subnet,

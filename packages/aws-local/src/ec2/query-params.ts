@@ -117,7 +117,10 @@ export function readTags(params: QueryParams, name: string): Tag[] {
     const key = tag.str('Key');
     if (key === undefined) throw missingParameter(`${name}.N.Key`);
     if (key.startsWith('aws:')) {
-      throw new ApiError('InvalidParameterValue', `Tag keys starting with 'aws:' are reserved for internal use`);
+      throw new ApiError(
+        'InvalidParameterValue',
+        `Tag keys starting with 'aws:' are reserved for internal use`,
+      );
     }
     return { key, value: tag.str('Value') ?? '' };
   });

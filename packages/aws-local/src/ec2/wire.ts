@@ -29,7 +29,11 @@ export function vpcWire(vpc: Vpc, accountId: string): WireObject {
     state: 'available',
     cidrBlock: vpc.cidrBlock,
     cidrBlockAssociationSet: [
-      { cidrBlock: vpc.cidrBlock, associationId: vpc.cidrAssociationId, cidrBlockState: { state: 'associated' } },
+      {
+        cidrBlock: vpc.cidrBlock,
+        associationId: vpc.cidrAssociationId,
+        cidrBlockState: { state: 'associated' },
+      },
     ],
     ipv6CidrBlockAssociationSet: [],
     dhcpOptionsId: vpc.dhcpOptionsId,
@@ -143,8 +147,12 @@ export function trafficMirrorFilterWire(
     .sort((a, b) => a.ruleNumber - b.ruleNumber);
   return {
     trafficMirrorFilterId: filter.trafficMirrorFilterId,
-    ingressFilterRuleSet: ordered.filter((r) => r.trafficDirection === 'ingress').map(trafficMirrorFilterRuleWire),
-    egressFilterRuleSet: ordered.filter((r) => r.trafficDirection === 'egress').map(trafficMirrorFilterRuleWire),
+    ingressFilterRuleSet: ordered
+      .filter((r) => r.trafficDirection === 'ingress')
+      .map(trafficMirrorFilterRuleWire),
+    egressFilterRuleSet: ordered
+      .filter((r) => r.trafficDirection === 'egress')
+      .map(trafficMirrorFilterRuleWire),
     networkServiceSet: [...filter.networkServices],
     description: filter.description,
     tagSet: tagSet(filter.tags),

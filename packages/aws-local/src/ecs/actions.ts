@@ -5,13 +5,7 @@ import {
   registerContainerInstance,
 } from './container-instances.js';
 import type { EcsHandler } from './context.js';
-import {
-  createService,
-  deleteService,
-  describeServices,
-  listServices,
-  updateService,
-} from './services.js';
+import { createService, deleteService, describeServices, listServices, updateService } from './services.js';
 import { listTagsForResource, tagResource, untagResource } from './tagging.js';
 import { describeTaskDefinition, registerTaskDefinition } from './task-definitions.js';
 import { describeTasks, listTasks, runTask, stopTask } from './tasks.js';

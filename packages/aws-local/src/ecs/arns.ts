@@ -9,7 +9,9 @@ export function ecsArn(ctx: Pick<EcsContext, 'regionName' | 'accountId'>, resour
 /** `name` or `arn:...:cluster/name` -> the cluster; AWS's ClusterNotFoundException otherwise. */
 export function resolveCluster(ctx: EcsContext, nameOrArn: string | undefined): Cluster {
   const name = clusterName(nameOrArn ?? 'default');
-  const cluster = Object.values(ctx.region.clusters).find((c) => c.clusterName === name && c.status === 'ACTIVE');
+  const cluster = Object.values(ctx.region.clusters).find(
+    (c) => c.clusterName === name && c.status === 'ACTIVE',
+  );
   if (!cluster) throw new ApiError('ClusterNotFoundException', 'Cluster not found.');
   return cluster;
 }
@@ -30,5 +32,7 @@ export function arnRegion(arn: string): string {
 
 export function findTask(region: RegionState, cluster: Cluster, taskIdOrArn: string) {
   const id = arnId(taskIdOrArn);
-  return Object.values(region.tasks).find((t) => t.clusterArn === cluster.clusterArn && arnId(t.taskArn) === id);
+  return Object.values(region.tasks).find(
+    (t) => t.clusterArn === cluster.clusterArn && arnId(t.taskArn) === id,
+  );
 }

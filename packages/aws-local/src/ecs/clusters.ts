@@ -14,7 +14,9 @@ export const createCluster: EcsHandler = (ctx, input) => {
     );
   }
   // CreateCluster is idempotent on the name: an ACTIVE cluster of that name is returned as is.
-  let cluster = Object.values(ctx.region.clusters).find((c) => c.clusterName === name && c.status === 'ACTIVE');
+  let cluster = Object.values(ctx.region.clusters).find(
+    (c) => c.clusterName === name && c.status === 'ACTIVE',
+  );
   if (!cluster) {
     cluster = {
       seq: ctx.nextSeq(),

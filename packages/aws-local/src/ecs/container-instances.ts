@@ -48,7 +48,9 @@ export const registerContainerInstance: EcsHandler = (ctx, input) => {
   let instance = identity.instanceId ? ctx.region.instances[identity.instanceId] : undefined;
   if (!instance) {
     if (identity.instanceId !== undefined && !/^i-[0-9a-f]{8,17}$/.test(identity.instanceId)) {
-      throw invalidParameter(`Invalid instance id '${identity.instanceId}' in the instance identity document.`);
+      throw invalidParameter(
+        `Invalid instance id '${identity.instanceId}' in the instance identity document.`,
+      );
     }
     instance = launchInstance(ctx, {
       subnet: defaultSubnet(ctx, identity.availabilityZone),
@@ -113,5 +115,8 @@ export const listContainerInstances: EcsHandler = (ctx, input) => {
     .filter((ci) => ci.clusterArn === cluster.clusterArn && (!status || ci.status === status))
     .sort((a, b) => a.seq - b.seq);
   const page = ecsPage(all, input, { max: 100, default: 100 });
-  return { containerInstanceArns: page.items.map((ci) => ci.containerInstanceArn), nextToken: page.nextToken };
+  return {
+    containerInstanceArns: page.items.map((ci) => ci.containerInstanceArn),
+    nextToken: page.nextToken,
+  };
 };

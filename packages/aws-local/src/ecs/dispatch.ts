@@ -31,7 +31,8 @@ function run(em: Emulator, target: string, rawBody: string, region: string): unk
   }
   const fault = em.rollFault();
   if (fault === 'throttle') throw new ApiError('ThrottlingException', 'Rate exceeded', 400);
-  if (fault === 'error') throw new ApiError('ServerException', 'Service Unavailable. Please try again later.', 500);
+  if (fault === 'error')
+    throw new ApiError('ServerException', 'Service Unavailable. Please try again later.', 500);
   const output = entry.handler(em.ecsContext(region), input as EcsInput);
   if (entry.mutating) em.store.changed();
   return output;
@@ -47,7 +48,8 @@ export function dispatchEcs(em: Emulator, target: string, rawBody: string, regio
       error instanceof ApiError
         ? error
         : new ApiError('ServerException', 'An internal error has occurred.', 500, { cause: error });
-    if (!(error instanceof ApiError)) process.emitWarning(`aws-local: ECS handler failed: ${(error as Error).stack}`);
+    if (!(error instanceof ApiError))
+      process.emitWarning(`aws-local: ECS handler failed: ${(error as Error).stack}`);
     em.counters.error(apiError.code);
     return {
       status: apiError.httpStatus,

@@ -45,7 +45,8 @@ export function optBool(input: EcsInput, name: string): boolean | undefined {
 export function optStringList(input: EcsInput, name: string): string[] | undefined {
   const value = input[name];
   if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw typeError(name, 'a list of strings');
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))
+    throw typeError(name, 'a list of strings');
   return value as string[];
 }
 

@@ -5,7 +5,7 @@ import {
   removeNetworkInterface,
 } from '../ec2/network-interface-ops.js';
 import { privateDnsName } from '../ec2/wire.js';
-import { taskStateChangeEvent, type EcsEvent } from '../events/task-event.js';
+import { type EcsEvent, taskStateChangeEvent } from '../events/task-event.js';
 import type { LifecycleTimings } from '../options.js';
 import type { Task, TaskStatus } from '../state/types.js';
 import type { Clock } from '../util/clock.js';
@@ -72,7 +72,10 @@ export class TaskLifecycle {
   #dwell(task: Task): number {
     const timings = this.#deps.timings;
     // A stop request moves a task that is running or still starting on at once (next timer tick).
-    if (task.desiredStatus === 'STOPPED' && ['PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING'].includes(task.lastStatus)) {
+    if (
+      task.desiredStatus === 'STOPPED' &&
+      ['PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING'].includes(task.lastStatus)
+    ) {
       return 0;
     }
     return timings[task.lastStatus as keyof LifecycleTimings] ?? 0;
@@ -92,7 +95,11 @@ export class TaskLifecycle {
   #next(task: Task): TaskStatus {
     const awsvpc = task.networkMode === 'awsvpc';
     if (task.desiredStatus === 'RUNNING') {
-      const order: Record<string, TaskStatus> = { PROVISIONING: 'PENDING', PENDING: 'ACTIVATING', ACTIVATING: 'RUNNING' };
+      const order: Record<string, TaskStatus> = {
+        PROVISIONING: 'PENDING',
+        PENDING: 'ACTIVATING',
+        ACTIVATING: 'RUNNING',
+      };
       return order[task.lastStatus] ?? task.lastStatus;
     }
     switch (task.lastStatus) {

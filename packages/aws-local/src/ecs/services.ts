@@ -14,15 +14,17 @@ import {
   readTags,
   reqString,
 } from './input.js';
-import { launchTasks, readAwsvpcConfiguration, readLaunchType, validateLaunch } from './task-launch.js';
 import { resolveTaskDefinition } from './task-definitions.js';
+import { launchTasks, readAwsvpcConfiguration, readLaunchType, validateLaunch } from './task-launch.js';
 import { serviceWire } from './wire.js';
 
 function liveTasks(ctx: EcsContext, service: Service): Task[] {
   return Object.values(ctx.region.tasks)
     .filter(
       (t) =>
-        t.clusterArn === service.clusterArn && t.serviceName === service.serviceName && t.desiredStatus === 'RUNNING',
+        t.clusterArn === service.clusterArn &&
+        t.serviceName === service.serviceName &&
+        t.desiredStatus === 'RUNNING',
     )
     .sort((a, b) => a.seq - b.seq);
 }
@@ -55,7 +57,12 @@ export function reconcileService(ctx: EcsContext, service: Service): void {
         group: `service:${service.serviceName}`,
         startedBy: `ecs-svc/${service.deploymentId}`,
         serviceName: service.serviceName,
-        tags: service.propagateTags === 'SERVICE' ? service.tags : service.propagateTags === 'TASK_DEFINITION' ? def.tags : [],
+        tags:
+          service.propagateTags === 'SERVICE'
+            ? service.tags
+            : service.propagateTags === 'TASK_DEFINITION'
+              ? def.tags
+              : [],
         enableEcsManagedTags: service.enableEcsManagedTags,
       });
     } catch {
@@ -76,11 +83,18 @@ export function reconcileServiceOf(ctx: EcsContext, task: Task): void {
 /** After a service task stops: a DRAINING service with no tasks left becomes INACTIVE. */
 export function finishDraining(region: EcsContext['region'], clusterArn: string, serviceName: string): void {
   for (const service of Object.values(region.services)) {
-    if (service.status !== 'DRAINING' || service.serviceName !== serviceName || service.clusterArn !== clusterArn) {
+    if (
+      service.status !== 'DRAINING' ||
+      service.serviceName !== serviceName ||
+      service.clusterArn !== clusterArn
+    ) {
       continue;
     }
     const remaining = Object.values(region.tasks).filter(
-      (t) => t.serviceName === service.serviceName && t.clusterArn === service.clusterArn && t.lastStatus !== 'STOPPED',
+      (t) =>
+        t.serviceName === service.serviceName &&
+        t.clusterArn === service.clusterArn &&
+        t.lastStatus !== 'STOPPED',
     );
     if (remaining.length === 0) service.status = 'INACTIVE';
   }
@@ -106,11 +120,13 @@ export const createService: EcsHandler = (ctx, input) => {
   const serviceName = reqString(input, 'serviceName');
   if (!/^[a-zA-Z0-9_-]{1,255}$/.test(serviceName)) throw invalidParameter('Invalid service name.');
   const existing = findService(ctx, cluster.clusterArn, serviceName);
-  if (existing && existing.status !== 'INACTIVE') throw invalidParameter('Creation of service was not idempotent.');
+  if (existing && existing.status !== 'INACTIVE')
+    throw invalidParameter('Creation of service was not idempotent.');
   const def = resolveTaskDefinition(ctx, reqString(input, 'taskDefinition'));
-  if (!def || def.status !== 'ACTIVE') throw invalidParameter('TaskDefinition not found.');
+  if (def?.status !== 'ACTIVE') throw invalidParameter('TaskDefinition not found.');
   const desiredCount = optInt(input, 'desiredCount');
-  if (desiredCount === undefined) throw invalidParameter('desiredCount is required for the REPLICA scheduling strategy.');
+  if (desiredCount === undefined)
+    throw invalidParameter('desiredCount is required for the REPLICA scheduling strategy.');
   if (desiredCount < 0) throw invalidParameter('desiredCount must be at least 0.');
   const launchType = readLaunchType(input);
   const awsvpc = readAwsvpcConfiguration(input);
@@ -142,10 +158,12 @@ export const updateService: EcsHandler = (ctx, input) => {
   const cluster = resolveCluster(ctx, optString(input, 'cluster'));
   const service = activeService(ctx, cluster.clusterArn, reqString(input, 'service'));
   const desiredCount = optInt(input, 'desiredCount');
-  if (desiredCount !== undefined && desiredCount < 0) throw invalidParameter('desiredCount must be at least 0.');
+  if (desiredCount !== undefined && desiredCount < 0)
+    throw invalidParameter('desiredCount must be at least 0.');
   const reference = optString(input, 'taskDefinition');
   const def = reference === undefined ? undefined : resolveTaskDefinition(ctx, reference);
-  if (reference !== undefined && (!def || def.status !== 'ACTIVE')) throw invalidParameter('TaskDefinition not found.');
+  if (reference !== undefined && def?.status !== 'ACTIVE')
+    throw invalidParameter('TaskDefinition not found.');
   const awsvpc = readAwsvpcConfiguration(input) ?? service.awsvpcConfiguration;
   const target = def ?? ctx.region.taskDefinitions[service.taskDefinitionArn];
   if (target) validateLaunch(ctx, target, service.launchType, awsvpc);
@@ -161,7 +179,11 @@ export const updateService: EcsHandler = (ctx, input) => {
     // A new deployment replaces every task (all at once: the emulator has no health checks).
     service.deploymentId = ecsId().slice(0, 19);
     for (const task of liveTasks(ctx, service)) {
-      ctx.lifecycle.stop(task, 'ServiceSchedulerInitiated', `Deployment ecs-svc/${service.deploymentId} replaced this task`);
+      ctx.lifecycle.stop(
+        task,
+        'ServiceSchedulerInitiated',
+        `Deployment ecs-svc/${service.deploymentId} replaced this task`,
+      );
     }
   }
   reconcileService(ctx, service);
@@ -196,7 +218,11 @@ export const describeServices: EcsHandler = (ctx, input) => {
   for (const reference of references) {
     const service = findService(ctx, cluster.clusterArn, reference);
     if (service) services.push(serviceWire(service, ctx.region, withTags));
-    else failures.push({ arn: ecsArn(ctx, `service/${cluster.clusterName}/${arnId(reference)}`), reason: 'MISSING' });
+    else
+      failures.push({
+        arn: ecsArn(ctx, `service/${cluster.clusterName}/${arnId(reference)}`),
+        reason: 'MISSING',
+      });
   }
   return { services, failures };
 };

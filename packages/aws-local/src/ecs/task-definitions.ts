@@ -2,7 +2,15 @@ import { ApiError } from '../errors.js';
 import type { TaskDefinition } from '../state/types.js';
 import { ecsArn } from './arns.js';
 import type { EcsContext, EcsHandler } from './context.js';
-import { clientException, includes, optObjectList, optString, optStringList, readTags, reqString } from './input.js';
+import {
+  clientException,
+  includes,
+  optObjectList,
+  optString,
+  optStringList,
+  readTags,
+  reqString,
+} from './input.js';
 import { taskDefinitionWire } from './wire.js';
 
 const NETWORK_MODES = ['awsvpc', 'bridge', 'host', 'none'] as const;
@@ -11,7 +19,9 @@ const COMPATIBILITIES = ['EC2', 'FARGATE', 'EXTERNAL'];
 export const registerTaskDefinition: EcsHandler = (ctx, input) => {
   const family = reqString(input, 'family');
   if (!/^[a-zA-Z0-9_-]{1,255}$/.test(family)) {
-    throw clientException('Family contains invalid characters. Up to 255 letters, numbers, hyphens, and underscores are allowed.');
+    throw clientException(
+      'Family contains invalid characters. Up to 255 letters, numbers, hyphens, and underscores are allowed.',
+    );
   }
   const containerDefinitions = optObjectList(input, 'containerDefinitions') ?? [];
   if (containerDefinitions.length === 0) {

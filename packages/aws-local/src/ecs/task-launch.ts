@@ -57,12 +57,17 @@ export function validateLaunch(
   launchType: 'FARGATE' | 'EC2',
   awsvpc: AwsvpcConfiguration | undefined,
 ): void {
-  if (launchType === 'FARGATE' && (def.networkMode !== 'awsvpc' || !def.requiresCompatibilities.includes('FARGATE'))) {
+  if (
+    launchType === 'FARGATE' &&
+    (def.networkMode !== 'awsvpc' || !def.requiresCompatibilities.includes('FARGATE'))
+  ) {
     throw invalidParameter('Task definition does not support launch_type FARGATE.');
   }
   if (def.networkMode !== 'awsvpc') {
     if (awsvpc) {
-      throw invalidParameter('Network Configuration is not valid for the given networkMode of this task definition.');
+      throw invalidParameter(
+        'Network Configuration is not valid for the given networkMode of this task definition.',
+      );
     }
     return;
   }
@@ -106,7 +111,8 @@ function pickSubnet(ctx: EcsContext, awsvpc: AwsvpcConfiguration, zone: string |
 export function launchTasks(ctx: EcsContext, spec: LaunchSpec): Task[] {
   const tasks: Task[] = [];
   for (let i = 0; i < spec.count; i++) {
-    const containerInstance = spec.launchType === 'EC2' ? pickContainerInstance(ctx, spec.cluster) : undefined;
+    const containerInstance =
+      spec.launchType === 'EC2' ? pickContainerInstance(ctx, spec.cluster) : undefined;
     const instance = containerInstance && ctx.region.instances[containerInstance.ec2InstanceId];
     const subnet = spec.awsvpc ? pickSubnet(ctx, spec.awsvpc, instance?.availabilityZone) : undefined;
     const id = ecsId();

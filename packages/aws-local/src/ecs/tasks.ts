@@ -13,14 +13,14 @@ import {
   reqString,
 } from './input.js';
 import { reconcileServiceOf } from './services.js';
-import { launchTasks, readAwsvpcConfiguration, readLaunchType, validateLaunch } from './task-launch.js';
 import { resolveTaskDefinition } from './task-definitions.js';
+import { launchTasks, readAwsvpcConfiguration, readLaunchType, validateLaunch } from './task-launch.js';
 import { taskWire } from './wire.js';
 
 export const runTask: EcsHandler = (ctx, input) => {
   const cluster = resolveCluster(ctx, optString(input, 'cluster'));
   const def = resolveTaskDefinition(ctx, reqString(input, 'taskDefinition'));
-  if (!def || def.status !== 'ACTIVE') throw invalidParameter('TaskDefinition not found.');
+  if (def?.status !== 'ACTIVE') throw invalidParameter('TaskDefinition not found.');
   const count = optInt(input, 'count') ?? 1;
   if (count < 1 || count > 10) throw invalidParameter('count must be between 1 and 10.');
   const launchType = readLaunchType(input);
@@ -66,7 +66,9 @@ export const describeTasks: EcsHandler = (ctx, input) => {
     if (task) tasks.push(taskWire(task, 'api', withTags));
     else
       failures.push({
-        arn: reference.startsWith('arn:') ? reference : ecsArn(ctx, `task/${cluster.clusterName}/${arnId(reference)}`),
+        arn: reference.startsWith('arn:')
+          ? reference
+          : ecsArn(ctx, `task/${cluster.clusterName}/${arnId(reference)}`),
         reason: 'MISSING',
       });
   }
@@ -77,7 +79,9 @@ export const listTasks: EcsHandler = (ctx, input) => {
   const cluster = resolveCluster(ctx, optString(input, 'cluster'));
   const desiredStatus = optString(input, 'desiredStatus') ?? 'RUNNING';
   if (!['RUNNING', 'PENDING', 'STOPPED'].includes(desiredStatus)) {
-    throw invalidParameter(`Invalid desiredStatus '${desiredStatus}'. Valid values: RUNNING, PENDING, STOPPED`);
+    throw invalidParameter(
+      `Invalid desiredStatus '${desiredStatus}'. Valid values: RUNNING, PENDING, STOPPED`,
+    );
   }
   const family = optString(input, 'family');
   const serviceName = optString(input, 'serviceName');
@@ -95,7 +99,8 @@ export const listTasks: EcsHandler = (ctx, input) => {
     if (serviceName && task.serviceName !== arnId(serviceName)) return false;
     if (startedBy && task.startedBy !== startedBy) return false;
     if (launchType && task.launchType !== launchType) return false;
-    if (containerInstance && arnId(task.containerInstanceArn ?? '') !== arnId(containerInstance)) return false;
+    if (containerInstance && arnId(task.containerInstanceArn ?? '') !== arnId(containerInstance))
+      return false;
     return true;
   };
   const tasks = Object.values(ctx.region.tasks)

@@ -39,7 +39,14 @@ export function taskWire(task: Task, style: TaskStyle, withTags: boolean): Recor
   const a = task.attachment;
   return {
     attachments: a
-      ? [{ id: a.id, type: style === 'api' ? 'ElasticNetworkInterface' : 'eni', status: a.status, details: attachmentDetails(task) }]
+      ? [
+          {
+            id: a.id,
+            type: style === 'api' ? 'ElasticNetworkInterface' : 'eni',
+            status: a.status,
+            details: attachmentDetails(task),
+          },
+        ]
       : [],
     attributes: [{ name: 'ecs.cpu-architecture', value: 'x86_64' }],
     availabilityZone: task.availabilityZone,
@@ -54,7 +61,9 @@ export function taskWire(task: Task, style: TaskStyle, withTags: boolean): Recor
       image: c.image,
       lastStatus: c.lastStatus,
       networkInterfaces:
-        a?.privateIPv4Address !== undefined ? [{ attachmentId: a.id, privateIpv4Address: a.privateIPv4Address }] : [],
+        a?.privateIPv4Address !== undefined
+          ? [{ attachmentId: a.id, privateIpv4Address: a.privateIPv4Address }]
+          : [],
       healthStatus: 'UNKNOWN',
       ...(c.lastStatus === 'STOPPED' ? { exitCode: 0 } : {}),
     })),
@@ -67,7 +76,10 @@ export function taskWire(task: Task, style: TaskStyle, withTags: boolean): Recor
     group: task.group,
     lastStatus: task.lastStatus,
     launchType: task.launchType,
-    overrides: { containerOverrides: task.containers.map((c) => ({ name: c.name })), inferenceAcceleratorOverrides: [] },
+    overrides: {
+      containerOverrides: task.containers.map((c) => ({ name: c.name })),
+      inferenceAcceleratorOverrides: [],
+    },
     ...(task.launchType === 'FARGATE'
       ? { platformVersion: '1.4.0', platformFamily: 'Linux', ephemeralStorage: { sizeInGiB: 20 } }
       : {}),
@@ -87,7 +99,11 @@ export function taskWire(task: Task, style: TaskStyle, withTags: boolean): Recor
   };
 }
 
-export function clusterWire(cluster: Cluster, region: RegionState, withTags: boolean): Record<string, unknown> {
+export function clusterWire(
+  cluster: Cluster,
+  region: RegionState,
+  withTags: boolean,
+): Record<string, unknown> {
   const tasks = Object.values(region.tasks).filter(
     (t) => t.clusterArn === cluster.clusterArn && t.lastStatus !== 'STOPPED',
   );
@@ -99,7 +115,8 @@ export function clusterWire(cluster: Cluster, region: RegionState, withTags: boo
       (ci) => ci.clusterArn === cluster.clusterArn && ci.status === 'ACTIVE',
     ).length,
     runningTasksCount: tasks.filter((t) => t.lastStatus === 'RUNNING').length,
-    pendingTasksCount: tasks.filter((t) => ['PROVISIONING', 'PENDING', 'ACTIVATING'].includes(t.lastStatus)).length,
+    pendingTasksCount: tasks.filter((t) => ['PROVISIONING', 'PENDING', 'ACTIVATING'].includes(t.lastStatus))
+      .length,
     activeServicesCount: Object.values(region.services).filter(
       (s) => s.clusterArn === cluster.clusterArn && s.status === 'ACTIVE',
     ).length,
@@ -131,9 +148,16 @@ export function taskDefinitionWire(def: TaskDefinition): Record<string, unknown>
   };
 }
 
-export function serviceWire(service: Service, region: RegionState, withTags: boolean): Record<string, unknown> {
+export function serviceWire(
+  service: Service,
+  region: RegionState,
+  withTags: boolean,
+): Record<string, unknown> {
   const tasks = Object.values(region.tasks).filter(
-    (t) => t.serviceName === service.serviceName && t.clusterArn === service.clusterArn && t.desiredStatus === 'RUNNING',
+    (t) =>
+      t.serviceName === service.serviceName &&
+      t.clusterArn === service.clusterArn &&
+      t.desiredStatus === 'RUNNING',
   );
   const runningCount = tasks.filter((t) => t.lastStatus === 'RUNNING').length;
   const pendingCount = tasks.length - runningCount;

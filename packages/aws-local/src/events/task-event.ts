@@ -1,6 +1,6 @@
+import { taskWire } from '../ecs/wire.js';
 import type { Task } from '../state/types.js';
 import { uuid } from '../util/random.js';
-import { taskWire } from '../ecs/wire.js';
 
 /** An EventBridge event as ECS sends it (aws-facts §2.1). */
 export interface EcsEvent {
@@ -27,6 +27,6 @@ export function taskStateChangeEvent(task: Task, accountId: string, region: stri
     time: new Date(Math.floor(now / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
     region,
     resources: [task.taskArn],
-    detail: taskWire(task, 'event', true),
+    detail: taskWire(task, 'event', false),
   };
 }

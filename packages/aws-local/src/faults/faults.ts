@@ -31,7 +31,13 @@ export const NO_FAULTS: Readonly<FaultConfig> = Object.freeze({
   latencyMs: 0,
 });
 
-const RATES = ['eventDuplicateRate', 'eventLossRate', 'eventReorderRate', 'apiErrorRate', 'apiThrottleRate'] as const;
+const RATES = [
+  'eventDuplicateRate',
+  'eventLossRate',
+  'eventReorderRate',
+  'apiErrorRate',
+  'apiThrottleRate',
+] as const;
 const DELAYS = ['eventDelayMs', 'latencyMs'] as const;
 
 /** Checks a partial fault configuration (from options or the admin endpoint) and merges it. */
@@ -43,11 +49,15 @@ export function mergeFaults(base: FaultConfig, update: unknown): FaultConfig {
   for (const [key, value] of Object.entries(update)) {
     if ((RATES as readonly string[]).includes(key)) {
       if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-        throw new AwsLocalConfigError(`fault ${key} must be a number between 0 and 1, got ${JSON.stringify(value)}`);
+        throw new AwsLocalConfigError(
+          `fault ${key} must be a number between 0 and 1, got ${JSON.stringify(value)}`,
+        );
       }
     } else if ((DELAYS as readonly string[]).includes(key)) {
       if (typeof value !== 'number' || !(value >= 0 && Number.isFinite(value))) {
-        throw new AwsLocalConfigError(`fault ${key} must be a number of milliseconds >= 0, got ${JSON.stringify(value)}`);
+        throw new AwsLocalConfigError(
+          `fault ${key} must be a number of milliseconds >= 0, got ${JSON.stringify(value)}`,
+        );
       }
     } else {
       throw new AwsLocalConfigError(

@@ -34,13 +34,20 @@ function missingAuthentication(isEcs: boolean, requestId: string): ApiReply {
     return {
       status: 400,
       contentType: 'application/x-amz-json-1.1',
-      body: JSON.stringify({ __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' }),
+      body: JSON.stringify({
+        __type: 'MissingAuthenticationTokenException',
+        message: 'Missing Authentication Token',
+      }),
     };
   }
   return {
     status: 401,
     contentType: 'text/xml;charset=UTF-8',
-    body: renderEc2Error('AuthFailure', 'AWS was not able to validate the provided access credentials', requestId),
+    body: renderEc2Error(
+      'AuthFailure',
+      'AWS was not able to validate the provided access credentials',
+      requestId,
+    ),
   };
 }
 

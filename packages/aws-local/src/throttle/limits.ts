@@ -9,7 +9,10 @@ export interface BucketConfig {
 
 export const NON_MUTATING: Readonly<BucketConfig> = Object.freeze({ capacity: 100, refillPerSecond: 20 });
 /** Unfiltered and unpaginated DescribeInstances / DescribeNetworkInterfaces get a smaller bucket. */
-export const UNFILTERED_NON_MUTATING: Readonly<BucketConfig> = Object.freeze({ capacity: 50, refillPerSecond: 10 });
+export const UNFILTERED_NON_MUTATING: Readonly<BucketConfig> = Object.freeze({
+  capacity: 50,
+  refillPerSecond: 10,
+});
 export const MUTATING: Readonly<BucketConfig> = Object.freeze({ capacity: 50, refillPerSecond: 5 });
 
 /** Actions AWS lists as uncategorized, with their own bucket sizes. */

@@ -19,7 +19,10 @@ export class TokenBucket {
   take(): boolean {
     const now = this.#clock.now();
     const elapsedSeconds = Math.max(0, now - this.#updatedAt) / 1000;
-    this.#tokens = Math.min(this.#config.capacity, this.#tokens + elapsedSeconds * this.#config.refillPerSecond);
+    this.#tokens = Math.min(
+      this.#config.capacity,
+      this.#tokens + elapsedSeconds * this.#config.refillPerSecond,
+    );
     this.#updatedAt = now;
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;

@@ -46,5 +46,5 @@ export function isInCidr(ip: string, cidr: string): boolean {
   const parsed = parseCidr(cidr);
   if (!parsed) return false;
   const mask = parsed.prefix === 0 ? 0 : (0xffffffff << (32 - parsed.prefix)) >>> 0;
-  return ((ipToInt(ip) & mask) >>> 0) === ((parsed.base & mask) >>> 0);
+  return (ipToInt(ip) & mask) >>> 0 === (parsed.base & mask) >>> 0;
 }

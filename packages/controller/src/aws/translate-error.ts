@@ -71,11 +71,14 @@ export function translateAwsError(operation: string, error: unknown): AwsCallErr
   let code: ControllerErrorCode = 'AWS_REQUEST_FAILED';
   if (awsCode !== undefined && THROTTLING.has(awsCode)) code = 'AWS_THROTTLED';
   else if (awsCode !== undefined && BY_CODE[awsCode] !== undefined) code = BY_CODE[awsCode];
-  else if (awsCode === 'InvalidParameterValue' && /session ?number/i.test(message) && /used|taken|exists/i.test(message)) {
+  else if (
+    awsCode === 'InvalidParameterValue' &&
+    /session ?number/i.test(message) &&
+    /used|taken|exists/i.test(message)
+  ) {
     // Another writer (a concurrent reconcile) took the number first: re-read and re-plan.
     code = 'SESSION_NUMBER_TAKEN';
-  }
-  else if ((awsCode !== undefined && UNAVAILABLE.has(awsCode)) || (status !== undefined && status >= 500)) {
+  } else if ((awsCode !== undefined && UNAVAILABLE.has(awsCode)) || (status !== undefined && status >= 500)) {
     code = 'AWS_UNAVAILABLE';
   } else if (status === 429) code = 'AWS_THROTTLED';
   return new AwsCallError(code, operation, `${awsCode ?? 'Error'}: ${message}`, { cause: error, awsCode });

@@ -45,7 +45,11 @@ export function requireAwsCli(): void {
 function run(file: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn(file, args, {
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', ...options.env },
+      env: {
+        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+        HOME: process.env['HOME'] ?? '/tmp',
+        ...options.env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -79,15 +83,22 @@ export function buildController(): Promise<void> {
       process.execPath,
       [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', PACKAGE_DIR],
       { cwd: REPO },
-      (error, stdout, stderr) => (error ? reject(new Error(`building the controller failed:\n${stdout}${stderr}`)) : resolve()),
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`building the controller failed:\n${stdout}${stderr}`)) : resolve(),
     );
   });
   return built;
 }
 
 /** `node dist/cli/bin.js ...` with the credentials of the emulator and nothing else from this process. */
-export function controllerCli(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
-  return run(process.execPath, [CONTROLLER_BIN, ...args], { env: { ...CREDENTIAL_ENV, ...options.env }, input: options.input });
+export function controllerCli(
+  args: string[],
+  options: { input?: string; env?: Record<string, string> } = {},
+) {
+  return run(process.execPath, [CONTROLLER_BIN, ...args], {
+    env: { ...CREDENTIAL_ENV, ...options.env },
+    input: options.input,
+  });
 }
 
 export interface Env {
@@ -188,7 +199,11 @@ export interface LiveTask {
 }
 
 /** Every task of a cluster with the given desired status, as ECS reports it now. */
-export async function tasksOf(env: Env, cluster: string, desiredStatus: 'RUNNING' | 'STOPPED' = 'RUNNING'): Promise<LiveTask[]> {
+export async function tasksOf(
+  env: Env,
+  cluster: string,
+  desiredStatus: 'RUNNING' | 'STOPPED' = 'RUNNING',
+): Promise<LiveTask[]> {
   const arns: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -198,7 +213,9 @@ export async function tasksOf(env: Env, cluster: string, desiredStatus: 'RUNNING
   } while (nextToken);
   const out: LiveTask[] = [];
   for (let i = 0; i < arns.length; i += 100) {
-    const d = await env.clients.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) }));
+    const d = await env.clients.ecs.send(
+      new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) }),
+    );
     for (const t of d.tasks ?? []) {
       const eni = t.attachments?.find((a) => a.type === 'ElasticNetworkInterface');
       out.push({
@@ -216,13 +233,20 @@ export async function tasksOf(env: Env, cluster: string, desiredStatus: 'RUNNING
 }
 
 /** Polls until every task of the cluster (desired RUNNING) is RUNNING and there are `count` of them. */
-export async function waitForRunning(env: Env, cluster: string, count: number, timeoutMs = 60_000): Promise<LiveTask[]> {
+export async function waitForRunning(
+  env: Env,
+  cluster: string,
+  count: number,
+  timeoutMs = 60_000,
+): Promise<LiveTask[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const tasks = await tasksOf(env, cluster);
     if (tasks.length === count && tasks.every((t) => t.lastStatus === 'RUNNING')) return tasks;
     if (Date.now() > deadline) {
-      throw new Error(`cluster ${cluster}: wanted ${count} RUNNING tasks, have ${tasks.map((t) => t.lastStatus).join(',') || 'none'}`);
+      throw new Error(
+        `cluster ${cluster}: wanted ${count} RUNNING tasks, have ${tasks.map((t) => t.lastStatus).join(',') || 'none'}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -234,7 +258,8 @@ export async function waitForStopped(env: Env, cluster: string, timeoutMs = 60_0
   for (;;) {
     const stopping = (await tasksOf(env, cluster, 'STOPPED')).filter((t) => t.lastStatus !== 'STOPPED');
     if (stopping.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`cluster ${cluster}: ${stopping.length} task(s) still stopping`);
+    if (Date.now() > deadline)
+      throw new Error(`cluster ${cluster}: ${stopping.length} task(s) still stopping`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

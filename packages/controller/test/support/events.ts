@@ -71,8 +71,12 @@ export function taskEvent(task: TaskView, options: EventOptions): Record<string,
       startedBy: task.serviceName ? 'ecs-svc/1234567890123456789' : undefined,
       taskArn: task.taskArn,
       taskDefinitionArn: `arn:aws:ecs:us-east-1:123456789012:task-definition/${task.family}:3`,
-      ...(task.network.kind === 'instance' ? { containerInstanceArn: task.network.containerInstanceArn } : {}),
-      ...(stopped ? { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Scaling activity initiated' } : {}),
+      ...(task.network.kind === 'instance'
+        ? { containerInstanceArn: task.network.containerInstanceArn }
+        : {}),
+      ...(stopped
+        ? { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Scaling activity initiated' }
+        : {}),
       version: options.version,
       platformVersion: '1.4.0',
       ...options.extra,

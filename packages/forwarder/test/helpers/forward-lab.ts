@@ -137,11 +137,26 @@ export async function createForwardLab(): Promise<ForwardLab> {
     await exec('task', 'ip', ['route', 'add', 'default', 'via', ADDR.client.v4]);
     await exec('task', 'ip', ['-6', 'route', 'add', 'default', 'via', ADDR.client.v6]);
     await exec('task', 'ethtool', ['-K', 'eth0', 'gro', 'on']);
-    for (const role of ['task', 'collector'] as const) {
-      await exec(role, 'ping', ['-c', '1', '-W', '5', ADDR.client.v4]);
-      await exec(role, 'ping', ['-c', '1', '-W', '5', ADDR.client.v6]);
+    // Permanent neighbour entries: no ARP or ND of the lab's own at random moments, so captures
+    // started and stopped at different instants still hold the same packets.
+    const macOf = async (role: ForwardLabNs, dev: string) =>
+      (JSON.parse((await exec(role, 'ip', ['-j', 'link', 'show', dev])).stdout) as { address: string }[])[0].address;
+    const mac = { client: await macOf('client', 'br0'), task: await macOf('task', 'eth0'), collector: await macOf('collector', 'eth0') };
+    const neighbours: [ForwardLabNs, string, ForwardLabNs][] = [
+      ['task', 'eth0', 'client'],
+      ['task', 'eth0', 'collector'],
+      ['client', 'br0', 'task'],
+      ['client', 'br0', 'collector'],
+      ['collector', 'eth0', 'task'],
+      ['collector', 'eth0', 'client'],
+    ];
+    for (const [role, dev, peer] of neighbours) {
+      for (const family of ['v4', 'v6'] as const) {
+        await exec(role, 'ip', ['neigh', 'replace', ADDR[peer][family], 'lladdr', mac[peer], 'dev', dev, 'nud', 'permanent']);
+      }
     }
-    await exec('task', 'ping', ['-c', '1', '-W', '5', ADDR.collector.v4]);
+    await exec('task', 'ping', ['-c', '1', '-W', '5', ADDR.client.v4]);
+    await exec('task', 'ping', ['-c', '1', '-W', '5', ADDR.collector.v6]);
   } catch (e) {
     await lab.close();
     throw e;

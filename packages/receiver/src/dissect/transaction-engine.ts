@@ -141,6 +141,7 @@ export class TransactionEngine implements StreamHandler {
         slot,
         this.directionOf(slot, d),
         tcp.seq,
+        tcp.ack,
         tcp.flags,
         buf,
         tcp.payloadOffset,

@@ -30,6 +30,11 @@ export interface ReassemblyStats {
   midstream: number;
   /** Directions flushed early to free memory for others. */
   evictedBuffers: number;
+  /**
+   * In-order segments held because they acknowledge bytes of the other direction not yet delivered
+   * (the two directions arrived out of order relative to each other).
+   */
+  waitedForPeer: number;
 }
 
 const NONE = 0;
@@ -41,6 +46,7 @@ const ENDED = 3;
 
 const SYN = 0x02;
 const FIN = 0x01;
+const ACK = 0x10;
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -62,6 +68,7 @@ export class TcpReassembler {
     truncatedBytes: 0,
     midstream: 0,
     evictedBuffers: 0,
+    waitedForPeer: 0,
   };
   readonly pool: BufferPool;
 
@@ -86,6 +93,9 @@ export class TcpReassembler {
   // Held segments.
   private readonly segSeq: Uint32Array;
   private readonly segLen: Uint32Array;
+  private readonly segAck: Uint32Array;
+  /** 1 when the segment carried an ACK: it is delivered only after the peer's bytes it acknowledges. */
+  private readonly segHasAck: Uint8Array;
   private readonly segCaptured: Uint32Array;
   private readonly segNext: Int32Array;
   private readonly segBuf: (Buffer | null)[];
@@ -112,6 +122,8 @@ export class TcpReassembler {
     const segs = options.maxPendingSegments ?? 131_072;
     this.segSeq = new Uint32Array(segs);
     this.segLen = new Uint32Array(segs);
+    this.segAck = new Uint32Array(segs);
+    this.segHasAck = new Uint8Array(segs);
     this.segCaptured = new Uint32Array(segs);
     this.segNext = new Int32Array(segs);
     this.segBuf = new Array<Buffer | null>(segs).fill(null);
@@ -134,6 +146,7 @@ export class TcpReassembler {
     slot: number,
     dir: number,
     seq: number,
+    ack: number,
     flags: number,
     buf: Uint8Array,
     payloadOffset: number,
@@ -143,13 +156,15 @@ export class TcpReassembler {
   ): void {
     const i = slot * 2 + dir;
     this.stats.segments++;
+    this.ack = ack;
+    this.hasAck = (flags & ACK) !== 0;
     let st = this.state[i];
     if ((flags & SYN) !== 0) {
       const first = (seq + 1) >>> 0;
       if (st === NONE || st === HOLDING) {
         this.next[i] = first;
         this.state[i] = SYNCED;
-        if (st === HOLDING) this.drain(i, slot, dir, nowMicros);
+        if (st === HOLDING) this.settle(slot, nowMicros);
         st = SYNCED;
       }
       seq = first; // data on a SYN (TCP Fast Open) starts after the SYN's sequence number
@@ -188,13 +203,58 @@ export class TcpReassembler {
       this.hold(i, slot, dir, seq, buf, payloadOffset, capturedLength, payloadLength, nowMicros);
       return;
     }
-    this.deliverInOrder(i, slot, dir, seq, buf, payloadOffset, capturedLength, payloadLength, nowMicros);
-    if (this.pendHead[i] >= 0) {
-      this.drain(i, slot, dir, nowMicros);
-      if (this.pendHead[i] >= 0 && nowMicros - this.pendSince[i] > this.windowMicros)
-        this.flush(i, slot, dir, nowMicros);
+    const head = this.pendHead[i];
+    const behindHeld = head >= 0 && ((this.segSeq[head] - this.next[i]) | 0) <= 0;
+    if (behindHeld || this.waitsForPeer(i, this.hasAck, ack)) {
+      // In order, but behind held in-order data or ahead of the peer bytes it answers: keep the order.
+      if (!behindHeld) this.stats.waitedForPeer++;
+      this.hold(i, slot, dir, seq, buf, payloadOffset, capturedLength, payloadLength, nowMicros);
+      if (this.pendHead[i] >= 0) this.settle(slot, nowMicros);
+      return;
     }
+    this.deliverInOrder(i, slot, dir, seq, buf, payloadOffset, capturedLength, payloadLength, nowMicros);
+    const o = i ^ 1;
+    if (this.pendHead[o] >= 0) this.settle(slot, nowMicros);
     this.checkFin(i, slot, dir, nowMicros);
+  }
+
+  // The ACK of the segment being handled (kept in fields to keep hold()'s signature short).
+  private ack = 0;
+  private hasAck = false;
+
+  /**
+   * Whether a segment of direction `i` acknowledging `ack` must wait for the other direction: it
+   * answers bytes not delivered yet. Only within the reorder window; beyond it the peer's bytes are
+   * taken as lost rather than late.
+   */
+  private waitsForPeer(i: number, hasAck: boolean, ack: number): boolean {
+    if (!hasAck) return false;
+    const o = i ^ 1;
+    if (this.state[o] !== SYNCED) return false;
+    const ahead = (ack - this.next[o]) | 0;
+    return ahead > 0 && ahead <= this.windowBytes;
+  }
+
+  /** Delivers what both directions of `slot` can deliver now, each unblocking the other in turn. */
+  private settle(slot: number, nowMicros: number): void {
+    const i0 = slot * 2;
+    const i1 = i0 + 1;
+    for (let round = 0; round < 64; round++) {
+      let progressed = false;
+      // A direction still waiting for its SYN (HOLDING) is drained only when the SYN comes or by flush.
+      if (this.state[i0] === SYNCED && this.pendHead[i0] >= 0 && this.drain(i0, slot, 0, nowMicros, false))
+        progressed = true;
+      if (this.state[i1] === SYNCED && this.pendHead[i1] >= 0 && this.drain(i1, slot, 1, nowMicros, false))
+        progressed = true;
+      if (!progressed) break;
+    }
+    for (let dir = 0; dir < 2; dir++) {
+      const i = i0 + dir;
+      if (this.pendHead[i] >= 0 && nowMicros - this.pendSince[i] > this.windowMicros) {
+        this.flush(i, slot, dir, nowMicros);
+      }
+      this.checkFin(i, slot, dir, nowMicros);
+    }
   }
 
   /** Gives up on every hole older than the reorder window (call with packet time, about once a second). */
@@ -202,6 +262,7 @@ export class TcpReassembler {
     const limit = nowMicros - this.windowMicros;
     for (let i = this.pdHead; i >= 0 && this.pendSince[i] < limit; i = this.pdHead) {
       this.flush(i, i >> 1, i & 1, nowMicros);
+      this.settle(i >> 1, nowMicros); // the other direction may have waited for these bytes
     }
   }
 
@@ -247,11 +308,17 @@ export class TcpReassembler {
     this.next[i] = (seq + payloadLength) >>> 0;
   }
 
-  /** Delivers held segments that are now in order. */
-  private drain(i: number, slot: number, dir: number, nowMicros: number): void {
+  /**
+   * Delivers held segments that are now in order (and, unless `force`, whose acknowledged peer bytes
+   * were delivered). Returns whether anything moved.
+   */
+  private drain(i: number, slot: number, dir: number, nowMicros: number, force: boolean): boolean {
+    let progressed = false;
     for (let s = this.pendHead[i]; s >= 0; s = this.pendHead[i]) {
       const rel = (this.segSeq[s] - this.next[i]) | 0;
       if (rel > 0) break;
+      if (!force && this.waitsForPeer(i, this.segHasAck[s] === 1, this.segAck[s])) break;
+      progressed = true;
       this.pendHead[i] = this.segNext[s];
       const length = this.segLen[s];
       if (rel + length <= 0) this.stats.retransmits++;
@@ -266,6 +333,7 @@ export class TcpReassembler {
       this.freeSegment(s);
     }
     if (this.pendHead[i] < 0) this.unlinkPending(i);
+    return progressed;
   }
 
   /** Gives up on the direction's holes: each becomes a gap, and everything held is delivered. */
@@ -279,7 +347,7 @@ export class TcpReassembler {
     for (let s = this.pendHead[i]; s >= 0; s = this.pendHead[i]) {
       const rel = (this.segSeq[s] - this.next[i]) | 0;
       if (rel > 0) this.gap(i, slot, dir, rel, nowMicros);
-      this.drain(i, slot, dir, nowMicros);
+      this.drain(i, slot, dir, nowMicros, true);
     }
     this.unlinkPending(i);
     if (this.hasFin[i] === 1 && this.state[i] === SYNCED) {
@@ -353,6 +421,8 @@ export class TcpReassembler {
     // Eviction never touches this direction (see evictOldest), so `prev` is still the place.
     this.segSeq[seg] = seq;
     this.segLen[seg] = payloadLength;
+    this.segAck[seg] = this.ack;
+    this.segHasAck[seg] = this.hasAck ? 1 : 0;
     this.segCaptured[seg] = copy !== null ? capturedLength : 0;
     this.segBuf[seg] = copy;
     this.segWanted[seg] = wanted ? 1 : 0;

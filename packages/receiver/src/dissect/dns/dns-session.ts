@@ -14,6 +14,7 @@ export interface DnsTransaction {
 
 export type DnsTransactionSink = (slot: number, tx: DnsTransaction) => void;
 
+/** A message waiting for its other half. */
 interface PendingQuery {
   msg: DnsMessage;
   micros: number;
@@ -21,6 +22,8 @@ interface PendingQuery {
 }
 
 const MAX_PENDING = 32;
+/** How long a response waits for a query delivered after it (reordering), in packet time. */
+const ORPHAN_WAIT_MICROS = 1_000_000;
 
 /**
  * DNS on one flow (UDP, or TCP with its two-byte length prefix): pairs responses with queries by
@@ -56,24 +59,28 @@ export class DnsSession {
       this.malformed++;
       return;
     }
-    if (!msg.isResponse) {
-      if (this.pending.length >= MAX_PENDING) this.unanswered(this.pending.shift()!);
+    this.expireOrphans(nowMicros);
+    // The other half: a query for a response, or a response that arrived first (reordered delivery).
+    const i = this.pending.findIndex(
+      (p) =>
+        p.msg.id === msg.id &&
+        p.dir !== dir &&
+        p.msg.isResponse !== msg.isResponse &&
+        (msg.questionName === null || p.msg.questionName === null || p.msg.questionName === msg.questionName),
+    );
+    if (i < 0) {
+      if (this.pending.length >= MAX_PENDING) this.report(this.pending.shift()!);
       this.pending.push({ msg, micros: nowMicros, dir });
       return;
     }
-    const i = this.pending.findIndex(
-      (q) =>
-        q.msg.id === msg.id &&
-        q.dir !== dir &&
-        (msg.questionName === null || q.msg.questionName === msg.questionName),
-    );
-    const q = i >= 0 ? this.pending.splice(i, 1)[0] : undefined;
+    const other = this.pending.splice(i, 1)[0];
+    const [q, r] = msg.isResponse ? [other, { msg, micros: nowMicros, dir }] : [{ msg, micros: nowMicros, dir }, other];
     this.sink(this.slot, {
-      query: q?.msg ?? null,
-      response: msg,
-      queryMicros: q?.micros ?? nowMicros,
-      responseMicros: nowMicros,
-      clientDir: q?.dir ?? 1 - dir,
+      query: q.msg,
+      response: r.msg,
+      queryMicros: q.micros,
+      responseMicros: Math.max(q.micros, r.micros),
+      clientDir: q.dir,
       transport: this.transport,
     });
   }
@@ -88,20 +95,33 @@ export class DnsSession {
   }
 
   finish(): void {
-    for (const q of this.pending) this.unanswered(q);
+    for (const q of this.pending) this.report(q);
     this.pending.length = 0;
     this.framers[0].reset();
     this.framers[1].reset();
     this.slot = -1;
   }
 
-  private unanswered(q: PendingQuery): void {
+  /** Responses whose query did not come within the wait are reported alone. */
+  private expireOrphans(nowMicros: number): void {
+    for (let i = 0; i < this.pending.length; i++) {
+      const p = this.pending[i];
+      if (p.msg.isResponse && nowMicros - p.micros > ORPHAN_WAIT_MICROS) {
+        this.pending.splice(i--, 1);
+        this.report(p);
+      }
+    }
+  }
+
+  /** A query without response, or a response without query. */
+  private report(p: PendingQuery): void {
+    const isResponse = p.msg.isResponse;
     this.sink(this.slot, {
-      query: q.msg,
-      response: null,
-      queryMicros: q.micros,
-      responseMicros: q.micros,
-      clientDir: q.dir,
+      query: isResponse ? null : p.msg,
+      response: isResponse ? p.msg : null,
+      queryMicros: p.micros,
+      responseMicros: p.micros,
+      clientDir: isResponse ? 1 - p.dir : p.dir,
       transport: this.transport,
     });
   }

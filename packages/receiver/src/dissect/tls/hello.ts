@@ -133,7 +133,8 @@ export function parseClientHello(buf: Uint8Array, offset: number, end: number): 
         while (!e.bad && e.p < listEnd) {
           const n = e.u8();
           if (e.p + n > listEnd) break;
-          if (hello.firstAlpn === null) hello.firstAlpn = buf.slice(e.p, e.p + n);
+          // A copy: `buf` is a pooled buffer that is reused once the hello is parsed.
+          if (hello.firstAlpn === null) hello.firstAlpn = new Uint8Array(buf.subarray(e.p, e.p + n));
           hello.alpn.push(latin1(buf, e.p, e.p + n));
           e.skip(n);
         }
