@@ -17,7 +17,8 @@ type Json = Record<string, any>;
  * every emulated operation against the standalone binary. The CLI starts slowly (~1 s per call),
  * so each operation is called about once.
  */
-describe("Debian's AWS CLI v2 against the standalone aws-local binary", () => {
+// Generous per-test timeout: the CLI takes 1-3 s per call on a busy 2-core machine.
+describe("Debian's AWS CLI v2 against the standalone aws-local binary", { timeout: 300_000 }, () => {
   let child: ChildProcess;
   let url: string;
   const cli = async (...args: string[]): Promise<Json> => {

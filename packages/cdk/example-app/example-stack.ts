@@ -2,6 +2,7 @@ import { MirrorFilter, MirrorSidecar, MirrorTarget, MirrorTargetType, type IMirr
 import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { readSettings } from './context.ts';
@@ -76,6 +77,10 @@ export class FargateMirrorExampleStack extends Stack {
         task.addContainer('app', {
           image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable'),
           portMappings: [{ containerPort: 80 }],
+          logging: ecs.LogDrivers.awsLogs({
+            streamPrefix: 'app',
+            logGroup: new logs.LogGroup(this, 'DemoAppLogs', { retention: logs.RetentionDays.ONE_WEEK }),
+          }),
         });
         MirrorSidecar.addTo(task, {
           destination: forwarderDestination,

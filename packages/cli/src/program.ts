@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createAwsLocalCommand } from '@fargate-mirror/aws-local';
 import { Command, CommanderError } from 'commander';
 import { createReadCommand } from './commands/read.js';
 import { createReceiveCommand } from './commands/receive.js';
@@ -21,6 +22,7 @@ export function createProgram(): Command {
   program.addCommand(createReadCommand());
   program.addCommand(createReceiveCommand());
   program.addCommand(createReplayCommand());
+  program.addCommand(createAwsLocalCommand());
   return program;
 }
 

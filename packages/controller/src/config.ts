@@ -48,11 +48,13 @@ export const configSchema = z.strictObject({
       [
         z.literal('highest-free'),
         z.literal('lowest-free'),
-        z.number().int().min(SESSION_NUMBER_MIN).max(SESSION_NUMBER_MAX),
+        z
+          .number()
+          .int()
+          .min(SESSION_NUMBER_MIN, SESSION_NUMBER_MESSAGE)
+          .max(SESSION_NUMBER_MAX, SESSION_NUMBER_MESSAGE),
       ],
-      {
-        error: `must be "highest-free", "lowest-free" or a fixed number ${SESSION_NUMBER_MIN}-${SESSION_NUMBER_MAX}`,
-      },
+      { error: SESSION_NUMBER_MESSAGE },
     )
     .default('highest-free'),
   packetLength: z

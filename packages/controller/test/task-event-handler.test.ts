@@ -158,3 +158,27 @@ describe('task state change handler (events in the documented shape)', () => {
     expect(cloud.ownedSessions(OWNER)).toHaveLength(1);
   });
 });
+
+describe('task state change handler: unknown cluster', () => {
+  it('records a terminal failure with its code instead of retrying forever', async () => {
+    const { cloud, reconciler } = setup();
+    const metrics = new MemoryMetrics();
+    const handle = createTaskEventHandler({ reconciler, metrics, log: silentLog });
+    const { AwsCallError } = await import('../src/errors.js');
+    cloud.describeTasks = async () => {
+      throw new AwsCallError(
+        'CLUSTER_NOT_FOUND',
+        'DescribeTasks',
+        'ClusterNotFoundException: Cluster not found.',
+        {
+          awsCode: 'ClusterNotFoundException',
+        },
+      );
+    };
+    const t = cloud.addTask({ id: 'ghost', cluster: 'gone', service: 'web' });
+    const report = await handle(taskEvent(t, { lastStatus: 'RUNNING', version: 2 }));
+    expect(report.status).toBe('failed');
+    expect(report.reason).toMatch(/^CLUSTER_NOT_FOUND: /);
+    expect(metrics.counters['failed']).toBe(1);
+  });
+});

@@ -205,3 +205,19 @@ export function vxlanDatagram(spec: InnerSpec): Buffer {
   }
   return b;
 }
+
+/** Sends datagrams to 127.0.0.1:port in paced batches (so a test never overflows the receive buffer). */
+export async function sendDatagrams(port: number, datagrams: readonly Buffer[], batch = 200): Promise<void> {
+  const { createSocket } = await import('node:dgram');
+  const socket = createSocket('udp4');
+  try {
+    for (let i = 0; i < datagrams.length; i += batch) {
+      await Promise.all(
+        datagrams.slice(i, i + batch).map((d) => new Promise<void>((r, j) => socket.send(d, port, '127.0.0.1', (e) => (e ? j(e) : r())))),
+      );
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  } finally {
+    socket.close();
+  }
+}

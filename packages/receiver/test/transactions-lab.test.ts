@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CaptureReader, PcapWriter } from '@fargate-mirror/wire';
+import { CaptureReader, MirrorDecoder, PcapWriter } from '@fargate-mirror/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJsonLines, runCli } from '../../../testkit/cli.ts';
 import { sortFlows, tcpUdpFlowsFromRecords } from '../../../testkit/flow-compare.ts';
@@ -74,7 +74,12 @@ function ja4FromTshark(cols: {
   return `${a}_${b}_${h(sigs === '' ? extList : `${extList}_${sigs}`)}`;
 }
 
-/** The outer capture with packets shuffled within `window` and some sent twice, as an NLB may deliver. */
+/**
+ * The outer capture as an NLB may deliver it: packets less than 50 ms apart swapped within `window`
+ * positions, about one in ten sent twice, each arriving at max(its own time, the previous arrival).
+ * Connection control packets (SYN, FIN, RST) keep their place: the flow table splits a connection
+ * whose SYN arrives after its FIN, which is not what reordering in flight does.
+ */
 function shuffleCapture(input: string, output: string, window: number, seed: number): void {
   let s = seed >>> 0;
   const random = () => {
@@ -84,33 +89,39 @@ function shuffleCapture(input: string, output: string, window: number, seed: num
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const reader = CaptureReader.open(input);
-  const packets: { data: Buffer; linkType: number; tsSec: number; tsNsec: number }[] = [];
+  const decoder = new MirrorDecoder();
+  const packets: { data: Buffer; micros: number; control: boolean }[] = [];
   while (reader.next()) {
-    packets.push({
-      data: Buffer.from(reader.buf.subarray(reader.offset, reader.offset + reader.capturedLength)),
-      linkType: reader.linkType,
-      tsSec: reader.tsSec,
-      tsNsec: reader.tsNsec,
-    });
+    const data = Buffer.from(reader.buf.subarray(reader.offset, reader.offset + reader.capturedLength));
+    decoder.decodeCaptured(data, 0, data.length, reader.linkType);
+    const inner = decoder.inner;
+    const control = inner.protocol === 6 && inner.hasPorts && (inner.tcp.flags & 0x07) !== 0;
+    packets.push({ data, micros: reader.tsSec * 1e6 + Math.floor(reader.tsNsec / 1000), control });
   }
+  const linkType = reader.linkType;
   reader.close();
   const order = packets.map((_, i) => i);
   for (let i = 0; i < order.length; i++) {
     const j = Math.min(order.length - 1, i + Math.floor(random() * window));
+    const a = packets[order[i]];
+    const b = packets[order[j]];
+    if (a.control || b.control || Math.abs(a.micros - b.micros) > 50_000) continue;
     [order[i], order[j]] = [order[j], order[i]];
   }
   const sent: number[] = [];
   for (let i = 0; i < order.length; i++) {
     sent.push(order[i]);
-    if (random() < 0.1) sent.splice(Math.max(0, sent.length - Math.floor(random() * window)), 0, order[i]);
+    if (random() < 0.1 && !packets[order[i]].control) {
+      sent.splice(Math.max(0, sent.length - Math.floor(random() * window)), 0, order[i]);
+    }
   }
-  const writer = PcapWriter.open(output, { linkType: packets[0].linkType });
-  // Arrival times stay in order: the k-th packet sent carries the k-th timestamp of the original.
-  sent.forEach((p, k) => {
-    const at = packets[Math.min(k, packets.length - 1)];
-    const d = packets[p].data;
-    writer.write(d, 0, d.length, d.length, at.tsSec, at.tsNsec);
-  });
+  const writer = PcapWriter.open(output, { linkType });
+  let arrival = 0;
+  for (const p of sent) {
+    const { data, micros } = packets[p];
+    arrival = Math.max(arrival, micros);
+    writer.write(data, 0, data.length, data.length, Math.floor(arrival / 1e6), (arrival % 1e6) * 1000);
+  }
   writer.close();
 }
 

@@ -74,6 +74,7 @@ export function taskWire(task: Task, style: TaskStyle, withTags: boolean): Recor
     enableExecuteCommand: false,
     executionStoppedAt: time(task.executionStoppedAt, style),
     group: task.group,
+    healthStatus: 'UNKNOWN',
     lastStatus: task.lastStatus,
     launchType: task.launchType,
     overrides: {

@@ -57,8 +57,8 @@ export function buildDefaults(options: { bundle?: boolean; outdir?: string } = {
 }
 
 /** Every option set (NLB target). */
-export function buildAllOptions(): Built & { taskDefinition: ecs.FargateTaskDefinition } {
-  const stack = newStack();
+export function buildAllOptions(options: { bundle?: boolean; outdir?: string } = {}): Built & { taskDefinition: ecs.FargateTaskDefinition } {
+  const stack = newStack(options);
   const vpc = testVpc(stack);
   const filter = new MirrorFilter(stack, 'Filter', {
     description: 'shop filter',

@@ -81,24 +81,28 @@ export function createReceiveCommand(): Command {
       );
       const receiver = new Receiver(config);
       const info = await receiver.start();
-      process.stderr.write(formatReady(info));
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      // Handlers first, ready line second: whoever waits for the line may signal at once.
+      const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGTERM', () => resolve('SIGTERM'));
         process.once('SIGINT', () => resolve('SIGINT'));
       });
-      const force = (second: NodeJS.Signals) => {
-        process.stderr.write(`fargate-mirror receive: ${second} again: exiting without flushing\n`);
+      process.stderr.write(formatReady(info));
+      const signal = await stopSignal;
+      // A second SIGINT (Ctrl-C twice) abandons the flush; repeated SIGTERMs (orchestrators) do not.
+      const force = () => {
+        process.stderr.write('fargate-mirror receive: SIGINT again: exiting without flushing\n');
         process.exit(1);
       };
-      process.once('SIGTERM', force);
-      process.once('SIGINT', force);
+      const repeated = () => process.stderr.write('fargate-mirror receive: already stopping\n');
+      process.on('SIGINT', force);
+      process.on('SIGTERM', repeated);
       process.stderr.write(
         `fargate-mirror receive: ${signal}: draining for ${config.drainSeconds} s, then stopping\n`,
       );
       const summary = await receiver.stop();
       process.stderr.write(formatSummary(summary));
-      process.removeListener('SIGTERM', force);
       process.removeListener('SIGINT', force);
+      process.removeListener('SIGTERM', repeated);
     });
 }
 

@@ -41,6 +41,7 @@ const BY_CODE: Readonly<Record<string, ControllerErrorCode>> = {
   'InvalidTrafficMirrorTargetId.NotFound': 'TARGET_NOT_FOUND',
   'InvalidTrafficMirrorFilterId.NotFound': 'FILTER_NOT_FOUND',
   IdempotentParameterMismatch: 'IDEMPOTENCY_MISMATCH',
+  ClusterNotFoundException: 'CLUSTER_NOT_FOUND',
 };
 
 /** The AWS error code of an SDK v3 error (`name`, or `Code` for some query-protocol errors). */

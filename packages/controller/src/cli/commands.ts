@@ -160,7 +160,7 @@ function handleEventCommand(io: Io): Command {
           for (const event of Array.isArray(events) ? events : [events]) {
             const report = await handle(event);
             io.out.write(`${JSON.stringify(report)}\n`);
-            if (report.status === 'malformed') worst = 1;
+            if (report.status === 'malformed' || report.status === 'failed') worst = 1;
           }
           return worst;
         } finally {

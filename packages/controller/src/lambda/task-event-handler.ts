@@ -6,7 +6,15 @@ import { parseTaskEvent } from './task-event.js';
 import type { MetricsPort } from './telemetry.js';
 import { VersionMemory } from './version-memory.js';
 
-export type TaskEventStatus = 'reconciled' | 'not-selected' | 'duplicate' | 'stale' | 'ignored' | 'malformed';
+/** `failed`: a terminal failure (e.g. CLUSTER_NOT_FOUND), recorded and not retried. */
+export type TaskEventStatus =
+  | 'reconciled'
+  | 'failed'
+  | 'not-selected'
+  | 'duplicate'
+  | 'stale'
+  | 'ignored'
+  | 'malformed';
 
 export interface TaskEventReport {
   readonly status: TaskEventStatus;

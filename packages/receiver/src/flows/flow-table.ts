@@ -152,7 +152,9 @@ export class FlowTable {
     const flags = isTcp && d.hasPorts ? d.tcp.flags : 0;
     if (slot >= 0 && isTcp && (this.state[slot] & (STATE_FIN_A | STATE_FIN_B | STATE_RST)) !== 0) {
       // A fresh SYN on a closing 5-tuple is a new connection (port reuse): end the old one first.
-      if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN) {
+      // Not when its side has sent nothing yet: then it is this connection's own SYN, arriving after
+      // the other side's packets (reordered by an NLB or by the hand-over between receive workers).
+      if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN && this.packets[slot * 2 + (srcIsA ? 0 : 1)] > 0) {
         this.end(slot, (this.state[slot] & STATE_RST) !== 0 ? FlowEndReason.RST : FlowEndReason.FIN);
         slot = -1;
       }

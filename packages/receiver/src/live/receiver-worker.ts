@@ -154,6 +154,10 @@ export class ReceiverWorker {
     const version = this.senders.resolve(rinfo.address, this.source);
     const workers = this.data.workers;
     if (workers > 1) {
+      // Take what other workers handed over first, so the two directions of a connection reach the
+      // flow table in nearly the order they arrived (an empty ring costs two atomic loads).
+      const rings = this.inRings;
+      for (let i = 0; i < rings.length; i++) if (!rings[i].isEmpty) rings[i].drain(this.visitHandoff);
       const owner = this.ownerOf(msg, kind, workers);
       if (owner !== this.data.workerId) {
         const ring = this.outRings[owner] as HandoffRing;

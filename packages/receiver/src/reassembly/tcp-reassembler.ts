@@ -213,9 +213,9 @@ export class TcpReassembler {
       return;
     }
     this.deliverInOrder(i, slot, dir, seq, buf, payloadOffset, capturedLength, payloadLength, nowMicros);
-    const o = i ^ 1;
-    if (this.pendHead[o] >= 0) this.settle(slot, nowMicros);
-    this.checkFin(i, slot, dir, nowMicros);
+    // Held segments of either direction may now be in order (this one filled a hole) or unblocked.
+    if (head >= 0 || this.pendHead[i ^ 1] >= 0) this.settle(slot, nowMicros);
+    else this.checkFin(i, slot, dir, nowMicros);
   }
 
   // The ACK of the segment being handled (kept in fields to keep hold()'s signature short).

@@ -22,6 +22,9 @@ interface PendingQuery {
 }
 
 const MAX_PENDING = 32;
+const RECENT = 16;
+/** A message repeating id, kind and direction within this time is a copy (DNS clients retry after ~1 s or more). */
+const DUPLICATE_WINDOW_MICROS = 500_000;
 /** How long a response waits for a query delivered after it (reordering), in packet time. */
 const ORPHAN_WAIT_MICROS = 1_000_000;
 
@@ -35,6 +38,12 @@ export class DnsSession {
   transport: 'udp' | 'tcp' = 'udp';
   /** Messages that did not parse. */
   malformed = 0;
+  /** Copies of a message already seen (the same datagram from two mirror points, or a resend). */
+  duplicates = 0;
+  // Recently seen messages as (id | response << 16 | dir << 17) with their times: a ring.
+  private readonly recentKeys = new Int32Array(RECENT).fill(-1);
+  private readonly recentMicros = new Float64Array(RECENT);
+  private recentNext = 0;
   private readonly pending: PendingQuery[] = [];
   private readonly framers: [DnsTcpFramer, DnsTcpFramer];
   private readonly sink: DnsTransactionSink;
@@ -50,6 +59,8 @@ export class DnsSession {
     this.slot = slot;
     this.transport = transport;
     this.malformed = 0;
+    this.duplicates = 0;
+    this.recentKeys.fill(-1);
   }
 
   /** One whole DNS message (a UDP payload, or one framed out of TCP). */
@@ -57,6 +68,10 @@ export class DnsSession {
     const msg = parseDnsMessage(buf, offset, offset + length);
     if (msg === null) {
       this.malformed++;
+      return;
+    }
+    if (this.isDuplicate(msg.id | (msg.isResponse ? 1 << 16 : 0) | (dir << 17), nowMicros)) {
+      this.duplicates++;
       return;
     }
     this.expireOrphans(nowMicros);
@@ -100,6 +115,16 @@ export class DnsSession {
     this.framers[0].reset();
     this.framers[1].reset();
     this.slot = -1;
+  }
+
+  private isDuplicate(key: number, nowMicros: number): boolean {
+    for (let i = 0; i < RECENT; i++) {
+      if (this.recentKeys[i] === key && nowMicros - this.recentMicros[i] < DUPLICATE_WINDOW_MICROS) return true;
+    }
+    this.recentKeys[this.recentNext] = key;
+    this.recentMicros[this.recentNext] = nowMicros;
+    this.recentNext = (this.recentNext + 1) % RECENT;
+    return false;
   }
 
   /** Responses whose query did not come within the wait are reported alone. */

@@ -1,0 +1,159 @@
+/**
+ * The Lambda code TaskMirroring deploys is the controller package's own handler, bundled by
+ * esbuild at synth: this test imports that bundle from the cloud assembly and runs it against the
+ * aws-local emulator, driven by a real ECS Task State Change event the emulator emitted.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import type { AwsLocal, EcsEvent } from '@fargate-mirror/aws-local';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDefaults, OWNER } from './support/stacks.js';
+
+const AWS_CLI = '/usr/bin/aws';
+const REGION = 'us-east-1';
+const REPO = join(import.meta.dirname, '..', '..', '..');
+const CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'secret',
+  AWS_REGION: REGION,
+  AWS_DEFAULT_REGION: REGION,
+  AWS_CONFIG_FILE: '/dev/null',
+  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  AWS_PAGER: '',
+};
+
+type Handler = (event: unknown) => Promise<Record<string, unknown>>;
+
+const outdir = mkdtempSync(join(tmpdir(), 'fm-cdk-bundle-'));
+let aws: AwsLocal;
+const events: EcsEvent[] = [];
+
+function cli(args: string[]): Record<string, unknown> {
+  const r = spawnSync(AWS_CLI, [...args, '--endpoint-url', aws.url, '--output', 'json', '--region', REGION], {
+    env: { PATH: '/usr/bin:/bin', HOME: outdir, ...CREDENTIALS },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`aws ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout.trim() ? (JSON.parse(r.stdout) as Record<string, unknown>) : {};
+}
+
+/** The bundled entry of the function whose handler is `index.<handler>`, from the cloud assembly. */
+function bundledEntry(template: ReturnType<typeof buildDefaults>['template'], handler: string): string {
+  const fn = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: `index.${handler}` } }))[0] as {
+    Properties: { Code: { S3Key: string } };
+  };
+  const hash = fn.Properties.Code.S3Key.replace(/\.zip$/, '');
+  return join(outdir, `asset.${hash}`, 'index.mjs');
+}
+
+describe('the bundled controller handler', () => {
+  let entry: string;
+  let target: string;
+  let filter: string;
+
+  beforeAll(async () => {
+    if (!existsSync(AWS_CLI)) throw new Error(`Debian's AWS CLI v2 is required at ${AWS_CLI} (apt-get install awscli); it is missing`);
+    // the emulator is imported through its package name (dist), so build it first.
+    await promisify(execFile)(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', join(REPO, 'packages', 'aws-local')], { cwd: REPO });
+    const { startAwsLocal } = await import('@fargate-mirror/aws-local');
+    aws = await startAwsLocal({ port: 0, speed: 200, taskEniSources: 'accept' });
+    aws.onEvent((e) => {
+      events.push(e);
+    });
+    const { template } = buildDefaults({ bundle: true, outdir });
+    entry = bundledEntry(template, 'taskEventHandler');
+    target = (
+      cli([
+        'ec2',
+        'create-traffic-mirror-target',
+        '--network-load-balancer-arn',
+        'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/mirror/0123456789abcdef',
+      ])['TrafficMirrorTarget'] as { TrafficMirrorTargetId: string }
+    ).TrafficMirrorTargetId;
+    filter = (cli(['ec2', 'create-traffic-mirror-filter', '--description', 'all'])['TrafficMirrorFilter'] as { TrafficMirrorFilterId: string })
+      .TrafficMirrorFilterId;
+    Object.assign(process.env, CREDENTIALS, {
+      AWS_ENDPOINT_URL: aws.url,
+      FARGATE_MIRROR_CONFIG: JSON.stringify({ owner: OWNER, target, filter, select: { clusters: ['shop'] } }),
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    });
+  });
+
+  afterAll(async () => {
+    await aws?.close();
+    rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it('is in the cloud assembly, bundled from packages/controller/src/lambda/runtime.ts', () => {
+    expect(existsSync(entry)).toBe(true);
+  });
+
+  it('creates the owned session for a running Fargate task from the task state change event', async () => {
+    cli(['ecs', 'create-cluster', '--cluster-name', 'shop']);
+    cli([
+      'ecs',
+      'register-task-definition',
+      '--family',
+      'web',
+      '--network-mode',
+      'awsvpc',
+      '--requires-compatibilities',
+      'FARGATE',
+      '--cpu',
+      '256',
+      '--memory',
+      '512',
+      '--container-definitions',
+      JSON.stringify([{ name: 'app', image: 'public.ecr.aws/nginx/nginx:latest', essential: true }]),
+    ]);
+    const subnets = (cli(['ec2', 'describe-subnets'])['Subnets'] as { SubnetId: string }[]).map((s) => s.SubnetId);
+    const run = cli([
+      'ecs',
+      'run-task',
+      '--cluster',
+      'shop',
+      '--task-definition',
+      'web',
+      '--launch-type',
+      'FARGATE',
+      '--network-configuration',
+      `awsvpcConfiguration={subnets=[${subnets[0]}],assignPublicIp=DISABLED}`,
+    ]);
+    const taskArn = (run['tasks'] as { taskArn: string }[])[0]!.taskArn;
+    await aws.control.waitForTask(taskArn, 'RUNNING', 60_000);
+    await aws.control.flushEvents();
+    const running = events.filter(
+      (e) => (e as { detail: { taskArn: string; lastStatus: string } }).detail.taskArn === taskArn && (e as { detail: { lastStatus: string } }).detail.lastStatus === 'RUNNING',
+    );
+    expect(running.length).toBeGreaterThan(0);
+
+    const bundle = (await import(pathToFileURL(entry).href)) as { taskEventHandler: Handler };
+    const report = await bundle.taskEventHandler(running[running.length - 1]);
+    expect(report).toMatchObject({ status: 'reconciled', taskArn });
+
+    const task = (cli(['ecs', 'describe-tasks', '--cluster', 'shop', '--tasks', taskArn])['tasks'] as {
+      attachments: { details: { name: string; value: string }[] }[];
+    }[])[0]!;
+    const eniId = task.attachments[0]!.details.find((d) => d.name === 'networkInterfaceId')!.value;
+    const sessions = cli(['ec2', 'describe-traffic-mirror-sessions'])['TrafficMirrorSessions'] as {
+      NetworkInterfaceId: string;
+      TrafficMirrorTargetId: string;
+      TrafficMirrorFilterId: string;
+      Tags: { Key: string; Value: string }[];
+    }[];
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]).toMatchObject({ NetworkInterfaceId: eniId, TrafficMirrorTargetId: target, TrafficMirrorFilterId: filter });
+    expect(sessions[0]!.Tags).toContainEqual({ Key: 'fargate-mirror:owner', Value: OWNER });
+  });
+
+  it('reports a malformed event instead of failing', async () => {
+    const bundle = (await import(pathToFileURL(entry).href)) as { taskEventHandler: Handler };
+    expect(await bundle.taskEventHandler({ 'detail-type': 'ECS Task State Change', detail: { nonsense: true } })).toMatchObject({
+      status: 'malformed',
+    });
+  });
+});
