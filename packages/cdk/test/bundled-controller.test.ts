@@ -3,7 +3,7 @@
  * esbuild at synth: this test imports that bundle from the cloud assembly and runs it against the
  * aws-local emulator, driven by a real ECS Task State Change event the emulator emitted.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,13 +32,16 @@ const outdir = mkdtempSync(join(tmpdir(), 'fm-cdk-bundle-'));
 let aws: AwsLocal;
 const events: EcsEvent[] = [];
 
-function cli(args: string[]): Record<string, unknown> {
-  const r = spawnSync(AWS_CLI, [...args, '--endpoint-url', aws.url, '--output', 'json', '--region', REGION], {
-    env: { PATH: '/usr/bin:/bin', HOME: outdir, ...CREDENTIALS },
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`aws ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return r.stdout.trim() ? (JSON.parse(r.stdout) as Record<string, unknown>) : {};
+/** Debian's AWS CLI v2 against the emulator (asynchronous: the emulator serves from this process). */
+async function cli(args: string[]): Promise<Record<string, unknown>> {
+  try {
+    const r = await promisify(execFile)(AWS_CLI, [...args, '--endpoint-url', aws.url, '--output', 'json', '--region', REGION], {
+      env: { PATH: '/usr/bin:/bin', HOME: outdir, ...CREDENTIALS },
+    });
+    return r.stdout.trim() ? (JSON.parse(r.stdout) as Record<string, unknown>) : {};
+  } catch (error) {
+    throw new Error(`aws ${args.join(' ')} failed: ${(error as { stderr?: string }).stderr ?? String(error)}`);
+  }
 }
 
 /** The bundled entry of the function whose handler is `index.<handler>`, from the cloud assembly. */
@@ -67,14 +70,14 @@ describe('the bundled controller handler', () => {
     const { template } = buildDefaults({ bundle: true, outdir });
     entry = bundledEntry(template, 'taskEventHandler');
     target = (
-      cli([
+      (await cli([
         'ec2',
         'create-traffic-mirror-target',
         '--network-load-balancer-arn',
         'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/mirror/0123456789abcdef',
-      ])['TrafficMirrorTarget'] as { TrafficMirrorTargetId: string }
+      ]))['TrafficMirrorTarget'] as { TrafficMirrorTargetId: string }
     ).TrafficMirrorTargetId;
-    filter = (cli(['ec2', 'create-traffic-mirror-filter', '--description', 'all'])['TrafficMirrorFilter'] as { TrafficMirrorFilterId: string })
+    filter = ((await cli(['ec2', 'create-traffic-mirror-filter', '--description', 'all']))['TrafficMirrorFilter'] as { TrafficMirrorFilterId: string })
       .TrafficMirrorFilterId;
     Object.assign(process.env, CREDENTIALS, {
       AWS_ENDPOINT_URL: aws.url,
@@ -93,8 +96,8 @@ describe('the bundled controller handler', () => {
   });
 
   it('creates the owned session for a running Fargate task from the task state change event', async () => {
-    cli(['ecs', 'create-cluster', '--cluster-name', 'shop']);
-    cli([
+    await cli(['ecs', 'create-cluster', '--cluster-name', 'shop']);
+    await cli([
       'ecs',
       'register-task-definition',
       '--family',
@@ -110,8 +113,8 @@ describe('the bundled controller handler', () => {
       '--container-definitions',
       JSON.stringify([{ name: 'app', image: 'public.ecr.aws/nginx/nginx:latest', essential: true }]),
     ]);
-    const subnets = (cli(['ec2', 'describe-subnets'])['Subnets'] as { SubnetId: string }[]).map((s) => s.SubnetId);
-    const run = cli([
+    const subnets = ((await cli(['ec2', 'describe-subnets']))['Subnets'] as { SubnetId: string }[]).map((s) => s.SubnetId);
+    const run = await cli([
       'ecs',
       'run-task',
       '--cluster',
@@ -135,11 +138,11 @@ describe('the bundled controller handler', () => {
     const report = await bundle.taskEventHandler(running[running.length - 1]);
     expect(report).toMatchObject({ status: 'reconciled', taskArn });
 
-    const task = (cli(['ecs', 'describe-tasks', '--cluster', 'shop', '--tasks', taskArn])['tasks'] as {
+    const task = ((await cli(['ecs', 'describe-tasks', '--cluster', 'shop', '--tasks', taskArn]))['tasks'] as {
       attachments: { details: { name: string; value: string }[] }[];
     }[])[0]!;
     const eniId = task.attachments[0]!.details.find((d) => d.name === 'networkInterfaceId')!.value;
-    const sessions = cli(['ec2', 'describe-traffic-mirror-sessions'])['TrafficMirrorSessions'] as {
+    const sessions = (await cli(['ec2', 'describe-traffic-mirror-sessions']))['TrafficMirrorSessions'] as {
       NetworkInterfaceId: string;
       TrafficMirrorTargetId: string;
       TrafficMirrorFilterId: string;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createAwsLocalCommand } from '@fargate-mirror/aws-local';
+import { createControllerCommands } from '@fargate-mirror/controller';
 import { Command, CommanderError } from 'commander';
 import { createReadCommand } from './commands/read.js';
 import { createReceiveCommand } from './commands/receive.js';
@@ -23,6 +24,7 @@ export function createProgram(): Command {
   program.addCommand(createReceiveCommand());
   program.addCommand(createReplayCommand());
   program.addCommand(createAwsLocalCommand());
+  for (const command of createControllerCommands()) program.addCommand(command);
   return program;
 }
 

@@ -6,8 +6,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../../..');
 const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { workspaces: string[] };
-// The packages the `fargate-mirror` binary needs at run time.
-const runtimePackages = ['packages/wire', 'packages/receiver', 'packages/aws-local', 'packages/cli'];
+// The packages the `fargate-mirror` binary needs at run time: the CLI and its workspace dependencies.
+const cliManifest = JSON.parse(readFileSync(join(root, 'packages/cli/package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+};
+const runtimePackages = [
+  ...Object.keys(cliManifest.dependencies)
+    .filter((name) => name.startsWith('@fargate-mirror/'))
+    .map((name) => `packages/${name.slice('@fargate-mirror/'.length)}`),
+  'packages/cli',
+];
 
 describe('packaging', () => {
   const work = mkdtempSync(join(tmpdir(), 'fm-pack-'));

@@ -12,13 +12,29 @@ export function createForwardCommand(): Command {
         'and at exit; runs until SIGTERM/SIGINT.',
     )
     .requiredOption('--to <host:port>', 'where to send the VXLAN datagrams (mirror target NLB or a receiver)')
-    .option('--vni <n>', 'VXLAN network identifier (default: a hash of the task ARN, else 1)', parseNonNegativeInt)
-    .option('--packet-length <n>', 'cut each mirrored frame to N bytes after the VXLAN header', parsePositiveInt)
+    .option(
+      '--vni <n>',
+      'VXLAN network identifier (default: a hash of the task ARN, else 1)',
+      parseNonNegativeInt,
+    )
+    .option(
+      '--packet-length <n>',
+      'cut each mirrored frame to N bytes after the VXLAN header',
+      parsePositiveInt,
+    )
     .option('--filter <file>', 'mirror filter rules (JSON or YAML); default: mirror everything')
-    .option('--interface <name>', 'interface to capture on (default: the one with the default route; never any)')
+    .option(
+      '--interface <name>',
+      'interface to capture on (default: the one with the default route; never any)',
+    )
     .option('--mtu <n>', 'path MTU for the VXLAN datagrams (default: the interface MTU)', parsePositiveInt)
     .option('--truncate-superframes', 'cut offload super-frames to fit instead of splitting them (counted)')
-    .option('--queue <n>', 'datagrams in flight at most; more are dropped and counted', parsePositiveInt, 1024)
+    .option(
+      '--queue <n>',
+      'datagrams in flight at most; more are dropped and counted',
+      parsePositiveInt,
+      1024,
+    )
     .option('--source-ports <n>', 'outer UDP source ports the flows are hashed over', parsePositiveInt, 16)
     .option('--capture-buffer <kib>', 'kernel capture buffer (tcpdump -B), KiB', parsePositiveInt, 32_768)
     .option('--tcpdump <path>', 'tcpdump program', 'tcpdump')
@@ -73,7 +89,9 @@ async function runUntilSignalled(forwarder: Forwarder): Promise<string> {
     process.stderr.write(formatStatsLine(forwarder, `exit:${result.reason}`, result.stats));
     if (result.error) process.stderr.write(`fargate-mirror: forward: ${result.error.message}\n`);
     else if (result.reason === 'capture-ended') {
-      process.stderr.write(`fargate-mirror: forward: tcpdump ended on its own: ${result.captureExit.stderr}\n`);
+      process.stderr.write(
+        `fargate-mirror: forward: tcpdump ended on its own: ${result.captureExit.stderr}\n`,
+      );
     }
     return result.reason;
   } finally {

@@ -101,7 +101,7 @@ export function createTaskEventHandler(
           error: error.message,
         });
         return {
-          status: 'reconciled',
+          status: 'failed',
           taskArn,
           version,
           reason: `${code}: ${error.message}`,

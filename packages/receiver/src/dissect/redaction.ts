@@ -37,6 +37,8 @@ export interface RedactionOptions {
 export class Redactor {
   private readonly queryNames: ReadonlySet<string>;
   private readonly headerNames: ReadonlySet<string>;
+  // Parameter names repeat across requests: remember each decision (bounded; cleared when full).
+  private readonly decisions = new Map<string, boolean>();
 
   constructor(options: RedactionOptions = {}) {
     this.queryNames = new Set(
@@ -93,6 +95,15 @@ export class Redactor {
   }
 
   private isSecretParameter(rawName: string): boolean {
+    const known = this.decisions.get(rawName);
+    if (known !== undefined) return known;
+    const secret = this.decide(rawName);
+    if (this.decisions.size >= 4096) this.decisions.clear();
+    this.decisions.set(rawName, secret);
+    return secret;
+  }
+
+  private decide(rawName: string): boolean {
     let name = rawName;
     if (name.includes('%') || name.includes('+')) {
       try {

@@ -62,7 +62,7 @@ export function buildHttpRecord(
     if (tx.method === 'CONNECT') {
       url = safe;
       site = site ?? safe;
-    } else if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(safe)) {
+    } else if (safe.charCodeAt(0) !== 0x2f && /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(safe)) {
       // absolute-form (a proxy request): the URL is the target itself
       url = safe;
       const authorityStart = safe.indexOf('://') + 3;

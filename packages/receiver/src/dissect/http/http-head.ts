@@ -1,4 +1,4 @@
-import { equalsIgnoreCase, startsWith, text } from '../bytes.js';
+import { equalsIgnoreCase, internText, startsWith, text } from '../bytes.js';
 
 /** What a record needs from an HTTP/1.x message head (request or status line plus header fields). */
 export interface HttpHead {
@@ -104,17 +104,16 @@ export function parseHttpHead(
       let ve = e;
       while (ve > vs && (buf[ve - 1] === 0x20 || buf[ve - 1] === 0x09)) ve--;
       const ne = colon;
-      if (equalsIgnoreCase(buf, p, ne, 'host')) head.host = text(buf, vs, ve);
-      else if (equalsIgnoreCase(buf, p, ne, 'user-agent')) head.userAgent = text(buf, vs, ve);
-      else if (equalsIgnoreCase(buf, p, ne, 'content-type')) head.contentType = text(buf, vs, ve);
+      if (equalsIgnoreCase(buf, p, ne, 'host')) head.host = internText(buf, vs, ve);
+      else if (equalsIgnoreCase(buf, p, ne, 'user-agent')) head.userAgent = internText(buf, vs, ve);
+      else if (equalsIgnoreCase(buf, p, ne, 'content-type')) head.contentType = internText(buf, vs, ve);
       else if (equalsIgnoreCase(buf, p, ne, 'content-length')) head.contentLength = parseDecimal(buf, vs, ve);
       else if (equalsIgnoreCase(buf, p, ne, 'transfer-encoding')) {
         // chunked must be the final coding; anything else means read-until-close for a response.
         head.chunked = endsWithIgnoreCase(buf, vs, ve, 'chunked');
       } else if (equalsIgnoreCase(buf, p, ne, 'connection')) {
-        const v = text(buf, vs, ve).toLowerCase();
-        if (v.includes('close')) head.close = true;
-        if (v.includes('keep-alive')) keepAlive = true;
+        if (containsIgnoreCase(buf, vs, ve, 'close')) head.close = true;
+        if (containsIgnoreCase(buf, vs, ve, 'keep-alive')) keepAlive = true;
       }
       if (capture !== null) {
         const name = text(buf, p, ne).toLowerCase();
@@ -137,7 +136,7 @@ function parseFirstLine(buf: Uint8Array, start: number, end: number, head: HttpH
     if (end - start < 12 || buf[start + 8] !== 0x20) return false;
     const status = parseDecimal(buf, start + 9, start + 12);
     if (status < 100 || status > 999) return false;
-    head.version = text(buf, start + 5, start + 8);
+    head.version = internText(buf, start + 5, start + 8);
     head.status = status;
     return true;
   }
@@ -147,9 +146,9 @@ function parseFirstLine(buf: Uint8Array, start: number, end: number, head: HttpH
   while (sp2 > sp1 && buf[sp2] !== 0x20) sp2--;
   if (sp2 <= sp1 + 1 || !startsWith(buf, sp2 + 1, end, 'HTTP/1.')) return false;
   head.isRequest = true;
-  head.method = text(buf, start, sp1);
+  head.method = internText(buf, start, sp1);
   head.target = text(buf, sp1 + 1, sp2);
-  head.version = text(buf, sp2 + 6, end);
+  head.version = internText(buf, sp2 + 6, end);
   return true;
 }
 
@@ -179,4 +178,9 @@ function parseDecimal(buf: Uint8Array, start: number, end: number): number {
 
 function endsWithIgnoreCase(buf: Uint8Array, start: number, end: number, lower: string): boolean {
   return end - start >= lower.length && equalsIgnoreCase(buf, end - lower.length, end, lower);
+}
+
+function containsIgnoreCase(buf: Uint8Array, start: number, end: number, lower: string): boolean {
+  for (let i = start; i + lower.length <= end; i++) if (equalsIgnoreCase(buf, i, i + lower.length, lower)) return true;
+  return false;
 }
