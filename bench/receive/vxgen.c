@@ -66,7 +66,7 @@ int main(int argc, char **argv) {
     ip[10] = c >> 8;
     ip[11] = c & 0xff;
     uint8_t *udp = ip + 20;
-    uint16_t cport = 10000 + flow % 50000, sport = 53;
+    uint16_t cport = 10000 + flow % 50000, sport = 4000;  // no dissector claims port 4000
     uint16_t s = reverse ? sport : cport, d = reverse ? cport : sport;
     udp[0] = s >> 8, udp[1] = s & 0xff, udp[2] = d >> 8, udp[3] = d & 0xff;
     udp[4] = (iplen - 20) >> 8, udp[5] = (iplen - 20) & 0xff;

@@ -82,7 +82,9 @@ export function makeHttpCapture(file: string, connections: number, perConnection
     writer.write(frame, 0, p, p, Math.floor(micros / 1e6), (micros % 1e6) * 1000);
     packets++;
   };
-  const body = Buffer.from(JSON.stringify({ id: 1, items: [{ sku: 'abc-123', qty: 2, price: 1999 }], next: null }));
+  const body = Buffer.from(
+    JSON.stringify({ id: 1, items: [{ sku: 'abc-123', qty: 2, price: 1999 }], next: null }),
+  );
   for (let c = 0; c < connections; c++) {
     const client = (0x0a010000 + (c >>> 8) * 256 + (c & 0xff) + 1) >>> 0;
     const port = 32768 + (c % 28000);

@@ -1,8 +1,9 @@
 // Memory of 100k concurrent reassembling flows: each flow has had its handshake and half an HTTP
 // request head (so its reader holds the split head in a pooled buffer) and one segment that arrived
 // ahead of a hole (held by reassembly). Run with --expose-gc: node --expose-gc bench/transactions/reassembly-memory.ts
+
+import { type FlowTable, MirrorPipeline, type MirrorPointRegistry } from '@fargate-mirror/receiver';
 import { FrameDecoder, LinkType } from '@fargate-mirror/wire';
-import { FlowTable, MirrorPipeline, MirrorPointRegistry } from '@fargate-mirror/receiver';
 
 const FLOWS = Number(process.argv[2] ?? 100_000);
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -57,7 +58,9 @@ for (let i = 0; i < FLOWS; i++) {
 }
 const afterFlows = usage();
 const perFlow = (bytes: number) => `${(bytes / FLOWS).toFixed(0)} B/flow`;
-console.log(`memory with ${FLOWS} concurrent reassembling flows (each: split head + one held out-of-order segment):`);
+console.log(
+  `memory with ${FLOWS} concurrent reassembling flows (each: split head + one held out-of-order segment):`,
+);
 console.log(
   `  tables (flow table 131072 + reassembly + sessions, preallocated): heap +${((afterCreate.heap - before.heap) / 1e6).toFixed(1)} MB, buffers +${((afterCreate.external - before.external) / 1e6).toFixed(1)} MB`,
 );

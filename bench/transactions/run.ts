@@ -48,9 +48,21 @@ try {
   };
 
   const recordsFile = join(dir, 'records.jsonl');
-  const ours = time('fargate-mirror read', process.execPath, [cli, 'read', capture, '--records', recordsFile], 3);
-  const records = readFileSync(recordsFile, 'utf8').split('\n').filter((l) => l.includes('"type":"http"'));
-  const tshark = time('tshark', 'tshark', ['-r', capture, '-n', '-Y', 'http', '-T', 'fields', '-e', 'http.request.uri'], 1);
+  const ours = time(
+    'fargate-mirror read',
+    process.execPath,
+    [cli, 'read', capture, '--records', recordsFile],
+    3,
+  );
+  const records = readFileSync(recordsFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"type":"http"'));
+  const tshark = time(
+    'tshark',
+    'tshark',
+    ['-r', capture, '-n', '-Y', 'http', '-T', 'fields', '-e', 'http.request.uri'],
+    1,
+  );
   const tsharkUris = tshark.stdout.split('\n').filter((l) => l.trim() !== '').length;
   const row = (label: string, t: { wall: number; cpu: number }, tx: number) =>
     console.log(
@@ -58,11 +70,12 @@ try {
     );
   row(`node ${cli} read F --records R`, ours, records.length);
   row('tshark -r F -n -Y http -T fields -e http.request.uri', tshark, tsharkUris);
-  const ratio = (a: number, b: number) => ((records.length / a) / (tsharkUris / b)).toFixed(1);
+  const ratio = (a: number, b: number) => (records.length / a / (tsharkUris / b)).toFixed(1);
   console.log(
     `ratio (transactions/s): ${ratio(ours.cpu, tshark.cpu)}x tshark by CPU time, ${ratio(ours.wall, tshark.wall)}x by wall time (goal >= 20x)`,
   );
-  if (records.length !== made.transactions) console.log(`WARNING: expected ${made.transactions} HTTP records`);
+  if (records.length !== made.transactions)
+    console.log(`WARNING: expected ${made.transactions} HTTP records`);
 
   const memory = execFileSync(process.execPath, ['--expose-gc', 'bench/transactions/reassembly-memory.ts'], {
     encoding: 'utf8',

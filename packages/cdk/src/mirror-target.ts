@@ -213,6 +213,7 @@ export class MirrorTarget extends Resource implements IMirrorTarget {
         subnets: subnets.subnetIds,
         loadBalancerAttributes: [{ key: 'load_balancing.cross_zone.enabled', value: 'true' }],
       });
+      acknowledgeNag(gwlb, [['ELB2', 'Gateway Load Balancers have no access logs; GWLB flow records come from VPC Flow Logs']]);
       const targetGroup = new elbv2.CfnTargetGroup(this, 'GatewayTargetGroup', {
         protocol: 'GENEVE',
         port: GENEVE_PORT,

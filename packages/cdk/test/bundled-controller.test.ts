@@ -129,9 +129,10 @@ describe('the bundled controller handler', () => {
     const taskArn = (run['tasks'] as { taskArn: string }[])[0]!.taskArn;
     await aws.control.waitForTask(taskArn, 'RUNNING', 60_000);
     await aws.control.flushEvents();
-    const running = events.filter(
-      (e) => (e as { detail: { taskArn: string; lastStatus: string } }).detail.taskArn === taskArn && (e as { detail: { lastStatus: string } }).detail.lastStatus === 'RUNNING',
-    );
+    const running = events.filter((e) => {
+      const detail = e.detail as unknown as { taskArn: string; lastStatus: string };
+      return detail.taskArn === taskArn && detail.lastStatus === 'RUNNING';
+    });
     expect(running.length).toBeGreaterThan(0);
 
     const bundle = (await import(pathToFileURL(entry).href)) as { taskEventHandler: Handler };

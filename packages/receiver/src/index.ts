@@ -7,6 +7,19 @@ export {
   type ReceiverConfigInput,
   receiverConfigSchema,
 } from './config/receiver-config.js';
+export {
+  DEFAULT_REDACTED_HEADERS,
+  DEFAULT_REDACTED_QUERY_PARAMETERS,
+  REDACTED,
+  type RedactionOptions,
+  Redactor,
+} from './dissect/redaction.js';
+export { ja4, ja4Raw } from './dissect/tls/ja4.js';
+export {
+  TransactionEngine,
+  type TransactionOptions,
+  type TransactionStats,
+} from './dissect/transaction-engine.js';
 export { ReceiverError } from './errors.js';
 export { FlowEndReason, flowEndReasonNames } from './flows/flow-end-reason.js';
 export { type FlowSink, FlowTable, type FlowTableOptions } from './flows/flow-table.js';
@@ -21,6 +34,7 @@ export {
   type RecordSink,
 } from './pipeline/mirror-pipeline.js';
 export { PipelineStats } from './pipeline/pipeline-stats.js';
+export { TcpReassembler, type TcpReassemblerOptions } from './reassembly/tcp-reassembler.js';
 export { buildFlowRecord, type FlowRecord } from './records/flow-record.js';
 export { SCHEMA_VERSION } from './records/schema.js';
 export { isoFromMicros } from './records/time-format.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDnsMessage } from '../src/dissect/dns/dns-message.js';
-import { type DnsTransaction, DnsSession } from '../src/dissect/dns/dns-session.js';
+import { DnsSession, type DnsTransaction } from '../src/dissect/dns/dns-session.js';
 import { BufferPool } from '../src/reassembly/buffer-pool.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+|#[^\n]*/g, ''), 'hex');
@@ -35,7 +35,12 @@ const AAAA = hex(`
 describe('parseDnsMessage', () => {
   it('reads the question of a query', () => {
     const m = parseDnsMessage(QUERY, 0, QUERY.length);
-    expect(m).toMatchObject({ id: 0x1234, isResponse: false, questionName: 'api.svc.local', questionType: 1 });
+    expect(m).toMatchObject({
+      id: 0x1234,
+      isResponse: false,
+      questionName: 'api.svc.local',
+      questionType: 1,
+    });
   });
 
   it('reads answers through compression pointers: CNAME then A', () => {
@@ -78,9 +83,9 @@ describe('DnsSession', () => {
     s.begin(3, 'udp');
     s.message(0, QUERY, 0, QUERY.length, 1_000);
     s.message(1, RESPONSE, 0, RESPONSE.length, 1_750);
-    expect(out.map((t) => [t.query?.id, t.response?.rcode, t.responseMicros - t.queryMicros, t.clientDir])).toEqual([
-      [0x1234, 0, 750, 0],
-    ]);
+    expect(
+      out.map((t) => [t.query?.id, t.response?.rcode, t.responseMicros - t.queryMicros, t.clientDir]),
+    ).toEqual([[0x1234, 0, 750, 0]]);
   });
 
   it('pairs a response that arrived before its query, and drops a duplicate datagram', () => {

@@ -28,7 +28,11 @@ function session(captureHeaders: string[] = []) {
       s.data(dir, packet, 54, end - off, now);
     }
   };
-  return { s, done, feed, pool, gap: (dir: number, n: number) => s.gap(dir, n, (now += 1000)) };
+  const gap = (dir: number, n: number) => {
+    now += 1000;
+    s.gap(dir, n, now);
+  };
+  return { s, done, feed, pool, gap };
 }
 
 const summary = (tx: HttpTransaction) => ({
@@ -60,7 +64,14 @@ describe('HttpSession', () => {
     expect(t.done).toEqual([]); // not until the response is complete
     t.feed(SERVER, OK_5);
     expect(t.done.map(summary)).toEqual([
-      { method: 'GET', target: '/a?x=1', host: 'svc', status: 200, requestBytes: GET_A.length, responseBytes: OK_5.length },
+      {
+        method: 'GET',
+        target: '/a?x=1',
+        host: 'svc',
+        status: 200,
+        requestBytes: GET_A.length,
+        responseBytes: OK_5.length,
+      },
     ]);
     expect(t.done[0].userAgent).toBe('t/1');
     expect(t.done[0].responseContentType).toBe('text/plain');
@@ -71,7 +82,14 @@ describe('HttpSession', () => {
     t.feed(CLIENT, GET_A, 1);
     t.feed(SERVER, OK_CHUNKED, 1);
     expect(t.done.map(summary)).toEqual([
-      { method: 'GET', target: '/a?x=1', host: 'svc', status: 200, requestBytes: GET_A.length, responseBytes: OK_CHUNKED.length },
+      {
+        method: 'GET',
+        target: '/a?x=1',
+        host: 'svc',
+        status: 200,
+        requestBytes: GET_A.length,
+        responseBytes: OK_CHUNKED.length,
+      },
     ]);
     expect(t.pool.stats.inUseBytes).toBe(0); // split heads were copied, then given back
   });
@@ -88,7 +106,8 @@ describe('HttpSession', () => {
 
   it('pairs pipelined requests with responses in order, including a POST body and a HEAD answer', () => {
     const t = session();
-    const post = 'POST /items HTTP/1.1\r\nHost: svc\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}';
+    const post =
+      'POST /items HTTP/1.1\r\nHost: svc\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}';
     const head = 'HEAD /h HTTP/1.1\r\nHost: svc\r\n\r\n';
     // All three requests in one segment, before any response.
     t.feed(CLIENT, post + head + GET_A);
@@ -175,7 +194,10 @@ describe('HttpSession', () => {
 
   it('copies chosen headers, repeated ones joined', () => {
     const t = session(['authorization', 'cookie', 'x-trace']);
-    t.feed(CLIENT, 'GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Basic Zm9vOmJhcg==\r\nX-Trace: 1\r\nx-trace: 2\r\n\r\n');
+    t.feed(
+      CLIENT,
+      'GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Basic Zm9vOmJhcg==\r\nX-Trace: 1\r\nx-trace: 2\r\n\r\n',
+    );
     t.feed(SERVER, OK_5);
     expect(t.done[0].requestHeaders).toEqual({ authorization: 'Basic Zm9vOmJhcg==', 'x-trace': '1, 2' });
   });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ClientHello, parseClientHello } from '../src/dissect/tls/hello.js';
 import { ja4, ja4Raw } from '../src/dissect/tls/ja4.js';
-import { TlsSession, type TlsHandshake } from '../src/dissect/tls/tls-session.js';
+import { type TlsHandshake, TlsSession } from '../src/dissect/tls/tls-session.js';
 import { BufferPool } from '../src/reassembly/buffer-pool.js';
 
 const u16 = (v: number) => [v >> 8, v & 0xff];
@@ -61,7 +61,10 @@ const parse = (spec: HelloSpec): ClientHello => {
 
 // The JA4.md example, with GREASE values added where browsers put them.
 const SPEC_EXAMPLE: HelloSpec = {
-  ciphers: [0x0a0a, 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035],
+  ciphers: [
+    0x0a0a, 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c,
+    0x009d, 0x002f, 0x0035,
+  ],
   extensions: [
     0x1a1a, 0x001b, 0x0000, 0x0033, 0x0010, 0x4469, 0x0017, 0x002d, 0x000d, 0x0005, 0x0023, 0x0012, 0x002b,
     0xff01, 0x000b, 0x000a, 0x0015, 0x2a2a,
@@ -125,15 +128,35 @@ describe('ClientHello from TLS records', () => {
       Buffer.concat([Buffer.from([22, 3, 1, part.length >> 8, part.length & 0xff]), part]),
     );
     const stream = Buffer.concat(records);
-    for (let off = 0; off < stream.length; off += 7) s.data(0, stream, off, Math.min(7, stream.length - off), 110);
+    for (let off = 0; off < stream.length; off += 7)
+      s.data(0, stream, off, Math.min(7, stream.length - off), 110);
     expect(out).toEqual([]);
     // ServerHello choosing TLS 1.3 (supported_versions 0x0304), cipher 0x1301.
-    const sh = [...u16(0x0303), ...new Array(32).fill(1), 0, ...u16(0x1301), 0, ...withLen16([...u16(0x002b), ...withLen16(u16(0x0304))])];
+    const sh = [
+      ...u16(0x0303),
+      ...new Array(32).fill(1),
+      0,
+      ...u16(0x1301),
+      0,
+      ...withLen16([...u16(0x002b), ...withLen16(u16(0x0304))]),
+    ];
     const shMsg = [2, 0, sh.length >> 8, sh.length & 0xff, ...sh];
-    s.data(1, Buffer.from([22, 3, 3, shMsg.length >> 8, shMsg.length & 0xff, ...shMsg]), 0, 5 + shMsg.length, 130);
-    expect(out.map((h) => [h.client.serverName, h.client.alpn, h.server?.selectedVersion, h.server?.cipher, h.endMicros - h.startMicros])).toEqual([
-      ['example.com', ['h2', 'http/1.1'], 0x0304, 0x1301, 30],
-    ]);
+    s.data(
+      1,
+      Buffer.from([22, 3, 3, shMsg.length >> 8, shMsg.length & 0xff, ...shMsg]),
+      0,
+      5 + shMsg.length,
+      130,
+    );
+    expect(
+      out.map((h) => [
+        h.client.serverName,
+        h.client.alpn,
+        h.server?.selectedVersion,
+        h.server?.cipher,
+        h.endMicros - h.startMicros,
+      ]),
+    ).toEqual([['example.com', ['h2', 'http/1.1'], 0x0304, 0x1301, 30]]);
     expect(ja4(out[0].client)).toBe('t13d1516h2_8daaf6152771_e5627efa2ab1');
   });
 });

@@ -78,7 +78,7 @@ describe('HandoffRing', () => {
         loop();
       });
     `;
-    const worker = new Worker(source, { eval: true, workerData: ring.buffer});
+    const worker = new Worker(source, { eval: true, workerData: ring.buffer });
     let started: () => void = () => {};
     const waiting = new Promise<void>((r) => {
       started = r;

@@ -55,7 +55,7 @@ function harness(options: TcpReassemblerOptions = {}, flows = 4) {
     const payload = Buffer.from(text, 'latin1');
     const packet = Buffer.concat([Buffer.alloc(20), payload]);
     rec.setPacket(packet);
-    const flags = opts.flags ?? (ACK | (text.length > 0 ? PSH : 0));
+    const flags = opts.flags ?? ACK | (text.length > 0 ? PSH : 0);
     r.segment(
       opts.slot ?? 0,
       dir,
@@ -76,7 +76,9 @@ function harness(options: TcpReassemblerOptions = {}, flows = 4) {
   const text = (dir = 0) =>
     rec.events
       .filter((e) => e.dir === dir)
-      .map((e) => (e.kind === 'data' ? e.text : e.kind === 'gap' ? `<gap ${e.length}${e.lost ? '' : ' cut'}>` : '<end>'))
+      .map((e) =>
+        e.kind === 'data' ? e.text : e.kind === 'gap' ? `<gap ${e.length}${e.lost ? '' : ' cut'}>` : '<end>',
+      )
       .join('');
   return { r, send, handshake, events: rec.events, text };
 }

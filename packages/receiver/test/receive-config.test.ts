@@ -45,11 +45,22 @@ describe('receiver configuration', () => {
     const yamlFile = join(dir, 'receiver.yaml');
     writeFileSync(
       yamlFile,
-      ['port: 5000', 'recvBuffer: 64MiB', 'pcapMaxTotal: "1.5GiB"', 'flows:', '  udpIdleSeconds: 2', '  capacity: 1000', ''].join('\n'),
+      [
+        'port: 5000',
+        'recvBuffer: 64MiB',
+        'pcapMaxTotal: "1.5GiB"',
+        'flows:',
+        '  udpIdleSeconds: 2',
+        '  capacity: 1000',
+        '',
+      ].join('\n'),
     );
     const jsonFile = join(dir, 'receiver.json');
     writeFileSync(jsonFile, JSON.stringify({ workers: 3, health: { recordsBacklogLimit: '4KiB' } }));
-    const fromYaml = resolveReceiverConfig(readConfigFile(yamlFile), { port: 6000, flows: { tcpIdleSeconds: 9 } });
+    const fromYaml = resolveReceiverConfig(readConfigFile(yamlFile), {
+      port: 6000,
+      flows: { tcpIdleSeconds: 9 },
+    });
     expect(fromYaml.port).toBe(6000);
     expect(fromYaml.recvBuffer).toBe(64 * 1024 * 1024);
     expect(fromYaml.pcapMaxTotal).toBe(Math.floor(1.5 * 1024 ** 3));
@@ -82,8 +93,12 @@ describe('receiver configuration', () => {
   it('rejects a file that is not an object of options, with the file named', () => {
     const bad = join(dir, 'list.yaml');
     writeFileSync(bad, '- 1\n- 2\n');
-    expect(() => readConfigFile(bad)).toThrow(/config file .*list\.yaml must hold an object of options, got a list/);
-    expect(() => readConfigFile(join(dir, 'missing.yaml'))).toThrow(/cannot read config file .*missing\.yaml/);
+    expect(() => readConfigFile(bad)).toThrow(
+      /config file .*list\.yaml must hold an object of options, got a list/,
+    );
+    expect(() => readConfigFile(join(dir, 'missing.yaml'))).toThrow(
+      /cannot read config file .*missing\.yaml/,
+    );
   });
 
   it('parses byte sizes with binary and decimal units', () => {

@@ -53,19 +53,50 @@ describe('receive health', () => {
     started.push(holder);
     const file = config(
       'stall.yaml',
-      [...FAST_HEALTH, '  recordsBacklogLimit: 16KiB', 'flows:', '  udpIdleSeconds: 1', 'recordsFlushMs: 50', ''].join('\n'),
+      [
+        ...FAST_HEALTH,
+        '  recordsBacklogLimit: 16KiB',
+        'flows:',
+        '  udpIdleSeconds: 1',
+        'recordsFlushMs: 50',
+        '',
+      ].join('\n'),
     );
-    const r = await startReceive(['--config', file, '--port', '0', '--geneve-port', '0', '--health-port', '0', '--records', fifo, '--drain-seconds', '0']);
+    const r = await startReceive([
+      '--config',
+      file,
+      '--port',
+      '0',
+      '--geneve-port',
+      '0',
+      '--health-port',
+      '0',
+      '--records',
+      fifo,
+      '--drain-seconds',
+      '0',
+    ]);
     expect(await healthz(r.healthPort)).toBe(200);
     // Act 1: 1000 one-packet UDP flows; a second later they end, and ~700 KB of records back up.
     const flows = Array.from({ length: 1000 }, (_, i) =>
-      vxlanDatagram({ vni: 3, src: `10.3.${i >> 8}.${i & 0xff}`, dst: '10.3.9.9', sport: 30000 + i, dport: 123 }),
+      vxlanDatagram({
+        vni: 3,
+        src: `10.3.${i >> 8}.${i & 0xff}`,
+        dst: '10.3.9.9',
+        sport: 30000 + i,
+        dport: 123,
+      }),
     );
     await sendDatagrams(r.port, flows);
-    await waitUntil('/healthz to fail on the records backlog', async () => (await healthz(r.healthPort)) === 503);
+    await waitUntil(
+      '/healthz to fail on the records backlog',
+      async () => (await healthz(r.healthPort)) === 503,
+    );
     const body = JSON.parse((await httpGet(r.healthPort, '/healthz')).body) as { problems: string[] };
     expect(body.problems.join()).toMatch(/records sink cannot keep up/);
-    expect(metric(await metrics(r.healthPort), 'sink_backlog_bytes{sink="records"}')).toBeGreaterThan(16 * 1024);
+    expect(metric(await metrics(r.healthPort), 'sink_backlog_bytes{sink="records"}')).toBeGreaterThan(
+      16 * 1024,
+    );
     // Act 2: a reader drains the FIFO.
     const out = join(dir, 'drained.jsonl');
     const reader = start('sh', ['-c', `exec cat '${fifo}' > '${out}'`]);
@@ -80,8 +111,23 @@ describe('receive health', () => {
 
   it('turns 503 while the kernel drops datagrams on our sockets, and 200 after', async () => {
     const file = config('drops.yaml', [...FAST_HEALTH, 'recvBuffer: 4KiB', ''].join('\n'));
-    const r = await startReceive(['--config', file, '--port', '0', '--geneve-port', '0', '--health-port', '0', '--records', join(dir, 'drops.jsonl'), '--drain-seconds', '0']);
-    const burst = Array.from({ length: 5000 }, (_, i) => vxlanDatagram({ vni: 4, src: '10.4.0.1', dst: '10.4.0.2', sport: i, dport: 7, payloadBytes: 1000 }));
+    const r = await startReceive([
+      '--config',
+      file,
+      '--port',
+      '0',
+      '--geneve-port',
+      '0',
+      '--health-port',
+      '0',
+      '--records',
+      join(dir, 'drops.jsonl'),
+      '--drain-seconds',
+      '0',
+    ]);
+    const burst = Array.from({ length: 5000 }, (_, i) =>
+      vxlanDatagram({ vni: 4, src: '10.4.0.1', dst: '10.4.0.2', sport: i, dport: 7, payloadBytes: 1000 }),
+    );
     const { createSocket } = await import('node:dgram');
     const socket = createSocket('udp4');
     // Flood (unpaced) until unhealthy: each check must see new drops, twice in a row.
@@ -104,20 +150,46 @@ describe('receive health', () => {
   });
 
   it('restarts a dead worker, counts it, and keeps receiving', async () => {
-    const file = config('crash.yaml', [...FAST_HEALTH, 'testing:', '  faultInjection: true', 'flows:', '  udpIdleSeconds: 1', ''].join('\n'));
+    const file = config(
+      'crash.yaml',
+      [...FAST_HEALTH, 'testing:', '  faultInjection: true', 'flows:', '  udpIdleSeconds: 1', ''].join('\n'),
+    );
     const records = join(dir, 'crash.jsonl');
-    const r = await startReceive(['--config', file, '--workers', '2', '--port', '0', '--geneve-port', '0', '--health-port', '0', '--records', records, '--drain-seconds', '0']);
+    const r = await startReceive([
+      '--config',
+      file,
+      '--workers',
+      '2',
+      '--port',
+      '0',
+      '--geneve-port',
+      '0',
+      '--health-port',
+      '0',
+      '--records',
+      records,
+      '--drain-seconds',
+      '0',
+    ]);
     const res = await fetch(`http://127.0.0.1:${r.healthPort}/debug/crash-worker?id=1`, { method: 'POST' });
     expect(res.status).toBe(202);
     await waitUntil('the worker to be restarted', async () => {
       const m = await metrics(r.healthPort);
       return metric(m, 'worker_restarts_total') === 1 && metric(m, 'workers_alive') === 2;
     });
-    await waitUntil('/healthz to be 200 with both workers', async () => (await healthz(r.healthPort)) === 200);
+    await waitUntil(
+      '/healthz to be 200 with both workers',
+      async () => (await healthz(r.healthPort)) === 200,
+    );
     // Traffic after the restart reaches both workers' flow tables and ends in records.
-    const flows = Array.from({ length: 200 }, (_, i) => vxlanDatagram({ vni: 6, src: '10.6.0.1', dst: '10.6.0.2', sport: 40000 + i, dport: 53 }));
+    const flows = Array.from({ length: 200 }, (_, i) =>
+      vxlanDatagram({ vni: 6, src: '10.6.0.1', dst: '10.6.0.2', sport: 40000 + i, dport: 53 }),
+    );
     await sendDatagrams(r.port, flows);
-    await waitUntil('records for every flow', async () => metric(await metrics(r.healthPort), 'flows_ended_total') >= 200);
+    await waitUntil(
+      'records for every flow',
+      async () => metric(await metrics(r.healthPort), 'flows_ended_total') >= 200,
+    );
     await stopReceive(r);
     expect(flowRecords(readJsonLines(records)).length).toBe(200);
   });

@@ -1,6 +1,6 @@
 // Helpers for the receive/replay tests: the built CLI, the receiver's ready line, HTTP, metrics,
 // records, and hand-made mirror datagrams. Everything a test starts is killed by PID.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { run, type Started, start } from '../../../testkit/proc.ts';
 
@@ -50,12 +50,25 @@ export async function stopReceive(r: RunningReceiver, signal: NodeJS.Signals = '
 }
 
 /** GET over HTTP from the host, or with curl inside a namespace. */
-export async function httpGet(port: number, path: string, ns?: string): Promise<{ status: number; body: string }> {
+export async function httpGet(
+  port: number,
+  path: string,
+  ns?: string,
+): Promise<{ status: number; body: string }> {
   if (ns === undefined) {
     const res = await fetch(`http://127.0.0.1:${port}${path}`);
     return { status: res.status, body: await res.text() };
   }
-  const r = await run('ip', ['netns', 'exec', ns, 'curl', '-sS', '-w', '\n%{http_code}', `http://127.0.0.1:${port}${path}`]);
+  const r = await run('ip', [
+    'netns',
+    'exec',
+    ns,
+    'curl',
+    '-sS',
+    '-w',
+    '\n%{http_code}',
+    `http://127.0.0.1:${port}${path}`,
+  ]);
   const at = r.stdout.lastIndexOf('\n');
   return { status: Number(r.stdout.slice(at + 1)), body: r.stdout.slice(0, at) };
 }
@@ -84,7 +97,11 @@ export function metric(m: Map<string, number>, key: string): number {
 }
 
 /** Polls until `check` returns true (fails with `what` after `timeoutMs`). No timing is asserted. */
-export async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
@@ -124,7 +141,9 @@ export function pcapFiles(dir: string): string[] {
 
 /** Checks tshark reads a pcap without complaint (a cut-short file makes it print an error). */
 export async function tsharkReadsCleanly(file: string): Promise<number> {
-  const r = await run('tshark', ['-r', file, '-n', '-T', 'fields', '-e', 'frame.number'], { allowFailure: true });
+  const r = await run('tshark', ['-r', file, '-n', '-T', 'fields', '-e', 'frame.number'], {
+    allowFailure: true,
+  });
   if (r.code !== 0 || /cut short|appears to be damaged|isn't a capture file/i.test(r.stderr)) {
     throw new Error(`tshark cannot read ${file} cleanly (exit ${r.code}):\n${r.stderr}`);
   }
@@ -213,7 +232,11 @@ export async function sendDatagrams(port: number, datagrams: readonly Buffer[], 
   try {
     for (let i = 0; i < datagrams.length; i += batch) {
       await Promise.all(
-        datagrams.slice(i, i + batch).map((d) => new Promise<void>((r, j) => socket.send(d, port, '127.0.0.1', (e) => (e ? j(e) : r())))),
+        datagrams
+          .slice(i, i + batch)
+          .map(
+            (d) => new Promise<void>((r, j) => socket.send(d, port, '127.0.0.1', (e) => (e ? j(e) : r()))),
+          ),
       );
       await new Promise((r) => setTimeout(r, 2));
     }

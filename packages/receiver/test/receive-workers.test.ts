@@ -4,14 +4,14 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTER_CAPTURE_FILTER } from '../../../testkit/capture.ts';
-import { flowKey, groundTruthFlows } from '../../../testkit/ground-truth.ts';
+import { flowKey, type GroundTruthFlow, groundTruthFlows } from '../../../testkit/ground-truth.ts';
 import { createMirrorLab, type MirrorLab } from '../../../testkit/lab.ts';
 import { requireRootAndTools } from '../../../testkit/require-tools.ts';
 import { startHttpServer } from '../../../testkit/traffic.ts';
 import {
-  type JsonRecord,
   countBy,
   flowRecords,
+  type JsonRecord,
   metric,
   metrics,
   readJsonLines,
@@ -34,8 +34,14 @@ afterAll(async () => {
   await lab?.close();
 });
 
-function key(r: { transport: unknown; src_ip: unknown; src_port: unknown; dest_ip: unknown; dest_port: unknown }) {
-  return flowKey(String(r.transport), String(r.src_ip), Number(r.src_port), String(r.dest_ip), Number(r.dest_port));
+function key(r: Record<string, unknown> | GroundTruthFlow) {
+  return flowKey(
+    String(r.transport),
+    String(r.src_ip),
+    Number(r.src_port),
+    String(r.dest_ip),
+    Number(r.dest_port),
+  );
 }
 
 describe('receive --workers 2', () => {
@@ -45,11 +51,27 @@ describe('receive --workers 2', () => {
     await startHttpServer(l, 8080);
     const records = join(l.dir, 'records.jsonl');
     const receiver = await startReceive(
-      ['--workers', '2', '--geneve-port', '0', '--health-port', '0', '--drain-seconds', '0', '--records', records],
+      [
+        '--workers',
+        '2',
+        '--geneve-port',
+        '0',
+        '--health-port',
+        '0',
+        '--drain-seconds',
+        '0',
+        '--records',
+        records,
+      ],
       (cmd, args) => l.spawn('collector', cmd, args),
     );
     const taskPcap = join(l.dir, 'task.pcap');
-    const outer = await l.startCapture('collector', l.dev.collector, OUTER_CAPTURE_FILTER, join(l.dir, 'outer.pcap'));
+    const outer = await l.startCapture(
+      'collector',
+      l.dev.collector,
+      OUTER_CAPTURE_FILTER,
+      join(l.dir, 'outer.pcap'),
+    );
     const onTask = await l.startCapture('task', l.dev.taskMirrored, 'tcp', taskPcap);
 
     // Act: one new TCP connection per request (Connection: close), over IPv4 and IPv6.

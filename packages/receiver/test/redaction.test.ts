@@ -22,7 +22,9 @@ describe('Redactor', () => {
 
   it('redacts request targets and URLs: query values and userinfo passwords', () => {
     expect(r.target('/api/items?token=abc&page=2#frag')).toBe(`/api/items?token=${REDACTED}&page=2#frag`);
-    expect(r.target('http://user:pa55@proxy.example/p?key=1')).toBe(`http://user:${REDACTED}@proxy.example/p?key=${REDACTED}`);
+    expect(r.target('http://user:pa55@proxy.example/p?key=1')).toBe(
+      `http://user:${REDACTED}@proxy.example/p?key=${REDACTED}`,
+    );
     expect(r.target('/plain/path')).toBe('/plain/path');
   });
 

@@ -54,7 +54,10 @@ async function readRecords(file: string, name: string) {
   const out = join(l.dir, `${name}.jsonl`);
   const r = await runCli(['read', file, '--records', out]);
   expect(r.code, r.stderr).toBe(0);
-  return { records: flowRecords(readJsonLines(out)), mirrored: Number(/mirrored: (\d+) packets/.exec(r.stderr)?.[1]) };
+  return {
+    records: flowRecords(readJsonLines(out)),
+    mirrored: Number(/mirrored: (\d+) packets/.exec(r.stderr)?.[1]),
+  };
 }
 
 /** Starts a receiver in the collector, replays from the task's mirror address, stops it; its records. */
@@ -82,7 +85,10 @@ async function replayIntoReceive(name: string, file: string, replayArgs: string[
     '--summary-json',
     ...replayArgs,
   ]);
-  const summary = JSON.parse(sent.stderr.trim().split('\n').pop() as string) as { datagrams: number; sendErrors: number };
+  const summary = JSON.parse(sent.stderr.trim().split('\n').pop() as string) as {
+    datagrams: number;
+    sendErrors: number;
+  };
   expect(summary.sendErrors).toBe(0);
   await waitUntil(`${name}: the receiver to count the replayed packets`, async () => {
     return metric(await metrics(receiver.healthPort, l.ns.collector), 'packets_total') >= expectedPackets;
@@ -110,16 +116,24 @@ describe('replay into receive', () => {
 
   it('makes each --loop pass a distinct set of flows with --distinct-loops, under the --vni given', async () => {
     const offline = await readRecords(outerPcap, 'read-loop');
-    const live = await replayIntoReceive('live-loop', outerPcap, ['--loop', '3', '--distinct-loops', '--vni', '7'], 3 * offline.mirrored);
+    const live = await replayIntoReceive(
+      'live-loop',
+      outerPcap,
+      ['--loop', '3', '--distinct-loops', '--vni', '7'],
+      3 * offline.mirrored,
+    );
     expect(live.summary.datagrams).toBe(3 * offline.mirrored);
     expect(live.records.length).toBe(3 * offline.records.length);
     expect(new Set(live.records.map((r) => r.community_id)).size).toBe(3 * offline.records.length);
     expect(new Set(live.records.map((r) => r.vni))).toEqual(new Set([7]));
     // Pass 0 is the capture itself; each replica has the same packet and byte counts.
-    const counts = (rs: typeof live.records) => countBy(rs, (r) => `${r.transport} ${r.packets_out} ${r.bytes_out} ${r.packets_in} ${r.bytes_in}`);
+    const counts = (rs: typeof live.records) =>
+      countBy(rs, (r) => `${r.transport} ${r.packets_out} ${r.bytes_out} ${r.packets_in} ${r.bytes_in}`);
     const tripled = new Map([...counts(offline.records)].map(([k, n]) => [k, 3 * n]));
     expect(counts(live.records)).toEqual(tripled);
     const originalAddresses = new Set(offline.records.map((r) => r.src_ip));
-    expect(live.records.filter((r) => originalAddresses.has(r.src_ip as string)).length).toBe(offline.records.length);
+    expect(live.records.filter((r) => originalAddresses.has(r.src_ip as string)).length).toBe(
+      offline.records.length,
+    );
   });
 });

@@ -19,7 +19,12 @@ import { MirrorPipeline } from '../src/pipeline/mirror-pipeline.js';
 const TOOLS = ['tcpdump', 'tshark', 'dnsmasq', 'dig', 'curl', 'openssl', 'ping', '/usr/bin/python3', 'scapy'];
 type Rec = Record<string, unknown>;
 
-async function tshark(pcap: string, filter: string, fields: string[], prefs: string[] = []): Promise<string[][]> {
+async function tshark(
+  pcap: string,
+  filter: string,
+  fields: string[],
+  prefs: string[] = [],
+): Promise<string[][]> {
   const args = ['-r', pcap, '-n', '-T', 'fields', '-E', 'separator=\t', '-Y', filter];
   for (const p of prefs) args.push('-o', p);
   for (const f of fields) args.push('-e', f);
@@ -40,8 +45,7 @@ async function cliRecords(pcap: string): Promise<{ records: Rec[]; text: string 
 const ofType = (records: Rec[], type: string) => records.filter((r) => r.type === type);
 
 /** The tshark query string as records must show it: the lab's secret token value replaced. */
-const redactedQuery = (q: string) =>
-  q.replace(`token=${TRAFFIC_SECRETS.queryToken}`, 'token=REDACTED');
+const redactedQuery = (q: string) => q.replace(`token=${TRAFFIC_SECRETS.queryToken}`, 'token=REDACTED');
 
 const QTYPE: Record<string, string> = { '1': 'A', '28': 'AAAA' };
 
@@ -63,14 +67,26 @@ function ja4FromTshark(cols: {
   const exts = list(cols.extensions).filter((v) => !grease(v));
   const versions = list(cols.versions).filter((v) => !grease(v));
   const version = versions.length > 0 ? Math.max(...versions) : Number(cols.legacyVersion);
-  const vname = { 0x0304: '13', 0x0303: '12', 0x0302: '11', 0x0301: '10' }[version] ?? '00';
+  const vname = { 772: '13', 771: '12', 770: '11', 769: '10' }[version] ?? '00';
   const alpn = cols.alpn.split(',')[0] ?? '';
   const a = `t${vname}${exts.includes(0) ? 'd' : 'i'}${String(ciphers.length).padStart(2, '0')}${String(exts.length).padStart(2, '0')}${alpn === '' ? '00' : alpn[0] + alpn[alpn.length - 1]}`;
   const hex = (v: number) => v.toString(16).padStart(4, '0');
   const h = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);
-  const b = h([...ciphers].sort((x, y) => x - y).map(hex).join(','));
-  const extList = exts.filter((e) => e !== 0 && e !== 16).sort((x, y) => x - y).map(hex).join(',');
-  const sigs = list(cols.sigAlgs).filter((v) => !grease(v)).map(hex).join(',');
+  const b = h(
+    [...ciphers]
+      .sort((x, y) => x - y)
+      .map(hex)
+      .join(','),
+  );
+  const extList = exts
+    .filter((e) => e !== 0 && e !== 16)
+    .sort((x, y) => x - y)
+    .map(hex)
+    .join(',');
+  const sigs = list(cols.sigAlgs)
+    .filter((v) => !grease(v))
+    .map(hex)
+    .join(',');
   return `${a}_${b}_${h(sigs === '' ? extList : `${extList}_${sigs}`)}`;
 }
 
@@ -179,7 +195,11 @@ describe('transaction records from real mirrored traffic', () => {
         site: r.site,
         http_user_agent: r.http_user_agent,
       }))
-      .sort((a, b) => (a.src_port as number) - (b.src_port as number) || String(a.uri_path).localeCompare(String(b.uri_path)));
+      .sort(
+        (a, b) =>
+          (a.src_port as number) - (b.src_port as number) ||
+          String(a.uri_path).localeCompare(String(b.uri_path)),
+      );
     expect(got).toEqual(expected);
   });
 
@@ -201,8 +221,16 @@ describe('transaction records from real mirrored traffic', () => {
       }))
       .sort((a, b) => a.src_port - b.src_port || a.url.localeCompare(b.url));
     const got = ofType(full.records, 'http')
-      .map((r) => ({ src_port: r.src_port, status: r.status, http_content_type: r.http_content_type, url: r.url }))
-      .sort((a, b) => (a.src_port as number) - (b.src_port as number) || String(a.url).localeCompare(String(b.url)));
+      .map((r) => ({
+        src_port: r.src_port,
+        status: r.status,
+        http_content_type: r.http_content_type,
+        url: r.url,
+      }))
+      .sort(
+        (a, b) =>
+          (a.src_port as number) - (b.src_port as number) || String(a.url).localeCompare(String(b.url)),
+      );
     expect(got).toEqual(expected);
     // Bodies are counted: the /large download carries its whole body in bytes_in.
     const large = ofType(full.records, 'http').filter((r) => r.uri_path === '/large');
@@ -285,7 +313,14 @@ describe('transaction records from real mirrored traffic', () => {
     });
     const reader = CaptureReader.open(session.outerPcap);
     while (reader.next()) {
-      pipeline.handleCaptured(reader.buf, reader.offset, reader.capturedLength, reader.linkType, reader.tsSec, reader.tsNsec);
+      pipeline.handleCaptured(
+        reader.buf,
+        reader.offset,
+        reader.capturedLength,
+        reader.linkType,
+        reader.tsSec,
+        reader.tsNsec,
+      );
     }
     reader.close();
     pipeline.finish();
@@ -297,8 +332,14 @@ describe('transaction records from real mirrored traffic', () => {
     }
     const posts = lines.map((l) => JSON.parse(l) as Rec).filter((r) => r.http_method === 'POST');
     expect(posts.map((r) => (r.http_request_headers as Rec).authorization)).toEqual(['REDACTED', 'REDACTED']);
-    expect(posts.map((r) => (r.http_response_headers as Rec)['set-cookie'])).toEqual(['REDACTED', 'REDACTED']);
-    expect(posts.map((r) => (r.http_request_headers as Rec)['user-agent'])).toEqual(['curl/7.88.1', 'curl/7.88.1']);
+    expect(posts.map((r) => (r.http_response_headers as Rec)['set-cookie'])).toEqual([
+      'REDACTED',
+      'REDACTED',
+    ]);
+    expect(posts.map((r) => (r.http_request_headers as Rec)['user-agent'])).toEqual([
+      'curl/7.88.1',
+      'curl/7.88.1',
+    ]);
     void headerFile;
   });
 
@@ -327,8 +368,11 @@ describe('transaction records from real mirrored traffic', () => {
       return 14 + (ipHdr === '' ? 40 : Number(ipHdr)) + Number(tcpHdr) + line <= 128;
     });
     expect(fitting.length).toBeGreaterThan(0);
-    const got = new Set(ofType(cut.records, 'http').map((r) => `${r.src_port} ${r.http_method} ${r.uri_path}`));
-    for (const [port, method, uri] of fitting) expect(got).toContain(`${port} ${method} ${uri.split('?')[0]}`);
+    const got = new Set(
+      ofType(cut.records, 'http').map((r) => `${r.src_port} ${r.http_method} ${r.uri_path}`),
+    );
+    for (const [port, method, uri] of fitting)
+      expect(got).toContain(`${port} ${method} ${uri.split('?')[0]}`);
     expect(cut.text).not.toContain(`token=${TRAFFIC_SECRETS.queryToken}`);
   });
 
@@ -338,7 +382,14 @@ describe('transaction records from real mirrored traffic', () => {
     const pipeline = new MirrorPipeline({ onRecord: () => {} });
     const reader = CaptureReader.open(shuffled);
     while (reader.next()) {
-      pipeline.handleCaptured(reader.buf, reader.offset, reader.capturedLength, reader.linkType, reader.tsSec, reader.tsNsec);
+      pipeline.handleCaptured(
+        reader.buf,
+        reader.offset,
+        reader.capturedLength,
+        reader.linkType,
+        reader.tsSec,
+        reader.tsNsec,
+      );
     }
     reader.close();
     pipeline.finish();

@@ -13,3 +13,11 @@ export function parseNonNegativeInt(value: string): number {
     throw new InvalidArgumentError(`expected an integer >= 0, got '${value}'`);
   return n;
 }
+
+/** A comma-separated list; empty items dropped. */
+export function parseList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}

@@ -1,6 +1,6 @@
-import { type ReadSummary, readCapture } from '@fargate-mirror/receiver';
+import { DEFAULT_REDACTED_QUERY_PARAMETERS, type ReadSummary, readCapture } from '@fargate-mirror/receiver';
 import { Command, Option } from 'commander';
-import { parsePositiveInt } from './option-parsers.js';
+import { parseList, parsePositiveInt } from './option-parsers.js';
 
 export function createReadCommand(): Command {
   return new Command('read')
@@ -31,6 +31,17 @@ export function createReadCommand(): Command {
     )
     .option('--vxlan-port <port>', 'UDP port of VXLAN in the capture', parsePositiveInt, 4789)
     .option('--geneve-port <port>', 'UDP port of GENEVE in the capture', parsePositiveInt, 6081)
+    .option('--no-transactions', 'flow records only: no TCP reassembly, no HTTP/DNS/TLS records')
+    .option(
+      '--redact-query <names>',
+      `comma-separated query parameter names whose values are replaced by REDACTED (replaces the default: ${DEFAULT_REDACTED_QUERY_PARAMETERS.join(',')})`,
+      parseList,
+    )
+    .option(
+      '--capture-headers <names>',
+      'comma-separated HTTP header names copied into http records (secrets redacted)',
+      parseList,
+    )
     .option('--summary-json', 'print the summary on stderr as one JSON object')
     .action((file: string, opts: ReadCommandOptions) => {
       const records = opts.records ?? (opts.pcapOut === undefined ? '-' : undefined);
@@ -42,6 +53,13 @@ export function createReadCommand(): Command {
         flows: { capacity: opts.flowCapacity },
         vxlanPort: opts.vxlanPort,
         genevePort: opts.genevePort,
+        transactions:
+          opts.transactions === false
+            ? false
+            : {
+                redaction: opts.redactQuery !== undefined ? { queryParameters: opts.redactQuery } : undefined,
+                captureHeaders: opts.captureHeaders,
+              },
       });
       process.stderr.write(opts.summaryJson ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
     });
@@ -55,6 +73,14 @@ interface ReadCommandOptions {
   vxlanPort: number;
   genevePort: number;
   summaryJson?: boolean;
+  transactions: boolean;
+  redactQuery?: string[];
+  captureHeaders?: string[];
+}
+
+function formatCounts(counts: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(counts);
+  return entries.length === 0 ? 'off' : entries.map(([k, v]) => `${k}=${v}`).join(', ');
 }
 
 function formatSummary(s: ReadSummary): string {
@@ -64,6 +90,8 @@ function formatSummary(s: ReadSummary): string {
     `  mirrored: ${s.mirroredPackets} packets, ${s.mirroredIpBytes} IP bytes; truncated: ${s.truncated}`,
     `  flows: ${s.flows}; records written: ${s.records}`,
     `  non-VXLAN: ${s.notMirror}; inner non-IP: ${s.innerNotIp}; outer fragments: ${s.outerFragments} (reassembled ${s.reassembled})`,
+    `  transactions: ${formatCounts(s.transactions)}`,
+    `  tcp reassembly: ${formatCounts(s.reassembly)}`,
     `  malformed: ${malformed.length === 0 ? 0 : malformed.map(([k, v]) => `${k}=${v}`).join(', ')}`,
   ];
   if (s.captureStop !== null) lines.push(`  capture ended early: ${s.captureStop}`);

@@ -3,7 +3,11 @@ import { FlowEndReason } from '../flows/flow-end-reason.js';
 import type { FlowTable } from '../flows/flow-table.js';
 import type { MirrorPointRegistry } from '../flows/mirror-points.js';
 import type { StreamHandler } from '../reassembly/stream-handler.js';
-import { type ReassemblyStats, TcpReassembler, type TcpReassemblerOptions } from '../reassembly/tcp-reassembler.js';
+import {
+  type ReassemblyStats,
+  TcpReassembler,
+  type TcpReassemblerOptions,
+} from '../reassembly/tcp-reassembler.js';
 import { buildDnsRecord } from '../records/dns-record.js';
 import { type FlowEndpoints, flowEndpoints } from '../records/flow-endpoints.js';
 import { buildHttpRecord } from '../records/http-record.js';
@@ -89,13 +93,19 @@ export class TransactionEngine implements StreamHandler {
   private readonly tlsSink = (slot: number, clientDir: number, hs: TlsHandshake) => {
     this.stats.tls++;
     this.onRecord(
-      buildTlsRecord(this.ctx, slot, this.endpoints(slot, clientDir), hs) as unknown as Record<string, unknown>,
+      buildTlsRecord(this.ctx, slot, this.endpoints(slot, clientDir), hs) as unknown as Record<
+        string,
+        unknown
+      >,
     );
   };
   private readonly dnsSink = (slot: number, tx: DnsTransaction) => {
     this.stats.dns++;
     this.onRecord(
-      buildDnsRecord(this.ctx, slot, this.endpoints(slot, tx.clientDir), tx) as unknown as Record<string, unknown>,
+      buildDnsRecord(this.ctx, slot, this.endpoints(slot, tx.clientDir), tx) as unknown as Record<
+        string,
+        unknown
+      >,
     );
   };
 
@@ -152,7 +162,14 @@ export class TransactionEngine implements StreamHandler {
     } else if (d.protocol === 17) {
       const udp = d.udp;
       if (!udp.headerComplete || udp.payloadLength === 0) return;
-      this.datagram(slot, this.directionOf(slot, d), buf, udp.payloadOffset, udp.capturedPayloadLength, nowMicros);
+      this.datagram(
+        slot,
+        this.directionOf(slot, d),
+        buf,
+        udp.payloadOffset,
+        udp.capturedPayloadLength,
+        nowMicros,
+      );
     }
   }
 
@@ -185,6 +202,17 @@ export class TransactionEngine implements StreamHandler {
     this.ends[slot] = undefined;
   }
 
+  /**
+   * The protocol recognised on flow `slot` from its payload (`http`, `tls`, `dns`), or undefined: for
+   * the flow record's `app`, better than a guess by port. Valid until `flowEnding` returns.
+   */
+  appOf(slot: number): 'http' | 'tls' | 'dns' | undefined {
+    const s = this.sessions[slot];
+    if (s instanceof HttpSession) return 'http';
+    if (s instanceof TlsSession) return 'tls';
+    return s instanceof DnsSession ? 'dns' : undefined;
+  }
+
   /** Gives up on reorder holes older than the window; call about once a second with packet time. */
   tick(nowMicros: number): void {
     this.reassembler.tick(nowMicros);
@@ -192,7 +220,14 @@ export class TransactionEngine implements StreamHandler {
 
   // StreamHandler: in-order TCP bytes from the reassembler.
 
-  onData(slot: number, dir: number, buf: Uint8Array, offset: number, length: number, nowMicros: number): void {
+  onData(
+    slot: number,
+    dir: number,
+    buf: Uint8Array,
+    offset: number,
+    length: number,
+    nowMicros: number,
+  ): void {
     let proto = this.proto[slot];
     if (proto === UNKNOWN) proto = this.detect(slot, dir, buf, offset, length, nowMicros);
     switch (proto) {
@@ -244,7 +279,14 @@ export class TransactionEngine implements StreamHandler {
     return this.proto[slot] !== IGNORE;
   }
 
-  private datagram(slot: number, dir: number, buf: Uint8Array, offset: number, length: number, now: number): void {
+  private datagram(
+    slot: number,
+    dir: number,
+    buf: Uint8Array,
+    offset: number,
+    length: number,
+    now: number,
+  ): void {
     let proto = this.proto[slot];
     if (proto === UNKNOWN) {
       const ports = this.table.keyPorts[slot];
@@ -259,13 +301,21 @@ export class TransactionEngine implements StreamHandler {
     if (proto === DNS) (this.sessions[slot] as DnsSession).message(dir, buf, offset, length, now);
   }
 
-  private detect(slot: number, dir: number, buf: Uint8Array, offset: number, length: number, now: number): number {
+  private detect(
+    slot: number,
+    dir: number,
+    buf: Uint8Array,
+    offset: number,
+    length: number,
+    now: number,
+  ): number {
     const end = offset + length;
     let proto = UNKNOWN;
     if (looksLikeRequest(buf, offset, end)) proto = this.startHttp(slot, dir);
     else if (looksLikeResponse(buf, offset, end)) proto = this.startHttp(slot, 1 - dir);
     else if (length >= 6 && buf[offset] === 0x16 && buf[offset + 1] === 3 && buf[offset + 5] === 1) {
-      const s = this.freeTls.pop() ?? new TlsSession(this.tlsSink, this.reassembler.pool, this.maxHandshakeBytes);
+      const s =
+        this.freeTls.pop() ?? new TlsSession(this.tlsSink, this.reassembler.pool, this.maxHandshakeBytes);
       s.begin(slot, dir, now);
       this.sessions[slot] = s;
       proto = TLS;

@@ -150,11 +150,15 @@ export class FlowTable {
     let slot = this.find(bucket, domain);
     const isTcp = d.protocol === 6;
     const flags = isTcp && d.hasPorts ? d.tcp.flags : 0;
-    if (slot >= 0 && isTcp && (this.state[slot] & (STATE_FIN_A | STATE_FIN_B | STATE_RST)) !== 0) {
-      // A fresh SYN on a closing 5-tuple is a new connection (port reuse): end the old one first.
+    if (slot >= 0 && isTcp && isClosing(this.state[slot])) {
+      // A fresh SYN on a closed 5-tuple (FIN from both sides, or RST) is a new connection (port
+      // reuse): end the old one first. One side's FIN is not enough: the other side may still send.
       // Not when its side has sent nothing yet: then it is this connection's own SYN, arriving after
       // the other side's packets (reordered by an NLB or by the hand-over between receive workers).
-      if ((flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN && this.packets[slot * 2 + (srcIsA ? 0 : 1)] > 0) {
+      if (
+        (flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN &&
+        this.packets[slot * 2 + (srcIsA ? 0 : 1)] > 0
+      ) {
         this.end(slot, (this.state[slot] & STATE_RST) !== 0 ? FlowEndReason.RST : FlowEndReason.FIN);
         slot = -1;
       }
@@ -179,10 +183,7 @@ export class FlowTable {
       if ((flags & TcpFlag.RST) !== 0) st |= STATE_RST;
       this.state[slot] = st;
     }
-    const st = this.state[slot];
-    if ((st & STATE_RST) !== 0 || (st & (STATE_FIN_A | STATE_FIN_B)) === (STATE_FIN_A | STATE_FIN_B)) {
-      list = LIST_CLOSING;
-    }
+    if (isClosing(this.state[slot])) list = LIST_CLOSING;
     this.touch(slot, list);
     return slot;
   }
@@ -369,6 +370,10 @@ export class FlowTable {
     else this.tails[list] = p;
     this.listOf[slot] = 255;
   }
+}
+
+function isClosing(state: number): boolean {
+  return (state & STATE_RST) !== 0 || (state & (STATE_FIN_A | STATE_FIN_B)) === (STATE_FIN_A | STATE_FIN_B);
 }
 
 function compareEndpoints(w: Uint32Array, srcPort: number, dstPort: number): number {

@@ -25,6 +25,10 @@ export interface ReadSummary {
   readonly outerFragments: number;
   readonly reassembled: number;
   readonly malformed: Record<string, number>;
+  /** Transaction records by type, and dissector counters. */
+  readonly transactions: Readonly<Record<string, number>>;
+  /** TCP reassembly counters (reordered, gaps, overlaps, retransmits, ...). */
+  readonly reassembly: Readonly<Record<string, number>>;
   readonly captureStop: string | null;
 }
 
@@ -69,6 +73,8 @@ export function readCapture(options: ReadCaptureOptions): ReadSummary {
       outerFragments: s.outerFragments,
       reassembled: s.reassembled,
       malformed: s.malformedByReason(),
+      transactions: { ...(pipeline.transactions?.stats ?? {}) },
+      reassembly: { ...(pipeline.transactions?.reassembler.stats ?? {}) },
       captureStop: reader.stopReason ?? null,
     };
   } finally {

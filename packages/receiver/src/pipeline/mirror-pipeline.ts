@@ -6,7 +6,7 @@ import {
   MirrorStage,
   ReassemblyStatus,
 } from '@fargate-mirror/wire';
-import { type TransactionOptions, TransactionEngine } from '../dissect/transaction-engine.js';
+import { TransactionEngine, type TransactionOptions } from '../dissect/transaction-engine.js';
 import { type FlowSink, FlowTable, type FlowTableOptions } from '../flows/flow-table.js';
 import { MirrorPointRegistry } from '../flows/mirror-points.js';
 import { buildFlowRecord } from '../records/flow-record.js';
@@ -71,10 +71,15 @@ export class MirrorPipeline {
     const dvc = options.dvc ?? 'fargate-mirror';
     const onRecord = options.onRecord;
     const sink: FlowSink = (table, slot, reason) => {
-      // Open transactions are reported and reassembly gaps counted before the flow record is built.
+      // The protocol the dissectors recognised names the flow's app; open transactions are reported
+      // and reassembly gaps counted before the flow record is built.
+      const app = this.transactions?.appOf(slot);
       this.transactions?.flowEnding(slot, reason);
       onRecord(
-        buildFlowRecord(table, slot, reason, this.mirrorPoints, dvc) as unknown as Record<string, unknown>,
+        buildFlowRecord(table, slot, reason, this.mirrorPoints, dvc, app) as unknown as Record<
+          string,
+          unknown
+        >,
       );
     };
     this.flows = new FlowTable(sink, options.flows);

@@ -299,7 +299,8 @@ export class TcpReassembler {
     const skip = (this.next[i] - seq) | 0;
     if (skip > 0) this.stats.overlaps++;
     const h = this.handler;
-    if (capturedLength > skip) h.onData(slot, dir, buf, payloadOffset + skip, capturedLength - skip, nowMicros);
+    if (capturedLength > skip)
+      h.onData(slot, dir, buf, payloadOffset + skip, capturedLength - skip, nowMicros);
     const cut = payloadLength - Math.max(skip, capturedLength);
     if (cut > 0) {
       this.stats.truncatedBytes += cut;

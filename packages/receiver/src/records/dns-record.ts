@@ -1,6 +1,11 @@
 import { dnsRcodeName, dnsTypeName } from '../dissect/dns/dns-names.js';
 import type { DnsTransaction } from '../dissect/dns/dns-session.js';
-import { durationMs, type FlowEndpoints, type TransactionHeader, transactionHeader } from './flow-endpoints.js';
+import {
+  durationMs,
+  type FlowEndpoints,
+  type TransactionHeader,
+  transactionHeader,
+} from './flow-endpoints.js';
 import type { RecordContext } from './record-context.js';
 
 /** One DNS query and its response (CIM Network_Resolution names). src is the client. */

@@ -60,6 +60,8 @@ export function buildFlowRecord(
   reason: number,
   points: MirrorPointRegistry,
   dvc: string,
+  /** The application protocol a dissector recognised; otherwise a guess from the port. */
+  recognisedApp?: string,
 ): FlowRecord {
   const meta = table.keyMeta[slot];
   const protocol = meta & 0xff;
@@ -130,7 +132,7 @@ export function buildFlowRecord(
     src: srcIp,
     dest: destIp,
     action: 'allowed',
-    app: APP_BY_PORT[destPort] ?? (typeof transport === 'string' ? transport : 'ip'),
+    app: recognisedApp ?? APP_BY_PORT[destPort] ?? (typeof transport === 'string' ? transport : 'ip'),
     dvc,
   };
 }

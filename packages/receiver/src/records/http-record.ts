@@ -1,6 +1,11 @@
 import type { HttpTransaction } from '../dissect/http/http-transaction.js';
 import type { Redactor } from '../dissect/redaction.js';
-import { durationMs, type FlowEndpoints, type TransactionHeader, transactionHeader } from './flow-endpoints.js';
+import {
+  durationMs,
+  type FlowEndpoints,
+  type TransactionHeader,
+  transactionHeader,
+} from './flow-endpoints.js';
 import type { RecordContext } from './record-context.js';
 
 /** One HTTP request/response (CIM Web names). src is the client. */

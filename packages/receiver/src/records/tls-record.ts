@@ -1,7 +1,12 @@
 import { clientMaxVersion, tlsVersionName } from '../dissect/tls/hello.js';
 import { ja4 } from '../dissect/tls/ja4.js';
 import type { TlsHandshake } from '../dissect/tls/tls-session.js';
-import { durationMs, type FlowEndpoints, type TransactionHeader, transactionHeader } from './flow-endpoints.js';
+import {
+  durationMs,
+  type FlowEndpoints,
+  type TransactionHeader,
+  transactionHeader,
+} from './flow-endpoints.js';
 import type { RecordContext } from './record-context.js';
 
 /** One TLS handshake as seen in clear text. src is the client. */
@@ -25,12 +30,21 @@ export interface TlsRecord extends TransactionHeader {
   dvc: string;
 }
 
-export function buildTlsRecord(ctx: RecordContext, slot: number, ends: FlowEndpoints, hs: TlsHandshake): TlsRecord {
+export function buildTlsRecord(
+  ctx: RecordContext,
+  slot: number,
+  ends: FlowEndpoints,
+  hs: TlsHandshake,
+): TlsRecord {
   const client = hs.client;
   const server = hs.server;
   const clientVersion = clientMaxVersion(client);
   const negotiated =
-    server !== null ? (server.selectedVersion !== 0 ? server.selectedVersion : server.legacyVersion) : clientVersion;
+    server !== null
+      ? server.selectedVersion !== 0
+        ? server.selectedVersion
+        : server.legacyVersion
+      : clientVersion;
   return {
     ...transactionHeader('tls', hs.startMicros, ctx.table, slot, ctx.points, ends),
     type: 'tls',

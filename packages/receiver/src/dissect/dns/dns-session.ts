@@ -89,7 +89,9 @@ export class DnsSession {
       return;
     }
     const other = this.pending.splice(i, 1)[0];
-    const [q, r] = msg.isResponse ? [other, { msg, micros: nowMicros, dir }] : [{ msg, micros: nowMicros, dir }, other];
+    const [q, r] = msg.isResponse
+      ? [other, { msg, micros: nowMicros, dir }]
+      : [{ msg, micros: nowMicros, dir }, other];
     this.sink(this.slot, {
       query: q.msg,
       response: r.msg,
@@ -119,7 +121,8 @@ export class DnsSession {
 
   private isDuplicate(key: number, nowMicros: number): boolean {
     for (let i = 0; i < RECENT; i++) {
-      if (this.recentKeys[i] === key && nowMicros - this.recentMicros[i] < DUPLICATE_WINDOW_MICROS) return true;
+      if (this.recentKeys[i] === key && nowMicros - this.recentMicros[i] < DUPLICATE_WINDOW_MICROS)
+        return true;
     }
     this.recentKeys[this.recentNext] = key;
     this.recentMicros[this.recentNext] = nowMicros;

@@ -181,6 +181,7 @@ function endsWithIgnoreCase(buf: Uint8Array, start: number, end: number, lower: 
 }
 
 function containsIgnoreCase(buf: Uint8Array, start: number, end: number, lower: string): boolean {
-  for (let i = start; i + lower.length <= end; i++) if (equalsIgnoreCase(buf, i, i + lower.length, lower)) return true;
+  for (let i = start; i + lower.length <= end; i++)
+    if (equalsIgnoreCase(buf, i, i + lower.length, lower)) return true;
   return false;
 }

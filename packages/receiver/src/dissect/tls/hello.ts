@@ -180,7 +180,8 @@ export function parseServerHello(buf: Uint8Array, offset: number, end: number): 
     const len = b.u16();
     const start = b.p;
     if (start + len > extsEnd) break;
-    if (type === EXT_SUPPORTED_VERSIONS && len === 2) hello.selectedVersion = (buf[start] << 8) | buf[start + 1];
+    if (type === EXT_SUPPORTED_VERSIONS && len === 2)
+      hello.selectedVersion = (buf[start] << 8) | buf[start + 1];
     else if (type === EXT_ALPN && len >= 3) {
       const n = buf[start + 2];
       if (3 + n <= len) hello.alpn = latin1(buf, start + 3, start + 3 + n);
@@ -191,15 +192,15 @@ export function parseServerHello(buf: Uint8Array, offset: number, end: number): 
 }
 
 const VERSION_NAMES: Record<number, string> = {
-  0x0002: 'SSLv2',
-  0x0300: 'SSLv3',
-  0x0301: 'TLSv1.0',
-  0x0302: 'TLSv1.1',
-  0x0303: 'TLSv1.2',
-  0x0304: 'TLSv1.3',
-  0xfeff: 'DTLSv1.0',
-  0xfefd: 'DTLSv1.2',
-  0xfefc: 'DTLSv1.3',
+  2: 'SSLv2',
+  768: 'SSLv3',
+  769: 'TLSv1.0',
+  770: 'TLSv1.1',
+  771: 'TLSv1.2',
+  772: 'TLSv1.3',
+  65279: 'DTLSv1.0',
+  65277: 'DTLSv1.2',
+  65276: 'DTLSv1.3',
 };
 
 export function tlsVersionName(version: number): string {

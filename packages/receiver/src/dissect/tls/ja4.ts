@@ -5,15 +5,15 @@ import { type ClientHello, clientMaxVersion, isGrease } from './hello.js';
 export type Ja4Transport = 't' | 'q' | 'd';
 
 const JA4_VERSIONS: Record<number, string> = {
-  0x0304: '13',
-  0x0303: '12',
-  0x0302: '11',
-  0x0301: '10',
-  0x0300: 's3',
-  0x0002: 's2',
-  0xfeff: 'd1',
-  0xfefd: 'd2',
-  0xfefc: 'd3',
+  772: '13',
+  771: '12',
+  770: '11',
+  769: '10',
+  768: 's3',
+  2: 's2',
+  65279: 'd1',
+  65277: 'd2',
+  65276: 'd3',
 };
 
 const EXT_SERVER_NAME = 0x0000;

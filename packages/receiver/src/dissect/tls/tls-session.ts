@@ -83,6 +83,11 @@ export class TlsSession {
   private report(server: ServerHello | null, nowMicros: number): void {
     this.done = true;
     const client = this.hello!;
-    this.sink(this.slot, this.clientDir, { startMicros: this.startMicros, endMicros: nowMicros, client, server });
+    this.sink(this.slot, this.clientDir, {
+      startMicros: this.startMicros,
+      endMicros: nowMicros,
+      client,
+      server,
+    });
   }
 }
