@@ -28,5 +28,5 @@ const mb = (n: number) => (n / 1024 / 1024).toFixed(0);
 console.log(
   `flow table: ${table.size} concurrent flows; heap +${mb(after.heapUsed - before.heapUsed)} MiB, ` +
     `typed arrays +${mb(after.arrayBuffers - before.arrayBuffers)} MiB, rss ${mb(after.rss)} MiB; ` +
-    `${((FLOWS / seconds) / 1e6).toFixed(2)} M new flows/s`,
+    `${(FLOWS / seconds / 1e6).toFixed(2)} M new flows/s`,
 );

@@ -61,10 +61,14 @@ try {
   const tcpdump = run('tcpdump -r F -w /dev/null', 'tcpdump', ['-r', capture, '-w', '/dev/null']);
   console.log(`ratio: read is ${(tshark / ours).toFixed(1)}x faster than tshark (goal >= 10x)`);
   console.log(`ratio: read takes ${(ours / tcpdump).toFixed(1)}x tcpdump's plain read time (goal <= 3x)`);
-  console.log(`ratio: with --pcap-out ${(tshark / oursPcap).toFixed(1)}x tshark, ${(oursPcap / tcpdump).toFixed(1)}x tcpdump`);
+  console.log(
+    `ratio: with --pcap-out ${(tshark / oursPcap).toFixed(1)}x tshark, ${(oursPcap / tcpdump).toFixed(1)}x tcpdump`,
+  );
 
   // Heap with 1M concurrent flows: a flow table of capacity 1M fed 1M distinct flows.
-  const heap = execFileSync(process.execPath, ['--expose-gc', 'bench/read/flow-memory.ts'], { encoding: 'utf8' });
+  const heap = execFileSync(process.execPath, ['--expose-gc', 'bench/read/flow-memory.ts'], {
+    encoding: 'utf8',
+  });
   process.stdout.write(heap);
 } finally {
   rmSync(dir, { recursive: true, force: true });
