@@ -1,4 +1,11 @@
-import { MirrorFilter, MirrorSidecar, MirrorTarget, MirrorTargetType, type IMirrorTarget, TaskMirroring } from '@fargate-mirror/cdk';
+import {
+  type IMirrorTarget,
+  MirrorFilter,
+  MirrorSidecar,
+  MirrorTarget,
+  MirrorTargetType,
+  TaskMirroring,
+} from '@fargate-mirror/cdk';
 import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -38,7 +45,8 @@ export class FargateMirrorExampleStack extends Stack {
     let target: IMirrorTarget;
     let forwarderDestination: string | undefined;
     if (s.targetType === 'network-interface') {
-      if (!s.targetEniId) throw new Error('fargate-mirror:targetEniId is required with targetType network-interface');
+      if (!s.targetEniId)
+        throw new Error('fargate-mirror:targetEniId is required with targetType network-interface');
       target = MirrorTarget.fromNetworkInterfaceId(this, 'Target', s.targetEniId);
     } else {
       const mirrorTarget = new MirrorTarget(this, 'Target', {

@@ -153,11 +153,18 @@ function cidrFamily(cidr: string): Family | 'invalid' {
   return 'invalid';
 }
 
-function portIssues(at: string, name: string, range: PortRange | undefined, protocol: FilterProtocol): string[] {
+function portIssues(
+  at: string,
+  name: string,
+  range: PortRange | undefined,
+  protocol: FilterProtocol,
+): string[] {
   if (!range) return [];
   const issues: string[] = [];
   if (!protocol.hasPorts) {
-    issues.push(`${at}.${name}: port ranges apply only to tcp and udp, but the protocol is ${protocol.label}`);
+    issues.push(
+      `${at}.${name}: port ranges apply only to tcp and udp, but the protocol is ${protocol.label}`,
+    );
   }
   for (const [key, port] of [
     ['fromPort', range.fromPort],
@@ -174,7 +181,8 @@ function portIssues(at: string, name: string, range: PortRange | undefined, prot
 }
 
 function describeRule(rule: Omit<ResolvedFilterRule, 'description'>): string {
-  const ports = (r: PortRange | undefined) => (r ? `:${r.fromPort === r.toPort ? r.fromPort : `${r.fromPort}-${r.toPort}`}` : '');
+  const ports = (r: PortRange | undefined) =>
+    r ? `:${r.fromPort === r.toPort ? r.fromPort : `${r.fromPort}-${r.toPort}`}` : '';
   return `${rule.action} ${rule.protocol.label} ${rule.sourceCidr}${ports(rule.sourcePortRange)} -> ${rule.destinationCidr}${ports(rule.destinationPortRange)}`;
 }
 
@@ -200,8 +208,13 @@ export function resolveFilterRules(rules: readonly MirrorFilterRuleOptions[]): {
     const position = (positionInDirection.get(rule.direction) ?? 0) + 1;
     positionInDirection.set(rule.direction, position);
     const ruleNumber = rule.ruleNumber ?? position * 100;
-    if (!Token.isUnresolved(ruleNumber) && (!Number.isInteger(ruleNumber) || ruleNumber < RULE_NUMBER_MIN || ruleNumber > RULE_NUMBER_MAX)) {
-      issues.push(`${at}.ruleNumber: must be an integer ${RULE_NUMBER_MIN}-${RULE_NUMBER_MAX}, but ${ruleNumber} was given`);
+    if (
+      !Token.isUnresolved(ruleNumber) &&
+      (!Number.isInteger(ruleNumber) || ruleNumber < RULE_NUMBER_MIN || ruleNumber > RULE_NUMBER_MAX)
+    ) {
+      issues.push(
+        `${at}.ruleNumber: must be an integer ${RULE_NUMBER_MIN}-${RULE_NUMBER_MAX}, but ${ruleNumber} was given`,
+      );
     }
     const numbers = numbersInDirection.get(rule.direction) ?? new Map<number, number>();
     numbersInDirection.set(rule.direction, numbers);
@@ -227,12 +240,20 @@ export function resolveFilterRules(rules: readonly MirrorFilterRuleOptions[]): {
     ] as const) {
       if (cidr === undefined) continue;
       const family = cidrFamily(cidr);
-      if (family === 'invalid') issues.push(`${at}.${name}: must be an IPv4 or IPv6 CIDR such as 10.0.0.0/16 or ::/0, but ${cidr} was given`);
+      if (family === 'invalid')
+        issues.push(
+          `${at}.${name}: must be an IPv4 or IPv6 CIDR such as 10.0.0.0/16 or ::/0, but ${cidr} was given`,
+        );
       else givenFamilies.push(family);
     }
-    const [a, b] = [rule.sourceCidr ? cidrFamily(rule.sourceCidr) : undefined, rule.destinationCidr ? cidrFamily(rule.destinationCidr) : undefined];
+    const [a, b] = [
+      rule.sourceCidr ? cidrFamily(rule.sourceCidr) : undefined,
+      rule.destinationCidr ? cidrFamily(rule.destinationCidr) : undefined,
+    ];
     if ((a === 4 && b === 6) || (a === 6 && b === 4)) {
-      issues.push(`${at}: sourceCidr ${rule.sourceCidr} and destinationCidr ${rule.destinationCidr} must both be IPv4 or both IPv6`);
+      issues.push(
+        `${at}: sourceCidr ${rule.sourceCidr} and destinationCidr ${rule.destinationCidr} must both be IPv4 or both IPv6`,
+      );
     }
     const anyCidr = givenFamilies.includes(6) ? '::/0' : '0.0.0.0/0';
     if (rule.description !== undefined && rule.description.length > 255) {
@@ -252,7 +273,9 @@ export function resolveFilterRules(rules: readonly MirrorFilterRuleOptions[]): {
   });
   for (const [direction, count] of positionInDirection) {
     if (count > MAX_RULES_PER_DIRECTION) {
-      issues.push(`rules: at most ${MAX_RULES_PER_DIRECTION} ${direction} rules per filter (AWS quota), but ${count} were given`);
+      issues.push(
+        `rules: at most ${MAX_RULES_PER_DIRECTION} ${direction} rules per filter (AWS quota), but ${count} were given`,
+      );
     }
   }
   return { rules: resolved, issues };

@@ -1,4 +1,11 @@
-export { BundlingFailedError, CDK_ERROR_CODES, type CdkErrorCode, FargateMirrorCdkError, PropsValidationError, SourceNotFoundError } from './errors.js';
+export {
+  BundlingFailedError,
+  CDK_ERROR_CODES,
+  type CdkErrorCode,
+  FargateMirrorCdkError,
+  PropsValidationError,
+  SourceNotFoundError,
+} from './errors.js';
 export {
   defaultFilterRules,
   FilterProtocol,
@@ -13,7 +20,17 @@ export {
 } from './filter-rules.js';
 export { type IMirrorFilter, MirrorFilter, type MirrorFilterProps } from './mirror-filter.js';
 export { FORWARDER_DOCKER_DIRECTORY, MirrorSidecar, type MirrorSidecarProps } from './mirror-sidecar.js';
-export { type IMirrorTarget, MirrorTarget, type MirrorTargetProps, MirrorTargetType } from './mirror-target.js';
+export {
+  type IMirrorTarget,
+  MirrorTarget,
+  type MirrorTargetProps,
+  MirrorTargetType,
+} from './mirror-target.js';
 export { DEFAULT_HEALTH_CHECK_PORT, ReceiverFleet, type ReceiverFleetProps } from './receiver-fleet.js';
 export { ReceiverNodeRuntime, type ReceiverNodeRuntimeConfig } from './receiver-node-runtime.js';
-export { CONTROLLER_METRIC_NAMESPACE, SelectedLaunchType, TaskMirroring, type TaskMirroringProps } from './task-mirroring.js';
+export {
+  CONTROLLER_METRIC_NAMESPACE,
+  SelectedLaunchType,
+  TaskMirroring,
+  type TaskMirroringProps,
+} from './task-mirroring.js';

@@ -2,7 +2,12 @@ import { ArnFormat, type IResource, Resource, Stack } from 'aws-cdk-lib';
 import { CfnTrafficMirrorFilter, CfnTrafficMirrorFilterRule } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { PropsValidationError } from './errors.js';
-import { defaultFilterRules, type MirrorFilterRuleOptions, type ResolvedFilterRule, resolveFilterRules } from './filter-rules.js';
+import {
+  defaultFilterRules,
+  type MirrorFilterRuleOptions,
+  type ResolvedFilterRule,
+  resolveFilterRules,
+} from './filter-rules.js';
 import { validateAll } from './private/validate.js';
 
 /** A traffic mirror filter, defined here or imported. */
@@ -47,6 +52,18 @@ function filterArn(scope: Construct, filterId: string): string {
   });
 }
 
+class ImportedFilter extends Resource implements IMirrorFilter {
+  readonly trafficMirrorFilterArn: string;
+  constructor(
+    scope: Construct,
+    id: string,
+    readonly trafficMirrorFilterId: string,
+  ) {
+    super(scope, id);
+    this.trafficMirrorFilterArn = filterArn(this, trafficMirrorFilterId);
+  }
+}
+
 /**
  * A traffic mirror filter with its rules as code. Rule numbers are assigned (100, 200, ... per
  * direction) where not given, and checked: unique per direction, at most 10 per direction.
@@ -58,12 +75,12 @@ export class MirrorFilter extends Resource implements IMirrorFilter {
   }
 
   /** Imports a filter defined elsewhere. */
-  static fromTrafficMirrorFilterId(scope: Construct, id: string, trafficMirrorFilterId: string): IMirrorFilter {
-    class Import extends Resource implements IMirrorFilter {
-      readonly trafficMirrorFilterId = trafficMirrorFilterId;
-      readonly trafficMirrorFilterArn = filterArn(this, trafficMirrorFilterId);
-    }
-    return new Import(scope, id);
+  static fromTrafficMirrorFilterId(
+    scope: Construct,
+    id: string,
+    trafficMirrorFilterId: string,
+  ): IMirrorFilter {
+    return new ImportedFilter(scope, id, trafficMirrorFilterId);
   }
 
   readonly trafficMirrorFilterId: string;
@@ -113,11 +130,15 @@ export class MirrorFilter extends Resource implements IMirrorFilter {
       trafficDirection: resolved.direction,
       ruleNumber: resolved.ruleNumber,
       ruleAction: resolved.action,
-      ...(resolved.protocol.protocolNumber !== undefined ? { protocol: resolved.protocol.protocolNumber } : {}),
+      ...(resolved.protocol.protocolNumber !== undefined
+        ? { protocol: resolved.protocol.protocolNumber }
+        : {}),
       sourceCidrBlock: resolved.sourceCidr,
       destinationCidrBlock: resolved.destinationCidr,
       ...(resolved.sourcePortRange ? { sourcePortRange: { ...resolved.sourcePortRange } } : {}),
-      ...(resolved.destinationPortRange ? { destinationPortRange: { ...resolved.destinationPortRange } } : {}),
+      ...(resolved.destinationPortRange
+        ? { destinationPortRange: { ...resolved.destinationPortRange } }
+        : {}),
       description: resolved.description,
     });
     return resolved;

@@ -56,24 +56,33 @@ export interface MirrorSidecarProps {
  * stops the application) and small. It needs no added Linux capability: AF_PACKET capture needs
  * NET_RAW, which is in Docker's default set, and Fargate lets a container add only SYS_PTRACE anyway.
  */
+// biome-ignore lint/complexity/noStaticOnlyClass: the issue's API is MirrorSidecar.addTo(taskDefinition, props), as CDK's static helpers
 export class MirrorSidecar {
   /** Adds the forwarder container to `taskDefinition` and returns it. */
   static addTo(taskDefinition: ecs.TaskDefinition, props: MirrorSidecarProps): ecs.ContainerDefinition {
     const issues: string[] = [];
     if (!Token.isUnresolved(props.destination) && !/^[^\s:]+:\d{1,5}$/.test(props.destination)) {
-      issues.push(`destination: must be HOST:PORT such as receivers.example.internal:4789, but "${props.destination}" was given`);
+      issues.push(
+        `destination: must be HOST:PORT such as receivers.example.internal:4789, but "${props.destination}" was given`,
+      );
     }
     const cpu = props.cpu ?? 128;
     const memoryLimitMiB = props.memoryLimitMiB ?? 256;
     const memoryReservationMiB = props.memoryReservationMiB ?? 64;
     if (cpu < 0 || cpu > 10_240) issues.push(`cpu: must be 0-10240 units, but ${cpu} was given`);
     if (memoryReservationMiB > memoryLimitMiB) {
-      issues.push(`memoryReservationMiB: must not exceed memoryLimitMiB (${memoryLimitMiB}), but ${memoryReservationMiB} was given`);
+      issues.push(
+        `memoryReservationMiB: must not exceed memoryLimitMiB (${memoryLimitMiB}), but ${memoryReservationMiB} was given`,
+      );
     }
-    if (issues.length > 0) throw new PropsValidationError(`${taskDefinition.node.path}/MirrorSidecar`, issues);
+    if (issues.length > 0)
+      throw new PropsValidationError(`${taskDefinition.node.path}/MirrorSidecar`, issues);
     const name = props.containerName ?? 'fargate-mirror-forwarder';
     const image =
-      props.image ?? ecs.ContainerImage.fromAsset(requireSource(FORWARDER_DOCKER_DIRECTORY, 'the forwarder Docker build context'));
+      props.image ??
+      ecs.ContainerImage.fromAsset(
+        requireSource(FORWARDER_DOCKER_DIRECTORY, 'the forwarder Docker build context'),
+      );
     const logGroup = new logs.LogGroup(taskDefinition, 'MirrorSidecarLogs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     });

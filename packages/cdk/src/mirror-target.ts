@@ -107,7 +107,11 @@ class NetworkInterfaceTarget extends Resource implements IMirrorTarget {
  */
 export class MirrorTarget extends Resource implements IMirrorTarget {
   /** Imports a target defined elsewhere. */
-  static fromTrafficMirrorTargetId(scope: Construct, id: string, trafficMirrorTargetId: string): IMirrorTarget {
+  static fromTrafficMirrorTargetId(
+    scope: Construct,
+    id: string,
+    trafficMirrorTargetId: string,
+  ): IMirrorTarget {
     return new ImportedTarget(scope, id, trafficMirrorTargetId);
   }
 
@@ -116,7 +120,12 @@ export class MirrorTarget extends Resource implements IMirrorTarget {
    * reordering, but at most 10 sources (100 on the largest instance sizes) and truncation at the
    * target's MTU; its security group must allow UDP 4789 from the monitored VPC.
    */
-  static fromNetworkInterfaceId(scope: Construct, id: string, networkInterfaceId: string, description = 'fargate-mirror receiver ENI'): IMirrorTarget {
+  static fromNetworkInterfaceId(
+    scope: Construct,
+    id: string,
+    networkInterfaceId: string,
+    description = 'fargate-mirror receiver ENI',
+  ): IMirrorTarget {
     return new NetworkInterfaceTarget(scope, id, networkInterfaceId, description);
   }
 
@@ -162,7 +171,10 @@ export class MirrorTarget extends Resource implements IMirrorTarget {
     this.fleet = new ReceiverFleet(this, 'Fleet', props);
     const subnets = props.vpc.selectSubnets(
       props.vpcSubnets ?? {
-        subnetType: props.vpc.privateSubnets.length > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
+        subnetType:
+          props.vpc.privateSubnets.length > 0
+            ? ec2.SubnetType.PRIVATE_WITH_EGRESS
+            : ec2.SubnetType.PRIVATE_ISOLATED,
       },
     );
     const description = props.description ?? 'fargate-mirror receivers';
@@ -198,9 +210,21 @@ export class MirrorTarget extends Resource implements IMirrorTarget {
       // every packet of one mirrored ENI (one outer source IP) reaches one receiver.
       targetGroup.setAttribute('stickiness.enabled', 'true');
       targetGroup.setAttribute('stickiness.type', 'source_ip');
-      acknowledgeNag(nlb, [['ELB2', 'NLB access logs record TLS listeners only; this load balancer has a UDP listener, so there is nothing to log']]);
-      nlb.addListener('Vxlan', { port: VXLAN_PORT, protocol: elbv2.Protocol.UDP, defaultTargetGroups: [targetGroup] });
-      target = new ec2.CfnTrafficMirrorTarget(this, 'Resource', { networkLoadBalancerArn: nlb.loadBalancerArn, description });
+      acknowledgeNag(nlb, [
+        [
+          'ELB2',
+          'NLB access logs record TLS listeners only; this load balancer has a UDP listener, so there is nothing to log',
+        ],
+      ]);
+      nlb.addListener('Vxlan', {
+        port: VXLAN_PORT,
+        protocol: elbv2.Protocol.UDP,
+        defaultTargetGroups: [targetGroup],
+      });
+      target = new ec2.CfnTrafficMirrorTarget(this, 'Resource', {
+        networkLoadBalancerArn: nlb.loadBalancerArn,
+        description,
+      });
       this.networkLoadBalancer = nlb;
       this.forwarderDestination = `${nlb.loadBalancerDnsName}:${VXLAN_PORT}`;
       this.gatewayLoadBalancerEndpointId = undefined;
@@ -213,7 +237,9 @@ export class MirrorTarget extends Resource implements IMirrorTarget {
         subnets: subnets.subnetIds,
         loadBalancerAttributes: [{ key: 'load_balancing.cross_zone.enabled', value: 'true' }],
       });
-      acknowledgeNag(gwlb, [['ELB2', 'Gateway Load Balancers have no access logs; GWLB flow records come from VPC Flow Logs']]);
+      acknowledgeNag(gwlb, [
+        ['ELB2', 'Gateway Load Balancers have no access logs; GWLB flow records come from VPC Flow Logs'],
+      ]);
       const targetGroup = new elbv2.CfnTargetGroup(this, 'GatewayTargetGroup', {
         protocol: 'GENEVE',
         port: GENEVE_PORT,
@@ -233,7 +259,9 @@ export class MirrorTarget extends Resource implements IMirrorTarget {
         ],
       });
       this.fleet.autoScalingGroup.attachToNetworkTargetGroup(
-        elbv2.NetworkTargetGroup.fromTargetGroupAttributes(this, 'GatewayTargetGroupRef', { targetGroupArn: targetGroup.ref }),
+        elbv2.NetworkTargetGroup.fromTargetGroupAttributes(this, 'GatewayTargetGroupRef', {
+          targetGroupArn: targetGroup.ref,
+        }),
       );
       new elbv2.CfnListener(this, 'GatewayListener', {
         loadBalancerArn: gwlb.ref,
@@ -249,7 +277,10 @@ export class MirrorTarget extends Resource implements IMirrorTarget {
         serviceName: `com.amazonaws.vpce.${Stack.of(this).region}.${service.ref}`,
         subnetIds: [props.endpointSubnet?.subnetId ?? subnets.subnetIds[0]!],
       });
-      target = new ec2.CfnTrafficMirrorTarget(this, 'Resource', { gatewayLoadBalancerEndpointId: endpoint.ref, description });
+      target = new ec2.CfnTrafficMirrorTarget(this, 'Resource', {
+        gatewayLoadBalancerEndpointId: endpoint.ref,
+        description,
+      });
       this.networkLoadBalancer = undefined;
       this.forwarderDestination = undefined;
       this.gatewayLoadBalancerEndpointId = endpoint.ref;

@@ -6,8 +6,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { GENEVE_PORT, VXLAN_PORT } from './filter-rules.js';
-import { receiverBootScript, HEC_TOKEN_PATH, RECEIVER_HOME } from './private/receiver-boot-script.js';
 import { acknowledgeNag } from './private/nag.js';
+import { HEC_TOKEN_PATH, RECEIVER_HOME, receiverBootScript } from './private/receiver-boot-script.js';
 import { receiverCliAsset } from './private/receiver-bundle.js';
 import { repoPath } from './private/repo-paths.js';
 import { outOfRange, validateAll } from './private/validate.js';
@@ -89,7 +89,9 @@ export interface ReceiverFleetProps {
 
 function cliVersion(): string {
   try {
-    return (JSON.parse(readFileSync(repoPath('packages', 'cli', 'package.json'), 'utf8')) as { version: string }).version;
+    return (
+      JSON.parse(readFileSync(repoPath('packages', 'cli', 'package.json'), 'utf8')) as { version: string }
+    ).version;
   } catch {
     return '0.0.0';
   }
@@ -116,8 +118,14 @@ export class ReceiverFleet extends Construct implements ec2.IConnectable, iam.IG
     const healthCheckPort = props.healthCheckPort ?? DEFAULT_HEALTH_CHECK_PORT;
     const rmem = props.receiveBufferMaxBytes ?? 64 * 1024 * 1024;
     validateAll(this, [
-      { failed: outOfRange(minCapacity, 1, 1000), message: `minCapacity: must be 1-1000, but ${minCapacity} was given` },
-      { failed: outOfRange(maxCapacity, 1, 1000), message: `maxCapacity: must be 1-1000, but ${maxCapacity} was given` },
+      {
+        failed: outOfRange(minCapacity, 1, 1000),
+        message: `minCapacity: must be 1-1000, but ${minCapacity} was given`,
+      },
+      {
+        failed: outOfRange(maxCapacity, 1, 1000),
+        message: `maxCapacity: must be 1-1000, but ${maxCapacity} was given`,
+      },
       {
         failed: maxCapacity < minCapacity,
         message: `maxCapacity: must be at least minCapacity (${minCapacity}), but ${maxCapacity} was given`,
@@ -182,7 +190,12 @@ export class ReceiverFleet extends Construct implements ec2.IConnectable, iam.IG
       records: `${RECEIVER_HOME}/records/records.jsonl`,
       identity: { source: 'aws', region },
       ...(props.splunkHecUrl !== undefined
-        ? { splunk: { url: props.splunkHecUrl, ...(props.splunkHecTokenSecret ? { tokenFile: HEC_TOKEN_PATH } : {}) } }
+        ? {
+            splunk: {
+              url: props.splunkHecUrl,
+              ...(props.splunkHecTokenSecret ? { tokenFile: HEC_TOKEN_PATH } : {}),
+            },
+          }
         : {}),
       ...props.receiverConfig,
     };
@@ -223,7 +236,10 @@ export class ReceiverFleet extends Construct implements ec2.IConnectable, iam.IG
     const vpcSubnets =
       props.vpcSubnets ??
       ({
-        subnetType: props.vpc.privateSubnets.length > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
+        subnetType:
+          props.vpc.privateSubnets.length > 0
+            ? ec2.SubnetType.PRIVATE_WITH_EGRESS
+            : ec2.SubnetType.PRIVATE_ISOLATED,
       } satisfies ec2.SubnetSelection);
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Resource', {
       vpc: props.vpc,
@@ -235,14 +251,28 @@ export class ReceiverFleet extends Construct implements ec2.IConnectable, iam.IG
         additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
         gracePeriod: Duration.minutes(5),
       }),
-      updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({ minInstancesInService: minCapacity > 1 ? 1 : 0 }),
+      updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
+        minInstancesInService: minCapacity > 1 ? 1 : 0,
+      }),
     });
     this.autoScalingGroup.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: 60 });
     acknowledgeNag(role, [
-      ['IAM5[Resource::*]', 'identity lookups use Describe/List calls, which support no resource-level permissions; all read-only'],
-      ['IAM5[Action::s3:GetObject*]', 'the CDK asset grant (read of the receiver bundle in the bootstrap asset bucket)'],
-      ['IAM5[Action::s3:GetBucket*]', 'the CDK asset grant (read of the receiver bundle in the bootstrap asset bucket)'],
-      ['IAM5[Action::s3:List*]', 'the CDK asset grant (read of the receiver bundle in the bootstrap asset bucket)'],
+      [
+        'IAM5[Resource::*]',
+        'identity lookups use Describe/List calls, which support no resource-level permissions; all read-only',
+      ],
+      [
+        'IAM5[Action::s3:GetObject*]',
+        'the CDK asset grant (read of the receiver bundle in the bootstrap asset bucket)',
+      ],
+      [
+        'IAM5[Action::s3:GetBucket*]',
+        'the CDK asset grant (read of the receiver bundle in the bootstrap asset bucket)',
+      ],
+      [
+        'IAM5[Action::s3:List*]',
+        'the CDK asset grant (read of the receiver bundle in the bootstrap asset bucket)',
+      ],
       [
         'IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
         'the CDK asset grant: read of the bootstrap asset bucket, where the receiver bundle is uploaded',

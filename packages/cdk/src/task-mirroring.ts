@@ -157,21 +157,31 @@ export class TaskMirroring extends Construct {
         failed: mismatches(props.owner, OWNER_PATTERN),
         message: `owner: must be 1-128 characters of letters, digits and ._:/=+@-, but "${props.owner}" was given`,
       },
-      { failed: outOfRange(props.vni, 1, 16_777_215), message: `vni: must be 1-16777215, but ${props.vni} was given` },
+      {
+        failed: outOfRange(props.vni, 1, 16_777_215),
+        message: `vni: must be 1-16777215, but ${props.vni} was given`,
+      },
       {
         failed: outOfRange(props.packetLength, 35, 8500),
         message: `packetLength: must be 35-8500 bytes (35 is the AWS minimum for IPv4), but ${props.packetLength} was given`,
       },
-      { failed: outOfRange(retryAttempts, 0, 2), message: `eventRetryAttempts: must be 0-2, but ${retryAttempts} was given` },
       {
-        failed: !maxEventAge.isUnresolved() && (maxEventAge.toSeconds() < 60 || maxEventAge.toSeconds() > 21_600),
+        failed: outOfRange(retryAttempts, 0, 2),
+        message: `eventRetryAttempts: must be 0-2, but ${retryAttempts} was given`,
+      },
+      {
+        failed:
+          !maxEventAge.isUnresolved() && (maxEventAge.toSeconds() < 60 || maxEventAge.toSeconds() > 21_600),
         message: `eventMaxAge: must be 1 minute to 6 hours, but ${maxEventAge.toHumanString()} was given`,
       },
       {
         failed: outOfRange(quotaPercent, 1, 100),
         message: `sessionQuotaAlarmPercent: must be 1-100, but ${quotaPercent} was given`,
       },
-      { failed: outOfRange(quota, 1, 1_000_000), message: `accountSessionQuota: must be positive, but ${quota} was given` },
+      {
+        failed: outOfRange(quota, 1, 1_000_000),
+        message: `accountSessionQuota: must be positive, but ${quota} was given`,
+      },
       {
         failed: outOfRange(workerConcurrency, 2, 1000),
         message: `workerConcurrency: must be 2-1000 (Lambda's minimum for SQS), but ${workerConcurrency} was given`,
@@ -247,7 +257,9 @@ export class TaskMirroring extends Construct {
       POWERTOOLS_LOG_LEVEL: 'INFO',
     };
     const fn = (name: string, handler: string, timeout: Duration, description: string) => {
-      const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+      const logGroup = new logs.LogGroup(this, `${name}Logs`, {
+        retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      });
       logGroup.grantWrite(this.role);
       return new nodejs.NodejsFunction(this, name, {
         entry,
@@ -269,19 +281,43 @@ export class TaskMirroring extends Construct {
           externalModules: [],
           minify: true,
           sourceMap: true,
-          banner: "import { createRequire as __fmCreateRequire } from 'node:module'; const require = __fmCreateRequire(import.meta.url);",
+          banner:
+            "import { createRequire as __fmCreateRequire } from 'node:module'; const require = __fmCreateRequire(import.meta.url);",
         },
       });
     };
-    this.taskEventFunction = fn('TaskEventFunction', 'taskEventHandler', Duration.minutes(1), 'fargate-mirror: ECS task state change events');
-    this.resyncFunction = fn('ResyncFunction', 'resyncHandler', Duration.minutes(5), 'fargate-mirror: scheduled resync');
-    this.workerFunction = fn('WorkerFunction', 'queueWorkerHandler', workerTimeout, 'fargate-mirror: resync work queue');
+    this.taskEventFunction = fn(
+      'TaskEventFunction',
+      'taskEventHandler',
+      Duration.minutes(1),
+      'fargate-mirror: ECS task state change events',
+    );
+    this.resyncFunction = fn(
+      'ResyncFunction',
+      'resyncHandler',
+      Duration.minutes(5),
+      'fargate-mirror: scheduled resync',
+    );
+    this.workerFunction = fn(
+      'WorkerFunction',
+      'queueWorkerHandler',
+      workerTimeout,
+      'fargate-mirror: resync work queue',
+    );
     this.workQueue.grantSendMessages(this.resyncFunction);
     this.workerFunction.addEventSource(
-      new SqsEventSource(this.workQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: workerConcurrency }),
+      new SqsEventSource(this.workQueue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: workerConcurrency,
+      }),
     );
     for (const f of [this.taskEventFunction, this.resyncFunction]) {
-      f.configureAsyncInvoke({ retryAttempts, maxEventAge, onFailure: new destinations.SqsDestination(this.eventDeadLetterQueue) });
+      f.configureAsyncInvoke({
+        retryAttempts,
+        maxEventAge,
+        onFailure: new destinations.SqsDestination(this.eventDeadLetterQueue),
+      });
     }
 
     const targetOptions = { deadLetterQueue: this.eventDeadLetterQueue, maxEventAge, retryAttempts };
@@ -302,7 +338,10 @@ export class TaskMirroring extends Construct {
 
     this.#alarms(props, quotaPercent);
     acknowledgeNag(this.role, [
-      ['IAM5[Resource::*]', 'ec2:Describe* and ecs:List* support no resource-level permissions; they are read-only'],
+      [
+        'IAM5[Resource::*]',
+        'ec2:Describe* and ecs:List* support no resource-level permissions; they are read-only',
+      ],
       [
         'IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:traffic-mirror-session/*]',
         'session ids are not known in advance: creating requires the owner tag in the request (aws:RequestTag), tagging only during the create (ec2:CreateAction), deleting requires the owner tag on the session (aws:ResourceTag)',
@@ -322,7 +361,10 @@ export class TaskMirroring extends Construct {
     ]);
     // EventBridge targets and Lambda on-failure destinations use this queue as their dead-letter queue.
     acknowledgeNag(this.eventDeadLetterQueue, [
-      ['SQS3', 'this queue is the dead-letter queue of the event rules and of the functions\' asynchronous invocations'],
+      [
+        'SQS3',
+        "this queue is the dead-letter queue of the event rules and of the functions' asynchronous invocations",
+      ],
     ]);
   }
 
@@ -371,7 +413,12 @@ export class TaskMirroring extends Construct {
       ['Worker', this.workerFunction],
     ];
     for (const [name, f] of fns) {
-      add(`${name}ErrorsAlarm`, f.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }), 1, `fargate-mirror: the ${name} function failed`);
+      add(
+        `${name}ErrorsAlarm`,
+        f.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+        1,
+        `fargate-mirror: the ${name} function failed`,
+      );
     }
     for (const [name, q] of [
       ['EventDeadLetter', this.eventDeadLetterQueue],
@@ -379,13 +426,25 @@ export class TaskMirroring extends Construct {
     ] as const) {
       add(
         `${name}QueueAlarm`,
-        q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+        q.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
         1,
         `fargate-mirror: messages in the ${name} queue; inspect and redrive them`,
       );
     }
-    add('UnmirrorableTasksAlarm', this.metricUnmirrorableSources(), 1, 'fargate-mirror: selected tasks AWS refuses to mirror; consider the sidecar');
-    add('SessionQuotaAlarm', this.metricSessionQuotaUsedPercent(), quotaPercent, `fargate-mirror: mirror sessions at ${quotaPercent}% of the account quota`);
+    add(
+      'UnmirrorableTasksAlarm',
+      this.metricUnmirrorableSources(),
+      1,
+      'fargate-mirror: selected tasks AWS refuses to mirror; consider the sidecar',
+    );
+    add(
+      'SessionQuotaAlarm',
+      this.metricSessionQuotaUsedPercent(),
+      quotaPercent,
+      `fargate-mirror: mirror sessions at ${quotaPercent}% of the account quota`,
+    );
   }
 }
-

@@ -35,18 +35,26 @@ const events: EcsEvent[] = [];
 /** Debian's AWS CLI v2 against the emulator (asynchronous: the emulator serves from this process). */
 async function cli(args: string[]): Promise<Record<string, unknown>> {
   try {
-    const r = await promisify(execFile)(AWS_CLI, [...args, '--endpoint-url', aws.url, '--output', 'json', '--region', REGION], {
-      env: { PATH: '/usr/bin:/bin', HOME: outdir, ...CREDENTIALS },
-    });
+    const r = await promisify(execFile)(
+      AWS_CLI,
+      [...args, '--endpoint-url', aws.url, '--output', 'json', '--region', REGION],
+      {
+        env: { PATH: '/usr/bin:/bin', HOME: outdir, ...CREDENTIALS },
+      },
+    );
     return r.stdout.trim() ? (JSON.parse(r.stdout) as Record<string, unknown>) : {};
   } catch (error) {
-    throw new Error(`aws ${args.join(' ')} failed: ${(error as { stderr?: string }).stderr ?? String(error)}`);
+    throw new Error(
+      `aws ${args.join(' ')} failed: ${(error as { stderr?: string }).stderr ?? String(error)}`,
+    );
   }
 }
 
 /** The bundled entry of the function whose handler is `index.<handler>`, from the cloud assembly. */
 function bundledEntry(template: ReturnType<typeof buildDefaults>['template'], handler: string): string {
-  const fn = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: `index.${handler}` } }))[0] as {
+  const fn = Object.values(
+    template.findResources('AWS::Lambda::Function', { Properties: { Handler: `index.${handler}` } }),
+  )[0] as {
     Properties: { Code: { S3Key: string } };
   };
   const hash = fn.Properties.Code.S3Key.replace(/\.zip$/, '');
@@ -59,9 +67,16 @@ describe('the bundled controller handler', () => {
   let filter: string;
 
   beforeAll(async () => {
-    if (!existsSync(AWS_CLI)) throw new Error(`Debian's AWS CLI v2 is required at ${AWS_CLI} (apt-get install awscli); it is missing`);
+    if (!existsSync(AWS_CLI))
+      throw new Error(
+        `Debian's AWS CLI v2 is required at ${AWS_CLI} (apt-get install awscli); it is missing`,
+      );
     // the emulator is imported through its package name (dist), so build it first.
-    await promisify(execFile)(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', join(REPO, 'packages', 'aws-local')], { cwd: REPO });
+    await promisify(execFile)(
+      process.execPath,
+      [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', join(REPO, 'packages', 'aws-local')],
+      { cwd: REPO },
+    );
     const { startAwsLocal } = await import('@fargate-mirror/aws-local');
     aws = await startAwsLocal({ port: 0, speed: 200, taskEniSources: 'accept' });
     aws.onEvent((e) => {
@@ -70,15 +85,20 @@ describe('the bundled controller handler', () => {
     const { template } = buildDefaults({ bundle: true, outdir });
     entry = bundledEntry(template, 'taskEventHandler');
     target = (
-      (await cli([
-        'ec2',
-        'create-traffic-mirror-target',
-        '--network-load-balancer-arn',
-        'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/mirror/0123456789abcdef',
-      ]))['TrafficMirrorTarget'] as { TrafficMirrorTargetId: string }
+      (
+        await cli([
+          'ec2',
+          'create-traffic-mirror-target',
+          '--network-load-balancer-arn',
+          'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/mirror/0123456789abcdef',
+        ])
+      )['TrafficMirrorTarget'] as { TrafficMirrorTargetId: string }
     ).TrafficMirrorTargetId;
-    filter = ((await cli(['ec2', 'create-traffic-mirror-filter', '--description', 'all']))['TrafficMirrorFilter'] as { TrafficMirrorFilterId: string })
-      .TrafficMirrorFilterId;
+    filter = (
+      (await cli(['ec2', 'create-traffic-mirror-filter', '--description', 'all']))['TrafficMirrorFilter'] as {
+        TrafficMirrorFilterId: string;
+      }
+    ).TrafficMirrorFilterId;
     Object.assign(process.env, CREDENTIALS, {
       AWS_ENDPOINT_URL: aws.url,
       FARGATE_MIRROR_CONFIG: JSON.stringify({ owner: OWNER, target, filter, select: { clusters: ['shop'] } }),
@@ -113,7 +133,9 @@ describe('the bundled controller handler', () => {
       '--container-definitions',
       JSON.stringify([{ name: 'app', image: 'public.ecr.aws/nginx/nginx:latest', essential: true }]),
     ]);
-    const subnets = ((await cli(['ec2', 'describe-subnets']))['Subnets'] as { SubnetId: string }[]).map((s) => s.SubnetId);
+    const subnets = ((await cli(['ec2', 'describe-subnets']))['Subnets'] as { SubnetId: string }[]).map(
+      (s) => s.SubnetId,
+    );
     const run = await cli([
       'ecs',
       'run-task',
@@ -139,9 +161,11 @@ describe('the bundled controller handler', () => {
     const report = await bundle.taskEventHandler(running[running.length - 1]);
     expect(report).toMatchObject({ status: 'reconciled', taskArn });
 
-    const task = ((await cli(['ecs', 'describe-tasks', '--cluster', 'shop', '--tasks', taskArn]))['tasks'] as {
-      attachments: { details: { name: string; value: string }[] }[];
-    }[])[0]!;
+    const task = (
+      (await cli(['ecs', 'describe-tasks', '--cluster', 'shop', '--tasks', taskArn]))['tasks'] as {
+        attachments: { details: { name: string; value: string }[] }[];
+      }[]
+    )[0]!;
     const eniId = task.attachments[0]!.details.find((d) => d.name === 'networkInterfaceId')!.value;
     const sessions = (await cli(['ec2', 'describe-traffic-mirror-sessions']))['TrafficMirrorSessions'] as {
       NetworkInterfaceId: string;
@@ -150,13 +174,19 @@ describe('the bundled controller handler', () => {
       Tags: { Key: string; Value: string }[];
     }[];
     expect(sessions).toHaveLength(1);
-    expect(sessions[0]).toMatchObject({ NetworkInterfaceId: eniId, TrafficMirrorTargetId: target, TrafficMirrorFilterId: filter });
+    expect(sessions[0]).toMatchObject({
+      NetworkInterfaceId: eniId,
+      TrafficMirrorTargetId: target,
+      TrafficMirrorFilterId: filter,
+    });
     expect(sessions[0]!.Tags).toContainEqual({ Key: 'fargate-mirror:owner', Value: OWNER });
   });
 
   it('reports a malformed event instead of failing', async () => {
     const bundle = (await import(pathToFileURL(entry).href)) as { taskEventHandler: Handler };
-    expect(await bundle.taskEventHandler({ 'detail-type': 'ECS Task State Change', detail: { nonsense: true } })).toMatchObject({
+    expect(
+      await bundle.taskEventHandler({ 'detail-type': 'ECS Task State Change', detail: { nonsense: true } }),
+    ).toMatchObject({
       status: 'malformed',
     });
   });

@@ -22,7 +22,9 @@ const scratch = mkdtempSync(join(tmpdir(), 'fm-cdk-synth-'));
 interface Synth {
   readonly code: number;
   readonly output: string;
-  readonly template: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> } | undefined;
+  readonly template:
+    | { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> }
+    | undefined;
 }
 
 async function synth(name: string, context: Record<string, string>): Promise<Synth> {
@@ -30,7 +32,12 @@ async function synth(name: string, context: Record<string, string>): Promise<Syn
   const args = ['aws-cdk@2', 'synth', '--no-notices', '--ci', '-q', '-o', out];
   for (const [k, v] of Object.entries(context)) args.push('-c', `fargate-mirror:${k}=${v}`);
   // no credentials and no metadata service: synth must need neither.
-  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: scratch, CDK_DISABLE_TELEMETRY: 'true', AWS_EC2_METADATA_DISABLED: 'true' };
+  const env = {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    HOME: scratch,
+    CDK_DISABLE_TELEMETRY: 'true',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
   let code = 0;
   let output = '';
   try {
@@ -56,7 +63,9 @@ describe('example app: npx aws-cdk@2 synth', () => {
 
   beforeAll(async () => {
     // the app imports the library by its package name, i.e. the built dist/.
-    await run(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', PACKAGE], { cwd: REPO });
+    await run(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', PACKAGE], {
+      cwd: REPO,
+    });
     [defaults, gateway, selected] = await Promise.all([
       synth('defaults', {}),
       synth('gateway', { targetType: 'gateway-load-balancer-endpoint' }),
@@ -82,21 +91,41 @@ describe('example app: npx aws-cdk@2 synth', () => {
   });
 
   it('defines an NLB target by default and a GWLB endpoint target on request', () => {
-    expect(ofType(defaults, 'AWS::EC2::TrafficMirrorTarget')[0]?.Properties).toHaveProperty('NetworkLoadBalancerArn');
-    expect(ofType(gateway, 'AWS::EC2::TrafficMirrorTarget')[0]?.Properties).toHaveProperty('GatewayLoadBalancerEndpointId');
-    expect(ofType(gateway, 'AWS::EC2::VPCEndpoint').map((r) => r.Properties['VpcEndpointType'])).toContain('GatewayLoadBalancer');
+    expect(ofType(defaults, 'AWS::EC2::TrafficMirrorTarget')[0]?.Properties).toHaveProperty(
+      'NetworkLoadBalancerArn',
+    );
+    expect(ofType(gateway, 'AWS::EC2::TrafficMirrorTarget')[0]?.Properties).toHaveProperty(
+      'GatewayLoadBalancerEndpointId',
+    );
+    expect(ofType(gateway, 'AWS::EC2::VPCEndpoint').map((r) => r.Properties['VpcEndpointType'])).toContain(
+      'GatewayLoadBalancer',
+    );
   });
 
   it('takes clusters, services, the sidecar image and Splunk from context', () => {
-    const rule = ofType(selected, 'AWS::Events::Rule').find((r) => r.Properties['EventPattern'] !== undefined)!;
+    const rule = ofType(selected, 'AWS::Events::Rule').find(
+      (r) => r.Properties['EventPattern'] !== undefined,
+    )!;
     expect(JSON.stringify(rule.Properties['EventPattern'])).toMatch(/cluster\/shop.*cluster\/api/);
     const task = ofType(selected, 'AWS::ECS::TaskDefinition')[0]!;
-    const containers = task.Properties['ContainerDefinitions'] as { Name: string; Essential: boolean; Image: string }[];
+    const containers = task.Properties['ContainerDefinitions'] as {
+      Name: string;
+      Essential: boolean;
+      Image: string;
+    }[];
     expect(containers).toContainEqual(
-      expect.objectContaining({ Name: 'fargate-mirror-forwarder', Essential: false, Image: 'public.ecr.aws/example/fargate-mirror-forwarder:1' }),
+      expect.objectContaining({
+        Name: 'fargate-mirror-forwarder',
+        Essential: false,
+        Image: 'public.ecr.aws/example/fargate-mirror-forwarder:1',
+      }),
     );
-    expect(ofType(selected, 'AWS::EC2::TrafficMirrorFilter')[0]?.Properties['NetworkServices']).toEqual(['amazon-dns']);
-    expect(JSON.stringify(ofType(selected, 'AWS::EC2::LaunchTemplate')[0]?.Properties)).toContain('splunk-hec-token');
+    expect(ofType(selected, 'AWS::EC2::TrafficMirrorFilter')[0]?.Properties['NetworkServices']).toEqual([
+      'amazon-dns',
+    ]);
+    expect(JSON.stringify(ofType(selected, 'AWS::EC2::LaunchTemplate')[0]?.Properties)).toContain(
+      'splunk-hec-token',
+    );
     // no demo task without an image: Docker is not needed to synth.
     expect(ofType(defaults, 'AWS::ECS::TaskDefinition')).toEqual([]);
   });

@@ -12,7 +12,13 @@ describe('MirrorSidecar', () => {
       Properties: { ContainerDefinitions: Record<string, unknown>[] };
     };
     const sidecar = task.Properties.ContainerDefinitions.find((c) => c['Name'] === 'mirror')!;
-    expect(sidecar).toMatchObject({ Essential: false, Cpu: 64, Memory: 128, MemoryReservation: 32, Image: 'public.ecr.aws/example/fargate-mirror-forwarder:1' });
+    expect(sidecar).toMatchObject({
+      Essential: false,
+      Cpu: 64,
+      Memory: 128,
+      MemoryReservation: 32,
+      Image: 'public.ecr.aws/example/fargate-mirror-forwarder:1',
+    });
     expect(sidecar['LinuxParameters']).toBeUndefined();
     const command = sidecar['Command'] as unknown[];
     expect(command.slice(0, 2)).toEqual(['forward', '--to']);

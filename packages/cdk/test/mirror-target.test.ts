@@ -9,8 +9,16 @@ const all = buildAllOptions();
 function policyStatements(template: Template, roleLogicalIdPrefix: string): Record<string, unknown>[] {
   const policies = template.findResources('AWS::IAM::Policy');
   return Object.values(policies)
-    .filter((p) => JSON.stringify((p as { Properties: { Roles: unknown } }).Properties.Roles).includes(roleLogicalIdPrefix))
-    .flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties.PolicyDocument.Statement);
+    .filter((p) =>
+      JSON.stringify((p as { Properties: { Roles: unknown } }).Properties.Roles).includes(
+        roleLogicalIdPrefix,
+      ),
+    )
+    .flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties
+          .PolicyDocument.Statement,
+    );
 }
 
 describe('MirrorTarget (Network Load Balancer)', () => {
@@ -20,7 +28,10 @@ describe('MirrorTarget (Network Load Balancer)', () => {
       Scheme: 'internal',
       LoadBalancerAttributes: Match.arrayWith([{ Key: 'load_balancing.cross_zone.enabled', Value: 'true' }]),
     });
-    defaults.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 4789, Protocol: 'UDP' });
+    defaults.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 4789,
+      Protocol: 'UDP',
+    });
   });
 
   it('keeps all packets of one ENI on one receiver and drains on deregistration', () => {
@@ -46,7 +57,9 @@ describe('MirrorTarget (Network Load Balancer)', () => {
       HealthCheckPort: '9180',
       HealthCheckPath: '/healthz',
     });
-    all.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPort: '9200' });
+    all.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      HealthCheckPort: '9200',
+    });
   });
 
   it('defines the traffic mirror target on the NLB and the ASG registers with its target group', () => {
@@ -58,7 +71,10 @@ describe('MirrorTarget (Network Load Balancer)', () => {
       MinSize: '2',
       MaxSize: '4',
       HealthCheckType: 'ELB',
-      VPCZoneIdentifier: [{ Ref: Match.stringLikeRegexp('PrivateSubnet1') }, { Ref: Match.stringLikeRegexp('PrivateSubnet2') }],
+      VPCZoneIdentifier: [
+        { Ref: Match.stringLikeRegexp('PrivateSubnet1') },
+        { Ref: Match.stringLikeRegexp('PrivateSubnet2') },
+      ],
     });
     expect(defaults.target.forwarderDestination).toMatch(/:4789$/);
   });
@@ -66,7 +82,11 @@ describe('MirrorTarget (Network Load Balancer)', () => {
   it('opens UDP 4789 only from the monitored CIDRs and the health port only from the VPC', () => {
     const ingress = (t: Template) =>
       Object.values(t.findResources('AWS::EC2::SecurityGroup'))
-        .flatMap((sg) => ((sg as { Properties: { SecurityGroupIngress?: Record<string, unknown>[] } }).Properties.SecurityGroupIngress ?? []))
+        .flatMap(
+          (sg) =>
+            (sg as { Properties: { SecurityGroupIngress?: Record<string, unknown>[] } }).Properties
+              .SecurityGroupIngress ?? [],
+        )
         .map((r) => [r['IpProtocol'], r['FromPort'], r['ToPort'], JSON.stringify(r['CidrIp'])]);
     expect(ingress(defaults.template)).toEqual([
       ['udp', 4789, 4789, JSON.stringify({ 'Fn::GetAtt': ['Vpc8378EB38', 'CidrBlock'] })],
@@ -84,13 +104,20 @@ describe('MirrorTarget (Network Load Balancer)', () => {
       LaunchTemplateData: Match.objectLike({
         MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
         InstanceType: 'c6i.large',
-        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', VolumeSize: 30, DeleteOnTermination: true } }],
+        BlockDeviceMappings: [
+          {
+            DeviceName: '/dev/xvda',
+            Ebs: { Encrypted: true, VolumeType: 'gp3', VolumeSize: 30, DeleteOnTermination: true },
+          },
+        ],
       }),
     });
     all.template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
       LaunchTemplateData: Match.objectLike({
         InstanceType: 'c7i.xlarge',
-        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: Match.objectLike({ Encrypted: true, VolumeSize: 100 }) }],
+        BlockDeviceMappings: [
+          { DeviceName: '/dev/xvda', Ebs: Match.objectLike({ Encrypted: true, VolumeSize: 100 }) },
+        ],
       }),
     });
   });
@@ -101,27 +128,47 @@ describe('MirrorTarget (Network Load Balancer)', () => {
     expect(identity).toMatchObject({
       Effect: 'Allow',
       Resource: '*',
-      Action: expect.arrayContaining(['ec2:DescribeTrafficMirrorSessions', 'ec2:DescribeNetworkInterfaces', 'ecs:DescribeTasks', 'ecs:ListTasks']),
+      Action: expect.arrayContaining([
+        'ec2:DescribeTrafficMirrorSessions',
+        'ec2:DescribeNetworkInterfaces',
+        'ecs:DescribeTasks',
+        'ecs:ListTasks',
+      ]),
     });
     const actions = statements.flatMap((s) => [s['Action']].flat() as string[]);
-    expect(actions.filter((a) => !/^(ec2:Describe|ecs:Describe|ecs:List|s3:Get|s3:List)/.test(a))).toEqual([]);
+    expect(actions.filter((a) => !/^(ec2:Describe|ecs:Describe|ecs:List|s3:Get|s3:List)/.test(a))).toEqual(
+      [],
+    );
   });
 
   it('grants the receiver role read of its S3 asset and of the HEC secret', () => {
     const statements = policyStatements(all.template, 'TargetFleetRole');
     expect(statements).toContainEqual(
-      expect.objectContaining({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: { Ref: expect.stringMatching(/^HecToken/) } }),
+      expect.objectContaining({
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        Resource: { Ref: expect.stringMatching(/^HecToken/) },
+      }),
     );
-    expect(statements).toContainEqual(expect.objectContaining({ Action: expect.arrayContaining(['s3:GetObject*']) }));
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Action: expect.arrayContaining(['s3:GetObject*']) }),
+    );
   });
 
   it('attaches Session Manager access by default and not when turned off', () => {
     defaults.template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })] }),
-      ManagedPolicyArns: [Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':iam::aws:policy/AmazonSSMManagedInstanceCore'])] })],
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })],
+      }),
+      ManagedPolicyArns: [
+        Match.objectLike({
+          'Fn::Join': ['', Match.arrayWith([':iam::aws:policy/AmazonSSMManagedInstanceCore'])],
+        }),
+      ],
     });
     all.template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })] }),
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })],
+      }),
       ManagedPolicyArns: Match.absent(),
     });
   });
@@ -156,7 +203,9 @@ describe('MirrorTarget (Gateway Load Balancer endpoint)', () => {
 
   it('opens UDP 6081, and not 4789, to the receivers', () => {
     const rules = Object.values(template.findResources('AWS::EC2::SecurityGroup')).flatMap(
-      (sg) => (sg as { Properties: { SecurityGroupIngress?: { FromPort: number; IpProtocol: string }[] } }).Properties.SecurityGroupIngress ?? [],
+      (sg) =>
+        (sg as { Properties: { SecurityGroupIngress?: { FromPort: number; IpProtocol: string }[] } })
+          .Properties.SecurityGroupIngress ?? [],
     );
     expect(rules.map((r) => `${r.IpProtocol}/${r.FromPort}`)).toEqual(['udp/6081', 'tcp/9180']);
   });
@@ -166,7 +215,9 @@ describe('MirrorTarget imports', () => {
   it('defines a target on an existing network interface', () => {
     const stack = newStack();
     const target = MirrorTarget.fromNetworkInterfaceId(stack, 'Eni', 'eni-0123456789abcdef0');
-    Template.fromStack(stack).hasResourceProperties('AWS::EC2::TrafficMirrorTarget', { NetworkInterfaceId: 'eni-0123456789abcdef0' });
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::TrafficMirrorTarget', {
+      NetworkInterfaceId: 'eni-0123456789abcdef0',
+    });
     expect(stack.resolve(target.trafficMirrorTargetId)).toEqual({ Ref: expect.stringMatching(/^Eni/) });
   });
 
@@ -189,7 +240,9 @@ describe('MirrorTarget imports', () => {
   it('fails on fleet props with all problems listed', () => {
     const stack = newStack();
     const vpc = testVpc(stack);
-    expect(() => new MirrorTarget(stack, 'Target', { vpc, minCapacity: 5, maxCapacity: 3, healthCheckPort: 4789 })).toThrow(
+    expect(
+      () => new MirrorTarget(stack, 'Target', { vpc, minCapacity: 5, maxCapacity: 3, healthCheckPort: 4789 }),
+    ).toThrow(
       /maxCapacity: must be at least minCapacity \(5\), but 3[\s\S]*healthCheckPort: must be a TCP port 1-65535 other than 4789 and 6081, but 4789/,
     );
   });

@@ -7,16 +7,29 @@ import { buildAllOptions, buildDefaults, newStack, OWNER } from './support/stack
 const defaults = buildDefaults();
 const all = buildAllOptions();
 
-type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
+type Statement = {
+  Sid?: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
 
 function controllerStatements(template: Template): Statement[] {
   return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((p) => JSON.stringify((p as { Properties: { Roles: unknown } }).Properties.Roles).includes('MirroringRole'))
-    .flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
+    .filter((p) =>
+      JSON.stringify((p as { Properties: { Roles: unknown } }).Properties.Roles).includes('MirroringRole'),
+    )
+    .flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
+          .Statement,
+    );
 }
 
 function lambdaEnvConfig(template: Template, handler: string): Record<string, unknown> {
-  const fn = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: `index.${handler}` } }))[0] as {
+  const fn = Object.values(
+    template.findResources('AWS::Lambda::Function', { Properties: { Handler: `index.${handler}` } }),
+  )[0] as {
     Properties: { Environment: { Variables: Record<string, unknown> } };
   };
   return fn.Properties.Environment.Variables;
@@ -34,7 +47,9 @@ describe('TaskMirroring IAM', () => {
         'ForAllValues:StringLike': { 'aws:TagKeys': ['fargate-mirror:*'] },
       },
     });
-    expect(JSON.stringify(bySid('CreateSessionsWithOwnerTag').Resource)).toContain(':traffic-mirror-session/*');
+    expect(JSON.stringify(bySid('CreateSessionsWithOwnerTag').Resource)).toContain(
+      ':traffic-mirror-session/*',
+    );
   });
 
   it('creates sessions only on its own target and filter (any task ENI)', () => {
@@ -70,12 +85,20 @@ describe('TaskMirroring IAM', () => {
       if (s.Resource === '*') expect(actions.every((a) => /^(ec2:Describe|ecs:List)/.test(a))).toBe(true);
     }
     const ecs = statements.flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('ecs:'));
-    expect(ecs.sort()).toEqual(['ecs:DescribeContainerInstances', 'ecs:DescribeTasks', 'ecs:ListClusters', 'ecs:ListServices', 'ecs:ListTasks']);
+    expect(ecs.sort()).toEqual([
+      'ecs:DescribeContainerInstances',
+      'ecs:DescribeTasks',
+      'ecs:ListClusters',
+      'ecs:ListServices',
+      'ecs:ListTasks',
+    ]);
   });
 
   it('grants the resync function sending to the work queue, and the worker consuming it', () => {
     const actions = statements.flatMap((s) => [s.Action].flat());
-    expect(actions).toEqual(expect.arrayContaining(['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']));
+    expect(actions).toEqual(
+      expect.arrayContaining(['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']),
+    );
   });
 
   it('grantStartResync lets a principal invoke the resync function only', () => {
@@ -90,7 +113,9 @@ describe('TaskMirroring IAM', () => {
         Statement: [
           Match.objectLike({
             Action: 'lambda:InvokeFunction',
-            Resource: Match.arrayWith([{ 'Fn::GetAtt': [Match.stringLikeRegexp('^MirroringResyncFunction'), 'Arn'] }]),
+            Resource: Match.arrayWith([
+              { 'Fn::GetAtt': [Match.stringLikeRegexp('^MirroringResyncFunction'), 'Arn'] },
+            ]),
           }),
         ],
       },
@@ -107,9 +132,16 @@ function buildDefaultsIn(stack: ReturnType<typeof newStack>): TaskMirroring {
 describe('TaskMirroring wiring', () => {
   it('bundles three Node.js functions from the controller entry with the matching handlers', () => {
     for (const handler of ['taskEventHandler', 'resyncHandler', 'queueWorkerHandler']) {
-      defaults.template.hasResourceProperties('AWS::Lambda::Function', { Handler: `index.${handler}`, Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+      defaults.template.hasResourceProperties('AWS::Lambda::Function', {
+        Handler: `index.${handler}`,
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+      });
     }
-    all.template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.taskEventHandler', Runtime: 'nodejs22.x' });
+    all.template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.taskEventHandler',
+      Runtime: 'nodejs22.x',
+    });
   });
 
   it('passes the controller configuration in the environment', () => {
@@ -132,7 +164,12 @@ describe('TaskMirroring wiring', () => {
       EventPattern: {
         source: ['aws.ecs'],
         'detail-type': ['ECS Task State Change'],
-        detail: { clusterArn: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^Cluster'), 'Arn'] }, Match.objectLike({ 'Fn::Join': Match.anyValue() })] },
+        detail: {
+          clusterArn: [
+            { 'Fn::GetAtt': [Match.stringLikeRegexp('^Cluster'), 'Arn'] },
+            Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+          ],
+        },
       },
     });
   });
@@ -143,7 +180,9 @@ describe('TaskMirroring wiring', () => {
       Targets: [
         Match.objectLike({
           RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 2 },
-          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MirroringEventDeadLetterQueue'), 'Arn'] } },
+          DeadLetterConfig: {
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MirroringEventDeadLetterQueue'), 'Arn'] },
+          },
         }),
       ],
     });
@@ -152,11 +191,18 @@ describe('TaskMirroring wiring', () => {
       {
         MaximumEventAgeInSeconds: 3600,
         MaximumRetryAttempts: 2,
-        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MirroringEventDeadLetterQueue'), 'Arn'] } } },
+        DestinationConfig: {
+          OnFailure: {
+            Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MirroringEventDeadLetterQueue'), 'Arn'] },
+          },
+        },
       },
       2,
     );
-    all.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumEventAgeInSeconds: 1800, MaximumRetryAttempts: 1 });
+    all.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumEventAgeInSeconds: 1800,
+      MaximumRetryAttempts: 1,
+    });
   });
 
   it('resyncs every 5 minutes by default', () => {
@@ -169,13 +215,20 @@ describe('TaskMirroring wiring', () => {
       FifoQueue: true,
       SqsManagedSseEnabled: true,
       VisibilityTimeout: 720,
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MirroringWorkDeadLetterQueue'), 'Arn'] }, maxReceiveCount: 5 },
+      RedrivePolicy: {
+        deadLetterTargetArn: {
+          'Fn::GetAtt': [Match.stringLikeRegexp('^MirroringWorkDeadLetterQueue'), 'Arn'],
+        },
+        maxReceiveCount: 5,
+      },
     });
     defaults.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 2 },
     });
-    all.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 4 } });
+    all.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: { MaximumConcurrency: 4 },
+    });
     // every queue refuses plain HTTP.
     defaults.template.resourceCountIs('AWS::SQS::QueuePolicy', 3);
   });
@@ -233,7 +286,14 @@ describe('TaskMirroring wiring', () => {
     }
     expect(error).toBeInstanceOf(PropsValidationError);
     const issues = (error as PropsValidationError).issues;
-    expect(issues.map((i) => i.split(':')[0])).toEqual(['owner', 'vni', 'packetLength', 'eventRetryAttempts', 'workerConcurrency', 'services']);
+    expect(issues.map((i) => i.split(':')[0])).toEqual([
+      'owner',
+      'vni',
+      'packetLength',
+      'eventRetryAttempts',
+      'workerConcurrency',
+      'services',
+    ]);
     expect(issues[2]).toContain('but 20 was given');
   });
 });

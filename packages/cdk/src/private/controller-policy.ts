@@ -15,7 +15,10 @@ export interface ControllerPolicyOptions {
  * only on its own target and filter; tag only while creating; delete only sessions carrying its
  * owner tag; and read ECS and EC2. No `ec2:*`, and no `Resource: *` on anything that writes.
  */
-export function controllerPolicyStatements(scope: Construct, o: ControllerPolicyOptions): iam.PolicyStatement[] {
+export function controllerPolicyStatements(
+  scope: Construct,
+  o: ControllerPolicyOptions,
+): iam.PolicyStatement[] {
   const stack = Stack.of(scope);
   const ec2Arn = (resource: string, resourceName: string) =>
     stack.formatArn({ service: 'ec2', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });

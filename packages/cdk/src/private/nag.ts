@@ -6,6 +6,11 @@ import type { IConstruct } from 'constructs';
  * constructs acknowledge only findings their own design causes, each with its reason; the
  * acknowledgements are inert metadata when cdk-nag is not in use.
  */
-export function acknowledgeNag(scope: IConstruct, findings: readonly (readonly [id: string, reason: string])[]): void {
-  Validations.of(scope).acknowledge(...findings.map(([id, reason]) => ({ id: `AwsSolutions-${id}`, reason })));
+export function acknowledgeNag(
+  scope: IConstruct,
+  findings: readonly (readonly [id: string, reason: string])[],
+): void {
+  Validations.of(scope).acknowledge(
+    ...findings.map(([id, reason]) => ({ id: `AwsSolutions-${id}`, reason })),
+  );
 }

@@ -38,6 +38,7 @@ export function receiverBootScript(o: ReceiverBootScriptOptions): string[] {
   const lines = [
     'set -euo pipefail',
     '# fargate-mirror receiver bootstrap; ROOT is empty on an instance (tests point it at a scratch directory).',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion, not a JS template
     'ROOT="${FARGATE_MIRROR_ROOT:-}"',
     `REGION='${o.region}'`,
     `install -d -m 0755 "$ROOT/etc/fargate-mirror" "$ROOT${RECEIVER_INSTALL_DIR}/lib" "$ROOT/etc/systemd/system" "$ROOT/etc/sysctl.d" "$ROOT/usr/local/bin"`,
@@ -94,7 +95,7 @@ export function receiverBootScript(o: ReceiverBootScriptOptions): string[] {
     'User=fargate-mirror',
     'Group=fargate-mirror',
     `WorkingDirectory=${RECEIVER_HOME}`,
-    'Environment=AWS_REGION=${REGION}',
+    'Environment=AWS_REGION=$REGION',
     `ExecStart=${receiverExecStart(o.healthPort)}`,
     'Restart=always',
     'RestartSec=2',

@@ -52,10 +52,14 @@ export function bundleReceiverCli(outputDir: string): void {
       logLevel: 'error',
       alias,
       // CommonJS dependencies inside an ESM bundle still call require().
-      banner: { js: "import { createRequire as __fmCreateRequire } from 'node:module'; const require = __fmCreateRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __fmCreateRequire } from 'node:module'; const require = __fmCreateRequire(import.meta.url);",
+      },
     });
   } catch (cause) {
-    throw new BundlingFailedError(`esbuild could not bundle ${entry}: ${(cause as Error).message}`, { cause });
+    throw new BundlingFailedError(`esbuild could not bundle ${entry}: ${(cause as Error).message}`, {
+      cause,
+    });
   }
 }
 

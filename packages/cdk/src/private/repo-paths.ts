@@ -16,7 +16,9 @@ export function repoPath(...parts: string[]): string {
 /** Throws SourceNotFoundError naming `what` when `path` does not exist. */
 export function requireSource(path: string, what: string): string {
   if (!existsSync(path)) {
-    throw new SourceNotFoundError(`${what} not found at ${path}: the constructs bundle it from the fargate-mirror repository`);
+    throw new SourceNotFoundError(
+      `${what} not found at ${path}: the constructs bundle it from the fargate-mirror repository`,
+    );
   }
   return path;
 }

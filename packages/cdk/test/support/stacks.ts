@@ -4,13 +4,13 @@
  */
 import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import {
   FilterProtocol,
   FilterRuleAction,
@@ -35,7 +35,11 @@ export function newStack(options: { bundle?: boolean; outdir?: string } = {}): S
 }
 
 export function testVpc(stack: Stack): ec2.Vpc {
-  return new ec2.Vpc(stack, 'Vpc', { ipAddresses: ec2.IpAddresses.cidr('10.1.0.0/16'), maxAzs: 2, natGateways: 1 });
+  return new ec2.Vpc(stack, 'Vpc', {
+    ipAddresses: ec2.IpAddresses.cidr('10.1.0.0/16'),
+    maxAzs: 2,
+    natGateways: 1,
+  });
 }
 
 export interface Built {
@@ -57,16 +61,34 @@ export function buildDefaults(options: { bundle?: boolean; outdir?: string } = {
 }
 
 /** Every option set (NLB target). */
-export function buildAllOptions(options: { bundle?: boolean; outdir?: string } = {}): Built & { taskDefinition: ecs.FargateTaskDefinition } {
+export function buildAllOptions(
+  options: { bundle?: boolean; outdir?: string } = {},
+): Built & { taskDefinition: ecs.FargateTaskDefinition } {
   const stack = newStack(options);
   const vpc = testVpc(stack);
   const filter = new MirrorFilter(stack, 'Filter', {
     description: 'shop filter',
     mirrorAmazonDns: true,
     rules: [
-      { direction: TrafficDirection.INGRESS, action: FilterRuleAction.REJECT, protocol: FilterProtocol.UDP, destinationPortRange: { fromPort: 4789, toPort: 4789 } },
-      { direction: TrafficDirection.INGRESS, protocol: FilterProtocol.TCP, destinationPortRange: { fromPort: 80, toPort: 443 }, sourceCidr: '10.0.0.0/8' },
-      { direction: TrafficDirection.EGRESS, protocol: FilterProtocol.TCP, sourcePortRange: { fromPort: 80, toPort: 443 }, ruleNumber: 5, description: 'replies' },
+      {
+        direction: TrafficDirection.INGRESS,
+        action: FilterRuleAction.REJECT,
+        protocol: FilterProtocol.UDP,
+        destinationPortRange: { fromPort: 4789, toPort: 4789 },
+      },
+      {
+        direction: TrafficDirection.INGRESS,
+        protocol: FilterProtocol.TCP,
+        destinationPortRange: { fromPort: 80, toPort: 443 },
+        sourceCidr: '10.0.0.0/8',
+      },
+      {
+        direction: TrafficDirection.EGRESS,
+        protocol: FilterProtocol.TCP,
+        sourcePortRange: { fromPort: 80, toPort: 443 },
+        ruleNumber: 5,
+        description: 'replies',
+      },
       { direction: TrafficDirection.EGRESS, sourceCidr: '2001:db8::/32' },
     ],
   });
@@ -114,7 +136,9 @@ export function buildAllOptions(options: { bundle?: boolean; outdir?: string } =
     runtime: lambda.Runtime.NODEJS_22_X,
   });
   const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task');
-  taskDefinition.addContainer('app', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable') });
+  taskDefinition.addContainer('app', {
+    image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable'),
+  });
   MirrorSidecar.addTo(taskDefinition, {
     destination: target.forwarderDestination!,
     image: ecs.ContainerImage.fromRegistry('public.ecr.aws/example/fargate-mirror-forwarder:1'),

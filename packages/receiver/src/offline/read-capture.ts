@@ -1,5 +1,5 @@
 import { CaptureReader, PcapWriter } from '@fargate-mirror/wire';
-import { MirrorPipeline, type MirrorPipelineOptions } from '../pipeline/mirror-pipeline.js';
+import { MirrorPipeline, type MirrorPipelineOptions, type RecordSink } from '../pipeline/mirror-pipeline.js';
 import { JsonLinesWriter } from '../sinks/json-lines-writer.js';
 
 export interface ReadCaptureOptions extends Omit<MirrorPipelineOptions, 'onRecord' | 'innerFrames'> {
@@ -8,6 +8,8 @@ export interface ReadCaptureOptions extends Omit<MirrorPipelineOptions, 'onRecor
   readonly records?: string;
   /** Decapsulated inner frames as pcap. Omitted: none. */
   readonly pcapOut?: string;
+  /** More destinations of every record (e.g. a Splunk HEC sink), after the JSON Lines file. */
+  readonly recordSinks?: readonly RecordSink[];
 }
 
 export interface ReadSummary {
@@ -20,6 +22,8 @@ export interface ReadSummary {
   readonly flows: number;
   readonly records: number;
   readonly truncated: number;
+  /** Copies of packets already counted at another mirror point (both ends mirrored), removed. */
+  readonly duplicates: number;
   readonly notMirror: number;
   readonly innerNotIp: number;
   readonly outerFragments: number;
@@ -41,9 +45,18 @@ export function readCapture(options: ReadCaptureOptions): ReadSummary {
   const records = options.records !== undefined ? JsonLinesWriter.open(options.records) : undefined;
   const pcap = options.pcapOut !== undefined ? PcapWriter.open(options.pcapOut) : undefined;
   try {
+    const sinks: RecordSink[] = [...(options.recordSinks ?? [])];
+    if (records !== undefined) sinks.unshift((r) => records.write(r));
     const pipeline = new MirrorPipeline({
       ...options,
-      onRecord: records !== undefined ? (r) => records.write(r) : () => {},
+      onRecord:
+        sinks.length === 0
+          ? () => {}
+          : sinks.length === 1
+            ? sinks[0]
+            : (r) => {
+                for (const sink of sinks) sink(r);
+              },
       innerFrames: pcap,
     });
     while (reader.next()) {
@@ -68,6 +81,7 @@ export function readCapture(options: ReadCaptureOptions): ReadSummary {
       flows: pipeline.flows.stats.created,
       records: records?.recordsWritten ?? 0,
       truncated: s.truncated,
+      duplicates: pipeline.dedup?.stats.duplicates ?? 0,
       notMirror: s.notMirror,
       innerNotIp: s.innerNotIp,
       outerFragments: s.outerFragments,

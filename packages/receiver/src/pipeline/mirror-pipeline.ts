@@ -6,6 +6,8 @@ import {
   MirrorStage,
   ReassemblyStatus,
 } from '@fargate-mirror/wire';
+import { addMirrorPointToFlow } from '../dedup/flow-mirror-point.js';
+import { PacketDeduplicator, type PacketDedupOptions } from '../dedup/packet-dedup.js';
 import { TransactionEngine, type TransactionOptions } from '../dissect/transaction-engine.js';
 import { type FlowSink, FlowTable, type FlowTableOptions } from '../flows/flow-table.js';
 import { MirrorPointRegistry } from '../flows/mirror-points.js';
@@ -44,6 +46,16 @@ export interface MirrorPipelineOptions {
    * flow records only. @default {} (on, default redaction)
    */
   readonly transactions?: TransactionOptions | false;
+  /**
+   * De-duplication of packets seen at two mirror points (both ends of a conversation mirrored):
+   * counted once, both mirror points kept. `false` turns it off. @default {} (on, 50 ms window)
+   */
+  readonly dedup?: PacketDedupOptions | false;
+  /**
+   * Called with every record before `onRecord` (workload identity, mirror session ids). Runs once
+   * per record, never per packet; it must not block (look-ups from memory only).
+   */
+  readonly enrich?: (record: Record<string, unknown>) => void;
 }
 
 const EXPIRY_INTERVAL_MICROS = 1_000_000;
@@ -59,6 +71,8 @@ export class MirrorPipeline {
   readonly mirrorPoints = new MirrorPointRegistry();
   /** Transaction records (undefined when turned off). */
   readonly transactions: TransactionEngine | undefined;
+  /** The de-duplicator (undefined when turned off); its `stats.duplicates` counts copies removed. */
+  readonly dedup: PacketDeduplicator | undefined;
   private readonly reassembler = new IpReassembler();
   private readonly innerFrames: InnerFrameSink | undefined;
   private readonly perVniDomain: boolean;
@@ -69,7 +83,16 @@ export class MirrorPipeline {
     this.innerFrames = options.innerFrames;
     this.perVniDomain = options.addressDomain === 'vni';
     const dvc = options.dvc ?? 'fargate-mirror';
-    const onRecord = options.onRecord;
+    const enrich = options.enrich;
+    const deliver = options.onRecord;
+    const onRecord: RecordSink =
+      enrich === undefined
+        ? deliver
+        : (record) => {
+            enrich(record);
+            deliver(record);
+          };
+    this.dedup = options.dedup === false ? undefined : new PacketDeduplicator(options.dedup);
     const sink: FlowSink = (table, slot, reason) => {
       // The protocol the dissectors recognised names the flow's app; open transactions are reported
       // and reassembly gaps counted before the flow record is built.
@@ -190,7 +213,15 @@ export class MirrorPipeline {
     stats.mirroredIpBytes += inner.ipLength;
     if (inner.truncated) stats.truncated++;
     const point = this.mirrorPoints.idOf(d.vni, d.mirrorSourceWords, d.mirrorSourceVersion);
-    const slot = this.flows.update(inner, this.perVniDomain ? d.vni : 0, now, d.vni, point);
+    const domain = this.perVniDomain ? d.vni : 0;
+    const dedup = this.dedup;
+    if (dedup !== undefined && dedup.isDuplicate(buf, inner, domain, now, point)) {
+      // Already counted at another mirror point: only remember that this one saw it too.
+      addMirrorPointToFlow(this.flows, dedup.duplicateOfSlot, inner, domain, point);
+      return;
+    }
+    const slot = this.flows.update(inner, domain, now, d.vni, point);
+    dedup?.recordFlow(slot);
     this.transactions?.packet(slot, inner, buf, now);
   }
 }

@@ -1,0 +1,199 @@
+// fargate-mirror's controller deployed as packages/cdk's TaskMirroring deploys it, in one process:
+// the task-event function behind EventBridge (async invoke, 2 retries, 1-minute timeout, its own
+// SDK clients and caches per container), and the scheduled resync that queues one work item per
+// differing key on a FIFO queue drained by a worker function (batch 10, maximum concurrency 2, four
+// items at once per batch, failed items back after the 12-minute visibility timeout, dead-lettered
+// after 5 receives). SDK clients are the ones `createAwsClients` makes (adaptive retries, 8
+// attempts), on the run's time scale.
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import {
+  createQueueWorkerHandler,
+  createResyncHandler,
+  createTaskEventHandler,
+  type Ec2Port,
+  Ec2Adapter,
+  EcsAdapter,
+  type LogPort,
+  MemoryMetrics,
+  MemoryRefusalCache,
+  MemoryWorkQueue,
+  parseConfig,
+  Reconciler,
+  type ResyncSummary,
+  type WorkItem,
+} from '@fargate-mirror/controller';
+import { AsyncLambda } from './lambda-model.ts';
+import { type Meter, meterClient } from './sdk-meter.ts';
+import { scaledAdaptiveRetry, type TimeScale } from './time-scale.ts';
+import { CREDENTIALS, REGION, type World } from './world.ts';
+
+export const OWNER = 'bench';
+const SDK_MAX_ATTEMPTS = 8;
+const WORKER_CONCURRENCY = 2;
+const WORKER_BATCH = 10;
+const VISIBILITY_TIMEOUT_MS = 12 * 60_000;
+const MAX_RECEIVES = 5;
+
+const quiet: LogPort = { debug() {}, info() {}, warn() {}, error() {} };
+
+interface Container {
+  readonly reconciler: Reconciler;
+  handleEvent(event: unknown): Promise<void>;
+  destroy(): void;
+}
+
+export interface ResyncRun {
+  readonly summary: ResyncSummary;
+  /** Emulated ms reading everything and queueing the differing keys. */
+  readonly planMs: number;
+  /** Emulated ms until the workers emptied the queue. */
+  readonly drainMs: number;
+  readonly workItems: number;
+  readonly redelivered: number;
+  readonly deadLettered: number;
+}
+
+export interface ControllerDeployment {
+  readonly events: AsyncLambda<Container, unknown>;
+  readonly metrics: MemoryMetrics;
+  /** Statuses the task-event handler answered, by status. */
+  readonly statuses: Record<string, number>;
+  /** Successful creates: ENI and emulated time. */
+  readonly created: { eniId: string; at: number }[];
+  onEvent(event: unknown): void;
+  resync(): Promise<ResyncRun>;
+  close(): void;
+}
+
+/** The adapter, recording when each create succeeded (the session exists from then on). */
+function recordingEc2(inner: Ec2Port, created: { eniId: string; at: number }[], scale: TimeScale): Ec2Port {
+  return {
+    listSessions: (filter) => inner.listSessions(filter),
+    async createSession(spec, token) {
+      const answer = await inner.createSession(spec, token);
+      created.push({ eniId: spec.eniId, at: scale.now() });
+      return answer;
+    },
+    deleteSession: (id) => inner.deleteSession(id),
+    primaryEnis: (ids) => inner.primaryEnis(ids),
+  };
+}
+
+export function deployController(world: World, scale: TimeScale, meter: Meter): ControllerDeployment {
+  const config = parseConfig({ owner: OWNER, target: world.targetId, filter: world.filterId });
+  const metrics = new MemoryMetrics();
+  const created: { eniId: string; at: number }[] = [];
+  const statuses: Record<string, number> = {};
+  const all: Container[] = [];
+
+  const makeContainer = (): Container => {
+    const common = { endpoint: world.url, region: REGION, credentials: CREDENTIALS };
+    const ec2 = new EC2Client({ ...common, retryStrategy: scaledAdaptiveRetry(scale.speed, SDK_MAX_ATTEMPTS) });
+    const ecs = new ECSClient({ ...common, retryStrategy: scaledAdaptiveRetry(scale.speed, SDK_MAX_ATTEMPTS) });
+    meterClient(ec2, meter, scale);
+    meterClient(ecs, meter, scale);
+    const reconciler = new Reconciler({
+      ec2: recordingEc2(new Ec2Adapter(ec2), created, scale),
+      ecs: new EcsAdapter(ecs),
+      config,
+      refusals: new MemoryRefusalCache({ ttlMs: config.refusalCacheTtlMs }),
+      log: quiet,
+      now: scale.now,
+      readAfterWriteDelayMs: scale.real(1000),
+    });
+    const handler = createTaskEventHandler({ reconciler, metrics, log: quiet });
+    const container = {
+      reconciler,
+      async handleEvent(event: unknown) {
+        const report = await handler(event);
+        statuses[report.status] = (statuses[report.status] ?? 0) + 1;
+      },
+      destroy() {
+        ec2.destroy();
+        ecs.destroy();
+      },
+    };
+    all.push(container);
+    return container;
+  };
+
+  const events = new AsyncLambda<Container, unknown>({
+    makeContainer,
+    run: (c, event) => c.handleEvent(event),
+    scale,
+    timeoutMs: 60_000,
+    retryAttempts: 2,
+  });
+  const workers = Array.from({ length: WORKER_CONCURRENCY }, makeContainer);
+
+  async function drain(items: readonly WorkItem[]): Promise<{ redelivered: number; deadLettered: number }> {
+    let seq = 0;
+    const ready = items.map((item) => ({ id: `m-${seq++}`, item, receives: 0 }));
+    let delayed = 0;
+    let redelivered = 0;
+    let deadLettered = 0;
+    const handlers = workers.map((w) =>
+      createQueueWorkerHandler({ reconciler: w.reconciler, metrics, log: quiet }),
+    );
+    await Promise.all(
+      handlers.map(async (handle) => {
+        for (;;) {
+          const batch = ready.splice(0, WORKER_BATCH);
+          if (batch.length === 0) {
+            if (delayed === 0) return;
+            await scale.sleep(1000);
+            continue;
+          }
+          for (const m of batch) m.receives++;
+          const answer = await handle({
+            Records: batch.map((m) => ({ messageId: m.id, body: JSON.stringify(m.item) })),
+          });
+          for (const f of answer.batchItemFailures) {
+            const m = batch.find((b) => b.id === f.itemIdentifier);
+            if (!m) continue;
+            if (m.receives >= MAX_RECEIVES) {
+              deadLettered++;
+              continue;
+            }
+            redelivered++;
+            delayed++;
+            void scale.sleep(VISIBILITY_TIMEOUT_MS).then(() => {
+              delayed--;
+              ready.push(m);
+            });
+          }
+        }
+      }),
+    );
+    return { redelivered, deadLettered };
+  }
+
+  return {
+    events,
+    metrics,
+    statuses,
+    created,
+    onEvent: (event) => events.invoke(event),
+    async resync() {
+      const container = makeContainer();
+      const queue = new MemoryWorkQueue();
+      const started = scale.now();
+      const summary = await createResyncHandler({ reconciler: container.reconciler, queue, metrics, log: quiet })();
+      const planned = scale.now();
+      const { redelivered, deadLettered } = await drain(queue.items);
+      container.destroy();
+      return {
+        summary,
+        planMs: planned - started,
+        drainMs: scale.now() - planned,
+        workItems: queue.items.length,
+        redelivered,
+        deadLettered,
+      };
+    },
+    close() {
+      for (const c of all) c.destroy();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+// Deploy storm and resync benchmark of the controller, side by side with the naive design of the
+// AWS samples, on aws-local with AWS's EC2 throttling. Never a test: it prints numbers.
+// Usage: node bench/controller/storm.ts [--tasks 1000] [--window 60] [--resync-tasks 10000]
+//          [--speed 10] [--seed 7] [--loss 0.05] [--dup 0.10] [--reorder 0.05] [--no-resync]
+// Build first (`npm run build`): the packages are imported by name, from their dist.
+import { audit, runningTasks } from './audit.ts';
+import { deployController, OWNER } from './controller-deployment.ts';
+import { EventJoiner } from './event-join.ts';
+import { createNaiveHandler } from './naive-handler.ts';
+import { printResync, printStorm, type StormResult } from './report.ts';
+import { runResync } from './resync-phase.ts';
+import type { Meter } from './sdk-meter.ts';
+import { sdkWaits, timeScale } from './time-scale.ts';
+import { CREDENTIALS, REGION, startWorld, type World } from './world.ts';
+
+const ours = (tags: Record<string, string>) => tags['fargate-mirror:owner'] === OWNER;
+const any = () => true;
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number): number => {
+  const i = args.indexOf(name);
+  const value = i >= 0 ? Number(args[i + 1]) : fallback;
+  if (!Number.isFinite(value)) throw new Error(`${name} needs a number, got ${args[i + 1]}`);
+  return value;
+};
+const tasks = option('--tasks', 1000);
+const windowS = option('--window', 60);
+const resyncTasks = option('--resync-tasks', 10_000);
+const speed = option('--speed', 10);
+const seed = option('--seed', 7);
+const faults = {
+  eventLossRate: option('--loss', 0.05),
+  eventDuplicateRate: option('--dup', 0.1),
+  eventReorderRate: option('--reorder', 0.05),
+};
+const scale = timeScale(speed);
+const RESYNC_INTERVAL_MS = 5 * 60_000;
+
+/** RUNNING-to-session latency of every running task (emulated ms); Infinity when it never got one. */
+function latencies(world: World, created: readonly { eniId: string; at: number }[]): number[] {
+  const first = new Map<string, number>();
+  for (const c of created) if (!first.has(c.eniId)) first.set(c.eniId, c.at);
+  return runningTasks(world)
+    .map((t) => {
+      const at = t.eniId === undefined ? undefined : first.get(t.eniId);
+      if (at === undefined || t.startedAt === undefined) return Number.POSITIVE_INFINITY;
+      return at - scale.fromReal(t.startedAt);
+    })
+    .sort((a, b) => a - b);
+}
+
+async function storm(): Promise<StormResult> {
+  const controllerWorld = await startWorld({ name: 'controller', scale, seed, faults });
+  const naiveWorld = await startWorld({ name: 'naive', scale, seed });
+  const meter: Meter = new Map();
+  const controller = deployController(controllerWorld, scale, meter);
+  const naive = createNaiveHandler({
+    endpoint: naiveWorld.url,
+    region: REGION,
+    credentials: CREDENTIALS,
+    targetId: naiveWorld.targetId,
+    filterId: naiveWorld.filterId,
+    scale,
+  });
+  // Lambda runs every event in its own invocation; the samples reserve no concurrency.
+  const naiveInFlight = new Set<Promise<void>>();
+  const joiner = new EventJoiner((event) => {
+    const p = naive(event).finally(() => naiveInFlight.delete(p));
+    naiveInFlight.add(p);
+  });
+  let controllerEvents = 0;
+  controllerWorld.aws.onEvent((event) => {
+    controllerEvents++;
+    controller.onEvent(event);
+    joiner.fromA(event);
+  });
+  naiveWorld.aws.onEvent((event) => joiner.fromB(event));
+
+  const started = scale.now();
+  console.log(
+    `storm: ${tasks} tasks over ${windowS} s (emulated), speed ${speed}, events: ${faults.eventLossRate * 100}% lost, ${faults.eventDuplicateRate * 100}% duplicated, ${faults.eventReorderRate * 100}% reordered`,
+  );
+  await Promise.all([
+    controllerWorld.startTasks(tasks, windowS * 1000, { onStarted: (i, arn) => joiner.mapA(i, arn) }),
+    naiveWorld.startTasks(tasks, windowS * 1000, { onStarted: (i, arn) => joiner.mapB(i, arn) }),
+  ]);
+  await Promise.all([controllerWorld.waitRunning(tasks), naiveWorld.waitRunning(tasks)]);
+  await Promise.all([controllerWorld.aws.control.flushEvents(), naiveWorld.aws.control.flushEvents()]);
+  await controller.events.idle();
+  while (naiveInFlight.size > 0) await Promise.allSettled([...naiveInFlight]);
+  const quiet = scale.now();
+  const controllerAfterEvents = audit(controllerWorld, ours);
+  const naiveEnd = audit(naiveWorld, any);
+  const controllerLatency = latencies(controllerWorld, controller.created);
+  const naiveLatency = latencies(naiveWorld, naive.stats.created);
+  const requestsAfterEvents = controllerWorld.requests();
+  const errorsAfterEvents = controllerWorld.errors();
+
+  // The controller's safety net: the next scheduled resync (every 5 minutes from the storm's start).
+  const nextTick = started + Math.ceil((quiet - started + 1) / RESYNC_INTERVAL_MS) * RESYNC_INTERVAL_MS;
+  if (nextTick > scale.now()) await scale.sleep(nextTick - scale.now());
+  const resync = await controller.resync();
+  const controllerAfterResync = audit(controllerWorld, ours);
+  const result: StormResult = {
+    tasks,
+    windowS,
+    speed,
+    faults,
+    quietAfterMs: quiet - started,
+    controller: {
+      afterEvents: controllerAfterEvents,
+      afterResync: controllerAfterResync,
+      resync,
+      latency: controllerLatency,
+      requestsAfterEvents,
+      errorsAfterEvents,
+      requests: controllerWorld.requests(),
+      errors: controllerWorld.errors(),
+      eventsDelivered: controllerEvents,
+      lambda: controller.events.stats,
+      statuses: controller.statuses,
+      meter,
+      waits: { ...sdkWaits },
+    },
+    naive: {
+      end: naiveEnd,
+      latency: naiveLatency,
+      requests: naiveWorld.requests(),
+      errors: naiveWorld.errors(),
+      eventsDelivered: joiner.delivered,
+      stats: naive.stats,
+    },
+  };
+  controller.close();
+  naive.destroy();
+  await Promise.all([controllerWorld.close(), naiveWorld.close()]);
+  return result;
+}
+
+const result = await storm();
+printStorm(result);
+if (!args.includes('--no-resync')) printResync(await runResync({ tasks: resyncTasks, scale, seed }));
