@@ -1,0 +1,257 @@
+import {
+  DescribeNetworkInterfacesCommand,
+  DescribeTrafficMirrorSessionsCommand,
+  EC2Client,
+  type NetworkInterface,
+  type TrafficMirrorSession,
+} from '@aws-sdk/client-ec2';
+import { DescribeTasksCommand, ECSClient, ListClustersCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import {
+  canonicalIp,
+  clusterName,
+  type IdentitySnapshot,
+  type MirrorPointIdentity,
+  mirrorPointKey,
+  serviceOfGroup,
+  type Workload,
+} from './workload.js';
+
+/** Tags the controller writes on every session it manages (DESIGN.md §4). */
+const TAG_CLUSTER = 'fargate-mirror:cluster';
+const TAG_SERVICE = 'fargate-mirror:service';
+const TAG_TASK_ARN = 'fargate-mirror:task-arn';
+
+/** Where identity comes from in the background; the resolver never calls it on the packet path. */
+export interface IdentitySource {
+  /** Every mirror session, its ENI's addresses, and every running task of the clusters. */
+  snapshot(): Promise<IdentitySnapshot>;
+  /** The mirror point (vni, outer IP): its session if any, else the ENI that owns the address. */
+  lookupMirrorPoint(vni: number, outerIp: string): Promise<MirrorPointIdentity | null>;
+  /** The workload whose ENI owns `ip`, or null. */
+  lookupAddress(ip: string): Promise<Workload | null>;
+}
+
+export interface AwsIdentitySourceOptions {
+  /** Clusters whose tasks are mapped (names or ARNs). @default every cluster (ListClusters) */
+  readonly clusters?: readonly string[];
+  /** Clients to use; by default SDK v3 clients with the default configuration (AWS_ENDPOINT_URL, AWS_REGION...). */
+  readonly ec2?: EC2Client;
+  readonly ecs?: ECSClient;
+  /** A miss never re-lists tasks more often than this. @default 10000 */
+  readonly minTaskSweepMs?: number;
+}
+
+interface EniFacts {
+  readonly eniId: string;
+  readonly ips: string[];
+}
+
+/**
+ * Identity from EC2 and ECS with the SDK's default configuration, so `AWS_ENDPOINT_URL` points it
+ * at aws-local. Sessions tagged by the controller name their task; untagged sessions and forwarder
+ * traffic (no session: the outer source is the task ENI itself) go ENI -> task through the task
+ * attachments of DescribeTasks.
+ */
+export class AwsIdentitySource implements IdentitySource {
+  private readonly ec2: EC2Client;
+  private readonly ecs: ECSClient;
+  private readonly clusters: readonly string[] | undefined;
+  private readonly minTaskSweepMs: number;
+  private tasksByEni = new Map<string, Workload>();
+  private tasksByIp = new Map<string, Workload>();
+  private lastTaskSweep = 0;
+  private sweeping: Promise<void> | undefined;
+
+  constructor(options: AwsIdentitySourceOptions = {}) {
+    this.ec2 = options.ec2 ?? new EC2Client({});
+    this.ecs = options.ecs ?? new ECSClient({});
+    this.clusters = options.clusters;
+    this.minTaskSweepMs = options.minTaskSweepMs ?? 10_000;
+  }
+
+  destroy(): void {
+    this.ec2.destroy();
+    this.ecs.destroy();
+  }
+
+  async snapshot(): Promise<IdentitySnapshot> {
+    await this.sweepTasks(true);
+    const sessions = await this.describeSessions([]);
+    const enis = await this.describeEnis(
+      [],
+      [...new Set(sessions.map((s) => s.NetworkInterfaceId ?? '').filter(Boolean))],
+    );
+    const mirrorPoints = new Map<string, MirrorPointIdentity>();
+    const addresses = new Map(this.tasksByIp);
+    for (const s of sessions) {
+      const eni = enis.get(s.NetworkInterfaceId ?? '');
+      if (eni === undefined || s.VirtualNetworkId === undefined) continue; // ENI gone meanwhile
+      const identity = this.pointIdentity(s, eni);
+      for (const ip of eni.ips) {
+        mirrorPoints.set(mirrorPointKey(s.VirtualNetworkId, ip), identity);
+        if (identity.workload !== null && !addresses.has(ip)) addresses.set(ip, identity.workload);
+      }
+    }
+    return { mirrorPoints, addresses };
+  }
+
+  async lookupMirrorPoint(vni: number, outerIp: string): Promise<MirrorPointIdentity | null> {
+    const eni = await this.eniOwning(outerIp);
+    if (eni === undefined) return null;
+    const sessions = await this.describeSessions([{ Name: 'network-interface-id', Values: [eni.eniId] }]);
+    const session = sessions.find((s) => s.VirtualNetworkId === vni);
+    if (session !== undefined) return this.pointIdentity(session, eni);
+    // No session with this VNI on the ENI: forwarder traffic (the task sends the mirror format itself).
+    return {
+      mirror_session_id: null,
+      eni_id: eni.eniId,
+      eni_ips: eni.ips,
+      workload: await this.workloadOfEni(eni.eniId),
+    };
+  }
+
+  async lookupAddress(ip: string): Promise<Workload | null> {
+    const known = this.tasksByIp.get(ip);
+    if (known !== undefined) return known;
+    const eni = await this.eniOwning(ip);
+    return eni === undefined ? null : this.workloadOfEni(eni.eniId);
+  }
+
+  private pointIdentity(s: TrafficMirrorSession, eni: EniFacts): MirrorPointIdentity {
+    const tag = (key: string) => s.Tags?.find((t) => t.Key === key)?.Value;
+    const cluster = tag(TAG_CLUSTER);
+    const taskArn = tag(TAG_TASK_ARN);
+    // Tags (written by the controller) first; an untagged session is resolved through its ENI.
+    const workload: Workload | null =
+      cluster !== undefined && taskArn !== undefined
+        ? { cluster: clusterName(cluster), service: tag(TAG_SERVICE) ?? null, task_arn: taskArn, eni_id: eni.eniId }
+        : (this.tasksByEni.get(eni.eniId) ?? null);
+    return { mirror_session_id: s.TrafficMirrorSessionId ?? null, eni_id: eni.eniId, eni_ips: eni.ips, workload };
+  }
+
+  private async workloadOfEni(eniId: string): Promise<Workload | null> {
+    let w = this.tasksByEni.get(eniId);
+    if (w === undefined) {
+      await this.sweepTasks(false); // a task started since the last sweep
+      w = this.tasksByEni.get(eniId);
+    }
+    return w ?? null;
+  }
+
+  private async eniOwning(ip: string): Promise<EniFacts | undefined> {
+    const name = ip.includes(':') ? 'ipv6-addresses.ipv6-address' : 'addresses.private-ip-address';
+    const found = await this.describeEnis([{ Name: name, Values: [ip] }], []);
+    return found.values().next().value;
+  }
+
+  private async describeSessions(filters: { Name: string; Values: string[] }[]): Promise<TrafficMirrorSession[]> {
+    const out: TrafficMirrorSession[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await this.ec2.send(
+        new DescribeTrafficMirrorSessionsCommand({ Filters: filters.length > 0 ? filters : undefined, NextToken }),
+      );
+      out.push(...(page.TrafficMirrorSessions ?? []));
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return out;
+  }
+
+  /** ENIs by filter, or by id (in chunks, through a filter so ENIs deleted meanwhile are no error). */
+  private async describeEnis(
+    filters: { Name: string; Values: string[] }[],
+    ids: string[],
+  ): Promise<Map<string, EniFacts>> {
+    const out = new Map<string, EniFacts>();
+    const queries = ids.length > 0 ? chunks(ids, 200).map((c) => [{ Name: 'network-interface-id', Values: c }]) : [filters];
+    if (ids.length === 0 && filters.length === 0) return out;
+    for (const Filters of queries) {
+      let NextToken: string | undefined;
+      do {
+        const page = await this.ec2.send(new DescribeNetworkInterfacesCommand({ Filters, NextToken }));
+        for (const eni of page.NetworkInterfaces ?? []) {
+          if (eni.NetworkInterfaceId !== undefined) out.set(eni.NetworkInterfaceId, eniFacts(eni));
+        }
+        NextToken = page.NextToken;
+      } while (NextToken);
+    }
+    return out;
+  }
+
+  /** Lists the running tasks of the clusters: task ENIs and their addresses. */
+  private sweepTasks(force: boolean): Promise<void> {
+    if (!force && Date.now() - this.lastTaskSweep < this.minTaskSweepMs) return Promise.resolve();
+    this.sweeping ??= this.runTaskSweep().finally(() => {
+      this.sweeping = undefined;
+    });
+    return this.sweeping;
+  }
+
+  private async runTaskSweep(): Promise<void> {
+    const byEni = new Map<string, Workload>();
+    const byIp = new Map<string, Workload>();
+    for (const cluster of this.clusters ?? (await this.listClusters())) {
+      const arns: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await this.ecs.send(new ListTasksCommand({ cluster, nextToken }));
+        arns.push(...(page.taskArns ?? []));
+        nextToken = page.nextToken;
+      } while (nextToken);
+      for (const batch of chunks(arns, 100)) {
+        const described = await this.ecs.send(new DescribeTasksCommand({ cluster, tasks: batch }));
+        for (const task of described.tasks ?? []) {
+          for (const attachment of task.attachments ?? []) {
+            if (attachment.type !== 'ElasticNetworkInterface') continue;
+            const detail = (name: string) => attachment.details?.find((d) => d.name === name)?.value;
+            const eniId = detail('networkInterfaceId');
+            if (eniId === undefined) continue;
+            const workload: Workload = {
+              cluster: clusterName(task.clusterArn ?? cluster),
+              service: serviceOfGroup(task.group),
+              task_arn: task.taskArn ?? null,
+              eni_id: eniId,
+            };
+            byEni.set(eniId, workload);
+            for (const ip of [detail('privateIPv4Address'), detail('ipv6Address')]) {
+              const c = ip === undefined ? undefined : canonicalIp(ip);
+              if (c !== undefined) byIp.set(c, workload);
+            }
+          }
+        }
+      }
+    }
+    this.tasksByEni = byEni;
+    this.tasksByIp = byIp;
+    this.lastTaskSweep = Date.now();
+  }
+
+  private async listClusters(): Promise<string[]> {
+    const out: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.ecs.send(new ListClustersCommand({ nextToken }));
+      out.push(...(page.clusterArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return out;
+  }
+}
+
+function eniFacts(eni: NetworkInterface): EniFacts {
+  const ips: string[] = [];
+  const add = (ip: string | undefined) => {
+    const c = ip === undefined ? undefined : canonicalIp(ip);
+    if (c !== undefined && !ips.includes(c)) ips.push(c);
+  };
+  add(eni.PrivateIpAddress);
+  for (const a of eni.PrivateIpAddresses ?? []) add(a.PrivateIpAddress);
+  for (const a of eni.Ipv6Addresses ?? []) add(a.Ipv6Address);
+  return { eniId: eni.NetworkInterfaceId ?? '', ips };
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
