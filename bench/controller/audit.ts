@@ -1,6 +1,6 @@
 // The end state of one account, read from the emulator (no API calls): for every running task,
 // does its ENI carry exactly one session of the design under test, on the right target and filter?
-import type { World } from './world.ts';
+import type { RegionState, World } from './world.ts';
 
 export interface Audit {
   readonly runningTasks: number;
@@ -21,15 +21,17 @@ export interface RunningTask {
   readonly startedAt: number | undefined;
 }
 
-export function runningTasks(world: World): RunningTask[] {
-  const region = world.snapshot();
+export function runningTasks(region: RegionState): RunningTask[] {
   return Object.values(region.tasks)
     .filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING')
     .map((t) => ({ taskArn: t.taskArn, eniId: t.attachment?.networkInterfaceId, startedAt: t.startedAt }));
 }
 
-export function audit(world: World, isOurs: (tags: Record<string, string>) => boolean): Audit {
-  const region = world.snapshot();
+export function audit(
+  world: World,
+  region: RegionState,
+  isOurs: (tags: Record<string, string>) => boolean,
+): Audit {
   const running = Object.values(region.tasks).filter(
     (t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING',
   );

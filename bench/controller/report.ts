@@ -13,6 +13,8 @@ export interface StormResult {
   readonly faults: { eventLossRate: number; eventDuplicateRate: number; eventReorderRate: number };
   /** Emulated ms from the first RunTask until every task ran and both designs were idle. */
   readonly quietAfterMs: number;
+  /** Share of real time this process's event loop was busy during the storm (near 1: CPU-bound). */
+  readonly eventLoopBusy: number;
   readonly controller: {
     readonly afterEvents: Audit;
     readonly afterResync: Audit;
@@ -43,9 +45,9 @@ const APIS = [
   'CreateTrafficMirrorSession',
   'DescribeTrafficMirrorSessions',
   'DeleteTrafficMirrorSession',
-  'DescribeTasks',
-  'ListTasks',
-  'ListClusters',
+  'ecs:DescribeTasks',
+  'ecs:ListTasks',
+  'ecs:ListClusters',
 ];
 
 const THROTTLED = 'RequestLimitExceeded';
@@ -135,6 +137,9 @@ export function printStorm(r: StormResult): void {
   console.log(`other error answers: controller ${codes(c.errors)}; naive ${codes(n.errors)}`);
   console.log('');
   console.log('### Where the time goes (storm)');
+  console.log(
+    `- this machine: the benchmark's event loop (both designs' SDK clients; the emulators run in their own threads) was busy ${(r.eventLoopBusy * 100).toFixed(0)}% of the storm${r.eventLoopBusy > 0.8 ? ': CPU-bound, lower --speed, or the times above are the machine, not AWS' : ''}.`,
+  );
   const creates = c.requestsAfterEvents['CreateTrafficMirrorSession'] ?? 0;
   const describes = c.requestsAfterEvents['DescribeTrafficMirrorSessions'] ?? 0;
   const ok = (api: string) => {

@@ -40,15 +40,15 @@ export async function runResync(options: { tasks: number; scale: TimeScale; seed
   const meter: Meter = new Map();
   const controller = deployController(world, scale, meter);
   const pass = async (): Promise<ResyncPass> => {
-    const requests = world.requests();
-    const errors = world.errors();
+    const requests = await world.requests();
+    const errors = await world.errors();
     const waits = { ...sdkWaits };
     const run = await controller.resync();
     return {
       run,
-      audit: audit(world, (tags) => tags['fargate-mirror:owner'] === OWNER),
-      requests: minus(world.requests(), requests),
-      errors: minus(world.errors(), errors),
+      audit: audit(world, await world.snapshot(), (tags) => tags['fargate-mirror:owner'] === OWNER),
+      requests: minus(await world.requests(), requests),
+      errors: minus(await world.errors(), errors),
       waits: {
         backoffMs: sdkWaits.backoffMs - waits.backoffMs,
         backoffs: sdkWaits.backoffs - waits.backoffs,

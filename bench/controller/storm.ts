@@ -3,6 +3,7 @@
 // Usage: node bench/controller/storm.ts [--tasks 1000] [--window 60] [--resync-tasks 10000]
 //          [--speed 10] [--seed 7] [--loss 0.05] [--dup 0.10] [--reorder 0.05] [--no-resync]
 // Build first (`npm run build`): the packages are imported by name, from their dist.
+import { performance } from 'node:perf_hooks';
 import { audit, runningTasks } from './audit.ts';
 import { deployController, OWNER } from './controller-deployment.ts';
 import { EventJoiner } from './event-join.ts';
@@ -11,7 +12,7 @@ import { printResync, printStorm, type StormResult } from './report.ts';
 import { runResync } from './resync-phase.ts';
 import type { Meter } from './sdk-meter.ts';
 import { sdkWaits, timeScale } from './time-scale.ts';
-import { CREDENTIALS, REGION, startWorld, type World } from './world.ts';
+import { CREDENTIALS, REGION, type RegionState, startWorld } from './world.ts';
 
 const ours = (tags: Record<string, string>) => tags['fargate-mirror:owner'] === OWNER;
 const any = () => true;
@@ -37,10 +38,10 @@ const scale = timeScale(speed);
 const RESYNC_INTERVAL_MS = 5 * 60_000;
 
 /** RUNNING-to-session latency of every running task (emulated ms); Infinity when it never got one. */
-function latencies(world: World, created: readonly { eniId: string; at: number }[]): number[] {
+function latencies(region: RegionState, created: readonly { eniId: string; at: number }[]): number[] {
   const first = new Map<string, number>();
   for (const c of created) if (!first.has(c.eniId)) first.set(c.eniId, c.at);
-  return runningTasks(world)
+  return runningTasks(region)
     .map((t) => {
       const at = t.eniId === undefined ? undefined : first.get(t.eniId);
       if (at === undefined || t.startedAt === undefined) return Number.POSITIVE_INFINITY;
@@ -69,14 +70,15 @@ async function storm(): Promise<StormResult> {
     naiveInFlight.add(p);
   });
   let controllerEvents = 0;
-  controllerWorld.aws.onEvent((event) => {
+  controllerWorld.onEvent((event) => {
     controllerEvents++;
     controller.onEvent(event);
     joiner.fromA(event);
   });
-  naiveWorld.aws.onEvent((event) => joiner.fromB(event));
+  naiveWorld.onEvent((event) => joiner.fromB(event));
 
   const started = scale.now();
+  const elu = performance.eventLoopUtilization();
   console.log(
     `storm: ${tasks} tasks over ${windowS} s (emulated), speed ${speed}, events: ${faults.eventLossRate * 100}% lost, ${faults.eventDuplicateRate * 100}% duplicated, ${faults.eventReorderRate * 100}% reordered`,
   );
@@ -85,28 +87,32 @@ async function storm(): Promise<StormResult> {
     naiveWorld.startTasks(tasks, windowS * 1000, { onStarted: (i, arn) => joiner.mapB(i, arn) }),
   ]);
   await Promise.all([controllerWorld.waitRunning(tasks), naiveWorld.waitRunning(tasks)]);
-  await Promise.all([controllerWorld.aws.control.flushEvents(), naiveWorld.aws.control.flushEvents()]);
+  await Promise.all([controllerWorld.flushEvents(), naiveWorld.flushEvents()]);
   await controller.events.idle();
   while (naiveInFlight.size > 0) await Promise.allSettled([...naiveInFlight]);
   const quiet = scale.now();
-  const controllerAfterEvents = audit(controllerWorld, ours);
-  const naiveEnd = audit(naiveWorld, any);
-  const controllerLatency = latencies(controllerWorld, controller.created);
-  const naiveLatency = latencies(naiveWorld, naive.stats.created);
-  const requestsAfterEvents = controllerWorld.requests();
-  const errorsAfterEvents = controllerWorld.errors();
+  const busy = performance.eventLoopUtilization(elu).utilization;
+  const controllerState = await controllerWorld.snapshot();
+  const naiveState = await naiveWorld.snapshot();
+  const controllerAfterEvents = audit(controllerWorld, controllerState, ours);
+  const naiveEnd = audit(naiveWorld, naiveState, any);
+  const controllerLatency = latencies(controllerState, controller.created);
+  const naiveLatency = latencies(naiveState, naive.stats.created);
+  const requestsAfterEvents = await controllerWorld.requests();
+  const errorsAfterEvents = await controllerWorld.errors();
 
   // The controller's safety net: the next scheduled resync (every 5 minutes from the storm's start).
   const nextTick = started + Math.ceil((quiet - started + 1) / RESYNC_INTERVAL_MS) * RESYNC_INTERVAL_MS;
   if (nextTick > scale.now()) await scale.sleep(nextTick - scale.now());
   const resync = await controller.resync();
-  const controllerAfterResync = audit(controllerWorld, ours);
+  const controllerAfterResync = audit(controllerWorld, await controllerWorld.snapshot(), ours);
   const result: StormResult = {
     tasks,
     windowS,
     speed,
     faults,
     quietAfterMs: quiet - started,
+    eventLoopBusy: busy,
     controller: {
       afterEvents: controllerAfterEvents,
       afterResync: controllerAfterResync,
@@ -114,8 +120,8 @@ async function storm(): Promise<StormResult> {
       latency: controllerLatency,
       requestsAfterEvents,
       errorsAfterEvents,
-      requests: controllerWorld.requests(),
-      errors: controllerWorld.errors(),
+      requests: await controllerWorld.requests(),
+      errors: await controllerWorld.errors(),
       eventsDelivered: controllerEvents,
       lambda: controller.events.stats,
       statuses: controller.statuses,
@@ -125,8 +131,8 @@ async function storm(): Promise<StormResult> {
     naive: {
       end: naiveEnd,
       latency: naiveLatency,
-      requests: naiveWorld.requests(),
-      errors: naiveWorld.errors(),
+      requests: await naiveWorld.requests(),
+      errors: await naiveWorld.errors(),
       eventsDelivered: joiner.delivered,
       stats: naive.stats,
     },

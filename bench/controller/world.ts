@@ -1,10 +1,11 @@
-// One emulated AWS account (aws-local) for one design: AWS's throttling scaled to the run's speed,
-// Fargate task ENIs accepted as mirror sources, a cluster, a task definition, a mirror target and
-// filter, and a driver that starts tasks on a schedule. Audits read the emulator's state directly,
-// so they cost no API calls and take no tokens.
+// One emulated AWS account (aws-local, in its own worker thread) for one design: AWS's throttling
+// scaled to the run's speed, Fargate task ENIs accepted as mirror sources, a cluster, a task
+// definition, a mirror target and filter, and a driver that starts tasks on a schedule. Audits read
+// the emulator's state directly, so they cost no API calls and take no tokens.
+import { Worker } from 'node:worker_threads';
 import { CreateTrafficMirrorFilterCommand, CreateTrafficMirrorTargetCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
-import { type AccountState, type AwsLocal, type FaultConfig, startAwsLocal } from '@fargate-mirror/aws-local';
+import type { AccountState, FaultConfig } from '@fargate-mirror/aws-local';
 import { scaledBuckets, type TimeScale } from './time-scale.ts';
 
 export const REGION = 'us-east-1';
@@ -12,17 +13,22 @@ export const CREDENTIALS = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench' 
 const CLUSTER = 'storm';
 const FAMILY = 'web';
 
+export type RegionState = AccountState['regions'][string];
+
 export interface World {
   readonly name: string;
-  readonly aws: AwsLocal;
   readonly url: string;
   readonly clusterArn: string;
   readonly targetId: string;
   readonly filterId: string;
   /** EC2 calls per action so far, including throttled attempts (the emulator's own counters). */
-  requests(): Record<string, number>;
+  requests(): Promise<Record<string, number>>;
   /** Error answers by code so far (RequestLimitExceeded, InvalidParameterValue, ...). */
-  errors(): Record<string, number>;
+  errors(): Promise<Record<string, number>>;
+  /** Every ECS event the account delivers (after its faults). */
+  onEvent(listener: (event: unknown) => void): void;
+  /** Delivers held (reordered) events and waits until they reached the listener. */
+  flushEvents(): Promise<void>;
   /**
    * Starts `count` tasks evenly over `windowMs` emulated ms (RunTask by `perCall`, groups
    * `service:svc-N` in turn); resolves with their ARNs in start order once all were started.
@@ -36,7 +42,7 @@ export interface World {
   /** Resolves once the account has `count` RUNNING tasks (polls the emulator: no API calls). */
   waitRunning(count: number): Promise<void>;
   /** The account's state in the region now (a deep copy; real-clock timestamps). */
-  snapshot(): AccountState['regions'][string];
+  snapshot(): Promise<RegionState>;
   close(): Promise<void>;
 }
 
@@ -54,15 +60,39 @@ export async function startWorld(options: {
   services?: number;
 }): Promise<World> {
   const { scale } = options;
-  const aws = await startAwsLocal({
-    port: 0,
-    speed: scale.speed,
-    taskEniSources: 'accept',
-    throttling: scaledBuckets(scale.speed),
-    seed: options.seed,
-    faults: options.faults ?? {},
+  const thread = new Worker(new URL('./emulator-thread.ts', import.meta.url), {
+    workerData: {
+      port: 0,
+      region: REGION,
+      speed: scale.speed,
+      taskEniSources: 'accept',
+      throttling: scaledBuckets(scale.speed),
+      seed: options.seed,
+      faults: options.faults ?? {},
+    },
   });
-  const common = { endpoint: aws.url, region: REGION, credentials: CREDENTIALS, maxAttempts: 10 };
+  const listeners: ((event: unknown) => void)[] = [];
+  const replies = new Map<number, (result: unknown) => void>();
+  let nextId = 0;
+  const url = await new Promise<string>((resolve, reject) => {
+    thread.once('error', reject);
+    thread.on('message', (m: { ready?: string; event?: unknown; id?: number; result?: unknown }) => {
+      if (m.ready !== undefined) resolve(m.ready);
+      else if (m.event !== undefined) for (const l of listeners) l(m.event);
+      else if (m.id !== undefined) {
+        replies.get(m.id)?.(m.result);
+        replies.delete(m.id);
+      }
+    });
+  });
+  const ask = <T>(op: string): Promise<T> =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      replies.set(id, resolve as (result: unknown) => void);
+      thread.postMessage({ id, op });
+    });
+  const summary = () => ask<Record<string, unknown>>('summary');
+  const common = { endpoint: url, region: REGION, credentials: CREDENTIALS, maxAttempts: 10 };
   const ec2 = new EC2Client(common);
   const ecs = new ECSClient(common);
   const cluster = await ecs.send(new CreateClusterCommand({ clusterName: CLUSTER }));
@@ -86,7 +116,7 @@ export async function startWorld(options: {
   const subnetIds = subnets.map((s) => s.SubnetId ?? '').filter(Boolean);
   const services = options.services ?? 10;
   // The setup calls above are not the designs' calls: counts are taken relative to this point.
-  const base = aws.control.summary();
+  const base = await summary();
   const baseRequests = counterMap(base, 'requests');
   const baseErrors = counterMap(base, 'errors');
   const minus = (now: Record<string, number>, before: Record<string, number>) => {
@@ -96,13 +126,14 @@ export async function startWorld(options: {
   };
   return {
     name: options.name,
-    aws,
-    url: aws.url,
+    url,
     clusterArn: cluster.cluster?.clusterArn ?? '',
     targetId: target.TrafficMirrorTarget?.TrafficMirrorTargetId ?? '',
     filterId: filter.TrafficMirrorFilter?.TrafficMirrorFilterId ?? '',
-    requests: () => minus(counterMap(aws.control.summary(), 'requests'), baseRequests),
-    errors: () => minus(counterMap(aws.control.summary(), 'errors'), baseErrors),
+    requests: async () => minus(counterMap(await summary(), 'requests'), baseRequests),
+    errors: async () => minus(counterMap(await summary(), 'errors'), baseErrors),
+    onEvent: (listener) => listeners.push(listener),
+    flushEvents: () => ask<void>('flush'),
     async startTasks(count, windowMs, startOptions = {}) {
       const perCall = startOptions.perCall ?? 1;
       const arns: string[] = [];
@@ -142,20 +173,21 @@ export async function startWorld(options: {
     },
     async waitRunning(count) {
       for (;;) {
-        const regions = aws.control.summary()['regions'] as Record<string, { tasks: Record<string, number> }>;
+        const regions = (await summary())['regions'] as Record<string, { tasks: Record<string, number> }>;
         if ((regions[REGION]?.tasks['RUNNING'] ?? 0) >= count) return;
         await new Promise((r) => setTimeout(r, 100));
       }
     },
-    snapshot() {
-      const region = aws.control.snapshot().regions[REGION];
+    async snapshot() {
+      const region = await ask<RegionState | undefined>('snapshot');
       if (!region) throw new Error(`${options.name}: region ${REGION} has no state`);
       return region;
     },
     async close() {
       ec2.destroy();
       ecs.destroy();
-      await aws.close();
+      await ask<void>('close');
+      await thread.terminate();
     },
   };
 }

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -7,9 +6,9 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { GENEVE_PORT, VXLAN_PORT } from './filter-rules.js';
 import { acknowledgeNag } from './private/nag.js';
-import { HEC_TOKEN_PATH, RECEIVER_HOME, receiverBootScript } from './private/receiver-boot-script.js';
-import { receiverCliAsset } from './private/receiver-bundle.js';
-import { repoPath } from './private/repo-paths.js';
+import { receiverBootScript } from './private/receiver-boot-script.js';
+import { receiverCliAsset, receiverWorkerAsset } from './private/receiver-bundle.js';
+import { receiverConfig } from './private/receiver-config.js';
 import { outOfRange, validateAll } from './private/validate.js';
 import { ReceiverNodeRuntime } from './receiver-node-runtime.js';
 
@@ -85,16 +84,6 @@ export interface ReceiverFleetProps {
    * @default true
    */
   readonly sessionManagerAccess?: boolean;
-}
-
-function cliVersion(): string {
-  try {
-    return (
-      JSON.parse(readFileSync(repoPath('packages', 'cli', 'package.json'), 'utf8')) as { version: string }
-    ).version;
-  } catch {
-    return '0.0.0';
-  }
 }
 
 /**
@@ -179,32 +168,22 @@ export class ReceiverFleet extends Construct implements ec2.IConnectable, iam.IG
 
     const bundle = receiverCliAsset(this, 'ReceiverBundle');
     bundle.grantRead(role);
+    const workerBundle = receiverWorkerAsset(this, 'ReceiverWorkerBundle');
+    workerBundle.grantRead(role);
     props.splunkHecTokenSecret?.grantRead(role);
     const node = (props.nodeRuntime ?? ReceiverNodeRuntime.amazonLinuxPackage()).bind(this, role);
     const region = Stack.of(this).region;
-    const config = {
-      port: VXLAN_PORT,
-      genevePort: GENEVE_PORT,
+    const config = receiverConfig({
       healthPort: healthCheckPort,
-      pcapDir: `${RECEIVER_HOME}/pcap`,
-      records: `${RECEIVER_HOME}/records/records.jsonl`,
-      identity: { source: 'aws', region },
-      ...(props.splunkHecUrl !== undefined
-        ? {
-            splunk: {
-              url: props.splunkHecUrl,
-              ...(props.splunkHecTokenSecret ? { tokenFile: HEC_TOKEN_PATH } : {}),
-            },
-          }
-        : {}),
-      ...props.receiverConfig,
-    };
+      receiveBufferMaxBytes: rmem,
+      extra: props.receiverConfig,
+    });
     this.userData = ec2.UserData.forLinux();
     this.userData.addCommands(
       ...receiverBootScript({
         region,
         bundleS3Url: bundle.s3ObjectUrl,
-        cliVersion: cliVersion(),
+        workerS3Url: workerBundle.s3ObjectUrl,
         nodeInstallCommands: node.installCommands,
         configJson: Stack.of(this).toJsonString(config),
         healthPort: healthCheckPort,

@@ -2,14 +2,33 @@ import { readFileSync } from 'node:fs';
 import { createAwsLocalCommand } from '@fargate-mirror/aws-local';
 import { createControllerCommands } from '@fargate-mirror/controller';
 import { Command, CommanderError } from 'commander';
+import { createDemoCommand } from './commands/demo.js';
 import { createReadCommand } from './commands/read.js';
 import { createReceiveCommand } from './commands/receive.js';
 import { createReplayCommand } from './commands/replay.js';
 import { isUserFacing } from './errors.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
+/**
+ * Set by esbuild's `define` when the CLI is bundled into one file (the CDK receiver asset), where no
+ * package.json sits beside it; undeclared everywhere else, so `typeof` is 'undefined'.
+ */
+declare const FARGATE_MIRROR_VERSION: string | undefined;
+
+/** The CLI's version: baked into a bundle, else from the package.json of the repository or npm install. */
+function cliVersion(): string {
+  if (typeof FARGATE_MIRROR_VERSION === 'string') return FARGATE_MIRROR_VERSION;
+  try {
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version?: unknown;
+    };
+    if (typeof manifest.version === 'string') return manifest.version;
+  } catch {
+    // A copy without its package.json still runs; only --version loses its answer.
+  }
+  return 'unknown';
+}
+
+const version = cliVersion();
 
 export function createProgram(): Command {
   const program = new Command('fargate-mirror')
@@ -25,6 +44,7 @@ export function createProgram(): Command {
   program.addCommand(createReplayCommand());
   program.addCommand(createAwsLocalCommand());
   for (const command of createControllerCommands()) program.addCommand(command);
+  program.addCommand(createDemoCommand());
   return program;
 }
 

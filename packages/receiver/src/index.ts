@@ -14,6 +14,9 @@ export {
   type RedactionOptions,
   Redactor,
 } from './dissect/redaction.js';
+export { addMirrorPointToFlow } from './dedup/flow-mirror-point.js';
+export { PacketDeduplicator, type PacketDedupOptions, type PacketDedupStats } from './dedup/packet-dedup.js';
+export { hashInnerPacket } from './dedup/packet-hash.js';
 export { ja4, ja4Raw } from './dissect/tls/ja4.js';
 export {
   TransactionEngine,
@@ -26,6 +29,35 @@ export { type FlowSink, FlowTable, type FlowTableOptions } from './flows/flow-ta
 export { MirrorPointRegistry } from './flows/mirror-points.js';
 export { Receiver, type ReceiverInfo, type ReceiverSummary } from './live/receiver.js';
 export type { ReceiverTotals } from './live/stats-aggregator.js';
+export {
+  AwsIdentitySource,
+  type AwsIdentitySourceOptions,
+  type IdentitySource,
+} from './identity/aws-identity-source.js';
+export {
+  IdentityMapError,
+  type IdentityMapInput,
+  identitySnapshotOf,
+  loadIdentityMap,
+} from './identity/identity-map-file.js';
+export {
+  IdentityResolver,
+  type IdentityResolverOptions,
+  type IdentityStats,
+} from './identity/identity-resolver.js';
+export { createRecordEnricher } from './identity/record-enricher.js';
+export {
+  canonicalIp,
+  type IdentitySnapshot,
+  type MirrorPointIdentity,
+  mirrorPointKey,
+  type Workload,
+} from './identity/workload.js';
+export {
+  startWorkloadIdentity,
+  type WorkloadIdentity,
+  type WorkloadIdentityOptions,
+} from './identity/workload-identity.js';
 export { type ReadCaptureOptions, type ReadSummary, readCapture } from './offline/read-capture.js';
 export {
   type InnerFrameSink,
@@ -46,5 +78,11 @@ export {
   replayCapture,
 } from './replay/replay-sender.js';
 export { loadReplaySource, ReplayKind, type ReplaySource } from './replay/replay-source.js';
+export { classifyHecReply, HecClient, type HecClientOptions, type HecOutcome } from './sinks/hec/hec-client.js';
+export { type EnvelopeOptions, epochSeconds, HEC_SOURCETYPE_PREFIX, hecEnvelope } from './sinks/hec/hec-envelope.js';
+export { HecConfigError } from './sinks/hec/hec-errors.js';
+export { type HecLog, HecSink, type HecSinkOptions, type HecSinkStats } from './sinks/hec/hec-sink.js';
+export { HecSpool, type SpooledBatch } from './sinks/hec/hec-spool.js';
+export { HEC_TOKEN_ENV, resolveHecToken } from './sinks/hec/hec-token.js';
 export { JsonLinesWriter } from './sinks/json-lines-writer.js';
 export { RotatingPcapSink, type RotatingPcapSinkOptions } from './sinks/rotating-pcap-sink.js';

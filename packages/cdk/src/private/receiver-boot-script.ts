@@ -3,20 +3,22 @@
  * `$ROOT` (empty on an instance), so tests run the very same script against a scratch directory
  * with stubbed `systemctl`, `aws`, `dnf`, ... on PATH.
  */
+import { RECEIVER_BUNDLE_FILE, RECEIVER_WORKER_FILE } from './receiver-bundle.js';
 
 export const RECEIVER_SERVICE = 'fargate-mirror-receiver.service';
 export const RECEIVER_CONFIG_PATH = '/etc/fargate-mirror/receiver.json';
 export const HEC_TOKEN_PATH = '/etc/fargate-mirror/splunk-hec-token';
 export const RECEIVER_HOME = '/var/lib/fargate-mirror';
 export const RECEIVER_INSTALL_DIR = '/opt/fargate-mirror';
+export const RECEIVER_CLI_PATH = `${RECEIVER_INSTALL_DIR}/lib/${RECEIVER_BUNDLE_FILE}`;
 
 export interface ReceiverBootScriptOptions {
   /** The region (for the AWS CLI calls). */
   readonly region: string;
   /** `s3://bucket/key` of the bundled CLI. */
   readonly bundleS3Url: string;
-  /** The CLI's version, written beside the bundle (the CLI reads `../package.json`). */
-  readonly cliVersion: string;
+  /** `s3://bucket/key` of the bundled receive worker, installed beside the CLI. */
+  readonly workerS3Url: string;
   /** Lines that set NODE_BIN. */
   readonly nodeInstallCommands: readonly string[];
   /** The receiver configuration as JSON text. */
@@ -31,7 +33,7 @@ export interface ReceiverBootScriptOptions {
 
 /** The `ExecStart` command: the health port is the one the NLB / GWLB target group checks. */
 export function receiverExecStart(healthPort: number): string {
-  return `\${NODE_BIN} ${RECEIVER_INSTALL_DIR}/lib/fargate-mirror.mjs receive --config ${RECEIVER_CONFIG_PATH} --health-port ${healthPort}`;
+  return `\${NODE_BIN} ${RECEIVER_CLI_PATH} receive --config ${RECEIVER_CONFIG_PATH} --health-port ${healthPort}`;
 }
 
 export function receiverBootScript(o: ReceiverBootScriptOptions): string[] {
@@ -55,17 +57,19 @@ export function receiverBootScript(o: ReceiverBootScriptOptions): string[] {
     ...o.nodeInstallCommands,
     'if [ -z "$NODE_BIN" ]; then echo "fargate-mirror: no node binary found" >&2; exit 1; fi',
     '',
-    '# 3. the receiver: one bundled file from S3, no npm and no internet.',
-    `aws s3 cp '${o.bundleS3Url}' "$ROOT${RECEIVER_INSTALL_DIR}/lib/fargate-mirror.mjs" --region "$REGION" --only-show-errors`,
-    `printf '{"name":"fargate-mirror","version":"%s","type":"module"}\\n' '${o.cliVersion}' > "$ROOT${RECEIVER_INSTALL_DIR}/package.json"`,
-    `printf '#!/bin/sh\\nexec %s ${RECEIVER_INSTALL_DIR}/lib/fargate-mirror.mjs "$@"\\n' "$NODE_BIN" > "$ROOT/usr/local/bin/fargate-mirror"`,
+    '# 3. the receiver: the bundled CLI and its worker thread from S3, no npm and no internet.',
+    `aws s3 cp '${o.bundleS3Url}' "$ROOT${RECEIVER_CLI_PATH}" --region "$REGION" --only-show-errors`,
+    `aws s3 cp '${o.workerS3Url}' "$ROOT${RECEIVER_INSTALL_DIR}/lib/${RECEIVER_WORKER_FILE}" --region "$REGION" --only-show-errors`,
+    `printf '#!/bin/sh\\nexec %s ${RECEIVER_CLI_PATH} "$@"\\n' "$NODE_BIN" > "$ROOT/usr/local/bin/fargate-mirror"`,
     'chmod 0755 "$ROOT/usr/local/bin/fargate-mirror"',
     '',
     '# 4. a system user and its data directories.',
     'if ! id -u fargate-mirror >/dev/null 2>&1; then',
     `  useradd --system --home-dir ${RECEIVER_HOME} --shell /sbin/nologin fargate-mirror`,
     'fi',
-    `install -d -m 0750 "$ROOT${RECEIVER_HOME}" "$ROOT${RECEIVER_HOME}/pcap" "$ROOT${RECEIVER_HOME}/records"`,
+    // owner-only data directories: pcap holds raw payload, records may hold personal data.
+    `install -d -m 0750 "$ROOT${RECEIVER_HOME}"`,
+    `install -d -m 0700 "$ROOT${RECEIVER_HOME}/pcap" "$ROOT${RECEIVER_HOME}/records"`,
     `chown -R fargate-mirror:fargate-mirror "$ROOT${RECEIVER_HOME}"`,
     '',
   ];

@@ -27,6 +27,14 @@ interface ReceiveFlags {
   drainSeconds?: string;
   logLevel?: string;
   addressDomain?: 'global' | 'vni';
+  dedup?: boolean;
+  identityMap?: string;
+  awsIdentity?: boolean;
+  hecUrl?: string;
+  hecTokenFile?: string;
+  hecIndex?: string;
+  hecAck?: boolean;
+  hecSpoolDir?: string;
 }
 
 export function createReceiveCommand(): Command {
@@ -72,6 +80,17 @@ export function createReceiveCommand(): Command {
         'vni',
       ]),
     )
+    .option('--no-dedup', 'count copies of a packet seen at two mirror points twice (no de-duplication)')
+    .option('--identity-map <file>', 'JSON/YAML map of IPs and mirror points to ECS workloads (offline identity)')
+    .option(
+      '--aws-identity',
+      'name ECS workloads through EC2/ECS (SDK default configuration; AWS_ENDPOINT_URL is honoured)',
+    )
+    .option('--hec-url <url>', 'send records to Splunk HEC (token from FARGATE_MIRROR_HEC_TOKEN or --hec-token-file)')
+    .option('--hec-token-file <file>', 'file whose first line is the HEC token')
+    .option('--hec-index <index>', 'Splunk index for the events (default: the token default)')
+    .option('--hec-ack', 'use indexer acknowledgement (a batch leaves the spool only once acknowledged)')
+    .option('--hec-spool-dir <dir>', 'spool directory of unsent batches (default <out-dir>/hec-spool)')
     .action(async (flags: ReceiveFlags) => {
       const fromFile = flags.config !== undefined ? readConfigFile(flags.config) : {};
       const config = resolveReceiverConfig(
@@ -128,7 +147,22 @@ function toConfig(f: ReceiveFlags): Partial<ReceiverConfigInput> {
     drainSeconds: num(f.drainSeconds),
     logLevel: f.logLevel as ReceiverConfigInput['logLevel'],
     addressDomain: f.addressDomain,
+    // Nested sections only with the keys given, so they merge with (never blank out) the file's.
+    dedup: f.dedup === false ? { enabled: false } : undefined,
+    identity: definedOnly({ map: f.identityMap, aws: f.awsIdentity }),
+    hec: definedOnly({
+      url: f.hecUrl,
+      tokenFile: f.hecTokenFile,
+      index: f.hecIndex,
+      ack: f.hecAck,
+      spoolDir: f.hecSpoolDir,
+    }),
   };
+}
+
+function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> | undefined {
+  const entries = Object.entries(o).filter(([, v]) => v !== undefined);
+  return entries.length === 0 ? undefined : (Object.fromEntries(entries) as Partial<T>);
 }
 
 function hostPort(host: string, port: number): string {
@@ -144,6 +178,7 @@ function formatReady(info: ReceiverInfo): string {
     `pcap ${info.outputs.pcapDir ?? 'off'}`,
     `records ${info.outputs.records ?? 'off'}`,
   ];
+  if (info.hecUrl !== undefined) parts.push(`hec ${info.hecUrl}`);
   return `fargate-mirror receive: ready: ${parts.join(', ')}\n`;
 }
 
@@ -154,6 +189,12 @@ function formatSummary(s: ReceiverSummary): string {
     `fargate-mirror receive: stopped: ${t.datagrams} datagrams, ${t.mirrored} mirrored packets, ` +
     `${t.flowsEnded} flows, ${s.recordsWritten} records written (${s.recordsDropped} dropped), ` +
     `kernel drops ${s.kernelDrops}, handoffs ${t.handoffsOut}, worker restarts ${s.workerRestarts}, ` +
-    `malformed ${malformed.length === 0 ? 0 : malformed.map(([k, v]) => `${k}=${v}`).join(' ')}\n`
+    `malformed ${malformed.length === 0 ? 0 : malformed.map(([k, v]) => `${k}=${v}`).join(' ')}, ` +
+    `duplicates removed ${t.duplicates}` +
+    (s.hec === undefined
+      ? ''
+      : `, hec delivered ${s.hec.eventsDelivered} events (${s.hec.backlogEvents} still spooled, ${s.hec.eventsDropped} dropped, ` +
+        `${s.hec.eventsRejected} rejected, ${s.hec.retries} retries, ${s.hec.permanentErrors} configuration errors)`) +
+    '\n'
   );
 }

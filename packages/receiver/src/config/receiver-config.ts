@@ -57,6 +57,56 @@ const healthSchema = z.strictObject({
   minDiskFreePercent: z.number().min(0).max(100, 'expected a percentage from 0 to 100').default(5),
 });
 
+const dedupSchema = z.strictObject({
+  /** Count a packet seen at two mirror points (both ends mirrored) once. */
+  enabled: z.boolean().default(true),
+  /** A copy from another mirror point within this long is the same packet. */
+  windowMs: z.number().min(0, 'expected a number of ms >= 0').default(50),
+  /** Packets remembered at once per worker. */
+  capacity: positiveInt().default(65_536),
+});
+
+const identitySchema = z.strictObject({
+  /** JSON/YAML map of IPs and mirror points to ECS workloads (offline identity). */
+  map: z.string().min(1).optional(),
+  /** Resolve workloads through EC2/ECS with the SDK default configuration (AWS_ENDPOINT_URL honoured). */
+  aws: z.boolean().default(false),
+  /** Clusters whose tasks are mapped; omitted = every cluster. */
+  clusters: z.array(z.string().min(1)).optional(),
+  refreshSeconds: z.number().positive().default(60),
+  ttlSeconds: z.number().positive().default(300),
+  negativeTtlSeconds: z.number().positive().default(60),
+});
+
+const hecSchema = z.strictObject({
+  /** Splunk HEC base URL, e.g. https://splunk.example.com:8088; omitted = no HEC sink. */
+  url: z.string().url('expected a URL such as https://splunk.example.com:8088').optional(),
+  /** Prefer FARGATE_MIRROR_HEC_TOKEN or tokenFile: a token here sits in a file in clear. */
+  token: z.string().min(1).optional(),
+  tokenFile: z.string().min(1).optional(),
+  index: z.string().min(1).optional(),
+  source: z.string().min(1).default('fargate-mirror'),
+  /** Indexer acknowledgement (a batch leaves the spool only once acknowledged). */
+  ack: z.boolean().default(false),
+  /** Spool of unsent batches; default <outDir>/hec-spool. */
+  spoolDir: z.string().min(1).optional(),
+  maxSpoolBytes: byteSize(1024).default(1024 ** 3),
+  /** Uncompressed bytes per request (Splunk max_content_length). */
+  maxBatchBytes: byteSize(1024).default(1_000_000),
+  flushMs: z.number().int().min(10).default(1000),
+  retryBaseMs: z.number().int().min(1).default(500),
+  retryMaxMs: z.number().int().min(1).default(30_000),
+  permanentRetryMs: z.number().int().min(1).default(60_000),
+  ackPollMs: z.number().int().min(10).default(1000),
+  ackTimeoutSeconds: z.number().positive().default(300),
+  requestTimeoutMs: z.number().int().min(100).default(30_000),
+  /** On stop, delivery goes on this long; what is left stays spooled for the next start. */
+  drainSeconds: nonNegative().default(10),
+  /** Spool share at which back-pressure is reported, and at which /healthz fails. */
+  backpressureRatio: z.number().min(0).max(1).default(0.5),
+  unhealthyRatio: z.number().min(0).max(1).default(0.9),
+});
+
 const testingSchema = z.strictObject({
   /** Enables POST /debug/crash-worker?id=N on the health port, for tests of worker restarts. */
   faultInjection: z.boolean().default(false),
@@ -115,6 +165,12 @@ export const receiverConfigSchema = z.strictObject({
   /** How often workers hand finished records to the writer. */
   recordsFlushMs: z.number().int().min(10).default(200),
   testing: testingSchema.prefault({}),
+  /** De-duplication of packets seen at two mirror points. */
+  dedup: dedupSchema.prefault({}),
+  /** Workload identity on every record. */
+  identity: identitySchema.prefault({}),
+  /** Splunk HTTP Event Collector sink. */
+  hec: hecSchema.prefault({}),
 });
 
 /** The configuration as written (sizes may be strings). */

@@ -77,14 +77,26 @@ export class AwsIdentitySource implements IdentitySource {
   async snapshot(): Promise<IdentitySnapshot> {
     await this.sweepTasks(true);
     const sessions = await this.describeSessions([]);
-    const enis = await this.describeEnis(
+    const sessionEnis = await this.describeEnis(
       [],
       [...new Set(sessions.map((s) => s.NetworkInterfaceId ?? '').filter(Boolean))],
     );
     const mirrorPoints = new Map<string, MirrorPointIdentity>();
     const addresses = new Map(this.tasksByIp);
+    // Every task ENI with all its addresses (secondary and IPv6 too): forwarder traffic arrives
+    // from the task ENI's address without any session.
+    const taskEnis = await this.describeEnis([], [...this.tasksByEni.keys()]);
+    const enis = new Map<string, MirrorPointIdentity>();
+    for (const [eniId, eni] of taskEnis) {
+      const workload = this.tasksByEni.get(eniId) ?? null;
+      const identity: MirrorPointIdentity = { mirror_session_id: null, eni_id: eniId, eni_ips: eni.ips, workload };
+      for (const ip of eni.ips) {
+        enis.set(ip, identity);
+        if (workload !== null && !addresses.has(ip)) addresses.set(ip, workload);
+      }
+    }
     for (const s of sessions) {
-      const eni = enis.get(s.NetworkInterfaceId ?? '');
+      const eni = sessionEnis.get(s.NetworkInterfaceId ?? '');
       if (eni === undefined || s.VirtualNetworkId === undefined) continue; // ENI gone meanwhile
       const identity = this.pointIdentity(s, eni);
       for (const ip of eni.ips) {
@@ -92,7 +104,7 @@ export class AwsIdentitySource implements IdentitySource {
         if (identity.workload !== null && !addresses.has(ip)) addresses.set(ip, identity.workload);
       }
     }
-    return { mirrorPoints, addresses };
+    return { mirrorPoints, addresses, enis };
   }
 
   async lookupMirrorPoint(vni: number, outerIp: string): Promise<MirrorPointIdentity | null> {

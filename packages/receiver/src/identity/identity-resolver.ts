@@ -112,8 +112,11 @@ export class IdentityResolver {
     const fixed = this.options.static?.mirrorPoints.get(key) ?? this.snapshot.mirrorPoints.get(key);
     if (fixed !== undefined) return fixed;
     const source = this.options.source;
-    if (source === undefined) return undefined;
-    return this.cached(this.points, key, () => source.lookupMirrorPoint(vni, outerIp));
+    const byEni = this.snapshot.enis?.get(outerIp);
+    if (source === undefined) return byEni;
+    // No session known for this VNI: ask in the background (a session created since the last
+    // refresh); meanwhile the task ENI that owns the address (forwarder traffic) answers.
+    return this.cached(this.points, 'point', key, () => source.lookupMirrorPoint(vni, outerIp)) ?? byEni;
   }
 
   /** The workload owning `ip` (canonical form), or undefined. */
@@ -122,13 +125,18 @@ export class IdentityResolver {
     if (fixed !== undefined) return fixed;
     const source = this.options.source;
     if (source === undefined) return undefined;
-    return this.cached(this.addresses, ip, () => source.lookupAddress(ip));
+    return this.cached(this.addresses, 'address', ip, () => source.lookupAddress(ip));
   }
 
-  private cached<T>(cache: Map<string, Cached<T>>, key: string, lookup: () => Promise<T | null>): T | undefined {
+  private cached<T>(
+    cache: Map<string, Cached<T>>,
+    kind: string,
+    key: string,
+    lookup: () => Promise<T | null>,
+  ): T | undefined {
     const hit = cache.get(key);
     if (hit !== undefined && hit.expires > Date.now()) return hit.value ?? undefined;
-    const queueKey = `${cache === (this.points as unknown) ? 'p' : 'a'}:${key}`;
+    const queueKey = `${kind}:${key}`;
     if (this.queue.has(queueKey)) return hit?.value ?? undefined;
     if (this.queue.size >= (this.options.maxPending ?? 10_000)) {
       this.stats.queueFull++;

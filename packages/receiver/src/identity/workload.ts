@@ -24,6 +24,11 @@ export interface IdentitySnapshot {
   readonly mirrorPoints: ReadonlyMap<string, MirrorPointIdentity>;
   /** Keyed by canonical IP. */
   readonly addresses: ReadonlyMap<string, Workload>;
+  /**
+   * Task ENIs by each of their addresses, without a session: what a mirror point is when no session
+   * matches its VNI (forwarder traffic, whose outer source is the task ENI itself).
+   */
+  readonly enis?: ReadonlyMap<string, MirrorPointIdentity>;
 }
 
 export function mirrorPointKey(vni: number, outerIp: string): string {

@@ -1,6 +1,7 @@
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { DecodeStatus, MirrorDecoder, MirrorStage } from '@fargate-mirror/wire';
 import type { Logger } from 'pino';
+import { startWorkloadIdentity, type WorkloadIdentity } from '../identity/workload-identity.js';
 import { MirrorPipeline } from '../pipeline/mirror-pipeline.js';
 import { RotatingPcapSink } from '../sinks/rotating-pcap-sink.js';
 import { flowOwner } from './flow-affinity.js';
@@ -44,6 +45,7 @@ export class ReceiverWorker {
   private recordsEmitted = 0;
   private reading = false;
   private finished = false;
+  private identity: WorkloadIdentity | undefined;
   private readonly counters = {
     datagrams: 0,
     datagramBytes: 0,
@@ -83,6 +85,10 @@ export class ReceiverWorker {
       dvc: config.dvc,
       vxlanPort: data.port,
       genevePort: data.genevePort || undefined,
+      dedup: config.dedup.enabled ? { windowMs: config.dedup.windowMs, capacity: config.dedup.capacity } : false,
+      // Set once start() has the identity (records only begin after the sockets open).
+      enrich:
+        config.identity.map !== undefined || config.identity.aws ? (r) => this.identity?.enrich(r) : undefined,
     });
     const decoder = this.pipeline.decoder;
     vniOf = () => decoder.vni;
@@ -95,6 +101,16 @@ export class ReceiverWorker {
   /** Binds the sockets and starts reading; posts `ready`. */
   async start(): Promise<void> {
     const { config, port, genevePort } = this.data;
+    const id = config.identity;
+    this.identity = await startWorkloadIdentity({
+      mapFile: id.map,
+      aws: id.aws,
+      clusters: id.clusters,
+      refreshSeconds: id.refreshSeconds,
+      ttlSeconds: id.ttlSeconds,
+      negativeTtlSeconds: id.negativeTtlSeconds,
+      onError: (error, what) => this.log.warn({ err: error }, `${what} failed; earlier answers stay in use`),
+    });
     const reusePort = true;
     const vxlan = await openMirrorSocket(config.bind, port, config.recvBuffer, reusePort);
     this.sockets.push(vxlan.socket);
@@ -137,6 +153,7 @@ export class ReceiverWorker {
       ring.cancelWait();
     }
     this.pipeline.finish();
+    this.identity?.close();
     this.flushRecords();
     this.pcap?.close();
     for (const t of this.timers) clearInterval(t);
@@ -276,6 +293,7 @@ export class ReceiverWorker {
       flowsCreated: f.stats.created,
       flowsEnded: f.stats.ended,
       flowsEvicted: f.stats.evicted,
+      duplicates: this.pipeline.dedup?.stats.duplicates ?? 0,
       vni: this.vniCounters.snapshot(),
       recordsEmitted: this.recordsEmitted,
       pcap: {

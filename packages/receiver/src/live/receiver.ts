@@ -14,6 +14,8 @@ import { KernelDropMonitor } from '../health/kernel-drops.js';
 import { createReceiverMetrics } from '../metrics/receiver-metrics.js';
 import { isTempFileOfWorker, PCAP_PARTIAL_SUFFIX, PCAP_TEMP_SUFFIX } from '../sinks/pcap-file-names.js';
 import { PcapRetention } from '../sinks/pcap-retention.js';
+import { HecSink, type HecSinkStats } from '../sinks/hec/hec-sink.js';
+import { resolveHecToken } from '../sinks/hec/hec-token.js';
 import { ensurePrivateDir } from '../sinks/private-dir.js';
 import { RecordsFileSink } from '../sinks/records-file-sink.js';
 import { HandoffRing } from './handoff-ring.js';
@@ -34,6 +36,8 @@ export interface ReceiverInfo {
   readonly outputs: ReceiverOutputs;
   /** Receive buffer the kernel granted each socket (as getsockopt reports it). */
   readonly recvBufferBytes: number;
+  /** Splunk HEC URL records are sent to, when configured. */
+  readonly hecUrl?: string;
 }
 
 export interface ReceiverSummary {
@@ -42,6 +46,8 @@ export interface ReceiverSummary {
   readonly recordsWritten: number;
   readonly recordsDropped: number;
   readonly workerRestarts: number;
+  /** Splunk HEC delivery, when configured; `backlogEvents` stay spooled for the next start. */
+  readonly hec?: HecSinkStats & { readonly backlogEvents: number };
 }
 
 const WORKER_URL = new URL('./worker-main.js', import.meta.url);
@@ -63,6 +69,8 @@ export class Receiver {
   private readonly slots: WorkerSlot[];
   private readonly stats: StatsAggregator;
   private records: RecordsFileSink | undefined;
+  private hec: HecSink | undefined;
+  private hecBackpressureReported = false;
   private retention: PcapRetention | undefined;
   private drops: KernelDropMonitor | undefined;
   private registry: Registry | undefined;
@@ -125,6 +133,7 @@ export class Receiver {
         workers: config.workers,
         outputs,
         recvBufferBytes: this.recvBufferBytes,
+        hecUrl: config.hec.url,
       };
       log.info({ ...this.info_ }, 'receiving');
       return this.info_;
@@ -162,6 +171,7 @@ export class Receiver {
     if (this.checkTimer !== undefined) clearInterval(this.checkTimer);
     this.retention?.enforce();
     await this.records?.close();
+    await this.hec?.close(config.hec.drainSeconds * 1000);
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     this.server?.closeAllConnections();
     this.drops?.poll();
@@ -175,12 +185,19 @@ export class Receiver {
       recordsWritten: this.records?.stats.recordsWritten ?? 0,
       recordsDropped: this.records?.stats.recordsDropped ?? 0,
       workerRestarts: this.workerRestarts,
+      hec: this.hec === undefined ? undefined : { ...this.hec.stats, backlogEvents: this.hec.backlogEvents },
     };
+  }
+
+  /** The Splunk HEC sink (undefined when not configured): `healthy`, `backpressure`, `backlogBytes`. */
+  get hecSink(): HecSink | undefined {
+    return this.hec;
   }
 
   private async openOutputs(): Promise<void> {
     const { outputs, log, config } = this;
     if (outputs.defaulted) ensurePrivateDir(config.outDir);
+    this.openHec();
     if (outputs.pcapDir !== undefined) {
       const dir = ensurePrivateDir(outputs.pcapDir);
       if (dir.openToOthers) {
@@ -211,6 +228,35 @@ export class Receiver {
         );
       }
     }
+  }
+
+  private openHec(): void {
+    const { config, log } = this;
+    const hec = config.hec;
+    if (hec.url === undefined) return;
+    const spoolDir = hec.spoolDir ?? join(config.outDir, 'hec-spool');
+    this.hec = HecSink.open({
+      url: hec.url,
+      token: resolveHecToken({ token: hec.token, tokenFile: hec.tokenFile }),
+      index: hec.index,
+      source: hec.source,
+      host: config.dvc,
+      spoolDir,
+      maxSpoolBytes: hec.maxSpoolBytes,
+      maxBatchBytes: hec.maxBatchBytes,
+      flushMs: hec.flushMs,
+      ack: hec.ack,
+      ackPollMs: hec.ackPollMs,
+      ackTimeoutMs: hec.ackTimeoutSeconds * 1000,
+      retryBaseMs: hec.retryBaseMs,
+      retryMaxMs: hec.retryMaxMs,
+      permanentRetryMs: hec.permanentRetryMs,
+      requestTimeoutMs: hec.requestTimeoutMs,
+      backpressureRatio: hec.backpressureRatio,
+      unhealthyRatio: hec.unhealthyRatio,
+      log,
+    });
+    log.info({ url: hec.url, spoolDir, ack: hec.ack }, 'sending records to Splunk HEC');
   }
 
   private async claimPorts(): Promise<void> {
@@ -262,7 +308,7 @@ export class Receiver {
       port: this.port,
       genevePort: this.genevePort,
       pcapDir: this.outputs.pcapDir,
-      records: this.outputs.records !== undefined,
+      records: this.outputs.records !== undefined || this.hec !== undefined,
       toWorker: this.rings[slot.id],
       fromWorker: this.rings.map((row) => row[slot.id]),
     };
@@ -290,6 +336,7 @@ export class Receiver {
         break;
       case 'records':
         this.records?.enqueue(message.text, message.count);
+        this.hec?.writeLines(message.text);
         break;
       case 'file-complete':
         this.retention?.enforce();
@@ -396,6 +443,7 @@ export class Receiver {
     if (this.checkTimer !== undefined) clearInterval(this.checkTimer);
     await Promise.all(this.slots.map((s) => s.worker?.terminate()));
     await this.records?.close(1000);
+    await this.hec?.close(0);
     this.server?.close();
   }
 
@@ -449,6 +497,20 @@ export class Receiver {
       problems.push(
         `records sink cannot keep up: ${formatByteSize(backlog)} waiting, limit ${formatByteSize(config.health.recordsBacklogLimit)}`,
       );
+    }
+    const hec = this.hec;
+    if (hec !== undefined) {
+      // Stage 1 of a Splunk outage: back-pressure, reported; stage 2: unhealthy (spool nearly full).
+      if (hec.backpressure !== this.hecBackpressureReported) {
+        this.hecBackpressureReported = hec.backpressure;
+        if (hec.backpressure)
+          log.warn({ backlogBytes: hec.backlogBytes, problem: hec.problem }, 'HEC back-pressure: the spool is filling');
+      }
+      if (!hec.healthy) {
+        problems.push(
+          `Splunk HEC spool nearly full: ${formatByteSize(hec.spoolBytes)} waiting (${hec.problem ?? 'delivery too slow'})`,
+        );
+      }
     }
     const dirs = [
       this.outputs.pcapDir,

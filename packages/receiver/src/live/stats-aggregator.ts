@@ -20,6 +20,8 @@ export interface ReceiverTotals {
   flowsCreated: number;
   flowsEnded: number;
   flowsEvicted: number;
+  /** Packets already counted at another mirror point (both ends mirrored), removed. */
+  duplicates: number;
   vni: Map<number, { packets: number; bytes: number }>;
   recordsEmitted: number;
   pcapFramesWritten: number;
@@ -46,6 +48,7 @@ const SUMMED = [
   'flowsCreated',
   'flowsEnded',
   'flowsEvicted',
+  'duplicates',
   'recordsEmitted',
 ] as const;
 
@@ -68,6 +71,7 @@ export function emptyTotals(): ReceiverTotals {
     flowsCreated: 0,
     flowsEnded: 0,
     flowsEvicted: 0,
+    duplicates: 0,
     vni: new Map(),
     recordsEmitted: 0,
     pcapFramesWritten: 0,

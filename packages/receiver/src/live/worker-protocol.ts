@@ -41,6 +41,8 @@ export interface WorkerStatsSnapshot {
   readonly flowsCreated: number;
   readonly flowsEnded: number;
   readonly flowsEvicted: number;
+  /** Packets already counted at another mirror point (both ends mirrored), removed. */
+  readonly duplicates: number;
   /** [vni, packets, IP bytes] for each VNI seen. */
   readonly vni: readonly (readonly [number, number, number])[];
   readonly recordsEmitted: number;

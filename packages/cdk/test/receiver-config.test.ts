@@ -1,0 +1,126 @@
+/**
+ * The receiver.json the boot script writes, read and validated by the receiver's own code
+ * (`readConfigFile` + `resolveReceiverConfig` of @fargate-mirror/receiver, built dist), exactly as
+ * `fargate-mirror receive --config ... --health-port ...` does on the instance. The receiver's schema
+ * rejects unknown keys, so any drift between what the CDK writes and what the receiver reads fails here.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type ReceiverConfig,
+  ReceiverConfigError,
+  readConfigFile,
+  resolveReceiverConfig,
+} from '@fargate-mirror/receiver';
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MirrorTarget, MirrorTargetType } from '../src/index.js';
+import { buildAllOptions, buildDefaults, newStack, testVpc } from './support/stacks.js';
+import { healthCheckPortOf, receiverConfigTextOf, userDataOf } from './support/user-data.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'fm-cdk-receiver-config-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** What the receiver makes of the generated file and the unit's flags. */
+function receiverReads(
+  name: string,
+  script: string,
+): { fileOnly: ReceiverConfig; asStarted: ReceiverConfig } {
+  const path = join(scratch, `${name}.json`);
+  writeFileSync(path, receiverConfigTextOf(script));
+  const fromFile = readConfigFile(path);
+  const healthPort = Number(/ --health-port (\d+)$/m.exec(script)?.[1]);
+  return {
+    fileOnly: resolveReceiverConfig(fromFile, {}, `--config ${path}`),
+    asStarted: resolveReceiverConfig(fromFile, { healthPort }, `--config ${path} and flags`),
+  };
+}
+
+/** The sysctl the boot script sets: the ceiling of any socket receive buffer. */
+function rmemMaxOf(script: string): number {
+  return Number(/^net\.core\.rmem_max = (\d+)$/m.exec(script)?.[1]);
+}
+
+/** The unit's ReadWritePaths: with ProtectSystem=strict the receiver can write nowhere else. */
+function writablePathOf(script: string): string {
+  const path = /^ReadWritePaths=(\S+)$/m.exec(script)?.[1];
+  if (path === undefined) throw new Error('the unit has no ReadWritePaths');
+  return path;
+}
+
+function expectWritesUnder(config: ReceiverConfig, dir: string): void {
+  expect(config.pcapDir?.startsWith(`${dir}/`), `pcapDir ${config.pcapDir} under ${dir}`).toBe(true);
+  expect(config.records?.startsWith(`${dir}/`), `records ${config.records} under ${dir}`).toBe(true);
+}
+
+describe('receiver.json against the receiver schema (defaults: NLB)', () => {
+  const { template } = buildDefaults();
+  const script = userDataOf(template);
+  const { fileOnly, asStarted } = receiverReads('defaults', script);
+
+  it('is valid on its own and listens where the NLB sends and checks', () => {
+    expect(fileOnly.port).toBe(4789);
+    expect(fileOnly.genevePort).toBe(6081);
+    expect(fileOnly.healthPort).toBe(healthCheckPortOf(template));
+    expect(asStarted.healthPort).toBe(healthCheckPortOf(template));
+  });
+
+  it('asks for the whole receive buffer the sysctl allows', () => {
+    expect(asStarted.recvBuffer).toBe(rmemMaxOf(script));
+  });
+
+  it('writes pcap and records only where the unit lets it write', () => {
+    expectWritesUnder(asStarted, writablePathOf(script));
+  });
+});
+
+describe('receiver.json against the receiver schema (all options)', () => {
+  const { template } = buildAllOptions();
+  const script = userDataOf(template);
+  const { fileOnly, asStarted } = receiverReads('all', script);
+
+  it('is valid, with the receiverConfig prop merged in and the custom health port', () => {
+    expect(fileOnly.workers).toBe(2);
+    expect(fileOnly.healthPort).toBe(healthCheckPortOf(template));
+    expect(asStarted.healthPort).toBe(healthCheckPortOf(template));
+    expect(asStarted.recvBuffer).toBe(rmemMaxOf(script));
+    expectWritesUnder(asStarted, writablePathOf(script));
+  });
+});
+
+describe('receiver.json against the receiver schema (Gateway Load Balancer endpoint)', () => {
+  const stack = newStack();
+  new MirrorTarget(stack, 'Target', {
+    vpc: testVpc(stack),
+    targetType: MirrorTargetType.GATEWAY_LOAD_BALANCER_ENDPOINT,
+  });
+  const template = Template.fromStack(stack);
+  const script = userDataOf(template);
+  const { asStarted } = receiverReads('gwlb', script);
+
+  it('receives GENEVE on the port the GWLB target group sends to', () => {
+    const tg = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::TargetGroup'))[0] as {
+      Properties: { Port: number };
+    };
+    expect(asStarted.genevePort).toBe(tg.Properties.Port);
+    expect(asStarted.healthPort).toBe(healthCheckPortOf(template));
+  });
+});
+
+describe('the check itself', () => {
+  it('fails on a key the receiver does not know (so drift cannot pass unnoticed)', () => {
+    const stack = newStack();
+    new MirrorTarget(stack, 'Target', { vpc: testVpc(stack), receiverConfig: { splunkUrl: 'https://x' } });
+    const script = userDataOf(Template.fromStack(stack));
+    let error: unknown;
+    try {
+      receiverReads('unknown-key', script);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ReceiverConfigError);
+    expect((error as ReceiverConfigError).code).toBe('RECEIVER_CONFIG_INVALID');
+    expect((error as ReceiverConfigError).problems).toEqual(['splunkUrl: unknown option']);
+  });
+});
