@@ -13,8 +13,11 @@ export interface DemoReceiverOptions {
   readonly onRecord: (record: Record<string, unknown>) => void;
 }
 
-/** Flows ending within this long after their FIN, as a live receiver with the default would. */
-const CLOSE_LINGER_SECONDS = 1;
+/**
+ * Shorter than the receiver's defaults (5 s after FIN, 60 s idle for UDP) so that flow records show
+ * up in the live summary within a short demo, and a DNS exchange's flow ends while its task still runs.
+ */
+const FLOW_TIMEOUTS = { closeLingerSeconds: 1, udpIdleSeconds: 5 };
 
 /**
  * The receiver, in process and on one thread: a UDP socket on 127.0.0.1 (a free port) feeding the
@@ -51,7 +54,7 @@ export class DemoReceiver {
         options.onRecord(record);
       },
       innerFrames: this.pcap,
-      flows: { closeLingerSeconds: CLOSE_LINGER_SECONDS },
+      flows: FLOW_TIMEOUTS,
       dvc: 'fargate-mirror-demo',
       enrich: options.enrich,
     });
