@@ -64,18 +64,20 @@ export interface ReceiverFleetProps {
    */
   readonly receiveBufferMaxBytes?: number;
   /**
-   * Splunk HTTP Event Collector URL (e.g. `https://splunk.example.com:8088`).
+   * Splunk HTTP Event Collector URL (e.g. `https://splunk.example.com:8088`): records also go to
+   * Splunk, spooled on disk while it is unreachable. Needs `splunkHecTokenSecret`.
    * @default - no Splunk output
    */
   readonly splunkHecUrl?: string;
   /**
    * The Secrets Manager secret whose value is the HEC token; read at boot into a file only the
-   * receiver can read.
-   * @default - no token
+   * receiver can read. Required with `splunkHecUrl`.
+   * @default - no Splunk output
    */
   readonly splunkHecTokenSecret?: secretsmanager.ISecret;
   /**
-   * More receiver configuration, merged over the generated keys (see README.md).
+   * More receiver configuration (keys of `fargate-mirror receive --config`), merged over the
+   * generated keys; sections such as `identity` or `hec` merge key by key (see README.md).
    * @default - the generated configuration only
    */
   readonly receiverConfig?: { readonly [key: string]: unknown };
@@ -131,6 +133,11 @@ export class ReceiverFleet extends Construct implements ec2.IConnectable, iam.IG
         failed: props.splunkHecTokenSecret !== undefined && props.splunkHecUrl === undefined,
         message: 'splunkHecTokenSecret: given without splunkHecUrl; set both to send records to Splunk',
       },
+      {
+        failed: props.splunkHecUrl !== undefined && props.splunkHecTokenSecret === undefined,
+        message:
+          'splunkHecUrl: given without splunkHecTokenSecret; Splunk HEC needs a token, set both to send records to Splunk',
+      },
     ]);
     this.healthCheckPort = healthCheckPort;
 
@@ -176,6 +183,7 @@ export class ReceiverFleet extends Construct implements ec2.IConnectable, iam.IG
     const config = receiverConfig({
       healthPort: healthCheckPort,
       receiveBufferMaxBytes: rmem,
+      hecUrl: props.splunkHecUrl,
       extra: props.receiverConfig,
     });
     this.userData = ec2.UserData.forLinux();

@@ -237,6 +237,14 @@ describe('MirrorTarget imports', () => {
     ]);
   });
 
+  it('fails on a Splunk HEC URL without the token secret (the receiver would not start)', () => {
+    const stack = newStack();
+    const vpc = testVpc(stack);
+    expect(
+      () => new MirrorTarget(stack, 'Target', { vpc, splunkHecUrl: 'https://splunk.example.com:8088' }),
+    ).toThrow(/splunkHecUrl: given without splunkHecTokenSecret/);
+  });
+
   it('fails on fleet props with all problems listed', () => {
     const stack = newStack();
     const vpc = testVpc(stack);

@@ -73,6 +73,11 @@ describe('receiver.json against the receiver schema (defaults: NLB)', () => {
   it('writes pcap and records only where the unit lets it write', () => {
     expectWritesUnder(asStarted, writablePathOf(script));
   });
+
+  it('names workloads through EC2/ECS (the instance role) and sends nothing to Splunk', () => {
+    expect(asStarted.identity.aws).toBe(true);
+    expect(asStarted.hec.url).toBeUndefined();
+  });
 });
 
 describe('receiver.json against the receiver schema (all options)', () => {
@@ -86,6 +91,28 @@ describe('receiver.json against the receiver schema (all options)', () => {
     expect(asStarted.healthPort).toBe(healthCheckPortOf(template));
     expect(asStarted.recvBuffer).toBe(rmemMaxOf(script));
     expectWritesUnder(asStarted, writablePathOf(script));
+  });
+
+  it('sends to Splunk HEC with the token file the boot script writes, spooling where the unit may write', () => {
+    const tokenPath = /--output text > "\$ROOT(\S+)"/.exec(script)?.[1];
+    expect(tokenPath).toBeDefined();
+    expect(asStarted.hec.url).toBe('https://splunk.example.com:8088');
+    expect(asStarted.hec.tokenFile).toBe(tokenPath);
+    expect(asStarted.hec.spoolDir?.startsWith(`${writablePathOf(script)}/`)).toBe(true);
+  });
+});
+
+describe('receiver.json with receiverConfig sections', () => {
+  it('merges a section key by key, keeping the generated keys of that section', () => {
+    const stack = newStack();
+    new MirrorTarget(stack, 'Target', {
+      vpc: testVpc(stack),
+      receiverConfig: { identity: { clusters: ['shop'] }, logLevel: 'info' },
+    });
+    const { asStarted } = receiverReads('sections', userDataOf(Template.fromStack(stack)));
+    expect(asStarted.identity.aws).toBe(true);
+    expect(asStarted.identity.clusters).toEqual(['shop']);
+    expect(asStarted.logLevel).toBe('info');
   });
 });
 

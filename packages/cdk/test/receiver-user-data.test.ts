@@ -10,10 +10,12 @@ import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,8 +55,14 @@ function runBootScript(
     systemctl: '',
     sysctl: '',
     dnf: '',
-    useradd: '',
-    // the instance's fargate-mirror system user is the sandbox's unprivileged uid here.
+    // `useradd --system --home-dir DIR --shell SH NAME`: the passwd/group entries systemd's User= needs.
+    useradd: [
+      'home=""; shell=""',
+      'while [ $# -gt 1 ]; do case "$1" in --home-dir) home=$2; shift 2;; --shell) shell=$2; shift 2;; *) shift;; esac; done',
+      `echo "$1:x:${SANDBOX_UID}:${SANDBOX_UID}::$home:$shell" >> "$FARGATE_MIRROR_ROOT/etc/passwd"`,
+      `echo "$1:x:${SANDBOX_UID}:" >> "$FARGATE_MIRROR_ROOT/etc/group"`,
+    ].join('\n'),
+    // names resolve through the scratch root's passwd (the host has no fargate-mirror user).
     chown: `exec /usr/bin/chown "\${@//fargate-mirror:fargate-mirror/${SANDBOX_UID}:${SANDBOX_UID}}"`,
     id: 'exit 1',
     // `aws s3 cp s3://bucket/KEY DEST`: the asset as the CDK CLI would have uploaded it; a secret prints its value.
@@ -121,6 +129,81 @@ function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: str
     return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   }
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+interface UnitRun {
+  /** The health port the receiver's ready line names. */
+  readonly readyHealthPort: number;
+  /** `STATUS BODY` of GET /healthz on the target group's health-check port. */
+  readonly healthz: string;
+  /** Datagrams the replay sent, and those the receiver's stop summary counted. */
+  readonly sent: number;
+  readonly received: number;
+  readonly exit: { code: number | null; signal: string | null };
+  readonly recordTypes: readonly string[];
+  readonly pcapFiles: readonly string[];
+  readonly stderr: string;
+}
+
+/**
+ * Starts the unit the boot script wrote in `root` as systemd would (see support/unit-sandbox.ts),
+ * checks /healthz like the load balancer, sends it the sample mirror capture on the VXLAN port with
+ * the installed bundle's `replay`, stops it with SIGTERM to its own PID, and reports what happened.
+ */
+async function exerciseUnit(root: string, healthPort: number, name: string): Promise<UnitRun> {
+  const settings = parseServiceUnit(readFileSync(join(root, UNIT_PATH), 'utf8'));
+  const unit = startUnit(root, settings, `fm-cdk-${name}-${process.pid}`);
+  started.push(unit);
+  const receiver = unit.process;
+  const output = { stderr: '' };
+  receiver.stderr?.setEncoding('utf8');
+  receiver.stderr?.on('data', (chunk: string) => {
+    output.stderr += chunk;
+  });
+  try {
+    const ready = await waitForLine(receiver, /ready: .*health http port (\d+)/, output);
+    // The load balancer's health check, from inside the receiver's network namespace.
+    const check = unit.execInNamespace([
+      process.execPath,
+      '-e',
+      `fetch('http://127.0.0.1:${healthPort}/healthz').then(async (r) => console.log(r.status, await r.text()))`,
+    ]);
+    if (check.status !== 0) throw new Error(`GET /healthz failed: ${check.stderr}`);
+    // Mirrored VXLAN to the port the NLB listener forwards to (4789), sent by the installed bundle.
+    const replay = unit.execInNamespace([
+      process.execPath,
+      join(root, 'opt/fargate-mirror/lib/fargate-mirror.mjs'),
+      'replay',
+      SAMPLE,
+      '--to',
+      '127.0.0.1:4789',
+      '--summary-json',
+    ]);
+    if (replay.status !== 0) throw new Error(`replay failed: ${replay.stderr}`);
+    // SIGTERM, as `systemctl stop` sends (KillSignal=SIGTERM), to the service's own PID.
+    receiver.kill('SIGTERM');
+    const exit = await exitOf(receiver);
+    const data = join(root, 'var/lib/fargate-mirror');
+    const recordsFile = join(data, 'records/records.jsonl');
+    return {
+      readyHealthPort: Number(ready[1]),
+      healthz: check.stdout.trim(),
+      sent: (JSON.parse(replay.stderr) as { datagrams: number }).datagrams,
+      received: Number(/stopped: (\d+) datagrams/.exec(output.stderr)?.[1]),
+      exit,
+      recordTypes: existsSync(recordsFile)
+        ? readFileSync(recordsFile, 'utf8')
+            .trim()
+            .split('\n')
+            .filter((line) => line !== '')
+            .map((line) => (JSON.parse(line) as { type: string }).type)
+        : [],
+      pcapFiles: readdirSync(join(data, 'pcap')),
+      stderr: output.stderr,
+    };
+  } finally {
+    unit.cleanUp();
+  }
 }
 
 describe('receiver user data (defaults: NLB, Node from the AL2023 package)', () => {
@@ -215,60 +298,15 @@ describe('receiver user data (defaults: NLB, Node from the AL2023 package)', () 
   });
 
   it('starts as its unit says: /healthz answers 200 on the health-check port, traffic is recorded, SIGTERM exits 0', async () => {
-    const settings = parseServiceUnit(readFileSync(join(run.root, UNIT_PATH), 'utf8'));
-    const unit = startUnit(run.root, settings, `fm-cdk-ud-${process.pid}`);
-    started.push(unit);
-    const receiver = unit.process;
-    const output = { stderr: '' };
-    receiver.stderr?.setEncoding('utf8');
-    receiver.stderr?.on('data', (chunk: string) => {
-      output.stderr += chunk;
-    });
-
-    // Prepare: the receiver is up (its own ready line names the health port it listens on).
-    const ready = await waitForLine(receiver, /ready: .*health http port (\d+)/, output);
-    expect(Number(ready[1])).toBe(healthPort);
+    const r = await exerciseUnit(run.root, healthPort, 'defaults');
+    expect(r.readyHealthPort).toBe(healthPort);
     // the data directories the boot script made are private, as the receiver wants for raw payload.
-    expect(output.stderr).not.toContain('readable by others');
-
-    // Act and assess: the load balancer's health check, from inside the receiver's network namespace.
-    const check = unit.execInNamespace([
-      process.execPath,
-      '-e',
-      `fetch('http://127.0.0.1:${healthPort}/healthz').then(async (r) => console.log(r.status, await r.text()))`,
-    ]);
-    expect(check.stderr).toBe('');
-    expect(check.stdout.trim()).toMatch(/^200 /);
-
-    // Mirrored VXLAN to the port the NLB listener forwards to (4789), sent by the installed bundle.
-    const replay = unit.execInNamespace([
-      process.execPath,
-      join(run.root, 'opt/fargate-mirror/lib/fargate-mirror.mjs'),
-      'replay',
-      SAMPLE,
-      '--to',
-      '127.0.0.1:4789',
-      '--summary-json',
-    ]);
-    expect(replay.status, replay.stderr).toBe(0);
-    const sent = (JSON.parse(replay.stderr) as { datagrams: number }).datagrams;
-    expect(sent).toBeGreaterThan(0);
-
-    // SIGTERM, as `systemctl stop` sends (KillSignal=SIGTERM), to the service's own PID.
-    expect(receiver.kill('SIGTERM')).toBe(true);
-    const exit = await exitOf(receiver);
-    expect(exit, output.stderr).toEqual({ code: 0, signal: null });
-    const stopped = /stopped: (\d+) datagrams/.exec(output.stderr);
-    expect(stopped?.[1], output.stderr).toBe(String(sent));
-
-    // The files the config names, written as the unprivileged user under ReadWritePaths.
-    const records = readFileSync(join(run.root, 'var/lib/fargate-mirror/records/records.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { type: string });
-    expect(records.some((r) => r.type === 'flow')).toBe(true);
-    const pcaps = readdirSync(join(run.root, 'var/lib/fargate-mirror/pcap'));
-    expect(pcaps.some((f) => f.endsWith('.pcap'))).toBe(true);
+    expect(r.stderr).not.toContain('readable by others');
+    expect(r.healthz).toMatch(/^200 /);
+    expect(r.exit, r.stderr).toEqual({ code: 0, signal: null });
+    expect(r.received, r.stderr).toBe(r.sent);
+    expect(r.recordTypes, r.stderr).toContain('flow');
+    expect(r.pcapFiles.some((f) => f.endsWith('.pcap'))).toBe(true);
   });
 });
 
@@ -309,6 +347,28 @@ describe('receiver user data (all options: preinstalled Node, HEC token from Sec
     expect(unit.execStart.slice(-2)).toEqual(['--health-port', '9200']);
     expect(readFileSync(join(run.root, 'etc/sysctl.d/90-fargate-mirror.conf'), 'utf8')).toContain(
       'net.core.rmem_max = 134217728',
+    );
+  });
+
+  it('starts as its unit says, sending to Splunk HEC with the token file: /healthz 200, SIGTERM exits 0', async () => {
+    // The custom AMI's preinstalled Node at the path the unit names: the host's Node (under the
+    // sandbox's read-only /usr).
+    if (!process.execPath.startsWith('/usr/')) {
+      throw new Error(`the sandbox shares only /usr with the host, but Node is at ${process.execPath}`);
+    }
+    mkdirSync(join(run.root, 'opt/node/bin'), { recursive: true });
+    symlinkSync(process.execPath, join(run.root, 'opt/node/bin/node'));
+    const r = await exerciseUnit(run.root, 9200, 'all');
+    expect(r.readyHealthPort).toBe(9200);
+    // the receiver read the token file (any problem with it stops the start) and runs the HEC sink.
+    expect(r.stderr).toMatch(/ready: .*, hec https:\/\/splunk\.example\.com:8088/);
+    expect(r.healthz).toMatch(/^200 /);
+    expect(r.exit, r.stderr).toEqual({ code: 0, signal: null });
+    expect(r.received, r.stderr).toBe(r.sent);
+    expect(r.recordTypes, r.stderr).toContain('flow');
+    // Splunk is unreachable from the sandbox: what was not delivered waits in the spool, under ReadWritePaths.
+    expect(readdirSync(join(run.root, 'var/lib/fargate-mirror/hec-spool')).length, r.stderr).toBeGreaterThan(
+      0,
     );
   });
 });

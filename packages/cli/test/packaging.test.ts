@@ -6,16 +6,22 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../../..');
 const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { workspaces: string[] };
-// The packages the `fargate-mirror` binary needs at run time: the CLI and its workspace dependencies.
-const cliManifest = JSON.parse(readFileSync(join(root, 'packages/cli/package.json'), 'utf8')) as {
-  dependencies: Record<string, string>;
-};
-const runtimePackages = [
-  ...Object.keys(cliManifest.dependencies)
-    .filter((name) => name.startsWith('@fargate-mirror/'))
-    .map((name) => `packages/${name.slice('@fargate-mirror/'.length)}`),
-  'packages/cli',
-];
+// The packages the `fargate-mirror` binary needs at run time: the CLI and every workspace package it
+// depends on, directly or through another workspace package.
+function workspaceDependencies(dir: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(dir)) return seen;
+  seen.add(dir);
+  const manifest = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  for (const name of Object.keys(manifest.dependencies ?? {})) {
+    if (name.startsWith('@fargate-mirror/')) {
+      workspaceDependencies(`packages/${name.slice('@fargate-mirror/'.length)}`, seen);
+    }
+  }
+  return seen;
+}
+const runtimePackages = [...workspaceDependencies('packages/cli')];
 
 describe('packaging', () => {
   const work = mkdtempSync(join(tmpdir(), 'fm-pack-'));

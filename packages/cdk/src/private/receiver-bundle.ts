@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { AssetHashType, BundlingOutput, DockerImage } from 'aws-cdk-lib';
@@ -45,13 +45,13 @@ function loadEsbuild(): EsbuildLike {
  */
 function workspaceAliases(): Record<string, string> {
   const alias: Record<string, string> = {};
-  for (const name of ['wire', 'receiver', 'aws-local', 'controller', 'forwarder']) {
-    const index = repoPath('packages', name, 'src', 'index.ts');
-    try {
-      alias[`@fargate-mirror/${name}`] = requireSource(index, name);
-    } catch {
-      // a package the CLI does not import may not exist yet; esbuild reports any unresolved import.
-    }
+  const packages = requireSource(repoPath('packages'), 'the workspace packages');
+  for (const dir of readdirSync(packages)) {
+    const manifest = join(packages, dir, 'package.json');
+    const index = join(packages, dir, 'src', 'index.ts');
+    if (!existsSync(manifest) || !existsSync(index)) continue;
+    const { name } = JSON.parse(readFileSync(manifest, 'utf8')) as { name: string };
+    if (name.startsWith('@fargate-mirror/')) alias[name] = index;
   }
   return alias;
 }

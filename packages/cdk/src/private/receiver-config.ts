@@ -1,35 +1,61 @@
 import { GENEVE_PORT, VXLAN_PORT } from '../filter-rules.js';
-import { RECEIVER_HOME } from './receiver-boot-script.js';
+import { HEC_TOKEN_PATH, RECEIVER_HOME } from './receiver-boot-script.js';
 
-/** Where the receiver writes on the instance (on the encrypted root volume). */
+/** Where the receiver writes on the instance (on the encrypted root volume, its ReadWritePaths). */
 export const RECEIVER_PCAP_DIR = `${RECEIVER_HOME}/pcap`;
 export const RECEIVER_RECORDS_FILE = `${RECEIVER_HOME}/records/records.jsonl`;
+export const RECEIVER_HEC_SPOOL_DIR = `${RECEIVER_HOME}/hec-spool`;
 
 export interface ReceiverConfigOptions {
   /** The port of `/healthz`, the one the load balancer checks. */
   readonly healthPort: number;
   /** `net.core.rmem_max` on the instance: the receiver asks for all of it. */
   readonly receiveBufferMaxBytes: number;
-  /** The user's keys, merged over the generated ones. */
+  /** Splunk HEC base URL; the token is in the file the boot script writes from Secrets Manager. */
+  readonly hecUrl?: string;
+  /** The user's keys, merged over the generated ones (nested sections key by key). */
   readonly extra?: { readonly [key: string]: unknown };
 }
 
 /**
  * The receiver's `--config` file, in the keys of the receiver's own schema
  * (`receiverConfigSchema` in packages/receiver/src/config/receiver-config.ts, which rejects unknown
- * keys; test/receiver-config.test.ts validates this output against it).
- *
- * Splunk HEC and AWS identity resolution are not written: the receiver's schema has no keys for
- * them yet (see README.md).
+ * keys; test/receiver-config.test.ts validates this output against it). Workload identity comes
+ * from EC2/ECS through the instance role (region from the unit's AWS_REGION).
  */
 export function receiverConfig(o: ReceiverConfigOptions): Record<string, unknown> {
-  return {
+  const generated: Record<string, unknown> = {
     port: VXLAN_PORT,
     genevePort: GENEVE_PORT,
     healthPort: o.healthPort,
     recvBuffer: o.receiveBufferMaxBytes,
     pcapDir: RECEIVER_PCAP_DIR,
     records: RECEIVER_RECORDS_FILE,
-    ...o.extra,
+    identity: { aws: true },
+    ...(o.hecUrl !== undefined
+      ? { hec: { url: o.hecUrl, tokenFile: HEC_TOKEN_PATH, spoolDir: RECEIVER_HEC_SPOOL_DIR } }
+      : {}),
   };
+  return mergeSections(generated, o.extra ?? {});
+}
+
+/**
+ * `extra` over `base`; where both hold an object (a section such as `identity` or `hec`), its keys
+ * merge, so `{ identity: { clusters: [...] } }` keeps `identity.aws`. The receiver merges its flags
+ * over the file the same way.
+ */
+function mergeSections(
+  base: Record<string, unknown>,
+  extra: { readonly [key: string]: unknown },
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const current = merged[key];
+    merged[key] = isPlainObject(current) && isPlainObject(value) ? { ...current, ...value } : value;
+  }
+  return merged;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -3,15 +3,19 @@
  * a fresh network namespace (so the unit's real ports are free), a private mount namespace with
  * the scratch root as `/` (chroot), the host's /usr bound read-only into it for the Node binary,
  * `ProtectSystem=strict` as a read-only root with `ReadWritePaths=` writable, `PrivateTmp=` as a
- * tmpfs, `User=` as an unprivileged uid with no new privileges, `WorkingDirectory=` and
- * `Environment=`. ExecStart runs verbatim: every path in it and in its config is the instance's.
+ * tmpfs, `User=` with the uid, gid and HOME of its entry in the root's /etc/passwd and no new
+ * privileges, `WorkingDirectory=` and `Environment=`. ExecStart runs verbatim: every path in it and in its config is the instance's.
  * Needs root (namespaces and mounts), iproute2, util-linux and coreutils' chroot.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readlinkSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The uid/gid the unit's `User=`/`Group=` run as (the instance's system user is not created here). */
+/**
+ * The uid and gid a test gives the unit's system user in the scratch root's /etc/passwd (the
+ * boot script's `useradd` is a stub there): the host's `nobody`, so nothing it runs can write
+ * anything of the host's.
+ */
 export const SANDBOX_UID = 65534;
 
 const TOOLS = ['/usr/sbin/ip', '/usr/bin/unshare', '/usr/sbin/chroot', '/usr/bin/setpriv', '/usr/bin/mount'];
@@ -75,6 +79,35 @@ export function parseServiceUnit(unit: string): ServiceSettings {
   };
 }
 
+/** What systemd takes from the passwd entry of `User=`: ids, and HOME, SHELL for the environment. */
+interface ServiceUser {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly home: string;
+  readonly shell: string;
+}
+
+function lookUpUser(root: string, name: string): ServiceUser {
+  const passwd = join(root, 'etc/passwd');
+  const line = existsSync(passwd)
+    ? readFileSync(passwd, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith(`${name}:`))
+    : undefined;
+  if (line === undefined) throw new Error(`User=${name}: no entry in ${passwd} (did useradd run?)`);
+  const [, , uid, gid, , home, shell] = line.split(':') as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  return { name, uid: Number(uid), gid: Number(gid), home, shell };
+}
+
 /** Makes `root` a usable `/`: the host's /bin, /lib... as the same symlinks into /usr, mount points. */
 function prepareRoot(root: string): void {
   for (const dir of ['usr', 'proc', 'dev', 'tmp']) mkdirSync(join(root, dir), { recursive: true });
@@ -91,9 +124,9 @@ function prepareRoot(root: string): void {
 }
 
 // Runs as root inside the new network and mount namespaces. Arguments: root, working directory,
-// uid, the ReadWritePaths count, those paths, then ExecStart's argv.
+// uid, gid, ProtectSystem, PrivateTmp, the ReadWritePaths count, those paths, then ExecStart's argv.
 const MOUNT_AND_EXEC = `set -eu
-root=$1; cwd=$2; uid=$3; protect=$4; private_tmp=$5; n=$6; shift 6
+root=$1; cwd=$2; uid=$3; gid=$4; protect=$5; private_tmp=$6; n=$7; shift 7
 mount --bind "$root" "$root"
 mount --bind /usr "$root/usr"
 mount -o remount,bind,ro "$root/usr"
@@ -103,7 +136,7 @@ if [ "$private_tmp" = true ]; then mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
 # ReadWritePaths become mounts of their own before the root turns read-only, so they stay writable.
 while [ "$n" -gt 0 ]; do mount --bind "$root$1" "$root$1"; shift; n=$((n - 1)); done
 if [ "$protect" = strict ]; then mount -o remount,bind,ro "$root"; fi
-exec chroot "$root" /usr/bin/setpriv --reuid="$uid" --regid="$uid" --clear-groups --no-new-privs -- \\
+exec chroot "$root" /usr/bin/setpriv --reuid="$uid" --regid="$gid" --clear-groups --no-new-privs -- \\
   /bin/sh -c 'cd "$0" && exec "$@"' "$cwd" "$@"`;
 
 export interface StartedUnit {
@@ -118,6 +151,8 @@ export interface StartedUnit {
 /** Starts the unit's ExecStart in the scratch root `root` (which the boot script filled). */
 export function startUnit(root: string, settings: ServiceSettings, namespace: string): StartedUnit {
   requireSandboxTools();
+  if (settings.user === undefined) throw new Error('the unit has no User=: it would run as root');
+  const user = lookUpUser(root, settings.user);
   prepareRoot(root);
   execFileSync('ip', ['netns', 'add', namespace]);
   let child: ChildProcess | undefined;
@@ -146,7 +181,8 @@ export function startUnit(root: string, settings: ServiceSettings, namespace: st
         'sandbox',
         root,
         settings.workingDirectory,
-        String(SANDBOX_UID),
+        String(user.uid),
+        String(user.gid),
         settings.protectSystem ?? 'no',
         String(settings.privateTmp),
         String(settings.readWritePaths.length),
@@ -154,8 +190,16 @@ export function startUnit(root: string, settings: ServiceSettings, namespace: st
         ...settings.execStart,
       ],
       {
-        // systemd's own PATH, plus what the unit sets.
-        env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin', ...settings.environment },
+        // what systemd gives a service with User=: its PATH, the user's HOME, SHELL, USER, LOGNAME,
+        // then the unit's Environment=.
+        env: {
+          PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin',
+          HOME: user.home,
+          SHELL: user.shell,
+          USER: user.name,
+          LOGNAME: user.name,
+          ...settings.environment,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
