@@ -7,6 +7,9 @@ export {
   type ReceiverConfigInput,
   receiverConfigSchema,
 } from './config/receiver-config.js';
+export { addMirrorPointToFlow } from './dedup/flow-mirror-point.js';
+export { PacketDeduplicator, type PacketDedupOptions, type PacketDedupStats } from './dedup/packet-dedup.js';
+export { hashInnerPacket } from './dedup/packet-hash.js';
 export {
   DEFAULT_REDACTED_HEADERS,
   DEFAULT_REDACTED_QUERY_PARAMETERS,
@@ -14,9 +17,6 @@ export {
   type RedactionOptions,
   Redactor,
 } from './dissect/redaction.js';
-export { addMirrorPointToFlow } from './dedup/flow-mirror-point.js';
-export { PacketDeduplicator, type PacketDedupOptions, type PacketDedupStats } from './dedup/packet-dedup.js';
-export { hashInnerPacket } from './dedup/packet-hash.js';
 export { ja4, ja4Raw } from './dissect/tls/ja4.js';
 export {
   TransactionEngine,
@@ -27,8 +27,6 @@ export { ReceiverError } from './errors.js';
 export { FlowEndReason, flowEndReasonNames } from './flows/flow-end-reason.js';
 export { type FlowSink, FlowTable, type FlowTableOptions } from './flows/flow-table.js';
 export { MirrorPointRegistry } from './flows/mirror-points.js';
-export { Receiver, type ReceiverInfo, type ReceiverSummary } from './live/receiver.js';
-export type { ReceiverTotals } from './live/stats-aggregator.js';
 export {
   AwsIdentitySource,
   type AwsIdentitySourceOptions,
@@ -58,6 +56,8 @@ export {
   type WorkloadIdentity,
   type WorkloadIdentityOptions,
 } from './identity/workload-identity.js';
+export { Receiver, type ReceiverInfo, type ReceiverSummary } from './live/receiver.js';
+export type { ReceiverTotals } from './live/stats-aggregator.js';
 export { type ReadCaptureOptions, type ReadSummary, readCapture } from './offline/read-capture.js';
 export {
   type InnerFrameSink,
@@ -78,8 +78,18 @@ export {
   replayCapture,
 } from './replay/replay-sender.js';
 export { loadReplaySource, ReplayKind, type ReplaySource } from './replay/replay-source.js';
-export { classifyHecReply, HecClient, type HecClientOptions, type HecOutcome } from './sinks/hec/hec-client.js';
-export { type EnvelopeOptions, epochSeconds, HEC_SOURCETYPE_PREFIX, hecEnvelope } from './sinks/hec/hec-envelope.js';
+export {
+  classifyHecReply,
+  HecClient,
+  type HecClientOptions,
+  type HecOutcome,
+} from './sinks/hec/hec-client.js';
+export {
+  type EnvelopeOptions,
+  epochSeconds,
+  HEC_SOURCETYPE_PREFIX,
+  hecEnvelope,
+} from './sinks/hec/hec-envelope.js';
 export { HecConfigError } from './sinks/hec/hec-errors.js';
 export { type HecLog, HecSink, type HecSinkOptions, type HecSinkStats } from './sinks/hec/hec-sink.js';
 export { HecSpool, type SpooledBatch } from './sinks/hec/hec-spool.js';

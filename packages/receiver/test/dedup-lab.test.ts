@@ -27,9 +27,15 @@ async function onlyFrom(outerPcap: string, outerSrc: string, out: string): Promi
  * that delivered the flow's first packet: with both ends mirrored, often the client's).
  */
 function key(r: Record<string, unknown>): string {
-  const { time: _t, start_time: _s, end_time: _e, duration: _d, duration_ms: _m, vni: _v, ...rest } = JSON.parse(
-    withoutMirrorView(r),
-  ) as Record<string, unknown>;
+  const {
+    time: _t,
+    start_time: _s,
+    end_time: _e,
+    duration: _d,
+    duration_ms: _m,
+    vni: _v,
+    ...rest
+  } = JSON.parse(withoutMirrorView(r)) as Record<string, unknown>;
   return JSON.stringify(rest);
 }
 
@@ -41,10 +47,17 @@ describe('both ends mirrored by the kernel', () => {
 
   beforeAll(async () => {
     requireRootAndTools(TOOLS);
-    session = await captureMirroredSession({ vni: TASK_VNI, mirrorClient: { vni: CLIENT_VNI }, stem: 'both' });
+    session = await captureMirroredSession({
+      vni: TASK_VNI,
+      mirrorClient: { vni: CLIENT_VNI },
+      stem: 'both',
+    });
     const dir = session.dir;
     both = await readRecords(session.outerPcap, join(dir, 'both.jsonl'));
-    task = await readRecords(await onlyFrom(session.outerPcap, TASK_OUTER, join(dir, 'task.pcap')), join(dir, 'task.jsonl'));
+    task = await readRecords(
+      await onlyFrom(session.outerPcap, TASK_OUTER, join(dir, 'task.pcap')),
+      join(dir, 'task.jsonl'),
+    );
     client = await readRecords(
       await onlyFrom(session.outerPcap, CLIENT_OUTER, join(dir, 'client.pcap')),
       join(dir, 'client.jsonl'),
@@ -77,7 +90,9 @@ describe('both ends mirrored by the kernel', () => {
     const flows = ofType(both.records, 'flow');
     expect(flows.length).toBeGreaterThan(0);
     for (const f of flows) {
-      const points = (f['mirror_points'] as Record<string, unknown>[]).map((p) => `${p['vni']}/${p['outer_src_ip']}`);
+      const points = (f['mirror_points'] as Record<string, unknown>[]).map(
+        (p) => `${p['vni']}/${p['outer_src_ip']}`,
+      );
       expect(points.sort()).toEqual([`${TASK_VNI}/${TASK_OUTER}`, `${CLIENT_VNI}/${CLIENT_OUTER}`]);
     }
   });

@@ -30,7 +30,7 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function hecServer(options: ConstructorParameters<typeof Object>[0] & { useAck?: boolean; ackDelayMs?: number }) {
+async function hecServer(options: { useAck?: boolean; ackDelayMs?: number }) {
   const token = newToken();
   const server = await HecServer.start({
     tokens: { [token]: { useAck: options.useAck, indexes: ['main', 'mirror'] } },
@@ -52,14 +52,33 @@ async function replay(port: number): Promise<void> {
 
 function receiveArgs(name: string, hecUrl: string, config: string): string[] {
   return [
-    '--bind', '127.0.0.1', '--port', '0', '--geneve-port', '0', '--health-port', '0', '--drain-seconds', '0',
-    '--records', join(dir, `${name}.jsonl`), '--hec-url', hecUrl, '--hec-index', 'mirror', '--config', config,
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--geneve-port',
+    '0',
+    '--health-port',
+    '0',
+    '--drain-seconds',
+    '0',
+    '--records',
+    join(dir, `${name}.jsonl`),
+    '--hec-url',
+    hecUrl,
+    '--hec-index',
+    'mirror',
+    '--config',
+    config,
   ];
 }
 
 function writeConfig(name: string, hec: Record<string, unknown>): string {
   const file = join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ logLevel: 'info', health: { intervalMs: 100, unhealthyAfter: 1 }, hec }));
+  writeFileSync(
+    file,
+    JSON.stringify({ logLevel: 'info', health: { intervalMs: 100, unhealthyAfter: 1 }, hec }),
+  );
   return file;
 }
 
@@ -70,29 +89,54 @@ describe('read --hec-url', () => {
     const env = { ...process.env, FARGATE_MIRROR_HEC_TOKEN: token };
     const r = await run(
       process.execPath,
-      [CLI, 'read', SAMPLE_MIRROR, '--records', records, '--hec-url', server.url, '--hec-index', 'mirror',
-        '--hec-spool-dir', join(dir, 'read-spool')],
+      [
+        CLI,
+        'read',
+        SAMPLE_MIRROR,
+        '--records',
+        records,
+        '--hec-url',
+        server.url,
+        '--hec-index',
+        'mirror',
+        '--hec-spool-dir',
+        join(dir, 'read-spool'),
+      ],
       { env, allowFailure: true },
     );
     expect(r.code, r.stderr).toBe(0);
     const lines = readJsonLines(records);
     expect(server.events.map((e) => e.event)).toEqual(lines);
     const types = new Set(server.events.map((e) => e.sourcetype));
-    expect([...types].sort()).toEqual(['fargate_mirror:dns', 'fargate_mirror:flow', 'fargate_mirror:http', 'fargate_mirror:tls']);
+    expect([...types].sort()).toEqual([
+      'fargate_mirror:dns',
+      'fargate_mirror:flow',
+      'fargate_mirror:http',
+      'fargate_mirror:tls',
+    ]);
     for (const e of server.events) {
       const rec = e.event as Record<string, unknown>;
       expect(e.sourcetype).toBe(`fargate_mirror:${rec['type']}`);
       expect(e.host).toBe(rec['dvc']);
       expect(e.index).toBe('mirror');
-      expect(Math.round(Number(e.time) * 1000)).toBe(Math.round(Date.parse(String(rec['time']))));
+      const iso = String(rec['time']); // ...T05:31:15.785033Z: compare in microseconds
+      expect(Math.round(Number(e.time) * 1e6)).toBe(
+        Date.parse(`${iso.slice(0, 19)}Z`) * 1000 + Number(iso.slice(20, 26)),
+      );
     }
 
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
     const before = server.events.length;
     const viaFile = await runCli([
-      'read', SAMPLE_MIRROR, '--hec-url', server.url, '--hec-token-file', tokenFile,
-      '--hec-spool-dir', join(dir, 'read-spool-2'),
+      'read',
+      SAMPLE_MIRROR,
+      '--hec-url',
+      server.url,
+      '--hec-token-file',
+      tokenFile,
+      '--hec-spool-dir',
+      join(dir, 'read-spool-2'),
     ]);
     expect(viaFile.code, viaFile.stderr).toBe(0);
     expect(server.events.length - before).toBe(lines.length);
@@ -118,9 +162,14 @@ describe('receive --hec-url through busy replies, refused connections and a rest
       const spoolDir = join(dir, `${name}-spool`);
       const common = { spoolDir, ack, flushMs: 100, retryBaseMs: 100, retryMaxMs: 1000, ackPollMs: 100 };
       server.busy(3);
-      const first = await startReceive(receiveArgs(`${name}-1`, server.url, writeConfig(`${name}-1`, { ...common, drainSeconds: 1 })));
+      const first = await startReceive(
+        receiveArgs(`${name}-1`, server.url, writeConfig(`${name}-1`, { ...common, drainSeconds: 1 })),
+      );
       await replay(first.port);
-      await waitUntil('busy replies, then delivery', () => server.replies[9] === 3 && server.events.length > 0);
+      await waitUntil(
+        'busy replies, then delivery',
+        () => server.replies[9] === 3 && server.events.length > 0,
+      );
       await server.down();
       const downAt = Date.now();
       await stopReceive(first); // flows end now; HEC refuses: they stay in the spool
@@ -135,10 +184,14 @@ describe('receive --hec-url through busy replies, refused connections and a rest
       const stderr = await stopReceive(second);
       expect(stderr).toMatch(/hec delivered \d+ events \(0 still spooled, 0 dropped/);
 
-      const written = [...readJsonLines(join(dir, `${name}-1.jsonl`)), ...readJsonLines(join(dir, `${name}-2.jsonl`))];
+      const written = [
+        ...readJsonLines(join(dir, `${name}-1.jsonl`)),
+        ...readJsonLines(join(dir, `${name}-2.jsonl`)),
+      ];
       const delivered = multiset(server.events.map((e) => e.event));
       expect(written.length).toBeGreaterThan(40);
-      for (const [record, n] of multiset(written)) expect(delivered.get(record) ?? 0).toBeGreaterThanOrEqual(n);
+      for (const [record, n] of multiset(written))
+        expect(delivered.get(record) ?? 0).toBeGreaterThanOrEqual(n);
       if (ack) expect(delivered).toEqual(multiset(written));
       expect(readdirSync(spoolDir).filter((n) => n.endsWith('.hec.gz'))).toEqual([]);
     }, 120_000);
@@ -162,9 +215,21 @@ describe('receive with Splunk away and a small spool', () => {
     const r = await startReceive(receiveArgs('full', server.url, config));
     expect((await httpGet(r.healthPort, '/healthz')).status).toBe(200);
     await run(process.execPath, [
-      CLI, 'replay', SAMPLE_MIRROR, '--to', `127.0.0.1:${r.port}`, '--loop', '40', '--distinct-loops', '--rate', '20000',
+      CLI,
+      'replay',
+      SAMPLE_MIRROR,
+      '--to',
+      `127.0.0.1:${r.port}`,
+      '--loop',
+      '40',
+      '--distinct-loops',
+      '--rate',
+      '20000',
     ]);
-    await waitUntil('/healthz 503 on the HEC spool', async () => (await httpGet(r.healthPort, '/healthz')).status === 503);
+    await waitUntil(
+      '/healthz 503 on the HEC spool',
+      async () => (await httpGet(r.healthPort, '/healthz')).status === 503,
+    );
     const body = (await httpGet(r.healthPort, '/healthz')).body;
     expect(body).toContain('Splunk HEC spool nearly full');
     const stderr = await stopReceive(r);

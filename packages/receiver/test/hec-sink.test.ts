@@ -32,7 +32,9 @@ function memoryLog() {
   return { lines, log: { info: at('info'), warn: at('warn'), error: at('error') } };
 }
 
-function open(options: Partial<HecSinkOptions> & Pick<HecSinkOptions, 'url' | 'token' | 'spoolDir'>): HecSink {
+function open(
+  options: Partial<HecSinkOptions> & Pick<HecSinkOptions, 'url' | 'token' | 'spoolDir'>,
+): HecSink {
   const sink = HecSink.open({ flushMs: 50, retryBaseMs: 20, retryMaxMs: 200, ...options });
   sinks.push(sink);
   return sink;
@@ -64,7 +66,10 @@ async function until(what: string, check: () => boolean, timeoutMs = 20_000): Pr
 describe('HEC sink', () => {
   it('batches under max_content_length, gzips, and wraps each record in a HEC envelope', async () => {
     const token = newToken();
-    const server = await HecServer.start({ tokens: { [token]: { indexes: ['mirror'] } }, maxContentLength: 8192 });
+    const server = await HecServer.start({
+      tokens: { [token]: { indexes: ['mirror'] } },
+      maxContentLength: 8192,
+    });
     servers.push(server);
     const sink = open({ url: server.url, token, spoolDir: tempDir(), index: 'mirror', maxBatchBytes: 8192 });
     const types = ['flow', 'http', 'dns', 'tls'];
@@ -142,7 +147,13 @@ describe('HEC sink', () => {
     const server = await HecServer.start({ tokens: { [token]: {} } });
     servers.push(server);
     await server.down(); // refused connections from the start
-    const sink = open({ url: server.url, token, spoolDir: tempDir(), maxSpoolBytes: 8192, maxBatchBytes: 2048 });
+    const sink = open({
+      url: server.url,
+      token,
+      spoolDir: tempDir(),
+      maxSpoolBytes: 8192,
+      maxBatchBytes: 2048,
+    });
     const seen = { backpressure: -1, unhealthy: -1, dropped: -1 };
     for (let i = 0; i < 400; i++) {
       sink.writeRecord({ ...record(i), padding: `${i}-${Math.random().toString(36).repeat(6)}` });

@@ -111,11 +111,15 @@ describe('workload identity from aws-local', () => {
           requiresCompatibilities: ['FARGATE'],
           cpu: '256',
           memory: '512',
-          containerDefinitions: [{ name: 'app', image: 'public.ecr.aws/nginx/nginx:latest', essential: true }],
+          containerDefinitions: [
+            { name: 'app', image: 'public.ecr.aws/nginx/nginx:latest', essential: true },
+          ],
         }),
       );
     }
-    const network = { awsvpcConfiguration: { subnets: subnets.slice(0, 2), assignPublicIp: 'DISABLED' as const } };
+    const network = {
+      awsvpcConfiguration: { subnets: subnets.slice(0, 2), assignPublicIp: 'DISABLED' as const },
+    };
     for (const name of ['web', 'api']) {
       await ecs.send(
         new CreateServiceCommand({
@@ -130,7 +134,12 @@ describe('workload identity from aws-local', () => {
     }
     // A standalone task the controller does not select: it runs the forwarder sidecar instead.
     await ecs.send(
-      new RunTaskCommand({ cluster: 'shop', taskDefinition: 'batch', launchType: 'FARGATE', networkConfiguration: network }),
+      new RunTaskCommand({
+        cluster: 'shop',
+        taskDefinition: 'batch',
+        launchType: 'FARGATE',
+        networkConfiguration: network,
+      }),
     );
     const tasks = await runningTasks(ecs, 'shop', 3);
     web = tasks.find((t) => t.service === 'web') as Task;

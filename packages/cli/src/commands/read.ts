@@ -55,17 +55,30 @@ export function createReadCommand(): Command {
       'a copy from another mirror point within this long is the same packet (default 50)',
       parsePositiveNumber,
     )
-    .option('--identity-map <file>', 'JSON/YAML map of IPs and mirror points to ECS workloads (offline identity)')
+    .option(
+      '--identity-map <file>',
+      'JSON/YAML map of IPs and mirror points to ECS workloads (offline identity)',
+    )
     .option(
       '--aws-identity',
       'name ECS workloads through EC2/ECS (SDK default configuration; AWS_ENDPOINT_URL is honoured)',
     )
-    .option('--identity-clusters <names>', 'clusters whose tasks are mapped (default every cluster)', parseList)
-    .option('--hec-url <url>', `send records to Splunk HEC (token from ${'FARGATE_MIRROR_HEC_TOKEN'} or --hec-token-file)`)
+    .option(
+      '--identity-clusters <names>',
+      'clusters whose tasks are mapped (default every cluster)',
+      parseList,
+    )
+    .option(
+      '--hec-url <url>',
+      `send records to Splunk HEC (token from ${'FARGATE_MIRROR_HEC_TOKEN'} or --hec-token-file)`,
+    )
     .option('--hec-token-file <file>', 'file whose first line is the HEC token')
     .option('--hec-index <index>', 'Splunk index for the events (default: the token default)')
     .option('--hec-ack', 'use indexer acknowledgement (a batch leaves the spool only once acknowledged)')
-    .option('--hec-spool-dir <dir>', 'spool directory of unsent batches (default fargate-mirror-out/hec-spool)')
+    .option(
+      '--hec-spool-dir <dir>',
+      'spool directory of unsent batches (default fargate-mirror-out/hec-spool)',
+    )
     .option(
       '--hec-drain-seconds <s>',
       'wait this long for delivery before exiting; the rest stays spooled (default 60)',
@@ -79,7 +92,8 @@ export function createReadCommand(): Command {
         mapFile: opts.identityMap,
         aws: opts.awsIdentity,
         clusters: opts.identityClusters,
-        onError: (error, what) => process.stderr.write(`fargate-mirror read: ${what} failed: ${(error as Error).message}\n`),
+        onError: (error, what) =>
+          process.stderr.write(`fargate-mirror read: ${what} failed: ${(error as Error).message}\n`),
       });
       const hec =
         opts.hecUrl === undefined
@@ -95,20 +109,21 @@ export function createReadCommand(): Command {
       let summary: ReadSummary;
       try {
         summary = readCapture({
-        file,
-        records,
-        pcapOut: opts.pcapOut,
-        addressDomain: opts.addressDomain,
-        flows: { capacity: opts.flowCapacity },
-        vxlanPort: opts.vxlanPort,
-        genevePort: opts.genevePort,
-        transactions:
-          opts.transactions === false
-            ? false
-            : {
-                redaction: opts.redactQuery !== undefined ? { queryParameters: opts.redactQuery } : undefined,
-                captureHeaders: opts.captureHeaders,
-              },
+          file,
+          records,
+          pcapOut: opts.pcapOut,
+          addressDomain: opts.addressDomain,
+          flows: { capacity: opts.flowCapacity },
+          vxlanPort: opts.vxlanPort,
+          genevePort: opts.genevePort,
+          transactions:
+            opts.transactions === false
+              ? false
+              : {
+                  redaction:
+                    opts.redactQuery !== undefined ? { queryParameters: opts.redactQuery } : undefined,
+                  captureHeaders: opts.captureHeaders,
+                },
           dedup: opts.dedup === false ? false : { windowMs: opts.dedupWindowMs },
           enrich: identity?.enrich,
           recordSinks: hec === undefined ? [] : [(r) => hec.writeRecord(r)],
@@ -153,7 +168,8 @@ interface ReadCommandOptions {
 
 function parsePositiveNumber(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a number above 0, got '${value}'`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError(`expected a number above 0, got '${value}'`);
   return n;
 }
 

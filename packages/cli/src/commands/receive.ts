@@ -81,12 +81,18 @@ export function createReceiveCommand(): Command {
       ]),
     )
     .option('--no-dedup', 'count copies of a packet seen at two mirror points twice (no de-duplication)')
-    .option('--identity-map <file>', 'JSON/YAML map of IPs and mirror points to ECS workloads (offline identity)')
+    .option(
+      '--identity-map <file>',
+      'JSON/YAML map of IPs and mirror points to ECS workloads (offline identity)',
+    )
     .option(
       '--aws-identity',
       'name ECS workloads through EC2/ECS (SDK default configuration; AWS_ENDPOINT_URL is honoured)',
     )
-    .option('--hec-url <url>', 'send records to Splunk HEC (token from FARGATE_MIRROR_HEC_TOKEN or --hec-token-file)')
+    .option(
+      '--hec-url <url>',
+      'send records to Splunk HEC (token from FARGATE_MIRROR_HEC_TOKEN or --hec-token-file)',
+    )
     .option('--hec-token-file <file>', 'file whose first line is the HEC token')
     .option('--hec-index <index>', 'Splunk index for the events (default: the token default)')
     .option('--hec-ack', 'use indexer acknowledgement (a batch leaves the spool only once acknowledged)')

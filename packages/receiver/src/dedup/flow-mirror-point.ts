@@ -19,11 +19,23 @@ export function addMirrorPointToFlow(
   const w = inner.addressWords;
   const o = slot * 8;
   const forward =
-    kw[o] === w[0] && kw[o + 1] === w[1] && kw[o + 2] === w[2] && kw[o + 3] === w[3] &&
-    kw[o + 4] === w[4] && kw[o + 5] === w[5] && kw[o + 6] === w[6] && kw[o + 7] === w[7];
+    kw[o] === w[0] &&
+    kw[o + 1] === w[1] &&
+    kw[o + 2] === w[2] &&
+    kw[o + 3] === w[3] &&
+    kw[o + 4] === w[4] &&
+    kw[o + 5] === w[5] &&
+    kw[o + 6] === w[6] &&
+    kw[o + 7] === w[7];
   const reverse =
-    kw[o] === w[4] && kw[o + 1] === w[5] && kw[o + 2] === w[6] && kw[o + 3] === w[7] &&
-    kw[o + 4] === w[0] && kw[o + 5] === w[1] && kw[o + 6] === w[2] && kw[o + 7] === w[3];
+    kw[o] === w[4] &&
+    kw[o + 1] === w[5] &&
+    kw[o + 2] === w[6] &&
+    kw[o + 3] === w[7] &&
+    kw[o + 4] === w[0] &&
+    kw[o + 5] === w[1] &&
+    kw[o + 6] === w[2] &&
+    kw[o + 7] === w[3];
   if (!forward && !reverse) return false;
   const mp = table.mirrorPoints;
   const base = slot * 3;

@@ -73,7 +73,13 @@ export class PacketDeduplicator {
    * Whether the IP packet `inner` decoded from `buf`, seen at `nowMicros` from mirror point `point`
    * in address domain `domain`, is a copy of one already counted from another mirror point.
    */
-  isDuplicate(buf: Uint8Array, inner: FrameDecoder, domain: number, nowMicros: number, point: number): boolean {
+  isDuplicate(
+    buf: Uint8Array,
+    inner: FrameDecoder,
+    domain: number,
+    nowMicros: number,
+    point: number,
+  ): boolean {
     this.stats.checked++;
     const h = this.hash;
     hashInnerPacket(buf, inner, h);

@@ -39,7 +39,13 @@ export function hashInnerPacket(buf: Uint8Array, inner: FrameDecoder, out: Uint3
   let a = Math.imul(inner.ipLength ^ 0x9e3779b9, 0x85ebca6b);
   let b = Math.imul(inner.ipLength ^ 0x7f4a7c15, 0xc2b2ae35);
   for (let i = l3; i < end; i++) {
-    if (i === ttlAt || i === ipChecksumAt || i === ipChecksumAt + 1 || i === checksumAt || i === checksumAt + 1)
+    if (
+      i === ttlAt ||
+      i === ipChecksumAt ||
+      i === ipChecksumAt + 1 ||
+      i === checksumAt ||
+      i === checksumAt + 1
+    )
       continue;
     const byte = i === ecnAt ? buf[i] & ecnMask : buf[i];
     a = Math.imul(a ^ byte, 0x01000193);

@@ -89,7 +89,12 @@ export class AwsIdentitySource implements IdentitySource {
     const enis = new Map<string, MirrorPointIdentity>();
     for (const [eniId, eni] of taskEnis) {
       const workload = this.tasksByEni.get(eniId) ?? null;
-      const identity: MirrorPointIdentity = { mirror_session_id: null, eni_id: eniId, eni_ips: eni.ips, workload };
+      const identity: MirrorPointIdentity = {
+        mirror_session_id: null,
+        eni_id: eniId,
+        eni_ips: eni.ips,
+        workload,
+      };
       for (const ip of eni.ips) {
         enis.set(ip, identity);
         if (workload !== null && !addresses.has(ip)) addresses.set(ip, workload);
@@ -136,9 +141,19 @@ export class AwsIdentitySource implements IdentitySource {
     // Tags (written by the controller) first; an untagged session is resolved through its ENI.
     const workload: Workload | null =
       cluster !== undefined && taskArn !== undefined
-        ? { cluster: clusterName(cluster), service: tag(TAG_SERVICE) ?? null, task_arn: taskArn, eni_id: eni.eniId }
+        ? {
+            cluster: clusterName(cluster),
+            service: tag(TAG_SERVICE) ?? null,
+            task_arn: taskArn,
+            eni_id: eni.eniId,
+          }
         : (this.tasksByEni.get(eni.eniId) ?? null);
-    return { mirror_session_id: s.TrafficMirrorSessionId ?? null, eni_id: eni.eniId, eni_ips: eni.ips, workload };
+    return {
+      mirror_session_id: s.TrafficMirrorSessionId ?? null,
+      eni_id: eni.eniId,
+      eni_ips: eni.ips,
+      workload,
+    };
   }
 
   private async workloadOfEni(eniId: string): Promise<Workload | null> {
@@ -156,12 +171,17 @@ export class AwsIdentitySource implements IdentitySource {
     return found.values().next().value;
   }
 
-  private async describeSessions(filters: { Name: string; Values: string[] }[]): Promise<TrafficMirrorSession[]> {
+  private async describeSessions(
+    filters: { Name: string; Values: string[] }[],
+  ): Promise<TrafficMirrorSession[]> {
     const out: TrafficMirrorSession[] = [];
     let NextToken: string | undefined;
     do {
       const page = await this.ec2.send(
-        new DescribeTrafficMirrorSessionsCommand({ Filters: filters.length > 0 ? filters : undefined, NextToken }),
+        new DescribeTrafficMirrorSessionsCommand({
+          Filters: filters.length > 0 ? filters : undefined,
+          NextToken,
+        }),
       );
       out.push(...(page.TrafficMirrorSessions ?? []));
       NextToken = page.NextToken;
@@ -175,7 +195,8 @@ export class AwsIdentitySource implements IdentitySource {
     ids: string[],
   ): Promise<Map<string, EniFacts>> {
     const out = new Map<string, EniFacts>();
-    const queries = ids.length > 0 ? chunks(ids, 200).map((c) => [{ Name: 'network-interface-id', Values: c }]) : [filters];
+    const queries =
+      ids.length > 0 ? chunks(ids, 200).map((c) => [{ Name: 'network-interface-id', Values: c }]) : [filters];
     if (ids.length === 0 && filters.length === 0) return out;
     for (const Filters of queries) {
       let NextToken: string | undefined;

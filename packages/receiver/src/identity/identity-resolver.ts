@@ -1,5 +1,10 @@
 import type { IdentitySource } from './aws-identity-source.js';
-import { type IdentitySnapshot, type MirrorPointIdentity, mirrorPointKey, type Workload } from './workload.js';
+import {
+  type IdentitySnapshot,
+  type MirrorPointIdentity,
+  mirrorPointKey,
+  type Workload,
+} from './workload.js';
 
 export interface IdentityResolverOptions {
   /** Fixed identities (`--identity-map FILE`); they win over what the source says. */
@@ -153,7 +158,10 @@ export class IdentityResolver {
         this.stats.lookupErrors++;
         this.options.onError?.(error, `identity look-up of ${key}`);
         // Try again after the negative TTL rather than at every record.
-        cache.set(key, { value: hit?.value ?? null, expires: Date.now() + (this.options.negativeTtlMs ?? 60_000) });
+        cache.set(key, {
+          value: hit?.value ?? null,
+          expires: Date.now() + (this.options.negativeTtlMs ?? 60_000),
+        });
       }
     });
     this.drain();

@@ -37,14 +37,14 @@ export function createRecordEnricher(resolver: IdentityResolver): (record: Recor
       resolved = true;
       p.eni_id = identity.eni_id;
       p.mirror_session_id = identity.mirror_session_id;
-      const ips = identity.eni_ips;
-      if (ips.includes(src) || p.outer_src_ip === src) {
+      // The mirrored ENI saw the packets: sent them if the source is one of its addresses, else
+      // received them (so multicast and broadcast to it count as inbound too).
+      if (identity.eni_ips.includes(src) || p.outer_src_ip === src) {
         seesSrc = true;
         srcByPoint ??= identity.workload;
-      }
-      if (ips.includes(dest) || p.outer_src_ip === dest) {
+      } else {
         seesDest = true;
-        destByPoint ??= identity.workload;
+        if (identity.eni_ips.includes(dest) || p.outer_src_ip === dest) destByPoint ??= identity.workload;
       }
     }
     if (resolved) {

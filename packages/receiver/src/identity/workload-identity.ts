@@ -30,7 +30,9 @@ export interface WorkloadIdentity {
  * Workload identity from a map file and/or AWS, started (the first AWS sweep awaited). Undefined when
  * neither is configured.
  */
-export async function startWorkloadIdentity(options: WorkloadIdentityOptions): Promise<WorkloadIdentity | undefined> {
+export async function startWorkloadIdentity(
+  options: WorkloadIdentityOptions,
+): Promise<WorkloadIdentity | undefined> {
   if (options.mapFile === undefined && !options.aws) return undefined;
   const source = options.aws ? new AwsIdentitySource({ clusters: options.clusters }) : undefined;
   const resolver = new IdentityResolver({

@@ -85,10 +85,14 @@ export class ReceiverWorker {
       dvc: config.dvc,
       vxlanPort: data.port,
       genevePort: data.genevePort || undefined,
-      dedup: config.dedup.enabled ? { windowMs: config.dedup.windowMs, capacity: config.dedup.capacity } : false,
+      dedup: config.dedup.enabled
+        ? { windowMs: config.dedup.windowMs, capacity: config.dedup.capacity }
+        : false,
       // Set once start() has the identity (records only begin after the sockets open).
       enrich:
-        config.identity.map !== undefined || config.identity.aws ? (r) => this.identity?.enrich(r) : undefined,
+        config.identity.map !== undefined || config.identity.aws
+          ? (r) => this.identity?.enrich(r)
+          : undefined,
     });
     const decoder = this.pipeline.decoder;
     vniOf = () => decoder.vni;

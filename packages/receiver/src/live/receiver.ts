@@ -12,10 +12,10 @@ import { startHealthServer } from '../health/health-server.js';
 import { HealthState } from '../health/health-state.js';
 import { KernelDropMonitor } from '../health/kernel-drops.js';
 import { createReceiverMetrics } from '../metrics/receiver-metrics.js';
-import { isTempFileOfWorker, PCAP_PARTIAL_SUFFIX, PCAP_TEMP_SUFFIX } from '../sinks/pcap-file-names.js';
-import { PcapRetention } from '../sinks/pcap-retention.js';
 import { HecSink, type HecSinkStats } from '../sinks/hec/hec-sink.js';
 import { resolveHecToken } from '../sinks/hec/hec-token.js';
+import { isTempFileOfWorker, PCAP_PARTIAL_SUFFIX, PCAP_TEMP_SUFFIX } from '../sinks/pcap-file-names.js';
+import { PcapRetention } from '../sinks/pcap-retention.js';
 import { ensurePrivateDir } from '../sinks/private-dir.js';
 import { RecordsFileSink } from '../sinks/records-file-sink.js';
 import { HandoffRing } from './handoff-ring.js';
@@ -504,7 +504,10 @@ export class Receiver {
       if (hec.backpressure !== this.hecBackpressureReported) {
         this.hecBackpressureReported = hec.backpressure;
         if (hec.backpressure)
-          log.warn({ backlogBytes: hec.backlogBytes, problem: hec.problem }, 'HEC back-pressure: the spool is filling');
+          log.warn(
+            { backlogBytes: hec.backlogBytes, problem: hec.problem },
+            'HEC back-pressure: the spool is filling',
+          );
       }
       if (!hec.healthy) {
         problems.push(

@@ -215,7 +215,7 @@ export class MirrorPipeline {
     const point = this.mirrorPoints.idOf(d.vni, d.mirrorSourceWords, d.mirrorSourceVersion);
     const domain = this.perVniDomain ? d.vni : 0;
     const dedup = this.dedup;
-    if (dedup !== undefined && dedup.isDuplicate(buf, inner, domain, now, point)) {
+    if (dedup?.isDuplicate(buf, inner, domain, now, point)) {
       // Already counted at another mirror point: only remember that this one saw it too.
       addMirrorPointToFlow(this.flows, dedup.duplicateOfSlot, inner, domain, point);
       return;

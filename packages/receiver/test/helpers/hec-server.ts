@@ -56,8 +56,22 @@ const TEXT: Record<number, string> = {
   17: 'HEC is healthy',
 };
 const STATUS: Record<number, number> = {
-  0: 200, 1: 403, 2: 401, 3: 401, 4: 403, 5: 400, 6: 400, 7: 400, 8: 500, 9: 503, 10: 400, 11: 400,
-  12: 400, 13: 400, 14: 400, 17: 200,
+  0: 200,
+  1: 403,
+  2: 401,
+  3: 401,
+  4: 403,
+  5: 400,
+  6: 400,
+  7: 400,
+  8: 500,
+  9: 503,
+  10: 400,
+  11: 400,
+  12: 400,
+  13: 400,
+  14: 400,
+  17: 200,
 };
 
 export class HecServer {
@@ -128,13 +142,15 @@ export class HecServer {
     });
   }
 
-  private reply(res: ServerResponse, code: number, extra: Record<string, unknown> = {}): void {
+  /** Sends a documented reply; returns undefined so handlers can `return this.reply(...)`. */
+  private reply(res: ServerResponse, code: number, extra: Record<string, unknown> = {}): undefined {
     this.replies[code] = (this.replies[code] ?? 0) + 1;
     res.writeHead(STATUS[code] ?? 400, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ text: TEXT[code] ?? 'Error', code, ...extra }));
+    return undefined;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<undefined> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -146,7 +162,9 @@ export class HecServer {
     const isEvent = url.pathname === '/services/collector/event' || url.pathname === '/services/collector';
     const isAck = url.pathname === '/services/collector/ack';
     if (!isEvent && !isAck) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"text":"The requested URL was not found on this server.","code":404}');
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end('{"text":"The requested URL was not found on this server.","code":404}');
       return;
     }
     const auth = req.headers.authorization;
@@ -158,7 +176,10 @@ export class HecServer {
     const config = token === undefined ? undefined : this.options.tokens[token];
     if (config === undefined) return this.reply(res, 4);
     if (config.disabled) return this.reply(res, 1);
-    const channel = (req.headers['x-splunk-request-channel'] as string | undefined) ?? url.searchParams.get('channel') ?? undefined;
+    const channel =
+      (req.headers['x-splunk-request-channel'] as string | undefined) ??
+      url.searchParams.get('channel') ??
+      undefined;
     if (isAck) return this.handleAck(res, config.useAck === true, channel, chunks);
 
     this.requests++;
@@ -168,7 +189,8 @@ export class HecServer {
     }
     if (config.useAck) {
       if (channel === undefined) return this.reply(res, 10);
-      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(channel)) return this.reply(res, 11);
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(channel))
+        return this.reply(res, 11);
     }
     let body = Buffer.concat(chunks);
     if (req.headers['content-encoding'] === 'gzip') {
@@ -180,7 +202,9 @@ export class HecServer {
     }
     if (body.length > (this.options.maxContentLength ?? 800 * 1024 * 1024)) {
       this.tooLarge++;
-      res.writeHead(413, { 'content-type': 'text/plain' }).end('Content-Length of request exceeds max_content_length');
+      res
+        .writeHead(413, { 'content-type': 'text/plain' })
+        .end('Content-Length of request exceeds max_content_length');
       return;
     }
     const text = body.toString('utf8');
@@ -200,7 +224,8 @@ export class HecServer {
         return this.reply(res, 7);
     }
 
-    for (const e of envelopes) this.events.push({ ...(e as unknown as HecEvent), request: this.requests, channel });
+    for (const e of envelopes)
+      this.events.push({ ...(e as unknown as HecEvent), request: this.requests, channel });
     if (!config.useAck) return this.reply(res, 0);
     const state = this.channelState(channel as string);
     const ackId = state.next++;
@@ -208,7 +233,12 @@ export class HecServer {
     return this.reply(res, 0, { ackId });
   }
 
-  private handleAck(res: ServerResponse, useAck: boolean, channel: string | undefined, chunks: Buffer[]): void {
+  private handleAck(
+    res: ServerResponse,
+    useAck: boolean,
+    channel: string | undefined,
+    chunks: Buffer[],
+  ): undefined {
     if (!useAck) return this.reply(res, 14);
     if (channel === undefined) return this.reply(res, 10);
     let ids: unknown;
@@ -230,6 +260,7 @@ export class HecServer {
     }
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ acks }));
+    return undefined;
   }
 
   private channelState(channel: string) {

@@ -47,11 +47,15 @@ export async function readRecords(
   env?: NodeJS.ProcessEnv,
 ): Promise<ReadResult> {
   const r = env
-    ? await run(process.execPath, [cliPath(), 'read', capture, '--records', out, '--summary-json', ...extra], {
-        env,
-        allowFailure: true,
-        timeoutMs: 300_000,
-      })
+    ? await run(
+        process.execPath,
+        [cliPath(), 'read', capture, '--records', out, '--summary-json', ...extra],
+        {
+          env,
+          allowFailure: true,
+          timeoutMs: 300_000,
+        },
+      )
     : await runCli(['read', capture, '--records', out, '--summary-json', ...extra]);
   if (r.code !== 0) throw new Error(`fargate-mirror read ${capture} exited ${r.code}:\n${r.stderr}`);
   const line = r.stderr
@@ -66,7 +70,8 @@ function cliPath(): string {
   return join(import.meta.dirname, '../../../cli/dist/bin.js');
 }
 
-export const ofType = (records: readonly Rec[], type: string): Rec[] => records.filter((r) => r['type'] === type);
+export const ofType = (records: readonly Rec[], type: string): Rec[] =>
+  records.filter((r) => r['type'] === type);
 
 /** A record without what depends on which mirror points saw it: for comparing two reads. */
 export function withoutMirrorView(r: Rec): string {

@@ -31,23 +31,45 @@ const BATCH_CODES: Record<number, string> = {
 };
 
 /** Classifies one HEC reply. */
-export function classifyHecReply(status: number, body: { code?: number; text?: string; ackId?: number }): HecOutcome {
+export function classifyHecReply(
+  status: number,
+  body: { code?: number; text?: string; ackId?: number },
+): HecOutcome {
   const code = typeof body.code === 'number' ? body.code : undefined;
   const text = `HTTP ${status}${code === undefined ? '' : ` code ${code}`}${body.text ? ` "${body.text}"` : ''}`;
   if (status >= 200 && status < 300 && (code === undefined || code === 0)) {
     return { kind: 'accepted', ackId: typeof body.ackId === 'number' ? body.ackId : undefined };
   }
-  if (status === 503 || status === 429 || status >= 500 || code === 9 || code === 8 || (code !== undefined && code >= 18 && code <= 20)) {
+  if (
+    status === 503 ||
+    status === 429 ||
+    status >= 500 ||
+    code === 9 ||
+    code === 8 ||
+    (code !== undefined && code >= 18 && code <= 20)
+  ) {
     return { kind: 'retry', reason: `Splunk HEC is busy or failing: ${text}` };
   }
   if (code !== undefined && CONFIG_CODES[code] !== undefined) {
-    return { kind: 'permanent', reason: `Splunk HEC refused the configuration: ${CONFIG_CODES[code]} (${text})`, code };
+    return {
+      kind: 'permanent',
+      reason: `Splunk HEC refused the configuration: ${CONFIG_CODES[code]} (${text})`,
+      code,
+    };
   }
   if (status === 401 || status === 403 || status === 404) {
-    return { kind: 'permanent', reason: `Splunk HEC refused the request: ${text} (check the URL and token)`, code };
+    return {
+      kind: 'permanent',
+      reason: `Splunk HEC refused the request: ${text} (check the URL and token)`,
+      code,
+    };
   }
   if (status === 413) {
-    return { kind: 'rejected', reason: `Splunk HEC: batch larger than max_content_length (${text}); lower hec.maxBatchBytes`, code };
+    return {
+      kind: 'rejected',
+      reason: `Splunk HEC: batch larger than max_content_length (${text}); lower hec.maxBatchBytes`,
+      code,
+    };
   }
   if (code !== undefined && BATCH_CODES[code] !== undefined) {
     return { kind: 'rejected', reason: `Splunk HEC rejected a batch: ${BATCH_CODES[code]} (${text})`, code };
@@ -77,9 +99,13 @@ export class HecClient {
     try {
       base = new URL(options.url);
     } catch (error) {
-      throw new HecConfigError('HEC_URL_INVALID', `invalid HEC URL ${JSON.stringify(options.url)}: expected e.g. https://splunk.example.com:8088`, {
-        cause: error,
-      });
+      throw new HecConfigError(
+        'HEC_URL_INVALID',
+        `invalid HEC URL ${JSON.stringify(options.url)}: expected e.g. https://splunk.example.com:8088`,
+        {
+          cause: error,
+        },
+      );
     }
     if (base.protocol !== 'http:' && base.protocol !== 'https:')
       throw new HecConfigError('HEC_URL_INVALID', `HEC URL must be http: or https:, got ${options.url}`);

@@ -112,7 +112,10 @@ export class HecSink {
     this.log = options.log ?? noLog;
     this.maxBatchBytes = options.maxBatchBytes ?? 1_000_000;
     if (!(this.maxBatchBytes >= 1024))
-      throw new HecConfigError('HEC_CONFIG_INVALID', `hec.maxBatchBytes must be at least 1024, got ${this.maxBatchBytes}`);
+      throw new HecConfigError(
+        'HEC_CONFIG_INVALID',
+        `hec.maxBatchBytes must be at least 1024, got ${this.maxBatchBytes}`,
+      );
     this.spool = HecSpool.open(options.spoolDir, options.maxSpoolBytes ?? 1024 ** 3);
     this.client = new HecClient({
       url: options.url,
@@ -289,18 +292,28 @@ export class HecSink {
         if (this.options.ack && outcome.ackId !== undefined) {
           this.spool.setAck(batch, outcome.ackId);
         } else {
-          if (this.options.ack) this.report('warn', 'HEC answered without an ackId although ack is on: treating the batch as delivered');
+          if (this.options.ack)
+            this.report(
+              'warn',
+              'HEC answered without an ackId although ack is on: treating the batch as delivered',
+            );
           this.delivered(batch);
         }
         return;
       case 'rejected':
         this.stats.eventsRejected += batch.events;
-        this.report('error', `${outcome.reason}; ${batch.events} events set aside in ${this.options.spoolDir}/rejected`);
+        this.report(
+          'error',
+          `${outcome.reason}; ${batch.events} events set aside in ${this.options.spoolDir}/rejected`,
+        );
         this.spool.reject(batch);
         return;
       case 'permanent':
         this.stats.permanentErrors++;
-        this.report('error', `${outcome.reason}; events stay spooled, retrying every ${(this.options.permanentRetryMs ?? 60_000) / 1000} s`);
+        this.report(
+          'error',
+          `${outcome.reason}; events stay spooled, retrying every ${(this.options.permanentRetryMs ?? 60_000) / 1000} s`,
+        );
         if (!this.closed) await this.sleep(this.options.permanentRetryMs ?? 60_000);
         return;
       case 'retry': {

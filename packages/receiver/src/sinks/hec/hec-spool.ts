@@ -59,9 +59,13 @@ export class HecSpool {
       ensurePrivateDir(dir);
       names = readdirSync(dir);
     } catch (error) {
-      throw new HecConfigError('HEC_SPOOL_UNUSABLE', `cannot use HEC spool directory ${dir}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new HecConfigError(
+        'HEC_SPOOL_UNUSABLE',
+        `cannot use HEC spool directory ${dir}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     const spool = new HecSpool(dir, maxBytes);
     for (const name of names.sort()) {

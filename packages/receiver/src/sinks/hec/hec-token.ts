@@ -19,9 +19,13 @@ export function resolveHecToken(
     try {
       text = readFileSync(from.tokenFile, 'utf8');
     } catch (error) {
-      throw new HecConfigError('HEC_TOKEN_MISSING', `cannot read HEC token file ${from.tokenFile}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new HecConfigError(
+        'HEC_TOKEN_MISSING',
+        `cannot read HEC token file ${from.tokenFile}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     const token = text.split('\n')[0]?.trim();
     if (token) return token;
