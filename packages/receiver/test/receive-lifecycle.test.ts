@@ -85,10 +85,15 @@ describe('receive on loopback', () => {
     const junk = [Buffer.alloc(30), Buffer.from([8, 2, 3]), noVniFlag];
     // Act
     await sendDatagrams(r.port, [...junk, ...good.slice(0, 60), jumbo, arp, ...junk, ...good.slice(60)]);
-    await waitUntil(
-      'every datagram counted',
-      async () => metric(await metrics(r.healthPort), 'datagrams_received_total') >= good.length + 8,
-    );
+    // Workers report counters periodically, and packets handed to the other worker are counted there:
+    // wait until both the datagrams and the packets they carry have been reported.
+    await waitUntil('every datagram and packet counted', async () => {
+      const now = await metrics(r.healthPort);
+      return (
+        metric(now, 'datagrams_received_total') >= good.length + 8 &&
+        metric(now, 'packets_total') >= good.length + 2
+      );
+    });
     const m = await metrics(r.healthPort);
     const stderr = await stopReceive(r);
     // Assess: every junk datagram counted by reason, the rest exactly as sent.
