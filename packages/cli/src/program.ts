@@ -3,6 +3,7 @@ import { createAwsLocalCommand } from '@fargate-mirror/aws-local';
 import { createControllerCommands } from '@fargate-mirror/controller';
 import { Command, CommanderError } from 'commander';
 import { createDemoCommand } from './commands/demo.js';
+import { createForwardCommand } from './commands/forward.js';
 import { createReadCommand } from './commands/read.js';
 import { createReceiveCommand } from './commands/receive.js';
 import { createReplayCommand } from './commands/replay.js';
@@ -42,6 +43,7 @@ export function createProgram(): Command {
   program.addCommand(createReadCommand());
   program.addCommand(createReceiveCommand());
   program.addCommand(createReplayCommand());
+  program.addCommand(createForwardCommand());
   program.addCommand(createAwsLocalCommand());
   for (const command of createControllerCommands()) program.addCommand(command);
   program.addCommand(createDemoCommand());

@@ -18,7 +18,8 @@ export function readCapabilitySets(statusText?: string): CapabilitySets | undefi
       return undefined;
     }
   }
-  const field = (name: string) => /^(\w+):\s*([0-9a-f]+)$/im.exec(text.split('\n').find((l) => l.startsWith(`${name}:`)) ?? '')?.[2];
+  const field = (name: string) =>
+    /^(\w+):\s*([0-9a-f]+)$/im.exec(text.split('\n').find((l) => l.startsWith(`${name}:`)) ?? '')?.[2];
   const eff = field('CapEff');
   const bnd = field('CapBnd');
   if (eff === undefined || bnd === undefined) return undefined;

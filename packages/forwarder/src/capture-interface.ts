@@ -30,7 +30,10 @@ export function findCaptureInterface(requested?: string): CaptureInterface {
   }
   if (requested !== undefined) {
     if (!existsSync(`${SYS_NET}/${requested}`)) {
-      throw new ForwarderError(ForwarderErrorCode.NO_INTERFACE, `no interface named '${requested}' in this network namespace`);
+      throw new ForwarderError(
+        ForwarderErrorCode.NO_INTERFACE,
+        `no interface named '${requested}' in this network namespace`,
+      );
     }
     return describe(requested, 'option');
   }
@@ -62,7 +65,12 @@ function defaultRouteInterfaceV4(): string | undefined {
     const cols = line.trim().split(/\s+/);
     if (cols.length < 8) continue;
     const [iface, destination, , flags, , , , mask] = cols;
-    if (destination === '00000000' && mask === '00000000' && (Number.parseInt(flags, 16) & 1) === 1 && iface !== 'lo') {
+    if (
+      destination === '00000000' &&
+      mask === '00000000' &&
+      (Number.parseInt(flags, 16) & 1) === 1 &&
+      iface !== 'lo'
+    ) {
       return iface;
     }
   }
@@ -111,6 +119,9 @@ function describe(name: string, chosenBy: CaptureInterface['chosenBy']): Capture
   }
   const infos = networkInterfaces()[name] ?? [];
   const macText = infos.find((i) => i.mac !== '00:00:00:00:00:00')?.mac;
-  const mac = macText === undefined ? undefined : Uint8Array.from(macText.split(':').map((h) => Number.parseInt(h, 16)));
+  const mac =
+    macText === undefined
+      ? undefined
+      : Uint8Array.from(macText.split(':').map((h) => Number.parseInt(h, 16)));
   return { name, mtu, mac, addresses: infos.map((i) => i.address), chosenBy };
 }

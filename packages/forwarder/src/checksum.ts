@@ -28,7 +28,12 @@ export function writeIpv4HeaderChecksum(buf: Uint8Array, ipOffset: number): void
 }
 
 /** Sum of the TCP/UDP pseudo-header for the IP header at `ipOffset` (version from its first nibble). */
-export function pseudoHeaderSum(buf: Uint8Array, ipOffset: number, protocol: number, l4Length: number): number {
+export function pseudoHeaderSum(
+  buf: Uint8Array,
+  ipOffset: number,
+  protocol: number,
+  l4Length: number,
+): number {
   const v6 = buf[ipOffset] >>> 4 === 6;
   let sum = v6
     ? addWords(buf, ipOffset + 8, ipOffset + 40, 0)

@@ -42,7 +42,7 @@ export function cidrContains(cidr: Cidr, ipVersion: number, words: Uint32Array, 
   for (let i = 0; i < 4; i++) {
     const mask = wordMask(p, i);
     if (mask === 0) return true;
-    if (((words[base + i] & mask) >>> 0) !== cidr.words[i]) return false;
+    if ((words[base + i] & mask) >>> 0 !== cidr.words[i]) return false;
   }
   return true;
 }

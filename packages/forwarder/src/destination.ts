@@ -33,8 +33,12 @@ export async function resolveDestination(text: string): Promise<Destination> {
     const { address, family } = await lookup(host);
     return { host, address, family: family as 4 | 6, port };
   } catch (e) {
-    throw new ForwarderError(ForwarderErrorCode.BAD_DESTINATION, `--to ${text}: cannot resolve ${host}: ${(e as Error).message}`, {
-      cause: e,
-    });
+    throw new ForwarderError(
+      ForwarderErrorCode.BAD_DESTINATION,
+      `--to ${text}: cannot resolve ${host}: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
   }
 }

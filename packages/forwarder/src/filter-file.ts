@@ -32,25 +32,21 @@ const ownRule = z
 const ownFile = z.object({ rules: z.array(ownRule) }).strict();
 
 const awsPortRange = z.object({ FromPort: port, ToPort: port });
-const awsRule = z
-  .object({
-    RuleNumber: z.number().int().min(1).max(32766),
-    TrafficDirection: z.enum(['ingress', 'egress']),
-    RuleAction: z.enum(['accept', 'reject']),
-    Protocol: z.number().int().min(0).max(255).optional(),
-    SourcePortRange: awsPortRange.optional(),
-    DestinationPortRange: awsPortRange.optional(),
-    SourceCidrBlock: z.string(),
-    DestinationCidrBlock: z.string(),
-    Description: z.string().optional(),
-  })
-  ;
-const awsFilter = z
-  .object({
-    IngressFilterRules: z.array(awsRule).default([]),
-    EgressFilterRules: z.array(awsRule).default([]),
-  })
-  ;
+const awsRule = z.object({
+  RuleNumber: z.number().int().min(1).max(32766),
+  TrafficDirection: z.enum(['ingress', 'egress']),
+  RuleAction: z.enum(['accept', 'reject']),
+  Protocol: z.number().int().min(0).max(255).optional(),
+  SourcePortRange: awsPortRange.optional(),
+  DestinationPortRange: awsPortRange.optional(),
+  SourceCidrBlock: z.string(),
+  DestinationCidrBlock: z.string(),
+  Description: z.string().optional(),
+});
+const awsFilter = z.object({
+  IngressFilterRules: z.array(awsRule).default([]),
+  EgressFilterRules: z.array(awsRule).default([]),
+});
 const awsDescribe = z.object({ TrafficMirrorFilters: z.array(awsFilter).length(1) });
 
 function has(doc: unknown, key: string): boolean {
@@ -94,7 +90,8 @@ function fromOwn(r: OwnRule): MirrorFilterRule {
 }
 
 function fromAws(r: AwsRule): MirrorFilterRule {
-  const range = (x: AwsRule['SourcePortRange']) => (x ? { fromPort: x.FromPort, toPort: x.ToPort } : undefined);
+  const range = (x: AwsRule['SourcePortRange']) =>
+    x ? { fromPort: x.FromPort, toPort: x.ToPort } : undefined;
   return {
     ruleNumber: r.RuleNumber,
     direction: r.TrafficDirection,

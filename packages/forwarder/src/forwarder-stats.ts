@@ -47,4 +47,8 @@ export class ForwarderStats {
   }
 }
 
-export type ForwarderStatsSnapshot = { [K in keyof ForwarderStats as ForwarderStats[K] extends Function ? never : K]: ForwarderStats[K] };
+export type ForwarderStatsSnapshot = {
+  [K in keyof ForwarderStats as ForwarderStats[K] extends (...args: never) => unknown
+    ? never
+    : K]: ForwarderStats[K];
+};

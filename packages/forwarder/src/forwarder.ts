@@ -7,8 +7,8 @@ import { type CaptureInterface, findCaptureInterface } from './capture-interface
 import { type Destination, resolveDestination } from './destination.js';
 import { ForwarderError, ForwarderErrorCode, NetRawMissingError } from './errors.js';
 import { loadFilterRules } from './filter-file.js';
-import { FrameEncapsulator } from './frame-encapsulator.js';
 import { ForwarderStats, type ForwarderStatsSnapshot } from './forwarder-stats.js';
+import { FrameEncapsulator } from './frame-encapsulator.js';
 import { ACCEPT_ALL_RULES, MirrorFilter, type MirrorFilterRule } from './mirror-filter.js';
 import { PcapStreamParser } from './pcap-stream-parser.js';
 import { METADATA_URI_ENV, readTaskMetadata, type TaskIdentity } from './task-metadata.js';
@@ -78,20 +78,31 @@ function check(condition: boolean, message: string): void {
 }
 
 function validateOptions(o: ForwarderOptions): void {
-  const int = (v: number | undefined, min: number, max: number) => v === undefined || (Number.isInteger(v) && v >= min && v <= max);
+  const int = (v: number | undefined, min: number, max: number) =>
+    v === undefined || (Number.isInteger(v) && v >= min && v <= max);
   check(int(o.vni, 0, MAX_VNI), `--vni must be 0-${MAX_VNI}, got ${o.vni}`);
   check(int(o.packetLength, 1, 65_535), `--packet-length must be 1-65535, got ${o.packetLength}`);
   check(int(o.mtu, 576, 65_535), `--mtu must be 576-65535, got ${o.mtu}`);
   check(int(o.queueDatagrams, 1, 1_048_576), `--queue must be 1-1048576, got ${o.queueDatagrams}`);
   check(int(o.sourcePorts, 1, 1024), `--source-ports must be 1-1024, got ${o.sourcePorts}`);
-  check(int(o.captureBufferKiB, 1, 4_194_304), `--capture-buffer must be 1-4194304 KiB, got ${o.captureBufferKiB}`);
-  check(!(o.filterFile !== undefined && o.filterRules !== undefined), 'give a filter file or filter rules, not both');
+  check(
+    int(o.captureBufferKiB, 1, 4_194_304),
+    `--capture-buffer must be 1-4194304 KiB, got ${o.captureBufferKiB}`,
+  );
+  check(
+    !(o.filterFile !== undefined && o.filterRules !== undefined),
+    'give a filter file or filter rules, not both',
+  );
 }
 
 export async function startForwarder(options: ForwarderOptions): Promise<Forwarder> {
   validateOptions(options);
-  const log = options.logger ?? pino({ level: options.logLevel ?? 'warn', base: { component: 'forwarder' } }, pino.destination(2));
-  const rules = options.filterRules ?? (options.filterFile !== undefined ? loadFilterRules(options.filterFile) : ACCEPT_ALL_RULES);
+  const log =
+    options.logger ??
+    pino({ level: options.logLevel ?? 'warn', base: { component: 'forwarder' } }, pino.destination(2));
+  const rules =
+    options.filterRules ??
+    (options.filterFile !== undefined ? loadFilterRules(options.filterFile) : ACCEPT_ALL_RULES);
   const filter = new MirrorFilter(rules);
   const destination = await resolveDestination(options.to);
   const identity = await readIdentity(options.metadataUri ?? process.env[METADATA_URI_ENV], log);
@@ -100,12 +111,17 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
 
   const caps = readCapabilitySets();
   if (caps !== undefined && !hasCapability(caps.bounding, CAP_NET_RAW)) {
-    throw new NetRawMissingError('it is not in the bounding set of this process, so neither it nor tcpdump can gain it');
+    throw new NetRawMissingError(
+      'it is not in the bounding set of this process, so neither it nor tcpdump can gain it',
+    );
   }
 
   const pathMtu = options.mtu ?? iface.mtu;
   const maxInnerFrame = pathMtu - (destination.family === 6 ? 40 : 20) - OUTER_UDP_AND_VXLAN;
-  check(maxInnerFrame >= SMALLEST_USEFUL_FRAME, `path MTU ${pathMtu} leaves only ${maxInnerFrame} bytes per inner frame`);
+  check(
+    maxInnerFrame >= SMALLEST_USEFUL_FRAME,
+    `path MTU ${pathMtu} leaves only ${maxInnerFrame} bytes per inner frame`,
+  );
 
   const taskAddressWords = taskAddresses(iface, identity);
   const stats = new ForwarderStats();
@@ -123,7 +139,8 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     stats,
     (error) => {
       // The first error and then every 1000th: a target that is down must not flood the log.
-      if (sendErrorsLogged++ % 1000 === 0) log.warn({ err: error, sendErrors: stats.sendErrors }, 'sending to the target failed');
+      if (sendErrorsLogged++ % 1000 === 0)
+        log.warn({ err: error, sendErrors: stats.sendErrors }, 'sending to the target failed');
     },
   );
   const encapsulator = new FrameEncapsulator(
@@ -232,7 +249,11 @@ async function readIdentity(uri: string | undefined, log: Logger): Promise<TaskI
 }
 
 function taskAddresses(iface: CaptureInterface, identity: TaskIdentity | undefined): Uint32Array[] {
-  const texts = new Set([...iface.addresses, ...(identity?.ipv4Addresses ?? []), ...(identity?.ipv6Addresses ?? [])]);
+  const texts = new Set([
+    ...iface.addresses,
+    ...(identity?.ipv4Addresses ?? []),
+    ...(identity?.ipv6Addresses ?? []),
+  ]);
   const words: Uint32Array[] = [];
   for (const text of texts) {
     const w = new Uint32Array(4);
@@ -242,7 +263,11 @@ function taskAddresses(iface: CaptureInterface, identity: TaskIdentity | undefin
 }
 
 /** The stats line written on SIGUSR1 and at exit: one JSON object. */
-export function formatStatsLine(forwarder: Forwarder, reason: string, stats: ForwarderStatsSnapshot = forwarder.stats.snapshot()): string {
+export function formatStatsLine(
+  forwarder: Forwarder,
+  reason: string,
+  stats: ForwarderStatsSnapshot = forwarder.stats.snapshot(),
+): string {
   return `${JSON.stringify({
     type: 'forwarder_stats',
     reason,

@@ -68,15 +68,25 @@ export class FrameEncapsulator {
     this.egressMacs.set(options.peerMac, 0);
     this.egressMacs.set(options.taskMac, 6);
     this.taskWords = new Uint32Array(options.taskAddressWords.length * 4);
-    options.taskAddressWords.forEach((w, i) => this.taskWords.set(w, i * 4));
+    options.taskAddressWords.forEach((w, i) => {
+      this.taskWords.set(w, i * 4);
+    });
     this.frameLimit = Math.min(options.maxInnerFrame, options.packetLength ?? Number.MAX_SAFE_INTEGER);
     if (VXLAN_HEADER_LENGTH + options.maxInnerFrame > sink.capacity) {
-      throw new RangeError(`sink buffers of ${sink.capacity} bytes cannot hold ${options.maxInnerFrame}-byte frames`);
+      throw new RangeError(
+        `sink buffers of ${sink.capacity} bytes cannot hold ${options.maxInnerFrame}-byte frames`,
+      );
     }
   }
 
   /** Handles one captured frame (a pcap record). */
-  process(buf: Uint8Array, off: number, capturedLength: number, originalLength: number, linkType: number): void {
+  process(
+    buf: Uint8Array,
+    off: number,
+    capturedLength: number,
+    originalLength: number,
+    linkType: number,
+  ): void {
     const stats = this.stats;
     stats.framesCaptured++;
     stats.bytesCaptured += originalLength;
@@ -90,7 +100,17 @@ export class FrameEncapsulator {
       return;
     }
     const ingress = this.isTaskAddress(d.addressWords);
-    if (!this.options.filter.accepts(ingress, d.ipVersion, d.protocol, d.addressWords, d.hasPorts, d.srcPort, d.dstPort)) {
+    if (
+      !this.options.filter.accepts(
+        ingress,
+        d.ipVersion,
+        d.protocol,
+        d.addressWords,
+        d.hasPorts,
+        d.srcPort,
+        d.dstPort,
+      )
+    ) {
       stats.framesFilteredOut++;
       return;
     }
@@ -115,7 +135,8 @@ export class FrameEncapsulator {
       status === DecodeStatus.OK &&
       capturedIp === ipLength &&
       !d.isFragment &&
-      ((d.protocol === TCP && d.tcp.headerComplete) || (d.protocol === UDP && superframe && d.udp.headerComplete));
+      ((d.protocol === TCP && d.tcp.headerComplete) ||
+        (d.protocol === UDP && superframe && d.udp.headerComplete));
     if (splittable && this.split(buf, off, linkType, ingress, linkLength, ipLength, maxIp, hash)) return;
     if (superframe) stats.superframesTruncated++;
     else stats.oversizeTruncated++;
@@ -125,20 +146,33 @@ export class FrameEncapsulator {
   private isTaskAddress(words: Uint32Array): boolean {
     const t = this.taskWords;
     for (let i = 0; i < t.length; i += 4) {
-      if (t[i] === words[4] && t[i + 1] === words[5] && t[i + 2] === words[6] && t[i + 3] === words[7]) return true;
+      if (t[i] === words[4] && t[i + 1] === words[5] && t[i + 2] === words[6] && t[i + 3] === words[7])
+        return true;
     }
     return false;
   }
 
   /** Writes VXLAN and the link header into `slot`; returns where the IP packet starts. */
-  private writeHeaders(slot: Buffer, buf: Uint8Array, off: number, linkType: number, ingress: boolean): number {
+  private writeHeaders(
+    slot: Buffer,
+    buf: Uint8Array,
+    off: number,
+    linkType: number,
+    ingress: boolean,
+  ): number {
     encodeVxlanHeader(slot, 0, this.options.vni);
     const d = this.decoder;
     if (linkType === LinkType.ETHERNET) {
       slot.set(buf.subarray(off, d.l3Offset), VXLAN_HEADER_LENGTH);
       return VXLAN_HEADER_LENGTH + (d.l3Offset - off);
     }
-    return encodeEthernetHeader(slot, VXLAN_HEADER_LENGTH, ingress ? this.ingressMacs : this.egressMacs, 0, d.etherType);
+    return encodeEthernetHeader(
+      slot,
+      VXLAN_HEADER_LENGTH,
+      ingress ? this.ingressMacs : this.egressMacs,
+      0,
+      d.etherType,
+    );
   }
 
   /** One datagram with the frame as it is, cut to the frame limit when it is longer. */
@@ -160,10 +194,12 @@ export class FrameEncapsulator {
     const copy = innerLength - linkLength;
     if (copy > 0) slot.set(buf.subarray(d.l3Offset, d.l3Offset + copy), ipOut);
     const packetLength = this.options.packetLength;
-    if (packetLength !== undefined && linkLength + capturedIp > packetLength) this.stats.packetLengthTruncated++;
+    if (packetLength !== undefined && linkLength + capturedIp > packetLength)
+      this.stats.packetLengthTruncated++;
     // Checksum offload leaves unfinished TCP/UDP checksums in what the capture sees: write the real
     // one whenever the whole segment is in the datagram.
-    if (copy === ipLength && d.status === DecodeStatus.OK && !d.isFragment) this.finishL4Checksum(slot, ipOut);
+    if (copy === ipLength && d.status === DecodeStatus.OK && !d.isFragment)
+      this.finishL4Checksum(slot, ipOut);
     this.sink.send(slot, VXLAN_HEADER_LENGTH + Math.max(innerLength, 0), hash);
   }
 
@@ -177,7 +213,16 @@ export class FrameEncapsulator {
     } else if (d.protocol === UDP && d.udp.headerComplete) {
       // IPv4 UDP may go without a checksum (0): leave it so.
       if (d.ipVersion === 4 && d.udp.checksum === 0) return;
-      writeL4Checksum(slot, ipOut, l4Out, UDP_HEADER, UDP, slot, l4Out + UDP_HEADER, d.udp.length - UDP_HEADER);
+      writeL4Checksum(
+        slot,
+        ipOut,
+        l4Out,
+        UDP_HEADER,
+        UDP,
+        slot,
+        l4Out + UDP_HEADER,
+        d.udp.length - UDP_HEADER,
+      );
       this.stats.checksumsWritten++;
     }
   }

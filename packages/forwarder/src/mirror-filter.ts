@@ -43,7 +43,13 @@ const ANY = -1;
 /** The rule set used without --filter: every packet, both directions, both address families. */
 export const ACCEPT_ALL_RULES: readonly MirrorFilterRule[] = (['ingress', 'egress'] as const).flatMap(
   (direction) => [
-    { ruleNumber: 100, direction, action: 'accept', sourceCidrBlock: '0.0.0.0/0', destinationCidrBlock: '0.0.0.0/0' },
+    {
+      ruleNumber: 100,
+      direction,
+      action: 'accept',
+      sourceCidrBlock: '0.0.0.0/0',
+      destinationCidrBlock: '0.0.0.0/0',
+    },
     { ruleNumber: 101, direction, action: 'accept', sourceCidrBlock: '::/0', destinationCidrBlock: '::/0' },
   ],
 );
@@ -133,7 +139,8 @@ export function validateRules(rules: readonly MirrorFilterRule[]): string[] {
       ['destinationPortRange', r.destinationPortRange],
     ] as const) {
       if (range === undefined) continue;
-      if (r.protocol !== 6 && r.protocol !== 17) problems.push(`${where}: ${name} needs protocol 6 (TCP) or 17 (UDP)`);
+      if (r.protocol !== 6 && r.protocol !== 17)
+        problems.push(`${where}: ${name} needs protocol 6 (TCP) or 17 (UDP)`);
       const ok = (p: number) => Number.isInteger(p) && p >= 0 && p <= 65535;
       if (!ok(range.fromPort) || !ok(range.toPort) || range.fromPort > range.toPort) {
         problems.push(`${where}: ${name} must be 0-65535 with fromPort <= toPort`);

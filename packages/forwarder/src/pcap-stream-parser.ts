@@ -89,7 +89,10 @@ export class PcapStreamParser {
     if (end - pos < RECORD_HEADER_BYTES) return -1;
     const included = this.littleEndian ? buf.readUInt32LE(pos + 8) : buf.readUInt32BE(pos + 8);
     if (included > this.maxRecordBytes) {
-      throw new ForwarderError(ForwarderErrorCode.BAD_CAPTURE_STREAM, `pcap record of ${included} bytes exceeds ${this.maxRecordBytes}: stream corrupt`);
+      throw new ForwarderError(
+        ForwarderErrorCode.BAD_CAPTURE_STREAM,
+        `pcap record of ${included} bytes exceeds ${this.maxRecordBytes}: stream corrupt`,
+      );
     }
     return RECORD_HEADER_BYTES + included;
   }
@@ -111,7 +114,11 @@ export class PcapStreamParser {
     const be = buf.readUInt32BE(pos);
     if (le === MAGIC_MICRO || le === MAGIC_NANO) this.littleEndian = true;
     else if (be === MAGIC_MICRO || be === MAGIC_NANO) this.littleEndian = false;
-    else throw new ForwarderError(ForwarderErrorCode.BAD_CAPTURE_STREAM, `not a pcap stream (magic 0x${be.toString(16).padStart(8, '0')})`);
+    else
+      throw new ForwarderError(
+        ForwarderErrorCode.BAD_CAPTURE_STREAM,
+        `not a pcap stream (magic 0x${be.toString(16).padStart(8, '0')})`,
+      );
     const linkType = this.littleEndian ? buf.readUInt32LE(pos + 20) : buf.readUInt32BE(pos + 20);
     this.linkType = linkType & LINKTYPE_MASK;
     this.headerDone = true;

@@ -28,7 +28,9 @@ const taskResponse = z
     Revision: z.string().optional(),
     AvailabilityZone: z.string().optional(),
     LaunchType: z.string().optional(),
-    Containers: z.array(z.object({ Name: z.string().optional(), Networks: z.array(network).optional() }).loose()).optional(),
+    Containers: z
+      .array(z.object({ Name: z.string().optional(), Networks: z.array(network).optional() }).loose())
+      .optional(),
   })
   .loose();
 
@@ -56,9 +58,13 @@ export async function readTaskMetadata(uri: string, timeoutMs = 3_000): Promise<
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     body = await response.json();
   } catch (e) {
-    throw new ForwarderError(ForwarderErrorCode.BAD_TASK_METADATA, `task metadata ${url}: ${(e as Error).message}`, {
-      cause: e,
-    });
+    throw new ForwarderError(
+      ForwarderErrorCode.BAD_TASK_METADATA,
+      `task metadata ${url}: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
   }
   return parseTaskMetadata(body, url);
 }
@@ -72,7 +78,8 @@ export function parseTaskMetadata(body: unknown, source: string): TaskIdentity {
   const t = parsed.data;
   const networks = (t.Containers ?? []).flatMap((c) => c.Networks ?? []);
   const unique = (xs: (string[] | undefined)[]) => [...new Set(xs.flatMap((x) => x ?? []))];
-  const first = <K extends keyof z.infer<typeof network>>(key: K) => networks.find((n) => n[key] !== undefined)?.[key];
+  const first = <K extends keyof z.infer<typeof network>>(key: K) =>
+    networks.find((n) => n[key] !== undefined)?.[key];
   return {
     taskArn: t.TaskARN,
     cluster: t.Cluster,

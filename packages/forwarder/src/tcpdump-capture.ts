@@ -53,7 +53,10 @@ export class TcpdumpCapture {
   static start(options: TcpdumpCaptureOptions): Promise<TcpdumpCapture> {
     const args = ['-i', options.interface, '-n', '-s', '0', '-U', '--immediate-mode'];
     args.push('-B', String(options.bufferKiB), '-w', '-', options.filter);
-    const child = spawn(options.tcpdump, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // stdin is a pipe closed at once rather than 'ignore', which opens /dev/null: a non-root user
+    // must not depend on that device's permissions (seen broken on a test machine).
+    const child = spawn(options.tcpdump, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin?.end();
     let stderr = '';
     let spawnError: Error | undefined;
     child.stdout?.on('data', options.onData);
@@ -93,7 +96,11 @@ export class TcpdumpCapture {
   }
 }
 
-function startFailure(options: TcpdumpCaptureOptions, exit: CaptureExit, spawnError: Error | undefined): Error {
+function startFailure(
+  options: TcpdumpCaptureOptions,
+  exit: CaptureExit,
+  spawnError: Error | undefined,
+): Error {
   if (spawnError !== undefined && (spawnError as NodeJS.ErrnoException).code === 'ENOENT') {
     return new ForwarderError(
       ForwarderErrorCode.CAPTURE_FAILED,

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);
 // `fargate-mirror forward` in a namespace shaped like a Fargate task, offloads ON (so the capture sees
 // TSO/GSO/GRO super-frames), with real curl, dig and ping traffic, large transfers both ways. The
 // collector's capture of the VXLAN stream is decapsulated by the offline reader (`read`) and
@@ -6,14 +5,26 @@ import { createRequire } from 'node:module'; const require = createRequire(impor
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, readJsonLines } from '../../../testkit/cli.ts';
+import { readJsonLines, runCli } from '../../../testkit/cli.ts';
+import {
+  icmpFromRecords,
+  sortFlows,
+  sortIcmp,
+  tcpUdpFlowsFromRecords,
+} from '../../../testkit/flow-compare.ts';
 import { canonicalIp, flowKey, groundTruthFlows } from '../../../testkit/ground-truth.ts';
-import { icmpFromRecords, sortFlows, sortIcmp, tcpUdpFlowsFromRecords } from '../../../testkit/flow-compare.ts';
 import type { Started } from '../../../testkit/proc.ts';
 import { requireRootAndTools } from '../../../testkit/require-tools.ts';
-import { ADDR, COLLECTOR_DEV, createForwardLab, type ForwardLab, LINK_MTU, TASK_DEV } from './helpers/forward-lab.ts';
+import {
+  ADDR,
+  COLLECTOR_DEV,
+  createForwardLab,
+  type ForwardLab,
+  LINK_MTU,
+  TASK_DEV,
+} from './helpers/forward-lab.ts';
 import { requireBuiltCli, startForward } from './helpers/forwarder-process.ts';
-import { tcpPayloadByDirection } from './helpers/tcp-payload.ts';
+import { TCP_PAYLOAD_FIELDS, tcpPayloadByDirection } from './helpers/tcp-payload.ts';
 import { tsharkRows } from './helpers/tshark.ts';
 
 const HTTP_PORT = 8080;
@@ -32,7 +43,10 @@ beforeAll(async () => {
     await lab.spawn(role, process.execPath, [server, String(HTTP_PORT)]).waitForOutput('listening');
   }
   const txt = (name: string, count: number) =>
-    Array.from({ length: count }, (_, i) => `--txt-record=${name},"${String(i).padStart(3, '0')}${'x'.repeat(240)}"`);
+    Array.from(
+      { length: count },
+      (_, i) => `--txt-record=${name},"${String(i).padStart(3, '0')}${'x'.repeat(240)}"`,
+    );
   const dns = lab.spawn('client', 'dnsmasq', [
     '--keep-in-foreground',
     '--no-daemon',
@@ -56,8 +70,28 @@ afterAll(async () => {
   await lab?.close();
 });
 
-async function capture(role: 'task' | 'collector', dev: string, filter: string, file: string): Promise<Started> {
-  const p = lab.spawn(role, 'tcpdump', ['-i', dev, '-n', '-s', '0', '-B', '65536', '-U', '--immediate-mode', '-Z', 'root', '-w', file, filter]);
+async function capture(
+  role: 'task' | 'collector',
+  dev: string,
+  filter: string,
+  file: string,
+): Promise<Started> {
+  const p = lab.spawn(role, 'tcpdump', [
+    '-i',
+    dev,
+    '-n',
+    '-s',
+    '0',
+    '-B',
+    '65536',
+    '-U',
+    '--immediate-mode',
+    '-Z',
+    'root',
+    '-w',
+    file,
+    filter,
+  ]);
   await p.waitForOutput('listening on');
   return p;
 }
@@ -70,22 +104,53 @@ async function stopCapture(p: Started): Promise<void> {
 }
 
 async function taskTraffic(): Promise<void> {
-  const curl = (role: 'task' | 'client', args: string[]) => lab.exec(role, 'curl', ['-sS', '--fail', '-o', '/dev/null', '-w', '%{size_download} %{size_upload}', ...args]);
+  const curl = (role: 'task' | 'client', args: string[]) =>
+    lab.exec(role, 'curl', [
+      '-sS',
+      '--fail',
+      '--max-time',
+      '30',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{size_download} %{size_upload}',
+      ...args,
+    ]);
   // Egress super-frames (TSO): the task serves 2 MB, over IPv4 and IPv6.
-  expect((await curl('client', [`http://${ADDR.task.v4}:${HTTP_PORT}/bytes/${BIG}`])).stdout).toBe(`${BIG} 0`);
-  expect((await curl('client', [`http://[${ADDR.task.v6}]:${HTTP_PORT}/bytes/${BIG}`])).stdout).toBe(`${BIG} 0`);
+  expect((await curl('client', [`http://${ADDR.task.v4}:${HTTP_PORT}/bytes/${BIG}`])).stdout).toBe(
+    `${BIG} 0`,
+  );
+  expect((await curl('client', [`http://[${ADDR.task.v6}]:${HTTP_PORT}/bytes/${BIG}`])).stdout).toBe(
+    `${BIG} 0`,
+  );
   // Ingress super-frames (GRO, GSO passed through the bridge): the task downloads 2 MB, uploads 1 MB.
-  expect((await curl('task', [`http://${ADDR.client.v4}:${HTTP_PORT}/bytes/${BIG}`])).stdout).toBe(`${BIG} 0`);
+  expect((await curl('task', [`http://${ADDR.client.v4}:${HTTP_PORT}/bytes/${BIG}`])).stdout).toBe(
+    `${BIG} 0`,
+  );
   const upload = join(lab.dir, 'upload.bin');
   writeFileSync(upload, Buffer.alloc(1_000_000, 7));
-  const put = await lab.exec('task', 'curl', ['-sS', '--fail', '-T', upload, `http://[${ADDR.client.v6}]:${HTTP_PORT}/up`]);
+  const put = await lab.exec('task', 'curl', [
+    '-sS',
+    '--fail',
+    '--max-time',
+    '30',
+    '-T',
+    upload,
+    `http://[${ADDR.client.v6}]:${HTTP_PORT}/up`,
+  ]);
   expect(JSON.parse(put.stdout)).toEqual({ method: 'PUT', received: 1_000_000 });
   // DNS: small and ~1 KB answers over UDP (both families), ~6 KB over TCP.
   const dig = (args: string[]) => lab.exec('task', 'dig', ['+time=5', '+tries=1', ...args]);
   expect((await dig([`@${ADDR.client.v4}`, 'api.svc.test', 'A', '+short'])).stdout.trim()).toBe('10.79.9.10');
-  expect((await dig([`@${ADDR.client.v4}`, 'mid.svc.test', 'TXT', '+short', '+ignore'])).stdout.trim().split('\n')).toHaveLength(4);
-  expect((await dig([`@${ADDR.client.v6}`, 'mid.svc.test', 'TXT', '+short', '+ignore'])).stdout.trim().split('\n')).toHaveLength(4);
-  expect((await dig([`@${ADDR.client.v4}`, 'huge.svc.test', 'TXT', '+short', '+tcp'])).stdout.trim().split('\n')).toHaveLength(24);
+  expect(
+    (await dig([`@${ADDR.client.v4}`, 'mid.svc.test', 'TXT', '+short', '+ignore'])).stdout.trim().split('\n'),
+  ).toHaveLength(4);
+  expect(
+    (await dig([`@${ADDR.client.v6}`, 'mid.svc.test', 'TXT', '+short', '+ignore'])).stdout.trim().split('\n'),
+  ).toHaveLength(4);
+  expect(
+    (await dig([`@${ADDR.client.v4}`, 'huge.svc.test', 'TXT', '+short', '+tcp'])).stdout.trim().split('\n'),
+  ).toHaveLength(24);
   // ICMP, and one ping large enough to be IP-fragmented (its fragments fill the link MTU).
   await lab.exec('task', 'ping', ['-c', '2', '-i', '0.2', ADDR.client.v4]);
   await lab.exec('task', 'ping', ['-c', '1', '-s', '3000', ADDR.client.v4]);
@@ -96,9 +161,26 @@ describe('forward in a task namespace with offloads on', () => {
     const reference = join(lab.dir, 'task-eth0.pcap');
     const outer = join(lab.dir, 'collector.pcap');
     const refCap = await capture('task', TASK_DEV, `not (${OWN_TRAFFIC})`, reference);
-    const collCap = await capture('collector', COLLECTOR_DEV, 'udp dst port 4789 or (ip[6:2] & 0x3fff != 0)', outer);
-    const fwd = await startForward(lab, ['--to', `${ADDR.collector.v4}:4789`, '--vni', '4242', '--log-level', 'info']);
-    expect(fwd.startLog).toMatchObject({ interface: TASK_DEV, interfaceChosenBy: 'ipv4 default route', interfaceMtu: LINK_MTU, maxInnerFrame: LINK_MTU - 36 });
+    const collCap = await capture(
+      'collector',
+      COLLECTOR_DEV,
+      'udp dst port 4789 or (ip[6:2] & 0x3fff != 0)',
+      outer,
+    );
+    const fwd = await startForward(lab, [
+      '--to',
+      `${ADDR.collector.v4}:4789`,
+      '--vni',
+      '4242',
+      '--log-level',
+      'info',
+    ]);
+    expect(fwd.startLog).toMatchObject({
+      interface: TASK_DEV,
+      interfaceChosenBy: 'ipv4 default route',
+      interfaceMtu: LINK_MTU,
+      maxInnerFrame: LINK_MTU - 36,
+    });
 
     await taskTraffic();
     await new Promise((r) => setTimeout(r, 500));
@@ -107,10 +189,8 @@ describe('forward in a task namespace with offloads on', () => {
     await stopCapture(collCap);
     expect(exit).toBe(0);
 
-    await runCli(['read', outer, '--records', '/tmp/fwd/rec.jsonl', '--pcap-out', '/tmp/fwd/inner.pcap']);
-    require('node:fs').copyFileSync(reference, '/tmp/fwd/ref2.pcap');
     // The capture really held offload super-frames, in both directions.
-    const refRows = await tsharkRows(reference, ['frame.len', 'ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst']);
+    const refRows = await tsharkRows(reference, ['frame.len', ...TCP_PAYLOAD_FIELDS]);
     const isTask = (a: string) => a === ADDR.task.v4 || a === ADDR.task.v6;
     const over = refRows.filter((r) => Number(r['frame.len']) > LINK_MTU + 14);
     expect(over.filter((r) => isTask(r['ip.src'] || r['ipv6.src'])).length).toBeGreaterThan(0);
@@ -120,14 +200,32 @@ describe('forward in a task namespace with offloads on', () => {
     expect(stats.reason).toBe('exit:stopped');
     expect(stats.framesCaptured, JSON.stringify(stats)).toBe(refRows.length);
     expect(stats.superframes).toBe(over.length);
-    expect(stats).toMatchObject({ droppedQueueFull: 0, sendErrors: 0, captureKernelDrops: 0, framesFilteredOut: 0 });
+    expect(stats).toMatchObject({
+      droppedQueueFull: 0,
+      sendErrors: 0,
+      captureKernelDrops: 0,
+      framesFilteredOut: 0,
+    });
     expect(stats.framesSegmentedTcp as number).toBeGreaterThan(0);
     // The 3000-byte ping's first fragment fills the link: too large with the encapsulation, cut to fit.
     expect(stats.oversizeTruncated as number).toBeGreaterThan(0);
 
     // At the collector: one datagram per datagram sent, none over the MTU, none IP-fragmented, VNI 4242,
     // and each from one of the forwarder's source ports.
-    const outerRows = await tsharkRows(outer, ['frame.len', 'ip.flags.mf', 'ip.frag_offset', 'vxlan.vni', 'udp.srcport']);
+    const outerRows = await tsharkRows(outer, [
+      'frame.len',
+      'ip.flags.mf',
+      'ip.frag_offset',
+      'vxlan.vni',
+      'udp.srcport',
+      'udp.dstport',
+      'ip.src',
+      'ip.dst',
+      'ipv6.src',
+      'ipv6.dst',
+      'tcp.srcport',
+      'tcp.dstport',
+    ]);
     expect(outerRows.length).toBe(stats.datagramsSent);
     const sourcePorts = new Set((fwd.startLog.sourcePorts as number[]).map(String));
     for (const r of outerRows) {
@@ -143,7 +241,14 @@ describe('forward in a task namespace with offloads on', () => {
     const inner = join(lab.dir, 'inner.pcap');
     const read = await runCli(['read', outer, '--records', records, '--pcap-out', inner]);
     expect(read.code, read.stderr).toBe(0);
-    const innerRows = await tsharkRows(inner, ['frame.len', 'tcp.checksum.status', 'udp.checksum.status', 'ip.checksum.status', 'udp.dstport', 'ip.frag_offset', 'ip.flags.mf']);
+    const innerRows = await tsharkRows(inner, [
+      'frame.len',
+      'tcp.checksum.status',
+      'udp.checksum.status',
+      'ip.checksum.status',
+      'udp.dstport',
+      ...TCP_PAYLOAD_FIELDS,
+    ]);
     expect(innerRows.length).toBe(stats.datagramsSent);
     for (const r of innerRows) {
       // Never the forwarder's own VXLAN inside.
@@ -158,8 +263,8 @@ describe('forward in a task namespace with offloads on', () => {
     }
 
     // TCP: the same payload bytes over the same sequence ranges per direction as the reference.
-    const wantTcp = await tcpPayloadByDirection(reference);
-    const gotTcp = await tcpPayloadByDirection(inner);
+    const wantTcp = tcpPayloadByDirection(refRows);
+    const gotTcp = tcpPayloadByDirection(innerRows);
     expect(gotTcp).toEqual(wantTcp);
     const bigFlows = Object.values(wantTcp).filter((d) => d.payloadBytes >= BIG);
     expect(bigFlows.length).toBe(3);
@@ -175,21 +280,30 @@ describe('forward in a task namespace with offloads on', () => {
     expect(udp(truth.flows).length).toBeGreaterThanOrEqual(3);
     expect(sortIcmp(icmpFromRecords(recs))).toEqual(sortIcmp(truth.icmp));
     const tcpEnds = (f: typeof flows) =>
-      f.filter((x) => x.transport === 'tcp').map((x) => `${x.src_ip}|${x.src_port}>${x.dest_ip}|${x.dest_port}`).sort();
+      f
+        .filter((x) => x.transport === 'tcp')
+        .map((x) => `${x.src_ip}|${x.src_port}>${x.dest_ip}|${x.dest_port}`)
+        .sort();
     expect(tcpEnds(flows)).toEqual(tcpEnds(truth.flows));
 
     // One outer source port per inner flow, both directions.
     const perFlow = new Map<string, Set<string>>();
-    const pairs = await tsharkRows(outer, ['udp.srcport', 'ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst', 'tcp.srcport', 'tcp.dstport', 'udp.dstport', 'ip.proto', 'ipv6.nxt'], {
-      filter: 'tcp || udp.port == 53',
-    });
-    for (const r of pairs) {
+    for (const r of outerRows) {
+      const udpPorts = r['udp.srcport'].split(',');
+      if (
+        r['tcp.srcport'] === '' &&
+        !r['udp.dstport'].split(',').slice(1).includes('53') &&
+        !udpPorts.slice(1).includes('53')
+      )
+        continue;
       const outerPort = r['udp.srcport'].split(',')[0];
       const v4 = r['ip.src'].split(',');
       const src = canonicalIp(v4.length > 1 ? v4[1] : r['ipv6.src']);
       const dst = canonicalIp(v4.length > 1 ? r['ip.dst'].split(',')[1] : r['ipv6.dst']);
       const tcp = r['tcp.srcport'] !== '';
-      const ports = tcp ? [r['tcp.srcport'], r['tcp.dstport']] : r['udp.srcport'].split(',').slice(1).concat(r['udp.dstport'].split(',').slice(1));
+      const ports = tcp
+        ? [r['tcp.srcport'], r['tcp.dstport']]
+        : [udpPorts[1], r['udp.dstport'].split(',')[1]];
       const key = flowKey(tcp ? 'tcp' : 'udp', src, Number(ports[0]), dst, Number(ports[1]));
       const set = perFlow.get(key) ?? new Set();
       set.add(outerPort);
@@ -197,5 +311,77 @@ describe('forward in a task namespace with offloads on', () => {
     }
     expect(perFlow.size).toBeGreaterThanOrEqual(truth.flows.length);
     for (const [key, ports] of perFlow) expect([...ports], key).toHaveLength(1);
+  }, 300_000);
+
+  it('applies a mirror filter file and --packet-length: rejected traffic absent, frames cut, flows still whole', async () => {
+    const filter = join(lab.dir, 'filter.yaml');
+    // Like a mirror filter that leaves DNS out: UDP rejected both ways, everything else accepted.
+    writeFileSync(
+      filter,
+      ['ingress', 'egress']
+        .flatMap((direction) => [
+          `  - { ruleNumber: 10, direction: ${direction}, action: reject, protocol: udp, sourceCidrBlock: 0.0.0.0/0, destinationCidrBlock: 0.0.0.0/0 }`,
+          `  - { ruleNumber: 20, direction: ${direction}, action: accept, sourceCidrBlock: 0.0.0.0/0, destinationCidrBlock: 0.0.0.0/0 }`,
+        ])
+        .reduce((text, line) => `${text}${line}\n`, 'rules:\n'),
+    );
+    const reference = join(lab.dir, 'filtered-task-eth0.pcap');
+    const outer = join(lab.dir, 'filtered-collector.pcap');
+    const refCap = await capture('task', TASK_DEV, `not (${OWN_TRAFFIC})`, reference);
+    const collCap = await capture('collector', COLLECTOR_DEV, 'udp dst port 4789', outer);
+    const fwd = await startForward(lab, [
+      '--to',
+      `${ADDR.collector.v4}:4789`,
+      '--filter',
+      filter,
+      '--packet-length',
+      '128',
+      '--log-level',
+      'info',
+    ]);
+    await lab.exec('client', 'curl', [
+      '-sS',
+      '--fail',
+      '--max-time',
+      '30',
+      '-o',
+      '/dev/null',
+      `http://${ADDR.task.v4}:${HTTP_PORT}/bytes/1000`,
+    ]);
+    await lab.exec('task', 'dig', [
+      '+time=5',
+      '+tries=1',
+      `@${ADDR.client.v4}`,
+      'api.svc.test',
+      'A',
+      '+short',
+    ]);
+    await lab.exec('task', 'ping', ['-c', '1', ADDR.client.v4]);
+    await new Promise((r) => setTimeout(r, 500));
+    const { stats } = await fwd.stop();
+    await stopCapture(refCap);
+    await stopCapture(collCap);
+
+    expect(stats.framesFilteredOut).toBe(2); // the DNS query and its answer
+    const records = join(lab.dir, 'filtered.jsonl');
+    const inner = join(lab.dir, 'filtered-inner.pcap');
+    const read = await runCli(['read', outer, '--records', records, '--pcap-out', inner]);
+    expect(read.code, read.stderr).toBe(0);
+    const innerRows = await tsharkRows(inner, ['frame.len', 'frame.cap_len', 'udp.port']);
+    expect(innerRows.length).toBe(stats.datagramsSent);
+    for (const r of innerRows) {
+      expect(Number(r['frame.cap_len'])).toBeLessThanOrEqual(128);
+      expect(r['udp.port']).toBe('');
+    }
+    expect(stats.packetLengthTruncated as number).toBeGreaterThan(0);
+    // No super-frames here, so the accepted TCP and ICMP flows match tshark's exactly - bytes from
+    // the IP headers, though every frame was cut to 128 bytes.
+    const truth = await groundTruthFlows(reference);
+    const recs = readJsonLines(records);
+    expect(sortFlows(tcpUdpFlowsFromRecords(recs))).toEqual(
+      sortFlows(truth.flows.filter((f) => f.transport === 'tcp')),
+    );
+    expect(truth.flows.some((f) => f.transport === 'udp')).toBe(true); // DNS did happen on the wire
+    expect(sortIcmp(icmpFromRecords(recs))).toEqual(sortIcmp(truth.icmp));
   });
 });

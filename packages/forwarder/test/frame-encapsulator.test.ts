@@ -10,7 +10,14 @@ import { findTool } from '../../../testkit/require-tools.ts';
 import { ForwarderStats } from '../src/forwarder-stats.ts';
 import { FrameEncapsulator } from '../src/frame-encapsulator.ts';
 import { MirrorFilter, type MirrorFilterRule } from '../src/mirror-filter.ts';
-import { CollectingSink, ethernetFrame, ipPacket, type PacketSpec, patternPayload, writePcap } from './helpers/frames.ts';
+import {
+  CollectingSink,
+  ethernetFrame,
+  ipPacket,
+  type PacketSpec,
+  patternPayload,
+  writePcap,
+} from './helpers/frames.ts';
 import { tsharkRows } from './helpers/tshark.ts';
 
 const MAX_INNER = 1464; // 1500 - 20 outer IP - 8 UDP - 8 VXLAN
@@ -39,7 +46,12 @@ function words(addresses: string[]): Uint32Array[] {
 }
 
 function setUp(
-  opts: { packetLength?: number; truncateSuperframes?: boolean; rules?: MirrorFilterRule[]; slots?: number } = {},
+  opts: {
+    packetLength?: number;
+    truncateSuperframes?: boolean;
+    rules?: MirrorFilterRule[];
+    slots?: number;
+  } = {},
 ) {
   const stats = new ForwarderStats();
   const sink = new CollectingSink(8 + MAX_INNER, opts.slots);
@@ -107,7 +119,12 @@ describe('FrameEncapsulator: TCP super-frames', () => {
       const ipHeader = v6 ? 40 : 20;
       const mss = MAX_INNER - 14 - ipHeader - 32;
       expect(rows.length).toBe(Math.ceil(60_000 / mss));
-      expect(stats).toMatchObject({ superframes: 1, framesSegmentedTcp: 1, segmentsCreated: rows.length, framesEgress: 1 });
+      expect(stats).toMatchObject({
+        superframes: 1,
+        framesSegmentedTcp: 1,
+        segmentsCreated: rows.length,
+        framesEgress: 1,
+      });
       let expectedSeq = 0xffff_f000;
       const rebuilt: Buffer[] = [];
       rows.forEach((r, i) => {
@@ -132,7 +149,8 @@ describe('FrameEncapsulator: TCP super-frames', () => {
       // One flow, one outer source port.
       expect(new Set(sink.datagrams.map((d) => d.flowHash)).size).toBe(1);
       // The VXLAN header: I flag and the VNI.
-      for (const d of sink.datagrams) expect([...d.bytes.subarray(0, 8)]).toEqual([8, 0, 0, 0, 0x12, 0x34, 0x56, 0]);
+      for (const d of sink.datagrams)
+        expect([...d.bytes.subarray(0, 8)]).toEqual([8, 0, 0, 0, 0x12, 0x34, 0x56, 0]);
     });
   }
 
@@ -177,9 +195,17 @@ describe('FrameEncapsulator: UDP and ordinary frames', () => {
     const { stats, sink, feed } = setUp();
     const payload = patternPayload(10_000, 3);
     feed(ethernetFrame({ protocol: 'udp', payload, srcPort: 5353, dstPort: 53 }));
-    const rows = await innerRows(sink, 'udp-gso', ['frame.len', 'udp.length', 'udp.checksum.status', 'udp.payload', 'data.data']);
+    const rows = await innerRows(sink, 'udp-gso', [
+      'frame.len',
+      'udp.length',
+      'udp.checksum.status',
+      'udp.payload',
+      'data.data',
+    ]);
     expect(rows.length).toBe(Math.ceil(10_000 / (MAX_INNER - 14 - 20 - 8)));
-    const rebuilt = rows.map((r) => Buffer.from((r['udp.payload'] || r['data.data']).replaceAll(':', ''), 'hex'));
+    const rebuilt = rows.map((r) =>
+      Buffer.from((r['udp.payload'] || r['data.data']).replaceAll(':', ''), 'hex'),
+    );
     expect(Buffer.concat(rebuilt).equals(Buffer.from(payload))).toBe(true);
     for (const r of rows) {
       expect(r['udp.checksum.status']).toBe('1');
@@ -202,11 +228,32 @@ describe('FrameEncapsulator: UDP and ordinary frames', () => {
   it('gives raw IP frames an Ethernet header with the task MAC on its side of the conversation', async () => {
     const { stats, sink, feed } = setUp();
     feed(ipPacket({ protocol: 'udp', payload: patternPayload(40) }), LinkType.RAW); // egress
-    feed(ipPacket({ v6: true, protocol: 'udp', src: 'fd00:79::1', dst: 'fd00:79::2', payload: patternPayload(40) }), LinkType.RAW);
+    feed(
+      ipPacket({
+        v6: true,
+        protocol: 'udp',
+        src: 'fd00:79::1',
+        dst: 'fd00:79::2',
+        payload: patternPayload(40),
+      }),
+      LinkType.RAW,
+    );
     const rows = await innerRows(sink, 'raw', ['eth.src', 'eth.dst', 'eth.type', 'ip.src', 'ipv6.src']);
     expect(rows).toEqual([
-      { 'eth.src': '0a:11:22:33:44:55', 'eth.dst': '02:66:6d:00:00:02', 'eth.type': '0x0800', 'ip.src': '10.79.0.2', 'ipv6.src': '' },
-      { 'eth.src': '02:66:6d:00:00:02', 'eth.dst': '0a:11:22:33:44:55', 'eth.type': '0x86dd', 'ip.src': '', 'ipv6.src': 'fd00:79::1' },
+      {
+        'eth.src': '0a:11:22:33:44:55',
+        'eth.dst': '02:66:6d:00:00:02',
+        'eth.type': '0x0800',
+        'ip.src': '10.79.0.2',
+        'ipv6.src': '',
+      },
+      {
+        'eth.src': '02:66:6d:00:00:02',
+        'eth.dst': '0a:11:22:33:44:55',
+        'eth.type': '0x86dd',
+        'ip.src': '',
+        'ipv6.src': 'fd00:79::1',
+      },
     ]);
     expect(stats).toMatchObject({ framesIngress: 1, framesEgress: 1 });
   });
@@ -214,7 +261,16 @@ describe('FrameEncapsulator: UDP and ordinary frames', () => {
   it('hashes both directions of a flow to the same outer source port', () => {
     const { sink, feed } = setUp();
     feed(ethernetFrame({ protocol: 'tcp', payload: patternPayload(10), srcPort: 40001, dstPort: 443 }));
-    feed(ethernetFrame({ protocol: 'tcp', payload: patternPayload(10), src: '10.79.0.1', dst: '10.79.0.2', srcPort: 443, dstPort: 40001 }));
+    feed(
+      ethernetFrame({
+        protocol: 'tcp',
+        payload: patternPayload(10),
+        src: '10.79.0.1',
+        dst: '10.79.0.2',
+        srcPort: 443,
+        dstPort: 40001,
+      }),
+    );
     feed(ethernetFrame({ protocol: 'tcp', payload: patternPayload(10), srcPort: 40002, dstPort: 443 }));
     const [a, b, c] = sink.datagrams.map((d) => d.flowHash);
     expect(a).toBe(b);
@@ -223,8 +279,21 @@ describe('FrameEncapsulator: UDP and ordinary frames', () => {
 
   it('mirrors only what the filter accepts, and drops non-IP frames as AWS does', () => {
     const rules: MirrorFilterRule[] = [
-      { ruleNumber: 10, direction: 'egress', action: 'reject', protocol: 17, sourceCidrBlock: '0.0.0.0/0', destinationCidrBlock: '0.0.0.0/0' },
-      { ruleNumber: 20, direction: 'egress', action: 'accept', sourceCidrBlock: '0.0.0.0/0', destinationCidrBlock: '0.0.0.0/0' },
+      {
+        ruleNumber: 10,
+        direction: 'egress',
+        action: 'reject',
+        protocol: 17,
+        sourceCidrBlock: '0.0.0.0/0',
+        destinationCidrBlock: '0.0.0.0/0',
+      },
+      {
+        ruleNumber: 20,
+        direction: 'egress',
+        action: 'accept',
+        sourceCidrBlock: '0.0.0.0/0',
+        destinationCidrBlock: '0.0.0.0/0',
+      },
     ];
     const { stats, sink, feed } = setUp({ rules });
     feed(ethernetFrame({ protocol: 'udp', payload: patternPayload(10) })); // egress UDP: rejected by rule 10

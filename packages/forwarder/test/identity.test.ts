@@ -7,37 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { symmetricFlowHash } from '../src/flow-hash.ts';
 import { readTaskMetadata } from '../src/task-metadata.ts';
 import { vniFromTaskArn } from '../src/vni.ts';
-
-// Shaped like the "Task metadata v4 JSON response" example of the ECS developer guide (Fargate).
-export const TASK_ARN = 'arn:aws:ecs:us-west-2:111122223333:task/default/e9028f8d5d8e4f258373e7b93ce9a3c3';
-const TASK_RESPONSE = {
-  Cluster: 'arn:aws:ecs:us-west-2:111122223333:cluster/default',
-  TaskARN: TASK_ARN,
-  Family: 'curltest',
-  Revision: '3',
-  DesiredStatus: 'RUNNING',
-  KnownStatus: 'RUNNING',
-  Limits: { CPU: 0.25, Memory: 512 },
-  AvailabilityZone: 'us-west-2d',
-  LaunchType: 'FARGATE',
-  Containers: [
-    {
-      DockerId: 'e9028f8d5d8e4f258373e7b93ce9a3c3-2495160603',
-      Name: 'curl',
-      Networks: [
-        {
-          NetworkMode: 'awsvpc',
-          IPv4Addresses: ['10.0.2.61'],
-          AttachmentIndex: 0,
-          MACAddress: '0e:10:e2:01:bd:91',
-          IPv4SubnetCIDRBlock: '10.0.2.0/24',
-          PrivateDNSName: 'ip-10-0-2-61.us-west-2.compute.internal',
-          SubnetGatewayIpv4Address: '10.0.2.1/24',
-        },
-      ],
-    },
-  ],
-};
+import { TASK_ARN, TASK_RESPONSE } from './helpers/task-fixture.ts';
 
 let server: Server;
 let base: string;
@@ -74,7 +44,9 @@ describe('task metadata endpoint v4', () => {
   });
 
   it('fails with a stable code on a bad answer or a missing endpoint', async () => {
-    await expect(readTaskMetadata(`${base}/v4/broken`)).rejects.toMatchObject({ code: 'FORWARDER_BAD_TASK_METADATA' });
+    await expect(readTaskMetadata(`${base}/v4/broken`)).rejects.toMatchObject({
+      code: 'FORWARDER_BAD_TASK_METADATA',
+    });
     await expect(readTaskMetadata(`${base}/v4/nothing`)).rejects.toThrow(/HTTP 404/);
   });
 });
@@ -89,8 +61,14 @@ describe('VNI from the task ARN', () => {
       'v = ((h >> 24) ^ h) & 0xffffff',
       'print(v or 1)',
     ].join('\n');
-    for (const arn of [TASK_ARN, 'arn:aws:ecs:eu-west-1:123456789012:task/prod/0123456789abcdef0123456789abcdef', 'x']) {
-      const expected = Number(execFileSync('/usr/bin/python3', ['-c', python, arn], { encoding: 'utf8' }).trim());
+    for (const arn of [
+      TASK_ARN,
+      'arn:aws:ecs:eu-west-1:123456789012:task/prod/0123456789abcdef0123456789abcdef',
+      'x',
+    ]) {
+      const expected = Number(
+        execFileSync('/usr/bin/python3', ['-c', python, arn], { encoding: 'utf8' }).trim(),
+      );
       expect(vniFromTaskArn(arn)).toBe(expected);
     }
   });

@@ -13,7 +13,15 @@ const dir = mkdtempSync(join(tmpdir(), 'fwd-filter-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Asks `filter` about one packet given as text. */
-function accepts(filter: MirrorFilter, ingress: boolean, proto: number, src: string, sport: number, dst: string, dport: number) {
+function accepts(
+  filter: MirrorFilter,
+  ingress: boolean,
+  proto: number,
+  src: string,
+  sport: number,
+  dst: string,
+  dport: number,
+) {
   const words = new Uint32Array(8);
   const v = parseAddress(src, words, 0);
   parseAddress(dst, words, 4);
@@ -33,8 +41,22 @@ describe('MirrorFilter', () => {
   it('evaluates in rule number order and the first match decides', () => {
     const rules: MirrorFilterRule[] = [
       { ruleNumber: 200, direction: 'egress', action: 'accept', ...V4_ALL },
-      { ruleNumber: 100, direction: 'egress', action: 'reject', protocol: 6, destinationPortRange: { fromPort: 443, toPort: 443 }, ...V4_ALL },
-      { ruleNumber: 50, direction: 'egress', action: 'accept', protocol: 6, sourceCidrBlock: '10.0.0.0/24', destinationCidrBlock: '192.168.1.0/24' },
+      {
+        ruleNumber: 100,
+        direction: 'egress',
+        action: 'reject',
+        protocol: 6,
+        destinationPortRange: { fromPort: 443, toPort: 443 },
+        ...V4_ALL,
+      },
+      {
+        ruleNumber: 50,
+        direction: 'egress',
+        action: 'accept',
+        protocol: 6,
+        sourceCidrBlock: '10.0.0.0/24',
+        destinationCidrBlock: '192.168.1.0/24',
+      },
     ];
     const f = new MirrorFilter(rules);
     expect(accepts(f, false, 6, '10.0.0.2', 5000, '192.168.1.9', 443)).toBe(true); // rule 50 before 100
@@ -45,7 +67,15 @@ describe('MirrorFilter', () => {
 
   it('matches IPv6 CIDR blocks and port ranges', () => {
     const f = new MirrorFilter([
-      { ruleNumber: 1, direction: 'ingress', action: 'accept', protocol: 17, sourcePortRange: { fromPort: 53, toPort: 53 }, sourceCidrBlock: 'fd00:77::/32', destinationCidrBlock: '::/0' },
+      {
+        ruleNumber: 1,
+        direction: 'ingress',
+        action: 'accept',
+        protocol: 17,
+        sourcePortRange: { fromPort: 53, toPort: 53 },
+        sourceCidrBlock: 'fd00:77::/32',
+        destinationCidrBlock: '::/0',
+      },
     ]);
     expect(accepts(f, true, 17, 'fd00:77:1::1', 53, 'fd00:79::2', 40000)).toBe(true);
     expect(accepts(f, true, 17, 'fd00:78::1', 53, 'fd00:79::2', 40000)).toBe(false);
@@ -53,8 +83,30 @@ describe('MirrorFilter', () => {
   });
 
   it('refuses rules AWS would refuse', () => {
-    expect(() => new MirrorFilter([{ ruleNumber: 1, direction: 'egress', action: 'accept', sourceCidrBlock: '0.0.0.0/0', destinationCidrBlock: '::/0' }])).toThrow(/must both be IPv4 or both IPv6/);
-    expect(() => new MirrorFilter([{ ruleNumber: 1, direction: 'egress', action: 'accept', destinationPortRange: { fromPort: 1, toPort: 2 }, ...V4_ALL }])).toThrow(/needs protocol 6/);
+    expect(
+      () =>
+        new MirrorFilter([
+          {
+            ruleNumber: 1,
+            direction: 'egress',
+            action: 'accept',
+            sourceCidrBlock: '0.0.0.0/0',
+            destinationCidrBlock: '::/0',
+          },
+        ]),
+    ).toThrow(/must both be IPv4 or both IPv6/);
+    expect(
+      () =>
+        new MirrorFilter([
+          {
+            ruleNumber: 1,
+            direction: 'egress',
+            action: 'accept',
+            destinationPortRange: { fromPort: 1, toPort: 2 },
+            ...V4_ALL,
+          },
+        ]),
+    ).toThrow(/needs protocol 6/);
   });
 });
 
@@ -86,7 +138,17 @@ describe('filter files', () => {
           {
             TrafficMirrorFilterId: 'tmf-0123456789abcdef0',
             IngressFilterRules: [
-              { TrafficMirrorFilterRuleId: 'tmfr-1', TrafficMirrorFilterId: 'tmf-0123456789abcdef0', TrafficDirection: 'ingress', RuleNumber: 100, RuleAction: 'accept', Protocol: 6, DestinationPortRange: { FromPort: 80, ToPort: 80 }, DestinationCidrBlock: '0.0.0.0/0', SourceCidrBlock: '0.0.0.0/0' },
+              {
+                TrafficMirrorFilterRuleId: 'tmfr-1',
+                TrafficMirrorFilterId: 'tmf-0123456789abcdef0',
+                TrafficDirection: 'ingress',
+                RuleNumber: 100,
+                RuleAction: 'accept',
+                Protocol: 6,
+                DestinationPortRange: { FromPort: 80, ToPort: 80 },
+                DestinationCidrBlock: '0.0.0.0/0',
+                SourceCidrBlock: '0.0.0.0/0',
+              },
             ],
             EgressFilterRules: [],
             NetworkServices: [],
@@ -104,7 +166,10 @@ describe('filter files', () => {
   it('names every problem of a bad file, with a stable code', () => {
     let error: unknown;
     try {
-      parseFilterRules('rules:\n  - { ruleNumber: 0, direction: sideways, action: accept, sourceCidrBlock: 10.0.0.0/33, destinationCidrBlock: x }\n', 'bad.yaml');
+      parseFilterRules(
+        'rules:\n  - { ruleNumber: 0, direction: sideways, action: accept, sourceCidrBlock: 10.0.0.0/33, destinationCidrBlock: x }\n',
+        'bad.yaml',
+      );
     } catch (e) {
       error = e;
     }
@@ -113,7 +178,12 @@ describe('filter files', () => {
     expect(e.code).toBe('FORWARDER_BAD_FILTER');
     expect(e.issues.some((i) => i.includes('ruleNumber'))).toBe(true);
     expect(e.issues.some((i) => i.includes('direction'))).toBe(true);
-    expect(() => parseFilterRules('rules:\n  - { ruleNumber: 1, direction: egress, action: accept, sourceCidrBlock: 10.0.0.0/33, destinationCidrBlock: 0.0.0.0/0 }\n', 'cidr.yaml')).toThrow(/prefix must be 0-32/);
+    expect(() =>
+      parseFilterRules(
+        'rules:\n  - { ruleNumber: 1, direction: egress, action: accept, sourceCidrBlock: 10.0.0.0/33, destinationCidrBlock: 0.0.0.0/0 }\n',
+        'cidr.yaml',
+      ),
+    ).toThrow(/prefix must be 0-32/);
     expect(() => loadFilterRules(join(dir, 'missing.yaml'))).toThrow(FilterConfigError);
   });
 });

@@ -34,7 +34,9 @@ function viaCaptureReader(file: string): Rec[] {
   try {
     while (reader.next()) {
       out.push({
-        hex: Buffer.from(reader.buf.subarray(reader.offset, reader.offset + reader.capturedLength)).toString('hex'),
+        hex: Buffer.from(reader.buf.subarray(reader.offset, reader.offset + reader.capturedLength)).toString(
+          'hex',
+        ),
         original: reader.originalLength,
         linkType: reader.linkType,
       });

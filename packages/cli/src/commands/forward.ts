@@ -5,10 +5,10 @@ import { parseNonNegativeInt, parsePositiveInt } from './option-parsers.js';
 export function createForwardCommand(): Command {
   return new Command('forward')
     .description(
-      'The sidecar: capture the traffic of this network namespace (the task ENI, found by itself) with\n' +
-        'tcpdump and send it to --to as AWS-format VXLAN, so receivers cannot tell it from VPC Traffic\n' +
-        'Mirroring. Offload super-frames are split into MSS-sized segments that fit the path MTU. Needs\n' +
-        'CAP_NET_RAW (in Docker and Fargate by default). Stats as one JSON line on stderr on SIGUSR1\n' +
+      'The sidecar: capture the traffic of this network namespace (the task ENI, found by itself) with ' +
+        'tcpdump and send it to --to as AWS-format VXLAN, so receivers cannot tell it from VPC Traffic ' +
+        'Mirroring. Offload super-frames are split into MSS-sized segments that fit the path MTU. Needs ' +
+        'CAP_NET_RAW (in Docker and Fargate by default). Stats as one JSON line on stderr on SIGUSR1 ' +
         'and at exit; runs until SIGTERM/SIGINT.',
     )
     .requiredOption('--to <host:port>', 'where to send the VXLAN datagrams (mirror target NLB or a receiver)')

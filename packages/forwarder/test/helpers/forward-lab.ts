@@ -72,10 +72,26 @@ function removeStale(): void {
   }
 }
 
+type Exec = (role: ForwardLabNs, cmd: string, args: readonly string[], o?: RunOptions) => Promise<RunResult>;
+
+/** An interface's multicast listener reports go out within milliseconds, during the lab's set-up. */
+async function quickMld(exec: Exec, role: ForwardLabNs, dev: string): Promise<void> {
+  await exec(role, 'sysctl', [
+    '-q',
+    '-w',
+    `net.ipv6.conf.${dev}.mldv1_unsolicited_report_interval=10`,
+    `net.ipv6.conf.${dev}.mldv2_unsolicited_report_interval=10`,
+  ]);
+}
+
 export async function createForwardLab(): Promise<ForwardLab> {
   removeStale();
   const id = `${PREFIX}${process.pid}-${counter++}`;
-  const ns: Record<ForwardLabNs, string> = { client: `${id}-client`, task: `${id}-task`, collector: `${id}-coll` };
+  const ns: Record<ForwardLabNs, string> = {
+    client: `${id}-client`,
+    task: `${id}-task`,
+    collector: `${id}-coll`,
+  };
   const dir = mkdtempSync(join(tmpdir(), `${id}-`));
   const started = new Set<Started>();
   const created: string[] = [];
@@ -113,16 +129,53 @@ export async function createForwardLab(): Promise<ForwardLab> {
       live.add(ns[role]);
       await exec(role, 'ip', ['link', 'set', 'lo', 'up']);
       // No IPv6 chatter of the lab's own (router solicitations, DAD): only the test's traffic.
-      await exec(role, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']);
-      await exec(role, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.router_solicitations=0', 'net.ipv6.conf.default.router_solicitations=0']);
+      await exec(role, 'sysctl', [
+        '-q',
+        '-w',
+        'net.ipv6.conf.all.accept_dad=0',
+        'net.ipv6.conf.default.accept_dad=0',
+      ]);
+      await exec(role, 'sysctl', [
+        '-q',
+        '-w',
+        'net.ipv6.conf.all.router_solicitations=0',
+        'net.ipv6.conf.default.router_solicitations=0',
+      ]);
     }
-    await exec('client', 'ip', ['link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0', 'mcast_snooping', '0']);
+    await exec('client', 'ip', [
+      'link',
+      'add',
+      'br0',
+      'type',
+      'bridge',
+      'stp_state',
+      '0',
+      'mcast_snooping',
+      '0',
+    ]);
     for (const [role, port] of [
       ['task', 'vt'],
       ['collector', 'vc'],
     ] as const) {
-      await run('ip', ['-n', ns.client, 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns[role]]);
-      await exec('client', 'ip', ['link', 'set', port, 'master', 'br0', 'up']);
+      await run('ip', [
+        '-n',
+        ns.client,
+        'link',
+        'add',
+        port,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        'eth0',
+        'netns',
+        ns[role],
+      ]);
+      // addrgenmode none: no link-local addresses, so no multicast reports for them either.
+      await exec('client', 'ip', ['link', 'set', port, 'addrgenmode', 'none', 'master', 'br0', 'up']);
+      await exec(role, 'ip', ['link', 'set', 'eth0', 'addrgenmode', 'none']);
+      await quickMld(exec, role, 'eth0');
+      await quickMld(exec, 'client', port);
       await exec(role, 'ip', ['addr', 'add', `${ADDR[role].v4}/24`, 'dev', 'eth0']);
       await exec(role, 'ip', ['-6', 'addr', 'add', `${ADDR[role].v6}/64`, 'dev', 'eth0', 'nodad']);
       await exec(role, 'ip', ['link', 'set', 'eth0', 'mtu', String(LINK_MTU), 'up']);
@@ -131,7 +184,10 @@ export async function createForwardLab(): Promise<ForwardLab> {
     await exec('collector', 'ethtool', ['-K', 'eth0', 'gro', 'off', 'lro', 'off'], { allowFailure: true });
     await exec('client', 'ip', ['addr', 'add', `${ADDR.client.v4}/24`, 'dev', 'br0']);
     await exec('client', 'ip', ['-6', 'addr', 'add', `${ADDR.client.v6}/64`, 'dev', 'br0', 'nodad']);
+    await quickMld(exec, 'client', 'br0');
     await exec('client', 'ip', ['link', 'set', 'br0', 'up']);
+    // The bridge makes itself a link-local address whatever its addrgenmode: remove it.
+    await exec('client', 'ip', ['-6', 'addr', 'flush', 'dev', 'br0', 'scope', 'link']);
     // The task's ENI: a default route (how the forwarder finds it) and GRO on, like a virtio NIC, so
     // incoming super-frames occur too. TSO/GSO/checksum offloads are a veth's defaults: left on.
     await exec('task', 'ip', ['route', 'add', 'default', 'via', ADDR.client.v4]);
@@ -140,8 +196,13 @@ export async function createForwardLab(): Promise<ForwardLab> {
     // Permanent neighbour entries: no ARP or ND of the lab's own at random moments, so captures
     // started and stopped at different instants still hold the same packets.
     const macOf = async (role: ForwardLabNs, dev: string) =>
-      (JSON.parse((await exec(role, 'ip', ['-j', 'link', 'show', dev])).stdout) as { address: string }[])[0].address;
-    const mac = { client: await macOf('client', 'br0'), task: await macOf('task', 'eth0'), collector: await macOf('collector', 'eth0') };
+      (JSON.parse((await exec(role, 'ip', ['-j', 'link', 'show', dev])).stdout) as { address: string }[])[0]
+        .address;
+    const mac = {
+      client: await macOf('client', 'br0'),
+      task: await macOf('task', 'eth0'),
+      collector: await macOf('collector', 'eth0'),
+    };
     const neighbours: [ForwardLabNs, string, ForwardLabNs][] = [
       ['task', 'eth0', 'client'],
       ['task', 'eth0', 'collector'],
@@ -152,11 +213,22 @@ export async function createForwardLab(): Promise<ForwardLab> {
     ];
     for (const [role, dev, peer] of neighbours) {
       for (const family of ['v4', 'v6'] as const) {
-        await exec(role, 'ip', ['neigh', 'replace', ADDR[peer][family], 'lladdr', mac[peer], 'dev', dev, 'nud', 'permanent']);
+        await exec(role, 'ip', [
+          'neigh',
+          'replace',
+          ADDR[peer][family],
+          'lladdr',
+          mac[peer],
+          'dev',
+          dev,
+          'nud',
+          'permanent',
+        ]);
       }
     }
     await exec('task', 'ping', ['-c', '1', '-W', '5', ADDR.client.v4]);
     await exec('task', 'ping', ['-c', '1', '-W', '5', ADDR.collector.v6]);
+    await new Promise((r) => setTimeout(r, 100)); // the last reports leave
   } catch (e) {
     await lab.close();
     throw e;

@@ -2,7 +2,6 @@
 // packets: payload bytes and the sequence ranges they cover. A super-frame and the segments made from
 // it give the same answer; a lost, duplicated or misplaced segment does not.
 import { canonicalIp } from '../../../../testkit/ground-truth.ts';
-import { tsharkRows } from './tshark.ts';
 
 export interface DirectedTcp {
   payloadBytes: number;
@@ -10,13 +9,26 @@ export interface DirectedTcp {
   ranges: [number, number][];
 }
 
-/** Per "src|sport>dst|dport": payload bytes and covered sequence ranges (tshark's reading). */
-export async function tcpPayloadByDirection(pcap: string): Promise<Record<string, DirectedTcp>> {
-  const rows = await tsharkRows(pcap, ['ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst', 'tcp.srcport', 'tcp.dstport', 'tcp.seq_raw', 'tcp.len'], {
-    filter: 'tcp',
-  });
+/** The tshark fields tcpPayloadByDirection reads. */
+export const TCP_PAYLOAD_FIELDS = [
+  'ip.src',
+  'ip.dst',
+  'ipv6.src',
+  'ipv6.dst',
+  'tcp.srcport',
+  'tcp.dstport',
+  'tcp.seq_raw',
+  'tcp.len',
+];
+
+/**
+ * Per "src|sport>dst|dport": payload bytes and covered sequence ranges, from tshark rows holding
+ * TCP_PAYLOAD_FIELDS of a capture without tunnels (rows of other protocols are skipped).
+ */
+export function tcpPayloadByDirection(rows: readonly Record<string, string>[]): Record<string, DirectedTcp> {
   const spans = new Map<string, { base: number; spans: [number, number][]; bytes: number }>();
   for (const r of rows) {
+    if (r['tcp.srcport'] === '') continue;
     // Inner headers only matter here (the pcaps given hold no tunnels): first occurrence.
     const src = canonicalIp((r['ip.src'] || r['ipv6.src']).split(',')[0]);
     const dst = canonicalIp((r['ip.dst'] || r['ipv6.dst']).split(',')[0]);

@@ -2,7 +2,14 @@
 import { run } from '../../../../testkit/proc.ts';
 
 /** Checksum validation on: a status of 1 is Good, 0 Bad, 2 Unverified. */
-const CHECKS = ['-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE'];
+const CHECKS = [
+  '-o',
+  'ip.check_checksum:TRUE',
+  '-o',
+  'tcp.check_checksum:TRUE',
+  '-o',
+  'udp.check_checksum:TRUE',
+];
 
 /**
  * One row per frame with the given fields; a field present several times (outer and inner headers)
@@ -14,7 +21,14 @@ export async function tsharkRows(
   opts: { filter?: string; extra?: readonly string[] } = {},
 ): Promise<Record<string, string>[]> {
   const args = ['-r', pcap, '-n', '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', ...CHECKS];
-  args.push('-o', 'tcp.desegment_tcp_streams:FALSE', '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE');
+  args.push(
+    '-o',
+    'tcp.desegment_tcp_streams:FALSE',
+    '-o',
+    'ip.defragment:FALSE',
+    '-o',
+    'ipv6.defragment:FALSE',
+  );
   args.push('-o', 'tcp.analyze_sequence_numbers:FALSE', ...(opts.extra ?? []));
   if (opts.filter) args.push('-Y', opts.filter);
   for (const f of fields) args.push('-e', f);
