@@ -22,8 +22,11 @@ ensure_node() {
 
 # Installs the project's npm dependencies (exactly as locked) and builds every package.
 install_and_build() {
+  # `npm install` with the committed lock file, not `npm ci`: this npm (11.x, with
+  # omit-lockfile-registry-resolved) writes lock files without other platforms' optional packages,
+  # which `npm ci` then rejects as out of sync. The lock file still pins every version installed.
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    npm ci --no-audit --no-fund --loglevel=error >&2
+    npm install --no-audit --no-fund --loglevel=error >&2
   fi
   npm run --silent build >&2
 }
