@@ -28,6 +28,10 @@ install_and_build() {
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm install --no-audit --no-fund --loglevel=error >&2
   fi
+  # On a fresh tree npm links workspace bins only on a second pass: make sure `npx fargate-mirror` works.
+  if [ ! -e node_modules/.bin/fargate-mirror ]; then
+    npm install --no-audit --no-fund --loglevel=error >&2
+  fi
   npm run --silent build >&2
 }
 
