@@ -14,7 +14,7 @@ function mix(h: number, word: number): number {
 }
 
 /** True when endpoint A (words 0-3, portA) orders before endpoint B (words 4-7, portB). */
-function aFirst(words: Uint32Array, portA: number, portB: number): boolean {
+export function aFirst(words: Uint32Array, portA: number, portB: number): boolean {
   for (let i = 0; i < 4; i++) {
     if (words[i] !== words[4 + i]) return words[i] < words[4 + i];
   }

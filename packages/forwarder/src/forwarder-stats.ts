@@ -22,6 +22,8 @@ export class ForwarderStats {
   framesSegmentedTcp = 0;
   /** ...or into UDP datagrams (UDP GSO/GRO super-frames). */
   framesSplitUdp = 0;
+  /** TCP super-frames cut at the connection's own segment size (from its handshake or its segments). */
+  superframesCutAtConnectionMss = 0;
   /** Segments and datagrams those splits produced. */
   segmentsCreated = 0;
   /** Super-frames cut to fit instead of split (--truncate-superframes, or not splittable). */

@@ -4,9 +4,11 @@
 //
 // Why splitting: without NET_ADMIN the sidecar cannot turn offloads off, so the capture sees TSO/GSO
 // (outgoing) and GRO (incoming) super-frames of up to 64 KB that never existed on the wire. A TCP
-// super-frame is cut into MSS-sized segments with the headers the NIC would have written (sequence
-// numbers advanced, IPv4 id incremented, lengths and checksums recomputed, FIN/PSH on the last
-// segment only, CWR on the first only). UDP super-frames (GSO) become one datagram per segment.
+// super-frame is cut into the connection's own segments (TcpSegmentSizes: the MSS from the handshake
+// less the options each segment carries, else the largest ordinary segment seen; else, mid-stream,
+// the largest the path MTU allows) with the headers the NIC would have written (sequence numbers
+// advanced, IPv4 id incremented, lengths and checksums recomputed, FIN/PSH on the last segment only,
+// CWR on the first only). UDP super-frames (GSO) become one datagram per segment.
 import {
   DecodeStatus,
   encodeEthernetHeader,
@@ -21,6 +23,7 @@ import type { DatagramSink } from './datagram-sink.js';
 import { symmetricFlowHash } from './flow-hash.js';
 import type { ForwarderStats } from './forwarder-stats.js';
 import type { MirrorFilter } from './mirror-filter.js';
+import { payloadWithinMtu, TcpSegmentSizes } from './tcp-segment-sizes.js';
 
 const ETHERNET_HEADER = 14;
 const TCP = 6;
@@ -57,6 +60,7 @@ export class FrameEncapsulator {
   private readonly egressMacs = new Uint8Array(12);
   private readonly taskWords: Uint32Array;
   private readonly frameLimit: number;
+  private readonly segmentSizes = new TcpSegmentSizes();
 
   constructor(
     private readonly options: FrameEncapsulatorOptions,
@@ -126,7 +130,16 @@ export class FrameEncapsulator {
     const maxIp = this.options.maxInnerFrame - linkLength;
     const superframe = ipLength > this.options.interfaceMtu;
     if (superframe) stats.superframes++;
-    if (ipLength <= maxIp) {
+    const wholeTcp =
+      d.protocol === TCP && status === DecodeStatus.OK && d.tcp.headerComplete && !d.isFragment;
+    const segmentPayload = wholeTcp ? this.learnSegmentSize(buf, hash, superframe) : 0;
+    // A super-frame that fits the path whole still goes out as the wire's segments when they are known.
+    const recut =
+      segmentPayload >= MIN_SEGMENT_PAYLOAD &&
+      d.tcp.payloadLength > segmentPayload &&
+      !this.options.truncateSuperframes &&
+      capturedIp === ipLength;
+    if (ipLength <= maxIp && !recut) {
       this.emitWhole(buf, off, linkType, ingress, linkLength, capturedIp, ipLength, hash);
       return;
     }
@@ -137,10 +150,52 @@ export class FrameEncapsulator {
       !d.isFragment &&
       ((d.protocol === TCP && d.tcp.headerComplete) ||
         (d.protocol === UDP && superframe && d.udp.headerComplete));
-    if (splittable && this.split(buf, off, linkType, ingress, linkLength, ipLength, maxIp, hash)) return;
+    if (
+      splittable &&
+      this.split(
+        buf,
+        off,
+        linkType,
+        ingress,
+        linkLength,
+        ipLength,
+        maxIp,
+        superframe ? segmentPayload : 0,
+        hash,
+      )
+    )
+      return;
     if (superframe) stats.superframesTruncated++;
     else stats.oversizeTruncated++;
     this.emitWhole(buf, off, linkType, ingress, linkLength, capturedIp, ipLength, hash);
+  }
+
+  /**
+   * Feeds a whole TCP segment to the per-connection segment sizes; for a super-frame, returns the
+   * payload bytes per wire segment (never more than the interface MTU allows), 0 when unknown.
+   */
+  private learnSegmentSize(buf: Uint8Array, hash: number, superframe: boolean): number {
+    const d = this.decoder;
+    const tcp = d.tcp;
+    const sizes = this.segmentSizes;
+    const side = TcpSegmentSizes.side(d.addressWords, tcp.srcPort, tcp.dstPort);
+    if ((tcp.flags & TcpFlag.SYN) !== 0) {
+      tcp.parseOptions(buf);
+      sizes.learnSyn(hash, side, (tcp.flags & TcpFlag.ACK) !== 0, tcp.mss);
+      return 0;
+    }
+    if ((tcp.flags & TcpFlag.RST) !== 0) {
+      sizes.forget(hash);
+      return 0;
+    }
+    if (!superframe) {
+      sizes.observe(hash, side, tcp.payloadLength);
+      return 0;
+    }
+    const learned = sizes.segmentPayload(hash, side, tcp.optionsLength);
+    if (learned === 0) return 0;
+    const ipHeaderLength = d.l4Offset - d.l3Offset;
+    return Math.min(learned, payloadWithinMtu(this.options.interfaceMtu, ipHeaderLength, tcp.headerLength));
   }
 
   private isTaskAddress(words: Uint32Array): boolean {
@@ -228,8 +283,9 @@ export class FrameEncapsulator {
   }
 
   /**
-   * Splits a TCP or UDP packet into pieces that each fit `maxIp`; false when the pieces would be too
-   * small to be worth it (the caller cuts the packet instead).
+   * Splits a TCP or UDP packet into pieces that each fit `maxIp` and carry at most `segmentPayload`
+   * payload bytes (0: no limit but `maxIp`); false when the pieces would be too small to be worth it
+   * (the caller cuts the packet instead).
    */
   private split(
     buf: Uint8Array,
@@ -239,6 +295,7 @@ export class FrameEncapsulator {
     linkLength: number,
     ipLength: number,
     maxIp: number,
+    segmentPayload: number,
     hash: number,
   ): boolean {
     const d = this.decoder;
@@ -247,7 +304,8 @@ export class FrameEncapsulator {
     const l4HeaderLength = tcp ? d.tcp.headerLength : UDP_HEADER;
     const payloadStart = d.l4Offset + l4HeaderLength;
     const payloadLength = ipLength - ipHeaderLength - l4HeaderLength;
-    const mss = maxIp - ipHeaderLength - l4HeaderLength;
+    const fits = maxIp - ipHeaderLength - l4HeaderLength;
+    const mss = segmentPayload > 0 ? Math.min(segmentPayload, fits) : fits;
     if (mss < MIN_SEGMENT_PAYLOAD) return false;
     const count = Math.ceil(payloadLength / mss);
     const seq = d.tcp.seq;
@@ -294,6 +352,7 @@ export class FrameEncapsulator {
       this.sink.send(slot, VXLAN_HEADER_LENGTH + innerLength, hash);
     }
     if (tcp) this.stats.framesSegmentedTcp++;
+    if (mss === segmentPayload) this.stats.superframesCutAtConnectionMss++;
     else this.stats.framesSplitUdp++;
     return true;
   }

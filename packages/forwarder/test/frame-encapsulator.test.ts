@@ -25,6 +25,8 @@ const TASK_MAC = Uint8Array.of(0x0a, 0x11, 0x22, 0x33, 0x44, 0x55);
 const PEER_MAC = Uint8Array.of(0x02, 0x66, 0x6d, 0, 0, 0x02);
 const TS_OPTIONS = Uint8Array.of(1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2); // NOP NOP timestamps
 const FIN = 0x01;
+const SYN = 0x02;
+const RST = 0x04;
 const PSH = 0x08;
 const ACK = 0x10;
 const CWR = 0x80;
@@ -51,14 +53,16 @@ function setUp(
     truncateSuperframes?: boolean;
     rules?: MirrorFilterRule[];
     slots?: number;
+    maxInner?: number;
   } = {},
 ) {
   const stats = new ForwarderStats();
-  const sink = new CollectingSink(8 + MAX_INNER, opts.slots);
+  const maxInner = opts.maxInner ?? MAX_INNER;
+  const sink = new CollectingSink(8 + maxInner, opts.slots);
   const encapsulator = new FrameEncapsulator(
     {
       vni: 0x123456,
-      maxInnerFrame: MAX_INNER,
+      maxInnerFrame: maxInner,
       interfaceMtu: 1500,
       packetLength: opts.packetLength,
       truncateSuperframes: opts.truncateSuperframes ?? false,
@@ -304,5 +308,145 @@ describe('FrameEncapsulator: UDP and ordinary frames', () => {
     feed(arp);
     expect(sink.datagrams.length).toBe(1);
     expect(stats).toMatchObject({ framesCaptured: 4, framesFilteredOut: 2, framesNotIp: 1, framesEgress: 1 });
+  });
+});
+
+/** MSS option (kind 2), then NOP NOP timestamps: what Linux puts in a SYN, padded to 16 bytes. */
+function synOptions(mss: number): Uint8Array {
+  return Uint8Array.of(2, 4, mss >> 8, mss & 0xff, 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0);
+}
+
+describe("FrameEncapsulator: TCP super-frames cut at the connection's segment size", () => {
+  // A 9000-byte path (jumbo, like a VPC's 9001) behind a 1500-byte task interface: the path would
+  // take 8.9 KB pieces, the wire carried MSS-sized segments.
+  const JUMBO_INNER = 9000 - 20 - 8 - 8;
+  const TASK = { src: '10.79.0.2', dst: '10.79.0.1', srcPort: 8080, dstPort: 40000 };
+  const PEER = { src: '10.79.0.1', dst: '10.79.0.2', srcPort: 40000, dstPort: 8080 };
+
+  async function segmentsOf(sink: CollectingSink, name: string, payload: Uint8Array, seq: number) {
+    const rows = await innerRows(sink, name, [
+      'tcp.seq_raw',
+      'tcp.len',
+      'tcp.checksum.status',
+      'tcp.payload',
+    ]);
+    let expectedSeq = seq;
+    for (const r of rows) {
+      expect(r['tcp.checksum.status']).toBe('1');
+      expect(Number(r['tcp.seq_raw'])).toBe(expectedSeq);
+      expectedSeq += Number(r['tcp.len']);
+    }
+    const rebuilt = Buffer.concat(rows.map((r) => Buffer.from(r['tcp.payload'].replaceAll(':', ''), 'hex')));
+    expect(rebuilt.equals(Buffer.from(payload))).toBe(true);
+    return rows.map((r) => Number(r['tcp.len']));
+  }
+
+  /** `count` segments of `size` bytes, then the rest. */
+  function sizes(total: number, size: number): number[] {
+    const out = Array<number>(Math.floor(total / size)).fill(size);
+    if (total % size !== 0) out.push(total % size);
+    return out;
+  }
+
+  it('learns the MSS from the handshake: the smaller advertised MSS less the options of each segment', async () => {
+    const { stats, sink, feed } = setUp({ maxInner: JUMBO_INNER });
+    // The peer advertises 1400, the task 1300 (its socket's TCP_MAXSEG): both directions use 1300.
+    feed(
+      ethernetFrame({
+        protocol: 'tcp',
+        ...PEER,
+        payload: new Uint8Array(0),
+        flags: SYN,
+        tcpOptions: synOptions(1400),
+      }),
+    );
+    feed(
+      ethernetFrame({
+        protocol: 'tcp',
+        ...TASK,
+        payload: new Uint8Array(0),
+        flags: SYN | ACK,
+        tcpOptions: synOptions(1300),
+      }),
+    );
+    sink.datagrams.length = 0; // the handshake itself
+    const egress = patternPayload(20_000, 1);
+    feed(
+      ethernetFrame({
+        protocol: 'tcp',
+        ...TASK,
+        payload: egress,
+        seq: 1000,
+        flags: ACK | PSH,
+        tcpOptions: TS_OPTIONS,
+      }),
+    );
+    const egressSizes = await segmentsOf(sink, 'mss-egress', egress, 1000);
+    expect(egressSizes).toEqual(sizes(20_000, 1300 - 12));
+
+    sink.datagrams.length = 0;
+    const ingress = patternPayload(7_000, 2);
+    feed(ethernetFrame({ protocol: 'tcp', ...PEER, payload: ingress, seq: 5000, flags: ACK }));
+    expect(await segmentsOf(sink, 'mss-ingress', ingress, 5000)).toEqual(sizes(7_000, 1300));
+    expect(stats).toMatchObject({ superframes: 2, framesSegmentedTcp: 2, superframesCutAtConnectionMss: 2 });
+  });
+
+  it('never cuts above what the interface MTU allows, whatever the handshake said', async () => {
+    const { sink, feed } = setUp({ maxInner: JUMBO_INNER });
+    feed(
+      ethernetFrame({
+        protocol: 'tcp',
+        ...PEER,
+        payload: new Uint8Array(0),
+        flags: SYN,
+        tcpOptions: synOptions(8960),
+      }),
+    );
+    feed(
+      ethernetFrame({
+        protocol: 'tcp',
+        ...TASK,
+        payload: new Uint8Array(0),
+        flags: SYN | ACK,
+        tcpOptions: synOptions(8960),
+      }),
+    );
+    sink.datagrams.length = 0; // the handshake itself
+    const egress = patternPayload(12_000, 3);
+    feed(
+      ethernetFrame({
+        protocol: 'tcp',
+        ...TASK,
+        payload: egress,
+        seq: 1,
+        flags: ACK,
+        tcpOptions: TS_OPTIONS,
+      }),
+    );
+    expect(await segmentsOf(sink, 'mss-mtu', egress, 1)).toEqual(sizes(12_000, 1500 - 20 - 32));
+  });
+
+  it('mid-stream: the largest ordinary segment seen in that direction, else the path MTU; RST forgets', async () => {
+    const { stats, sink, feed } = setUp({ maxInner: JUMBO_INNER });
+    const payload = patternPayload(20_000, 4);
+    feed(ethernetFrame({ protocol: 'tcp', ...TASK, payload, seq: 1, flags: ACK }));
+    expect(await segmentsOf(sink, 'mid-unknown', payload, 1)).toEqual(sizes(20_000, JUMBO_INNER - 14 - 40));
+    expect(stats.superframesCutAtConnectionMss).toBe(0);
+
+    // Small segments say nothing about the MSS; a 1000-byte one says at least that much.
+    feed(ethernetFrame({ protocol: 'tcp', ...TASK, payload: patternPayload(200), seq: 1, flags: ACK }));
+    feed(ethernetFrame({ protocol: 'tcp', ...TASK, payload: patternPayload(1000), seq: 1, flags: ACK }));
+    sink.datagrams.length = 0;
+    feed(ethernetFrame({ protocol: 'tcp', ...TASK, payload, seq: 1, flags: ACK }));
+    expect(await segmentsOf(sink, 'mid-observed', payload, 1)).toEqual(sizes(20_000, 1000));
+    // The other direction has seen nothing.
+    sink.datagrams.length = 0;
+    feed(ethernetFrame({ protocol: 'tcp', ...PEER, payload, seq: 1, flags: ACK }));
+    expect(await segmentsOf(sink, 'mid-other', payload, 1)).toEqual(sizes(20_000, JUMBO_INNER - 14 - 40));
+
+    feed(ethernetFrame({ protocol: 'tcp', ...PEER, payload: new Uint8Array(0), seq: 1, flags: RST }));
+    sink.datagrams.length = 0;
+    feed(ethernetFrame({ protocol: 'tcp', ...TASK, payload, seq: 1, flags: ACK }));
+    expect(await segmentsOf(sink, 'mid-reset', payload, 1)).toEqual(sizes(20_000, JUMBO_INNER - 14 - 40));
   });
 });
