@@ -37,7 +37,7 @@ const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 /** Runs the demo (as nobody, without capabilities, when the test runs as root). */
 async function runDemo(out: string, mode: string): Promise<DemoRun> {
   if (!existsSync(CLI_BIN)) throw new Error(`${CLI_BIN} is missing: build the CLI first (npm run build)`);
-  const demoArgs = [CLI_BIN, 'demo', '--duration', '8', '--out', out, '--mode', mode];
+  const demoArgs = [CLI_BIN, 'demo', '--duration', '12', '--out', out, '--mode', mode];
   const [cmd, args] = asRoot
     ? [
         findTool('setpriv') ?? 'setpriv',
@@ -133,6 +133,42 @@ describe('fargate-mirror demo', () => {
       expect(dns.some((r) => r['query'] === 'cache.demo.internal' && r['reply_code'] === 'NXDOMAIN')).toBe(
         true,
       );
+    }
+  });
+
+  it('names both tasks on every HTTP and flow record between two of them, also after one stopped', () => {
+    for (const run of [native, forwarder]) {
+      const byIp = new Map(run.tasks.map((t) => [t.eniIp, t]));
+      const between = run.records.filter(
+        (r) =>
+          (r['type'] === 'http' || r['type'] === 'flow') &&
+          byIp.has(r['src_ip'] as string) &&
+          byIp.has(r['dest_ip'] as string),
+      );
+      expect(between.length).toBeGreaterThan(0);
+      // The web task the scale-down stopped is among them: its last flows end (FIN, then a linger)
+      // and are written after it stopped, when ECS no longer lists it.
+      const [scaledDown] = run.tasks
+        .filter((t) => t.service === 'web')
+        .sort((a, b) => (a.stoppingAt ?? '').localeCompare(b.stoppingAt ?? ''));
+      expect(
+        between.some((r) => r['src_ip'] === scaledDown?.eniIp || r['dest_ip'] === scaledDown?.eniIp),
+      ).toBe(true);
+      const wrong = between.filter((r) => {
+        const src = byIp.get(r['src_ip'] as string);
+        const dest = byIp.get(r['dest_ip'] as string);
+        const points = r['mirror_points'] as { eni_id: string | null }[];
+        return (
+          r['src_ecs_task_arn'] !== src?.taskArn ||
+          r['dest_ecs_task_arn'] !== dest?.taskArn ||
+          r['src_ecs_service'] !== src?.service ||
+          r['dest_ecs_service'] !== dest?.service ||
+          // Every mirror point is resolved to its ENI, so the direction is decided on both sides.
+          points.some((p) => p.eni_id === null) ||
+          (points.length === 2 && r['direction'] !== 'internal')
+        );
+      });
+      expect(wrong.map((r) => JSON.stringify(r))).toEqual([]);
     }
   });
 

@@ -32,6 +32,8 @@ export {
   type AwsIdentitySourceOptions,
   type IdentitySource,
 } from './identity/aws-identity-source.js';
+export { ErrorThrottle, errorCode } from './identity/error-throttle.js';
+export { GraceMap } from './identity/grace-map.js';
 export {
   IdentityMapError,
   type IdentityMapInput,
@@ -39,6 +41,8 @@ export {
   loadIdentityMap,
 } from './identity/identity-map-file.js';
 export {
+  type IdentityCacheSizes,
+  type IdentityErrorReport,
   IdentityResolver,
   type IdentityResolverOptions,
   type IdentityStats,
@@ -52,12 +56,14 @@ export {
   type Workload,
 } from './identity/workload.js';
 export {
+  createWorkloadIdentity,
   startWorkloadIdentity,
   type WorkloadIdentity,
   type WorkloadIdentityOptions,
 } from './identity/workload-identity.js';
 export { Receiver, type ReceiverInfo, type ReceiverSummary } from './live/receiver.js';
 export type { ReceiverTotals } from './live/stats-aggregator.js';
+export type { HecMetricsSource, ReceiverMetricsSource } from './metrics/receiver-metrics.js';
 export { type ReadCaptureOptions, type ReadSummary, readCapture } from './offline/read-capture.js';
 export {
   type InnerFrameSink,

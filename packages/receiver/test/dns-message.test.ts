@@ -57,6 +57,20 @@ describe('parseDnsMessage', () => {
     expect([m.rcode, m.questionName, m.answers]).toEqual([3, 'missing.svc.local', []]);
   });
 
+  it('keeps the section counts of the header (ANCOUNT, NSCOUNT, ARCOUNT), even of a cut message', () => {
+    const counts = (m: ReturnType<typeof parseDnsMessage>) => [
+      m?.answerCount,
+      m?.authorityCount,
+      m?.additionalCount,
+    ];
+    expect(counts(parseDnsMessage(NXDOMAIN, 0, NXDOMAIN.length))).toEqual([0, 1, 0]);
+    expect(counts(parseDnsMessage(RESPONSE, 0, RESPONSE.length))).toEqual([2, 0, 0]);
+    // 0 answers 3 authority 5 additional, the sections themselves cut off after the question.
+    const header = hex('0042 8180 0001 0000 0003 0005 03 617069 00 0001 0001');
+    expect(counts(parseDnsMessage(header, 0, header.length))).toEqual([0, 3, 5]);
+    expect(counts(parseDnsMessage(RESPONSE, 0, 50))).toEqual([2, 0, 0]);
+  });
+
   it('prints AAAA answers in RFC 5952 form', () => {
     expect(parseDnsMessage(AAAA, 0, AAAA.length)!.answers[0].data).toBe('fd00:77:9::10');
   });

@@ -237,7 +237,7 @@ describe('transaction records from real mirrored traffic', () => {
     expect(large.map((r) => (r.bytes_in as number) > 200_000)).toEqual([true, true]);
   });
 
-  it('has a record for every DNS answer tshark finds: query, type, reply code, answers, transport', async () => {
+  it('has a record for every DNS answer tshark finds: query, type, reply code, answers, transport, section counts', async () => {
     const answers = await tshark(session.taskPcap, 'dns.flags.response == 1', [
       'dns.qry.name',
       'dns.qry.type',
@@ -245,15 +245,21 @@ describe('transaction records from real mirrored traffic', () => {
       'dns.a',
       'dns.aaaa',
       'tcp.srcport',
+      'dns.count.answers',
+      'dns.count.auth_rr',
+      'dns.count.add_rr',
     ]);
     expect(answers.length).toBe(5);
     const expected = answers
-      .map(([name, type, rcode, a, aaaa, tcpPort]) => ({
+      .map(([name, type, rcode, a, aaaa, tcpPort, an, ns, ar]) => ({
         query: name,
         query_type: QTYPE[type],
         reply_code_id: Number(rcode),
         answer: [...(a === '' ? [] : a.split(',')), ...(aaaa === '' ? [] : aaaa.split(','))],
         transport: tcpPort === '' ? 'udp' : 'tcp',
+        answer_count: Number(an),
+        authority_answer_count: Number(ns),
+        additional_answer_count: Number(ar),
       }))
       .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
     const got = ofType(full.records, 'dns')
@@ -263,6 +269,9 @@ describe('transaction records from real mirrored traffic', () => {
         reply_code_id: r.reply_code_id,
         answer: r.answer,
         transport: r.transport,
+        answer_count: r.answer_count,
+        authority_answer_count: r.authority_answer_count,
+        additional_answer_count: r.additional_answer_count,
       }))
       .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
     expect(got).toEqual(expected);

@@ -76,6 +76,11 @@ const identitySchema = z.strictObject({
   refreshSeconds: z.number().positive().default(60),
   ttlSeconds: z.number().positive().default(300),
   negativeTtlSeconds: z.number().positive().default(60),
+  /**
+   * Tasks, ENIs and sessions that disappeared keep naming records this long: a flow's record is written
+   * up to a flow timeout after its last packet (flows.tcpIdleSeconds), when its task may be gone.
+   */
+  graceSeconds: nonNegative().default(600),
 });
 
 const hecSchema = z.strictObject({

@@ -21,6 +21,8 @@ const TAG_CLUSTER = 'fargate-mirror:cluster';
 const TAG_SERVICE = 'fargate-mirror:service';
 const TAG_TASK_ARN = 'fargate-mirror:task-arn';
 
+const REQUEST_HANDLER = { connectionTimeout: 5000, requestTimeout: 30_000 };
+
 /** Where identity comes from in the background; the resolver never calls it on the packet path. */
 export interface IdentitySource {
   /** Every mirror session, its ENI's addresses, and every running task of the clusters. */
@@ -63,8 +65,12 @@ export class AwsIdentitySource implements IdentitySource {
   private sweeping: Promise<void> | undefined;
 
   constructor(options: AwsIdentitySourceOptions = {}) {
-    this.ec2 = options.ec2 ?? new EC2Client({});
-    this.ecs = options.ecs ?? new ECSClient({});
+    // Request handler options given as values: left to the SDK, it builds them from a promise it
+    // never awaits until a request is sent, so a configuration it cannot load (no HOME, no passwd
+    // entry) fails that promise unhandled and kills the thread. Timeouts also keep an endpoint that
+    // never answers from holding a refresh forever.
+    this.ec2 = options.ec2 ?? new EC2Client({ requestHandler: REQUEST_HANDLER });
+    this.ecs = options.ecs ?? new ECSClient({ requestHandler: REQUEST_HANDLER });
     this.clusters = options.clusters;
     this.minTaskSweepMs = options.minTaskSweepMs ?? 10_000;
   }

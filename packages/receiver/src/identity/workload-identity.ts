@@ -1,6 +1,6 @@
 import { AwsIdentitySource } from './aws-identity-source.js';
 import { loadIdentityMap } from './identity-map-file.js';
-import { IdentityResolver } from './identity-resolver.js';
+import { type IdentityErrorReport, IdentityResolver } from './identity-resolver.js';
 import { createRecordEnricher } from './record-enricher.js';
 
 export interface WorkloadIdentityOptions {
@@ -16,7 +16,10 @@ export interface WorkloadIdentityOptions {
   readonly ttlSeconds?: number;
   /** @default 60 */
   readonly negativeTtlSeconds?: number;
-  readonly onError?: (error: unknown, what: string) => void;
+  /** Tasks, ENIs and sessions that disappeared keep answering this long (flows outlive tasks). @default 600 */
+  readonly graceSeconds?: number;
+  /** At most once a minute per error code; every failure is counted in `resolver.stats`. */
+  readonly onError?: (error: unknown, what: string, report: IdentityErrorReport) => void;
 }
 
 export interface WorkloadIdentity {
@@ -33,9 +36,20 @@ export interface WorkloadIdentity {
 export async function startWorkloadIdentity(
   options: WorkloadIdentityOptions,
 ): Promise<WorkloadIdentity | undefined> {
+  const identity = createWorkloadIdentity(options);
+  await identity?.resolver.start();
+  return identity;
+}
+
+/**
+ * The same, not started yet: the caller holds it (and can report to its resolver) before the first
+ * sweep; `resolver.start()` begins the refreshes.
+ */
+export function createWorkloadIdentity(options: WorkloadIdentityOptions): WorkloadIdentity | undefined {
   if (options.mapFile === undefined && !options.aws) return undefined;
   const source = options.aws ? new AwsIdentitySource({ clusters: options.clusters }) : undefined;
   const resolver = new IdentityResolver({
+    graceMs: (options.graceSeconds ?? 600) * 1000,
     static: options.mapFile === undefined ? undefined : loadIdentityMap(options.mapFile),
     source,
     refreshMs: (options.refreshSeconds ?? 60) * 1000,
@@ -43,7 +57,6 @@ export async function startWorkloadIdentity(
     negativeTtlMs: (options.negativeTtlSeconds ?? 60) * 1000,
     onError: options.onError,
   });
-  await resolver.start();
   return {
     resolver,
     enrich: createRecordEnricher(resolver),

@@ -1,13 +1,14 @@
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { DecodeStatus, MirrorDecoder, MirrorStage } from '@fargate-mirror/wire';
 import type { Logger } from 'pino';
-import { startWorkloadIdentity, type WorkloadIdentity } from '../identity/workload-identity.js';
+import { createWorkloadIdentity, type WorkloadIdentity } from '../identity/workload-identity.js';
 import { MirrorPipeline } from '../pipeline/mirror-pipeline.js';
 import { RotatingPcapSink } from '../sinks/rotating-pcap-sink.js';
 import { flowOwner } from './flow-affinity.js';
 import { HandoffKind, HandoffRing } from './handoff-ring.js';
 import { ReceiveClock } from './receive-clock.js';
 import { SenderAddressCache } from './sender-address-cache.js';
+import { emptyIdentityStats } from './stats-aggregator.js';
 import { openMirrorSocket } from './udp-socket.js';
 import { VniCounters } from './vni-counters.js';
 import type { ReceiverWorkerData, WorkerStatsSnapshot, WorkerToMain } from './worker-protocol.js';
@@ -106,15 +107,23 @@ export class ReceiverWorker {
   async start(): Promise<void> {
     const { config, port, genevePort } = this.data;
     const id = config.identity;
-    this.identity = await startWorkloadIdentity({
+    // Held before its first sweep, so an SDK failure during that sweep finds it (absorbStrayError).
+    this.identity = createWorkloadIdentity({
       mapFile: id.map,
       aws: id.aws,
       clusters: id.clusters,
       refreshSeconds: id.refreshSeconds,
       ttlSeconds: id.ttlSeconds,
       negativeTtlSeconds: id.negativeTtlSeconds,
-      onError: (error, what) => this.log.warn({ err: error }, `${what} failed; earlier answers stay in use`),
+      graceSeconds: id.graceSeconds,
+      // Already rate-limited by the resolver: one line per error code a minute, with what it held back.
+      onError: (error, what, { code, suppressed }) =>
+        this.log.warn(
+          { err: error, code, suppressedSinceLastReport: suppressed },
+          `${what} failed (${code}); earlier answers stay in use, records go on without what is missing`,
+        ),
     });
+    await this.identity?.resolver.start();
     const reusePort = true;
     const vxlan = await openMirrorSocket(config.bind, port, config.recvBuffer, reusePort);
     this.sockets.push(vxlan.socket);
@@ -137,6 +146,18 @@ export class ReceiverWorker {
     );
     this.timers.push(setInterval(() => this.flushRecords(), config.recordsFlushMs));
     this.post({ type: 'ready', recvBufferBytes: vxlan.recvBufferBytes, sockets: this.sockets.length });
+  }
+
+  /**
+   * An unhandled rejection reached the thread. One raised inside the AWS SDK (which leaves some of its
+   * configuration promises unawaited) while identity resolves through AWS is an identity failure:
+   * counted, reported (rate-limited), and the worker goes on. Returns false for anything else.
+   */
+  absorbStrayError(error: unknown): boolean {
+    const resolver = this.identity?.resolver;
+    if (resolver === undefined || !this.data.config.identity.aws || !raisedInAwsSdk(error)) return false;
+    resolver.noteStrayError(error);
+    return true;
   }
 
   /** Closes the sockets: nothing more is read (what the kernel still holds for them is dropped). */
@@ -298,6 +319,10 @@ export class ReceiverWorker {
       flowsEnded: f.stats.ended,
       flowsEvicted: f.stats.evicted,
       duplicates: this.pipeline.dedup?.stats.duplicates ?? 0,
+      dedupChecked: this.pipeline.dedup?.stats.checked ?? 0,
+      dedupOverwritten: this.pipeline.dedup?.stats.overwritten ?? 0,
+      identity: this.identity?.resolver.stats ?? emptyIdentityStats(),
+      identityCache: this.identity?.resolver.cacheSizes ?? { snapshot: 0, lookups: 0, grace: 0 },
       vni: this.vniCounters.snapshot(),
       recordsEmitted: this.recordsEmitted,
       pcap: {
@@ -314,4 +339,10 @@ export class ReceiverWorker {
   get isReading(): boolean {
     return this.reading;
   }
+}
+
+/** Whether `error` was raised in the AWS SDK's code (its stack runs through @aws-sdk or @smithy). */
+function raisedInAwsSdk(error: unknown): boolean {
+  const stack = (error as { stack?: unknown } | null)?.stack;
+  return typeof stack === 'string' && /[\\/]node_modules[\\/]@(?:aws-sdk|smithy)[\\/]/.test(stack);
 }

@@ -578,6 +578,7 @@ export class Receiver {
       get healthy() {
         return self.health.serving;
       },
+      hec: self.hec,
     };
   }
 }

@@ -1,3 +1,4 @@
+import type { IdentityCacheSizes, IdentityStats } from '../identity/identity-resolver.js';
 import type { WorkerStatsSnapshot } from './worker-protocol.js';
 
 /** Counters of every worker together: live ones from their latest snapshot, plus those that died. */
@@ -22,6 +23,12 @@ export interface ReceiverTotals {
   flowsEvicted: number;
   /** Packets already counted at another mirror point (both ends mirrored), removed. */
   duplicates: number;
+  dedupChecked: number;
+  dedupOverwritten: number;
+  /** Workload identity of every worker (each resolves on its own). */
+  identity: IdentityStats;
+  /** Entries in the live workers' identity caches. */
+  identityCache: { snapshot: number; lookups: number; grace: number };
   vni: Map<number, { packets: number; bytes: number }>;
   recordsEmitted: number;
   pcapFramesWritten: number;
@@ -49,8 +56,37 @@ const SUMMED = [
   'flowsEnded',
   'flowsEvicted',
   'duplicates',
+  'dedupChecked',
+  'dedupOverwritten',
   'recordsEmitted',
 ] as const;
+
+export function emptyIdentityStats(): IdentityStats {
+  return {
+    refreshes: 0,
+    refreshErrors: 0,
+    lookups: 0,
+    lookupErrors: 0,
+    notFound: 0,
+    queueFull: 0,
+    hits: 0,
+    misses: 0,
+    graceHits: 0,
+    strayErrors: 0,
+  };
+}
+
+const IDENTITY_KEYS = Object.keys(emptyIdentityStats()) as (keyof IdentityStats)[];
+
+function addIdentity(t: IdentityStats, s: Readonly<IdentityStats>): void {
+  for (const k of IDENTITY_KEYS) t[k] += s[k];
+}
+
+function addCache(t: ReceiverTotals['identityCache'], c: IdentityCacheSizes): void {
+  t.snapshot += c.snapshot;
+  t.lookups += c.lookups;
+  t.grace += c.grace;
+}
 
 export function emptyTotals(): ReceiverTotals {
   return {
@@ -72,6 +108,10 @@ export function emptyTotals(): ReceiverTotals {
     flowsEnded: 0,
     flowsEvicted: 0,
     duplicates: 0,
+    dedupChecked: 0,
+    dedupOverwritten: 0,
+    identity: emptyIdentityStats(),
+    identityCache: { snapshot: 0, lookups: 0, grace: 0 },
     vni: new Map(),
     recordsEmitted: 0,
     pcapFramesWritten: 0,
@@ -128,8 +168,10 @@ function addSnapshot(t: ReceiverTotals, s: WorkerStatsSnapshot, live: boolean): 
   t.pcapBytesWritten += s.pcap.bytesWritten;
   t.pcapFilesCompleted += s.pcap.filesCompleted;
   t.pcapErrors += s.pcap.errors;
+  addIdentity(t.identity, s.identity);
   if (live) {
     t.flowsActive += s.flowsActive;
+    addCache(t.identityCache, s.identityCache);
     t.pcapBufferedBytes += s.pcap.bufferedBytes;
   }
 }
@@ -148,4 +190,5 @@ function addTotals(t: ReceiverTotals, r: ReceiverTotals): void {
   t.pcapBytesWritten += r.pcapBytesWritten;
   t.pcapFilesCompleted += r.pcapFilesCompleted;
   t.pcapErrors += r.pcapErrors;
+  addIdentity(t.identity, r.identity);
 }

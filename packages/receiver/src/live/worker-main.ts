@@ -15,6 +15,13 @@ const log = pino(
 const post = (message: WorkerToMain) => port.postMessage(message);
 const worker = new ReceiverWorker(data, post, log);
 
+// The AWS SDK may fail a promise nobody awaits (configuration it cannot load): that is an identity
+// failure, counted and reported, not a reason to lose the worker's flows. Anything else still ends
+// the thread, as Node would (the main thread restarts it).
+process.on('unhandledRejection', (reason) => {
+  if (!worker.absorbStrayError(reason)) throw reason;
+});
+
 port.on('message', (message: MainToWorker) => {
   if (message.type === 'stop-reading') {
     void worker.stopReading().then(() => post({ type: 'stopped-reading' }));

@@ -1,4 +1,5 @@
 import type { ReceiverConfig } from '../config/receiver-config.js';
+import type { IdentityCacheSizes, IdentityStats } from '../identity/identity-resolver.js';
 
 /** What the main thread gives each worker at start. */
 export interface ReceiverWorkerData {
@@ -43,6 +44,12 @@ export interface WorkerStatsSnapshot {
   readonly flowsEvicted: number;
   /** Packets already counted at another mirror point (both ends mirrored), removed. */
   readonly duplicates: number;
+  /** Packets the de-duplicator looked at, and its entries overwritten while still in the window. */
+  readonly dedupChecked: number;
+  readonly dedupOverwritten: number;
+  /** Workload identity (zeros when none is configured). */
+  readonly identity: Readonly<IdentityStats>;
+  readonly identityCache: IdentityCacheSizes;
   /** [vni, packets, IP bytes] for each VNI seen. */
   readonly vni: readonly (readonly [number, number, number])[];
   readonly recordsEmitted: number;

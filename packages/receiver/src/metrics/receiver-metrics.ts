@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { ReceiverTotals } from '../live/stats-aggregator.js';
 import { OTHER_VNI } from '../live/vni-counters.js';
+import type { HecSinkStats } from '../sinks/hec/hec-sink.js';
 
 /** What the metrics read at each scrape; everything is pulled, nothing is pushed per packet. */
 export interface ReceiverMetricsSource {
@@ -16,6 +17,17 @@ export interface ReceiverMetricsSource {
   readonly workerRestarts: number;
   readonly workersAlive: number;
   readonly healthy: boolean;
+  /** The Splunk HEC sink, when configured (its series exist only then). */
+  readonly hec?: HecMetricsSource;
+}
+
+/** What the HEC series read: `HecSink` fits. */
+export interface HecMetricsSource {
+  readonly stats: Readonly<HecSinkStats>;
+  readonly backlogBytes: number;
+  readonly backlogEvents: number;
+  readonly spoolBytes: number;
+  readonly backpressure: boolean;
 }
 
 const PREFIX = 'fargate_mirror_receiver_';
@@ -191,6 +203,111 @@ export function createReceiverMetrics(source: ReceiverMetricsSource): Registry {
   gauge('workers_alive', 'Workers running', () => source.workersAlive);
   gauge('recv_buffer_bytes', 'Receive buffer the kernel granted each socket', () => source.recvBufferBytes);
   gauge('healthy', '1 while /healthz answers 200', () => (source.healthy ? 1 : 0));
+  counter(
+    'duplicates_removed_total',
+    'Mirrored packets removed as copies of one already counted at another mirror point (both ends mirrored)',
+    () => totals().duplicates,
+  );
+  counter('dedup_checked_total', 'Packets the de-duplicator looked at', () => totals().dedupChecked);
+  counter(
+    'dedup_overwritten_total',
+    'De-duplication entries overwritten while still in the window (table too small for the rate)',
+    () => totals().dedupOverwritten,
+  );
+  const identity = () => totals().identity;
+  counter(
+    'identity_refreshes_total',
+    'Full identity refreshes (sessions, ENIs, tasks) that succeeded',
+    () => identity().refreshes,
+  );
+  counter(
+    'identity_lookups_total',
+    'Single identity look-ups made in the background (misses)',
+    () => identity().lookups,
+  );
+  counter('identity_hits_total', 'Addresses and mirror points answered from memory', () => identity().hits);
+  counter(
+    'identity_misses_total',
+    'Addresses and mirror points not known (yet) when a record was written',
+    () => identity().misses,
+  );
+  counter(
+    'identity_grace_hits_total',
+    'Hits answered by a task, ENI or session that had disappeared, within the grace period',
+    () => identity().graceHits,
+  );
+  counter('identity_not_found_total', 'Look-ups that found nothing', () => identity().notFound);
+  counter(
+    'identity_queue_full_total',
+    'Misses not looked up because too many look-ups were waiting',
+    () => identity().queueFull,
+  );
+  labelled(
+    'identity_errors_total',
+    'Identity failures by kind (the receiver goes on without them)',
+    'kind',
+    () => [
+      ['refresh', identity().refreshErrors],
+      ['lookup', identity().lookupErrors],
+      ['stray', identity().strayErrors],
+    ],
+  );
+  gauge('identity_cache_entries', 'Identity entries held in memory, by where they came from', () => 0, {
+    label: 'kind',
+    values: () => {
+      const c = totals().identityCache;
+      return [
+        ['snapshot', c.snapshot],
+        ['lookup', c.lookups],
+        ['grace', c.grace],
+      ];
+    },
+  });
+  const hec = source.hec;
+  if (hec !== undefined) {
+    counter('hec_events_in_total', 'Records handed to the Splunk HEC sink', () => hec.stats.eventsIn);
+    counter(
+      'hec_events_sent_total',
+      'Events HEC accepted (with indexer acknowledgement: acknowledged)',
+      () => hec.stats.eventsDelivered,
+    );
+    counter('hec_batches_sent_total', 'Batches HEC accepted', () => hec.stats.batchesDelivered);
+    counter(
+      'hec_retries_total',
+      'HEC sends that failed and were repeated (busy, 5xx, connection errors)',
+      () => hec.stats.retries,
+    );
+    counter(
+      'hec_permanent_errors_total',
+      'HEC refusals caused by configuration (bad token, bad index, acks not enabled)',
+      () => hec.stats.permanentErrors,
+    );
+    counter(
+      'hec_events_dropped_total',
+      'Events dropped, oldest first, because the spool was full',
+      () => hec.stats.eventsDropped,
+    );
+    counter(
+      'hec_events_rejected_total',
+      'Events in batches HEC refused as malformed (kept in the rejected/ directory)',
+      () => hec.stats.eventsRejected,
+    );
+    counter(
+      'hec_ack_timeouts_total',
+      'Accepted batches not acknowledged in time, sent again',
+      () => hec.stats.ackTimeouts,
+    );
+    gauge(
+      'hec_backlog_bytes',
+      'Bytes waiting for HEC: spooled (compressed) plus the batch being filled',
+      () => hec.backlogBytes,
+    );
+    gauge('hec_backlog_events', 'Events waiting for HEC', () => hec.backlogEvents);
+    gauge('hec_spool_bytes', 'Bytes of spooled batches on disk', () => hec.spoolBytes);
+    gauge('hec_backpressure', '1 while the HEC spool is past its back-pressure share', () =>
+      hec.backpressure ? 1 : 0,
+    );
+  }
   collectDefaultMetrics({ register: registry, prefix: 'fargate_mirror_' });
   return registry;
 }

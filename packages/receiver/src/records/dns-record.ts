@@ -20,6 +20,15 @@ export interface DnsRecord extends TransactionHeader {
   /** Answer section data in presentation form (addresses, names, text), in order. */
   answer: string[];
   answer_types: string[];
+  /**
+   * Entries of the answer, authority and additional sections of the DNS message (header ANCOUNT,
+   * NSCOUNT, ARCOUNT): the response's, or the query's when no response was seen (CIM
+   * Network_Resolution counts the sections of the message the event describes). The answer count
+   * includes answers whose data is not rendered in `answer`, and those a truncated capture cut off.
+   */
+  answer_count: number;
+  authority_answer_count: number;
+  additional_answer_count: number;
   /** The query was seen (false: only the response was). */
   query_seen: boolean;
   duration_ms: number | null;
@@ -56,6 +65,9 @@ export function buildDnsRecord(
     reply_code_id: r !== null ? r.rcode : null,
     answer,
     answer_types: answerTypes,
+    answer_count: (r ?? q).answerCount,
+    authority_answer_count: (r ?? q).authorityCount,
+    additional_answer_count: (r ?? q).additionalCount,
     query_seen: tx.query !== null,
     duration_ms: tx.query !== null && r !== null ? durationMs(tx.queryMicros, tx.responseMicros) : null,
     src: ends.src_ip,

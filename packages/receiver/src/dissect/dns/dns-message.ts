@@ -8,7 +8,7 @@ export interface DnsAnswer {
   data: string | null;
 }
 
-/** A DNS message's header, first question and answer section. */
+/** A DNS message's header (with its section counts), first question and answer section. */
 export interface DnsMessage {
   id: number;
   isResponse: boolean;
@@ -17,6 +17,10 @@ export interface DnsMessage {
   questionName: string | null;
   questionType: number;
   answers: DnsAnswer[];
+  /** Entries of the answer, authority and additional sections, as the header counts them (ANCOUNT, NSCOUNT, ARCOUNT). */
+  answerCount: number;
+  authorityCount: number;
+  additionalCount: number;
   /** The answer section was cut (truncated capture): what is listed is what fitted. */
   answersIncomplete: boolean;
 }
@@ -124,6 +128,9 @@ export function parseDnsMessage(buf: Uint8Array, start: number, end: number): Dn
     questionName: null,
     questionType: 0,
     answers: [],
+    answerCount: an,
+    authorityCount: u16(start + 8),
+    additionalCount: u16(start + 10),
     answersIncomplete: false,
   };
   if (msg.opcode > 6 || qd > 64) return null;
