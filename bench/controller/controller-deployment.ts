@@ -11,8 +11,8 @@ import {
   createQueueWorkerHandler,
   createResyncHandler,
   createTaskEventHandler,
-  type Ec2Port,
   Ec2Adapter,
+  type Ec2Port,
   EcsAdapter,
   type LogPort,
   MemoryMetrics,
@@ -80,7 +80,28 @@ function recordingEc2(inner: Ec2Port, created: { eniId: string; at: number }[], 
   };
 }
 
-export function deployController(world: World, scale: TimeScale, meter: Meter): ControllerDeployment {
+/**
+ * `eventConcurrency`: the task-event function's reserved concurrency; packages/cdk reserves none,
+ * so Lambda's account limit (1,000) applies.
+ */
+/** A port whose calls fail once its sandbox was killed (Lambda ends a timed-out invocation). */
+function killable<T extends object>(port: T, killed: () => boolean): T {
+  return new Proxy(port, {
+    get(target, property) {
+      const value = Reflect.get(target, property);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) =>
+        killed() ? Promise.reject(new Error('sandbox killed')) : value.apply(target, args);
+    },
+  });
+}
+
+export function deployController(
+  world: World,
+  scale: TimeScale,
+  meter: Meter,
+  eventConcurrency = 1000,
+): ControllerDeployment {
   const config = parseConfig({ owner: OWNER, target: world.targetId, filter: world.filterId });
   const metrics = new MemoryMetrics();
   const created: { eniId: string; at: number }[] = [];
@@ -89,13 +110,21 @@ export function deployController(world: World, scale: TimeScale, meter: Meter): 
 
   const makeContainer = (): Container => {
     const common = { endpoint: world.url, region: REGION, credentials: CREDENTIALS };
-    const ec2 = new EC2Client({ ...common, retryStrategy: scaledAdaptiveRetry(scale.speed, SDK_MAX_ATTEMPTS) });
-    const ecs = new ECSClient({ ...common, retryStrategy: scaledAdaptiveRetry(scale.speed, SDK_MAX_ATTEMPTS) });
+    const ec2 = new EC2Client({
+      ...common,
+      retryStrategy: scaledAdaptiveRetry(scale.speed, SDK_MAX_ATTEMPTS),
+    });
+    const ecs = new ECSClient({
+      ...common,
+      retryStrategy: scaledAdaptiveRetry(scale.speed, SDK_MAX_ATTEMPTS),
+    });
     meterClient(ec2, meter, scale);
     meterClient(ecs, meter, scale);
+    let killed = false;
+    const isKilled = () => killed;
     const reconciler = new Reconciler({
-      ec2: recordingEc2(new Ec2Adapter(ec2), created, scale),
-      ecs: new EcsAdapter(ecs),
+      ec2: killable(recordingEc2(new Ec2Adapter(ec2), created, scale), isKilled),
+      ecs: killable(new EcsAdapter(ecs), isKilled),
       config,
       refusals: new MemoryRefusalCache({ ttlMs: config.refusalCacheTtlMs }),
       log: quiet,
@@ -110,6 +139,7 @@ export function deployController(world: World, scale: TimeScale, meter: Meter): 
         statuses[report.status] = (statuses[report.status] ?? 0) + 1;
       },
       destroy() {
+        killed = true;
         ec2.destroy();
         ecs.destroy();
       },
@@ -120,10 +150,12 @@ export function deployController(world: World, scale: TimeScale, meter: Meter): 
 
   const events = new AsyncLambda<Container, unknown>({
     makeContainer,
+    dispose: (c) => c.destroy(),
     run: (c, event) => c.handleEvent(event),
     scale,
     timeoutMs: 60_000,
     retryAttempts: 2,
+    maxConcurrency: eventConcurrency,
   });
   const workers = Array.from({ length: WORKER_CONCURRENCY }, makeContainer);
 
@@ -179,7 +211,12 @@ export function deployController(world: World, scale: TimeScale, meter: Meter): 
       const container = makeContainer();
       const queue = new MemoryWorkQueue();
       const started = scale.now();
-      const summary = await createResyncHandler({ reconciler: container.reconciler, queue, metrics, log: quiet })();
+      const summary = await createResyncHandler({
+        reconciler: container.reconciler,
+        queue,
+        metrics,
+        log: quiet,
+      })();
       const planned = scale.now();
       const { redelivered, deadLettered } = await drain(queue.items);
       container.destroy();

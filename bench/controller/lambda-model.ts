@@ -2,7 +2,8 @@
 // way AWS would: one event per invocation; a warm container is reused, else a new one is made (each
 // with its own SDK clients and caches); at most `maxConcurrency` at once, the rest wait in Lambda's
 // internal queue; an invocation that throws or runs past the timeout is retried after 1 and then 2
-// minutes (`retryAttempts`, at most 2), then goes to the dead-letter queue. Times are emulated.
+// minutes (`retryAttempts`, at most 2), then goes to the dead-letter queue; a timed-out sandbox is
+// killed (`dispose`: its clients are closed, so its calls stop). Times are emulated.
 // Not modelled: cold-start latency, event age limits, the 1,000-per-10-s burst scaling of Lambda.
 import type { TimeScale } from './time-scale.ts';
 
@@ -32,6 +33,7 @@ export class AsyncLambda<C, E> {
     deadLettered: 0,
   };
   readonly #make: () => C;
+  readonly #dispose: (container: C) => void;
   readonly #run: (container: C, event: E) => Promise<void>;
   readonly #scale: TimeScale;
   readonly #timeoutMs: number;
@@ -45,6 +47,7 @@ export class AsyncLambda<C, E> {
 
   constructor(options: {
     makeContainer: () => C;
+    dispose: (container: C) => void;
     run: (container: C, event: E) => Promise<void>;
     scale: TimeScale;
     timeoutMs?: number;
@@ -52,6 +55,7 @@ export class AsyncLambda<C, E> {
     maxConcurrency?: number;
   }) {
     this.#make = options.makeContainer;
+    this.#dispose = options.dispose;
     this.#run = options.run;
     this.#scale = options.scale;
     this.#timeoutMs = options.timeoutMs ?? 60_000;
@@ -101,8 +105,11 @@ export class AsyncLambda<C, E> {
     });
     let failed = false;
     let timedOutNow = false;
+    const run = this.#run(container, pending.event);
+    // After a timeout the run is abandoned; whatever it ends with is no longer anyone's business.
+    run.catch(() => {});
     try {
-      const outcome = await Promise.race([this.#run(container, pending.event), timedOut]);
+      const outcome = await Promise.race([run, timedOut]);
       if (outcome === 'timeout') {
         this.stats.timeouts++;
         timedOutNow = true;
@@ -113,8 +120,8 @@ export class AsyncLambda<C, E> {
     } finally {
       clearTimeout(timer);
     }
-    // A timed-out sandbox is discarded (its work may still finish: Lambda would have frozen it).
-    if (!timedOutNow) this.#warm.push(container);
+    if (timedOutNow) this.#dispose(container);
+    else this.#warm.push(container);
     if (failed) this.#fail(pending);
     this.#running--;
     this.#pump();

@@ -12,18 +12,27 @@
 //   - every ClientError is caught and logged, so the invocation "succeeds" and Lambda never retries.
 // Its waits go through the run's time scale, like everything else in the benchmark.
 import { randomUUID } from 'node:crypto';
+import { Agent } from 'node:http';
 import {
   CreateTrafficMirrorSessionCommand,
   DeleteTrafficMirrorSessionCommand,
   DescribeTrafficMirrorSessionsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { TimeScale } from './time-scale.ts';
 
 /** The aws-samples code hard-codes this number on every session it creates. */
 export const NAIVE_SESSION_NUMBER = 100;
 const LEGACY_MAX_ATTEMPTS = 5;
-const RETRYABLE = new Set(['RequestLimitExceeded', 'InternalError', 'ServiceUnavailable', 'Unavailable']);
+/** botocore's legacy retries cover throttling, 5xx and socket errors (the SDK names those TimeoutError). */
+const RETRYABLE = new Set([
+  'RequestLimitExceeded',
+  'InternalError',
+  'ServiceUnavailable',
+  'Unavailable',
+  'TimeoutError',
+]);
 
 export interface NaiveStats {
   invocations: number;
@@ -66,12 +75,15 @@ export function createNaiveHandler(options: {
   filterId: string;
   scale: TimeScale;
 }): NaiveHandler {
-  // boto3's retries are modelled below, so the SDK makes exactly one attempt per send.
+  // boto3's retries are modelled below, so the SDK makes exactly one attempt per send. One client
+  // stands for every Lambda container: enough sockets that it never queues calls the containers
+  // would have sent at once.
   const ec2 = new EC2Client({
     endpoint: options.endpoint,
     region: options.region,
     credentials: options.credentials,
     maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 2000 }) }),
   });
   const stats: NaiveStats = {
     invocations: 0,
@@ -125,7 +137,8 @@ export function createNaiveHandler(options: {
       ),
     );
     for (const s of found.TrafficMirrorSessions ?? []) {
-      if (s.TrafficMirrorTargetId !== options.targetId || s.TrafficMirrorFilterId !== options.filterId) continue;
+      if (s.TrafficMirrorTargetId !== options.targetId || s.TrafficMirrorFilterId !== options.filterId)
+        continue;
       const sessionId = s.TrafficMirrorSessionId ?? '';
       await withLegacyRetries(() =>
         ec2.send(new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: sessionId })),

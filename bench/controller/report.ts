@@ -13,8 +13,9 @@ export interface StormResult {
   readonly faults: { eventLossRate: number; eventDuplicateRate: number; eventReorderRate: number };
   /** Emulated ms from the first RunTask until every task ran and both designs were idle. */
   readonly quietAfterMs: number;
-  /** Share of real time this process's event loop was busy during the storm (near 1: CPU-bound). */
-  readonly eventLoopBusy: number;
+  readonly eventConcurrency: number;
+  /** Share of real time each thread was busy during the storm (near 1: CPU-bound, times distorted). */
+  readonly eventLoopBusy: { bench: number; controllerEmulator: number; naiveEmulator: number };
   readonly controller: {
     readonly afterEvents: Audit;
     readonly afterResync: Audit;
@@ -90,7 +91,7 @@ export function printStorm(r: StormResult): void {
   const early = (l: readonly number[]) => l.filter((x) => x <= 0).length;
   console.log('');
   console.log(
-    `## Deploy storm: ${t} tasks started within ${r.windowS} s; every time is emulated (AWS) time, run at ${r.speed}x`,
+    `## Deploy storm: ${t} tasks started within ${r.windowS} s; every time is emulated (AWS) time, run at ${r.speed}x; task-event function concurrency ${r.eventConcurrency === 1000 ? 'unreserved (1,000)' : r.eventConcurrency}`,
   );
   console.log(
     `controller column: after the events -> after the next scheduled resync (${seconds(c.resync.planMs + c.resync.drainMs)}, ${c.resync.workItems} work items)`,
@@ -102,7 +103,11 @@ export function printStorm(r: StormResult): void {
     ['events delivered (after loss/duplication)', String(c.eventsDelivered), String(n.eventsDelivered)],
     ['sessions correct', arrow(c.afterEvents.correct, c.afterResync.correct), String(n.end.correct)],
     ['missing', arrow(c.afterEvents.missing, c.afterResync.missing), String(n.end.missing)],
-    ['duplicate sessions', arrow(c.afterEvents.duplicates, c.afterResync.duplicates), String(n.end.duplicates)],
+    [
+      'duplicate sessions',
+      arrow(c.afterEvents.duplicates, c.afterResync.duplicates),
+      String(n.end.duplicates),
+    ],
     ['orphan sessions', arrow(c.afterEvents.orphans, c.afterResync.orphans), String(n.end.orphans)],
     ['RUNNING -> session, p50', seconds(percentile(c.latency, 0.5)), seconds(percentile(n.latency, 0.5))],
     ['RUNNING -> session, p99', seconds(percentile(c.latency, 0.99)), seconds(percentile(n.latency, 0.99))],
@@ -137,8 +142,10 @@ export function printStorm(r: StormResult): void {
   console.log(`other error answers: controller ${codes(c.errors)}; naive ${codes(n.errors)}`);
   console.log('');
   console.log('### Where the time goes (storm)');
+  const b = r.eventLoopBusy;
+  const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
   console.log(
-    `- this machine: the benchmark's event loop (both designs' SDK clients; the emulators run in their own threads) was busy ${(r.eventLoopBusy * 100).toFixed(0)}% of the storm${r.eventLoopBusy > 0.8 ? ': CPU-bound, lower --speed, or the times above are the machine, not AWS' : ''}.`,
+    `- this machine (2 cores): busy ${pct(b.bench)} in the benchmark thread (both designs' SDK clients and handlers), ${pct(b.controllerEmulator)} and ${pct(b.naiveEmulator)} in the two emulator threads${Math.max(b.bench, b.controllerEmulator, b.naiveEmulator) > 0.8 ? ': CPU-bound, so part of the times above is this machine, not AWS; lower --speed' : ''}.`,
   );
   const creates = c.requestsAfterEvents['CreateTrafficMirrorSession'] ?? 0;
   const describes = c.requestsAfterEvents['DescribeTrafficMirrorSessions'] ?? 0;
@@ -152,7 +159,9 @@ export function printStorm(r: StormResult): void {
   console.log(
     `- controller: ${creates} create and ${describes} describe attempts reached EC2 during the events; its SDK clients slept ${seconds(c.waits.backoffMs)} of back-off (${c.waits.backoffs} retries) and ${seconds(c.waits.rateLimiterMs)} in the adaptive rate limiter (${c.waits.rateLimiterWaits} waits), summed over concurrent calls.`,
   );
-  console.log('- controller calls, client side (mean emulated time per call, throttled retries and waits included):');
+  console.log(
+    '- controller calls, client side (mean emulated time per call, throttled retries and waits included):',
+  );
   for (const [op, s] of [...c.meter].sort((a, b) => b[1].elapsedMs - a[1].elapsedMs)) {
     console.log(
       `    ${op.padEnd(32)} ${String(s.calls).padStart(6)} calls ${String(s.attempts).padStart(6)} attempts  mean ${seconds(s.elapsedMs / s.calls).padStart(8)}  errors: ${codes(s.errors)}`,
@@ -165,7 +174,9 @@ export function printStorm(r: StormResult): void {
 
 export function printResync(r: ResyncResult): void {
   console.log('');
-  console.log(`## Resync of ${r.tasks} running tasks (${r.speed}x; emulated time); the naive design has none`);
+  console.log(
+    `## Resync of ${r.tasks} running tasks (${r.speed}x; emulated time); the naive design has none`,
+  );
   console.log('');
   const rows: string[][] = [
     ['', 'first pass (no sessions yet)', 'second pass (all in place)'],
@@ -182,7 +193,11 @@ export function printResync(r: ResyncResult): void {
       `${r.first.audit.correct} / ${r.first.audit.missing} / ${r.first.audit.duplicates} / ${r.first.audit.orphans}`,
       `${r.second.audit.correct} / ${r.second.audit.missing} / ${r.second.audit.duplicates} / ${r.second.audit.orphans}`,
     ],
-    ['API calls (attempts)', perTask(total(r.first.requests), r.tasks), perTask(total(r.second.requests), r.tasks)],
+    [
+      'API calls (attempts)',
+      perTask(total(r.first.requests), r.tasks),
+      perTask(total(r.second.requests), r.tasks),
+    ],
     ...APIS.filter((api) => (r.first.requests[api] ?? 0) + (r.second.requests[api] ?? 0) > 0).map((api) => [
       `  ${api}`,
       perTask(r.first.requests[api] ?? 0, r.tasks),
@@ -200,9 +215,15 @@ export function printResync(r: ResyncResult): void {
   console.log('### Where the time goes (resync)');
   const creates = r.first.requests['CreateTrafficMirrorSession'] ?? 0;
   const made = r.first.audit.correct;
+  const bound = Math.max(0, made - 50) * 200;
   console.log(
-    `- creates: ${made} sessions through EC2's 5/s mutating bucket is >= ${seconds(Math.max(0, made - 50) * 200)}; the first pass drained in ${seconds(r.first.run.drainMs)} (${creates} create attempts, ${r.first.errors[THROTTLED] ?? 0} throttled answers).`,
+    `- creates: ${made} sessions through EC2's 5/s mutating bucket is >= ${seconds(bound)}; the first pass drained in ${seconds(r.first.run.drainMs)} (${creates} create attempts, ${r.first.errors[THROTTLED] ?? 0} throttled answers).`,
   );
+  if (r.first.run.drainMs > 1.2 * bound) {
+    console.log(
+      `- slower than EC2's bucket allows${(r.first.errors[THROTTLED] ?? 0) === 0 ? ', with no throttling at all' : ''}: the emulator's per-call time on this machine, times ${r.speed}, is the bottleneck here, not AWS; a lower --resync-speed gets closer to the bucket.`,
+    );
+  }
   console.log(
     `- reads: one full read costs ListTasks/DescribeTasks by 100 and DescribeTrafficMirrorSessions by 1,000 per page: ${perTask(total(r.second.requests), r.tasks)} when nothing differs.`,
   );

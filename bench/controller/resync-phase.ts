@@ -31,7 +31,11 @@ function minus(now: Record<string, number>, before: Record<string, number>): Rec
   return out;
 }
 
-export async function runResync(options: { tasks: number; scale: TimeScale; seed: number }): Promise<ResyncResult> {
+export async function runResync(options: {
+  tasks: number;
+  scale: TimeScale;
+  seed: number;
+}): Promise<ResyncResult> {
   const { tasks, scale } = options;
   const world = await startWorld({ name: 'resync', scale, seed: options.seed });
   console.log(`resync: starting ${tasks} tasks (no controller yet) ...`);

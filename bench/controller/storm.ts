@@ -1,7 +1,8 @@
 // Deploy storm and resync benchmark of the controller, side by side with the naive design of the
 // AWS samples, on aws-local with AWS's EC2 throttling. Never a test: it prints numbers.
-// Usage: node bench/controller/storm.ts [--tasks 1000] [--window 60] [--resync-tasks 10000]
-//          [--speed 10] [--seed 7] [--loss 0.05] [--dup 0.10] [--reorder 0.05] [--no-resync]
+// Usage: node bench/controller/storm.ts [--tasks 1000] [--window 60] [--speed 2]
+//          [--event-concurrency 1000] [--loss 0.05] [--dup 0.10] [--reorder 0.05] [--seed 7]
+//          [--resync-tasks 10000] [--resync-speed 20] [--no-resync]
 // Build first (`npm run build`): the packages are imported by name, from their dist.
 import { performance } from 'node:perf_hooks';
 import { audit, runningTasks } from './audit.ts';
@@ -12,7 +13,7 @@ import { printResync, printStorm, type StormResult } from './report.ts';
 import { runResync } from './resync-phase.ts';
 import type { Meter } from './sdk-meter.ts';
 import { sdkWaits, timeScale } from './time-scale.ts';
-import { CREDENTIALS, REGION, type RegionState, startWorld } from './world.ts';
+import { CREDENTIALS, REGION, type RegionState, startWorld, type World } from './world.ts';
 
 const ours = (tags: Record<string, string>) => tags['fargate-mirror:owner'] === OWNER;
 const any = () => true;
@@ -27,7 +28,9 @@ const option = (name: string, fallback: number): number => {
 const tasks = option('--tasks', 1000);
 const windowS = option('--window', 60);
 const resyncTasks = option('--resync-tasks', 10_000);
-const speed = option('--speed', 10);
+const speed = option('--speed', 2);
+const resyncSpeed = option('--resync-speed', 20);
+const eventConcurrency = option('--event-concurrency', 1000);
 const seed = option('--seed', 7);
 const faults = {
   eventLossRate: option('--loss', 0.05),
@@ -37,10 +40,27 @@ const faults = {
 const scale = timeScale(speed);
 const RESYNC_INTERVAL_MS = 5 * 60_000;
 
+const POLL_REAL_MS = 250;
+
+/**
+ * When each ENI first carried a session, seen from the emulator (so a create whose answer was lost
+ * still counts from when the session existed); precise to one poll (POLL_REAL_MS x speed).
+ */
+function watchSessions(world: World): { firstSeen: Map<string, number>; stop(): void } {
+  const firstSeen = new Map<string, number>();
+  let polling = false;
+  const timer = setInterval(async () => {
+    if (polling) return;
+    polling = true;
+    const now = scale.now();
+    for (const eni of await world.sessionEnis()) if (!firstSeen.has(eni)) firstSeen.set(eni, now);
+    polling = false;
+  }, POLL_REAL_MS);
+  return { firstSeen, stop: () => clearInterval(timer) };
+}
+
 /** RUNNING-to-session latency of every running task (emulated ms); Infinity when it never got one. */
-function latencies(region: RegionState, created: readonly { eniId: string; at: number }[]): number[] {
-  const first = new Map<string, number>();
-  for (const c of created) if (!first.has(c.eniId)) first.set(c.eniId, c.at);
+function latencies(region: RegionState, first: ReadonlyMap<string, number>): number[] {
   return runningTasks(region)
     .map((t) => {
       const at = t.eniId === undefined ? undefined : first.get(t.eniId);
@@ -54,7 +74,7 @@ async function storm(): Promise<StormResult> {
   const controllerWorld = await startWorld({ name: 'controller', scale, seed, faults });
   const naiveWorld = await startWorld({ name: 'naive', scale, seed });
   const meter: Meter = new Map();
-  const controller = deployController(controllerWorld, scale, meter);
+  const controller = deployController(controllerWorld, scale, meter, eventConcurrency);
   const naive = createNaiveHandler({
     endpoint: naiveWorld.url,
     region: REGION,
@@ -77,8 +97,11 @@ async function storm(): Promise<StormResult> {
   });
   naiveWorld.onEvent((event) => joiner.fromB(event));
 
+  const controllerWatch = watchSessions(controllerWorld);
+  const naiveWatch = watchSessions(naiveWorld);
   const started = scale.now();
   const elu = performance.eventLoopUtilization();
+  await Promise.all([controllerWorld.busy(), naiveWorld.busy()]);
   console.log(
     `storm: ${tasks} tasks over ${windowS} s (emulated), speed ${speed}, events: ${faults.eventLossRate * 100}% lost, ${faults.eventDuplicateRate * 100}% duplicated, ${faults.eventReorderRate * 100}% reordered`,
   );
@@ -91,13 +114,19 @@ async function storm(): Promise<StormResult> {
   await controller.events.idle();
   while (naiveInFlight.size > 0) await Promise.allSettled([...naiveInFlight]);
   const quiet = scale.now();
-  const busy = performance.eventLoopUtilization(elu).utilization;
+  const busy = {
+    bench: performance.eventLoopUtilization(elu).utilization,
+    controllerEmulator: await controllerWorld.busy(),
+    naiveEmulator: await naiveWorld.busy(),
+  };
   const controllerState = await controllerWorld.snapshot();
   const naiveState = await naiveWorld.snapshot();
   const controllerAfterEvents = audit(controllerWorld, controllerState, ours);
   const naiveEnd = audit(naiveWorld, naiveState, any);
-  const controllerLatency = latencies(controllerState, controller.created);
-  const naiveLatency = latencies(naiveState, naive.stats.created);
+  controllerWatch.stop();
+  naiveWatch.stop();
+  const controllerLatency = latencies(controllerState, controllerWatch.firstSeen);
+  const naiveLatency = latencies(naiveState, naiveWatch.firstSeen);
   const requestsAfterEvents = await controllerWorld.requests();
   const errorsAfterEvents = await controllerWorld.errors();
 
@@ -110,6 +139,7 @@ async function storm(): Promise<StormResult> {
     tasks,
     windowS,
     speed,
+    eventConcurrency,
     faults,
     quietAfterMs: quiet - started,
     eventLoopBusy: busy,
@@ -145,4 +175,5 @@ async function storm(): Promise<StormResult> {
 
 const result = await storm();
 printStorm(result);
-if (!args.includes('--no-resync')) printResync(await runResync({ tasks: resyncTasks, scale, seed }));
+if (!args.includes('--no-resync'))
+  printResync(await runResync({ tasks: resyncTasks, scale: timeScale(resyncSpeed), seed }));

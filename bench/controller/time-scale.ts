@@ -9,8 +9,9 @@
 //   - the controller's read-after-write wait, ClientToken window, Lambda's retry delays and the
 //     resync schedule divided by S.
 // So one real second is S emulated (AWS) seconds, and every duration printed is emulated.
-import { AdaptiveRetryStrategy, DefaultRateLimiter } from '@smithy/core/retry';
+
 import { MUTATING, NON_MUTATING } from '@fargate-mirror/aws-local';
+import { AdaptiveRetryStrategy, DefaultRateLimiter } from '@smithy/core/retry';
 
 export interface TimeScale {
   readonly speed: number;

@@ -3,8 +3,18 @@
 // definition, a mirror target and filter, and a driver that starts tasks on a schedule. Audits read
 // the emulator's state directly, so they cost no API calls and take no tokens.
 import { Worker } from 'node:worker_threads';
-import { CreateTrafficMirrorFilterCommand, CreateTrafficMirrorTargetCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import {
+  CreateTrafficMirrorFilterCommand,
+  CreateTrafficMirrorTargetCommand,
+  DescribeSubnetsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateClusterCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+} from '@aws-sdk/client-ecs';
 import type { AccountState, FaultConfig } from '@fargate-mirror/aws-local';
 import { scaledBuckets, type TimeScale } from './time-scale.ts';
 
@@ -27,6 +37,8 @@ export interface World {
   errors(): Promise<Record<string, number>>;
   /** Every ECS event the account delivers (after its faults). */
   onEvent(listener: (event: unknown) => void): void;
+  /** Share of real time the emulator's thread was busy since the previous call (near 1: CPU-bound). */
+  busy(): Promise<number>;
   /** Delivers held (reordered) events and waits until they reached the listener. */
   flushEvents(): Promise<void>;
   /**
@@ -41,6 +53,8 @@ export interface World {
   ): Promise<string[]>;
   /** Resolves once the account has `count` RUNNING tasks (polls the emulator: no API calls). */
   waitRunning(count: number): Promise<void>;
+  /** ENIs that carry at least one mirror session now. */
+  sessionEnis(): Promise<string[]>;
   /** The account's state in the region now (a deep copy; real-clock timestamps). */
   snapshot(): Promise<RegionState>;
   close(): Promise<void>;
@@ -134,6 +148,8 @@ export async function startWorld(options: {
     errors: async () => minus(counterMap(await summary(), 'errors'), baseErrors),
     onEvent: (listener) => listeners.push(listener),
     flushEvents: () => ask<void>('flush'),
+    busy: () => ask<number>('busy'),
+    sessionEnis: () => ask<string[]>('sessionEnis'),
     async startTasks(count, windowMs, startOptions = {}) {
       const perCall = startOptions.perCall ?? 1;
       const arns: string[] = [];
@@ -147,26 +163,35 @@ export async function startWorld(options: {
         const n = Math.min(perCall, count - call * perCall);
         const slot = call * perCall;
         runs.push(
-          ecs
-            .send(
-              new RunTaskCommand({
-                cluster: CLUSTER,
-                taskDefinition: FAMILY,
-                launchType: 'FARGATE',
-                count: n,
-                group: `service:svc-${call % services}`,
-                networkConfiguration: {
-                  awsvpcConfiguration: { subnets: subnetIds.slice(0, 3), assignPublicIp: 'DISABLED' },
-                },
-              }),
-            )
-            .then((r) => {
-              (r.tasks ?? []).forEach((t, i) => {
-                arns[slot + i] = t.taskArn ?? '';
-                startOptions.onStarted?.(slot + i, t.taskArn ?? '');
-              });
-            }),
+          (async () => {
+            // The driver is not under test: it retries until ECS took the tasks.
+            for (let attempt = 1; ; attempt++) {
+              try {
+                const r = await ecs.send(
+                  new RunTaskCommand({
+                    cluster: CLUSTER,
+                    taskDefinition: FAMILY,
+                    launchType: 'FARGATE',
+                    count: n,
+                    group: `service:svc-${call % services}`,
+                    networkConfiguration: {
+                      awsvpcConfiguration: { subnets: subnetIds.slice(0, 3), assignPublicIp: 'DISABLED' },
+                    },
+                  }),
+                );
+                (r.tasks ?? []).forEach((t, i) => {
+                  arns[slot + i] = t.taskArn ?? '';
+                  startOptions.onStarted?.(slot + i, t.taskArn ?? '');
+                });
+                return;
+              } catch (error) {
+                if (attempt >= 5) throw error;
+              }
+            }
+          })(),
         );
+        // Promise.all below hears about failures; until then none may go unhandled.
+        runs.at(-1)?.catch(() => {});
       }
       await Promise.all(runs);
       return arns;
