@@ -106,6 +106,15 @@ export interface TaskMirroringProps {
    */
   readonly workerConcurrency?: number;
   /**
+   * Reserved concurrency of the task-event function. Each invocation re-reads ECS and EC2, and EC2's
+   * read and write token buckets are per account: a deploy storm of 1,000 tasks with unbounded
+   * concurrency cost 53 API calls per task in throttling retries, with 10 it cost 11.5 and every task
+   * still got its session (bench/controller). Throttled events wait in Lambda's async queue, up to
+   * `eventMaxAge`.
+   * @default 10
+   */
+  readonly eventConcurrency?: number;
+  /**
    * Actions of every alarm (e.g. an SNS topic).
    * @default - no actions
    */
@@ -151,6 +160,7 @@ export class TaskMirroring extends Construct {
     const quotaPercent = props.sessionQuotaAlarmPercent ?? 80;
     const quota = props.accountSessionQuota ?? 10_000;
     const workerConcurrency = props.workerConcurrency ?? 2;
+    const eventConcurrency = props.eventConcurrency ?? 10;
     const resyncInterval = props.resyncInterval ?? Duration.minutes(5);
     validateAll(this, [
       {
@@ -185,6 +195,10 @@ export class TaskMirroring extends Construct {
       {
         failed: outOfRange(workerConcurrency, 2, 1000),
         message: `workerConcurrency: must be 2-1000 (Lambda's minimum for SQS), but ${workerConcurrency} was given`,
+      },
+      {
+        failed: outOfRange(eventConcurrency, 1, 1000),
+        message: `eventConcurrency: must be 1-1000, but ${eventConcurrency} was given`,
       },
       {
         failed: !resyncInterval.isUnresolved() && resyncInterval.toSeconds() < 60,
@@ -292,6 +306,8 @@ export class TaskMirroring extends Construct {
       Duration.minutes(1),
       'fargate-mirror: ECS task state change events',
     );
+    (this.taskEventFunction.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions =
+      eventConcurrency;
     this.resyncFunction = fn(
       'ResyncFunction',
       'resyncHandler',

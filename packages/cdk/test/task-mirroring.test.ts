@@ -205,6 +205,19 @@ describe('TaskMirroring wiring', () => {
     });
   });
 
+  it('reserves concurrency for the task-event function only, so a deploy storm paces itself', () => {
+    defaults.template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.taskEventHandler',
+      ReservedConcurrentExecutions: 10,
+    });
+    for (const handler of ['resyncHandler', 'queueWorkerHandler']) {
+      defaults.template.hasResourceProperties('AWS::Lambda::Function', {
+        Handler: `index.${handler}`,
+        ReservedConcurrentExecutions: Match.absent(),
+      });
+    }
+  });
+
   it('resyncs every 5 minutes by default', () => {
     defaults.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
     all.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(10 minutes)' });
@@ -279,6 +292,7 @@ describe('TaskMirroring wiring', () => {
         packetLength: 20,
         eventRetryAttempts: 3,
         workerConcurrency: 1,
+        eventConcurrency: 0,
         services: [],
       });
     } catch (e) {
@@ -292,6 +306,7 @@ describe('TaskMirroring wiring', () => {
       'packetLength',
       'eventRetryAttempts',
       'workerConcurrency',
+      'eventConcurrency',
       'services',
     ]);
     expect(issues[2]).toContain('but 20 was given');
