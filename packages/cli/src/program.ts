@@ -1,13 +1,23 @@
 import { readFileSync } from 'node:fs';
-import { createAwsLocalCommand } from '@fargate-mirror/aws-local';
-import { createControllerCommands } from '@fargate-mirror/controller';
 import { Command, CommanderError } from 'commander';
-import { createDemoCommand } from './commands/demo.js';
-import { createForwardCommand } from './commands/forward.js';
-import { createReadCommand } from './commands/read.js';
-import { createReceiveCommand } from './commands/receive.js';
-import { createReplayCommand } from './commands/replay.js';
 import { isUserFacing } from './errors.js';
+
+type CommandLoader = () => Promise<Command[]>;
+
+// Commands load their modules on demand: running one command should not pay for loading every
+// other (the AWS SDK, the CDK-free controller, the demo), which cost about half a second at start.
+const COMMANDS: ReadonlyArray<readonly [readonly string[], CommandLoader]> = [
+  [['read'], async () => [(await import('./commands/read.js')).createReadCommand()]],
+  [['receive'], async () => [(await import('./commands/receive.js')).createReceiveCommand()]],
+  [['replay'], async () => [(await import('./commands/replay.js')).createReplayCommand()]],
+  [['forward'], async () => [(await import('./commands/forward.js')).createForwardCommand()]],
+  [['aws-local'], async () => [(await import('@fargate-mirror/aws-local')).createAwsLocalCommand()]],
+  [
+    ['reconcile', 'handle-event', 'status', 'plan', 'cleanup'],
+    async () => (await import('@fargate-mirror/controller')).createControllerCommands(),
+  ],
+  [['demo'], async () => [(await import('./commands/demo.js')).createDemoCommand()]],
+];
 
 /**
  * Set by esbuild's `define` when the CLI is bundled into one file (the CDK receiver asset), where no
@@ -31,7 +41,11 @@ function cliVersion(): string {
 
 const version = cliVersion();
 
-export function createProgram(): Command {
+/**
+ * The `fargate-mirror` program. With `argv`, only the command it names is loaded (all of them for
+ * help or an unknown name).
+ */
+export async function createProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('fargate-mirror')
     .description(
       'Capture the full traffic of Amazon ECS services through VPC Traffic Mirroring:\n' +
@@ -40,19 +54,18 @@ export function createProgram(): Command {
     .version(version)
     .showHelpAfterError()
     .exitOverride();
-  program.addCommand(createReadCommand());
-  program.addCommand(createReceiveCommand());
-  program.addCommand(createReplayCommand());
-  program.addCommand(createForwardCommand());
-  program.addCommand(createAwsLocalCommand());
-  for (const command of createControllerCommands()) program.addCommand(command);
-  program.addCommand(createDemoCommand());
+  const name = argv?.[2];
+  const named = COMMANDS.find(([names]) => name !== undefined && names.includes(name));
+  const loaders = named !== undefined ? [named[1]] : COMMANDS.map(([, load]) => load);
+  for (const commands of await Promise.all(loaders.map((load) => load()))) {
+    for (const command of commands) program.addCommand(command);
+  }
   return program;
 }
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage or input error). */
 export async function runCli(argv: readonly string[]): Promise<number> {
-  const program = createProgram();
+  const program = await createProgram(argv);
   try {
     await program.parseAsync(argv as string[]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
