@@ -55,7 +55,8 @@ export function flowEndpoints(table: FlowTable, slot: number, clientDir: number)
     src_port: srcPort,
     dest_ip: formatAddress(words, 4, ipVersion),
     dest_port: destPort,
-    community_id: communityIdV1(words, ipVersion, protocol, srcPort, destPort, false),
+    // ICMP types without a counterpart are one-way: Community ID keeps their endpoints in order.
+    community_id: communityIdV1(words, ipVersion, protocol, srcPort, destPort, (meta & (1 << 12)) !== 0),
     words,
   };
 }

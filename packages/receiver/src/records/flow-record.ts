@@ -1,8 +1,8 @@
-import { communityIdV1, formatAddress } from '@fargate-mirror/wire';
 import { flowEndReasonNames } from '../flows/flow-end-reason.js';
 import type { FlowTable } from '../flows/flow-table.js';
 import type { MirrorPointRegistry } from '../flows/mirror-points.js';
-import { type MirrorPointRecord, mirrorPointRecord } from './mirror-point-record.js';
+import { flowEndpoints, mirrorView } from './flow-endpoints.js';
+import type { MirrorPointRecord } from './mirror-point-record.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { isoFromMicros } from './time-format.js';
 
@@ -39,13 +39,9 @@ export interface FlowRecord {
   dvc: string;
 }
 
-const TRANSPORT_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 132: 'sctp' };
 const TCP_FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'];
 // A port-based guess until a dissector recognises the protocol from the payload.
 const APP_BY_PORT: Record<number, string> = { 53: 'dns', 80: 'http', 443: 'tls', 8080: 'http', 8443: 'tls' };
-
-const words = new Uint32Array(8);
-const pointWords = new Uint32Array(4);
 
 function tcpFlagNames(flags: number): string {
   const names: string[] = [];
@@ -63,58 +59,32 @@ export function buildFlowRecord(
   /** The application protocol a dissector recognised; otherwise a guess from the port. */
   recognisedApp?: string,
 ): FlowRecord {
-  const meta = table.keyMeta[slot];
-  const protocol = meta & 0xff;
-  const ipVersion = (meta >>> 8) & 0xf;
-  const oneWay = (meta & (1 << 12)) !== 0;
+  const protocol = table.keyMeta[slot] & 0xff;
   const aIsSrc = table.initiatorIsA[slot] === 1;
-  const kw = table.keyWords;
-  const o = slot * 8;
-  const s = aIsSrc ? 0 : 4;
-  const t = aIsSrc ? 4 : 0;
-  for (let i = 0; i < 4; i++) {
-    words[i] = kw[o + s + i];
-    words[4 + i] = kw[o + t + i];
-  }
-  const ports = table.keyPorts[slot];
-  const portA = ports >>> 16;
-  const portB = ports & 0xffff;
-  const srcPort = aIsSrc ? portA : portB;
-  const destPort = aIsSrc ? portB : portA;
+  // src is the initiator: the client side of the flow's endpoints.
+  const ends = flowEndpoints(table, slot, aIsSrc ? 0 : 1);
+  const view = mirrorView(table, slot, points, ends);
   const outDir = aIsSrc ? 0 : 1;
   const inDir = 1 - outDir;
   const packetsOut = table.packets[slot * 2 + outDir];
   const packetsIn = table.packets[slot * 2 + inDir];
   const bytesOut = table.bytes[slot * 2 + outDir];
   const bytesIn = table.bytes[slot * 2 + inDir];
-  const srcIp = formatAddress(words, 0, ipVersion);
-  const destIp = formatAddress(words, 4, ipVersion);
-  const mirrorPoints: MirrorPointRecord[] = [];
-  let seesSrc = false;
-  let seesDest = false;
-  for (let i = 0; i < 3; i++) {
-    const id = table.mirrorPoints[slot * 3 + i];
-    if (id < 0) continue;
-    mirrorPoints.push(mirrorPointRecord(points, id));
-    points.sourceWordsOf(id, pointWords);
-    if (sameAddress(pointWords, words, 0)) seesSrc = true;
-    if (sameAddress(pointWords, words, 4)) seesDest = true;
-  }
   const first = table.firstSeen[slot];
   const last = table.lastSeen[slot];
-  const transport = TRANSPORT_NAMES[protocol] ?? protocol;
+  const transport = ends.transport;
   return {
     type: 'flow',
     schema_version: SCHEMA_VERSION,
     time: isoFromMicros(first),
     vni: table.vni[slot],
-    mirror_points: mirrorPoints,
-    direction: seesSrc && seesDest ? 'internal' : seesSrc ? 'outbound' : seesDest ? 'inbound' : 'unknown',
+    mirror_points: view.mirror_points,
+    direction: view.direction,
     transport,
-    src_ip: srcIp,
-    src_port: srcPort,
-    dest_ip: destIp,
-    dest_port: destPort,
+    src_ip: ends.src_ip,
+    src_port: ends.src_port,
+    dest_ip: ends.dest_ip,
+    dest_port: ends.dest_port,
     packets_out: packetsOut,
     bytes_out: bytesOut,
     packets_in: packetsIn,
@@ -125,20 +95,14 @@ export function buildFlowRecord(
     end_time: isoFromMicros(last),
     duration: Math.round(last - first) / 1e6,
     tcp_flag: protocol === 6 ? tcpFlagNames(table.tcpFlags[slot * 2] | table.tcpFlags[slot * 2 + 1]) : '',
-    community_id: communityIdV1(words, ipVersion, protocol, srcPort, destPort, oneWay),
+    community_id: ends.community_id,
     truncated_packets: table.truncatedPackets[slot],
     missed_bytes: table.missedBytes[slot],
     flow_end_reason: flowEndReasonNames[reason],
-    src: srcIp,
-    dest: destIp,
+    src: ends.src_ip,
+    dest: ends.dest_ip,
     action: 'allowed',
-    app: recognisedApp ?? APP_BY_PORT[destPort] ?? (typeof transport === 'string' ? transport : 'ip'),
+    app: recognisedApp ?? APP_BY_PORT[ends.dest_port] ?? (typeof transport === 'string' ? transport : 'ip'),
     dvc,
   };
-}
-
-function sameAddress(point: Uint32Array, w: Uint32Array, base: number): boolean {
-  return (
-    point[0] === w[base] && point[1] === w[base + 1] && point[2] === w[base + 2] && point[3] === w[base + 3]
-  );
 }
