@@ -3,6 +3,8 @@
 // the hash is symmetric - both directions of a conversation give the same value - so both halves of
 // a flow also meet at one receiver.
 
+import { compareEndpoints } from '@fargate-mirror/wire';
+
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
@@ -13,12 +15,9 @@ function mix(h: number, word: number): number {
   return Math.imul(h ^ (word >>> 24), FNV_PRIME);
 }
 
-/** True when endpoint A (words 0-3, portA) orders before endpoint B (words 4-7, portB). */
+/** True when endpoint A (words 0-3, portA) orders before endpoint B (words 4-7, portB), or equals it. */
 export function aFirst(words: Uint32Array, portA: number, portB: number): boolean {
-  for (let i = 0; i < 4; i++) {
-    if (words[i] !== words[4 + i]) return words[i] < words[4 + i];
-  }
-  return portA <= portB;
+  return compareEndpoints(words, portA, portB) <= 0;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { compareEndpoints } from './endpoint-order.js';
 
 const input = Buffer.alloc(2 + 16 + 16 + 2 + 4);
 
@@ -15,21 +16,6 @@ function writeAddress(
   }
   for (let i = 0; i < 4; i++) buf.writeUInt32BE(words[base + i] >>> 0, off + i * 4);
   return off + 16;
-}
-
-function compareEndpoints(
-  words: ArrayLike<number>,
-  a: number,
-  b: number,
-  portA: number,
-  portB: number,
-): number {
-  for (let i = 0; i < 4; i++) {
-    const x = words[a + i] >>> 0;
-    const y = words[b + i] >>> 0;
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return portA - portB;
 }
 
 /**
@@ -51,7 +37,7 @@ export function communityIdV1(
   let second = 4;
   let sport = srcPort;
   let dport = dstPort;
-  if (!oneWay && compareEndpoints(words, 0, 4, srcPort, dstPort) > 0) {
+  if (!oneWay && compareEndpoints(words, srcPort, dstPort) > 0) {
     first = 4;
     second = 0;
     sport = dstPort;

@@ -17,6 +17,7 @@ export {
   type DecodeStatusCode,
   decodeStatusNames,
 } from './decode-status.js';
+export { compareEndpoints, fmix32 } from './endpoint-order.js';
 export { WireError } from './errors.js';
 export { FrameDecoder } from './frame-decoder.js';
 export { icmpPorts } from './icmp-ports.js';

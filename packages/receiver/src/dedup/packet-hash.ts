@@ -1,4 +1,4 @@
-import type { FrameDecoder } from '@fargate-mirror/wire';
+import { type FrameDecoder, fmix32 as fmix } from '@fargate-mirror/wire';
 
 /**
  * Bytes of transport payload hashed after the transport header's start. Two copies of one packet must
@@ -54,15 +54,4 @@ export function hashInnerPacket(buf: Uint8Array, inner: FrameDecoder, out: Uint3
   }
   out[0] = fmix(a);
   out[1] = fmix(b);
-}
-
-/** murmur3's finaliser. */
-function fmix(x: number): number {
-  let h = x >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }

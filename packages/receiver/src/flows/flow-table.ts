@@ -1,4 +1,4 @@
-import { type FrameDecoder, TcpFlag } from '@fargate-mirror/wire';
+import { compareEndpoints, type FrameDecoder, TcpFlag } from '@fargate-mirror/wire';
 import { FlowEndReason } from './flow-end-reason.js';
 
 export interface FlowTableOptions {
@@ -374,13 +374,6 @@ export class FlowTable {
 
 function isClosing(state: number): boolean {
   return (state & STATE_RST) !== 0 || (state & (STATE_FIN_A | STATE_FIN_B)) === (STATE_FIN_A | STATE_FIN_B);
-}
-
-function compareEndpoints(w: Uint32Array, srcPort: number, dstPort: number): number {
-  for (let i = 0; i < 4; i++) {
-    if (w[i] !== w[4 + i]) return w[i] < w[4 + i] ? -1 : 1;
-  }
-  return srcPort - dstPort;
 }
 
 function hashKey(k: Uint32Array, domain: number): number {

@@ -1,4 +1,4 @@
-import type { FrameDecoder } from '@fargate-mirror/wire';
+import { type FrameDecoder, fmix32 as mix } from '@fargate-mirror/wire';
 
 /**
  * The worker that owns an inner connection: a hash of its canonical 5-tuple (the same whichever
@@ -25,15 +25,4 @@ function endpointHash(w: Uint32Array, base: number, port: number): number {
   h = mix(h ^ w[base + 2]);
   h = mix(h ^ w[base + 3]);
   return h;
-}
-
-/** murmur3's 32-bit finaliser: every input bit affects every output bit. */
-function mix(x: number): number {
-  let h = x >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
