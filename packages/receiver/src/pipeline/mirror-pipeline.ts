@@ -121,11 +121,7 @@ export class MirrorPipeline {
     tsSec: number,
     tsNsec: number,
   ): void {
-    const stats = this.stats;
-    stats.input++;
-    stats.inputBytes += capturedLength;
-    const now = tsSec * 1e6 + Math.floor(tsNsec / 1000);
-    this.tick(now);
+    const now = this.arrive(capturedLength, tsSec, tsNsec);
     const d = this.decoder;
     const status = d.decodeCaptured(buf, offset, offset + capturedLength, linkType);
     if (status === DecodeStatus.OUTER_FRAGMENT) {
@@ -137,22 +133,23 @@ export class MirrorPipeline {
 
   /** The payload of a UDP datagram from the VXLAN socket; the sender is already in the decoder. */
   handleVxlanPayload(buf: Uint8Array, offset: number, length: number, tsSec: number, tsNsec: number): void {
-    const stats = this.stats;
-    stats.input++;
-    stats.inputBytes += length;
-    const now = tsSec * 1e6 + Math.floor(tsNsec / 1000);
-    this.tick(now);
+    const now = this.arrive(length, tsSec, tsNsec);
     this.afterDecode(this.decoder.decodeVxlanPayload(buf, offset, offset + length), buf, now, tsSec, tsNsec);
   }
 
   /** The payload of a UDP datagram from the GENEVE socket (Gateway Load Balancer endpoint). */
   handleGenevePayload(buf: Uint8Array, offset: number, length: number, tsSec: number, tsNsec: number): void {
-    const stats = this.stats;
-    stats.input++;
-    stats.inputBytes += length;
+    const now = this.arrive(length, tsSec, tsNsec);
+    this.afterDecode(this.decoder.decodeGenevePayload(buf, offset, offset + length), buf, now, tsSec, tsNsec);
+  }
+
+  /** Counts an input packet or datagram and advances time to it; returns its time in microseconds. */
+  private arrive(length: number, tsSec: number, tsNsec: number): number {
+    this.stats.input++;
+    this.stats.inputBytes += length;
     const now = tsSec * 1e6 + Math.floor(tsNsec / 1000);
     this.tick(now);
-    this.afterDecode(this.decoder.decodeGenevePayload(buf, offset, offset + length), buf, now, tsSec, tsNsec);
+    return now;
   }
 
   /** Expires idle flows and stale fragments; called with packet time, or wall-clock time when idle. */
