@@ -11,7 +11,15 @@ import { readJsonLines, runCli } from '../../../testkit/cli.ts';
 import { run } from '../../../testkit/proc.ts';
 import { HecServer, newToken } from './helpers/hec-server.ts';
 import { SAMPLE_MIRROR, stableJson } from './helpers/records.ts';
-import { CLI, httpGet, requireBuiltCli, startReceive, stopReceive, waitUntil } from './receive-support.ts';
+import {
+  CLI,
+  httpGet,
+  LOOPBACK_RECEIVE,
+  requireBuiltCli,
+  startReceive,
+  stopReceive,
+  waitUntil,
+} from './receive-support.ts';
 
 /** The refused-connection stretch (the issue says a minute; shortened, the mechanism is the same). */
 const OUTAGE_MS = 10_000;
@@ -52,16 +60,7 @@ async function replay(port: number): Promise<void> {
 
 function receiveArgs(name: string, hecUrl: string, config: string): string[] {
   return [
-    '--bind',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--geneve-port',
-    '0',
-    '--health-port',
-    '0',
-    '--drain-seconds',
-    '0',
+    ...LOOPBACK_RECEIVE,
     '--records',
     join(dir, `${name}.jsonl`),
     '--hec-url',

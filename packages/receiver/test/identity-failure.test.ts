@@ -20,6 +20,7 @@ import { SAMPLE_MIRROR } from './helpers/records.ts';
 import {
   CLI,
   httpGet,
+  LOOPBACK_RECEIVE,
   metric,
   metrics,
   type RunningReceiver,
@@ -53,21 +54,7 @@ async function closedPort(): Promise<number> {
 }
 
 function receiveArgs(name: string): string[] {
-  return [
-    '--bind',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--geneve-port',
-    '0',
-    '--health-port',
-    '0',
-    '--drain-seconds',
-    '0',
-    '--records',
-    join(dir, `${name}.jsonl`),
-    '--aws-identity',
-  ];
+  return [...LOOPBACK_RECEIVE, '--records', join(dir, `${name}.jsonl`), '--aws-identity'];
 }
 
 /** The identity warnings the receiver logged (pino JSON lines on stderr), by error code. */

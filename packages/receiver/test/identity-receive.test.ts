@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJsonLines } from '../../../testkit/cli.ts';
 import { run } from '../../../testkit/proc.ts';
 import { SAMPLE_MIRROR } from './helpers/records.ts';
-import { CLI, requireBuiltCli, startReceive, stopReceive } from './receive-support.ts';
+import { CLI, LOOPBACK_RECEIVE, requireBuiltCli, startReceive, stopReceive } from './receive-support.ts';
 
 const TASK = {
   cluster: 'shop',
@@ -47,22 +47,7 @@ describe('receive --identity-map', () => {
       ].join('\n'),
     );
     const records = join(dir, 'records.jsonl');
-    const r = await startReceive([
-      '--bind',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--geneve-port',
-      '0',
-      '--health-port',
-      '0',
-      '--drain-seconds',
-      '0',
-      '--records',
-      records,
-      '--identity-map',
-      map,
-    ]);
+    const r = await startReceive([...LOOPBACK_RECEIVE, '--records', records, '--identity-map', map]);
     await run(process.execPath, [
       CLI,
       'replay',

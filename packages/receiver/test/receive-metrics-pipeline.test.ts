@@ -13,6 +13,7 @@ import { HecServer, newToken } from './helpers/hec-server.ts';
 import { readRecords, rewriteMirror, SAMPLE_MIRROR } from './helpers/records.ts';
 import {
   CLI,
+  LOOPBACK_RECEIVE,
   metric,
   metrics,
   requireBuiltCli,
@@ -79,16 +80,7 @@ describe('receive /metrics: de-duplication, identity and HEC', () => {
     );
     const records = join(dir, 'records.jsonl');
     const r = await startReceive([
-      '--bind',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--geneve-port',
-      '0',
-      '--health-port',
-      '0',
-      '--drain-seconds',
-      '0',
+      ...LOOPBACK_RECEIVE,
       '--records',
       records,
       '--identity-map',

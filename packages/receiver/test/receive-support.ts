@@ -7,6 +7,20 @@ import { run, type Started, start } from '../../../testkit/proc.ts';
 export const REPO = resolve(import.meta.dirname, '../../..');
 export const CLI = join(REPO, 'packages/cli/dist/bin.js');
 
+/** `receive` on loopback with ephemeral ports and no drain: the base of most receive tests. */
+export const LOOPBACK_RECEIVE: readonly string[] = [
+  '--bind',
+  '127.0.0.1',
+  '--port',
+  '0',
+  '--geneve-port',
+  '0',
+  '--health-port',
+  '0',
+  '--drain-seconds',
+  '0',
+];
+
 /** The tests drive the built CLI: fail clearly when it has not been built. */
 export function requireBuiltCli(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build it first with npx tsc -b packages/cli`);
