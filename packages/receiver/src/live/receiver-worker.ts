@@ -1,5 +1,5 @@
 import type { RemoteInfo, Socket } from 'node:dgram';
-import { DecodeStatus, MirrorDecoder, MirrorStage } from '@fargate-mirror/wire';
+import { DecodeStatus, type MirrorDecoder, MirrorStage } from '@fargate-mirror/wire';
 import type { Logger } from 'pino';
 import { createWorkloadIdentity, type WorkloadIdentity } from '../identity/workload-identity.js';
 import { MirrorPipeline } from '../pipeline/mirror-pipeline.js';
@@ -30,7 +30,6 @@ export class ReceiverWorker {
   private readonly log: Logger;
   private readonly pipeline: MirrorPipeline;
   private readonly pcap: RotatingPcapSink | undefined;
-  private readonly affinity: MirrorDecoder;
   private readonly outRings: (HandoffRing | null)[];
   private readonly inRings: HandoffRing[];
   private readonly clock = new ReceiveClock();
@@ -63,7 +62,6 @@ export class ReceiverWorker {
     this.log = log;
     const config = data.config;
     this.perVniDomain = config.addressDomain === 'vni';
-    this.affinity = new MirrorDecoder({ vxlanPort: data.port, genevePort: data.genevePort || undefined });
     let vniOf: (() => number) | undefined;
     if (data.pcapDir !== undefined) {
       this.pcap = new RotatingPcapSink({
@@ -200,7 +198,14 @@ export class ReceiverWorker {
       // flow table in nearly the order they arrived (an empty ring costs two atomic loads).
       const rings = this.inRings;
       for (let i = 0; i < rings.length; i++) if (!rings[i].isEmpty) rings[i].drain(this.visitHandoff);
-      const owner = this.ownerOf(msg, kind, workers);
+      // Decode once, with the pipeline's decoder: the inner packet names its owner, and when that is
+      // this worker the pipeline carries on from the decoded state.
+      const pipeline = this.pipeline;
+      const d = pipeline.decoder;
+      d.mirrorSourceWords.set(this.source);
+      d.mirrorSourceVersion = version;
+      const status = pipeline.decodePayload(msg, 0, msg.length, kind !== HandoffKind.VXLAN);
+      const owner = this.ownerOf(d, workers);
       if (owner !== this.data.workerId) {
         const ring = this.outRings[owner] as HandoffRing;
         if (ring.push(msg, kind, this.source, version, clock.sec, clock.nsec)) {
@@ -211,15 +216,15 @@ export class ReceiverWorker {
         }
         return;
       }
+      pipeline.handleDecoded(status, msg, msg.length, clock.sec, clock.nsec);
+      this.countVni();
+      return;
     }
     this.process(msg, 0, msg.length, kind, this.source, version, clock.sec, clock.nsec);
   }
 
-  /** Decodes just enough (a second decoder, so the pipeline's stays untouched) to find the owner. */
-  private ownerOf(msg: Buffer, kind: number, workers: number): number {
-    const d = this.affinity;
-    if (kind === HandoffKind.VXLAN) d.decodeVxlanPayload(msg, 0, msg.length);
-    else d.decodeGenevePayload(msg, 0, msg.length);
+  /** The worker owning the decoded datagram's inner connection. */
+  private ownerOf(d: MirrorDecoder, workers: number): number {
     // Malformed and non-IP datagrams have no flow: whoever received them counts them.
     if (d.stage !== MirrorStage.INNER || d.inner.ipVersion === 0) return this.data.workerId;
     return flowOwner(d.inner, this.perVniDomain ? d.vni : 0, workers);
@@ -241,6 +246,12 @@ export class ReceiverWorker {
     d.mirrorSourceVersion = sourceVersion;
     if (kind === HandoffKind.VXLAN) pipeline.handleVxlanPayload(buf, offset, length, tsSec, tsNsec);
     else pipeline.handleGenevePayload(buf, offset, length, tsSec, tsNsec);
+    this.countVni();
+  }
+
+  /** Per-VNI packets and bytes of the datagram the pipeline just took. */
+  private countVni(): void {
+    const d = this.pipeline.decoder;
     if (d.stage === MirrorStage.INNER && d.status === DecodeStatus.OK)
       this.vniCounters.add(d.vni, d.inner.ipLength);
   }

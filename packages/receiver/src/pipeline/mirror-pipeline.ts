@@ -133,14 +133,30 @@ export class MirrorPipeline {
 
   /** The payload of a UDP datagram from the VXLAN socket; the sender is already in the decoder. */
   handleVxlanPayload(buf: Uint8Array, offset: number, length: number, tsSec: number, tsNsec: number): void {
-    const now = this.arrive(length, tsSec, tsNsec);
-    this.afterDecode(this.decoder.decodeVxlanPayload(buf, offset, offset + length), buf, now, tsSec, tsNsec);
+    this.handleDecoded(this.decodePayload(buf, offset, length, false), buf, length, tsSec, tsNsec);
   }
 
   /** The payload of a UDP datagram from the GENEVE socket (Gateway Load Balancer endpoint). */
   handleGenevePayload(buf: Uint8Array, offset: number, length: number, tsSec: number, tsNsec: number): void {
+    this.handleDecoded(this.decodePayload(buf, offset, length, true), buf, length, tsSec, tsNsec);
+  }
+
+  /**
+   * Decodes a UDP payload (VXLAN, or GENEVE when `geneve`) into `decoder` without counting it, for a
+   * caller that must look at the inner packet first (the receive worker's flow affinity); then
+   * `handleDecoded` takes it on from there, so the payload is decoded once.
+   */
+  decodePayload(buf: Uint8Array, offset: number, length: number, geneve: boolean): number {
+    const d = this.decoder;
+    return geneve
+      ? d.decodeGenevePayload(buf, offset, offset + length)
+      : d.decodeVxlanPayload(buf, offset, offset + length);
+  }
+
+  /** Continues with the payload `decodePayload` just decoded (returned `status`). */
+  handleDecoded(status: number, buf: Uint8Array, length: number, tsSec: number, tsNsec: number): void {
     const now = this.arrive(length, tsSec, tsNsec);
-    this.afterDecode(this.decoder.decodeGenevePayload(buf, offset, offset + length), buf, now, tsSec, tsNsec);
+    this.afterDecode(status, buf, now, tsSec, tsNsec);
   }
 
   /** Counts an input packet or datagram and advances time to it; returns its time in microseconds. */
