@@ -20,17 +20,11 @@ ensure_node() {
   fi
 }
 
-# Installs the project's npm dependencies (exactly as locked) and builds every package.
+# Installs the project's npm dependencies exactly as locked (`npm ci`) and builds every package.
+# The lock file lists every platform's optional packages, so `npm ci` accepts it anywhere.
 install_and_build() {
-  # `npm install` with the committed lock file, not `npm ci`: this npm (11.x, with
-  # omit-lockfile-registry-resolved) writes lock files without other platforms' optional packages,
-  # which `npm ci` then rejects as out of sync. The lock file still pins every version installed.
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    npm install --no-audit --no-fund --loglevel=error >&2
-  fi
-  # On a fresh tree npm links workspace bins only on a second pass: make sure `npx fargate-mirror` works.
-  if [ ! -e node_modules/.bin/fargate-mirror ]; then
-    npm install --no-audit --no-fund --loglevel=error >&2
+    npm ci --no-audit --no-fund --loglevel=error >&2
   fi
   npm run --silent build >&2
 }

@@ -67,10 +67,12 @@ describe('packaging', () => {
       join(app, 'package.json'),
       JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }),
     );
-    // Dependencies come from the npm cache the repository's own install filled: no network needed.
+    // Third-party dependencies come from the registry (the cache first): a lock-file install never
+    // puts the registry's metadata in the cache, so an offline install would pass only where the cache
+    // happened to be warm.
     execFileSync(
       'npm',
-      ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs],
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs],
       {
         cwd: app,
         encoding: 'utf8',
