@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates fixtures/sample-mirror*.pcap, fixtures/sample-task.pcap and
 # fixtures/sample-mirror.truth.json from a short real session in the network-namespace lab
-# (DESIGN.md §6; testkit/lab.ts). Needs root and: iproute2 ethtool tcpdump tshark dnsmasq-base
+# (DESIGN.md §6; packages/testkit/lab.ts). Needs root and: iproute2 ethtool tcpdump tshark dnsmasq-base
 # dnsutils curl openssl iputils-ping python3-scapy. Usage: sudo scripts/make-sample-capture.sh [OUT_DIR]
 set -euo pipefail
 
@@ -15,4 +15,4 @@ fi
 
 cd "${repo_root}"
 # Node 22.6+ runs the TypeScript test kit directly (type stripping; Node 24 does it by default).
-node --experimental-strip-types --no-warnings testkit/make-sample.ts "${out_dir}"
+node --experimental-strip-types --no-warnings packages/testkit/make-sample.ts "${out_dir}"

@@ -1,18 +1,22 @@
-// Self-checks of the real-traffic lab (testkit/, DESIGN.md §6) that every data-plane test stands on:
+// Self-checks of the real-traffic lab (packages/testkit/) that every data-plane test stands on:
 // the kernel really mirrors every frame of the task's interface to the collector as VXLAN, in each
 // lab variant, and the scapy rewriters produce what tshark decodes as intended.
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { OUTER_CAPTURE_FILTER } from '@fargate-mirror/testkit/capture';
+import {
+  groundTruthFlows,
+  groundTruthFrames,
+  innerFramesFromOuter,
+} from '@fargate-mirror/testkit/ground-truth';
+import { createMirrorLab } from '@fargate-mirror/testkit/lab';
+import { run } from '@fargate-mirror/testkit/proc';
+import { requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
+import { fragmentCapture, truncateCapture, wrapInGeneve } from '@fargate-mirror/testkit/rewrite';
+import { captureMirroredSession, type MirroredSession } from '@fargate-mirror/testkit/session';
+import { curlTraffic, startTaskServers } from '@fargate-mirror/testkit/traffic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OUTER_CAPTURE_FILTER } from '../../../testkit/capture.ts';
-import { groundTruthFlows, groundTruthFrames, innerFramesFromOuter } from '../../../testkit/ground-truth.ts';
-import { createMirrorLab } from '../../../testkit/lab.ts';
-import { run } from '../../../testkit/proc.ts';
-import { requireRootAndTools } from '../../../testkit/require-tools.ts';
-import { fragmentCapture, truncateCapture, wrapInGeneve } from '../../../testkit/rewrite.ts';
-import { captureMirroredSession, type MirroredSession } from '../../../testkit/session.ts';
-import { curlTraffic, startTaskServers } from '../../../testkit/traffic.ts';
 
 const TOOLS = ['tcpdump', 'tshark', 'dnsmasq', 'dig', 'curl', 'openssl', 'ping', '/usr/bin/python3', 'scapy'];
 

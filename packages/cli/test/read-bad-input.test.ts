@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from '@fargate-mirror/testkit/cli';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../testkit/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fm-bad-input-'));
 

@@ -2,18 +2,18 @@
 // inner frames of 1500 bytes) reads into the same flows as the mirrored interface shows, as the
 // kernel's own reassembly would hand them to a live UDP socket.
 import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ReadOutcome, readCapture } from '../../../testkit/cli.ts';
+import { type ReadOutcome, readCapture } from '@fargate-mirror/testkit/cli';
 import {
   icmpFromRecords,
   sortFlows,
   sortIcmp,
   tcpUdpFlowsFromRecords,
-} from '../../../testkit/flow-compare.ts';
-import { type GroundTruth, groundTruthFlows, groundTruthFrames } from '../../../testkit/ground-truth.ts';
-import { run } from '../../../testkit/proc.ts';
-import { requireRootAndTools } from '../../../testkit/require-tools.ts';
-import { captureMirroredSession, type MirroredSession } from '../../../testkit/session.ts';
+} from '@fargate-mirror/testkit/flow-compare';
+import { type GroundTruth, groundTruthFlows, groundTruthFrames } from '@fargate-mirror/testkit/ground-truth';
+import { run } from '@fargate-mirror/testkit/proc';
+import { requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
+import { captureMirroredSession, type MirroredSession } from '@fargate-mirror/testkit/session';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 describe('fargate-mirror read on a capture with outer IP fragments made by the kernel', () => {
   let session: MirroredSession;

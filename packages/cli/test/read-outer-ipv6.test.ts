@@ -3,13 +3,13 @@
 // mirrored interface.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { type ReadOutcome, readCapture } from '@fargate-mirror/testkit/cli';
+import { flowRecords, sortFlows, tcpUdpFlowsFromRecords } from '@fargate-mirror/testkit/flow-compare';
+import { type GroundTruth, groundTruthFlows, groundTruthFrames } from '@fargate-mirror/testkit/ground-truth';
+import { requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
+import { fragmentCapture, wrapInGeneve } from '@fargate-mirror/testkit/rewrite';
+import { captureMirroredSession, type MirroredSession } from '@fargate-mirror/testkit/session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ReadOutcome, readCapture } from '../../../testkit/cli.ts';
-import { flowRecords, sortFlows, tcpUdpFlowsFromRecords } from '../../../testkit/flow-compare.ts';
-import { type GroundTruth, groundTruthFlows, groundTruthFrames } from '../../../testkit/ground-truth.ts';
-import { requireRootAndTools } from '../../../testkit/require-tools.ts';
-import { fragmentCapture, wrapInGeneve } from '../../../testkit/rewrite.ts';
-import { captureMirroredSession, type MirroredSession } from '../../../testkit/session.ts';
 
 describe('fargate-mirror read on mirrored traffic over IPv6', () => {
   let session: MirroredSession;

@@ -4,25 +4,25 @@
 // frame, wrapped in GENEVE, or IP-fragmented gives the same flows.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ReadOutcome, readCapture } from '../../../testkit/cli.ts';
+import { type ReadOutcome, readCapture } from '@fargate-mirror/testkit/cli';
 import {
   flowRecords,
   icmpFromRecords,
   sortFlows,
   sortIcmp,
   tcpUdpFlowsFromRecords,
-} from '../../../testkit/flow-compare.ts';
+} from '@fargate-mirror/testkit/flow-compare';
 import {
   type GroundTruth,
   type GroundTruthFrame,
   groundTruthFlows,
   groundTruthFrames,
   innerFramesFromOuter,
-} from '../../../testkit/ground-truth.ts';
-import { requireRootAndTools } from '../../../testkit/require-tools.ts';
-import { fragmentCapture, truncateCapture, wrapInGeneve } from '../../../testkit/rewrite.ts';
-import { captureMirroredSession, type MirroredSession } from '../../../testkit/session.ts';
+} from '@fargate-mirror/testkit/ground-truth';
+import { requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
+import { fragmentCapture, truncateCapture, wrapInGeneve } from '@fargate-mirror/testkit/rewrite';
+import { captureMirroredSession, type MirroredSession } from '@fargate-mirror/testkit/session';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const hexes = (frames: { hex: string }[]) => frames.map((f) => f.hex);
 const sorted = (xs: string[]) => [...xs].sort();

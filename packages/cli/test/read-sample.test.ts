@@ -4,21 +4,21 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, readCapture } from '../../../testkit/cli.ts';
+import { REPO_ROOT, readCapture } from '@fargate-mirror/testkit/cli';
 import {
   flowRecords,
   icmpFromRecords,
   sortFlows,
   sortIcmp,
   tcpUdpFlowsFromRecords,
-} from '../../../testkit/flow-compare.ts';
+} from '@fargate-mirror/testkit/flow-compare';
 import {
   type GroundTruthFlow,
   type GroundTruthIcmp,
   groundTruthFrames,
-} from '../../../testkit/ground-truth.ts';
-import { requireTools } from '../../../testkit/require-tools.ts';
+} from '@fargate-mirror/testkit/ground-truth';
+import { requireTools } from '@fargate-mirror/testkit/require-tools';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const FIXTURES = join(REPO_ROOT, 'fixtures');
 const truth = JSON.parse(readFileSync(join(FIXTURES, 'sample-mirror.truth.json'), 'utf8')) as {

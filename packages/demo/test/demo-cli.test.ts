@@ -7,10 +7,10 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vniFromTaskArn } from '@fargate-mirror/forwarder';
+import { CLI_BIN, readJsonLines } from '@fargate-mirror/testkit/cli';
+import { type RunResult, run } from '@fargate-mirror/testkit/proc';
+import { findTool, requireTools } from '@fargate-mirror/testkit/require-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, readJsonLines } from '../../../testkit/cli.ts';
-import { type RunResult, run } from '../../../testkit/proc.ts';
-import { findTool, requireTools } from '../../../testkit/require-tools.ts';
 
 interface TaskEntry {
   taskArn: string;

@@ -5,9 +5,9 @@
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run } from '@fargate-mirror/testkit/proc';
+import { findTool, requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../../testkit/proc.ts';
-import { findTool, requireRootAndTools } from '../../../testkit/require-tools.ts';
 import { ADDR, createForwardLab, type ForwardLab } from './helpers/forward-lab.ts';
 import { ENTRYPOINT, FORWARD_MAIN, requireBuiltCli, startForward } from './helpers/forwarder-process.ts';
 import { TASK_ARN } from './helpers/task-fixture.ts';

@@ -4,17 +4,17 @@
 // compared, by tshark, with a reference capture taken on the task's interface at the same time.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJsonLines, runCli } from '../../../testkit/cli.ts';
+import { readJsonLines, runCli } from '@fargate-mirror/testkit/cli';
 import {
   icmpFromRecords,
   sortFlows,
   sortIcmp,
   tcpUdpFlowsFromRecords,
-} from '../../../testkit/flow-compare.ts';
-import { canonicalIp, flowKey, groundTruthFlows } from '../../../testkit/ground-truth.ts';
-import type { Started } from '../../../testkit/proc.ts';
-import { requireRootAndTools } from '../../../testkit/require-tools.ts';
+} from '@fargate-mirror/testkit/flow-compare';
+import { canonicalIp, flowKey, groundTruthFlows } from '@fargate-mirror/testkit/ground-truth';
+import type { Started } from '@fargate-mirror/testkit/proc';
+import { requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADDR,
   COLLECTOR_DEV,

@@ -18,7 +18,7 @@
 // gso_size is the first segment's; only the last may be shorter) and a Linux sender fills segments
 // to MSS less options; a sender whose bulk segments were smaller than its MSS would be re-cut
 // differently - not the case for this traffic. UDP and ICMP equal tshark's view too.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import {
   type FlowRecord,
   flowRecords,
@@ -26,10 +26,10 @@ import {
   sortFlows,
   sortIcmp,
   tcpUdpFlowsFromRecords,
-} from '../../../testkit/flow-compare.ts';
-import { type GroundTruthFlow, groundTruthFlows } from '../../../testkit/ground-truth.ts';
-import { createMirrorLab, type MirrorLab } from '../../../testkit/lab.ts';
-import { requireRootAndTools } from '../../../testkit/require-tools.ts';
+} from '@fargate-mirror/testkit/flow-compare';
+import { type GroundTruthFlow, groundTruthFlows } from '@fargate-mirror/testkit/ground-truth';
+import { createMirrorLab, type MirrorLab } from '@fargate-mirror/testkit/lab';
+import { requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
 import {
   curlTraffic,
   digTraffic,
@@ -37,7 +37,8 @@ import {
   pingTraffic,
   startTaskServers,
   type TaskServers,
-} from '../../../testkit/traffic.ts';
+} from '@fargate-mirror/testkit/traffic';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DualMirrorRun, runDualMirror } from './helpers/dual-mirror-run.ts';
 import { requireBuiltReceiveCli } from './helpers/live-receiver.ts';
 import { TCP_PAYLOAD_FIELDS, tcpPayloadByDirection } from './helpers/tcp-payload.ts';

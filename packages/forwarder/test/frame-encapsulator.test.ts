@@ -4,9 +4,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findTool } from '@fargate-mirror/testkit/require-tools';
 import { LinkType, parseAddress } from '@fargate-mirror/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findTool } from '../../../testkit/require-tools.ts';
 import { ForwarderStats } from '../src/forwarder-stats.ts';
 import { FrameEncapsulator } from '../src/frame-encapsulator.ts';
 import { MirrorFilter, type MirrorFilterRule } from '../src/mirror-filter.ts';

@@ -3,16 +3,16 @@
 // once - the flows, counters and transactions of a single mirror point - and name both points.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { run } from '@fargate-mirror/testkit/proc';
+import { requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
+import { captureMirroredSession, type MirroredSession } from '@fargate-mirror/testkit/session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../../testkit/proc.ts';
-import { requireRootAndTools } from '../../../testkit/require-tools.ts';
-import { captureMirroredSession, type MirroredSession } from '../../../testkit/session.ts';
 import { countByType, ofType, type ReadResult, readRecords, withoutMirrorView } from './helpers/records.ts';
 
 const TOOLS = ['tcpdump', 'tshark', 'dnsmasq', 'dig', 'curl', 'openssl', 'ping'];
 const TASK_VNI = 42;
 const CLIENT_VNI = 43;
-// Outer addresses of the two mirror points in testkit/lab.ts.
+// Outer addresses of the two mirror points in packages/testkit/lab.ts.
 const TASK_OUTER = '10.77.2.1';
 const CLIENT_OUTER = '10.77.2.3';
 

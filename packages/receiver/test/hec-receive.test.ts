@@ -6,9 +6,9 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readJsonLines, runCli } from '@fargate-mirror/testkit/cli';
+import { run } from '@fargate-mirror/testkit/proc';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readJsonLines, runCli } from '../../../testkit/cli.ts';
-import { run } from '../../../testkit/proc.ts';
 import { HecServer, newToken } from './helpers/hec-server.ts';
 import { SAMPLE_MIRROR, stableJson } from './helpers/records.ts';
 import {

@@ -23,9 +23,9 @@ import {
   RunTaskCommand,
 } from '@aws-sdk/client-ecs';
 import { type AwsLocal, startAwsLocal } from '@fargate-mirror/aws-local';
+import { runCli } from '@fargate-mirror/testkit/cli';
+import { requireTools } from '@fargate-mirror/testkit/require-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../testkit/cli.ts';
-import { requireTools } from '../../../testkit/require-tools.ts';
 import { AwsIdentitySource } from '../src/identity/aws-identity-source.js';
 import { IdentityResolver } from '../src/identity/identity-resolver.js';
 import { type Rec, readRecords, rewriteMirror, SAMPLE_MIRROR } from './helpers/records.ts';

@@ -12,10 +12,10 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readJsonLines } from '@fargate-mirror/testkit/cli';
+import { run, start } from '@fargate-mirror/testkit/proc';
+import { findTool, requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJsonLines } from '../../../testkit/cli.ts';
-import { run, start } from '../../../testkit/proc.ts';
-import { findTool, requireRootAndTools } from '../../../testkit/require-tools.ts';
 import { SAMPLE_MIRROR } from './helpers/records.ts';
 import {
   CLI,

@@ -4,9 +4,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readJsonLines } from '@fargate-mirror/testkit/cli';
+import { run } from '@fargate-mirror/testkit/proc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJsonLines } from '../../../testkit/cli.ts';
-import { run } from '../../../testkit/proc.ts';
 import { SAMPLE_MIRROR } from './helpers/records.ts';
 import { CLI, LOOPBACK_RECEIVE, requireBuiltCli, startReceive, stopReceive } from './receive-support.ts';
 

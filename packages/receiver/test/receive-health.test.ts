@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Started, start } from '@fargate-mirror/testkit/proc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Started, start } from '../../../testkit/proc.ts';
 import {
   flowRecords,
   httpGet,

@@ -4,12 +4,12 @@
 // hold every frame each mirrored interface carried, per VNI; its flows must equal `read` of a capture
 // of the same outer stream.
 import { join } from 'node:path';
+import { OUTER_CAPTURE_FILTER } from '@fargate-mirror/testkit/capture';
+import { readJsonLines as readLines, runCli } from '@fargate-mirror/testkit/cli';
+import { createMirrorLab, type MirrorLab } from '@fargate-mirror/testkit/lab';
+import { requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
+import { runClientTraffic, startTaskServers } from '@fargate-mirror/testkit/traffic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OUTER_CAPTURE_FILTER } from '../../../testkit/capture.ts';
-import { readJsonLines as readLines, runCli } from '../../../testkit/cli.ts';
-import { createMirrorLab, type MirrorLab } from '../../../testkit/lab.ts';
-import { requireRootAndTools } from '../../../testkit/require-tools.ts';
-import { runClientTraffic, startTaskServers } from '../../../testkit/traffic.ts';
 import {
   countBy,
   flowRecords,

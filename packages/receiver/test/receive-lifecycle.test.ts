@@ -4,9 +4,9 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from '@fargate-mirror/testkit/cli';
+import { requireTools } from '@fargate-mirror/testkit/require-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../testkit/cli.ts';
-import { requireTools } from '../../../testkit/require-tools.ts';
 import {
   countBy,
   flowRecords,

@@ -5,10 +5,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readJsonLines } from '@fargate-mirror/testkit/cli';
+import { run } from '@fargate-mirror/testkit/proc';
+import { requireTools } from '@fargate-mirror/testkit/require-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJsonLines } from '../../../testkit/cli.ts';
-import { run } from '../../../testkit/proc.ts';
-import { requireTools } from '../../../testkit/require-tools.ts';
 import { HecServer, newToken } from './helpers/hec-server.ts';
 import { readRecords, rewriteMirror, SAMPLE_MIRROR } from './helpers/records.ts';
 import {

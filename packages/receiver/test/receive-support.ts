@@ -2,7 +2,7 @@
 // records, and hand-made mirror datagrams. Everything a test starts is killed by PID.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { run, type Started, start } from '../../../testkit/proc.ts';
+import { run, type Started, start } from '@fargate-mirror/testkit/proc';
 
 export const REPO = resolve(import.meta.dirname, '../../..');
 export const CLI = join(REPO, 'packages/cli/dist/bin.js');

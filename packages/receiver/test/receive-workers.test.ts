@@ -2,12 +2,12 @@
 // inside, VXLAN over IPv6 outside) spread over two worker sockets by the kernel's SO_REUSEPORT hash.
 // Whatever that hash did, each connection must come out as one flow record holding both directions.
 import { join } from 'node:path';
+import { OUTER_CAPTURE_FILTER } from '@fargate-mirror/testkit/capture';
+import { flowKey, type GroundTruthFlow, groundTruthFlows } from '@fargate-mirror/testkit/ground-truth';
+import { createMirrorLab, type MirrorLab } from '@fargate-mirror/testkit/lab';
+import { requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
+import { startHttpServer } from '@fargate-mirror/testkit/traffic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OUTER_CAPTURE_FILTER } from '../../../testkit/capture.ts';
-import { flowKey, type GroundTruthFlow, groundTruthFlows } from '../../../testkit/ground-truth.ts';
-import { createMirrorLab, type MirrorLab } from '../../../testkit/lab.ts';
-import { requireRootAndTools } from '../../../testkit/require-tools.ts';
-import { startHttpServer } from '../../../testkit/traffic.ts';
 import {
   countBy,
   flowRecords,

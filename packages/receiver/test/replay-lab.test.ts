@@ -3,13 +3,13 @@
 // way a Gateway Load Balancer delivers it, as GENEVE; and with --loop/--distinct-loops/--vni the
 // replicas come out as distinct flows.
 import { join } from 'node:path';
+import { OUTER_CAPTURE_FILTER } from '@fargate-mirror/testkit/capture';
+import { runCli } from '@fargate-mirror/testkit/cli';
+import { createMirrorLab, type MirrorLab } from '@fargate-mirror/testkit/lab';
+import { requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
+import { wrapInGeneve } from '@fargate-mirror/testkit/rewrite';
+import { curlTraffic, digTraffic, startTaskServers } from '@fargate-mirror/testkit/traffic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OUTER_CAPTURE_FILTER } from '../../../testkit/capture.ts';
-import { runCli } from '../../../testkit/cli.ts';
-import { createMirrorLab, type MirrorLab } from '../../../testkit/lab.ts';
-import { requireRootAndTools } from '../../../testkit/require-tools.ts';
-import { wrapInGeneve } from '../../../testkit/rewrite.ts';
-import { curlTraffic, digTraffic, startTaskServers } from '../../../testkit/traffic.ts';
 import {
   CLI,
   countBy,

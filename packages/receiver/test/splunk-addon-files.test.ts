@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireTools } from '@fargate-mirror/testkit/require-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireTools } from '../../../testkit/require-tools.ts';
 import { ofType, type Rec, readRecords, SAMPLE_MIRROR } from './helpers/records.ts';
 
 const ADDON = join(import.meta.dirname, '../../../splunk/TA-fargate-mirror');

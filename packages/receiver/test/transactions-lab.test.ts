@@ -4,16 +4,16 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { readJsonLines, runCli } from '@fargate-mirror/testkit/cli';
+import { sortFlows, tcpUdpFlowsFromRecords } from '@fargate-mirror/testkit/flow-compare';
+import { groundTruthFlows } from '@fargate-mirror/testkit/ground-truth';
+import { run } from '@fargate-mirror/testkit/proc';
+import { requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
+import { truncateCapture } from '@fargate-mirror/testkit/rewrite';
+import { captureMirroredSession, type MirroredSession } from '@fargate-mirror/testkit/session';
+import { DNS_NAMES, TLS_SERVER_NAME, TRAFFIC_SECRETS } from '@fargate-mirror/testkit/traffic';
 import { CaptureReader, MirrorDecoder, PcapWriter } from '@fargate-mirror/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJsonLines, runCli } from '../../../testkit/cli.ts';
-import { sortFlows, tcpUdpFlowsFromRecords } from '../../../testkit/flow-compare.ts';
-import { groundTruthFlows } from '../../../testkit/ground-truth.ts';
-import { run } from '../../../testkit/proc.ts';
-import { requireRootAndTools } from '../../../testkit/require-tools.ts';
-import { truncateCapture } from '../../../testkit/rewrite.ts';
-import { captureMirroredSession, type MirroredSession } from '../../../testkit/session.ts';
-import { DNS_NAMES, TLS_SERVER_NAME, TRAFFIC_SECRETS } from '../../../testkit/traffic.ts';
 import { MirrorPipeline } from '../src/pipeline/mirror-pipeline.js';
 
 const TOOLS = ['tcpdump', 'tshark', 'dnsmasq', 'dig', 'curl', 'openssl', 'ping', '/usr/bin/python3', 'scapy'];

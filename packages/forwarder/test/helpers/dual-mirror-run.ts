@@ -5,9 +5,9 @@
 // reaches the collector (how much the receiver must have read before it is stopped).
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CaptureStats } from '../../../../testkit/capture.ts';
-import { CLI_BIN, readJsonLines } from '../../../../testkit/cli.ts';
-import type { MirrorLab } from '../../../../testkit/lab.ts';
+import type { CaptureStats } from '@fargate-mirror/testkit/capture';
+import { CLI_BIN, readJsonLines } from '@fargate-mirror/testkit/cli';
+import type { MirrorLab } from '@fargate-mirror/testkit/lab';
 import { type StatsLine, startForward } from './forwarder-process.ts';
 import { startLiveReceiver, waitFor } from './live-receiver.ts';
 

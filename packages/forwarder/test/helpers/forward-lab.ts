@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunOptions, type RunResult, run, type Started, start } from '../../../../testkit/proc.ts';
+import { type RunOptions, type RunResult, run, type Started, start } from '@fargate-mirror/testkit/proc';
 
 export type ForwardLabNs = 'client' | 'task' | 'collector';
 

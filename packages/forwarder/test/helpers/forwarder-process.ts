@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Started } from '../../../../testkit/proc.ts';
+import type { Started } from '@fargate-mirror/testkit/proc';
 import type { ForwardLab } from './forward-lab.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));

@@ -2,8 +2,8 @@
 // once it prints its ready line, asked for its Prometheus counters over HTTP from inside the same
 // namespace, and stopped with SIGTERM (which must end in exit 0 after the summary line).
 import { existsSync } from 'node:fs';
-import { CLI_BIN } from '../../../../testkit/cli.ts';
-import type { RunOptions, RunResult, Started } from '../../../../testkit/proc.ts';
+import { CLI_BIN } from '@fargate-mirror/testkit/cli';
+import type { RunOptions, RunResult, Started } from '@fargate-mirror/testkit/proc';
 
 const READY = /fargate-mirror receive: ready: .*health http port (\d+)/;
 const SUMMARY = /fargate-mirror receive: stopped: .*/;

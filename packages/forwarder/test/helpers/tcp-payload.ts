@@ -1,7 +1,7 @@
 // What a TCP stream carried, per direction, in a form that does not depend on how it was cut into
 // packets: payload bytes and the sequence ranges they cover. A super-frame and the segments made from
 // it give the same answer; a lost, duplicated or misplaced segment does not.
-import { canonicalIp } from '../../../../testkit/ground-truth.ts';
+import { canonicalIp } from '@fargate-mirror/testkit/ground-truth';
 
 export interface DirectedTcp {
   payloadBytes: number;

@@ -1,5 +1,5 @@
 // tshark (Wireshark's dissectors) as the independent judge of what the forwarder produces.
-import { run } from '../../../../testkit/proc.ts';
+import { run } from '@fargate-mirror/testkit/proc';
 
 /** Checksum validation on: a status of 1 is Good, 0 Bad, 2 Unverified. */
 const CHECKS = [

@@ -1,9 +1,9 @@
 // Shared by the dedup, identity and HEC tests: the built CLI's `read`, records by type, and the
 // mirror-capture rewriter (helpers/rewrite-mirror.py, scapy).
 import { join } from 'node:path';
-import { readJsonLines, runCli } from '../../../../testkit/cli.ts';
-import { run } from '../../../../testkit/proc.ts';
-import { SYSTEM_PYTHON } from '../../../../testkit/rewrite.ts';
+import { readJsonLines, runCli } from '@fargate-mirror/testkit/cli';
+import { run } from '@fargate-mirror/testkit/proc';
+import { SYSTEM_PYTHON } from '@fargate-mirror/testkit/rewrite';
 
 export type Rec = Record<string, unknown>;
 

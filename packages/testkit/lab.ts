@@ -148,7 +148,7 @@ export async function createMirrorLab(opts: MirrorLabOptions = {}): Promise<Mirr
   const outer = outerIpv6 ? OUTER_V6 : OUTER_V4;
   if (outerIpv6 && outerMtu < 1514 + 70) {
     // Measured on this kernel: VXLAN over IPv6 drops datagrams above the outer MTU instead of
-    // fragmenting them. Build outer IPv6 fragments from a capture instead (testkit/fragment.py).
+    // fragmenting them. Build outer IPv6 fragments from a capture instead (packages/testkit/fragment.py).
     throw new Error(
       `outerIpv6 needs outerMtu >= 1584 (got ${outerMtu}): the kernel drops, not fragments, oversize VXLAN over IPv6`,
     );

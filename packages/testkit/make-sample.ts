@@ -1,6 +1,6 @@
 // Regenerates the shipped sample captures (fixtures/, see fixtures/README.md) from a real session in
 // the lab: a few curl requests, dig, openssl and ping over IPv4 and IPv6, mirrored by the kernel.
-// usage: node --experimental-strip-types testkit/make-sample.ts [OUT_DIR]   (root; OUT_DIR = fixtures)
+// usage: node --experimental-strip-types packages/testkit/make-sample.ts [OUT_DIR]   (root; OUT_DIR = fixtures)
 import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { REPO_ROOT } from './cli.ts';
