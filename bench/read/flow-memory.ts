@@ -1,5 +1,5 @@
 // Memory of the flow table holding 1M concurrent flows (run with --expose-gc).
-import { FlowTable } from '@fargate-mirror/receiver';
+import { FlowTable } from '@fargate-mirror/analysis';
 import { FrameDecoder, LinkType } from '@fargate-mirror/wire';
 
 const FLOWS = 1_000_000;

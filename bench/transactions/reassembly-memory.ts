@@ -2,7 +2,7 @@
 // request head (so its reader holds the split head in a pooled buffer) and one segment that arrived
 // ahead of a hole (held by reassembly). Run with --expose-gc: node --expose-gc bench/transactions/reassembly-memory.ts
 
-import { type FlowTable, MirrorPipeline, type MirrorPointRegistry } from '@fargate-mirror/receiver';
+import { type FlowTable, MirrorPipeline, type MirrorPointRegistry } from '@fargate-mirror/analysis';
 import { FrameDecoder, LinkType } from '@fargate-mirror/wire';
 
 const FLOWS = Number(process.argv[2] ?? 100_000);

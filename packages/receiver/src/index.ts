@@ -7,26 +7,7 @@ export {
   type ReceiverConfigInput,
   receiverConfigSchema,
 } from './config/receiver-config.js';
-export { addMirrorPointToFlow } from './dedup/flow-mirror-point.js';
-export { PacketDeduplicator, type PacketDedupOptions, type PacketDedupStats } from './dedup/packet-dedup.js';
-export { hashInnerPacket } from './dedup/packet-hash.js';
-export {
-  DEFAULT_REDACTED_HEADERS,
-  DEFAULT_REDACTED_QUERY_PARAMETERS,
-  REDACTED,
-  type RedactionOptions,
-  Redactor,
-} from './dissect/redaction.js';
-export { ja4, ja4Raw } from './dissect/tls/ja4.js';
-export {
-  TransactionEngine,
-  type TransactionOptions,
-  type TransactionStats,
-} from './dissect/transaction-engine.js';
 export { ReceiverError } from './errors.js';
-export { FlowEndReason, flowEndReasonNames } from './flows/flow-end-reason.js';
-export { type FlowSink, FlowTable, type FlowTableOptions } from './flows/flow-table.js';
-export { MirrorPointRegistry } from './flows/mirror-points.js';
 export {
   AwsIdentitySource,
   type AwsIdentitySourceOptions,
@@ -64,18 +45,6 @@ export {
 export { Receiver, type ReceiverInfo, type ReceiverSummary } from './live/receiver.js';
 export type { ReceiverTotals } from './live/stats-aggregator.js';
 export type { HecMetricsSource, ReceiverMetricsSource } from './metrics/receiver-metrics.js';
-export { type ReadCaptureOptions, type ReadSummary, readCapture } from './offline/read-capture.js';
-export {
-  type InnerFrameSink,
-  MirrorPipeline,
-  type MirrorPipelineOptions,
-  type RecordSink,
-} from './pipeline/mirror-pipeline.js';
-export { PipelineStats } from './pipeline/pipeline-stats.js';
-export { TcpReassembler, type TcpReassemblerOptions } from './reassembly/tcp-reassembler.js';
-export { buildFlowRecord, type FlowRecord } from './records/flow-record.js';
-export { SCHEMA_VERSION } from './records/schema.js';
-export { isoFromMicros } from './records/time-format.js';
 export { type InnerRewrite, InnerRewriter } from './replay/inner-rewrite.js';
 export {
   type ReplayOptions,
@@ -100,5 +69,4 @@ export { HecConfigError } from './sinks/hec/hec-errors.js';
 export { type HecLog, HecSink, type HecSinkOptions, type HecSinkStats } from './sinks/hec/hec-sink.js';
 export { HecSpool, type SpooledBatch } from './sinks/hec/hec-spool.js';
 export { HEC_TOKEN_ENV, resolveHecToken } from './sinks/hec/hec-token.js';
-export { JsonLinesWriter } from './sinks/json-lines-writer.js';
 export { RotatingPcapSink, type RotatingPcapSinkOptions } from './sinks/rotating-pcap-sink.js';

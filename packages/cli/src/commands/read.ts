@@ -1,11 +1,5 @@
-import {
-  DEFAULT_REDACTED_QUERY_PARAMETERS,
-  HecSink,
-  type ReadSummary,
-  readCapture,
-  resolveHecToken,
-  startWorkloadIdentity,
-} from '@fargate-mirror/receiver';
+import { DEFAULT_REDACTED_QUERY_PARAMETERS, type ReadSummary, readCapture } from '@fargate-mirror/analysis';
+import { HecSink, resolveHecToken, startWorkloadIdentity } from '@fargate-mirror/receiver';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseList, parsePositiveInt } from './option-parsers.js';
 

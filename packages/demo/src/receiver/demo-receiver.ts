@@ -1,7 +1,8 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { JsonLinesWriter, MirrorPipeline, RotatingPcapSink } from '@fargate-mirror/receiver';
+import { JsonLinesWriter, MirrorPipeline } from '@fargate-mirror/analysis';
+import { RotatingPcapSink } from '@fargate-mirror/receiver';
 import { parseAddress } from '@fargate-mirror/wire';
 
 export interface DemoReceiverOptions {

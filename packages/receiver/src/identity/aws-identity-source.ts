@@ -1,11 +1,5 @@
-import {
-  DescribeNetworkInterfacesCommand,
-  DescribeTrafficMirrorSessionsCommand,
-  EC2Client,
-  type NetworkInterface,
-  type TrafficMirrorSession,
-} from '@aws-sdk/client-ec2';
-import { DescribeTasksCommand, ECSClient, ListClustersCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import type { EC2Client, NetworkInterface, TrafficMirrorSession } from '@aws-sdk/client-ec2';
+import type { ECSClient } from '@aws-sdk/client-ecs';
 import {
   canonicalIp,
   clusterName,
@@ -22,6 +16,13 @@ const TAG_SERVICE = 'fargate-mirror:service';
 const TAG_TASK_ARN = 'fargate-mirror:task-arn';
 
 const REQUEST_HANDLER = { connectionTimeout: 5000, requestTimeout: 30_000 };
+
+/**
+ * The SDK modules, loaded on the first AWS call: a process that only imports the receiver (or
+ * `read` without `--aws-identity`) never loads the AWS SDK.
+ */
+type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
+type EcsSdk = typeof import('@aws-sdk/client-ecs');
 
 /** Where identity comes from in the background; the resolver never calls it on the packet path. */
 export interface IdentitySource {
@@ -55,8 +56,10 @@ interface EniFacts {
  * attachments of DescribeTasks.
  */
 export class AwsIdentitySource implements IdentitySource {
-  private readonly ec2: EC2Client;
-  private readonly ecs: ECSClient;
+  private ec2Client: EC2Client | undefined;
+  private ecsClient: ECSClient | undefined;
+  private ec2Sdk: Promise<Ec2Sdk & { client: EC2Client }> | undefined;
+  private ecsSdk: Promise<EcsSdk & { client: ECSClient }> | undefined;
   private readonly clusters: readonly string[] | undefined;
   private readonly minTaskSweepMs: number;
   private tasksByEni = new Map<string, Workload>();
@@ -69,15 +72,15 @@ export class AwsIdentitySource implements IdentitySource {
     // never awaits until a request is sent, so a configuration it cannot load (no HOME, no passwd
     // entry) fails that promise unhandled and kills the thread. Timeouts also keep an endpoint that
     // never answers from holding a refresh forever.
-    this.ec2 = options.ec2 ?? new EC2Client({ requestHandler: REQUEST_HANDLER });
-    this.ecs = options.ecs ?? new ECSClient({ requestHandler: REQUEST_HANDLER });
+    this.ec2Client = options.ec2;
+    this.ecsClient = options.ecs;
     this.clusters = options.clusters;
     this.minTaskSweepMs = options.minTaskSweepMs ?? 10_000;
   }
 
   destroy(): void {
-    this.ec2.destroy();
-    this.ecs.destroy();
+    this.ec2Client?.destroy();
+    this.ecsClient?.destroy();
   }
 
   async snapshot(): Promise<IdentitySnapshot> {
@@ -177,14 +180,32 @@ export class AwsIdentitySource implements IdentitySource {
     return found.values().next().value;
   }
 
+  /** The EC2 module and client, loaded and made on first use. */
+  private async ec2(): Promise<Ec2Sdk & { client: EC2Client }> {
+    this.ec2Sdk ??= import('@aws-sdk/client-ec2').then((module: Ec2Sdk) => {
+      this.ec2Client ??= new module.EC2Client({ requestHandler: REQUEST_HANDLER });
+      return { ...module, client: this.ec2Client };
+    });
+    return this.ec2Sdk;
+  }
+
+  private async ecs(): Promise<EcsSdk & { client: ECSClient }> {
+    this.ecsSdk ??= import('@aws-sdk/client-ecs').then((module: EcsSdk) => {
+      this.ecsClient ??= new module.ECSClient({ requestHandler: REQUEST_HANDLER });
+      return { ...module, client: this.ecsClient };
+    });
+    return this.ecsSdk;
+  }
+
   private async describeSessions(
     filters: { Name: string; Values: string[] }[],
   ): Promise<TrafficMirrorSession[]> {
+    const ec2 = await this.ec2();
     const out: TrafficMirrorSession[] = [];
     let NextToken: string | undefined;
     do {
-      const page = await this.ec2.send(
-        new DescribeTrafficMirrorSessionsCommand({
+      const page = await ec2.client.send(
+        new ec2.DescribeTrafficMirrorSessionsCommand({
           Filters: filters.length > 0 ? filters : undefined,
           NextToken,
         }),
@@ -201,13 +222,14 @@ export class AwsIdentitySource implements IdentitySource {
     ids: string[],
   ): Promise<Map<string, EniFacts>> {
     const out = new Map<string, EniFacts>();
+    if (ids.length === 0 && filters.length === 0) return out;
+    const ec2 = await this.ec2();
     const queries =
       ids.length > 0 ? chunks(ids, 200).map((c) => [{ Name: 'network-interface-id', Values: c }]) : [filters];
-    if (ids.length === 0 && filters.length === 0) return out;
     for (const Filters of queries) {
       let NextToken: string | undefined;
       do {
-        const page = await this.ec2.send(new DescribeNetworkInterfacesCommand({ Filters, NextToken }));
+        const page = await ec2.client.send(new ec2.DescribeNetworkInterfacesCommand({ Filters, NextToken }));
         for (const eni of page.NetworkInterfaces ?? []) {
           if (eni.NetworkInterfaceId !== undefined) out.set(eni.NetworkInterfaceId, eniFacts(eni));
         }
@@ -227,18 +249,19 @@ export class AwsIdentitySource implements IdentitySource {
   }
 
   private async runTaskSweep(): Promise<void> {
+    const ecs = await this.ecs();
     const byEni = new Map<string, Workload>();
     const byIp = new Map<string, Workload>();
     for (const cluster of this.clusters ?? (await this.listClusters())) {
       const arns: string[] = [];
       let nextToken: string | undefined;
       do {
-        const page = await this.ecs.send(new ListTasksCommand({ cluster, nextToken }));
+        const page = await ecs.client.send(new ecs.ListTasksCommand({ cluster, nextToken }));
         arns.push(...(page.taskArns ?? []));
         nextToken = page.nextToken;
       } while (nextToken);
       for (const batch of chunks(arns, 100)) {
-        const described = await this.ecs.send(new DescribeTasksCommand({ cluster, tasks: batch }));
+        const described = await ecs.client.send(new ecs.DescribeTasksCommand({ cluster, tasks: batch }));
         for (const task of described.tasks ?? []) {
           for (const attachment of task.attachments ?? []) {
             if (attachment.type !== 'ElasticNetworkInterface') continue;
@@ -266,10 +289,11 @@ export class AwsIdentitySource implements IdentitySource {
   }
 
   private async listClusters(): Promise<string[]> {
+    const ecs = await this.ecs();
     const out: string[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.ecs.send(new ListClustersCommand({ nextToken }));
+      const page = await ecs.client.send(new ecs.ListClustersCommand({ nextToken }));
       out.push(...(page.clusterArns ?? []));
       nextToken = page.nextToken;
     } while (nextToken);

@@ -1,8 +1,8 @@
 import type { RemoteInfo, Socket } from 'node:dgram';
+import { MirrorPipeline } from '@fargate-mirror/analysis';
 import { DecodeStatus, type MirrorDecoder, MirrorStage } from '@fargate-mirror/wire';
 import type { Logger } from 'pino';
 import { createWorkloadIdentity, type WorkloadIdentity } from '../identity/workload-identity.js';
-import { MirrorPipeline } from '../pipeline/mirror-pipeline.js';
 import { RotatingPcapSink } from '../sinks/rotating-pcap-sink.js';
 import { flowOwner } from './flow-affinity.js';
 import { HandoffKind, HandoffRing } from './handoff-ring.js';

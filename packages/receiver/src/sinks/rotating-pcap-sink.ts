@@ -1,7 +1,7 @@
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
+import type { InnerFrameSink } from '@fargate-mirror/analysis';
 import { PcapWriter } from '@fargate-mirror/wire';
-import type { InnerFrameSink } from '../pipeline/mirror-pipeline.js';
 import { PCAP_SUFFIX, PCAP_TEMP_SUFFIX, pcapBaseName } from './pcap-file-names.js';
 
 export interface RotatingPcapSinkOptions {

@@ -1,0 +1,33 @@
+export { addMirrorPointToFlow } from './dedup/flow-mirror-point.js';
+export { PacketDeduplicator, type PacketDedupOptions, type PacketDedupStats } from './dedup/packet-dedup.js';
+export { hashInnerPacket } from './dedup/packet-hash.js';
+export {
+  DEFAULT_REDACTED_HEADERS,
+  DEFAULT_REDACTED_QUERY_PARAMETERS,
+  REDACTED,
+  type RedactionOptions,
+  Redactor,
+} from './dissect/redaction.js';
+export { ja4, ja4Raw } from './dissect/tls/ja4.js';
+export {
+  TransactionEngine,
+  type TransactionOptions,
+  type TransactionStats,
+} from './dissect/transaction-engine.js';
+export { ANALYSIS_ERROR_CODES, AnalysisError, type AnalysisErrorCode, isAnalysisError } from './errors.js';
+export { FlowEndReason, flowEndReasonNames } from './flows/flow-end-reason.js';
+export { type FlowSink, FlowTable, type FlowTableOptions } from './flows/flow-table.js';
+export { MirrorPointRegistry } from './flows/mirror-points.js';
+export { type ReadCaptureOptions, type ReadSummary, readCapture } from './offline/read-capture.js';
+export { JsonLinesWriter } from './output/json-lines-writer.js';
+export {
+  type InnerFrameSink,
+  MirrorPipeline,
+  type MirrorPipelineOptions,
+  type RecordSink,
+} from './pipeline/mirror-pipeline.js';
+export { PipelineStats } from './pipeline/pipeline-stats.js';
+export { TcpReassembler, type TcpReassemblerOptions } from './reassembly/tcp-reassembler.js';
+export { buildFlowRecord, type FlowRecord } from './records/flow-record.js';
+export { SCHEMA_VERSION } from './records/schema.js';
+export { isoFromMicros } from './records/time-format.js';
