@@ -47,15 +47,11 @@ export async function readRecords(
   env?: NodeJS.ProcessEnv,
 ): Promise<ReadResult> {
   const r = env
-    ? await run(
-        process.execPath,
-        [CLI_BIN, 'read', capture, '--records', out, '--summary-json', ...extra],
-        {
-          env,
-          allowFailure: true,
-          timeoutMs: 300_000,
-        },
-      )
+    ? await run(process.execPath, [CLI_BIN, 'read', capture, '--records', out, '--summary-json', ...extra], {
+        env,
+        allowFailure: true,
+        timeoutMs: 300_000,
+      })
     : await runCli(['read', capture, '--records', out, '--summary-json', ...extra]);
   if (r.code !== 0) throw new Error(`fargate-mirror read ${capture} exited ${r.code}:\n${r.stderr}`);
   const line = r.stderr
@@ -65,7 +61,6 @@ export async function readRecords(
   if (line === undefined) throw new Error(`read printed no JSON summary:\n${r.stderr}`);
   return { records: readJsonLines(out), summary: JSON.parse(line) as Rec, stderr: r.stderr };
 }
-
 
 export const ofType = (records: readonly Rec[], type: string): Rec[] =>
   records.filter((r) => r['type'] === type);
