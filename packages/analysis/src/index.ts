@@ -24,10 +24,14 @@ export {
   type InnerFrameSink,
   MirrorPipeline,
   type MirrorPipelineOptions,
-  type RecordSink,
 } from './pipeline/mirror-pipeline.js';
 export { PipelineStats } from './pipeline/pipeline-stats.js';
 export { TcpReassembler, type TcpReassemblerOptions } from './reassembly/tcp-reassembler.js';
+export type { DnsRecord } from './records/dns-record.js';
 export { buildFlowRecord, type FlowRecord } from './records/flow-record.js';
+export type { HttpRecord } from './records/http-record.js';
+export type { MirrorPointRecord } from './records/mirror-point-record.js';
+export type { MirrorRecord, RecordSink, WorkloadFields } from './records/mirror-record.js';
 export { SCHEMA_VERSION } from './records/schema.js';
 export { isoFromMicros } from './records/time-format.js';
+export type { TlsRecord } from './records/tls-record.js';

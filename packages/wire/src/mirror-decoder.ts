@@ -84,10 +84,22 @@ export class MirrorDecoder {
   }
 
   /**
-   * Decodes the payload of a UDP datagram received on the VXLAN port. The mirror source (the datagram's
-   * sender) is set by the caller in `mirrorSourceWords`/`mirrorSourceVersion` beforehand.
+   * Decodes the payload of a UDP datagram received on the VXLAN port. `sender` (four address words,
+   * IPv4 mapped as ::ffff:a.b.c.d) and `senderVersion` (4 or 6) are the datagram's source: the mirrored
+   * ENI. Omitted (replaying a payload whose sender does not matter), the mirror source is unknown (0).
    */
-  decodeVxlanPayload(buf: Uint8Array, off: number, end: number): number {
+  decodeVxlanPayload(
+    buf: Uint8Array,
+    off: number,
+    end: number,
+    sender?: Uint32Array,
+    senderVersion = 0,
+  ): number {
+    const w = this.mirrorSourceWords;
+    if (sender === undefined) w.fill(0);
+    else w.set(sender);
+    this.mirrorSourceVersion = sender === undefined ? 0 : senderVersion;
+    this.encapsulation = Encapsulation.NONE;
     this.stage = MirrorStage.VXLAN;
     return this.decodeVxlan(buf, off, end);
   }

@@ -11,6 +11,7 @@ import {
 import { buildDnsRecord } from '../records/dns-record.js';
 import { type FlowEndpoints, flowEndpoints } from '../records/flow-endpoints.js';
 import { buildHttpRecord } from '../records/http-record.js';
+import type { RecordSink } from '../records/mirror-record.js';
 import type { RecordContext } from '../records/record-context.js';
 import { buildTlsRecord } from '../records/tls-record.js';
 import { DnsSession, type DnsTransaction } from './dns/dns-session.js';
@@ -47,8 +48,6 @@ export interface TransactionStats {
   /** TCP flows whose payload was not recognised as HTTP, TLS or DNS. */
   unrecognisedFlows: number;
 }
-
-type RecordSink = (record: Record<string, unknown>) => void;
 
 const UNKNOWN = 0;
 const HTTP = 1;
@@ -88,25 +87,15 @@ export class TransactionEngine implements StreamHandler {
   private readonly httpSink = (slot: number, clientDir: number, tx: HttpTransaction) => {
     this.stats.http++;
     const record = buildHttpRecord(this.ctx, slot, this.endpoints(slot, clientDir), tx, this.redactor);
-    this.onRecord(record as unknown as Record<string, unknown>);
+    this.onRecord(record);
   };
   private readonly tlsSink = (slot: number, clientDir: number, hs: TlsHandshake) => {
     this.stats.tls++;
-    this.onRecord(
-      buildTlsRecord(this.ctx, slot, this.endpoints(slot, clientDir), hs) as unknown as Record<
-        string,
-        unknown
-      >,
-    );
+    this.onRecord(buildTlsRecord(this.ctx, slot, this.endpoints(slot, clientDir), hs));
   };
   private readonly dnsSink = (slot: number, tx: DnsTransaction) => {
     this.stats.dns++;
-    this.onRecord(
-      buildDnsRecord(this.ctx, slot, this.endpoints(slot, tx.clientDir), tx) as unknown as Record<
-        string,
-        unknown
-      >,
-    );
+    this.onRecord(buildDnsRecord(this.ctx, slot, this.endpoints(slot, tx.clientDir), tx));
   };
 
   constructor(

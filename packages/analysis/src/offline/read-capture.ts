@@ -1,6 +1,7 @@
 import { CaptureReader, PcapWriter } from '@fargate-mirror/wire';
 import { JsonLinesWriter } from '../output/json-lines-writer.js';
-import { MirrorPipeline, type MirrorPipelineOptions, type RecordSink } from '../pipeline/mirror-pipeline.js';
+import { MirrorPipeline, type MirrorPipelineOptions } from '../pipeline/mirror-pipeline.js';
+import type { RecordSink } from '../records/mirror-record.js';
 
 export interface ReadCaptureOptions extends Omit<MirrorPipelineOptions, 'onRecord' | 'innerFrames'> {
   readonly file: string;

@@ -12,6 +12,7 @@ import { TransactionEngine, type TransactionOptions } from '../dissect/transacti
 import { type FlowSink, FlowTable, type FlowTableOptions } from '../flows/flow-table.js';
 import { MirrorPointRegistry } from '../flows/mirror-points.js';
 import { buildFlowRecord } from '../records/flow-record.js';
+import type { MirrorRecord, RecordSink } from '../records/mirror-record.js';
 import { PipelineStats } from './pipeline-stats.js';
 
 /** Where decapsulated inner frames go (a pcap writer, a rotating pcap sink). */
@@ -25,8 +26,6 @@ export interface InnerFrameSink {
     tsNsec: number,
   ): void;
 }
-
-export type RecordSink = (record: Record<string, unknown>) => void;
 
 export interface MirrorPipelineOptions {
   readonly onRecord: RecordSink;
@@ -55,7 +54,7 @@ export interface MirrorPipelineOptions {
    * Called with every record before `onRecord` (workload identity, mirror session ids). Runs once
    * per record, never per packet; it must not block (look-ups from memory only).
    */
-  readonly enrich?: (record: Record<string, unknown>) => void;
+  readonly enrich?: (record: MirrorRecord) => void;
 }
 
 const EXPIRY_INTERVAL_MICROS = 1_000_000;
@@ -98,12 +97,7 @@ export class MirrorPipeline {
       // and reassembly gaps counted before the flow record is built.
       const app = this.transactions?.appOf(slot);
       this.transactions?.flowEnding(slot, reason);
-      onRecord(
-        buildFlowRecord(table, slot, reason, this.mirrorPoints, dvc, app) as unknown as Record<
-          string,
-          unknown
-        >,
-      );
+      onRecord(buildFlowRecord(table, slot, reason, this.mirrorPoints, dvc, app));
     };
     this.flows = new FlowTable(sink, options.flows);
     this.transactions =
@@ -131,26 +125,48 @@ export class MirrorPipeline {
     this.afterDecode(status, buf, now, tsSec, tsNsec);
   }
 
-  /** The payload of a UDP datagram from the VXLAN socket; the sender is already in the decoder. */
-  handleVxlanPayload(buf: Uint8Array, offset: number, length: number, tsSec: number, tsNsec: number): void {
-    this.handleDecoded(this.decodePayload(buf, offset, length, false), buf, length, tsSec, tsNsec);
+  /**
+   * The payload of a UDP datagram from the VXLAN socket. `sender` is the datagram's source address
+   * (four words, IPv4 mapped) of family `senderVersion`: the mirrored ENI, which names the mirror point.
+   */
+  handleVxlanPayload(
+    buf: Uint8Array,
+    offset: number,
+    length: number,
+    sender: Uint32Array,
+    senderVersion: number,
+    tsSec: number,
+    tsNsec: number,
+  ): void {
+    const status = this.decodePayload(buf, offset, length, false, sender, senderVersion);
+    this.handleDecoded(status, buf, length, tsSec, tsNsec);
   }
 
-  /** The payload of a UDP datagram from the GENEVE socket (Gateway Load Balancer endpoint). */
+  /**
+   * The payload of a UDP datagram from the GENEVE socket (Gateway Load Balancer endpoint). The mirror
+   * source is the IP header inside the GENEVE payload, not the datagram's sender (the endpoint).
+   */
   handleGenevePayload(buf: Uint8Array, offset: number, length: number, tsSec: number, tsNsec: number): void {
     this.handleDecoded(this.decodePayload(buf, offset, length, true), buf, length, tsSec, tsNsec);
   }
 
   /**
-   * Decodes a UDP payload (VXLAN, or GENEVE when `geneve`) into `decoder` without counting it, for a
-   * caller that must look at the inner packet first (the receive worker's flow affinity); then
-   * `handleDecoded` takes it on from there, so the payload is decoded once.
+   * Decodes a UDP payload (VXLAN from `sender`, or GENEVE when `geneve`) into `decoder` without
+   * counting it, for a caller that must look at the inner packet first (the receive worker's flow
+   * affinity); then `handleDecoded` takes it on from there, so the payload is decoded once.
    */
-  decodePayload(buf: Uint8Array, offset: number, length: number, geneve: boolean): number {
+  decodePayload(
+    buf: Uint8Array,
+    offset: number,
+    length: number,
+    geneve: boolean,
+    sender?: Uint32Array,
+    senderVersion = 0,
+  ): number {
     const d = this.decoder;
     return geneve
       ? d.decodeGenevePayload(buf, offset, offset + length)
-      : d.decodeVxlanPayload(buf, offset, offset + length);
+      : d.decodeVxlanPayload(buf, offset, offset + length, sender, senderVersion);
   }
 
   /** Continues with the payload `decodePayload` just decoded (returned `status`). */

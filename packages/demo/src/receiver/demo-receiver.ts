@@ -1,7 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { JsonLinesWriter, MirrorPipeline } from '@fargate-mirror/analysis';
+import { JsonLinesWriter, MirrorPipeline, type MirrorRecord } from '@fargate-mirror/analysis';
 import { RotatingPcapSink } from '@fargate-mirror/receiver';
 import { parseAddress } from '@fargate-mirror/wire';
 
@@ -9,9 +9,9 @@ export interface DemoReceiverOptions {
   /** Run directory: records.jsonl and pcap/ go here. */
   readonly dir: string;
   /** The pipeline's identity hook (workload identity). */
-  readonly enrich: (record: Record<string, unknown>) => void;
+  readonly enrich: (record: MirrorRecord) => void;
   /** Told about every record after it was written (the live summary counts them). */
-  readonly onRecord: (record: Record<string, unknown>) => void;
+  readonly onRecord: (record: MirrorRecord) => void;
 }
 
 /**
@@ -92,12 +92,10 @@ export class DemoReceiver {
   }
 
   private receive(msg: Buffer, rinfo: RemoteInfo): void {
-    const d = this.pipeline.decoder;
     // The sender is the mirror point's outer source address.
-    d.mirrorSourceVersion = parseAddress(rinfo.address, this.source, 0);
-    d.mirrorSourceWords.set(this.source);
+    const version = parseAddress(rinfo.address, this.source, 0);
     const now = Date.now();
     const sec = Math.floor(now / 1000);
-    this.pipeline.handleVxlanPayload(msg, 0, msg.length, sec, (now % 1000) * 1_000_000);
+    this.pipeline.handleVxlanPayload(msg, 0, msg.length, this.source, version, sec, (now % 1000) * 1_000_000);
   }
 }

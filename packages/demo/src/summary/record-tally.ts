@@ -1,3 +1,4 @@
+import type { MirrorRecord } from '@fargate-mirror/analysis';
 /** Counts of what the receiver wrote, for the live summary and the final report. */
 export class RecordTally {
   total = 0;
@@ -9,20 +10,17 @@ export class RecordTally {
   /** Task ARNs the records name, on either side. */
   readonly taskArns = new Set<string>();
 
-  readonly add = (record: Record<string, unknown>): void => {
+  readonly add = (record: MirrorRecord): void => {
     this.total++;
-    const type = String(record['type']);
+    const type = record.type;
     this.byType.set(type, (this.byType.get(type) ?? 0) + 1);
-    const dest = record['dest_ecs_service'];
-    if (record['src_ecs_cluster'] !== undefined || record['dest_ecs_cluster'] !== undefined)
-      this.withWorkload++;
+    if (record.src_ecs_cluster !== undefined || record.dest_ecs_cluster !== undefined) this.withWorkload++;
     if (type === 'http') {
-      const key = typeof dest === 'string' ? dest : '?';
+      const key = record.dest_ecs_service ?? '?';
       this.httpByService.set(key, (this.httpByService.get(key) ?? 0) + 1);
     }
-    for (const side of ['src_ecs_task_arn', 'dest_ecs_task_arn']) {
-      const arn = record[side];
-      if (typeof arn === 'string') this.taskArns.add(arn);
+    for (const arn of [record.src_ecs_task_arn, record.dest_ecs_task_arn]) {
+      if (arn !== undefined) this.taskArns.add(arn);
     }
   };
 

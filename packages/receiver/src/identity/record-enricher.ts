@@ -1,12 +1,6 @@
+import type { MirrorRecord } from '@fargate-mirror/analysis';
 import type { IdentityResolver } from './identity-resolver.js';
 import type { Workload } from './workload.js';
-
-interface MirrorPointField {
-  vni: number;
-  eni_id: string | null;
-  mirror_session_id: string | null;
-  outer_src_ip: string;
-}
 
 /**
  * Returns the `enrich` hook of the pipeline: stamps each record (flow, http, dns, tls) with the mirror
@@ -16,12 +10,11 @@ interface MirrorPointField {
  * Synchronous and from memory only: unknown identities are looked up in the background for later
  * records.
  */
-export function createRecordEnricher(resolver: IdentityResolver): (record: Record<string, unknown>) => void {
+export function createRecordEnricher(resolver: IdentityResolver): (record: MirrorRecord) => void {
   return (record) => {
-    const src = record['src_ip'];
-    const dest = record['dest_ip'];
-    if (typeof src !== 'string' || typeof dest !== 'string') return;
-    const points = record['mirror_points'] as MirrorPointField[] | undefined;
+    const src = record.src_ip;
+    const dest = record.dest_ip;
+    const points = record.mirror_points;
     let seesSrc = false;
     let seesDest = false;
     let resolved = false;
@@ -48,7 +41,7 @@ export function createRecordEnricher(resolver: IdentityResolver): (record: Recor
       }
     }
     if (resolved) {
-      record['direction'] =
+      record.direction =
         seesSrc && seesDest ? 'internal' : seesSrc ? 'outbound' : seesDest ? 'inbound' : 'unknown';
     }
     stamp(record, 'src', resolver.workload(src) ?? srcByPoint);
@@ -56,9 +49,15 @@ export function createRecordEnricher(resolver: IdentityResolver): (record: Recor
   };
 }
 
-function stamp(record: Record<string, unknown>, side: 'src' | 'dest', w: Workload | null): void {
+function stamp(record: MirrorRecord, side: 'src' | 'dest', w: Workload | null): void {
   if (w === null) return;
-  record[`${side}_ecs_cluster`] = w.cluster;
-  if (w.service !== null) record[`${side}_ecs_service`] = w.service;
-  if (w.task_arn !== null) record[`${side}_ecs_task_arn`] = w.task_arn;
+  if (side === 'src') {
+    record.src_ecs_cluster = w.cluster;
+    if (w.service !== null) record.src_ecs_service = w.service;
+    if (w.task_arn !== null) record.src_ecs_task_arn = w.task_arn;
+  } else {
+    record.dest_ecs_cluster = w.cluster;
+    if (w.service !== null) record.dest_ecs_service = w.service;
+    if (w.task_arn !== null) record.dest_ecs_task_arn = w.task_arn;
+  }
 }

@@ -1,3 +1,4 @@
+import type { MirrorRecord } from '@fargate-mirror/analysis';
 import { AwsIdentitySource } from './aws-identity-source.js';
 import { loadIdentityMap } from './identity-map-file.js';
 import { type IdentityErrorReport, IdentityResolver } from './identity-resolver.js';
@@ -25,7 +26,7 @@ export interface WorkloadIdentityOptions {
 export interface WorkloadIdentity {
   readonly resolver: IdentityResolver;
   /** The pipeline's `enrich` hook. */
-  readonly enrich: (record: Record<string, unknown>) => void;
+  readonly enrich: (record: MirrorRecord) => void;
   close(): void;
 }
 

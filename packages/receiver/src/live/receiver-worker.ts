@@ -1,5 +1,5 @@
 import type { RemoteInfo, Socket } from 'node:dgram';
-import { MirrorPipeline } from '@fargate-mirror/analysis';
+import { MirrorPipeline, type MirrorRecord } from '@fargate-mirror/analysis';
 import { DecodeStatus, type MirrorDecoder, MirrorStage } from '@fargate-mirror/wire';
 import type { Logger } from 'pino';
 import { createWorkloadIdentity, type WorkloadIdentity } from '../identity/workload-identity.js';
@@ -202,9 +202,14 @@ export class ReceiverWorker {
       // this worker the pipeline carries on from the decoded state.
       const pipeline = this.pipeline;
       const d = pipeline.decoder;
-      d.mirrorSourceWords.set(this.source);
-      d.mirrorSourceVersion = version;
-      const status = pipeline.decodePayload(msg, 0, msg.length, kind !== HandoffKind.VXLAN);
+      const status = pipeline.decodePayload(
+        msg,
+        0,
+        msg.length,
+        kind !== HandoffKind.VXLAN,
+        this.source,
+        version,
+      );
       const owner = this.ownerOf(d, workers);
       if (owner !== this.data.workerId) {
         const ring = this.outRings[owner] as HandoffRing;
@@ -241,10 +246,8 @@ export class ReceiverWorker {
     tsNsec: number,
   ): void {
     const pipeline = this.pipeline;
-    const d = pipeline.decoder;
-    d.mirrorSourceWords.set(source);
-    d.mirrorSourceVersion = sourceVersion;
-    if (kind === HandoffKind.VXLAN) pipeline.handleVxlanPayload(buf, offset, length, tsSec, tsNsec);
+    if (kind === HandoffKind.VXLAN)
+      pipeline.handleVxlanPayload(buf, offset, length, source, sourceVersion, tsSec, tsNsec);
     else pipeline.handleGenevePayload(buf, offset, length, tsSec, tsNsec);
     this.countVni();
   }
@@ -295,7 +298,7 @@ export class ReceiverWorker {
     }
   }
 
-  private addRecord(record: Record<string, unknown>): void {
+  private addRecord(record: MirrorRecord): void {
     const line = JSON.stringify(record);
     this.recordLines.push(line);
     this.recordBytes += line.length + 1;

@@ -1,3 +1,4 @@
+import type { MirrorRecord } from '@fargate-mirror/analysis';
 // The identity resolver keeps what disappeared for a grace period: a task that stopped between two
 // refreshes still names the records of its flows that end afterwards (flows end up to a flow timeout
 // after their last packet), with the right direction, until a new task takes its address or the
@@ -71,8 +72,9 @@ class FakeSource implements IdentitySource {
 }
 
 /** A flow record from web to api as both mirror points saw it. */
-function flowRecord(): Record<string, unknown> {
-  return {
+// Only the fields the enricher reads: a partial flow record, typed as the whole for the hook.
+function flowRecord(): MirrorRecord {
+  const partial = {
     type: 'flow',
     src_ip: WEB_IP,
     dest_ip: API_IP,
@@ -81,9 +83,10 @@ function flowRecord(): Record<string, unknown> {
       { vni: 22, eni_id: null, mirror_session_id: null, outer_src_ip: API_PRIMARY },
     ],
   };
+  return partial as unknown as MirrorRecord;
 }
 
-const named = (r: Record<string, unknown>) => [r['src_ecs_task_arn'], r['dest_ecs_task_arn'], r['direction']];
+const named = (r: MirrorRecord) => [r.src_ecs_task_arn, r.dest_ecs_task_arn, r.direction];
 
 afterEach(() => {
   vi.useRealTimers();

@@ -171,7 +171,7 @@ export class HecSink {
   }
 
   /** One record object. */
-  writeRecord(record: Record<string, unknown>): void {
+  writeRecord(record: object): void {
     this.add(hecEnvelope(JSON.stringify(record), this.options));
   }
 
