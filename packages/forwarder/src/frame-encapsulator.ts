@@ -13,6 +13,7 @@ import {
   DecodeStatus,
   encodeEthernetHeader,
   encodeVxlanHeader,
+  FlowKey,
   FrameDecoder,
   LinkType,
   TcpFlag,
@@ -20,7 +21,6 @@ import {
 } from '@fargate-mirror/wire';
 import { writeIpv4HeaderChecksum, writeL4Checksum } from './checksum.js';
 import type { DatagramSink } from './datagram-sink.js';
-import { symmetricFlowHash } from './flow-hash.js';
 import type { ForwarderStats } from './forwarder-stats.js';
 import type { MirrorFilter } from './mirror-filter.js';
 import { payloadWithinMtu, TcpSegmentSizes } from './tcp-segment-sizes.js';
@@ -55,6 +55,8 @@ export interface FrameEncapsulatorOptions {
 
 export class FrameEncapsulator {
   private readonly decoder = new FrameDecoder();
+  /** The flow of the frame being encapsulated: its hash picks the outer source port and the MSS slot. */
+  private readonly flowKey = new FlowKey();
   /** dst MAC then src MAC, for ingress and egress frames that arrive without an Ethernet header. */
   private readonly ingressMacs = new Uint8Array(12);
   private readonly egressMacs = new Uint8Array(12);
@@ -122,7 +124,7 @@ export class FrameEncapsulator {
     else stats.framesEgress++;
     if (status !== DecodeStatus.OK) stats.framesMalformed++;
 
-    const hash = symmetricFlowHash(d.addressWords, d.protocol, d.hasPorts, d.srcPort, d.dstPort);
+    const hash = this.flowKey.set(d).hash(0);
     const linkLength = linkType === LinkType.ETHERNET ? d.l3Offset - off : ETHERNET_HEADER;
     const ipStart = d.l3Offset;
     const ipLength = d.ipLength;
@@ -178,7 +180,8 @@ export class FrameEncapsulator {
     const d = this.decoder;
     const tcp = d.tcp;
     const sizes = this.segmentSizes;
-    const side = TcpSegmentSizes.side(d.addressWords, tcp.srcPort, tcp.dstPort);
+    // The sending side, stable per flow: 0 when the frame travels from the key's endpoint A.
+    const side = this.flowKey.srcIsA ? 0 : 1;
     if ((tcp.flags & TcpFlag.SYN) !== 0) {
       tcp.parseOptions(buf);
       sizes.learnSyn(hash, side, (tcp.flags & TcpFlag.ACK) !== 0, tcp.mss);

@@ -18,7 +18,6 @@ export {
   NetRawMissingError,
 } from './errors.js';
 export { loadFilterRules, parseFilterRules } from './filter-file.js';
-export { symmetricFlowHash } from './flow-hash.js';
 export {
   type Forwarder,
   type ForwarderOptions,

@@ -8,11 +8,10 @@
 // stands in for "peer's MSS capped by the sender's path". Without a handshake (capture started
 // mid-stream) the largest ordinary segment seen in that direction is the estimate.
 //
-// Memory is fixed: a direct-mapped table indexed by the symmetric flow hash. A SYN always claims its
+// Memory is fixed: a direct-mapped table indexed by the flow key's hash (wire's FlowKey). A SYN always claims its
 // slot; other segments only claim a free slot or one that holds observations only, so a colliding
 // mid-stream flow does not evict a handshake's MSS. RST frees the slot. A collision costs accuracy
 // (today's path-MTU cut), never correctness.
-import { aFirst } from './flow-hash.js';
 
 /** Slots in the table (a power of two). */
 export const TCP_SEGMENT_TABLE_SIZE = 4096;
@@ -28,11 +27,6 @@ export class TcpSegmentSizes {
   private readonly advertised = new Uint16Array(TCP_SEGMENT_TABLE_SIZE * 2);
   /** Per slot, per sending side: the largest ordinary segment payload seen, 0 none. */
   private readonly observed = new Uint16Array(TCP_SEGMENT_TABLE_SIZE * 2);
-
-  /** The sending side of a packet: 0 when its source orders first, else 1 (stable per flow). */
-  static side(words: Uint32Array, srcPort: number, dstPort: number): number {
-    return aFirst(words, srcPort, dstPort) ? 0 : 1;
-  }
 
   /** A SYN or SYN-ACK from `side` advertising `mss` (-1 when it carries no MSS option). */
   learnSyn(hash: number, side: number, isSynAck: boolean, mss: number): void {

@@ -19,6 +19,15 @@ export {
 } from './decode-status.js';
 export { compareEndpoints, fmix32 } from './endpoint-order.js';
 export { WireError } from './errors.js';
+export {
+  FLOW_KEY_META,
+  FLOW_KEY_PORTS,
+  FLOW_KEY_WORDS,
+  FlowKey,
+  flowKeyIpVersion,
+  flowKeyProtocol,
+  hashFlowKey,
+} from './flow-key.js';
 export { FrameDecoder } from './frame-decoder.js';
 export { icmpPorts } from './icmp-ports.js';
 export { formatAddress, formatIpv4, parseAddress } from './ip-format.js';

@@ -1,4 +1,4 @@
-import type { FrameDecoder } from '@fargate-mirror/wire';
+import { FLOW_KEY_PORTS, FLOW_KEY_WORDS, type FrameDecoder, IpProtocol } from '@fargate-mirror/wire';
 import { FlowEndReason } from '../flows/flow-end-reason.js';
 import type { FlowTable } from '../flows/flow-table.js';
 import type { MirrorPointRegistry } from '../flows/mirror-points.js';
@@ -133,7 +133,7 @@ export class TransactionEngine implements StreamHandler {
   /** A decoded inner packet (`d`) of flow `slot`, as returned by FlowTable.update. */
   packet(slot: number, d: FrameDecoder, buf: Uint8Array, nowMicros: number): void {
     if (!d.hasPorts || d.isFragment) return;
-    if (d.protocol === 6) {
+    if (d.protocol === IpProtocol.TCP) {
       const tcp = d.tcp;
       if (tcp.headerLength === 0) return; // too little of the header to know the sequence number
       this.reassembler.segment(
@@ -148,7 +148,7 @@ export class TransactionEngine implements StreamHandler {
         tcp.payloadLength,
         nowMicros,
       );
-    } else if (d.protocol === 17) {
+    } else if (d.protocol === IpProtocol.UDP) {
       const udp = d.udp;
       if (!udp.headerComplete || udp.payloadLength === 0) return;
       this.datagram(
@@ -278,7 +278,7 @@ export class TransactionEngine implements StreamHandler {
   ): void {
     let proto = this.proto[slot];
     if (proto === UNKNOWN) {
-      const ports = this.table.keyPorts[slot];
+      const ports = this.table.keys[slot * FLOW_KEY_WORDS + FLOW_KEY_PORTS];
       if (this.dnsPort[ports >>> 16] === 1 || this.dnsPort[ports & 0xffff] === 1) {
         const s = this.freeDns.pop() ?? new DnsSession(this.dnsSink, this.reassembler.pool);
         s.begin(slot, 'udp');
@@ -309,7 +309,7 @@ export class TransactionEngine implements StreamHandler {
       this.sessions[slot] = s;
       proto = TLS;
     } else {
-      const ports = this.table.keyPorts[slot];
+      const ports = this.table.keys[slot * FLOW_KEY_WORDS + FLOW_KEY_PORTS];
       if (this.dnsPort[ports >>> 16] === 1 || this.dnsPort[ports & 0xffff] === 1) {
         const s = this.freeDns.pop() ?? new DnsSession(this.dnsSink, this.reassembler.pool);
         s.begin(slot, 'tcp');
@@ -341,11 +341,11 @@ export class TransactionEngine implements StreamHandler {
 
   /** 0 when the packet travels from endpoint A (the flow key's first endpoint), else 1. */
   private directionOf(slot: number, d: FrameDecoder): number {
-    const kw = this.table.keyWords;
-    const o = slot * 8;
+    const kw = this.table.keys;
+    const o = slot * FLOW_KEY_WORDS;
     const w = d.addressWords;
     if (w[3] !== kw[o + 3] || w[2] !== kw[o + 2] || w[1] !== kw[o + 1] || w[0] !== kw[o]) return 1;
-    return d.srcPort === this.table.keyPorts[slot] >>> 16 ? 0 : 1;
+    return d.srcPort === kw[o + FLOW_KEY_PORTS] >>> 16 ? 0 : 1;
   }
 
   private endpoints(slot: number, clientDir: number): FlowEndpoints {

@@ -1,4 +1,12 @@
-import { compareEndpoints, type FrameDecoder, TcpFlag } from '@fargate-mirror/wire';
+import {
+  FLOW_KEY_META,
+  FLOW_KEY_WORDS,
+  FlowKey,
+  type FrameDecoder,
+  hashFlowKey,
+  IpProtocol,
+  TcpFlag,
+} from '@fargate-mirror/wire';
 import { FlowEndReason } from './flow-end-reason.js';
 
 export interface FlowTableOptions {
@@ -41,10 +49,8 @@ const MICROS = 1_000_000;
  */
 export class FlowTable {
   readonly capacity: number;
-  readonly keyWords: Uint32Array;
-  readonly keyPorts: Uint32Array;
-  /** protocol | ipVersion << 8 | oneWay << 12 */
-  readonly keyMeta: Uint32Array;
+  /** The flow key of each slot (wire's FlowKey layout), FLOW_KEY_WORDS words at `slot * FLOW_KEY_WORDS`. */
+  readonly keys: Uint32Array;
   readonly keyDomain: Uint32Array;
   readonly firstSeen: Float64Array;
   readonly lastSeen: Float64Array;
@@ -75,9 +81,7 @@ export class FlowTable {
   private readonly freeSlots: Int32Array;
   private freeCount: number;
   private readonly sink: FlowSink;
-  private readonly key = new Uint32Array(10);
-  /** Separate scratch for removals, which can happen while `key` holds the packet being added. */
-  private readonly removalKey = new Uint32Array(10);
+  private readonly key = new FlowKey();
 
   constructor(sink: FlowSink, options: FlowTableOptions = {}) {
     const capacity = options.capacity ?? 262_144;
@@ -85,9 +89,7 @@ export class FlowTable {
       throw new RangeError(`flow table capacity must be >= 1, got ${capacity}`);
     this.capacity = capacity;
     this.sink = sink;
-    this.keyWords = new Uint32Array(capacity * 8);
-    this.keyPorts = new Uint32Array(capacity);
-    this.keyMeta = new Uint32Array(capacity);
+    this.keys = new Uint32Array(capacity * FLOW_KEY_WORDS);
     this.keyDomain = new Uint32Array(capacity);
     this.firstSeen = new Float64Array(capacity);
     this.lastSeen = new Float64Array(capacity);
@@ -128,27 +130,12 @@ export class FlowTable {
    * `mirrorPoint` with session `vni`, in address domain `domain`. Returns the flow's slot.
    */
   update(d: FrameDecoder, domain: number, nowMicros: number, vni: number, mirrorPoint: number): number {
-    const key = this.key;
-    const w = d.addressWords;
-    const srcPort = d.hasPorts ? d.srcPort : 0;
-    const dstPort = d.hasPorts ? d.dstPort : 0;
     // Canonical order: A is the smaller (address, port) endpoint.
-    const srcIsA = compareEndpoints(w, srcPort, dstPort) <= 0;
-    const a = srcIsA ? 0 : 4;
-    const b = srcIsA ? 4 : 0;
-    key[0] = w[a];
-    key[1] = w[a + 1];
-    key[2] = w[a + 2];
-    key[3] = w[a + 3];
-    key[4] = w[b];
-    key[5] = w[b + 1];
-    key[6] = w[b + 2];
-    key[7] = w[b + 3];
-    key[8] = srcIsA ? ((srcPort << 16) | dstPort) >>> 0 : ((dstPort << 16) | srcPort) >>> 0;
-    key[9] = (d.protocol | (d.ipVersion << 8) | (d.icmpOneWay ? 1 << 12 : 0)) >>> 0;
-    const bucket = hashKey(key, domain) & this.bucketMask;
+    const key = this.key.set(d);
+    const srcIsA = key.srcIsA;
+    const bucket = key.hash(domain) & this.bucketMask;
     let slot = this.find(bucket, domain);
-    const isTcp = d.protocol === 6;
+    const isTcp = d.protocol === IpProtocol.TCP;
     const flags = isTcp && d.hasPorts ? d.tcp.flags : 0;
     if (slot >= 0 && isTcp && isClosing(this.state[slot])) {
       // A fresh SYN on a closed 5-tuple (FIN from both sides, or RST) is a new connection (port
@@ -218,26 +205,16 @@ export class FlowTable {
 
   private find(bucket: number, domain: number): number {
     const key = this.key;
-    const kw = this.keyWords;
+    const keys = this.keys;
     for (let s = this.buckets[bucket]; s >= 0; s = this.chain[s]) {
-      const o = s * 8;
-      if (
-        this.keyPorts[s] === key[8] &&
-        kw[o + 3] === key[3] &&
-        kw[o + 7] === key[7] &&
-        this.keyMeta[s] === key[9] &&
-        this.keyDomain[s] === domain &&
-        kw[o] === key[0] &&
-        kw[o + 1] === key[1] &&
-        kw[o + 2] === key[2] &&
-        kw[o + 4] === key[4] &&
-        kw[o + 5] === key[5] &&
-        kw[o + 6] === key[6]
-      ) {
-        return s;
-      }
+      if (this.keyDomain[s] === domain && key.equalsAt(keys, s * FLOW_KEY_WORDS)) return s;
     }
     return -1;
+  }
+
+  /** The protocol number of flow `slot`. */
+  protocolOf(slot: number): number {
+    return this.keys[slot * FLOW_KEY_WORDS + FLOW_KEY_META] & 0xff;
   }
 
   private create(
@@ -251,10 +228,7 @@ export class FlowTable {
   ): number {
     if (this.freeCount === 0) this.evictOldest();
     const slot = this.freeSlots[--this.freeCount];
-    const key = this.key;
-    this.keyWords.set(key.subarray(0, 8), slot * 8);
-    this.keyPorts[slot] = key[8];
-    this.keyMeta[slot] = key[9];
+    this.key.copyTo(this.keys, slot * FLOW_KEY_WORDS);
     this.keyDomain[slot] = domain;
     this.chain[slot] = this.buckets[bucket];
     this.buckets[bucket] = slot;
@@ -315,12 +289,7 @@ export class FlowTable {
   }
 
   private removeFromBucket(slot: number): void {
-    const o = slot * 8;
-    const key = this.removalKey;
-    for (let i = 0; i < 8; i++) key[i] = this.keyWords[o + i];
-    key[8] = this.keyPorts[slot];
-    key[9] = this.keyMeta[slot];
-    const bucket = hashKey(key, this.keyDomain[slot]) & this.bucketMask;
+    const bucket = hashFlowKey(this.keys, slot * FLOW_KEY_WORDS, this.keyDomain[slot]) & this.bucketMask;
     let s = this.buckets[bucket];
     if (s === slot) {
       this.buckets[bucket] = this.chain[slot];
@@ -376,29 +345,16 @@ function isClosing(state: number): boolean {
   return (state & STATE_RST) !== 0 || (state & (STATE_FIN_A | STATE_FIN_B)) === (STATE_FIN_A | STATE_FIN_B);
 }
 
-function hashKey(k: Uint32Array, domain: number): number {
-  let h = Math.imul(domain ^ 0x9e3779b9, 0x85ebca6b);
-  for (let i = 0; i < 10; i++) {
-    h = Math.imul(h ^ k[i], 0xcc9e2d51);
-    h = (h << 15) | (h >>> 17);
-    h = Math.imul(h, 0x1b873593);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return h >>> 0;
-}
-
 /**
  * Whether the sender of the flow's first packet started the conversation: a SYN says yes, a SYN-ACK
  * says no; without handshake a reply from a well-known port to an ephemeral one says no.
  */
 function senderIsInitiator(d: FrameDecoder, flags: number): boolean {
   if ((flags & TcpFlag.SYN) !== 0) return (flags & TcpFlag.ACK) === 0;
-  if (d.hasPorts && (d.protocol === 6 || d.protocol === 17)) {
+  if (d.hasPorts && (d.protocol === IpProtocol.TCP || d.protocol === IpProtocol.UDP)) {
     if (d.srcPort < 1024 && d.dstPort >= 1024) return false;
   }
-  if (d.protocol === 1 || d.protocol === 58) {
+  if (d.protocol === IpProtocol.ICMP || d.protocol === IpProtocol.ICMPV6) {
     // Echo reply and other response types: the receiver asked first.
     const t = d.icmp.type;
     if (t === 0 || t === 14 || t === 16 || t === 18 || t === 129 || t === 131 || t === 134 || t === 136)

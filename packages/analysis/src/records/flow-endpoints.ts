@@ -1,4 +1,12 @@
-import { communityIdV1, formatAddress } from '@fargate-mirror/wire';
+import {
+  communityIdV1,
+  FLOW_KEY_META,
+  FLOW_KEY_PORTS,
+  FLOW_KEY_WORDS,
+  flowKeyIpVersion,
+  flowKeyProtocol,
+  formatAddress,
+} from '@fargate-mirror/wire';
 import type { FlowTable } from '../flows/flow-table.js';
 import type { MirrorPointRegistry } from '../flows/mirror-points.js';
 import { type MirrorPointRecord, mirrorPointRecord } from './mirror-point-record.js';
@@ -31,12 +39,12 @@ export interface MirrorView {
 
 /** The endpoints of flow `slot` with the client at direction index `clientDir` (0 = endpoint A sends). */
 export function flowEndpoints(table: FlowTable, slot: number, clientDir: number): FlowEndpoints {
-  const meta = table.keyMeta[slot];
-  const protocol = meta & 0xff;
-  const ipVersion = (meta >>> 8) & 0xf;
+  const kw = table.keys;
+  const o = slot * FLOW_KEY_WORDS;
+  const meta = kw[o + FLOW_KEY_META];
+  const protocol = flowKeyProtocol(meta);
+  const ipVersion = flowKeyIpVersion(meta);
   const clientIsA = clientDir === 0;
-  const kw = table.keyWords;
-  const o = slot * 8;
   const words = new Uint32Array(8);
   const c = clientIsA ? 0 : 4;
   const s = clientIsA ? 4 : 0;
@@ -44,7 +52,7 @@ export function flowEndpoints(table: FlowTable, slot: number, clientDir: number)
     words[i] = kw[o + c + i];
     words[4 + i] = kw[o + s + i];
   }
-  const ports = table.keyPorts[slot];
+  const ports = kw[o + FLOW_KEY_PORTS];
   const portA = ports >>> 16;
   const portB = ports & 0xffff;
   const srcPort = clientIsA ? portA : portB;

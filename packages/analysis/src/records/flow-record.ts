@@ -1,3 +1,4 @@
+import { IpProtocol } from '@fargate-mirror/wire';
 import { flowEndReasonNames } from '../flows/flow-end-reason.js';
 import type { FlowTable } from '../flows/flow-table.js';
 import type { MirrorPointRegistry } from '../flows/mirror-points.js';
@@ -59,7 +60,7 @@ export function buildFlowRecord(
   /** The application protocol a dissector recognised; otherwise a guess from the port. */
   recognisedApp?: string,
 ): FlowRecord {
-  const protocol = table.keyMeta[slot] & 0xff;
+  const protocol = table.protocolOf(slot);
   const aIsSrc = table.initiatorIsA[slot] === 1;
   // src is the initiator: the client side of the flow's endpoints.
   const ends = flowEndpoints(table, slot, aIsSrc ? 0 : 1);
@@ -94,7 +95,10 @@ export function buildFlowRecord(
     start_time: isoFromMicros(first),
     end_time: isoFromMicros(last),
     duration: Math.round(last - first) / 1e6,
-    tcp_flag: protocol === 6 ? tcpFlagNames(table.tcpFlags[slot * 2] | table.tcpFlags[slot * 2 + 1]) : '',
+    tcp_flag:
+      protocol === IpProtocol.TCP
+        ? tcpFlagNames(table.tcpFlags[slot * 2] | table.tcpFlags[slot * 2 + 1])
+        : '',
     community_id: ends.community_id,
     truncated_packets: table.truncatedPackets[slot],
     missed_bytes: table.missedBytes[slot],

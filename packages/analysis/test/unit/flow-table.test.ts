@@ -1,5 +1,6 @@
 import { FrameDecoder, LinkType } from '@fargate-mirror/wire';
 import { describe, expect, it } from 'vitest';
+import { addMirrorPointToFlow } from '../../src/dedup/flow-mirror-point.js';
 import { FlowEndReason } from '../../src/flows/flow-end-reason.js';
 import { FlowTable } from '../../src/flows/flow-table.js';
 
@@ -137,5 +138,29 @@ describe('FlowTable', () => {
     const s2 = table.update(d, 2, 0, 2, -1);
     expect(s1).not.toBe(s2);
     expect(table.size).toBe(2);
+  });
+
+  it("adds a copy's mirror point only to the flow of the very same 5-tuple", () => {
+    // The de-duplicator remembers the slot of a packet's first copy; by the time a second copy comes,
+    // that slot may hold another connection between the same two hosts (other ports): it must not
+    // collect this copy's mirror point.
+    const { table, feed } = collector();
+    const slot = feed(ipPacket(A, B, 40000, 80, SYN), 1);
+    const other = new FrameDecoder();
+    const copyOf = (pkt: Buffer) => {
+      other.decode(pkt, 0, pkt.length, LinkType.RAW);
+      return other;
+    };
+    expect(addMirrorPointToFlow(table, slot, copyOf(ipPacket(A, B, 40001, 80, SYN)), 0, 7)).toBe(false);
+    expect(addMirrorPointToFlow(table, slot, copyOf(ipPacket(A, B, 40000, 81, SYN)), 0, 7)).toBe(false);
+    expect(addMirrorPointToFlow(table, slot, copyOf(ipPacket(A, B, 40000, 80, 0, 0, true)), 0, 7)).toBe(
+      false,
+    );
+    expect(addMirrorPointToFlow(table, slot, copyOf(ipPacket(A, B, 40000, 80, SYN)), 1, 7)).toBe(false);
+    expect([...table.mirrorPoints.subarray(slot * 3, slot * 3 + 3)]).toEqual([0, -1, -1]);
+    // The same connection, either direction: noted once.
+    expect(addMirrorPointToFlow(table, slot, copyOf(ipPacket(B, A, 80, 40000, SYN | ACK)), 0, 7)).toBe(true);
+    expect(addMirrorPointToFlow(table, slot, copyOf(ipPacket(A, B, 40000, 80, ACK)), 0, 7)).toBe(true);
+    expect([...table.mirrorPoints.subarray(slot * 3, slot * 3 + 3)]).toEqual([0, 7, -1]);
   });
 });

@@ -2,10 +2,10 @@ import { closeSync, fstatSync, mkdtempSync, openSync, rmSync, statSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CaptureReader } from '../../src/capture/capture-reader.js';
-import { CaptureWriteError } from '../../src/capture/errors.js';
-import { LinkType } from '../../src/capture/link-type.js';
-import { PcapWriter, type PcapWriterOptions } from '../../src/capture/pcap-writer.js';
+import { CaptureReader } from '../../../src/capture/capture-reader.js';
+import { CaptureWriteError } from '../../../src/capture/errors.js';
+import { LinkType } from '../../../src/capture/link-type.js';
+import { PcapWriter, type PcapWriterOptions } from '../../../src/capture/pcap-writer.js';
 import { requireTools, run, runPython, tsharkFrames } from './capture-tools.js';
 
 let dir: string;

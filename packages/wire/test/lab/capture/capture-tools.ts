@@ -1,7 +1,7 @@
 // Test helpers: run the real tools (scapy, editcap, mergecap, tshark) and read their answers.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { CaptureReader } from '../../src/capture/capture-reader.js';
+import { CaptureReader } from '../../../src/capture/capture-reader.js';
 
 export const PYTHON = '/usr/bin/python3';
 const HERE = new URL('.', import.meta.url).pathname;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { communityIdV1 } from '../src/community-id.js';
-import { parseAddress } from '../src/ip-format.js';
+import { communityIdV1 } from '../../src/community-id.js';
+import { parseAddress } from '../../src/ip-format.js';
 
 function words(src: string, dst: string): Uint32Array {
   const w = new Uint32Array(8);

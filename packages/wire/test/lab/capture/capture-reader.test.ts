@@ -3,9 +3,9 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CaptureReader } from '../../src/capture/capture-reader.js';
-import { CaptureFormatError, CaptureReadError } from '../../src/capture/errors.js';
-import { LinkType } from '../../src/capture/link-type.js';
+import { CaptureReader } from '../../../src/capture/capture-reader.js';
+import { CaptureFormatError, CaptureReadError } from '../../../src/capture/errors.js';
+import { LinkType } from '../../../src/capture/link-type.js';
 import {
   currentFrame,
   type Frame,

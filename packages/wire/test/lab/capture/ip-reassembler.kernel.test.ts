@@ -1,6 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IpReassembler, ReassemblyStatus } from '../../src/capture/ip-reassembler.js';
+import { IpReassembler, ReassemblyStatus } from '../../../src/capture/ip-reassembler.js';
 import { requireTools, runPython } from './capture-tools.js';
 
 // The claim IpReassembler exists for: offline reading sees the datagrams the kernel delivers to a

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAddress, parseAddress } from '../src/ip-format.js';
+import { formatAddress, parseAddress } from '../../src/ip-format.js';
 
 describe('address formatting', () => {
   it('round-trips IPv4, IPv6 and normalises IPv4-mapped IPv6', () => {

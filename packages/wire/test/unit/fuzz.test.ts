@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { LinkType } from '../src/capture/link-type.js';
-import { DECODE_STATUS_COUNT } from '../src/decode-status.js';
-import { MirrorDecoder } from '../src/mirror-decoder.js';
+import { LinkType } from '../../src/capture/link-type.js';
+import { DECODE_STATUS_COUNT } from '../../src/decode-status.js';
+import { MirrorDecoder } from '../../src/mirror-decoder.js';
 import { innerTcpSyn, outerUdp4, vxlan } from './frames.js';
 import { hex } from './hex.js';
 

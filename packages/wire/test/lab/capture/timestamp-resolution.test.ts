@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TimestampResolution } from '../../src/capture/timestamp-resolution.js';
+import { TimestampResolution } from '../../../src/capture/timestamp-resolution.js';
 import { seededRandom } from './capture-tools.js';
 
 // The 64-bit pcapng timestamp is split with plain numbers; BigInt arithmetic is the reference.

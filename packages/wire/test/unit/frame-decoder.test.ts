@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { LinkType } from '../src/capture/link-type.js';
-import { DecodeStatus } from '../src/decode-status.js';
-import { FrameDecoder } from '../src/frame-decoder.js';
-import { TcpFlag } from '../src/layers/tcp.js';
+import { LinkType } from '../../src/capture/link-type.js';
+import { DecodeStatus } from '../../src/decode-status.js';
+import { FrameDecoder } from '../../src/frame-decoder.js';
+import { TcpFlag } from '../../src/layers/tcp.js';
 import { innerTcpSyn } from './frames.js';
 import { hex } from './hex.js';
 

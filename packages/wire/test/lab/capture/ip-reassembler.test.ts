@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { findIpv6FragmentHeader, isIpv4Fragment } from '../../src/capture/ip-fragment.js';
+import { findIpv6FragmentHeader, isIpv4Fragment } from '../../../src/capture/ip-fragment.js';
 import {
   IpReassembler,
   ReassemblyDropReason,
   ReassemblyStatus,
   reassemblyDropReasonNames,
-} from '../../src/capture/ip-reassembler.js';
+} from '../../../src/capture/ip-reassembler.js';
 import { requireTools, runPython, seededRandom } from './capture-tools.js';
 
 // Fragments come from scapy's fragment() and fragment6(); the expected result is the datagram scapy
