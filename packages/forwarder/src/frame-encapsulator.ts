@@ -18,8 +18,9 @@ import {
   LinkType,
   TcpFlag,
   VXLAN_HEADER_LENGTH,
+  writeIpv4HeaderChecksum,
+  writeL4Checksum,
 } from '@fargate-mirror/wire';
-import { writeIpv4HeaderChecksum, writeL4Checksum } from './checksum.js';
 import type { DatagramSink } from './datagram-sink.js';
 import type { ForwarderStats } from './forwarder-stats.js';
 import type { MirrorFilter } from './mirror-filter.js';

@@ -1,12 +1,5 @@
 export { CAP_NET_RAW, type CapabilitySets, hasCapability, readCapabilitySets } from './capabilities.js';
 export { type CaptureInterface, findCaptureInterface } from './capture-interface.js';
-export {
-  addWords,
-  finishChecksum,
-  pseudoHeaderSum,
-  writeIpv4HeaderChecksum,
-  writeL4Checksum,
-} from './checksum.js';
 export { type Cidr, cidrContains, parseCidr } from './cidr.js';
 export type { DatagramSink } from './datagram-sink.js';
 export { type Destination, parseHostPort, resolveDestination } from './destination.js';

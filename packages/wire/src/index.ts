@@ -10,6 +10,14 @@ export {
   PcapWriter,
   ReassemblyStatus,
 } from './capture/index.js';
+export {
+  addWords,
+  adjustChecksum,
+  finishChecksum,
+  pseudoHeaderSum,
+  writeIpv4HeaderChecksum,
+  writeL4Checksum,
+} from './checksum.js';
 export { communityIdV1 } from './community-id.js';
 export {
   DECODE_STATUS_COUNT,
@@ -17,6 +25,7 @@ export {
   type DecodeStatusCode,
   decodeStatusNames,
 } from './decode-status.js';
+export { type IpHeaderSpec, type TcpSegmentSpec, tcpSegment, udpDatagram } from './encode/ip-packet.js';
 export { compareEndpoints, fmix32 } from './endpoint-order.js';
 export { WireError } from './errors.js';
 export {

@@ -1,6 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { udpDatagram } from '@fargate-mirror/wire';
 import type { MirrorTap } from '../mirror/mirror-tap.js';
-import { udpDatagram } from '../packets/ip-packet.js';
 import { buildDnsResponse, parseDnsQuery } from './dns-message.js';
 import type { TaskDirectory } from './task-directory.js';
 

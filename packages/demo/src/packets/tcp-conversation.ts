@@ -1,6 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { TcpFlag } from '@fargate-mirror/wire';
-import { type IpHeaderSpec, tcpSegment } from './ip-packet.js';
+import { type IpHeaderSpec, TcpFlag, tcpSegment } from '@fargate-mirror/wire';
 
 export interface TcpEndpoint {
   readonly ip: string;

@@ -1,4 +1,4 @@
-import { DecodeStatus, IpProtocol, MirrorDecoder, MirrorStage } from '@fargate-mirror/wire';
+import { adjustChecksum, DecodeStatus, IpProtocol, MirrorDecoder, MirrorStage } from '@fargate-mirror/wire';
 import { ReplayKind } from './replay-source.js';
 
 export interface InnerRewrite {
@@ -82,14 +82,4 @@ export class InnerRewriter {
 
 function readU16(buf: Buffer, at: number): number {
   return (buf[at] << 8) | buf[at + 1];
-}
-
-/** RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), for one 16-bit word changing from `old` to `next`. */
-export function adjustChecksum(buf: Buffer, at: number, old: number, next: number): void {
-  let sum = (~readU16(buf, at) & 0xffff) + (~old & 0xffff) + next;
-  sum = (sum & 0xffff) + (sum >>> 16);
-  sum = (sum & 0xffff) + (sum >>> 16);
-  const result = ~sum & 0xffff;
-  buf[at] = result >>> 8;
-  buf[at + 1] = result & 0xff;
 }

@@ -1,3 +1,4 @@
+import { writeIpv4HeaderChecksum } from '../checksum.js';
 import { FragmentQueue, MAX_KEY_BYTES, RangeFit } from './fragment-queue.js';
 import { ipv6FragmentWalk, walkToIpv6FragmentHeader } from './ip-fragment.js';
 
@@ -343,11 +344,7 @@ export class IpReassembler {
     out[3] = total & 0xff;
     out[6] &= IPV4_DF_AND_RESERVED;
     out[7] = 0;
-    out[10] = 0;
-    out[11] = 0;
-    const checksum = ipv4HeaderChecksum(out, headerLength);
-    out[10] = checksum >>> 8;
-    out[11] = checksum & 0xff;
+    writeIpv4HeaderChecksum(out, 0);
     this.release(queue);
     this.stats.reassembled++;
     return this.emit(out, 0, total);
@@ -565,12 +562,4 @@ function hashKey(key: Uint8Array, length: number): number {
 function sameKey(a: Uint8Array, b: Uint8Array, length: number): boolean {
   for (let i = 0; i < length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** RFC 1071 ones' complement sum over the header (checksum field already zeroed). */
-function ipv4HeaderChecksum(b: Uint8Array, length: number): number {
-  let sum = 0;
-  for (let i = 0; i < length; i += 2) sum += (b[i] << 8) | b[i + 1];
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
 }

@@ -1,4 +1,7 @@
-// Internet checksum (RFC 1071) pieces. Sums are kept unfolded in a plain number (53-bit safe: a 64 KB
+import { IpProtocol } from './layers/ip-protocol.js';
+
+// Internet checksum (RFC 1071) pieces, written once for everything that builds or rewrites packets
+// (the forwarder's segmenter, the demo's packets, replay's address rewriting, IP reassembly). Sums are kept unfolded in a plain number (53-bit safe: a 64 KB
 // packet adds at most 2^32), folded once at the end. Chained sums must each start at an even offset
 // into the logical byte stream, which every caller here guarantees (headers have even lengths).
 
@@ -57,7 +60,7 @@ export function writeL4Checksum(
   payloadStart: number,
   payloadLength: number,
 ): void {
-  const field = l4Offset + (protocol === 6 ? 16 : 6);
+  const field = l4Offset + (protocol === IpProtocol.TCP ? 16 : 6);
   hdr[field] = 0;
   hdr[field + 1] = 0;
   let sum = pseudoHeaderSum(hdr, ipOffset, protocol, l4HeaderLength + payloadLength);
@@ -65,7 +68,20 @@ export function writeL4Checksum(
   sum = addWords(payload, payloadStart, payloadStart + payloadLength, sum);
   let c = finishChecksum(sum);
   // UDP sends a computed 0 as 0xffff: 0 means "no checksum" there.
-  if (c === 0 && protocol === 17) c = 0xffff;
+  if (c === 0 && protocol === IpProtocol.UDP) c = 0xffff;
   hdr[field] = c >>> 8;
   hdr[field + 1] = c & 0xff;
+}
+
+/**
+ * Updates the checksum at `buf[at]` for one 16-bit word of the data it covers changing from `old` to
+ * `next`, without summing the data again (RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m')).
+ */
+export function adjustChecksum(buf: Uint8Array, at: number, old: number, next: number): void {
+  let sum = (~((buf[at] << 8) | buf[at + 1]) & 0xffff) + (~old & 0xffff) + next;
+  sum = (sum & 0xffff) + (sum >>> 16);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  const result = ~sum & 0xffff;
+  buf[at] = result >>> 8;
+  buf[at + 1] = result & 0xff;
 }

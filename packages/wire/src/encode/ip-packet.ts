@@ -1,15 +1,16 @@
 // Builds IPv4 packets (TCP segments, UDP datagrams) byte for byte as a host would send them, with
 // real header and transport checksums, so the receiver, Wireshark and tshark read them like packets
-// captured from a wire.
-import { writeIpv4HeaderChecksum, writeL4Checksum } from '@fargate-mirror/forwarder';
-import { TcpFlag } from '@fargate-mirror/wire';
+// captured from a wire (the demo's tasks talk through these).
+import { writeIpv4HeaderChecksum, writeL4Checksum } from '../checksum.js';
+import { IpProtocol } from '../layers/ip-protocol.js';
+import { TcpFlag } from '../layers/tcp.js';
 
 const IPV4_HEADER = 20;
 const TCP_HEADER = 20;
 const MSS_OPTION = 4;
 const UDP_HEADER = 8;
-const TCP = 6;
-const UDP = 17;
+const TCP = IpProtocol.TCP;
+const UDP = IpProtocol.UDP;
 
 export interface IpHeaderSpec {
   readonly srcIp: string;
