@@ -1,9 +1,11 @@
 // Benchmark of `fargate-mirror read` side by side with tshark and tcpdump on the same file, in one run.
-// Usage: node bench/read/run.ts [--packets N] [--seed FILE]
+// Usage: node bench/read/run.ts [--packets N] [--seed FILE] [--baseline CHECKOUT]
+// --baseline: another built checkout of this repository (e.g. a worktree of an earlier commit), whose
+// `read` runs in the same run on the same file: the before/after ratio of a change.
 // Prints packets/s, MB/s and ratios; then the heap with 1M concurrent flows. Never a test: timings on
 // shared machines drift, so only the ratios within one run mean something.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeReplicatedCapture } from './make-capture.ts';
@@ -16,6 +18,7 @@ const option = (name: string, fallback: string) => {
 const targetPackets = Number(option('--packets', '1000000'));
 const seed = option('--seed', 'fixtures/sample-mirror.pcap');
 const cli = 'packages/cli/dist/bin.js';
+const baseline = option('--baseline', '');
 
 const dir = mkdtempSync(join(tmpdir(), 'fm-bench-read-'));
 try {
@@ -57,6 +60,21 @@ try {
     '--pcap-out',
     join(dir, 'inner.pcap'),
   ]);
+  if (baseline !== '') {
+    const before = run(`baseline read (${baseline})`.slice(0, 44), process.execPath, [
+      join(baseline, cli),
+      'read',
+      capture,
+      '--records',
+      join(dir, 'baseline-records.jsonl'),
+    ]);
+    const same = readFileSync(join(dir, 'records.jsonl')).equals(
+      readFileSync(join(dir, 'baseline-records.jsonl')),
+    );
+    console.log(
+      `ratio: read takes ${(ours / before).toFixed(2)}x the baseline's time (wall); records ${same ? 'byte-identical' : 'DIFFER'}`,
+    );
+  }
   const tshark = run('tshark -r F -q -z conv,tcp', 'tshark', ['-r', capture, '-q', '-z', 'conv,tcp']);
   // -Z root: as root, tcpdump otherwise hands its output file to the tcpdump user, /dev/null included.
   const tcpdump = run('tcpdump -r F -w /dev/null', 'tcpdump', [

@@ -1,5 +1,6 @@
 // Benchmark of HTTP transaction records, side by side with tshark on the same file, in one run.
-// Usage: node bench/transactions/run.ts [--connections N] [--per-connection K]
+// Usage: node bench/transactions/run.ts [--connections N] [--per-connection K] [--baseline CHECKOUT]
+// --baseline: another built checkout of this repository, timed in the same run on the same file.
 // Prints transactions/s of `fargate-mirror read --records` and of `tshark -Y http -T fields -e
 // http.request.uri`, and their ratio; then the memory of 100k concurrent reassembling flows. Never a
 // test: timings on shared machines drift, so only the ratio within one run means something.
@@ -17,6 +18,7 @@ const option = (name: string, fallback: string) => {
 const connections = Number(option('--connections', '2000'));
 const perConnection = Number(option('--per-connection', '25'));
 const cli = 'packages/cli/dist/bin.js';
+const baseline = option('--baseline', '');
 
 const dir = mkdtempSync(join(tmpdir(), 'fm-bench-tx-'));
 try {
@@ -47,6 +49,10 @@ try {
     return { ...best, stdout };
   };
 
+  const row = (label: string, t: { wall: number; cpu: number }, tx: number) =>
+    console.log(
+      `${label.padEnd(56)} cpu ${t.cpu.toFixed(2).padStart(6)} s ${(tx / t.cpu / 1e3).toFixed(1).padStart(6)} k tx/s | wall ${t.wall.toFixed(2).padStart(6)} s ${(tx / t.wall / 1e3).toFixed(1).padStart(6)} k tx/s  (${tx} found)`,
+    );
   const recordsFile = join(dir, 'records.jsonl');
   const ours = time(
     'fargate-mirror read',
@@ -57,6 +63,20 @@ try {
   const records = readFileSync(recordsFile, 'utf8')
     .split('\n')
     .filter((l) => l.includes('"type":"http"'));
+  if (baseline !== '') {
+    const baselineFile = join(dir, 'baseline-records.jsonl');
+    const before = time(
+      'baseline read',
+      process.execPath,
+      [join(baseline, cli), 'read', capture, '--records', baselineFile],
+      3,
+    );
+    row(`baseline ${baseline} read F --records R`.slice(0, 56), before, records.length);
+    const same = readFileSync(baselineFile, 'utf8') === readFileSync(recordsFile, 'utf8');
+    console.log(
+      `ratio (this/baseline time): cpu ${(ours.cpu / before.cpu).toFixed(2)}x, wall ${(ours.wall / before.wall).toFixed(2)}x; records ${same ? 'byte-identical' : 'DIFFER'}`,
+    );
+  }
   const tshark = time(
     'tshark',
     'tshark',
@@ -64,10 +84,6 @@ try {
     1,
   );
   const tsharkUris = tshark.stdout.split('\n').filter((l) => l.trim() !== '').length;
-  const row = (label: string, t: { wall: number; cpu: number }, tx: number) =>
-    console.log(
-      `${label.padEnd(56)} cpu ${t.cpu.toFixed(2).padStart(6)} s ${(tx / t.cpu / 1e3).toFixed(1).padStart(6)} k tx/s | wall ${t.wall.toFixed(2).padStart(6)} s ${(tx / t.wall / 1e3).toFixed(1).padStart(6)} k tx/s  (${tx} found)`,
-    );
   row(`node ${cli} read F --records R`, ours, records.length);
   row('tshark -r F -n -Y http -T fields -e http.request.uri', tshark, tsharkUris);
   const ratio = (a: number, b: number) => (records.length / a / (tsharkUris / b)).toFixed(1);
