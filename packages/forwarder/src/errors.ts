@@ -20,15 +20,26 @@ export const ForwarderErrorCode = {
 
 export type ForwarderErrorCodeValue = (typeof ForwarderErrorCode)[keyof typeof ForwarderErrorCode];
 
+/** Every code, as a list (README.md has the table). */
+export const FORWARDER_ERROR_CODES: readonly ForwarderErrorCodeValue[] = Object.values(ForwarderErrorCode);
+
+// Shared by every fargate-mirror package: a brand check works across two installed copies of a package.
+const BRAND = Symbol.for('fargate-mirror.error');
+
 /** Every error the forwarder throws: `code` is stable, `message` is for people. */
 export class ForwarderError extends Error {
   readonly code: ForwarderErrorCodeValue;
+  readonly [BRAND] = 'forwarder';
 
   constructor(code: ForwarderErrorCodeValue, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'ForwarderError';
     this.code = code;
   }
+}
+
+export function isForwarderError(error: unknown): error is ForwarderError {
+  return error instanceof Error && (error as { [BRAND]?: unknown })[BRAND] === 'forwarder';
 }
 
 /** A `--filter` file problem; `issues` lists every failed check as `path: message`. */

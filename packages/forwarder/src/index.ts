@@ -5,9 +5,11 @@ export type { DatagramSink } from './datagram-sink.js';
 export { type Destination, parseHostPort, resolveDestination } from './destination.js';
 export {
   FilterConfigError,
+  FORWARDER_ERROR_CODES,
   ForwarderError,
   ForwarderErrorCode,
   type ForwarderErrorCodeValue,
+  isForwarderError,
   NetRawMissingError,
 } from './errors.js';
 export { loadFilterRules, parseFilterRules } from './filter-file.js';

@@ -27,7 +27,7 @@ export {
 } from './decode-status.js';
 export { type IpHeaderSpec, type TcpSegmentSpec, tcpSegment, udpDatagram } from './encode/ip-packet.js';
 export { compareEndpoints, fmix32 } from './endpoint-order.js';
-export { WireError } from './errors.js';
+export { isWireError, WIRE_ERROR_CODES, WireError, type WireErrorCode } from './errors.js';
 export {
   FLOW_KEY_META,
   FLOW_KEY_PORTS,

@@ -1,30 +1,29 @@
-/** Stable error codes of the capture module (documented in the package README). */
+import { isWireError, WireError, type WireErrorCode } from '../errors.js';
+
+/** The capture module's codes (a subset of the package's WIRE_ERROR_CODES). */
 export const CaptureErrorCode = {
   NOT_A_CAPTURE: 'CAPTURE_NOT_A_CAPTURE',
   READ_FAILED: 'CAPTURE_READ_FAILED',
   WRITE_FAILED: 'CAPTURE_WRITE_FAILED',
-} as const;
+} as const satisfies Record<string, WireErrorCode>;
 
 export type CaptureErrorCodeValue = (typeof CaptureErrorCode)[keyof typeof CaptureErrorCode];
 
-// A registry-wide symbol, so `isCaptureError` works even when two copies of the package are installed.
-const CAPTURE_ERROR_BRAND = Symbol.for('fargate-mirror.wire.capture-error');
+const CAPTURE_CODES: ReadonlySet<string> = new Set(Object.values(CaptureErrorCode));
 
 /** Base of every error thrown by capture-file I/O; `code` is stable, `message` is for people. */
-export class CaptureError extends Error {
-  readonly code: CaptureErrorCodeValue;
-  readonly [CAPTURE_ERROR_BRAND] = true;
+export class CaptureError extends WireError {
+  declare readonly code: CaptureErrorCodeValue;
 
   constructor(code: CaptureErrorCodeValue, message: string, options?: ErrorOptions) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'CaptureError';
-    this.code = code;
   }
 }
 
 /** True for any CaptureError, including one thrown by another installed copy of this package. */
 export function isCaptureError(value: unknown): value is CaptureError {
-  return typeof value === 'object' && value !== null && CAPTURE_ERROR_BRAND in value;
+  return isWireError(value) && CAPTURE_CODES.has(value.code);
 }
 
 /** The file is not a pcap or pcapng capture (bad magic, too short, unsupported variant). */
