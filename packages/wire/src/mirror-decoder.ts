@@ -84,6 +84,21 @@ export class MirrorDecoder {
   }
 
   /**
+   * Decodes a frame of an ordinary capture (not mirror traffic: taken on the host itself) as if it were
+   * the inner frame of a mirror with no session: `vni` 0, mirror source unknown (version 0).
+   */
+  decodeUnencapsulated(buf: Uint8Array, off: number, end: number, linkType: number): number {
+    this.encapsulation = Encapsulation.NONE;
+    this.vni = 0;
+    this.mirrorSourceWords.fill(0);
+    this.mirrorSourceVersion = 0;
+    this.stage = MirrorStage.INNER;
+    this.innerOffset = off;
+    this.innerEnd = end;
+    return this.finish(this.inner.decode(buf, off, end, linkType));
+  }
+
+  /**
    * Decodes the payload of a UDP datagram received on the VXLAN port. `sender` (four address words,
    * IPv4 mapped as ::ffff:a.b.c.d) and `senderVersion` (4 or 6) are the datagram's source: the mirrored
    * ENI. Omitted (replaying a payload whose sender does not matter), the mirror source is unknown (0).

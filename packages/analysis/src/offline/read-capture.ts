@@ -9,6 +9,14 @@ export interface ReadCaptureOptions extends Omit<MirrorPipelineOptions, 'onRecor
   readonly records?: string;
   /** Decapsulated inner frames as pcap. Omitted: none. */
   readonly pcapOut?: string;
+  /** The same without the copies de-duplication removed (both ends mirrored). Omitted: none. */
+  readonly dedupPcapOut?: string;
+  /**
+   * `mirror`: the capture holds mirror traffic (VXLAN, GENEVE) to decapsulate; `none`: an ordinary
+   * capture taken on a host, analysed as it is; `auto` (default): `mirror` when any of the first
+   * packets is mirror traffic, else `none` (standard input, which cannot be read twice: `mirror`).
+   */
+  readonly encapsulation?: 'auto' | 'mirror' | 'none';
   /** More destinations of every record (e.g. a Splunk HEC sink), after the JSON Lines file. */
   readonly recordSinks?: readonly RecordSink[];
 }
@@ -16,6 +24,8 @@ export interface ReadCaptureOptions extends Omit<MirrorPipelineOptions, 'onRecor
 export interface ReadSummary {
   readonly file: string;
   readonly format: string;
+  /** Whether the capture was decapsulated (`mirror`) or analysed as it is (`none`). */
+  readonly encapsulation: 'mirror' | 'none';
   readonly packets: number;
   readonly bytes: number;
   readonly mirroredPackets: number;
@@ -42,9 +52,11 @@ export interface ReadSummary {
  * Throws CaptureFormatError when the file is not a capture.
  */
 export function readCapture(options: ReadCaptureOptions): ReadSummary {
+  const encapsulation = resolveEncapsulation(options.file, options.encapsulation ?? 'auto', options);
   const reader = CaptureReader.open(options.file);
   const records = options.records !== undefined ? JsonLinesWriter.open(options.records) : undefined;
   const pcap = options.pcapOut !== undefined ? PcapWriter.open(options.pcapOut) : undefined;
+  const dedupPcap = options.dedupPcapOut !== undefined ? PcapWriter.open(options.dedupPcapOut) : undefined;
   try {
     const sinks: RecordSink[] = [...(options.recordSinks ?? [])];
     if (records !== undefined) sinks.unshift((r) => records.write(r));
@@ -59,9 +71,12 @@ export function readCapture(options: ReadCaptureOptions): ReadSummary {
                 for (const sink of sinks) sink(r);
               },
       innerFrames: pcap,
+      dedupInnerFrames: dedupPcap,
     });
+    const handle = encapsulation === 'mirror' ? pipeline.handleCaptured : pipeline.handleUnencapsulated;
     while (reader.next()) {
-      pipeline.handleCaptured(
+      handle.call(
+        pipeline,
         reader.buf,
         reader.offset,
         reader.capturedLength,
@@ -75,6 +90,7 @@ export function readCapture(options: ReadCaptureOptions): ReadSummary {
     return {
       file: options.file,
       format: reader.format,
+      encapsulation,
       packets: s.input,
       bytes: s.inputBytes,
       mirroredPackets: s.mirrored,
@@ -95,6 +111,48 @@ export function readCapture(options: ReadCaptureOptions): ReadSummary {
   } finally {
     records?.close();
     pcap?.close();
+    dedupPcap?.close();
+    reader.close();
+  }
+}
+
+/** Packets looked at to tell a capture of mirror traffic from an ordinary one. */
+const SNIFF_PACKETS = 10_000;
+
+/**
+ * `auto`: a capture is mirror traffic when one of its first packets decapsulates (VXLAN or GENEVE on
+ * the mirror ports, outer fragments reassembled); a mirror target's capture holds other traffic too
+ * (its own SSH, DNS, health checks), so one is enough. Otherwise it is an ordinary capture.
+ */
+function resolveEncapsulation(
+  file: string,
+  wanted: 'auto' | 'mirror' | 'none',
+  ports: { readonly vxlanPort?: number; readonly genevePort?: number },
+): 'mirror' | 'none' {
+  if (wanted !== 'auto') return wanted;
+  if (file === '-') return 'mirror';
+  const reader = CaptureReader.open(file);
+  try {
+    const sniffer = new MirrorPipeline({
+      onRecord: () => {},
+      vxlanPort: ports.vxlanPort,
+      genevePort: ports.genevePort,
+      transactions: false,
+      dedup: false,
+    });
+    for (let i = 0; i < SNIFF_PACKETS && reader.next(); i++) {
+      sniffer.handleCaptured(
+        reader.buf,
+        reader.offset,
+        reader.capturedLength,
+        reader.linkType,
+        reader.tsSec,
+        reader.tsNsec,
+      );
+      if (sniffer.stats.mirrored > 0) return 'mirror';
+    }
+    return 'none';
+  } finally {
     reader.close();
   }
 }

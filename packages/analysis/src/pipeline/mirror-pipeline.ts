@@ -30,6 +30,11 @@ export interface InnerFrameSink {
 export interface MirrorPipelineOptions {
   readonly onRecord: RecordSink;
   readonly innerFrames?: InnerFrameSink;
+  /**
+   * Inner frames without the copies the de-duplicator removed (both ends of a conversation mirrored):
+   * what Wireshark should see of the conversation, without false retransmissions.
+   */
+  readonly dedupInnerFrames?: InnerFrameSink;
   readonly flows?: FlowTableOptions;
   /**
    * Address domain of the flow key: `global` (one address space for the whole receiver) or `vni` (each
@@ -74,12 +79,14 @@ export class MirrorPipeline {
   readonly dedup: PacketDeduplicator | undefined;
   private readonly reassembler = new IpReassembler();
   private readonly innerFrames: InnerFrameSink | undefined;
+  private readonly dedupInnerFrames: InnerFrameSink | undefined;
   private readonly perVniDomain: boolean;
   private lastExpiry = 0;
 
   constructor(options: MirrorPipelineOptions) {
     this.decoder = new MirrorDecoder({ vxlanPort: options.vxlanPort, genevePort: options.genevePort });
     this.innerFrames = options.innerFrames;
+    this.dedupInnerFrames = options.dedupInnerFrames;
     this.perVniDomain = options.addressDomain === 'vni';
     const dvc = options.dvc ?? 'fargate-mirror';
     const enrich = options.enrich;
@@ -122,6 +129,23 @@ export class MirrorPipeline {
       this.handleOuterFragment(buf, now, tsSec, tsNsec);
       return;
     }
+    this.afterDecode(status, buf, now, tsSec, tsNsec);
+  }
+
+  /**
+   * A packet of an ordinary capture (taken on a host, not mirror traffic), link layer first: analysed
+   * as a mirrored packet with no mirror point (records have no `mirror_points`, direction unknown).
+   */
+  handleUnencapsulated(
+    buf: Uint8Array,
+    offset: number,
+    capturedLength: number,
+    linkType: number,
+    tsSec: number,
+    tsNsec: number,
+  ): void {
+    const now = this.arrive(capturedLength, tsSec, tsNsec);
+    const status = this.decoder.decodeUnencapsulated(buf, offset, offset + capturedLength, linkType);
     this.afterDecode(status, buf, now, tsSec, tsNsec);
   }
 
@@ -202,6 +226,16 @@ export class MirrorPipeline {
     return this.reassembler.stats as unknown as Record<string, number>;
   }
 
+  /** The decoded inner frame to a pcap sink, with the length it had on the wire. */
+  private writeInnerFrame(sink: InnerFrameSink, buf: Uint8Array, tsSec: number, tsNsec: number): void {
+    const d = this.decoder;
+    const inner = d.inner;
+    const captured = d.innerEnd - d.innerOffset;
+    const original =
+      inner.ipVersion !== 0 ? Math.max(captured, inner.l3Offset - d.innerOffset + inner.ipLength) : captured;
+    sink.write(buf, d.innerOffset, captured, original, tsSec, tsNsec);
+  }
+
   private handleOuterFragment(buf: Uint8Array, now: number, tsSec: number, tsNsec: number): void {
     const d = this.decoder;
     const outer = d.outer;
@@ -226,22 +260,21 @@ export class MirrorPipeline {
     }
     stats.mirrored++;
     const inner = d.inner;
-    if (this.innerFrames !== undefined) {
-      const captured = d.innerEnd - d.innerOffset;
-      const original =
-        inner.ipVersion !== 0
-          ? Math.max(captured, inner.l3Offset - d.innerOffset + inner.ipLength)
-          : captured;
-      this.innerFrames.write(buf, d.innerOffset, captured, original, tsSec, tsNsec);
-    }
+    if (this.innerFrames !== undefined) this.writeInnerFrame(this.innerFrames, buf, tsSec, tsNsec);
     if (status !== DecodeStatus.OK) {
       if (status === DecodeStatus.NOT_IP) stats.innerNotIp++;
       else stats.malformed[status]++;
+      if (this.dedupInnerFrames !== undefined)
+        this.writeInnerFrame(this.dedupInnerFrames, buf, tsSec, tsNsec);
       return;
     }
     stats.mirroredIpBytes += inner.ipLength;
     if (inner.truncated) stats.truncated++;
-    const point = this.mirrorPoints.idOf(d.vni, d.mirrorSourceWords, d.mirrorSourceVersion);
+    // An ordinary capture (no mirror source) has no mirror point.
+    const point =
+      d.mirrorSourceVersion === 0
+        ? -1
+        : this.mirrorPoints.idOf(d.vni, d.mirrorSourceWords, d.mirrorSourceVersion);
     const domain = this.perVniDomain ? d.vni : 0;
     const dedup = this.dedup;
     if (dedup?.isDuplicate(buf, inner, domain, now, point)) {
@@ -249,6 +282,7 @@ export class MirrorPipeline {
       addMirrorPointToFlow(this.flows, dedup.duplicateOfSlot, inner, domain, point);
       return;
     }
+    if (this.dedupInnerFrames !== undefined) this.writeInnerFrame(this.dedupInnerFrames, buf, tsSec, tsNsec);
     const slot = this.flows.update(inner, domain, now, d.vni, point);
     dedup?.recordFlow(slot);
     this.transactions?.packet(slot, inner, buf, now);

@@ -14,7 +14,9 @@ import {
   withoutMirrorView,
 } from '@fargate-mirror/testkit/mirror-records';
 import { requireTools } from '@fargate-mirror/testkit/require-tools';
+import { CaptureReader } from '@fargate-mirror/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCapture } from '../../src/offline/read-capture.js';
 
 const TASK_POINT = { vni: 42, outer_src_ip: '10.77.2.1' };
 const CLIENT_POINT = { vni: 43, outer_src_ip: '10.77.2.3' };
@@ -23,11 +25,12 @@ describe('de-duplication of packets seen at two mirror points', () => {
   let dir: string;
   let single: ReadResult;
   let both: ReadResult;
+  let doubled: string;
 
   beforeAll(async () => {
     requireTools(['/usr/bin/python3', 'scapy']);
     dir = mkdtempSync(join(tmpdir(), 'fm-dedup-'));
-    const doubled = join(dir, 'both-ends.pcap');
+    doubled = join(dir, 'both-ends.pcap');
     await rewriteMirror(SAMPLE_MIRROR, doubled, {
       outerSrc: CLIENT_POINT.outer_src_ip,
       vni: CLIENT_POINT.vni,
@@ -49,6 +52,34 @@ describe('de-duplication of packets seen at two mirror points', () => {
     expect(countByType(both.records)).toEqual(countByType(single.records));
     expect(both.records.map(withoutMirrorView).sort()).toEqual(single.records.map(withoutMirrorView).sort());
     expect(both.summary['flows']).toBe(single.summary['flows']);
+  });
+
+  it('writes a decapsulated pcap without the second copies (--dedup-pcap): the frames of one mirror point', () => {
+    const withCopies = join(dir, 'with-copies.pcap');
+    const withoutCopies = join(dir, 'without-copies.pcap');
+    readCapture({ file: doubled, pcapOut: withCopies, dedupPcapOut: withoutCopies });
+    readCapture({ file: SAMPLE_MIRROR, pcapOut: join(dir, 'single.pcap') });
+    const frames = (file: string) => {
+      const reader = CaptureReader.open(file);
+      const out: string[] = [];
+      while (reader.next()) {
+        out.push(
+          Buffer.from(reader.buf.subarray(reader.offset, reader.offset + reader.capturedLength)).toString(
+            'hex',
+          ),
+        );
+      }
+      reader.close();
+      return out;
+    };
+    const single = frames(join(dir, 'single.pcap'));
+    expect(frames(withCopies)).toHaveLength(2 * single.length);
+    // The first copy of each packet (the kernel's own mirror point) stays, byte for byte, in order;
+    // the non-IP frames (ARP) are not de-duplicated and stay twice.
+    const kept = frames(withoutCopies);
+    const notIp = Number(both.summary['innerNotIp']) / 2;
+    expect(kept).toHaveLength(single.length + notIp);
+    expect(single.filter((f) => !kept.includes(f))).toEqual([]);
   });
 
   it('removes exactly the second copies, and says how many', () => {
@@ -89,7 +120,7 @@ describe('de-duplication of packets seen at two mirror points', () => {
   });
 
   it('turns off with --no-dedup: every copy is counted', async () => {
-    const doubled = join(dir, 'both-ends.pcap');
+    doubled = join(dir, 'both-ends.pcap');
     const r = await readRecords(doubled, join(dir, 'nodedup.jsonl'), ['--no-dedup']);
     const packets = (rs: ReadResult) =>
       ofType(rs.records, 'flow').reduce((n, f) => n + Number(f['packets']), 0);
