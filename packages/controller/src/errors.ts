@@ -105,3 +105,13 @@ export function isControllerError(error: unknown): error is ControllerError {
     typeof retryable === 'boolean'
   );
 }
+
+/**
+ * `error` as one of ours: an unexpected throw (a bug, a Node error) becomes `AWS_REQUEST_FAILED`
+ * with the original as `cause`, so a per-ENI failure record always has a code.
+ */
+export function asControllerError(error: unknown): ControllerError {
+  return isControllerError(error)
+    ? error
+    : new ControllerError('AWS_REQUEST_FAILED', String(error), { cause: error });
+}

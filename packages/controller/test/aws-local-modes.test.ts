@@ -8,7 +8,7 @@ import type { EcsEvent } from '@fargate-mirror/aws-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTaskEventHandler } from '../src/lambda/task-event-handler.js';
 import { MemoryMetrics } from '../src/lambda/telemetry.js';
-import { silentLog } from '../src/reconciler.js';
+import { silentLog } from '../src/log.js';
 import {
   allSessions,
   awsCli,

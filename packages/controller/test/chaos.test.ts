@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coverageOf } from '../src/coverage.js';
 import { createTaskEventHandler } from '../src/lambda/task-event-handler.js';
 import { MemoryMetrics } from '../src/lambda/telemetry.js';
-import type { Reconciler } from '../src/reconciler.js';
+import type { Reconciler } from '../src/reconcile/reconciler.js';
 import {
   allSessions,
   awsCli,

@@ -5,7 +5,7 @@ import { createQueueWorkerHandler } from '../src/lambda/queue-worker-handler.js'
 import { createResyncHandler } from '../src/lambda/resync-handler.js';
 import { MemoryMetrics } from '../src/lambda/telemetry.js';
 import { MemoryWorkQueue } from '../src/lambda/work-queue.js';
-import { silentLog } from '../src/reconciler.js';
+import { silentLog } from '../src/log.js';
 import { OWNER, setup } from './support/setup.js';
 
 function sqsEvent(bodies: string[]) {

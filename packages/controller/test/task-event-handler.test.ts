@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTaskEventHandler } from '../src/lambda/task-event-handler.js';
 import { MemoryMetrics } from '../src/lambda/telemetry.js';
-import { silentLog } from '../src/reconciler.js';
+import { silentLog } from '../src/log.js';
 import { taskEvent } from './support/events.js';
 import { OWNER, setup } from './support/setup.js';
 

@@ -5,7 +5,7 @@ import { coverageOf } from '../coverage.js';
 import { isControllerError } from '../errors.js';
 import { createTaskEventHandler } from '../lambda/task-event-handler.js';
 import { MemoryMetrics } from '../lambda/telemetry.js';
-import { silentLog } from '../reconciler.js';
+import { silentLog } from '../log.js';
 import { type CommonOptions, openContext, stderrLog } from './context.js';
 import { Progress } from './progress.js';
 import { formatTable, shortArn } from './table.js';

@@ -4,7 +4,8 @@ import { EcsAdapter } from '../aws/ecs-adapter.js';
 import { type ControllerConfig, loadConfigFile } from '../config.js';
 import { MemoryRefusalCache } from '../core/refusals.js';
 import { ConfigUnreadableError } from '../errors.js';
-import { type LogPort, Reconciler, silentLog } from '../reconciler.js';
+import { type LogPort, silentLog } from '../log.js';
+import { Reconciler } from '../reconcile/reconciler.js';
 
 /** Flags every controller command takes. */
 export interface CommonOptions {

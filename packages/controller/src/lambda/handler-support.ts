@@ -1,5 +1,5 @@
 import { addToTally, emptyTally, type Tally } from '../core/outcomes.js';
-import type { KeyResult } from '../reconciler.js';
+import type { KeyResult } from '../reconcile/keys.js';
 
 /** A compact, JSON-friendly line per reconciled key (logs, handler answers, `handle-event`). */
 export interface KeyReport {

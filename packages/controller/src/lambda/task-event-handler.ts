@@ -1,6 +1,7 @@
 import { selectionNeedsTags, selectTask } from '../core/selection.js';
 import { ControllerError, type ControllerErrorCode, isControllerError } from '../errors.js';
-import type { LogPort, Reconciler } from '../reconciler.js';
+import type { LogPort } from '../log.js';
+import type { Reconciler } from '../reconcile/reconciler.js';
 import { type KeyReport, keyReport, recordTallyOf, retryableFailure } from './handler-support.js';
 import { parseTaskEvent } from './task-event.js';
 import type { MetricsPort } from './telemetry.js';

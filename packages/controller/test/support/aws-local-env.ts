@@ -17,7 +17,7 @@ import { EcsAdapter } from '../../src/aws/ecs-adapter.js';
 import { type ConfigFile, parseConfig } from '../../src/config.js';
 import { MemoryRefusalCache } from '../../src/core/refusals.js';
 import type { SessionView } from '../../src/core/types.js';
-import { Reconciler } from '../../src/reconciler.js';
+import { Reconciler } from '../../src/reconcile/reconciler.js';
 
 export const REGION = 'us-east-1';
 export const AWS_CLI = '/usr/bin/aws';
