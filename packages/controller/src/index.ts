@@ -58,6 +58,7 @@ export { desiredVni, stableVni, type VniPolicy } from './core/vni.js';
 export { type Coverage, type CoverageRow, coverageOf } from './coverage.js';
 export {
   AwsCallError,
+  CONTROLLER_ERROR_CODES,
   ConfigInvalidError,
   ConfigUnreadableError,
   ControllerError,

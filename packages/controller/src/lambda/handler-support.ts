@@ -1,4 +1,5 @@
 import { addToTally, emptyTally, type Tally } from '../core/outcomes.js';
+import type { ControllerErrorCode } from '../errors.js';
 import type { KeyResult } from '../reconcile/keys.js';
 
 /** A compact, JSON-friendly line per reconciled key (logs, handler answers, `handle-event`). */
@@ -52,7 +53,9 @@ export function tallyOf(results: readonly KeyResult[]): Tally {
 }
 
 /** The first retryable failure in a result (recorded per ENI rather than thrown), if any. */
-export function retryableFailure(result: KeyResult): { code: string; message: string } | undefined {
+export function retryableFailure(
+  result: KeyResult,
+): { code: ControllerErrorCode; message: string } | undefined {
   for (const e of result.enis)
     if (e.error?.retryable) return { code: e.error.code, message: e.error.message };
   return undefined;

@@ -1,7 +1,7 @@
 import { clientToken, tokenBucket } from '../core/client-token.js';
 import type { AppliedAction } from '../core/outcomes.js';
 import type { Action } from '../core/plan.js';
-import { asControllerError, isControllerError } from '../errors.js';
+import { asControllerError, type ControllerErrorCode, isControllerError } from '../errors.js';
 import type { ReconcileContext } from './context.js';
 
 /**
@@ -70,6 +70,6 @@ export async function applyActionCatching(ctx: ReconcileContext, action: Action)
   }
 }
 
-function failedAction(action: Action, errorCode: string, message: string): AppliedAction {
+function failedAction(action: Action, errorCode: ControllerErrorCode, message: string): AppliedAction {
   return { action, result: 'failed', sessionId: undefined, errorCode, message };
 }

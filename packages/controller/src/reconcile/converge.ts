@@ -7,7 +7,7 @@ import type { ReconcileContext } from './context.js';
 import { failedResult, finalResult } from './eni-result.js';
 
 /** Write failures after which a re-read and re-plan can succeed (another writer got there first). */
-const REPLAN_CODES: ReadonlySet<string> = new Set([
+const REPLAN_CODES: ReadonlySet<ControllerErrorCode | undefined> = new Set<ControllerErrorCode>([
   'SOURCE_NOT_SUPPORTED',
   'ENI_SESSION_LIMIT',
   'IDEMPOTENCY_MISMATCH',
@@ -79,13 +79,13 @@ export async function converge(
         };
       }
       if (r.errorCode === 'IDEMPOTENCY_MISMATCH') salt++;
-      if (REPLAN_CODES.has(r.errorCode ?? '')) {
+      if (REPLAN_CODES.has(r.errorCode)) {
         break; // re-read and re-plan: the refusal is cached now, or another writer got there first
       }
       return failedResult(
         eniId,
         applied,
-        new ControllerError(r.errorCode as ControllerErrorCode, r.message ?? 'failed'),
+        new ControllerError(r.errorCode ?? 'AWS_REQUEST_FAILED', r.message ?? 'failed'),
         plan,
       );
     }
