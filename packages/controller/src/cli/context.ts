@@ -54,3 +54,17 @@ export async function openContext(options: CommonOptions, log: LogPort = silentL
   });
   return { config, clients, reconciler, close: () => clients.destroy() };
 }
+
+/** Runs `body` with an opened context, and releases its SDK clients however `body` ends. */
+export async function withContext<T>(
+  options: CommonOptions,
+  log: LogPort | undefined,
+  body: (ctx: CliContext) => Promise<T>,
+): Promise<T> {
+  const ctx = await openContext(options, log);
+  try {
+    return await body(ctx);
+  } finally {
+    ctx.close();
+  }
+}
