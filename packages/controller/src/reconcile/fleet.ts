@@ -1,13 +1,13 @@
 import type { DesiredState } from '../core/desired-state.js';
 import { type AppliedAction, addToTally, type EniResult, emptyTally, type Tally } from '../core/outcomes.js';
 import { type Action, type EniPlan, planAll, planCleanup } from '../core/plan.js';
-import { type ObservedWorld, type ObserveProgress, observeWorld } from '../observe.js';
 import { mapLimit } from '../util/map-limit.js';
 import { type WorkItem, workItemForPlan, workItemKey } from '../work-item.js';
 import { applyActionCatching } from './apply.js';
 import { desiredOf, type ReconcileContext } from './context.js';
 import { convergeCatching } from './converge.js';
 import { unchangedResult } from './eni-result.js';
+import { type ObservedWorld, type ObserveProgress, observeWorld } from './observe.js';
 
 export interface ResyncPlan {
   readonly world: ObservedWorld;

@@ -10,10 +10,10 @@ import {
   TAG_TASK_ARN,
   type TaskView,
 } from '../core/types.js';
-import { resolveInstances } from '../observe.js';
 import type { WorkItem } from '../work-item.js';
 import { desiredOf, type ReconcileContext } from './context.js';
 import { converge, convergeEach } from './converge.js';
+import { resolveInstances } from './observe.js';
 
 /** The result of reconciling one key (task, container instance or ENI). */
 export interface KeyResult {

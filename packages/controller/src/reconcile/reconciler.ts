@@ -2,7 +2,6 @@ import type { ControllerConfig } from '../config.js';
 import type { AppliedAction } from '../core/outcomes.js';
 import type { Action, PlanSettings } from '../core/plan.js';
 import type { TaskView } from '../core/types.js';
-import type { ObserveProgress } from '../observe.js';
 import type { WorkItem } from '../work-item.js';
 import { contextOf, type ReconcileContext, type ReconcilerDeps } from './context.js';
 import {
@@ -14,6 +13,7 @@ import {
   resyncFleet,
 } from './fleet.js';
 import { type KeyResult, reconcileEni, reconcileInstance, reconcileKey, reconcileTask } from './keys.js';
+import type { ObserveProgress } from './observe.js';
 
 /**
  * The level-triggered reconciler: a key in, real state re-read, exactly one session of ours on
