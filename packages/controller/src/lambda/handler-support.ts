@@ -1,4 +1,4 @@
-import { addToTally, emptyTally, type Tally } from '../core/outcomes.js';
+import { addToTally, type EniResult, emptyTally, type Tally } from '../core/outcomes.js';
 import type { ControllerErrorCode } from '../errors.js';
 import type { KeyResult } from '../reconcile/keys.js';
 
@@ -14,12 +14,8 @@ export interface KeyReport {
     readonly sessionNumber: number | undefined;
     readonly vni: number | undefined;
     readonly hiddenBy: readonly string[];
-    readonly unmirrorable:
-      | { readonly code: string; readonly reason: string; readonly remedy: string }
-      | undefined;
-    readonly error:
-      | { readonly code: string; readonly message: string; readonly retryable: boolean }
-      | undefined;
+    readonly unmirrorable: EniResult['unmirrorable'];
+    readonly error: EniResult['error'];
     readonly actions: readonly string[];
   }[];
 }

@@ -52,10 +52,12 @@ describe('error convention', () => {
     expect(isControllerError({ [BRAND]: 'controller', code: 'AWS_THROTTLED' })).toBe(false);
   });
 
-  it('keeps ERROR_CODES as the same list, and the README documents every code once', async () => {
+  it('keeps ERROR_CODES as the same list, and the README documents every code once, retryable as thrown', async () => {
     expect(ERROR_CODES).toBe(CONTROLLER_ERROR_CODES);
     const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
-    const documented = [...readme.matchAll(/^\| `([A-Z_]+)` +\|/gm)].map((m) => m[1]);
-    expect(documented).toEqual([...CONTROLLER_ERROR_CODES]);
+    const documented = [...readme.matchAll(/^\| `([A-Z_]+)` +\| (yes|no) +\|/gm)].map((m) => [m[1], m[2]]);
+    expect(documented).toEqual(
+      CONTROLLER_ERROR_CODES.map((code) => [code, new ControllerError(code, 'x').retryable ? 'yes' : 'no']),
+    );
   });
 });
