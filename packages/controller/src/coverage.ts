@@ -1,6 +1,6 @@
 import type { EniPlan } from './core/plan.js';
 import { isOwnedBy } from './core/plan.js';
-import type { ResyncPlan } from './reconciler.js';
+import type { ResyncPlan } from './reconcile/fleet.js';
 
 export type CoverageState =
   /** Our session is in place. */

@@ -5,7 +5,7 @@
  * configuration and malformed input are terminal and are recorded instead.
  */
 
-export const ERROR_CODES = [
+export const CONTROLLER_ERROR_CODES = [
   'CONFIG_INVALID',
   'CONFIG_UNREADABLE',
   'EVENT_MALFORMED',
@@ -25,7 +25,13 @@ export const ERROR_CODES = [
   'IDEMPOTENCY_MISMATCH',
   'NOT_CONVERGED',
 ] as const;
-export type ControllerErrorCode = (typeof ERROR_CODES)[number];
+export type ControllerErrorCode = (typeof CONTROLLER_ERROR_CODES)[number];
+
+/** The former name of `CONTROLLER_ERROR_CODES`, kept so existing importers still build. */
+export const ERROR_CODES = CONTROLLER_ERROR_CODES;
+
+/** Shared by every package of the project; its value names the package that threw. */
+const BRAND = Symbol.for('fargate-mirror.error');
 
 const RETRYABLE: ReadonlySet<ControllerErrorCode> = new Set([
   'AWS_THROTTLED',
@@ -44,6 +50,7 @@ export class ControllerError extends Error {
   readonly code: ControllerErrorCode;
   readonly retryable: boolean;
   readonly awsCode: string | undefined;
+  readonly [BRAND] = 'controller';
 
   constructor(code: ControllerErrorCode, message: string, options?: ControllerErrorOptions) {
     super(message, options);
@@ -95,13 +102,20 @@ export class AwsCallError extends ControllerError {
   }
 }
 
-/** True for any error of this package (checks the code, so it works across duplicate installs). */
+/**
+ * True for any error of this package, by its brand rather than `instanceof`, so a bundled copy and
+ * the `node_modules` copy of the controller recognise each other's errors.
+ */
 export function isControllerError(error: unknown): error is ControllerError {
-  if (!(error instanceof Error)) return false;
-  const { code, retryable } = error as Error & { code?: unknown; retryable?: unknown };
-  return (
-    typeof code === 'string' &&
-    (ERROR_CODES as readonly string[]).includes(code) &&
-    typeof retryable === 'boolean'
-  );
+  return error instanceof Error && (error as { [BRAND]?: unknown })[BRAND] === 'controller';
+}
+
+/**
+ * `error` as one of ours: an unexpected throw (a bug, a Node error) becomes `AWS_REQUEST_FAILED`
+ * with the original as `cause`, so a per-ENI failure record always has a code.
+ */
+export function asControllerError(error: unknown): ControllerError {
+  return isControllerError(error)
+    ? error
+    : new ControllerError('AWS_REQUEST_FAILED', String(error), { cause: error });
 }

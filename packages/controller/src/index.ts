@@ -58,6 +58,7 @@ export { desiredVni, stableVni, type VniPolicy } from './core/vni.js';
 export { type Coverage, type CoverageRow, coverageOf } from './coverage.js';
 export {
   AwsCallError,
+  CONTROLLER_ERROR_CODES,
   ConfigInvalidError,
   ConfigUnreadableError,
   ControllerError,
@@ -76,11 +77,9 @@ export { parseTaskEvent } from './lambda/task-event.js';
 export { createTaskEventHandler, type TaskEventReport } from './lambda/task-event-handler.js';
 export { MemoryMetrics, type MetricsPort, powertoolsMetrics } from './lambda/telemetry.js';
 export { MemoryWorkQueue, SqsWorkQueue, type WorkQueue } from './lambda/work-queue.js';
-export {
-  type KeyResult,
-  type LogPort,
-  Reconciler,
-  type ReconcilerDeps,
-  type ResyncReport,
-} from './reconciler.js';
+export type { LogPort } from './log.js';
+export type { ReconcilerDeps } from './reconcile/context.js';
+export type { ResyncReport } from './reconcile/fleet.js';
+export type { KeyResult } from './reconcile/keys.js';
+export { Reconciler } from './reconcile/reconciler.js';
 export { parseWorkItem, type WorkItem } from './work-item.js';

@@ -10,18 +10,14 @@ import {
 import type { SessionSpec } from '../core/plan.js';
 import type { SessionView } from '../core/types.js';
 import { AwsCallError } from '../errors.js';
+import { chunks } from '../util/chunks.js';
+import { pages } from './pages.js';
 import type { Ec2Port } from './ports.js';
 import { callAws, translateAwsError } from './translate-error.js';
 
 /** EC2 accepts at most 200 values per filter; stay well below. */
 const ENI_FILTER_CHUNK = 100;
 const INSTANCE_ID_CHUNK = 100;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 function sessionViewOf(s: TrafficMirrorSession): SessionView | undefined {
   if (!s.TrafficMirrorSessionId || !s.NetworkInterfaceId) return undefined;
@@ -61,23 +57,21 @@ export class Ec2Adapter implements Ec2Port {
 
   async #listPages(filters: Filter[] | undefined): Promise<SessionView[]> {
     const out: SessionView[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await callAws('DescribeTrafficMirrorSessions', () =>
-        this.#ec2.send(
-          new DescribeTrafficMirrorSessionsCommand({
-            Filters: filters,
-            MaxResults: 1000,
-            NextToken: nextToken,
-          }),
+    const all = pages(
+      (NextToken) =>
+        callAws('DescribeTrafficMirrorSessions', () =>
+          this.#ec2.send(
+            new DescribeTrafficMirrorSessionsCommand({ Filters: filters, MaxResults: 1000, NextToken }),
+          ),
         ),
-      );
+      (page) => page.NextToken,
+    );
+    for await (const page of all) {
       for (const s of page.TrafficMirrorSessions ?? []) {
         const view = sessionViewOf(s);
         if (view) out.push(view);
       }
-      nextToken = page.NextToken || undefined;
-    } while (nextToken);
+    }
     return out;
   }
 
@@ -129,12 +123,15 @@ export class Ec2Adapter implements Ec2Port {
   async primaryEnis(instanceIds: readonly string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     for (const part of chunks([...new Set(instanceIds)], INSTANCE_ID_CHUNK)) {
-      let nextToken: string | undefined;
-      do {
+      const all = pages(
         // InstanceIds and MaxResults cannot be combined; NextToken is still honoured.
-        const page = await callAws('DescribeInstances', () =>
-          this.#ec2.send(new DescribeInstancesCommand({ InstanceIds: part, NextToken: nextToken })),
-        );
+        (NextToken) =>
+          callAws('DescribeInstances', () =>
+            this.#ec2.send(new DescribeInstancesCommand({ InstanceIds: part, NextToken })),
+          ),
+        (page) => page.NextToken,
+      );
+      for await (const page of all) {
         for (const r of page.Reservations ?? []) {
           for (const i of r.Instances ?? []) {
             const primary = i.NetworkInterfaces?.find((n) => n.Attachment?.DeviceIndex === 0);
@@ -142,8 +139,7 @@ export class Ec2Adapter implements Ec2Port {
               out.set(i.InstanceId, primary.NetworkInterfaceId);
           }
         }
-        nextToken = page.NextToken || undefined;
-      } while (nextToken);
+      }
     }
     return out;
   }

@@ -6,18 +6,14 @@ import {
   ListTasksCommand,
 } from '@aws-sdk/client-ecs';
 import type { TaskView } from '../core/types.js';
+import { chunks } from '../util/chunks.js';
+import { pages } from './pages.js';
 import type { ContainerInstanceRef, EcsPort } from './ports.js';
 import { taskViewOf } from './task-view.js';
 import { callAws } from './translate-error.js';
 
 /** DescribeTasks and DescribeContainerInstances accept at most 100 ARNs per call. */
 const DESCRIBE_BATCH = 100;
-
-function batches<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += DESCRIBE_BATCH) out.push(items.slice(i, i + DESCRIBE_BATCH));
-  return out;
-}
 
 /** ECS reads on the SDK v3: every list paginated, describes batched by 100. */
 export class EcsAdapter implements EcsPort {
@@ -29,14 +25,14 @@ export class EcsAdapter implements EcsPort {
 
   async listClusters(): Promise<string[]> {
     const out: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await callAws('ListClusters', () =>
-        this.#ecs.send(new ListClustersCommand({ maxResults: 100, nextToken })),
-      );
-      out.push(...(page.clusterArns ?? []));
-      nextToken = page.nextToken || undefined;
-    } while (nextToken);
+    const all = pages(
+      (nextToken) =>
+        callAws('ListClusters', () =>
+          this.#ecs.send(new ListClustersCommand({ maxResults: 100, nextToken })),
+        ),
+      (page) => page.nextToken,
+    );
+    for await (const page of all) out.push(...(page.clusterArns ?? []));
     return out;
   }
 
@@ -45,22 +41,22 @@ export class EcsAdapter implements EcsPort {
     options: { readonly containerInstance?: string; readonly desiredStatus?: 'RUNNING' | 'STOPPED' } = {},
   ): Promise<string[]> {
     const out: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await callAws('ListTasks', () =>
-        this.#ecs.send(
-          new ListTasksCommand({
-            cluster,
-            containerInstance: options.containerInstance,
-            desiredStatus: options.desiredStatus,
-            maxResults: 100,
-            nextToken,
-          }),
+    const all = pages(
+      (nextToken) =>
+        callAws('ListTasks', () =>
+          this.#ecs.send(
+            new ListTasksCommand({
+              cluster,
+              containerInstance: options.containerInstance,
+              desiredStatus: options.desiredStatus,
+              maxResults: 100,
+              nextToken,
+            }),
+          ),
         ),
-      );
-      out.push(...(page.taskArns ?? []));
-      nextToken = page.nextToken || undefined;
-    } while (nextToken);
+      (page) => page.nextToken,
+    );
+    for await (const page of all) out.push(...(page.taskArns ?? []));
     return out;
   }
 
@@ -70,7 +66,7 @@ export class EcsAdapter implements EcsPort {
   ): Promise<{ tasks: TaskView[]; missing: string[] }> {
     const tasks: TaskView[] = [];
     const missing: string[] = [];
-    for (const batch of batches([...new Set(taskArns)])) {
+    for (const batch of chunks([...new Set(taskArns)], DESCRIBE_BATCH)) {
       const answer = await callAws('DescribeTasks', () =>
         this.#ecs.send(new DescribeTasksCommand({ cluster, tasks: batch, include: ['TAGS'] })),
       );
@@ -88,7 +84,7 @@ export class EcsAdapter implements EcsPort {
     arns: readonly string[],
   ): Promise<ContainerInstanceRef[]> {
     const out: ContainerInstanceRef[] = [];
-    for (const batch of batches([...new Set(arns)])) {
+    for (const batch of chunks([...new Set(arns)], DESCRIBE_BATCH)) {
       const answer = await callAws('DescribeContainerInstances', () =>
         this.#ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: batch })),
       );

@@ -4,7 +4,8 @@ import { EcsAdapter } from '../aws/ecs-adapter.js';
 import { type ControllerConfig, loadConfigFile } from '../config.js';
 import { MemoryRefusalCache } from '../core/refusals.js';
 import { ConfigUnreadableError } from '../errors.js';
-import { type LogPort, Reconciler, silentLog } from '../reconciler.js';
+import { type LogPort, silentLog } from '../log.js';
+import { Reconciler } from '../reconcile/reconciler.js';
 
 /** Flags every controller command takes. */
 export interface CommonOptions {
@@ -52,4 +53,18 @@ export async function openContext(options: CommonOptions, log: LogPort = silentL
     log,
   });
   return { config, clients, reconciler, close: () => clients.destroy() };
+}
+
+/** Runs `body` with an opened context, and releases its SDK clients however `body` ends. */
+export async function withContext<T>(
+  options: CommonOptions,
+  log: LogPort | undefined,
+  body: (ctx: CliContext) => Promise<T>,
+): Promise<T> {
+  const ctx = await openContext(options, log);
+  try {
+    return await body(ctx);
+  } finally {
+    ctx.close();
+  }
 }

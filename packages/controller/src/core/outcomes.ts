@@ -1,3 +1,4 @@
+import type { ControllerErrorCode } from '../errors.js';
 import type { Action, EniPlan, Unmirrorable } from './plan.js';
 
 /**
@@ -21,7 +22,7 @@ export interface AppliedAction {
   /** What happened: done, `already-gone` for a delete that found nothing, or the error code. */
   readonly result: 'done' | 'already-gone' | 'failed';
   readonly sessionId: string | undefined;
-  readonly errorCode: string | undefined;
+  readonly errorCode: ControllerErrorCode | undefined;
   readonly message: string | undefined;
 }
 
@@ -36,7 +37,7 @@ export interface EniResult {
   readonly hiddenBy: readonly string[];
   readonly unmirrorable: Unmirrorable | undefined;
   readonly error:
-    | { readonly code: string; readonly message: string; readonly retryable: boolean }
+    | { readonly code: ControllerErrorCode; readonly message: string; readonly retryable: boolean }
     | undefined;
 }
 

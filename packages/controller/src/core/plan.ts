@@ -1,3 +1,4 @@
+import type { ControllerErrorCode } from '../errors.js';
 import { chooseSessionNumber, type SessionNumberPolicy, sessionNumberAcceptable } from './session-number.js';
 import {
   type DesiredSource,
@@ -58,7 +59,7 @@ export type Action =
 
 /** Why a wanted session cannot exist, and what the user can do. */
 export interface Unmirrorable {
-  readonly code: string;
+  readonly code: ControllerErrorCode;
   readonly reason: string;
   readonly remedy: string;
 }
@@ -77,7 +78,7 @@ export interface EniPlan {
 
 /** An earlier AWS refusal for an ENI (cached), e.g. `NetworkInterfaceNotSupported`. */
 export interface Refusal {
-  readonly code: string;
+  readonly code: ControllerErrorCode;
   readonly awsCode: string | undefined;
   readonly message: string;
 }
@@ -160,7 +161,7 @@ export function planEni(input: EniPlanInput): EniPlan {
     };
 
   if (input.refusal) {
-    const unmirrorable = {
+    const unmirrorable: Unmirrorable = {
       code: input.refusal.code,
       reason: `AWS refused a session on ${eniId}: ${input.refusal.awsCode ?? input.refusal.code}: ${input.refusal.message}`,
       remedy: SIDECAR_REMEDY,
@@ -168,7 +169,7 @@ export function planEni(input: EniPlanInput): EniPlan {
     return { eniId, source, actions: deletes, keep: undefined, hiddenBy: [], unmirrorable };
   }
   if (foreign.length >= SESSIONS_PER_ENI) {
-    const unmirrorable = {
+    const unmirrorable: Unmirrorable = {
       code: 'ENI_SESSION_LIMIT',
       reason: `${eniId} already has ${foreign.length} sessions of other tools (AWS allows ${SESSIONS_PER_ENI} per ENI)`,
       remedy: `remove one of them (${foreign.map((s) => s.sessionId).join(', ')}) or use the forwarder sidecar`,
@@ -180,7 +181,7 @@ export function planEni(input: EniPlanInput): EniPlan {
     foreign.map((s) => s.sessionNumber),
   );
   if (!choice.ok) {
-    const unmirrorable = {
+    const unmirrorable: Unmirrorable = {
       code: 'SESSION_NUMBER_TAKEN',
       reason: `${eniId}: ${choice.reason}`,
       remedy: 'use sessionNumber: highest-free',

@@ -1,5 +1,6 @@
-import { addToTally, emptyTally, type Tally } from '../core/outcomes.js';
-import type { KeyResult } from '../reconciler.js';
+import { addToTally, type EniResult, emptyTally, type Tally } from '../core/outcomes.js';
+import type { ControllerErrorCode } from '../errors.js';
+import type { KeyResult } from '../reconcile/keys.js';
 
 /** A compact, JSON-friendly line per reconciled key (logs, handler answers, `handle-event`). */
 export interface KeyReport {
@@ -13,12 +14,8 @@ export interface KeyReport {
     readonly sessionNumber: number | undefined;
     readonly vni: number | undefined;
     readonly hiddenBy: readonly string[];
-    readonly unmirrorable:
-      | { readonly code: string; readonly reason: string; readonly remedy: string }
-      | undefined;
-    readonly error:
-      | { readonly code: string; readonly message: string; readonly retryable: boolean }
-      | undefined;
+    readonly unmirrorable: EniResult['unmirrorable'];
+    readonly error: EniResult['error'];
     readonly actions: readonly string[];
   }[];
 }
@@ -52,7 +49,9 @@ export function tallyOf(results: readonly KeyResult[]): Tally {
 }
 
 /** The first retryable failure in a result (recorded per ENI rather than thrown), if any. */
-export function retryableFailure(result: KeyResult): { code: string; message: string } | undefined {
+export function retryableFailure(
+  result: KeyResult,
+): { code: ControllerErrorCode; message: string } | undefined {
   for (const e of result.enis)
     if (e.error?.retryable) return { code: e.error.code, message: e.error.message };
   return undefined;

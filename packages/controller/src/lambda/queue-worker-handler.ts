@@ -1,5 +1,6 @@
 import { isControllerError } from '../errors.js';
-import type { LogPort, Reconciler } from '../reconciler.js';
+import type { LogPort } from '../log.js';
+import type { Reconciler } from '../reconcile/reconciler.js';
 import { mapLimit } from '../util/map-limit.js';
 import { parseWorkItem } from '../work-item.js';
 import { keyReport, recordTallyOf, retryableFailure } from './handler-support.js';

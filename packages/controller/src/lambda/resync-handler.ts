@@ -1,5 +1,6 @@
 import { isOwnedBy } from '../core/plan.js';
-import type { LogPort, Reconciler } from '../reconciler.js';
+import type { LogPort } from '../log.js';
+import type { Reconciler } from '../reconcile/reconciler.js';
 import type { MetricsPort } from './telemetry.js';
 import type { WorkQueue } from './work-queue.js';
 

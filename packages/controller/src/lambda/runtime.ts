@@ -6,7 +6,7 @@ import { EcsAdapter } from '../aws/ecs-adapter.js';
 import { loadConfigFromEnv } from '../config.js';
 import { MemoryRefusalCache } from '../core/refusals.js';
 import { ConfigUnreadableError } from '../errors.js';
-import { Reconciler } from '../reconciler.js';
+import { Reconciler } from '../reconcile/reconciler.js';
 import { createQueueWorkerHandler, type SqsEventLike } from './queue-worker-handler.js';
 import { createResyncHandler } from './resync-handler.js';
 import { createTaskEventHandler } from './task-event-handler.js';

@@ -1,6 +1,7 @@
 import { selectionNeedsTags, selectTask } from '../core/selection.js';
-import { ControllerError, type ControllerErrorCode, isControllerError } from '../errors.js';
-import type { LogPort, Reconciler } from '../reconciler.js';
+import { ControllerError, isControllerError } from '../errors.js';
+import type { LogPort } from '../log.js';
+import type { Reconciler } from '../reconcile/reconciler.js';
 import { type KeyReport, keyReport, recordTallyOf, retryableFailure } from './handler-support.js';
 import { parseTaskEvent } from './task-event.js';
 import type { MetricsPort } from './telemetry.js';
@@ -122,7 +123,7 @@ export function createTaskEventHandler(
     const retry = retryableFailure(result);
     if (retry) {
       log.error('task reconcile failed; the event will be retried', { taskArn, version, ...retry });
-      throw new ControllerError(retry.code as ControllerErrorCode, `${taskArn}: ${retry.message}`);
+      throw new ControllerError(retry.code, `${taskArn}: ${retry.message}`);
     }
     log.info('task reconciled', { taskArn, version, lastStatus: hint.lastStatus, report });
     versions.remember(taskArn, version);

@@ -2,7 +2,7 @@
  * aws-local on a free port, the controller's real SDK adapters pointed at it, Debian's AWS CLI v2
  * acting as a user, and the controller CLI run as a real process.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,13 +11,14 @@ import { fileURLToPath } from 'node:url';
 import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { type AwsLocal, type AwsLocalOptions, startAwsLocal } from '@fargate-mirror/aws-local';
+import { run as runProgram } from '@fargate-mirror/testkit/proc';
 import { type AwsClients, createAwsClients } from '../../src/aws/clients.js';
 import { Ec2Adapter } from '../../src/aws/ec2-adapter.js';
 import { EcsAdapter } from '../../src/aws/ecs-adapter.js';
 import { type ConfigFile, parseConfig } from '../../src/config.js';
 import { MemoryRefusalCache } from '../../src/core/refusals.js';
 import type { SessionView } from '../../src/core/types.js';
-import { Reconciler } from '../../src/reconciler.js';
+import { Reconciler } from '../../src/reconcile/reconciler.js';
 
 export const REGION = 'us-east-1';
 export const AWS_CLI = '/usr/bin/aws';
@@ -42,27 +43,21 @@ export function requireAwsCli(): void {
   }
 }
 
+/**
+ * Runs a program with only PATH, HOME and `env` from this process (so no AWS settings of the
+ * machine leak in); a non-zero exit is returned, not thrown, since tests assert on it.
+ */
 function run(file: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(file, args, {
-      env: {
-        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-        HOME: process.env['HOME'] ?? '/tmp',
-        ...options.env,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
+  return runProgram(file, args, {
+    env: {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      HOME: process.env['HOME'] ?? '/tmp',
+      ...options.env,
+    },
+    input: options.input ?? '',
+    allowFailure: true,
+    // A test's own timeout (vitest.config.ts) bounds it; this only stops a hung program outliving it.
+    timeoutMs: 120_000,
   });
 }
 

@@ -1,6 +1,6 @@
 import { type ConfigFile, parseConfig } from '../../src/config.js';
 import { MemoryRefusalCache } from '../../src/core/refusals.js';
-import { Reconciler } from '../../src/reconciler.js';
+import { Reconciler } from '../../src/reconcile/reconciler.js';
 import { FakeCloud } from './fake-cloud.js';
 
 export const OWNER = 'shop-prod';

@@ -1,8 +1,8 @@
-import type { Ec2Port, EcsPort } from './aws/ports.js';
-import { clusterNameOf } from './aws/task-view.js';
-import type { Selection } from './core/selection.js';
-import { selectTask } from './core/selection.js';
-import type { InstanceView, SessionView, TaskView } from './core/types.js';
+import type { Ec2Port, EcsPort } from '../aws/ports.js';
+import { clusterNameOf } from '../aws/task-view.js';
+import type { Selection } from '../core/selection.js';
+import { selectTask } from '../core/selection.js';
+import type { InstanceView, SessionView, TaskView } from '../core/types.js';
 
 /** Everything the full resync looks at, read in one pass. */
 export interface ObservedWorld {

@@ -2,8 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfigFile, parseConfigText } from '../src/config.js';
-import { ConfigInvalidError } from '../src/errors.js';
+import { loadConfigFile, parseConfigText } from '../../src/config.js';
+import { ConfigInvalidError } from '../../src/errors.js';
 
 const base = 'owner: shop-prod\ntarget: tmt-0123456789abcdef0\nfilter: tmf-0123456789abcdef0\n';
 

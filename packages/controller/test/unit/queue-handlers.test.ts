@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { translateAwsError } from '../src/aws/translate-error.js';
-import { AwsCallError } from '../src/errors.js';
-import { createQueueWorkerHandler } from '../src/lambda/queue-worker-handler.js';
-import { createResyncHandler } from '../src/lambda/resync-handler.js';
-import { MemoryMetrics } from '../src/lambda/telemetry.js';
-import { MemoryWorkQueue } from '../src/lambda/work-queue.js';
-import { silentLog } from '../src/reconciler.js';
-import { OWNER, setup } from './support/setup.js';
+import { translateAwsError } from '../../src/aws/translate-error.js';
+import { AwsCallError } from '../../src/errors.js';
+import { createQueueWorkerHandler } from '../../src/lambda/queue-worker-handler.js';
+import { createResyncHandler } from '../../src/lambda/resync-handler.js';
+import { MemoryMetrics } from '../../src/lambda/telemetry.js';
+import { MemoryWorkQueue } from '../../src/lambda/work-queue.js';
+import { silentLog } from '../../src/log.js';
+import { OWNER, setup } from '../support/setup.js';
 
 function sqsEvent(bodies: string[]) {
   return { Records: bodies.map((body, i) => ({ messageId: `m${i}`, body, eventSource: 'aws:sqs' })) };

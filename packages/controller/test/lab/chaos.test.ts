@@ -8,10 +8,10 @@
 import { CreateServiceCommand, StopTaskCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import type { EcsEvent } from '@fargate-mirror/aws-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coverageOf } from '../src/coverage.js';
-import { createTaskEventHandler } from '../src/lambda/task-event-handler.js';
-import { MemoryMetrics } from '../src/lambda/telemetry.js';
-import type { Reconciler } from '../src/reconciler.js';
+import { coverageOf } from '../../src/coverage.js';
+import { createTaskEventHandler } from '../../src/lambda/task-event-handler.js';
+import { MemoryMetrics } from '../../src/lambda/telemetry.js';
+import type { Reconciler } from '../../src/reconcile/reconciler.js';
 import {
   allSessions,
   awsCli,
@@ -25,7 +25,7 @@ import {
   tasksOf,
   waitForRunning,
   waitForStopped,
-} from './support/aws-local-env.js';
+} from '../support/aws-local-env.js';
 
 const OWNER = 'shop-prod';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

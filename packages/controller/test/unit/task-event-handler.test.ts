@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createTaskEventHandler } from '../src/lambda/task-event-handler.js';
-import { MemoryMetrics } from '../src/lambda/telemetry.js';
-import { silentLog } from '../src/reconciler.js';
-import { taskEvent } from './support/events.js';
-import { OWNER, setup } from './support/setup.js';
+import { createTaskEventHandler } from '../../src/lambda/task-event-handler.js';
+import { MemoryMetrics } from '../../src/lambda/telemetry.js';
+import { silentLog } from '../../src/log.js';
+import { taskEvent } from '../support/events.js';
+import { OWNER, setup } from '../support/setup.js';
 
 function harness(extra: Parameters<typeof setup>[0] = {}) {
   const s = setup(extra);
@@ -143,7 +143,7 @@ describe('task state change handler (events in the documented shape)', () => {
   it('throws on a retryable failure so Lambda retries the event', async () => {
     const { cloud, handle, metrics } = harness();
     const t = cloud.addTask({ id: 'thr', service: 'web' });
-    const { AwsCallError } = await import('../src/errors.js');
+    const { AwsCallError } = await import('../../src/errors.js');
     const original = cloud.describeTasks.bind(cloud);
     cloud.describeTasks = async () => {
       throw new AwsCallError('AWS_THROTTLED', 'DescribeTasks', 'ThrottlingException', {
@@ -164,7 +164,7 @@ describe('task state change handler: unknown cluster', () => {
     const { cloud, reconciler } = setup();
     const metrics = new MemoryMetrics();
     const handle = createTaskEventHandler({ reconciler, metrics, log: silentLog });
-    const { AwsCallError } = await import('../src/errors.js');
+    const { AwsCallError } = await import('../../src/errors.js');
     cloud.describeTasks = async () => {
       throw new AwsCallError(
         'CLUSTER_NOT_FOUND',

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { taskViewOf } from '../src/aws/task-view.js';
-import { clientToken } from '../src/core/client-token.js';
-import { type PlanSettings, planEni } from '../src/core/plan.js';
-import { selectTask } from '../src/core/selection.js';
-import { chooseSessionNumber } from '../src/core/session-number.js';
-import type { DesiredSource, SessionView, TaskView } from '../src/core/types.js';
-import { desiredVni, stableVni } from '../src/core/vni.js';
+import { taskViewOf } from '../../src/aws/task-view.js';
+import { clientToken } from '../../src/core/client-token.js';
+import { type PlanSettings, planEni } from '../../src/core/plan.js';
+import { selectTask } from '../../src/core/selection.js';
+import { chooseSessionNumber } from '../../src/core/session-number.js';
+import type { DesiredSource, SessionView, TaskView } from '../../src/core/types.js';
+import { desiredVni, stableVni } from '../../src/core/vni.js';
 
 const task = (over: Partial<TaskView> = {}): TaskView => ({
   taskArn: 'arn:aws:ecs:us-east-1:1:task/shop/abc',

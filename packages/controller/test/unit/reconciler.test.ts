@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryRefusalCache } from '../src/core/refusals.js';
-import { Reconciler } from '../src/reconciler.js';
-import { config, FILTER, OWNER, setup, TARGET } from './support/setup.js';
+import { MemoryRefusalCache } from '../../src/core/refusals.js';
+import { Reconciler } from '../../src/reconcile/reconciler.js';
+import { config, FILTER, OWNER, setup, TARGET } from '../support/setup.js';
 
 function eniOf(t: { network: { kind: string; eniId?: string } }): string {
   if (t.network.kind !== 'task-eni' || !t.network.eniId) throw new Error('no task ENI');

@@ -6,9 +6,9 @@
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import type { EcsEvent } from '@fargate-mirror/aws-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTaskEventHandler } from '../src/lambda/task-event-handler.js';
-import { MemoryMetrics } from '../src/lambda/telemetry.js';
-import { silentLog } from '../src/reconciler.js';
+import { createTaskEventHandler } from '../../src/lambda/task-event-handler.js';
+import { MemoryMetrics } from '../../src/lambda/telemetry.js';
+import { silentLog } from '../../src/log.js';
 import {
   allSessions,
   awsCli,
@@ -26,7 +26,7 @@ import {
   waitForRunning,
   waitForStopped,
   writeConfig,
-} from './support/aws-local-env.js';
+} from '../support/aws-local-env.js';
 
 const OWNER = 'shop-prod';
 

@@ -20,7 +20,7 @@ import {
   waitForRunning,
   waitForStopped,
   writeConfig,
-} from './support/aws-local-env.js';
+} from '../support/aws-local-env.js';
 
 const OWNER = 'shop-prod';
 

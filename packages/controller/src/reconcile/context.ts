@@ -1,0 +1,76 @@
+import type { Ec2Port, EcsPort } from '../aws/ports.js';
+import type { ControllerConfig } from '../config.js';
+import { computeDesiredState, type DesiredState } from '../core/desired-state.js';
+import type { PlanSettings } from '../core/plan.js';
+import type { RefusalCache } from '../core/refusals.js';
+import type { InstanceView, TaskView } from '../core/types.js';
+import { type LogPort, silentLog } from '../log.js';
+
+export interface ReconcilerDeps {
+  readonly ec2: Ec2Port;
+  readonly ecs: EcsPort;
+  readonly config: ControllerConfig;
+  readonly refusals: RefusalCache;
+  readonly log?: LogPort;
+  readonly now?: () => number;
+  /** ClientToken time bucket: concurrent attempts within one bucket share a token. @default 300000 */
+  readonly tokenWindowMs?: number;
+  /** Wait before deciding a just-created session is really absent (EC2 reads are eventually consistent). @default 1000 */
+  readonly readAfterWriteDelayMs?: number;
+  /** Plan-apply-reread rounds per ENI before giving up as NOT_CONVERGED (retryable). @default 4 */
+  readonly maxRounds?: number;
+}
+
+/**
+ * What every reconcile step reads: the deps with their defaults filled in once, so keys, converge
+ * and fleet agree on them.
+ */
+export interface ReconcileContext {
+  readonly ec2: Ec2Port;
+  readonly ecs: EcsPort;
+  readonly config: ControllerConfig;
+  readonly settings: PlanSettings;
+  readonly refusals: RefusalCache;
+  readonly log: LogPort;
+  readonly now: () => number;
+  readonly tokenWindowMs: number;
+  readonly readAfterWriteDelayMs: number;
+  readonly maxRounds: number;
+}
+
+export function contextOf(deps: ReconcilerDeps): ReconcileContext {
+  const c = deps.config;
+  return {
+    ec2: deps.ec2,
+    ecs: deps.ecs,
+    config: c,
+    settings: {
+      owner: c.owner,
+      targetId: c.targetId,
+      filterId: c.filterId,
+      vni: c.vni,
+      sessionNumber: c.sessionNumber,
+      packetLength: c.packetLength,
+    },
+    refusals: deps.refusals,
+    log: deps.log ?? silentLog,
+    now: deps.now ?? Date.now,
+    tokenWindowMs: deps.tokenWindowMs ?? 300_000,
+    readAfterWriteDelayMs: deps.readAfterWriteDelayMs ?? 1000,
+    maxRounds: deps.maxRounds ?? 4,
+  };
+}
+
+/** The desired state of some tasks under the configured selection (every key and the fleet alike). */
+export function desiredOf(
+  ctx: ReconcileContext,
+  tasks: readonly TaskView[],
+  instances: ReadonlyMap<string, InstanceView>,
+): DesiredState {
+  return computeDesiredState({
+    tasks,
+    instances,
+    selection: ctx.config.selection,
+    mirrorInstances: ctx.config.mirrorContainerInstances,
+  });
+}
