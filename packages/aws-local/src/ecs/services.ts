@@ -1,7 +1,7 @@
 import { ApiError } from '../errors.js';
 import type { Service, Task } from '../state/types.js';
 import { ecsId } from '../util/ids.js';
-import { arnId, ecsArn, resolveCluster } from './arns.js';
+import { arnId, ecsArn } from './arns.js';
 import type { EcsContext, EcsHandler } from './context.js';
 import {
   ecsPage,
@@ -14,6 +14,7 @@ import {
   readTags,
   reqString,
 } from './input.js';
+import { resolveCluster } from './resolve.js';
 import { resolveTaskDefinition } from './task-definitions.js';
 import { launchTasks, readAwsvpcConfiguration, readLaunchType, validateLaunch } from './task-launch.js';
 import { serviceWire } from './wire.js';

@@ -1,5 +1,5 @@
 import type { Tag, Task } from '../state/types.js';
-import { arnId, ecsArn, findTask, resolveCluster } from './arns.js';
+import { arnId, ecsArn } from './arns.js';
 import type { EcsHandler } from './context.js';
 import {
   ecsPage,
@@ -12,6 +12,7 @@ import {
   readTags,
   reqString,
 } from './input.js';
+import { findTask, resolveCluster } from './resolve.js';
 import { reconcileServiceOf } from './services.js';
 import { resolveTaskDefinition } from './task-definitions.js';
 import { launchTasks, readAwsvpcConfiguration, readLaunchType, validateLaunch } from './task-launch.js';
