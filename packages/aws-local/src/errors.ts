@@ -14,6 +14,8 @@ export const AWS_LOCAL_ERROR_CODES = [
   'AWS_LOCAL_NO_SUBNET',
   /** An EC2/ECS request was refused; `ApiError.awsCode` has AWS's own code for it. */
   'AWS_LOCAL_API_ERROR',
+  /** A request body over 10 MiB: reading stops and the request is cut off (413). */
+  'AWS_LOCAL_BODY_TOO_LARGE',
   /** An admin request body that is not JSON. */
   'AWS_LOCAL_ADMIN_BAD_JSON',
   /** An admin request body of the wrong shape. */
