@@ -1,10 +1,15 @@
+export { AWS_API_ERROR_CODES, type AwsApiErrorCode } from './aws-error-codes.js';
 export { createAwsLocalCommand } from './command.js';
 export type { AwsLocalControl } from './control.js';
 export {
   ApiError,
+  AWS_LOCAL_ERROR_CODES,
   AwsLocalConfigError,
   AwsLocalError,
+  type AwsLocalErrorCode,
   AwsLocalStateError,
+  isApiError,
+  isAwsLocalError,
 } from './errors.js';
 export type { EcsEvent } from './events/task-event.js';
 export type { FaultConfig } from './faults/faults.js';

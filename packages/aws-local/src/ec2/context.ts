@@ -1,16 +1,10 @@
 import type { Quotas, TaskEniSources } from '../options.js';
-import type { RegionState } from '../state/types.js';
-import type { Clock } from '../util/clock.js';
+import type { RegionScope } from './network-interface-ops.js';
 import type { QueryParams } from './query-params.js';
 import type { WireObject } from './xml.js';
 
 /** What an EC2 action handler may use: the region's state and the emulator's settings. */
-export interface Ec2Context {
-  accountId: string;
-  regionName: string;
-  region: RegionState;
-  clock: Clock;
-  nextSeq: () => number;
+export interface Ec2Context extends RegionScope {
   quotas: Quotas;
   taskEniSources: TaskEniSources;
 }

@@ -1,5 +1,6 @@
 import type { Emulator } from '../emulator.js';
 import { ApiError } from '../errors.js';
+import { toApiError } from '../http/handler-failure.js';
 import type { BucketConfig } from '../throttle/limits.js';
 import {
   MUTATING,
@@ -104,17 +105,12 @@ export function dispatchEc2(em: Emulator, rawBody: string, region: string, reque
       body: renderEc2Response(action, requestId, body),
     };
   } catch (error) {
-    const apiError =
-      error instanceof ApiError
-        ? error
-        : new ApiError('InternalError', 'An internal error has occurred.', 500, { cause: error });
-    if (!(error instanceof ApiError))
-      process.emitWarning(`aws-local: EC2 handler failed: ${(error as Error).stack}`);
-    em.counters.error(apiError.code);
+    const apiError = toApiError(error, 'EC2', 'InternalError');
+    em.counters.error(apiError.awsCode);
     return {
       status: apiError.httpStatus,
       contentType: 'text/xml;charset=UTF-8',
-      body: renderEc2Error(apiError.code, apiError.message, requestId),
+      body: renderEc2Error(apiError.awsCode, apiError.message, requestId),
     };
   }
 }

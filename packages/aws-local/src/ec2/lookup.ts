@@ -1,3 +1,4 @@
+import type { AwsApiErrorCode } from '../aws-error-codes.js';
 import { ApiError } from '../errors.js';
 import type {
   Instance,
@@ -16,8 +17,8 @@ import { isWellFormedEc2Id } from '../util/ids.js';
 interface Kind<T> {
   prefix: string;
   table: (region: RegionState) => Record<string, T>;
-  notFound: string;
-  malformed?: string;
+  notFound: AwsApiErrorCode;
+  malformed?: AwsApiErrorCode;
   noun: string;
 }
 
@@ -93,7 +94,7 @@ export function selectByIds<T extends { seq: number }>(k: Kind<T>, region: Regio
   const missing = ids.filter((id) => !table[id]);
   if (missing.length > 0) {
     const error = notFound(k, missing[0]);
-    if (missing.length > 1 && error.code === k.notFound) {
+    if (missing.length > 1 && error.awsCode === k.notFound) {
       throw new ApiError(k.notFound, `The ${k.noun} IDs '${missing.join(', ')}' do not exist`);
     }
     throw error;

@@ -1,7 +1,8 @@
-import { ApiError, invalidParameterValue, missingParameter } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { PortRange, TrafficMirrorFilterRule } from '../state/types.js';
 import { ec2Id } from '../util/ids.js';
 import { isIpv6Cidr, parseCidr } from '../util/ip.js';
+import { invalidParameterValue, missingParameter } from './api-errors.js';
 import type { Ec2Handler } from './context.js';
 import { find, KINDS } from './lookup.js';
 import type { QueryParams } from './query-params.js';

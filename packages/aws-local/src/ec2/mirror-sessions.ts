@@ -1,8 +1,9 @@
-import { ApiError, invalidParameterValue, missingParameter } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { addSession, deleteSession, sessionList } from '../state/session-index.js';
 import type { NetworkInterface, TrafficMirrorSession, TrafficMirrorTarget } from '../state/types.js';
 import { ec2Id } from '../util/ids.js';
 import { cryptoRandom } from '../util/random.js';
+import { invalidParameterValue, missingParameter } from './api-errors.js';
 import type { Ec2Context, Ec2Handler } from './context.js';
 import { describe } from './describe.js';
 import type { FilterSpec } from './filters.js';

@@ -1,6 +1,7 @@
-import { ApiError, invalidParameterValue } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { TrafficMirrorTarget } from '../state/types.js';
 import { ec2Id } from '../util/ids.js';
+import { invalidParameterValue } from './api-errors.js';
 import type { Ec2Handler } from './context.js';
 import { describe } from './describe.js';
 import type { FilterSpec } from './filters.js';

@@ -1,5 +1,6 @@
-import { ApiError, invalidParameterValue, missingParameter } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { Tag } from '../state/types.js';
+import { invalidParameterValue, missingParameter } from './api-errors.js';
 
 /**
  * Read access to EC2 Query parameters (`Filter.1.Name=...`, `TagSpecification.1.Tag.2.Key=...`).

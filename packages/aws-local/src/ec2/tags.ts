@@ -1,5 +1,6 @@
-import { ApiError, missingParameter } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { RegionState, Tag } from '../state/types.js';
+import { missingParameter } from './api-errors.js';
 import type { Ec2Handler } from './context.js';
 import { applyFilters, type FilterSpec, readFilters } from './filters.js';
 import { find, KINDS } from './lookup.js';

@@ -1,19 +1,14 @@
-import { ApiError } from '../errors.js';
-import type { Cluster, RegionState } from '../state/types.js';
-import type { EcsContext } from './context.js';
+// Pure string helpers for ECS ARNs. This file imports nothing, so every ECS module (the lifecycle
+// included) can use it without joining an import circle.
 
-export function ecsArn(ctx: Pick<EcsContext, 'regionName' | 'accountId'>, resource: string): string {
-  return `arn:aws:ecs:${ctx.regionName}:${ctx.accountId}:${resource}`;
+/** Where an ARN is minted: the region and account of the request. */
+export interface ArnScope {
+  readonly regionName: string;
+  readonly accountId: string;
 }
 
-/** `name` or `arn:...:cluster/name` -> the cluster; AWS's ClusterNotFoundException otherwise. */
-export function resolveCluster(ctx: EcsContext, nameOrArn: string | undefined): Cluster {
-  const name = clusterName(nameOrArn ?? 'default');
-  const cluster = Object.values(ctx.region.clusters).find(
-    (c) => c.clusterName === name && c.status === 'ACTIVE',
-  );
-  if (!cluster) throw new ApiError('ClusterNotFoundException', 'Cluster not found.');
-  return cluster;
+export function ecsArn(scope: ArnScope, resource: string): string {
+  return `arn:aws:ecs:${scope.regionName}:${scope.accountId}:${resource}`;
 }
 
 export function clusterName(nameOrArn: string): string {
@@ -28,11 +23,4 @@ export function arnId(value: string): string {
 /** Region of an ECS ARN (`arn:aws:ecs:REGION:...`). */
 export function arnRegion(arn: string): string {
   return arn.split(':')[3] ?? '';
-}
-
-export function findTask(region: RegionState, cluster: Cluster, taskIdOrArn: string) {
-  const id = arnId(taskIdOrArn);
-  return Object.values(region.tasks).find(
-    (t) => t.clusterArn === cluster.clusterArn && arnId(t.taskArn) === id,
-  );
 }

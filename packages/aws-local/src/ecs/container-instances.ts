@@ -1,9 +1,10 @@
 import { launchInstance } from '../ec2/instances.js';
 import type { ContainerInstance, Subnet } from '../state/types.js';
 import { ecsId } from '../util/ids.js';
-import { arnId, ecsArn, resolveCluster } from './arns.js';
+import { arnId, ecsArn } from './arns.js';
 import type { EcsContext, EcsHandler } from './context.js';
 import { ecsPage, includes, invalidParameter, optString, optStringList, readTags } from './input.js';
+import { resolveCluster } from './resolve.js';
 import { containerInstanceWire } from './wire.js';
 
 interface IdentityDocument {

@@ -1,6 +1,7 @@
 import type { ApiReply } from '../ec2/dispatch.js';
 import type { Emulator } from '../emulator.js';
 import { ApiError } from '../errors.js';
+import { toApiError } from '../http/handler-failure.js';
 import { ECS_ACTIONS } from './actions.js';
 import type { EcsInput } from './context.js';
 
@@ -44,17 +45,12 @@ export function dispatchEcs(em: Emulator, target: string, rawBody: string, regio
     const output = run(em, target, rawBody, region);
     return { status: 200, contentType: CONTENT_TYPE, body: serialize(output) };
   } catch (error) {
-    const apiError =
-      error instanceof ApiError
-        ? error
-        : new ApiError('ServerException', 'An internal error has occurred.', 500, { cause: error });
-    if (!(error instanceof ApiError))
-      process.emitWarning(`aws-local: ECS handler failed: ${(error as Error).stack}`);
-    em.counters.error(apiError.code);
+    const apiError = toApiError(error, 'ECS', 'ServerException');
+    em.counters.error(apiError.awsCode);
     return {
       status: apiError.httpStatus,
       contentType: CONTENT_TYPE,
-      body: JSON.stringify({ __type: apiError.code, message: apiError.message }),
+      body: JSON.stringify({ __type: apiError.awsCode, message: apiError.message }),
     };
   }
 }

@@ -1,7 +1,7 @@
 import { ApiError } from '../errors.js';
 import type { Service, Task } from '../state/types.js';
 import { ecsId } from '../util/ids.js';
-import { arnId, ecsArn, resolveCluster } from './arns.js';
+import { arnId, ecsArn } from './arns.js';
 import type { EcsContext, EcsHandler } from './context.js';
 import {
   ecsPage,
@@ -14,8 +14,9 @@ import {
   readTags,
   reqString,
 } from './input.js';
-import { resolveTaskDefinition } from './task-definitions.js';
-import { launchTasks, readAwsvpcConfiguration, readLaunchType, validateLaunch } from './task-launch.js';
+import { resolveCluster } from './resolve.js';
+import { activeTaskDefinition } from './task-definitions.js';
+import { launchTasks, readAwsvpcConfiguration, readLaunch, validateLaunch } from './task-launch.js';
 import { serviceWire } from './wire.js';
 
 function liveTasks(ctx: EcsContext, service: Service): Task[] {
@@ -122,15 +123,12 @@ export const createService: EcsHandler = (ctx, input) => {
   const existing = findService(ctx, cluster.clusterArn, serviceName);
   if (existing && existing.status !== 'INACTIVE')
     throw invalidParameter('Creation of service was not idempotent.');
-  const def = resolveTaskDefinition(ctx, reqString(input, 'taskDefinition'));
-  if (def?.status !== 'ACTIVE') throw invalidParameter('TaskDefinition not found.');
+  const def = activeTaskDefinition(ctx, reqString(input, 'taskDefinition'));
   const desiredCount = optInt(input, 'desiredCount');
   if (desiredCount === undefined)
     throw invalidParameter('desiredCount is required for the REPLICA scheduling strategy.');
   if (desiredCount < 0) throw invalidParameter('desiredCount must be at least 0.');
-  const launchType = readLaunchType(input);
-  const awsvpc = readAwsvpcConfiguration(input);
-  validateLaunch(ctx, def, launchType, awsvpc);
+  const { launchType, awsvpc } = readLaunch(ctx, input, def);
   const now = ctx.clock.now();
   const service: Service = {
     seq: ctx.nextSeq(),
@@ -161,9 +159,7 @@ export const updateService: EcsHandler = (ctx, input) => {
   if (desiredCount !== undefined && desiredCount < 0)
     throw invalidParameter('desiredCount must be at least 0.');
   const reference = optString(input, 'taskDefinition');
-  const def = reference === undefined ? undefined : resolveTaskDefinition(ctx, reference);
-  if (reference !== undefined && def?.status !== 'ACTIVE')
-    throw invalidParameter('TaskDefinition not found.');
+  const def = reference === undefined ? undefined : activeTaskDefinition(ctx, reference);
   const awsvpc = readAwsvpcConfiguration(input) ?? service.awsvpcConfiguration;
   const target = def ?? ctx.region.taskDefinitions[service.taskDefinitionArn];
   if (target) validateLaunch(ctx, target, service.launchType, awsvpc);

@@ -5,6 +5,7 @@ import type { EcsContext, EcsHandler } from './context.js';
 import {
   clientException,
   includes,
+  invalidParameter,
   optObjectList,
   optString,
   optStringList,
@@ -82,6 +83,13 @@ export function resolveTaskDefinition(ctx: EcsContext, reference: string): TaskD
   return defs
     .filter((d) => d.family === family && d.status === 'ACTIVE')
     .sort((a, b) => b.revision - a.revision)[0];
+}
+
+/** The task definition a launch names; ECS refuses an unknown or deregistered one. */
+export function activeTaskDefinition(ctx: EcsContext, reference: string): TaskDefinition {
+  const def = resolveTaskDefinition(ctx, reference);
+  if (def?.status !== 'ACTIVE') throw invalidParameter('TaskDefinition not found.');
+  return def;
 }
 
 export const describeTaskDefinition: EcsHandler = (ctx, input) => {

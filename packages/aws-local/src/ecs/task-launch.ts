@@ -85,6 +85,18 @@ export function validateLaunch(
   if (vpcs.size > 1) throw invalidParameter('Subnets must all belong to the same VPC.');
 }
 
+/** The launch type and network of a RunTask or CreateService request, checked against `def`. */
+export function readLaunch(
+  ctx: EcsContext,
+  input: EcsInput,
+  def: TaskDefinition,
+): { launchType: 'FARGATE' | 'EC2'; awsvpc: AwsvpcConfiguration | undefined } {
+  const launchType = readLaunchType(input);
+  const awsvpc = readAwsvpcConfiguration(input);
+  validateLaunch(ctx, def, launchType, awsvpc);
+  return { launchType, awsvpc };
+}
+
 function activeTasks(ctx: EcsContext): Task[] {
   return Object.values(ctx.region.tasks).filter((t) => t.lastStatus !== 'STOPPED');
 }

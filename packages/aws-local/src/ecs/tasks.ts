@@ -1,5 +1,5 @@
 import type { Tag, Task } from '../state/types.js';
-import { arnId, ecsArn, findTask, resolveCluster } from './arns.js';
+import { arnId, ecsArn } from './arns.js';
 import type { EcsHandler } from './context.js';
 import {
   ecsPage,
@@ -12,20 +12,18 @@ import {
   readTags,
   reqString,
 } from './input.js';
+import { findTask, resolveCluster } from './resolve.js';
 import { reconcileServiceOf } from './services.js';
-import { resolveTaskDefinition } from './task-definitions.js';
-import { launchTasks, readAwsvpcConfiguration, readLaunchType, validateLaunch } from './task-launch.js';
+import { activeTaskDefinition } from './task-definitions.js';
+import { launchTasks, readLaunch } from './task-launch.js';
 import { taskWire } from './wire.js';
 
 export const runTask: EcsHandler = (ctx, input) => {
   const cluster = resolveCluster(ctx, optString(input, 'cluster'));
-  const def = resolveTaskDefinition(ctx, reqString(input, 'taskDefinition'));
-  if (def?.status !== 'ACTIVE') throw invalidParameter('TaskDefinition not found.');
+  const def = activeTaskDefinition(ctx, reqString(input, 'taskDefinition'));
   const count = optInt(input, 'count') ?? 1;
   if (count < 1 || count > 10) throw invalidParameter('count must be between 1 and 10.');
-  const launchType = readLaunchType(input);
-  const awsvpc = readAwsvpcConfiguration(input);
-  validateLaunch(ctx, def, launchType, awsvpc);
+  const { launchType, awsvpc } = readLaunch(ctx, input, def);
   const propagate = optString(input, 'propagateTags');
   const tags: Tag[] = [...(propagate === 'TASK_DEFINITION' ? def.tags : []), ...readTags(input)];
   const tasks = launchTasks(ctx, {

@@ -1,14 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { ApiReply } from '../ec2/dispatch.js';
 import type { Emulator } from '../emulator.js';
-import { AwsLocalError } from '../errors.js';
+import { type AwsLocalErrorCode, isAwsLocalError } from '../errors.js';
 import { ManualClock } from '../util/clock.js';
 
 function json(status: number, value: unknown): ApiReply {
   return { status, contentType: 'application/json', body: `${JSON.stringify(value)}\n` };
 }
 
-function badRequest(em: Emulator, code: string, message: string): ApiReply {
+function badRequest(em: Emulator, code: AwsLocalErrorCode, message: string): ApiReply {
   em.counters.badAdminRequests++;
   return json(400, { code, message });
 }
@@ -45,7 +45,7 @@ export async function handleAdmin(em: Emulator, request: IncomingMessage, body: 
       try {
         return json(200, em.setFaults(update as Record<string, number>));
       } catch (error) {
-        if (error instanceof AwsLocalError) return badRequest(em, error.code, error.message);
+        if (isAwsLocalError(error)) return badRequest(em, error.code, error.message);
         throw error;
       }
     }
@@ -65,5 +65,6 @@ export async function handleAdmin(em: Emulator, request: IncomingMessage, body: 
     await em.events.flush();
     return json(200, em.events.counters);
   }
-  return json(404, { code: 'AWS_LOCAL_ADMIN_NOT_FOUND', message: `no admin route ${method} ${path}` });
+  const code: AwsLocalErrorCode = 'AWS_LOCAL_ADMIN_NOT_FOUND';
+  return json(404, { code, message: `no admin route ${method} ${path}` });
 }

@@ -3,13 +3,12 @@ import { type ApiReply, dispatchEc2 } from '../ec2/dispatch.js';
 import { renderEc2Error } from '../ec2/xml.js';
 import { dispatchEcs } from '../ecs/dispatch.js';
 import type { Emulator } from '../emulator.js';
+import { AwsLocalError, isAwsLocalError } from '../errors.js';
 import { uuid } from '../util/random.js';
 import { handleAdmin } from './admin.js';
 import { hostRegion, signingScope } from './signing.js';
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
-
-class BodyTooLarge extends Error {}
 
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -18,7 +17,9 @@ function readBody(request: IncomingMessage): Promise<string> {
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new BodyTooLarge());
+        reject(
+          new AwsLocalError('AWS_LOCAL_BODY_TOO_LARGE', `request body larger than ${MAX_BODY_BYTES} bytes`),
+        );
         request.destroy();
         return;
       }
@@ -76,7 +77,7 @@ export function createApiServer(em: Emulator): Server {
       try {
         reply = await route(em, request, requestId);
       } catch (error) {
-        const tooLarge = error instanceof BodyTooLarge;
+        const tooLarge = isAwsLocalError(error) && error.code === 'AWS_LOCAL_BODY_TOO_LARGE';
         reply = {
           status: tooLarge ? 413 : 500,
           contentType: 'text/plain',

@@ -67,33 +67,30 @@ export class TapProxy {
           );
     conversation?.open();
     const upstream = connect({ host: loopback, port: upstreamPort, allowHalfOpen: true });
-    this.sockets.add(client);
-    this.sockets.add(upstream);
-    client.on('close', () => this.sockets.delete(client));
-    upstream.on('close', () => this.sockets.delete(upstream));
-    client.on('data', (chunk: Buffer) => {
-      conversation?.data(true, chunk);
-      upstream.write(chunk);
+    this.relay(client, upstream, conversation, true);
+    this.relay(upstream, client, conversation, false);
+  }
+
+  /** One direction: what `from` sends, ends or breaks is passed to `to` and told to the conversation. */
+  private relay(
+    from: Socket,
+    to: Socket,
+    conversation: TcpConversation | undefined,
+    fromClient: boolean,
+  ): void {
+    this.sockets.add(from);
+    from.on('close', () => this.sockets.delete(from));
+    from.on('data', (chunk: Buffer) => {
+      conversation?.data(fromClient, chunk);
+      to.write(chunk);
     });
-    upstream.on('data', (chunk: Buffer) => {
-      conversation?.data(false, chunk);
-      client.write(chunk);
+    from.on('end', () => {
+      conversation?.fin(fromClient);
+      to.end();
     });
-    client.on('end', () => {
-      conversation?.fin(true);
-      upstream.end();
-    });
-    upstream.on('end', () => {
-      conversation?.fin(false);
-      client.end();
-    });
-    client.on('error', () => {
-      conversation?.reset(true);
-      upstream.destroy();
-    });
-    upstream.on('error', () => {
-      conversation?.reset(false);
-      client.destroy();
+    from.on('error', () => {
+      conversation?.reset(fromClient);
+      to.destroy();
     });
   }
 }

@@ -9,12 +9,7 @@ import { TaskApp } from './task-app.js';
 import type { TaskDirectory } from './task-directory.js';
 
 /** What the demo knew of a task: written to tasks.json, so records can be checked against it. */
-export interface TaskLogEntry {
-  readonly taskArn: string;
-  readonly service: string;
-  readonly cluster: string;
-  readonly eniId: string;
-  readonly eniIp: string;
+export interface TaskLogEntry extends Pick<DemoTask, 'taskArn' | 'service' | 'cluster' | 'eniId' | 'eniIp'> {
   /** The loopback address its mirror traffic came from. */
   readonly loopback: string;
   readonly vnis: number[];

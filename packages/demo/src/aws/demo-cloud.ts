@@ -16,6 +16,7 @@ import {
 import { DemoError } from '../errors.js';
 import type { DemoMode } from '../options.js';
 import type { DemoClients } from './clients.js';
+import { setupStep } from './setup-step.js';
 
 export const DEMO_CLUSTER = 'demo';
 
@@ -48,62 +49,69 @@ export interface DemoCloud {
  * receiver ENI as the mirror target and a filter that accepts everything, both directions.
  */
 export async function createMirrorResources(clients: DemoClients): Promise<DemoCloud> {
-  const { ec2 } = clients;
-  const vpc = (
-    await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }))
-  ).Vpcs?.[0];
-  if (vpc?.CidrBlock === undefined) throw new DemoError('DEMO_SETUP_FAILED', 'aws-local has no default VPC');
-  const subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets ?? [];
-  const usable = subnets
-    .filter((s) => s.DefaultForAz && s.SubnetId !== undefined)
-    .sort((a, b) => (a.AvailabilityZone ?? '').localeCompare(b.AvailabilityZone ?? ''));
-  if (usable.length < 2) throw new DemoError('DEMO_SETUP_FAILED', 'aws-local has no default subnets');
-  const subnetIds = usable.slice(0, 2).map((s) => s.SubnetId as string);
+  return setupStep('create the receiver ENI, mirror target and filter', async () => {
+    const { ec2 } = clients;
+    const vpc = (
+      await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }))
+    ).Vpcs?.[0];
+    if (vpc?.CidrBlock === undefined)
+      throw new DemoError('DEMO_SETUP_FAILED', 'aws-local has no default VPC');
+    const subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets ?? [];
+    const usable = subnets
+      .filter((s) => s.DefaultForAz && s.SubnetId !== undefined)
+      .sort((a, b) => (a.AvailabilityZone ?? '').localeCompare(b.AvailabilityZone ?? ''));
+    if (usable.length < 2) throw new DemoError('DEMO_SETUP_FAILED', 'aws-local has no default subnets');
+    const subnetIds = usable.slice(0, 2).map((s) => s.SubnetId as string);
 
-  const receiverEni = (
-    await ec2.send(
-      new CreateNetworkInterfaceCommand({
-        SubnetId: subnetIds[0],
-        Description: 'fargate-mirror demo receiver',
-      }),
-    )
-  ).NetworkInterface;
-  const target = (
-    await ec2.send(
-      new CreateTrafficMirrorTargetCommand({
-        NetworkInterfaceId: receiverEni?.NetworkInterfaceId,
-        Description: 'fargate-mirror demo receiver',
-      }),
-    )
-  ).TrafficMirrorTarget;
-  const filter = (
-    await ec2.send(new CreateTrafficMirrorFilterCommand({ Description: 'fargate-mirror demo: everything' }))
-  ).TrafficMirrorFilter;
-  if (!receiverEni?.NetworkInterfaceId || !target?.TrafficMirrorTargetId || !filter?.TrafficMirrorFilterId) {
-    throw new DemoError('DEMO_SETUP_FAILED', 'aws-local did not return the receiver ENI, target or filter');
-  }
-  for (const direction of ['ingress', 'egress'] as const) {
-    await ec2.send(
-      new CreateTrafficMirrorFilterRuleCommand({
-        TrafficMirrorFilterId: filter.TrafficMirrorFilterId,
-        TrafficDirection: direction,
-        RuleNumber: 100,
-        RuleAction: 'accept',
-        SourceCidrBlock: '0.0.0.0/0',
-        DestinationCidrBlock: '0.0.0.0/0',
-      }),
-    );
-  }
+    const receiverEni = (
+      await ec2.send(
+        new CreateNetworkInterfaceCommand({
+          SubnetId: subnetIds[0],
+          Description: 'fargate-mirror demo receiver',
+        }),
+      )
+    ).NetworkInterface;
+    const target = (
+      await ec2.send(
+        new CreateTrafficMirrorTargetCommand({
+          NetworkInterfaceId: receiverEni?.NetworkInterfaceId,
+          Description: 'fargate-mirror demo receiver',
+        }),
+      )
+    ).TrafficMirrorTarget;
+    const filter = (
+      await ec2.send(new CreateTrafficMirrorFilterCommand({ Description: 'fargate-mirror demo: everything' }))
+    ).TrafficMirrorFilter;
+    if (
+      !receiverEni?.NetworkInterfaceId ||
+      !target?.TrafficMirrorTargetId ||
+      !filter?.TrafficMirrorFilterId
+    ) {
+      throw new DemoError('DEMO_SETUP_FAILED', 'aws-local did not return the receiver ENI, target or filter');
+    }
+    for (const direction of ['ingress', 'egress'] as const) {
+      await ec2.send(
+        new CreateTrafficMirrorFilterRuleCommand({
+          TrafficMirrorFilterId: filter.TrafficMirrorFilterId,
+          TrafficDirection: direction,
+          RuleNumber: 100,
+          RuleAction: 'accept',
+          SourceCidrBlock: '0.0.0.0/0',
+          DestinationCidrBlock: '0.0.0.0/0',
+        }),
+      );
+    }
 
-  return {
-    vpcCidr: vpc.CidrBlock,
-    resolverIp: resolverOf(vpc.CidrBlock),
-    subnetIds,
-    receiverEniId: receiverEni.NetworkInterfaceId,
-    receiverIp: receiverEni.PrivateIpAddress ?? '',
-    targetId: target.TrafficMirrorTargetId,
-    filterId: filter.TrafficMirrorFilterId,
-  };
+    return {
+      vpcCidr: vpc.CidrBlock,
+      resolverIp: resolverOf(vpc.CidrBlock),
+      subnetIds,
+      receiverEniId: receiverEni.NetworkInterfaceId,
+      receiverIp: receiverEni.PrivateIpAddress ?? '',
+      targetId: target.TrafficMirrorTargetId,
+      filterId: filter.TrafficMirrorFilterId,
+    };
+  });
 }
 
 /** The Amazon-provided DNS server: the VPC's base address plus two. */
@@ -115,7 +123,9 @@ function resolverOf(cidr: string): string {
 
 /** The demo cluster, made before anything watches it. */
 export async function createCluster(clients: DemoClients): Promise<void> {
-  await clients.ecs.send(new CreateClusterCommand({ clusterName: DEMO_CLUSTER }));
+  await setupStep('create the demo cluster', () =>
+    clients.ecs.send(new CreateClusterCommand({ clusterName: DEMO_CLUSTER })),
+  );
 }
 
 /**
@@ -123,48 +133,50 @@ export async function createCluster(clients: DemoClients): Promise<void> {
  * would create them. In forwarder mode the task definitions carry the forwarder sidecar.
  */
 export async function createServices(clients: DemoClients, cloud: DemoCloud, mode: DemoMode): Promise<void> {
-  const { ecs } = clients;
-  const subnetIds = cloud.subnetIds;
-  for (const service of DEMO_SERVICES) {
-    const containers: ContainerDefinition[] = [
-      {
-        name: service.name,
-        image: `public.ecr.aws/demo/${service.name}:latest`,
-        essential: true,
-        portMappings: [{ containerPort: service.port, protocol: 'tcp' }],
-      },
-    ];
-    if (mode === 'forwarder') {
-      containers.push({
-        name: 'fargate-mirror-forwarder',
-        image: 'public.ecr.aws/fargate-mirror/forwarder:latest',
-        essential: false,
-        portMappings: [],
-      });
-    }
-    await ecs.send(
-      new RegisterTaskDefinitionCommand({
-        family: `demo-${service.name}`,
-        networkMode: 'awsvpc',
-        requiresCompatibilities: ['FARGATE'],
-        cpu: '256',
-        memory: '512',
-        containerDefinitions: containers,
-      }),
-    );
-    await ecs.send(
-      new CreateServiceCommand({
-        cluster: DEMO_CLUSTER,
-        serviceName: service.name,
-        taskDefinition: `demo-${service.name}`,
-        desiredCount: service.desiredCount,
-        launchType: 'FARGATE',
-        networkConfiguration: {
-          awsvpcConfiguration: { subnets: [...subnetIds], assignPublicIp: 'DISABLED' },
+  await setupStep('create the demo services', async () => {
+    const { ecs } = clients;
+    const subnetIds = cloud.subnetIds;
+    for (const service of DEMO_SERVICES) {
+      const containers: ContainerDefinition[] = [
+        {
+          name: service.name,
+          image: `public.ecr.aws/demo/${service.name}:latest`,
+          essential: true,
+          portMappings: [{ containerPort: service.port, protocol: 'tcp' }],
         },
-      }),
-    );
-  }
+      ];
+      if (mode === 'forwarder') {
+        containers.push({
+          name: 'fargate-mirror-forwarder',
+          image: 'public.ecr.aws/fargate-mirror/forwarder:latest',
+          essential: false,
+          portMappings: [],
+        });
+      }
+      await ecs.send(
+        new RegisterTaskDefinitionCommand({
+          family: `demo-${service.name}`,
+          networkMode: 'awsvpc',
+          requiresCompatibilities: ['FARGATE'],
+          cpu: '256',
+          memory: '512',
+          containerDefinitions: containers,
+        }),
+      );
+      await ecs.send(
+        new CreateServiceCommand({
+          cluster: DEMO_CLUSTER,
+          serviceName: service.name,
+          taskDefinition: `demo-${service.name}`,
+          desiredCount: service.desiredCount,
+          launchType: 'FARGATE',
+          networkConfiguration: {
+            awsvpcConfiguration: { subnets: [...subnetIds], assignPublicIp: 'DISABLED' },
+          },
+        }),
+      );
+    }
+  });
 }
 
 /** Scales a demo service (UpdateService desiredCount), as an operator would. */

@@ -1,3 +1,5 @@
+import { DemoError } from '../errors.js';
+
 /**
  * Hands out loopback addresses that stand for task ENI addresses. Linux routes all of 127.0.0.0/8
  * to `lo`, so any of them can be bound without root; each task gets its own, so its servers, its
@@ -16,7 +18,8 @@ export class LoopbackPool {
   allocate(): string {
     const n = this.next++;
     const third = 1 + Math.floor(n / 254);
-    if (third > 255) throw new RangeError('no loopback addresses left for demo tasks');
+    if (third > 255)
+      throw new DemoError('DEMO_LOOPBACK_EXHAUSTED', 'no loopback addresses left for demo tasks');
     return `${this.prefix}.${third}.${1 + (n % 254)}`;
   }
 }

@@ -16,8 +16,8 @@ import {
   RunTaskCommand,
 } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAwsLocal, DEFAULT_LIFECYCLE_TIMINGS as T } from '../src/index.js';
-import { harness } from './helpers.js';
+import { startAwsLocal, DEFAULT_LIFECYCLE_TIMINGS as T } from '../../src/index.js';
+import { harness } from '../support/harness.js';
 
 describe('--state FILE persistence', () => {
   let dir: string;

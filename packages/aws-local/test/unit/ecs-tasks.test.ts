@@ -22,8 +22,8 @@ import {
   TagResourceCommand,
 } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EcsEvent, DEFAULT_LIFECYCLE_TIMINGS as T } from '../src/index.js';
-import { failure, type Harness, harness } from './helpers.js';
+import { type EcsEvent, DEFAULT_LIFECYCLE_TIMINGS as T } from '../../src/index.js';
+import { failure, type Harness, harness } from '../support/harness.js';
 
 interface Detail {
   version: number;

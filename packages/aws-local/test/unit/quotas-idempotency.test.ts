@@ -10,11 +10,11 @@ import {
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatchEc2 } from '../src/ec2/dispatch.js';
-import { Emulator } from '../src/emulator.js';
-import { DEFAULT_QUOTAS } from '../src/index.js';
-import { resolveOptions } from '../src/resolve-options.js';
-import { failure, type Harness, harness } from './helpers.js';
+import { dispatchEc2 } from '../../src/ec2/dispatch.js';
+import { Emulator } from '../../src/emulator.js';
+import { DEFAULT_QUOTAS } from '../../src/index.js';
+import { resolveOptions } from '../../src/resolve-options.js';
+import { failure, type Harness, harness } from '../support/harness.js';
 
 async function eni(ec2: EC2Client, subnetId: string): Promise<string> {
   return (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId }))).NetworkInterface!

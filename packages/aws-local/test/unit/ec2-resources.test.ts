@@ -23,7 +23,7 @@ import {
   paginateDescribeNetworkInterfaces,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failure, type Harness, harness } from './helpers.js';
+import { failure, type Harness, harness } from '../support/harness.js';
 
 const ID17 = (prefix: string) => new RegExp(`^${prefix}-[0-9a-f]{17}$`);
 

@@ -3,7 +3,7 @@
 // acknowledging exactly what it received, and the byte streams intact.
 import { DecodeStatus, FrameDecoder, LinkType, TcpFlag } from '@fargate-mirror/wire';
 import { describe, expect, it } from 'vitest';
-import { TcpConversation } from '../src/packets/tcp-conversation.ts';
+import { TcpConversation } from '../../src/packets/tcp-conversation.ts';
 
 interface Segment {
   fromClient: boolean;

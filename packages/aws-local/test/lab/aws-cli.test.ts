@@ -4,9 +4,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsCli, cliDocExample, missingKeys, requireAwsCli, typeMismatches } from './helpers.js';
+import { awsCli, cliDocExample, missingKeys, requireAwsCli, typeMismatches } from '../support/aws-cli.js';
 
-const PACKAGE = join(dirname(fileURLToPath(import.meta.url)), '..');
+const PACKAGE = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(PACKAGE, 'dist', 'bin.js');
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON printed by the AWS CLI, read field by field in assertions.

@@ -6,8 +6,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ListClustersCommand } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
-import { MUTATING, NON_MUTATING, UNFILTERED_NON_MUTATING } from '../src/index.js';
-import { failure, harness } from './helpers.js';
+import { MUTATING, NON_MUTATING, UNFILTERED_NON_MUTATING } from '../../src/index.js';
+import { failure, harness } from '../support/harness.js';
 
 describe("EC2's token-bucket throttling (AWS's published buckets by default)", () => {
   it('allows a burst of 50 mutating calls per API, throttles the 51st with RequestLimitExceeded (503), refills at 5/s', async () => {

@@ -12,8 +12,8 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIFECYCLE_TIMINGS as T } from '../src/index.js';
-import { failure, type Harness, harness } from './helpers.js';
+import { DEFAULT_LIFECYCLE_TIMINGS as T } from '../../src/index.js';
+import { failure, type Harness, harness } from '../support/harness.js';
 
 const TO_RUNNING = T.PROVISIONING + T.PENDING + T.ACTIVATING;
 const TO_STOPPED = T.DEACTIVATING + T.STOPPING + T.DEPROVISIONING;

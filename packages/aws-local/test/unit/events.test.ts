@@ -11,8 +11,8 @@ import {
   StopTaskCommand,
 } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AwsLocalOptions, type EcsEvent, DEFAULT_LIFECYCLE_TIMINGS as T } from '../src/index.js';
-import { type Harness, harness } from './helpers.js';
+import { type AwsLocalOptions, type EcsEvent, DEFAULT_LIFECYCLE_TIMINGS as T } from '../../src/index.js';
+import { type Harness, harness } from '../support/harness.js';
 
 const WHOLE_LIFE = Object.values(T).reduce((a, b) => a + b, 0);
 
