@@ -14,6 +14,7 @@ import { buildHttpRecord } from '../records/http-record.js';
 import type { RecordSink } from '../records/mirror-record.js';
 import type { RecordContext } from '../records/record-context.js';
 import { buildTlsRecord } from '../records/tls-record.js';
+import { looksLikeDnsMessage } from './dns/dns-message.js';
 import { DnsSession, type DnsTransaction } from './dns/dns-session.js';
 import { looksLikeRequest, looksLikeResponse } from './http/http-head.js';
 import { HttpSession, type HttpSessionLimits } from './http/http-session.js';
@@ -279,7 +280,12 @@ export class TransactionEngine implements StreamHandler {
     let proto = this.proto[slot];
     if (proto === UNKNOWN) {
       const ports = this.table.keys[slot * FLOW_KEY_WORDS + FLOW_KEY_PORTS];
-      if (this.dnsPort[ports >>> 16] === 1 || this.dnsPort[ports & 0xffff] === 1) {
+      // DNS on its ports, or recognised by content on any other (a resolver on 5300, a sidecar's).
+      if (
+        this.dnsPort[ports >>> 16] === 1 ||
+        this.dnsPort[ports & 0xffff] === 1 ||
+        looksLikeDnsMessage(buf, offset, offset + length)
+      ) {
         const s = this.freeDns.pop() ?? new DnsSession(this.dnsSink, this.reassembler.pool);
         s.begin(slot, 'udp');
         this.sessions[slot] = s;

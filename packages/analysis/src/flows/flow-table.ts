@@ -355,10 +355,12 @@ function senderIsInitiator(d: FrameDecoder, flags: number): boolean {
     if (d.srcPort < 1024 && d.dstPort >= 1024) return false;
   }
   if (d.protocol === IpProtocol.ICMP || d.protocol === IpProtocol.ICMPV6) {
-    // Echo reply and other response types: the receiver asked first.
+    // Echo, timestamp, information and address-mask replies: the receiver asked first, in this very
+    // flow (requests and replies are unicast between the same two addresses). Not MLD reports, router
+    // or neighbour advertisements: their solicitation went to a multicast address, another flow, so
+    // here the sender is the only side there is.
     const t = d.icmp.type;
-    if (t === 0 || t === 14 || t === 16 || t === 18 || t === 129 || t === 131 || t === 134 || t === 136)
-      return false;
+    if (t === 0 || t === 14 || t === 16 || t === 18 || t === 129) return false;
   }
   return true;
 }

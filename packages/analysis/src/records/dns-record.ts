@@ -31,6 +31,11 @@ export interface DnsRecord extends TransactionHeader {
   additional_answer_count: number;
   /** The query was seen (false: only the response was). */
   query_seen: boolean;
+  /**
+   * The response had the TC flag: it was cut to fit UDP, so its answers are incomplete and the client
+   * should have retried over TCP. False when no response was seen.
+   */
+  response_truncated: boolean;
   duration_ms: number | null;
   src: string;
   dest: string;
@@ -69,6 +74,7 @@ export function buildDnsRecord(
     authority_answer_count: (r ?? q).authorityCount,
     additional_answer_count: (r ?? q).additionalCount,
     query_seen: tx.query !== null,
+    response_truncated: r?.truncated ?? false,
     duration_ms: tx.query !== null && r !== null ? durationMs(tx.queryMicros, tx.responseMicros) : null,
     src: ends.src_ip,
     dest: ends.dest_ip,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDnsMessage } from '../../src/dissect/dns/dns-message.js';
+import { looksLikeDnsMessage, parseDnsMessage } from '../../src/dissect/dns/dns-message.js';
 import { DnsSession, type DnsTransaction } from '../../src/dissect/dns/dns-session.js';
 import { BufferPool } from '../../src/reassembly/buffer-pool.js';
 
@@ -82,6 +82,44 @@ describe('parseDnsMessage', () => {
     const cut = parseDnsMessage(RESPONSE, 0, 50)!;
     expect([cut.questionName, cut.answers.length, cut.answersIncomplete]).toEqual(['api.svc.local', 1, true]);
     expect(parseDnsMessage(RESPONSE, 0, 11)).toBeNull();
+  });
+});
+
+// A truncated UDP answer (TC set) with a TXT record of two character strings, one holding a quote.
+const TXT_TC = hex(`
+  0042 8380 0001 0001 0000 0000   # QR AA TC RD RA NOERROR, QD=1 AN=1
+  03 747874 03 737663 05 6c6f63616c 00 0010 0001   # txt.svc.local TXT IN
+  c00c 0010 0001 0000003c 000a 03 616263 05 642265 6667   # 3"abc" 5'd"efg'
+`);
+
+describe('DNS flags and TXT', () => {
+  it('reports the TC flag of a truncated answer', () => {
+    expect(parseDnsMessage(TXT_TC, 0, TXT_TC.length)?.truncated).toBe(true);
+    expect(parseDnsMessage(RESPONSE, 0, RESPONSE.length)?.truncated).toBe(false);
+  });
+
+  it('keeps the character strings of a TXT record apart, as dig prints them', () => {
+    expect(parseDnsMessage(TXT_TC, 0, TXT_TC.length)?.answers[0].data).toBe('"abc" "d\\"efg"');
+  });
+});
+
+describe('looksLikeDnsMessage (DNS on any port)', () => {
+  it('recognises queries and responses', () => {
+    for (const m of [QUERY, RESPONSE, NXDOMAIN, AAAA, TXT_TC])
+      expect(looksLikeDnsMessage(m, 0, m.length)).toBe(true);
+  });
+
+  it('refuses other UDP payloads', () => {
+    const others = [
+      Buffer.alloc(64), // zeros: no question
+      Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'),
+      Buffer.from('c3000000010810', 'hex'), // a QUIC long header
+      Buffer.concat([QUERY, Buffer.from('extra bytes')]), // a query with trailing garbage
+      hex('1234 0100 0002 0000 0000 0000 03 617069 00 0001 0001 03 617069 00 0001 0001'), // two questions
+      hex('1234 2800 0001 0000 0000 0000 03 617069 00 0001 0001'), // opcode 5 (UPDATE)
+      hex('1234 0100 0001 0000 0000 0000 03 617069 00 0001 0009'), // class 9
+    ];
+    for (const m of others) expect(looksLikeDnsMessage(m, 0, m.length)).toBe(false);
   });
 });
 

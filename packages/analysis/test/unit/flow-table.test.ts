@@ -163,4 +163,29 @@ describe('FlowTable', () => {
     expect(addMirrorPointToFlow(table, slot, copyOf(ipPacket(A, B, 40000, 80, ACK)), 0, 7)).toBe(true);
     expect([...table.mirrorPoints.subarray(slot * 3, slot * 3 + 3)]).toEqual([0, 7, -1]);
   });
+
+  it('makes the sender of a neighbour or router advertisement the src: its solicitation was another flow', () => {
+    const { table, ended, feed } = collector();
+    // fe80::1 -> ff02::1, ICMPv6 type 136 (neighbour advertisement) then 134 (router advertisement).
+    const advert = (type: number) => {
+      const b = Buffer.alloc(40 + 8);
+      b[0] = 0x60;
+      b.writeUInt16BE(8, 4);
+      b[6] = 58;
+      b[7] = 255;
+      b.writeUInt16BE(0xfe80, 8);
+      b[23] = 1;
+      b.writeUInt16BE(0xff02, 24);
+      b[39] = 1;
+      b[40] = type;
+      return b;
+    };
+    feed(advert(136), 0);
+    feed(advert(134), 0.1);
+    table.flush();
+    expect(ended.map((e) => [e.out, e.in])).toEqual([
+      [1, 0],
+      [1, 0],
+    ]);
+  });
 });

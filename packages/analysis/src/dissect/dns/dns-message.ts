@@ -14,6 +14,11 @@ export interface DnsMessage {
   isResponse: boolean;
   opcode: number;
   rcode: number;
+  /**
+   * The TC flag: the message was cut to fit the transport (a UDP answer too large), so the answer is
+   * incomplete and the client is expected to ask again over TCP.
+   */
+  truncated: boolean;
   questionName: string | null;
   questionType: number;
   answers: DnsAnswer[];
@@ -95,16 +100,22 @@ function renderData(buf: Uint8Array, start: number, end: number, type: number, p
       return `${u16(p)} ${u16(p + 2)} ${u16(p + 4)} ${target}`;
     }
     case 16: {
-      // TXT: one or more character strings
-      let s = '';
+      // TXT: one or more character strings, in presentation form as dig prints them (each quoted,
+      // `"` and `\` escaped, separated by a space), so where one string ends stays visible.
+      const strings: string[] = [];
       let q = p;
       while (q < p + len) {
         const n = buf[q];
         if (q + 1 + n > p + len) return null;
-        for (let i = q + 1; i <= q + n; i++) s += String.fromCharCode(buf[i]);
+        let s = '';
+        for (let i = q + 1; i <= q + n; i++) {
+          const c = buf[i];
+          s += c === 0x22 || c === 0x5c ? `\\${String.fromCharCode(c)}` : String.fromCharCode(c);
+        }
+        strings.push(`"${s}"`);
         q += 1 + n;
       }
-      return s;
+      return strings.join(' ');
     }
     case 6: // SOA: the primary name server
       return readName(buf, start, end, p)?.[0] ?? null;
@@ -125,6 +136,7 @@ export function parseDnsMessage(buf: Uint8Array, start: number, end: number): Dn
     isResponse: (flags & 0x8000) !== 0,
     opcode: (flags >>> 11) & 0xf,
     rcode: flags & 0xf,
+    truncated: (flags & 0x0200) !== 0,
     questionName: null,
     questionType: 0,
     answers: [],
@@ -167,4 +179,37 @@ export function parseDnsMessage(buf: Uint8Array, start: number, end: number): Dn
     p = q + 10 + len;
   }
   return msg;
+}
+
+/** Classes a real question asks for: IN, CH, HS, ANY. */
+const QUESTION_CLASSES = new Set([1, 3, 4, 255]);
+
+/**
+ * Whether a UDP payload on a port not known for DNS is a DNS message all the same (DNS on any port is
+ * recognised by content, as HTTP is). Strict, so other UDP protocols are not taken for DNS: a standard
+ * query or its response (opcode 0, Z bit clear), exactly one question whose name reads cleanly and
+ * whose class is a real one, plausible section counts, and for a query nothing after the question but
+ * at most one additional record (EDNS). Allocates only what parsing the name does.
+ */
+export function looksLikeDnsMessage(buf: Uint8Array, start: number, end: number): boolean {
+  if (end - start < 17) return false;
+  const u16 = (o: number) => (buf[o] << 8) | buf[o + 1];
+  const flags = u16(start + 2);
+  const isResponse = (flags & 0x8000) !== 0;
+  if (((flags >>> 11) & 0xf) !== 0 || (flags & 0x0040) !== 0) return false;
+  if (!isResponse && (flags & 0x000f) !== 0) return false;
+  const qd = u16(start + 4);
+  const an = u16(start + 6);
+  const ns = u16(start + 8);
+  const ar = u16(start + 10);
+  if (qd !== 1 || an > 100 || ns > 100 || ar > 100) return false;
+  if (!isResponse && (an !== 0 || ns !== 0 || ar > 1)) return false;
+  const name = readName(buf, start, end, start + 12);
+  if (name === null || name[1] + 4 > end) return false;
+  const qtype = u16(name[1]);
+  if (qtype === 0 || !QUESTION_CLASSES.has(u16(name[1] + 2))) return false;
+  const afterQuestion = name[1] + 4;
+  // A query without additional records ends with its question; a response with no records must too.
+  if (ar === 0 && an === 0 && ns === 0) return afterQuestion === end;
+  return afterQuestion + 11 <= end;
 }
