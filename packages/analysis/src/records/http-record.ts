@@ -1,3 +1,4 @@
+import { httpAnomalyNames } from '../dissect/http/http-head.js';
 import type { HttpTransaction } from '../dissect/http/http-transaction.js';
 import type { Redactor } from '../dissect/redaction.js';
 import {
@@ -29,6 +30,11 @@ export interface HttpRecord extends TransactionHeader {
   bytes_in: number;
   bytes: number;
   duration_ms: number;
+  /**
+   * Framing that request smuggling relies on, seen in the request or the response (e.g.
+   * `request_content_length_with_transfer_encoding`); absent when the framing was clean.
+   */
+  http_anomalies?: string[];
   http_request_headers?: Record<string, string>;
   http_response_headers?: Record<string, string>;
   src: string;
@@ -112,6 +118,12 @@ export function buildHttpRecord(
     action: 'allowed',
     dvc: ctx.dvc,
   };
+  if ((tx.requestAnomalies | tx.responseAnomalies) !== 0) {
+    record.http_anomalies = [
+      ...httpAnomalyNames(tx.requestAnomalies, 'request_'),
+      ...httpAnomalyNames(tx.responseAnomalies, 'response_'),
+    ];
+  }
   if (tx.requestHeaders !== null) record.http_request_headers = redactHeaders(redactor, tx.requestHeaders);
   if (tx.responseHeaders !== null) record.http_response_headers = redactHeaders(redactor, tx.responseHeaders);
   return record;

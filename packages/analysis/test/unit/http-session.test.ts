@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseHttpHead } from '../../src/dissect/http/http-head.js';
+import { httpAnomalyNames, parseHttpHead } from '../../src/dissect/http/http-head.js';
 import { HttpSession } from '../../src/dissect/http/http-session.js';
 import type { HttpTransaction } from '../../src/dissect/http/http-transaction.js';
 import { BufferPool } from '../../src/reassembly/buffer-pool.js';
@@ -220,5 +220,49 @@ describe('parseHttpHead', () => {
     expect(parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n')?.chunked).toBe(false);
     expect(parse('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n')?.close).toBe(true);
     expect(parse('HTTP/1.0 200 OK\r\n\r\n')?.close).toBe(true);
+  });
+});
+
+describe('request smuggling shapes', () => {
+  const names = (tx: HttpTransaction) => [
+    ...httpAnomalyNames(tx.requestAnomalies, 'request_'),
+    ...httpAnomalyNames(tx.responseAnomalies, 'response_'),
+  ];
+
+  it('flags Content-Length with Transfer-Encoding, and duplicate or conflicting Content-Length', () => {
+    const t = session();
+    t.feed(
+      CLIENT,
+      'POST /a HTTP/1.1\r\nHost: svc\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    );
+    t.feed(SERVER, OK_5);
+    t.feed(CLIENT, 'POST /b HTTP/1.1\r\nHost: svc\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc');
+    t.feed(SERVER, 'HTTP/1.1 200 OK\r\nContent-Length: 6\r\nContent-Length: 5\r\n\r\nhello');
+    expect(t.done.map(names)).toEqual([
+      ['request_content_length_with_transfer_encoding'],
+      ['request_duplicate_content_length', 'response_conflicting_content_length'],
+    ]);
+  });
+
+  it('flags a Content-Length that is no number and a Transfer-Encoding not ending in chunked', () => {
+    const head = (m: string) => parseHttpHead(Buffer.from(m), 0, m.length, null);
+    const bad = head(
+      'POST /c HTTP/1.1\r\nHost: svc\r\nTransfer-Encoding: gzip\r\nContent-Length: x1\r\n\r\n',
+    );
+    expect(httpAnomalyNames(bad?.anomalies ?? 0, '')).toEqual([
+      'content_length_with_transfer_encoding',
+      'invalid_content_length',
+      'transfer_encoding_not_chunked',
+    ]);
+    expect(head('GET / HTTP/1.1\r\nHost: svc\r\n\r\n')?.anomalies).toBe(0);
+  });
+
+  it('flags nothing on clean framing', () => {
+    const t = session();
+    t.feed(CLIENT, GET_A);
+    t.feed(SERVER, OK_CHUNKED);
+    t.feed(CLIENT, GET_A);
+    t.feed(SERVER, OK_5);
+    expect(t.done.map(names)).toEqual([[], []]);
   });
 });

@@ -20,6 +20,41 @@ export interface HttpHead {
   close: boolean;
   /** Header fields chosen for records (lower-case name -> raw value), or null when none are chosen. */
   headers: Record<string, string> | null;
+  /** Framing that request smuggling relies on (HttpAnomaly bits); 0 for a clean message. */
+  anomalies: number;
+}
+
+/**
+ * Message framing two parsers may read differently, which request smuggling (desync) relies on
+ * (RFC 9112 §6.3; Zeek raises a weird for each). The message is still read as before; the record
+ * says so.
+ */
+export const HttpAnomaly = {
+  /** Content-Length and Transfer-Encoding both present. */
+  CONTENT_LENGTH_WITH_TRANSFER_ENCODING: 1,
+  /** Content-Length given twice with the same value. */
+  DUPLICATE_CONTENT_LENGTH: 2,
+  /** Content-Length given twice with different values. */
+  CONFLICTING_CONTENT_LENGTH: 4,
+  /** Content-Length that is not a decimal number. */
+  INVALID_CONTENT_LENGTH: 8,
+  /** Transfer-Encoding whose final coding is not chunked. */
+  TRANSFER_ENCODING_NOT_CHUNKED: 16,
+} as const;
+
+const ANOMALY_NAMES: readonly [number, string][] = [
+  [HttpAnomaly.CONTENT_LENGTH_WITH_TRANSFER_ENCODING, 'content_length_with_transfer_encoding'],
+  [HttpAnomaly.DUPLICATE_CONTENT_LENGTH, 'duplicate_content_length'],
+  [HttpAnomaly.CONFLICTING_CONTENT_LENGTH, 'conflicting_content_length'],
+  [HttpAnomaly.INVALID_CONTENT_LENGTH, 'invalid_content_length'],
+  [HttpAnomaly.TRANSFER_ENCODING_NOT_CHUNKED, 'transfer_encoding_not_chunked'],
+];
+
+/** The names of the anomaly bits in `bits`, each after `prefix` (`request_`, `response_`). */
+export function httpAnomalyNames(bits: number, prefix: string): string[] {
+  const out: string[] = [];
+  for (const [bit, name] of ANOMALY_NAMES) if ((bits & bit) !== 0) out.push(prefix + name);
+  return out;
 }
 
 // Request methods recognised when deciding whether a stream is HTTP (any port). The registry has more;
@@ -88,7 +123,10 @@ export function parseHttpHead(
     chunked: false,
     close: false,
     headers: null,
+    anomalies: 0,
   };
+  let contentLengths = 0;
+  let transferEncoding = false;
   if (!parseFirstLine(buf, start, trimCr(buf, start, lineEnd), head)) return null;
   let keepAlive = false;
   let p = lineEnd + 1;
@@ -107,10 +145,21 @@ export function parseHttpHead(
       if (equalsIgnoreCase(buf, p, ne, 'host')) head.host = internText(buf, vs, ve);
       else if (equalsIgnoreCase(buf, p, ne, 'user-agent')) head.userAgent = internText(buf, vs, ve);
       else if (equalsIgnoreCase(buf, p, ne, 'content-type')) head.contentType = internText(buf, vs, ve);
-      else if (equalsIgnoreCase(buf, p, ne, 'content-length')) head.contentLength = parseDecimal(buf, vs, ve);
-      else if (equalsIgnoreCase(buf, p, ne, 'transfer-encoding')) {
+      else if (equalsIgnoreCase(buf, p, ne, 'content-length')) {
+        const length = parseDecimal(buf, vs, ve);
+        if (length < 0) head.anomalies |= HttpAnomaly.INVALID_CONTENT_LENGTH;
+        if (contentLengths++ > 0) {
+          head.anomalies |=
+            length === head.contentLength
+              ? HttpAnomaly.DUPLICATE_CONTENT_LENGTH
+              : HttpAnomaly.CONFLICTING_CONTENT_LENGTH;
+        }
+        head.contentLength = length;
+      } else if (equalsIgnoreCase(buf, p, ne, 'transfer-encoding')) {
         // chunked must be the final coding; anything else means read-until-close for a response.
+        transferEncoding = true;
         head.chunked = endsWithIgnoreCase(buf, vs, ve, 'chunked');
+        if (!head.chunked) head.anomalies |= HttpAnomaly.TRANSFER_ENCODING_NOT_CHUNKED;
       } else if (equalsIgnoreCase(buf, p, ne, 'connection')) {
         if (containsIgnoreCase(buf, vs, ve, 'close')) head.close = true;
         if (containsIgnoreCase(buf, vs, ve, 'keep-alive')) keepAlive = true;
@@ -127,6 +176,8 @@ export function parseHttpHead(
     p = lineEnd + 1;
   }
   if (head.version === '1.0' && !keepAlive) head.close = true;
+  if (contentLengths > 0 && transferEncoding)
+    head.anomalies |= HttpAnomaly.CONTENT_LENGTH_WITH_TRANSFER_ENCODING;
   return head;
 }
 

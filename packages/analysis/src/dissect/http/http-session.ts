@@ -101,6 +101,7 @@ export class HttpSession implements HttpMessageOwner {
     tx.userAgent = head.userAgent;
     tx.requestContentType = head.contentType;
     tx.requestHeaders = head.headers;
+    tx.requestAnomalies = head.anomalies;
     if (this.waiting.length >= this.maxPipelined) {
       const oldest = this.waiting.shift()!;
       this.sink(this.slot, this.clientDir, oldest);
@@ -141,6 +142,7 @@ export class HttpSession implements HttpMessageOwner {
     tx.status = status;
     tx.responseContentType = head.contentType;
     tx.responseHeaders = head.headers;
+    tx.responseAnomalies = head.anomalies;
     if (tx.version === null) tx.version = head.version;
     this.answering = tx;
     if (partial) {

@@ -16,6 +16,9 @@ export interface HttpTransaction {
   responseBytes: number;
   requestHeaders: Record<string, string> | null;
   responseHeaders: Record<string, string> | null;
+  /** HttpAnomaly bits of the request's and the response's framing. */
+  requestAnomalies: number;
+  responseAnomalies: number;
 }
 
 export function newTransaction(startMicros: number): HttpTransaction {
@@ -34,5 +37,7 @@ export function newTransaction(startMicros: number): HttpTransaction {
     responseBytes: 0,
     requestHeaders: null,
     responseHeaders: null,
+    requestAnomalies: 0,
+    responseAnomalies: 0,
   };
 }
