@@ -52,3 +52,4 @@ export { TCP_MIN_HEADER_LENGTH, TcpFlag, TcpLayer } from './layers/tcp.js';
 export { encodeUdpHeader, UDP_HEADER_LENGTH, UdpLayer } from './layers/udp.js';
 export { encodeVxlanHeader, VXLAN_HEADER_LENGTH, VXLAN_PORT, VxlanLayer } from './layers/vxlan.js';
 export { Encapsulation, MirrorDecoder, type MirrorDecoderOptions, MirrorStage } from './mirror-decoder.js';
+export { restrictOpenFile } from './private-file.js';

@@ -1,4 +1,5 @@
-import { closeSync, fchmodSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { restrictOpenFile } from '@fargate-mirror/wire';
 
 const FLUSH_BYTES = 256 * 1024;
 
@@ -22,7 +23,8 @@ export class JsonLinesWriter {
   static open(target: string, options: { append?: boolean } = {}): JsonLinesWriter {
     if (target === '-') return new JsonLinesWriter(1, false);
     const fd = openSync(target, options.append ? 'a' : 'w', 0o600);
-    fchmodSync(fd, 0o600);
+    // Owner-only, but only a regular file of ours: `--records /dev/null` must leave /dev/null alone.
+    restrictOpenFile(fd);
     return new JsonLinesWriter(fd, true);
   }
 

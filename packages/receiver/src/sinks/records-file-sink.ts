@@ -1,4 +1,5 @@
 import { type FileHandle, open } from 'node:fs/promises';
+import { restrictOpenFile } from '@fargate-mirror/wire';
 
 export interface RecordsFileSinkOptions {
   /** Beyond this many bytes waiting, the oldest batches are dropped (and counted). */
@@ -40,7 +41,8 @@ export class RecordsFileSink {
     if (target === '-') return new RecordsFileSink(target, undefined, options);
     // Opening a FIFO waits for its reader: async, so that wait blocks no thread of ours.
     const file = await open(target, 'a', 0o600);
-    await file.chmod(0o600);
+    // Owner-only, but only a regular file of ours: `--records /dev/null` must leave /dev/null alone.
+    restrictOpenFile(file.fd);
     return new RecordsFileSink(target, file, options);
   }
 

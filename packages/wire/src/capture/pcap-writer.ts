@@ -1,4 +1,5 @@
-import { closeSync, fchmodSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { restrictOpenFile } from '../private-file.js';
 import { writeU16LE, writeU32LE } from './byte-order.js';
 import { CaptureWriteError, describeSystemError } from './errors.js';
 import { LinkType } from './link-type.js';
@@ -69,8 +70,9 @@ export class PcapWriter {
       throw new CaptureWriteError(path, `cannot create (${describeSystemError(error)})`, { cause: error });
     }
     try {
-      // open() applies the umask and leaves an existing file's mode alone: set it explicitly.
-      fchmodSync(fd, mode);
+      // Set explicitly (open() applies the umask and keeps an existing file's mode), but only on a
+      // regular file of ours: never a device such as /dev/null.
+      restrictOpenFile(fd, mode);
     } catch (error) {
       closeSync(fd);
       throw new CaptureWriteError(path, `cannot set mode (${describeSystemError(error)})`, { cause: error });
