@@ -236,7 +236,10 @@ export class MirrorPipeline {
     }
     if (status !== DecodeStatus.OK) {
       if (status === DecodeStatus.NOT_IP) stats.innerNotIp++;
-      else stats.malformed[status]++;
+      else {
+        stats.malformed[status]++;
+        stats.innerMalformed++;
+      }
       return;
     }
     stats.mirroredIpBytes += inner.ipLength;
