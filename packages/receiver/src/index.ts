@@ -7,7 +7,12 @@ export {
   type ReceiverConfigInput,
   receiverConfigSchema,
 } from './config/receiver-config.js';
-export { ReceiverError } from './errors.js';
+export {
+  isReceiverError,
+  RECEIVER_ERROR_CODES,
+  ReceiverError,
+  type ReceiverErrorCode,
+} from './errors.js';
 export {
   AwsIdentitySource,
   type AwsIdentitySourceOptions,

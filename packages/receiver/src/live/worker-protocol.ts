@@ -1,4 +1,5 @@
 import type { ReceiverConfig } from '../config/receiver-config.js';
+import type { ReceiverErrorCode } from '../errors.js';
 import type { WorkerCounterValues } from '../metrics/receiver-counters.js';
 
 /** What the main thread gives each worker at start. */
@@ -37,6 +38,6 @@ export type WorkerToMain =
   | { readonly type: 'file-complete'; readonly path: string; readonly bytes: number }
   | { readonly type: 'stopped-reading' }
   | { readonly type: 'finished' }
-  | { readonly type: 'fatal'; readonly code: string; readonly message: string };
+  | { readonly type: 'fatal'; readonly code: ReceiverErrorCode; readonly message: string };
 
 export type MainToWorker = { readonly type: 'stop-reading' } | { readonly type: 'finish' };
