@@ -49,7 +49,12 @@ export {
 } from './identity/workload-identity.js';
 export { Receiver, type ReceiverInfo, type ReceiverSummary } from './live/receiver.js';
 export type { ReceiverTotals } from './live/stats-aggregator.js';
-export type { HecMetricsSource, ReceiverMetricsSource } from './metrics/receiver-metrics.js';
+export type {
+  HecMetricsSource,
+  ReceiverMetricsSource,
+  SinkMetricsSource,
+  WorkerMetricsSource,
+} from './metrics/receiver-metrics.js';
 export { type InnerRewrite, InnerRewriter } from './replay/inner-rewrite.js';
 export {
   type ReplayOptions,

@@ -233,36 +233,11 @@ export class Receiver {
       get kernelDrops() {
         return drops()?.total ?? 0;
       },
-      get recvBufferBytes() {
-        return workers.recvBufferBytes;
-      },
-      get recordsBacklogBytes() {
-        return sinks.recordsBacklogBytes;
-      },
-      get recordsWritten() {
-        return sinks.recordsWritten;
-      },
-      get recordsDropped() {
-        return sinks.recordsDropped;
-      },
-      get recordsErrors() {
-        return sinks.recordsErrors;
-      },
-      get pcapFilesRemoved() {
-        return sinks.pcapFilesRemoved;
-      },
-      get pcapDirBytes() {
-        return sinks.pcapDirBytes;
-      },
-      get workerRestarts() {
-        return workers.restarts;
-      },
-      get workersAlive() {
-        return workers.alive;
-      },
       get healthy() {
         return health.serving;
       },
+      sinks,
+      workers,
       hec: sinks.hec,
     };
   }

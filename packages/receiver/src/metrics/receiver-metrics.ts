@@ -8,18 +8,29 @@ import { WORKER_COUNTER_NAMES, WORKER_COUNTERS, type WorkerCounter } from './rec
 export interface ReceiverMetricsSource {
   totals(): ReceiverTotals;
   readonly kernelDrops: number;
-  readonly recvBufferBytes: number;
+  readonly healthy: boolean;
+  /** The main thread's sinks: `OutputSinks` fits. */
+  readonly sinks: SinkMetricsSource;
+  /** The worker threads: `WorkerSupervisor` fits. */
+  readonly workers: WorkerMetricsSource;
+  /** The Splunk HEC sink, when configured (its series exist only then). */
+  readonly hec?: HecMetricsSource;
+}
+
+export interface SinkMetricsSource {
   readonly recordsBacklogBytes: number;
   readonly recordsWritten: number;
   readonly recordsDropped: number;
   readonly recordsErrors: number;
   readonly pcapFilesRemoved: number;
   readonly pcapDirBytes: number;
-  readonly workerRestarts: number;
-  readonly workersAlive: number;
-  readonly healthy: boolean;
-  /** The Splunk HEC sink, when configured (its series exist only then). */
-  readonly hec?: HecMetricsSource;
+}
+
+export interface WorkerMetricsSource {
+  /** Receive buffer the kernel granted each socket. */
+  readonly recvBufferBytes: number;
+  readonly restarts: number;
+  readonly alive: number;
 }
 
 /** What the HEC series read: `HecSink` fits. */
@@ -100,6 +111,7 @@ const labelled = (
 
 /** What the main thread counts, and the series computed from several worker counters. */
 function mainThreadSeries(source: ReceiverMetricsSource, totals: () => ReceiverTotals): Series[] {
+  const { sinks, workers } = source;
   const vniLabel = (vni: number) => (vni === OTHER_VNI ? 'other' : String(vni));
   return [
     labelled('counter', 'datagrams_by_outcome_total', 'Datagrams by what became of them', 'outcome', () => {
@@ -136,29 +148,33 @@ function mainThreadSeries(source: ReceiverMetricsSource, totals: () => ReceiverT
       ...gauge(
         'sink_backlog_bytes',
         'Bytes waiting to be written, per sink',
-        () => source.recordsBacklogBytes,
+        () => sinks.recordsBacklogBytes,
       ),
       label: ['sink', 'records'],
     },
     {
-      ...counter('sink_errors_total', 'Write failures per sink', () => source.recordsErrors),
+      ...counter('sink_errors_total', 'Write failures per sink', () => sinks.recordsErrors),
       label: ['sink', 'records'],
     },
-    counter('records_written_total', 'Records written to the records sink', () => source.recordsWritten),
+    counter('records_written_total', 'Records written to the records sink', () => sinks.recordsWritten),
     counter(
       'records_dropped_total',
       'Records dropped because the records sink fell too far behind',
-      () => source.recordsDropped,
+      () => sinks.recordsDropped,
     ),
     counter(
       'pcap_files_removed_total',
       'pcap files removed to stay within pcapMaxTotal',
-      () => source.pcapFilesRemoved,
+      () => sinks.pcapFilesRemoved,
     ),
-    gauge('pcap_dir_bytes', 'Bytes of pcap files on disk', () => source.pcapDirBytes),
-    counter('worker_restarts_total', 'Workers restarted after dying', () => source.workerRestarts),
-    gauge('workers_alive', 'Workers running', () => source.workersAlive),
-    gauge('recv_buffer_bytes', 'Receive buffer the kernel granted each socket', () => source.recvBufferBytes),
+    gauge('pcap_dir_bytes', 'Bytes of pcap files on disk', () => sinks.pcapDirBytes),
+    counter('worker_restarts_total', 'Workers restarted after dying', () => workers.restarts),
+    gauge('workers_alive', 'Workers running', () => workers.alive),
+    gauge(
+      'recv_buffer_bytes',
+      'Receive buffer the kernel granted each socket',
+      () => workers.recvBufferBytes,
+    ),
     gauge('healthy', '1 while /healthz answers 200', () => (source.healthy ? 1 : 0)),
   ];
 }
