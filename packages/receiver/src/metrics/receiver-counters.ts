@@ -39,10 +39,10 @@ export interface WorkerCounter {
   readonly read: (w: WorkerCounterSources) => number;
 }
 
-// Help texts of metrics whose series come from several entries of the table.
+// Help texts of metrics whose series come from several entries (the sink ones also from the main thread).
 const PORT_HELP = 'Datagrams by receiving port kind';
-const SINK_ERRORS_HELP = 'Write failures per sink';
-const SINK_BACKLOG_HELP = 'Bytes waiting to be written, per sink';
+export const SINK_ERRORS_HELP = 'Write failures per sink';
+export const SINK_BACKLOG_HELP = 'Bytes waiting to be written, per sink';
 const IDENTITY_ERRORS_HELP = 'Identity failures by kind (the receiver goes on without them)';
 const IDENTITY_CACHE_HELP = 'Identity entries held in memory, by where they came from';
 

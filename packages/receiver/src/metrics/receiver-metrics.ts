@@ -2,7 +2,13 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { ReceiverTotals } from '../live/stats-aggregator.js';
 import { OTHER_VNI } from '../live/vni-counters.js';
 import type { HecSinkStats } from '../sinks/hec/hec-sink.js';
-import { WORKER_COUNTER_NAMES, WORKER_COUNTERS, type WorkerCounter } from './receiver-counters.js';
+import {
+  SINK_BACKLOG_HELP,
+  SINK_ERRORS_HELP,
+  WORKER_COUNTER_NAMES,
+  WORKER_COUNTERS,
+  type WorkerCounter,
+} from './receiver-counters.js';
 
 /** What the metrics read at each scrape; everything is pulled, nothing is pushed per packet. */
 export interface ReceiverMetricsSource {
@@ -145,15 +151,11 @@ function mainThreadSeries(source: ReceiverMetricsSource, totals: () => ReceiverT
       [...totals().vni].map(([vni, e]) => [vniLabel(vni), e.bytes] as const),
     ),
     {
-      ...gauge(
-        'sink_backlog_bytes',
-        'Bytes waiting to be written, per sink',
-        () => sinks.recordsBacklogBytes,
-      ),
+      ...gauge('sink_backlog_bytes', SINK_BACKLOG_HELP, () => sinks.recordsBacklogBytes),
       label: ['sink', 'records'],
     },
     {
-      ...counter('sink_errors_total', 'Write failures per sink', () => sinks.recordsErrors),
+      ...counter('sink_errors_total', SINK_ERRORS_HELP, () => sinks.recordsErrors),
       label: ['sink', 'records'],
     },
     counter('records_written_total', 'Records written to the records sink', () => sinks.recordsWritten),
