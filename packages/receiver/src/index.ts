@@ -7,7 +7,12 @@ export {
   type ReceiverConfigInput,
   receiverConfigSchema,
 } from './config/receiver-config.js';
-export { ReceiverError } from './errors.js';
+export {
+  isReceiverError,
+  RECEIVER_ERROR_CODES,
+  ReceiverError,
+  type ReceiverErrorCode,
+} from './errors.js';
 export {
   AwsIdentitySource,
   type AwsIdentitySourceOptions,
@@ -44,7 +49,12 @@ export {
 } from './identity/workload-identity.js';
 export { Receiver, type ReceiverInfo, type ReceiverSummary } from './live/receiver.js';
 export type { ReceiverTotals } from './live/stats-aggregator.js';
-export type { HecMetricsSource, ReceiverMetricsSource } from './metrics/receiver-metrics.js';
+export type {
+  HecMetricsSource,
+  ReceiverMetricsSource,
+  SinkMetricsSource,
+  WorkerMetricsSource,
+} from './metrics/receiver-metrics.js';
 export { type InnerRewrite, InnerRewriter } from './replay/inner-rewrite.js';
 export {
   type ReplayOptions,

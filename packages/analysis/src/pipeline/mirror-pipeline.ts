@@ -263,7 +263,10 @@ export class MirrorPipeline {
     if (this.innerFrames !== undefined) this.writeInnerFrame(this.innerFrames, buf, tsSec, tsNsec);
     if (status !== DecodeStatus.OK) {
       if (status === DecodeStatus.NOT_IP) stats.innerNotIp++;
-      else stats.malformed[status]++;
+      else {
+        stats.malformed[status]++;
+        stats.innerMalformed++;
+      }
       if (this.dedupInnerFrames !== undefined)
         this.writeInnerFrame(this.dedupInnerFrames, buf, tsSec, tsNsec);
       return;

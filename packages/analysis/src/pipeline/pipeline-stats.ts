@@ -17,6 +17,12 @@ export class PipelineStats {
   notMirror = 0;
   /** Inner frames that are not IP (ARP and the like): kept in pcap, no flow. */
   innerNotIp = 0;
+  /**
+   * Inner frames recovered whose inner packet did not decode: counted in `mirrored` (the frame was
+   * recovered and goes to pcap) and in `malformed` (by reason), so a datagram's outcome subtracts them
+   * from one of the two to count each datagram once.
+   */
+  innerMalformed = 0;
   outerFragments = 0;
   reassembled = 0;
   /** Malformed packets by DecodeStatus. */

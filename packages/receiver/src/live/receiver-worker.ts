@@ -3,12 +3,12 @@ import { MirrorPipeline, type MirrorRecord } from '@fargate-mirror/analysis';
 import { DecodeStatus, type MirrorDecoder, MirrorStage } from '@fargate-mirror/wire';
 import type { Logger } from 'pino';
 import { createWorkloadIdentity, type WorkloadIdentity } from '../identity/workload-identity.js';
+import { readWorkerCounters, type WorkerCounterSources } from '../metrics/receiver-counters.js';
 import { RotatingPcapSink } from '../sinks/rotating-pcap-sink.js';
 import { flowOwner } from './flow-affinity.js';
 import { HandoffKind, HandoffRing } from './handoff-ring.js';
 import { ReceiveClock } from './receive-clock.js';
 import { SenderAddressCache } from './sender-address-cache.js';
-import { emptyIdentityStats } from './stats-aggregator.js';
 import { openMirrorSocket } from './udp-socket.js';
 import { VniCounters } from './vni-counters.js';
 import type { ReceiverWorkerData, WorkerStatsSnapshot, WorkerToMain } from './worker-protocol.js';
@@ -42,7 +42,6 @@ export class ReceiverWorker {
   private readonly timers: NodeJS.Timeout[] = [];
   private recordLines: string[] = [];
   private recordBytes = 0;
-  private recordsEmitted = 0;
   private reading = false;
   private finished = false;
   private identity: WorkloadIdentity | undefined;
@@ -54,6 +53,7 @@ export class ReceiverWorker {
     handoffsOut: 0,
     handoffsIn: 0,
     handoffDrops: 0,
+    recordsEmitted: 0,
   };
 
   constructor(data: ReceiverWorkerData, post: (message: WorkerToMain) => void, log: Logger) {
@@ -77,7 +77,7 @@ export class ReceiverWorker {
       });
     }
     this.pipeline = new MirrorPipeline({
-      onRecord: data.records ? (record) => this.addRecord(record) : () => this.recordsEmitted++,
+      onRecord: data.records ? (record) => this.addRecord(record) : () => this.counters.recordsEmitted++,
       innerFrames: this.pcap,
       flows: config.flows,
       addressDomain: config.addressDomain,
@@ -302,7 +302,7 @@ export class ReceiverWorker {
     const line = JSON.stringify(record);
     this.recordLines.push(line);
     this.recordBytes += line.length + 1;
-    this.recordsEmitted++;
+    this.counters.recordsEmitted++;
     if (this.recordBytes >= RECORDS_BATCH_BYTES) this.flushRecords();
   }
 
@@ -316,37 +316,20 @@ export class ReceiverWorker {
   }
 
   snapshot(): WorkerStatsSnapshot {
-    const s = this.pipeline.stats;
-    const f = this.pipeline.flows;
-    const p = this.pcap;
     return {
       worker: this.data.workerId,
-      ...this.counters,
-      mirrored: s.mirrored,
-      mirroredIpBytes: s.mirroredIpBytes,
-      truncated: s.truncated,
-      notMirror: s.notMirror,
-      innerNotIp: s.innerNotIp,
-      malformed: s.malformedByReason(),
-      flowsActive: f.size,
-      flowsCreated: f.stats.created,
-      flowsEnded: f.stats.ended,
-      flowsEvicted: f.stats.evicted,
-      duplicates: this.pipeline.dedup?.stats.duplicates ?? 0,
-      dedupChecked: this.pipeline.dedup?.stats.checked ?? 0,
-      dedupOverwritten: this.pipeline.dedup?.stats.overwritten ?? 0,
-      identity: this.identity?.resolver.stats ?? emptyIdentityStats(),
-      identityCache: this.identity?.resolver.cacheSizes ?? { snapshot: 0, lookups: 0, grace: 0 },
+      counters: readWorkerCounters(this.counterSources),
+      malformed: this.pipeline.stats.malformedByReason(),
       vni: this.vniCounters.snapshot(),
-      recordsEmitted: this.recordsEmitted,
-      pcap: {
-        framesWritten: p?.stats.framesWritten ?? 0,
-        framesDropped: p?.stats.framesDropped ?? 0,
-        bytesWritten: p?.stats.bytesWritten ?? 0,
-        filesCompleted: p?.stats.filesCompleted ?? 0,
-        errors: p?.stats.errors ?? 0,
-        bufferedBytes: p?.bufferedBytes ?? 0,
-      },
+    };
+  }
+
+  private get counterSources(): WorkerCounterSources {
+    return {
+      pipeline: this.pipeline,
+      own: this.counters,
+      pcap: this.pcap,
+      identity: this.identity?.resolver,
     };
   }
 

@@ -1,6 +1,7 @@
-// Entry point of a receive worker thread (started by ReceiverSupervisor with worker_threads).
+// Entry point of a receive worker thread (started by WorkerSupervisor with worker_threads).
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
+import { isReceiverError } from '../errors.js';
 import { ReceiverWorker } from './receiver-worker.js';
 import type { MainToWorker, ReceiverWorkerData, WorkerToMain } from './worker-protocol.js';
 
@@ -33,7 +34,9 @@ port.on('message', (message: MainToWorker) => {
   }
 });
 
-worker.start().catch((error: Error & { code?: string }) => {
-  post({ type: 'fatal', code: error.code ?? 'RECEIVER_WORKER_FAILED', message: error.message });
+worker.start().catch((error: Error) => {
+  // Only the package's own codes cross to the main thread; anything else is a worker failure.
+  const code = isReceiverError(error) ? error.code : 'RECEIVER_WORKER_FAILED';
+  post({ type: 'fatal', code, message: error.message });
   setImmediate(() => process.exit(1));
 });

@@ -1,5 +1,6 @@
 import type { ReceiverConfig } from '../config/receiver-config.js';
-import type { IdentityCacheSizes, IdentityStats } from '../identity/identity-resolver.js';
+import type { ReceiverErrorCode } from '../errors.js';
+import type { WorkerCounterValues } from '../metrics/receiver-counters.js';
 
 /** What the main thread gives each worker at start. */
 export interface ReceiverWorkerData {
@@ -22,45 +23,12 @@ export interface ReceiverWorkerData {
 /** Counters of one worker since it started, sent periodically (never per packet). */
 export interface WorkerStatsSnapshot {
   readonly worker: number;
-  /** Datagrams read from this worker's sockets, and their UDP payload bytes. */
-  readonly datagrams: number;
-  readonly datagramBytes: number;
-  readonly vxlanDatagrams: number;
-  readonly geneveDatagrams: number;
-  /** Datagrams handed to the worker that owns their flow, taken from other workers, lost (ring full). */
-  readonly handoffsOut: number;
-  readonly handoffsIn: number;
-  readonly handoffDrops: number;
-  /** Inner frames recovered, their IP bytes, and the pipeline's other outcomes. */
-  readonly mirrored: number;
-  readonly mirroredIpBytes: number;
-  readonly truncated: number;
-  readonly notMirror: number;
-  readonly innerNotIp: number;
+  /** Every counter of the table in metrics/receiver-counters.ts. */
+  readonly counters: Readonly<WorkerCounterValues>;
+  /** Malformed datagrams and inner packets by reason. */
   readonly malformed: Readonly<Record<string, number>>;
-  readonly flowsActive: number;
-  readonly flowsCreated: number;
-  readonly flowsEnded: number;
-  readonly flowsEvicted: number;
-  /** Packets already counted at another mirror point (both ends mirrored), removed. */
-  readonly duplicates: number;
-  /** Packets the de-duplicator looked at, and its entries overwritten while still in the window. */
-  readonly dedupChecked: number;
-  readonly dedupOverwritten: number;
-  /** Workload identity (zeros when none is configured). */
-  readonly identity: Readonly<IdentityStats>;
-  readonly identityCache: IdentityCacheSizes;
   /** [vni, packets, IP bytes] for each VNI seen. */
   readonly vni: readonly (readonly [number, number, number])[];
-  readonly recordsEmitted: number;
-  readonly pcap: {
-    readonly framesWritten: number;
-    readonly framesDropped: number;
-    readonly bytesWritten: number;
-    readonly filesCompleted: number;
-    readonly errors: number;
-    readonly bufferedBytes: number;
-  };
 }
 
 export type WorkerToMain =
@@ -70,6 +38,6 @@ export type WorkerToMain =
   | { readonly type: 'file-complete'; readonly path: string; readonly bytes: number }
   | { readonly type: 'stopped-reading' }
   | { readonly type: 'finished' }
-  | { readonly type: 'fatal'; readonly code: string; readonly message: string };
+  | { readonly type: 'fatal'; readonly code: ReceiverErrorCode; readonly message: string };
 
 export type MainToWorker = { readonly type: 'stop-reading' } | { readonly type: 'finish' };

@@ -1,0 +1,266 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { ReceiverConfig } from '../config/receiver-config.js';
+import { ReceiverError } from '../errors.js';
+import { HandoffRing } from './handoff-ring.js';
+import type {
+  MainToWorker,
+  ReceiverWorkerData,
+  WorkerStatsSnapshot,
+  WorkerToMain,
+} from './worker-protocol.js';
+import { emptySlot, type WorkerSlot } from './worker-slot.js';
+
+const WORKER_URL = new URL('./worker-main.js', import.meta.url);
+const QUICK_DEATH_MS = 30_000;
+const STEP_TIMEOUT_MS = 30_000;
+const EXIT_TIMEOUT_MS = 5000;
+
+/** Where the supervisor hands what the workers send, and what it tells about their deaths. */
+export interface WorkerEvents {
+  stats(snapshot: WorkerStatsSnapshot): void;
+  records(text: string, count: number): void;
+  fileComplete(): void;
+  /** A worker died while running (not during start or shutdown), before it is restarted. */
+  died(workerId: number): void;
+}
+
+export interface WorkerPorts {
+  readonly bind: string;
+  readonly port: number;
+  readonly genevePort: number;
+}
+
+/**
+ * The receive worker threads: spawns them with their handoff rings, routes their messages, restarts
+ * one that dies (with back-off for repeated quick deaths), terminates one on request (fault
+ * injection), and walks them through the shutdown steps.
+ */
+export class WorkerSupervisor {
+  private readonly config: ReceiverConfig;
+  private readonly log: Logger;
+  private readonly events: WorkerEvents;
+  private readonly slots: WorkerSlot[];
+  private rings: (SharedArrayBuffer | null)[][] = [];
+  private ports: WorkerPorts | undefined;
+  private pcapDir: string | undefined;
+  private records = false;
+  private shuttingDown = false;
+  private startupFailure: ((error: Error) => void) | undefined;
+  /** Receive buffer the kernel granted the sockets, as the last worker to start reported it. */
+  recvBufferBytes = 0;
+  restarts = 0;
+
+  constructor(config: ReceiverConfig, log: Logger, events: WorkerEvents) {
+    this.config = config;
+    this.log = log;
+    this.events = events;
+    this.slots = Array.from({ length: config.workers }, (_, i) => emptySlot(i));
+  }
+
+  get count(): number {
+    return this.slots.length;
+  }
+
+  get alive(): number {
+    return this.slots.filter((s) => s.alive).length;
+  }
+
+  /** Workers dead or not yet ready. */
+  get notRunning(): number {
+    return this.slots.filter((s) => !s.alive || !s.ready).length;
+  }
+
+  /**
+   * Starts every worker on `ports`, writing pcap to `pcapDir` and sending records when `records`;
+   * resolves once all are ready, rejects when one fails to start.
+   */
+  async start(ports: WorkerPorts, pcapDir: string | undefined, records: boolean): Promise<void> {
+    this.ports = ports;
+    this.pcapDir = pcapDir;
+    this.records = records;
+    this.createRings();
+    await new Promise<void>((resolve, reject) => {
+      this.startupFailure = reject;
+      let ready = 0;
+      for (const slot of this.slots) {
+        this.spawn(slot, () => {
+          ready++;
+          if (ready === this.slots.length) resolve();
+        });
+      }
+    });
+    this.startupFailure = undefined;
+  }
+
+  /**
+   * The workers' part of a graceful stop: stop reading, take over handoffs and end open flows, exit.
+   * No worker is restarted from here on.
+   */
+  async stop(): Promise<void> {
+    this.shuttingDown = true;
+    for (const slot of this.slots) if (slot.restartTimer !== undefined) clearTimeout(slot.restartTimer);
+    await this.eachAliveWorker('stop-reading', (slot, done) => {
+      slot.onStoppedReading = done;
+    });
+    this.log.info('stopped reading; ending open flows');
+    await this.eachAliveWorker('finish', (slot, done) => {
+      slot.onFinished = done;
+    });
+    await Promise.all(this.slots.map((slot) => this.waitForExit(slot)));
+  }
+
+  /** Ends every worker at once (a failed start). */
+  async terminate(): Promise<void> {
+    this.shuttingDown = true;
+    await Promise.all(this.slots.map((s) => s.worker?.terminate()));
+  }
+
+  /** Fault injection: terminates worker `id` as if it had crashed. */
+  crash(id: number): boolean {
+    const slot = this.slots[id];
+    if (slot?.worker === undefined || !slot.alive) return false;
+    this.log.warn({ worker: id }, 'fault injection: terminating worker');
+    void slot.worker.terminate();
+    return true;
+  }
+
+  private createRings(): void {
+    const n = this.config.workers;
+    // rings[i][j]: worker i hands worker j the packets j owns.
+    this.rings = Array.from({ length: n }, (_, i) =>
+      Array.from({ length: n }, (_, j) =>
+        i === j ? null : HandoffRing.create(this.config.handoffRingBytes).buffer,
+      ),
+    );
+  }
+
+  private spawn(slot: WorkerSlot, onReady?: () => void): void {
+    const ports = this.ports as WorkerPorts;
+    const data: ReceiverWorkerData = {
+      workerId: slot.id,
+      workers: this.config.workers,
+      config: this.config,
+      port: ports.port,
+      genevePort: ports.genevePort,
+      pcapDir: this.pcapDir,
+      records: this.records,
+      toWorker: this.rings[slot.id],
+      fromWorker: this.rings.map((row) => row[slot.id]),
+    };
+    const worker = new Worker(WORKER_URL, {
+      workerData: { ...data, config: { ...this.config, bind: ports.bind } },
+    });
+    slot.worker = worker;
+    slot.alive = true;
+    slot.ready = false;
+    slot.startedAt = Date.now();
+    worker.on('message', (message: WorkerToMain) => this.onMessage(slot, message, onReady));
+    worker.on('error', (error) => this.log.error({ err: error, worker: slot.id }, 'worker failed'));
+    worker.on('exit', (code) => this.onExit(slot, worker, code));
+  }
+
+  private onMessage(slot: WorkerSlot, message: WorkerToMain, onReady?: () => void): void {
+    switch (message.type) {
+      case 'ready':
+        slot.ready = true;
+        this.recvBufferBytes = message.recvBufferBytes;
+        onReady?.();
+        break;
+      case 'stats':
+        this.events.stats(message.stats);
+        break;
+      case 'records':
+        this.events.records(message.text, message.count);
+        break;
+      case 'file-complete':
+        this.events.fileComplete();
+        break;
+      case 'stopped-reading':
+        slot.onStoppedReading?.();
+        break;
+      case 'finished':
+        slot.onFinished?.();
+        break;
+      case 'fatal': {
+        const error = new ReceiverError(message.code, message.message);
+        this.log.error({ worker: slot.id, code: message.code }, message.message);
+        if (this.startupFailure !== undefined) this.startupFailure(error);
+        break;
+      }
+    }
+  }
+
+  private onExit(slot: WorkerSlot, worker: Worker, code: number): void {
+    if (slot.worker !== worker) return;
+    slot.alive = false;
+    slot.worker = undefined;
+    const exit = slot.onExit;
+    slot.onStoppedReading?.();
+    slot.onFinished?.();
+    exit?.();
+    if (this.shuttingDown || this.startupFailure !== undefined) {
+      if (this.startupFailure !== undefined && !slot.ready) {
+        this.startupFailure(
+          new ReceiverError(
+            'RECEIVER_WORKER_FAILED',
+            `worker ${slot.id} exited with code ${code} while starting`,
+          ),
+        );
+      }
+      return;
+    }
+    // Died while running: its counts are kept, its partial pcap made visible, a new one started.
+    this.events.died(slot.id);
+    this.restarts++;
+    slot.quickDeaths = Date.now() - slot.startedAt < QUICK_DEATH_MS ? slot.quickDeaths + 1 : 0;
+    const delay = Math.min(10_000, 200 * 2 ** Math.min(slot.quickDeaths, 6));
+    this.log.error(
+      { worker: slot.id, code, restartInMs: delay },
+      'worker died; restarting it (its open flows are lost)',
+    );
+    slot.restartTimer = setTimeout(() => {
+      slot.restartTimer = undefined;
+      if (!this.shuttingDown) this.spawn(slot);
+    }, delay);
+  }
+
+  /** Sends `type` to every live worker and waits until each answers (or exits). */
+  private async eachAliveWorker(
+    type: MainToWorker['type'],
+    arm: (slot: WorkerSlot, done: () => void) => void,
+  ): Promise<void> {
+    await Promise.all(
+      this.slots
+        .filter((slot) => slot.alive && slot.worker !== undefined)
+        .map(
+          (slot) =>
+            new Promise<void>((resolve) => {
+              const timer = setTimeout(() => {
+                this.log.error({ worker: slot.id, step: type }, 'worker did not answer in time');
+                resolve();
+              }, STEP_TIMEOUT_MS);
+              arm(slot, () => {
+                clearTimeout(timer);
+                resolve();
+              });
+              slot.worker?.postMessage({ type } satisfies MainToWorker);
+            }),
+        ),
+    );
+  }
+
+  private waitForExit(slot: WorkerSlot): Promise<void> {
+    const worker = slot.worker;
+    if (worker === undefined || !slot.alive) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        void worker.terminate();
+      }, EXIT_TIMEOUT_MS);
+      slot.onExit = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
