@@ -1,5 +1,5 @@
 import { isIPv4 } from 'node:net';
-import { ArnFormat, Duration, type IResource, Resource, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, type IResource, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type { Construct } from 'constructs';
@@ -227,6 +227,11 @@ export class MirrorTarget extends Resource implements IMirrorTarget {
       });
       this.networkLoadBalancer = nlb;
       this.forwarderDestination = `${nlb.loadBalancerDnsName}:${VXLAN_PORT}`;
+      new CfnOutput(this, 'ForwarderDestination', {
+        value: this.forwarderDestination,
+        description:
+          'HOST:PORT for sidecar forwarders (FARGATE_MIRROR_TO, fargate-mirror sidecar definition --to, MirrorSidecar destination)',
+      });
       this.gatewayLoadBalancerEndpointId = undefined;
     } else {
       // GENEVE comes from the Gateway Load Balancer's nodes, which sit in the fleet's VPC.

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -13,9 +13,10 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { IMirrorFilter } from './mirror-filter.js';
 import type { IMirrorTarget } from './mirror-target.js';
+import { packageAsset } from './private/assets.js';
 import { controllerPolicyStatements } from './private/controller-policy.js';
 import { acknowledgeNag } from './private/nag.js';
-import { repoPath, requireSource } from './private/repo-paths.js';
+import { requireSource } from './private/repo-paths.js';
 import { mismatches, outOfRange, validateAll } from './private/validate.js';
 
 /** The CloudWatch namespace the controller's Powertools metrics use. */
@@ -120,8 +121,9 @@ export interface TaskMirroringProps {
    */
   readonly alarmActions?: readonly cloudwatch.IAlarmAction[];
   /**
-   * The controller's Lambda entry file, bundled with esbuild (no Docker).
-   * @default - packages/controller/src/lambda/runtime.ts of this repository
+   * A controller Lambda entry file to bundle with esbuild at synth (no Docker; needs esbuild), instead
+   * of the prebuilt bundle.
+   * @default - the controller bundle prebuilt into this package (assets/controller/index.mjs)
    */
   readonly handlerEntry?: string;
   /**
@@ -140,9 +142,9 @@ const OWNER_PATTERN = /^[A-Za-z0-9._:/=+@-]{1,128}$/;
  * worker function drains. Dead-letter queues, alarms and least-privilege IAM included.
  */
 export class TaskMirroring extends Construct {
-  readonly taskEventFunction: nodejs.NodejsFunction;
-  readonly resyncFunction: nodejs.NodejsFunction;
-  readonly workerFunction: nodejs.NodejsFunction;
+  readonly taskEventFunction: lambda.Function;
+  readonly resyncFunction: lambda.Function;
+  readonly workerFunction: lambda.Function;
   /** The FIFO work queue (message group = task, so one task is never worked twice at once). */
   readonly workQueue: sqs.Queue;
   /** Work items that failed every retry. */
@@ -213,10 +215,11 @@ export class TaskMirroring extends Construct {
         message: 'clusters: must list at least one cluster, or be omitted to mean every cluster',
       },
     ]);
-    const entry = requireSource(
-      props.handlerEntry ?? repoPath('packages', 'controller', 'src', 'lambda', 'runtime.ts'),
-      'the controller Lambda entry',
-    );
+    const entry =
+      props.handlerEntry !== undefined
+        ? requireSource(props.handlerEntry, 'the controller Lambda entry')
+        : undefined;
+    const prebuilt = entry === undefined ? lambda.Code.fromAsset(packageAsset('controller')) : undefined;
 
     this.eventDeadLetterQueue = new sqs.Queue(this, 'EventDeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -265,8 +268,14 @@ export class TaskMirroring extends Construct {
       mirrorContainerInstances: props.mirrorContainerInstances ?? true,
       accountSessionQuota: quota,
     };
+    const configJson = Stack.of(this).toJsonString(config);
+    new CfnOutput(this, 'ControllerConfig', {
+      value: configJson,
+      description:
+        'The controller configuration (JSON): save it as controller.json for fargate-mirror status/plan/cleanup --config',
+    });
     const environment = {
-      FARGATE_MIRROR_CONFIG: Stack.of(this).toJsonString(config),
+      FARGATE_MIRROR_CONFIG: configJson,
       FARGATE_MIRROR_QUEUE_URL: this.workQueue.queueUrl,
       POWERTOOLS_LOG_LEVEL: 'INFO',
     };
@@ -275,9 +284,7 @@ export class TaskMirroring extends Construct {
         retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       });
       logGroup.grantWrite(this.role);
-      return new nodejs.NodejsFunction(this, name, {
-        entry,
-        handler,
+      const common = {
         description,
         runtime: props.runtime ?? lambda.Runtime.NODEJS_24_X,
         architecture: lambda.Architecture.ARM_64,
@@ -286,6 +293,20 @@ export class TaskMirroring extends Construct {
         role: this.role,
         logGroup,
         environment,
+      };
+      if (prebuilt !== undefined) {
+        return new lambda.Function(this, name, {
+          ...common,
+          // As NodejsFunction does for a bundle with a source map.
+          environment: { ...environment, NODE_OPTIONS: '--enable-source-maps' },
+          code: prebuilt,
+          handler: `index.${handler}`,
+        });
+      }
+      return new nodejs.NodejsFunction(this, name, {
+        ...common,
+        entry,
+        handler,
         bundling: {
           forceDockerBundling: false,
           format: nodejs.OutputFormat.ESM,

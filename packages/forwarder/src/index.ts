@@ -1,6 +1,18 @@
 export { CAP_NET_RAW, type CapabilitySets, hasCapability, readCapabilitySets } from './capabilities.js';
 export { type CaptureInterface, findCaptureInterface } from './capture-interface.js';
 export { type Cidr, cidrContains, parseCidr } from './cidr.js';
+export {
+  captureIsRunning,
+  errorLine,
+  exitCodeFor,
+  FORWARD_DESCRIPTION,
+  FORWARD_ENVIRONMENT,
+  FORWARD_USAGE,
+  ForwardExitCode,
+  type ForwardRequest,
+  parseForwardArgs,
+  runForwardCommand,
+} from './cli/forward-command.js';
 export type { DatagramSink } from './datagram-sink.js';
 export { type Destination, parseHostPort, resolveDestination } from './destination.js';
 export {
@@ -31,6 +43,18 @@ export {
   validateRules,
 } from './mirror-filter.js';
 export { type PcapRecordHandler, PcapStreamParser } from './pcap-stream-parser.js';
+export {
+  SIDECAR_BUNDLE,
+  SIDECAR_CONTAINER_NAME,
+  SIDECAR_DEFAULTS,
+  SIDECAR_ENTRYPOINT,
+  SIDECAR_HEALTH_CHECK,
+  SIDECAR_NODE,
+  SIDECAR_USER,
+  type SidecarContainerDefinition,
+  type SidecarDefinitionOptions,
+  sidecarContainerDefinition,
+} from './sidecar/container-definition.js';
 export {
   METADATA_URI_ENV,
   parseTaskMetadata,

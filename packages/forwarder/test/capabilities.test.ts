@@ -1,7 +1,8 @@
 // What Fargate gives a sidecar: Docker's default capability set (NET_RAW in, NET_ADMIN out). The
-// forwarder must start under exactly that set - as root, and as the image runs it (non-root, through
-// docker/forwarder/entrypoint.sh, with a cap_net_raw tcpdump) - and without NET_RAW it must refuse
-// to start with a message naming the capability.
+// forwarder must start under exactly that set - as root, and as the image runs it (non-root, its own
+// program configured by FARGATE_MIRROR_* variables, with a cap_net_raw tcpdump) - and without NET_RAW it must refuse
+// to start with a message naming the capability. (The built image itself, run as its container
+// definition says, is test/lab/image.test.ts.)
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,12 @@ import { run } from '@fargate-mirror/testkit/proc';
 import { findTool, requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADDR, createForwardLab, type ForwardLab } from './helpers/forward-lab.ts';
-import { ENTRYPOINT, FORWARD_MAIN, requireBuiltCli, startForward } from './helpers/forwarder-process.ts';
+import {
+  FORWARD_MAIN,
+  FORWARDER_PROGRAM,
+  requireBuiltCli,
+  startForward,
+} from './helpers/forwarder-process.ts';
 import { TASK_ARN } from './helpers/task-fixture.ts';
 
 /** Docker's default capabilities (moby oci/caps/defaults.go), the set Fargate containers get. */
@@ -115,20 +121,19 @@ describe("forward with exactly Docker's default capabilities", () => {
     expect(stats.datagramsSent).toBe(stats.datagramsQueued);
   });
 
-  it('starts through the image entrypoint as a non-root user with a cap_net_raw tcpdump, VNI from the task ARN', async () => {
+  it('starts as the image runs it (its own program, settings from the environment) as a non-root user with a cap_net_raw tcpdump, VNI from the task ARN', async () => {
     // An ECS task metadata endpoint in the task's namespace, like the agent's.
     const metadata = `require('node:http').createServer((q, s) => { s.setHeader('content-type', 'application/json'); s.end(JSON.stringify({ TaskARN: '${TASK_ARN}', Cluster: 'default', AvailabilityZone: 'us-west-2d', LaunchType: 'FARGATE', Containers: [{ Name: 'app', Networks: [{ NetworkMode: 'awsvpc', IPv4Addresses: ['${ADDR.task.v4}'] }] }] })); }).listen(51678, '127.0.0.1', () => console.log('metadata up'))`;
     await lab.spawn('task', process.execPath, ['-e', metadata]).waitForOutput('metadata up');
     const fwd = await startForward(lab, [], {
       prefix: ['setpriv', ...NOBODY, ...DOCKER_CAPS, '--'],
-      command: [ENTRYPOINT],
+      command: FORWARDER_PROGRAM,
       env: {
         PATH: process.env.PATH,
         ECS_CONTAINER_METADATA_URI_V4: 'http://127.0.0.1:51678/v4/0123',
         FARGATE_MIRROR_TO: TO,
         FARGATE_MIRROR_LOG_LEVEL: 'info',
         FARGATE_MIRROR_TCPDUMP: join(capDir, 'tcpdump'),
-        FARGATE_MIRROR_BIN: `${process.execPath} ${FORWARD_MAIN}`,
       },
     });
     const status = await run('sh', ['-c', `grep -E '^(Uid|CapEff|CapBnd)' /proc/${fwd.proc.pid}/status`]);

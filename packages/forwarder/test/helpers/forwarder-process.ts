@@ -9,7 +9,14 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 /** Runs the CLI's forward command (see forward-main.mjs). */
 export const FORWARD_MAIN = join(HERE, 'forward-main.mjs');
 export const REPO = join(HERE, '..', '..', '..', '..');
-export const ENTRYPOINT = join(REPO, 'docker', 'forwarder', 'entrypoint.sh');
+/**
+ * The forwarder's own program, which the image's entrypoint runs (tini -> node -> its bundle): the
+ * same argument and FARGATE_MIRROR_* handling, from the built package.
+ */
+export const FORWARDER_PROGRAM: readonly string[] = [
+  process.execPath,
+  join(REPO, 'packages', 'forwarder', 'bin', 'fargate-mirror-forward.js'),
+];
 
 export function requireBuiltCli(): void {
   const built = join(REPO, 'packages', 'cli', 'dist', 'commands', 'forward.js');

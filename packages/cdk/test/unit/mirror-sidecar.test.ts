@@ -1,8 +1,9 @@
+import { sidecarContainerDefinition } from '@fargate-mirror/forwarder';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { describe, expect, it } from 'vitest';
-import { MirrorSidecar, PropsValidationError } from '../src/index.js';
-import { buildAllOptions, newStack } from './support/stacks.js';
+import { MirrorSidecar, PropsValidationError } from '../../src/index.js';
+import { buildAllOptions, newStack } from '../support/stacks.js';
 
 describe('MirrorSidecar', () => {
   const all = buildAllOptions();
@@ -20,10 +21,25 @@ describe('MirrorSidecar', () => {
       Image: 'public.ecr.aws/example/fargate-mirror-forwarder:1',
     });
     expect(sidecar['LinuxParameters']).toBeUndefined();
+    // The forwarder's own container definition: the image's entrypoint, its user, the destination
+    // and the extra arguments as the command (never a second "forward"), no environment.
+    const definition = sidecarContainerDefinition({ to: 'x:1', image: 'x', args: ['--interface', 'eth1'] });
+    expect(sidecar).toMatchObject({
+      EntryPoint: definition.entryPoint,
+      User: '10001:10001',
+      HealthCheck: {
+        Command: definition.healthCheck.command,
+        Interval: 30,
+        Timeout: 5,
+        Retries: 3,
+        StartPeriod: 15,
+      },
+    });
     const command = sidecar['Command'] as unknown[];
-    expect(command.slice(0, 2)).toEqual(['forward', '--to']);
-    expect(JSON.stringify(command[2])).toMatch(/TargetLoadBalancer[0-9A-F]{8}","DNSName"\]\},":4789"/);
-    expect(command.slice(3)).toEqual(['--interface', 'eth1']);
+    expect(command[0]).toBe('--to');
+    expect(JSON.stringify(command[1])).toMatch(/TargetLoadBalancer[0-9A-F]{8}","DNSName"\]\},":4789"/);
+    expect(command.slice(2)).toEqual(['--interface', 'eth1']);
+    expect(sidecar['Environment']).toBeUndefined();
     // the application container stays essential.
     expect(task.Properties.ContainerDefinitions.find((c) => c['Name'] === 'app')!['Essential']).toBe(true);
   });
