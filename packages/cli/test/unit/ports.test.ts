@@ -44,6 +44,17 @@ describe('port options', () => {
     expect(readFileSync(alias, 'utf8').length).toBeGreaterThan(1000);
   });
 
+  it('read --geneve-port 0 disables GENEVE, as it does for receive', async () => {
+    const geneve = SAMPLE.replace('sample-mirror.pcap', 'sample-mirror-geneve.pcap');
+    const mirrored = async (flags: string[]) => {
+      const result = await runCli(['read', geneve, '--records', '/dev/null', '--summary-json', ...flags]);
+      expect(result.code).toBe(0);
+      return (JSON.parse(result.stderr) as { mirroredPackets: number }).mirroredPackets;
+    };
+    expect(await mirrored([])).toBe(152);
+    expect(await mirrored(['--geneve-port', '0'])).toBe(0);
+  });
+
   it('--help shows the shared name and hides the old one', async () => {
     for (const command of ['read', 'receive']) {
       const { stdout } = await runCli([command, '--help']);
