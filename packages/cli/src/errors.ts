@@ -1,17 +1,45 @@
-/** A mistake of the user's (bad file, bad flag): printed as one line, exit code 2, no stack trace. */
-export class UsageError extends Error {
-  readonly code: string;
+/** The CLI's own error codes: the problems it finds in a command line before any package runs. */
+export const CLI_ERROR_CODES = [
+  /** An option or argument is malformed, out of range, or conflicts with another. */
+  'USAGE_INVALID',
+  /** An output named on the command line cannot be written there (a file for a directory, ...). */
+  'OUTPUT_UNUSABLE',
+  /** The AWS configuration a command needs is missing or malformed (region, credentials, endpoint). */
+  'AWS_CONFIG_INVALID',
+  /** An output the command was asked for failed while it ran (e.g. Splunk HEC refused or unreachable). */
+  'OUTPUT_FAILED',
+] as const;
+export type CliErrorCode = (typeof CLI_ERROR_CODES)[number];
 
-  constructor(code: string, message: string, options?: ErrorOptions) {
+const BRAND = Symbol.for('fargate-mirror.error');
+
+/** Base of every error the CLI throws on purpose: printed as one line, never with a stack. */
+export class CliError extends Error {
+  readonly code: CliErrorCode;
+  readonly [BRAND] = 'cli';
+  constructor(code: CliErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = 'UsageError';
+    this.name = 'CliError';
     this.code = code;
   }
 }
 
-/** Errors whose message is meant for the user as it is (their packages set a stable `code`). */
-export function isUserFacing(error: unknown): error is Error & { code: string } {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code);
+/** A mistake of the user's (bad file, bad flag): exit code 2. */
+export class UsageError extends CliError {
+  constructor(code: Exclude<CliErrorCode, 'OUTPUT_FAILED'>, message: string, options?: ErrorOptions) {
+    super(code, message, options);
+    this.name = 'UsageError';
+  }
+}
+
+/** The command ran but did not do all it was asked: exit code 1. */
+export class CliRuntimeError extends CliError {
+  constructor(code: 'OUTPUT_FAILED', message: string, options?: ErrorOptions) {
+    super(code, message, options);
+    this.name = 'CliRuntimeError';
+  }
+}
+
+export function isCliError(error: unknown): error is CliError {
+  return error instanceof Error && (error as { [BRAND]?: unknown })[BRAND] === 'cli';
 }

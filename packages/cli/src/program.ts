@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { isUserFacing } from './errors.js';
+import { Command } from 'commander';
+import { applyCommandContract, commanderOutput } from './cli/command-contract.js';
+import { applyHelpStyle } from './cli/help-style.js';
+import { reportError } from './cli/report-error.js';
 
 type CommandLoader = () => Promise<Command[]>;
 
@@ -41,6 +43,18 @@ function cliVersion(): string {
 
 const version = cliVersion();
 
+// Summaries for the command list, for the commands other packages define: each fits on its line of
+// the 80-column list (their descriptions are whole sentences, for their own help).
+const SUMMARIES: Readonly<Record<string, string>> = {
+  forward: "The sidecar: send a task's traffic as VXLAN",
+  'aws-local': 'Run the local EC2 and ECS emulator',
+  reconcile: 'Resync: one session on every selected task',
+  'handle-event': 'Handle one ECS task event (a local invoke)',
+  status: 'Coverage of the selected tasks',
+  plan: 'What reconcile would do, and why',
+  cleanup: 'Delete every session of this owner',
+};
+
 /**
  * The `fargate-mirror` program. With `argv`, only the command it names is loaded (all of them for
  * help or an unknown name).
@@ -48,38 +62,32 @@ const version = cliVersion();
 export async function createProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('fargate-mirror')
     .description(
-      'Capture the full traffic of Amazon ECS services through VPC Traffic Mirroring:\n' +
+      'Capture the full traffic of Amazon ECS services through VPC Traffic Mirroring: ' +
         'sessions that follow tasks, a receiver that turns VXLAN into pcap, flow and transaction records.',
     )
-    .version(version)
-    .showHelpAfterError()
-    .exitOverride();
+    .version(version);
   const name = argv?.[2];
   const named = COMMANDS.find(([names]) => name !== undefined && names.includes(name));
   const loaders = named !== undefined ? [named[1]] : COMMANDS.map(([, load]) => load);
   for (const commands of await Promise.all(loaders.map((load) => load()))) {
     for (const command of commands) program.addCommand(command);
   }
+  applyHelpStyle(program, SUMMARIES);
+  applyCommandContract(program);
   return program;
 }
 
-/** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage or input error). */
+/** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage or input error), the same for every command. */
 export async function runCli(argv: readonly string[]): Promise<number> {
-  const program = await createProgram(argv);
+  commanderOutput.printed = false;
+  let label = 'fargate-mirror';
   try {
+    const program = await createProgram(argv);
+    const name = argv[2];
+    if (name !== undefined && program.commands.some((c) => c.name() === name)) label += ` ${name}`;
     await program.parseAsync(argv as string[]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? 0 : 2;
-    }
-    if (isUserFacing(error)) {
-      process.stderr.write(`fargate-mirror: ${error.message} (${error.code})\n`);
-      return 2;
-    }
-    process.stderr.write(
-      `fargate-mirror: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    return 1;
+    return reportError(error, label);
   }
 }

@@ -121,8 +121,10 @@ const SNIFF_PACKETS = 10_000;
 
 /**
  * `auto`: a capture is mirror traffic when one of its first packets decapsulates (VXLAN or GENEVE on
- * the mirror ports, outer fragments reassembled); a mirror target's capture holds other traffic too
- * (its own SSH, DNS, health checks), so one is enough. Otherwise it is an ordinary capture.
+ * the given ports or AWS's, outer fragments reassembled); a mirror target's capture holds other traffic
+ * too (its own SSH, DNS, health checks), so one is enough. AWS's ports count even when the caller
+ * moved or turned one off: such a capture is still mirror traffic, only not on the ports to decode.
+ * Otherwise it is an ordinary capture.
  */
 function resolveEncapsulation(
   file: string,
@@ -133,23 +135,28 @@ function resolveEncapsulation(
   if (file === '-') return 'mirror';
   const reader = CaptureReader.open(file);
   try {
-    const sniffer = new MirrorPipeline({
-      onRecord: () => {},
-      vxlanPort: ports.vxlanPort,
-      genevePort: ports.genevePort,
-      transactions: false,
-      dedup: false,
-    });
+    const sniffers = [ports, {}].map(
+      (p) =>
+        new MirrorPipeline({
+          onRecord: () => {},
+          vxlanPort: p.vxlanPort,
+          genevePort: p.genevePort,
+          transactions: false,
+          dedup: false,
+        }),
+    );
     for (let i = 0; i < SNIFF_PACKETS && reader.next(); i++) {
-      sniffer.handleCaptured(
-        reader.buf,
-        reader.offset,
-        reader.capturedLength,
-        reader.linkType,
-        reader.tsSec,
-        reader.tsNsec,
-      );
-      if (sniffer.stats.mirrored > 0) return 'mirror';
+      for (const sniffer of sniffers) {
+        sniffer.handleCaptured(
+          reader.buf,
+          reader.offset,
+          reader.capturedLength,
+          reader.linkType,
+          reader.tsSec,
+          reader.tsNsec,
+        );
+        if (sniffer.stats.mirrored > 0) return 'mirror';
+      }
     }
     return 'none';
   } finally {

@@ -1,5 +1,6 @@
 import { DEMO_MODES, type DemoMode, runDemo } from '@fargate-mirror/demo';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { ensureOutputDirectory } from './out-dir.js';
 
 interface DemoFlags {
   duration: number;
@@ -9,11 +10,12 @@ interface DemoFlags {
 
 export function createDemoCommand(): Command {
   return new Command('demo')
+    .summary('The whole system on this machine, no AWS')
     .description(
-      'Run the whole system on this machine, without AWS or root: aws-local (EC2 and ECS), the controller\n' +
-        '(task events and a periodic resync), the receiver, and a cluster with services web and api whose\n' +
-        'tasks exchange real HTTP and DNS on loopback, mirrored as VXLAN from one loopback address per task\n' +
-        'ENI. Scales api up and web down midway. Prints a live summary, then where the outputs are: each run\n' +
+      'The whole system on this machine, no AWS: aws-local (EC2 and ECS), the controller ' +
+        '(task events and a periodic resync), the receiver, and a cluster with services web and api whose ' +
+        'tasks exchange real HTTP and DNS on loopback, mirrored as VXLAN from one loopback address per task ' +
+        'ENI. Scales api up and web down midway. Prints a live summary, then where the outputs are: each run ' +
         'writes records.jsonl, pcap/, tasks.json and summary.json into its own new directory under --out.',
     )
     .option('--duration <seconds>', 'seconds of traffic once the services run', parseDuration, 30)
@@ -31,6 +33,7 @@ export function createDemoCommand(): Command {
         .default('native'),
     )
     .action(async (flags: DemoFlags) => {
+      ensureOutputDirectory(flags.out, '--out');
       // Ctrl-C ends the traffic early; the outputs are still completed and the summary printed.
       const abort = new AbortController();
       const stop = () => abort.abort();

@@ -1,6 +1,8 @@
 import { type ReplaySummary, type ReplayTarget, replayCapture } from '@fargate-mirror/receiver';
 import { Command, InvalidArgumentError } from 'commander';
-import { parseNonNegativeInt, parsePositiveInt } from './option-parsers.js';
+import { UsageError } from '../errors.js';
+import { inputFile } from './input-file.js';
+import { parseNonNegativeInt, parsePositiveInt, parsePositiveNumber } from './option-parsers.js';
 
 interface ReplayFlags {
   to: ReplayTarget;
@@ -16,12 +18,13 @@ interface ReplayFlags {
 
 export function createReplayCommand(): Command {
   return new Command('replay')
+    .summary("Send a capture's mirror datagrams")
     .description(
-      'Send the mirror datagrams of a capture (the UDP payloads to port 4789 - VXLAN - or 6081 - GENEVE) to a\n' +
-        'receiver, as fast as possible unless --rate or --speed is given. Outer IP fragments are reassembled\n' +
+      'Send the mirror datagrams of a capture (the UDP payloads to port 4789 - VXLAN - or 6081 - GENEVE) to a ' +
+        'receiver, as fast as possible unless --rate or --speed is given. Outer IP fragments are reassembled ' +
         'first. Reports what it sent on stderr. Also the load generator of the receive benchmark.',
     )
-    .argument('<file>', 'pcap or pcapng of mirrored traffic')
+    .argument('<file>', 'pcap or pcapng of mirrored traffic', inputFile())
     .requiredOption('--to <host:port>', 'where VXLAN datagrams go', parseTarget)
     .option(
       '--geneve-to <host:port>',
@@ -40,7 +43,7 @@ export function createReplayCommand(): Command {
     .option('--summary-json', 'print the summary as one JSON object')
     .action(async (file: string, flags: ReplayFlags) => {
       if (flags.rate !== undefined && flags.speed !== undefined) {
-        throw new InvalidArgumentError('give --rate or --speed, not both');
+        throw new UsageError('USAGE_INVALID', 'give --rate or --speed, not both');
       }
       const summary = await replayCapture({
         file,
@@ -61,16 +64,11 @@ function parseTarget(value: string): ReplayTarget {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(value) ?? /^([^:]+):(\d+)$/.exec(value);
   const port = m ? Number(m[2]) : Number.NaN;
   if (!m || port < 1 || port > 65535) {
-    throw new InvalidArgumentError(`expected HOST:PORT (IPv6 as [ADDR]:PORT), got '${value}'`);
+    throw new InvalidArgumentError(
+      `expected HOST:PORT (IPv6 as [ADDR]:PORT) with a port from 1 to 65535, got '${value}'`,
+    );
   }
   return { host: m[1], port };
-}
-
-function parsePositiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new InvalidArgumentError(`expected a number above 0, got '${value}'`);
-  return n;
 }
 
 function parseVni(value: string): number {

@@ -37,7 +37,7 @@ Options:
   --to <host:port>          where to send the VXLAN datagrams (mirror target NLB or a receiver)
   --vni <n>                 VXLAN network identifier (default: a hash of the task ARN, else 1)
   --packet-length <n>       cut each mirrored frame to N bytes after the VXLAN header
-  --filter <file>           mirror filter rules (JSON or YAML); default: mirror everything
+  --filter <file>           mirror filter rules, JSON or YAML (default: mirror everything)
   --interface <name>        interface to capture on (default: the one with the default route; never any)
   --mtu <n>                 path MTU for the VXLAN datagrams (default: the interface MTU)
   --truncate-superframes    cut offload super-frames to fit instead of splitting them (counted)
@@ -106,7 +106,10 @@ export function parseForwardArgs(args: readonly string[], env: NodeJS.ProcessEnv
   try {
     ({ values } = parseArgs({ args: rest, options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (error) {
-    throw usage((error as Error).message.split('\n')[0] ?? String(error));
+    // Node's wording, first sentence only, in the words commander uses for every other command.
+    const first = (error as Error).message.split('\n')[0] ?? String(error);
+    const unknown = /^Unknown option '([^']+)'/.exec(first);
+    throw usage(unknown ? `unknown option '${unknown[1]}'` : first.replace(/\. To specify .*$/, ''));
   }
   if (values.help === true) return { kind: 'help' };
   if (values['health-check'] === true) return { kind: 'health-check' };
@@ -116,7 +119,8 @@ export function parseForwardArgs(args: readonly string[], env: NodeJS.ProcessEnv
   }
   const str = (name: string) => values[name] as string | undefined;
   const to = str('to');
-  if (to === undefined) throw usage('--to HOST:PORT is required (or set FARGATE_MIRROR_TO)');
+  if (to === undefined)
+    throw usage("required option '--to <host:port>' not specified (or set FARGATE_MIRROR_TO)");
   const logLevel = str('log-level') ?? 'warn';
   if (!LOG_LEVELS.includes(logLevel)) {
     throw usage(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);

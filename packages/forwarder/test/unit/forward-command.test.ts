@@ -84,9 +84,9 @@ describe('parseForwardArgs', () => {
 
   it('rejects what is not an option of forward, naming it, with FORWARDER_BAD_OPTION', () => {
     const cases: [string[], RegExp][] = [
-      [[], /--to HOST:PORT is required/],
+      [[], /required option '--to <host:port>' not specified/],
       [['--to'], /argument missing/],
-      [['--to', 'h:1', '--bogus'], /Unknown option '--bogus'/],
+      [['--to', 'h:1', '--bogus'], /unknown option '--bogus'/],
       [['--to', 'h:1', 'extra'], /positional/i],
       [['--to', 'h:1', '--vni', 'x'], /--vni expects an integer >= 0, got 'x'/],
       [['--to', 'h:1', '--queue', '0'], /--queue expects an integer >= 1/],
@@ -166,10 +166,10 @@ describe('the CLI and the forwarder program', () => {
       expect(help.stdout).toBe(FORWARD_USAGE);
       const bad = await exec(bin, [...pre, '--to', 'h:1', '--bogus']);
       expect(bad.code).toBe(2);
-      expect(bad.stderr).toBe("fargate-mirror forward: Unknown option '--bogus' (FORWARDER_BAD_OPTION)\n");
+      expect(bad.stderr).toBe("fargate-mirror forward: unknown option '--bogus' (FORWARDER_BAD_OPTION)\n");
       const none = await exec(bin, [...pre]);
       expect(none.code).toBe(2);
-      expect(none.stderr).toMatch(/^fargate-mirror forward: --to HOST:PORT is required/);
+      expect(none.stderr).toMatch(/^fargate-mirror forward: required option '--to <host:port>' not specified/);
     });
   }
 });

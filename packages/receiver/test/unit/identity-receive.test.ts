@@ -75,20 +75,21 @@ describe('receive --identity-map', () => {
           outer_src_ip: '127.0.0.1',
         },
       ]);
-      // The lab's client talks to the mirrored task: the task serves, so traffic is inbound.
-      expect(rec['direction']).toBe('inbound');
+      // The lab's client talks to the mirrored task: the task serves, so traffic is inbound. The one
+      // exception is the task's own neighbour advertisement, which it sent unasked in its own flow (the
+      // solicitation went to a multicast address): outbound, the task on the src side.
+      const taskSent = rec['src_ip'] === 'fd00:77:1::2';
+      expect(rec['direction']).toBe(taskSent ? 'outbound' : 'inbound');
       // Neighbour solicitations go to a multicast address: received by the task, owned by nobody.
       if (String(rec['dest_ip']).startsWith('ff02:')) continue;
-      expect([rec['dest_ecs_cluster'], rec['dest_ecs_service'], rec['dest_ecs_task_arn']]).toEqual([
-        'shop',
-        'web',
-        TASK.task_arn,
-      ]);
-      expect([rec['src_ecs_cluster'], rec['src_ecs_service'], rec['src_ecs_task_arn']]).toEqual([
-        'shop',
-        'api',
-        CLIENT.task_arn,
-      ]);
+      const web = ['shop', 'web', TASK.task_arn];
+      const api = ['shop', 'api', CLIENT.task_arn];
+      expect([rec['dest_ecs_cluster'], rec['dest_ecs_service'], rec['dest_ecs_task_arn']]).toEqual(
+        taskSent ? api : web,
+      );
+      expect([rec['src_ecs_cluster'], rec['src_ecs_service'], rec['src_ecs_task_arn']]).toEqual(
+        taskSent ? web : api,
+      );
     }
   }, 60_000);
 });

@@ -39,10 +39,10 @@ import {
   type TaskServers,
 } from '@fargate-mirror/testkit/traffic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DualMirrorRun, runDualMirror } from './helpers/dual-mirror-run.ts';
-import { requireBuiltReceiveCli } from './helpers/live-receiver.ts';
-import { TCP_PAYLOAD_FIELDS, tcpPayloadByDirection } from './helpers/tcp-payload.ts';
-import { tsharkRows } from './helpers/tshark.ts';
+import { type DualMirrorRun, runDualMirror } from '../helpers/dual-mirror-run.ts';
+import { requireBuiltReceiveCli } from '../helpers/live-receiver.ts';
+import { TCP_PAYLOAD_FIELDS, tcpPayloadByDirection } from '../helpers/tcp-payload.ts';
+import { tsharkRows } from '../helpers/tshark.ts';
 
 const KERNEL_VNI = 4100;
 const FORWARD_VNI = 4200;

@@ -11,11 +11,11 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { AwsLocal, EcsEvent } from '@fargate-mirror/aws-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDefaults, OWNER } from './support/stacks.js';
+import { buildDefaults, OWNER } from '../support/stacks.js';
 
 const AWS_CLI = '/usr/bin/aws';
 const REGION = 'us-east-1';
-const REPO = join(import.meta.dirname, '..', '..', '..');
+const REPO = join(import.meta.dirname, '..', '..', '..', '..');
 const CREDENTIALS = {
   AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
   AWS_SECRET_ACCESS_KEY: 'secret',

@@ -22,12 +22,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readConfigFile, resolveReceiverConfig } from '@fargate-mirror/receiver';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildAllOptions, buildDefaults } from './support/stacks.js';
-import { parseServiceUnit, SANDBOX_UID, type StartedUnit, startUnit } from './support/unit-sandbox.js';
-import { healthCheckPortOf, userDataOf } from './support/user-data.js';
+import { buildAllOptions, buildDefaults } from '../support/stacks.js';
+import { parseServiceUnit, SANDBOX_UID, type StartedUnit, startUnit } from '../support/unit-sandbox.js';
+import { healthCheckPortOf, userDataOf } from '../support/user-data.js';
 
 const SHELLCHECK = '/usr/bin/shellcheck';
-const REPO = join(import.meta.dirname, '..', '..', '..');
+const REPO = join(import.meta.dirname, '..', '..', '..', '..');
 const SAMPLE = join(REPO, 'fixtures', 'sample-mirror.pcap');
 const UNIT_PATH = 'etc/systemd/system/fargate-mirror-receiver.service';
 const scratch = mkdtempSync(join(tmpdir(), 'fm-cdk-userdata-'));

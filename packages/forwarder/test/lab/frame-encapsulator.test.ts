@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { findTool } from '@fargate-mirror/testkit/require-tools';
 import { LinkType, parseAddress } from '@fargate-mirror/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ForwarderStats } from '../src/forwarder-stats.ts';
-import { FrameEncapsulator } from '../src/frame-encapsulator.ts';
-import { MirrorFilter, type MirrorFilterRule } from '../src/mirror-filter.ts';
+import { ForwarderStats } from '../../src/forwarder-stats.ts';
+import { FrameEncapsulator } from '../../src/frame-encapsulator.ts';
+import { MirrorFilter, type MirrorFilterRule } from '../../src/mirror-filter.ts';
 import {
   CollectingSink,
   ethernetFrame,
@@ -17,8 +17,8 @@ import {
   type PacketSpec,
   patternPayload,
   writePcap,
-} from './helpers/frames.ts';
-import { tsharkRows } from './helpers/tshark.ts';
+} from '../helpers/frames.ts';
+import { tsharkRows } from '../helpers/tshark.ts';
 
 const MAX_INNER = 1464; // 1500 - 20 outer IP - 8 UDP - 8 VXLAN
 const TASK_MAC = Uint8Array.of(0x0a, 0x11, 0x22, 0x33, 0x44, 0x55);

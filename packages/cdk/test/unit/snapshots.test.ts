@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Json, scrubAssetHashes } from './support/cfn.js';
-import { buildAllOptions, buildDefaults } from './support/stacks.js';
+import { type Json, scrubAssetHashes } from '../support/cfn.js';
+import { buildAllOptions, buildDefaults } from '../support/stacks.js';
 
 // Whole-template regression snapshots (asset hashes scrubbed). Review a diff here like code.
 describe('snapshots', () => {

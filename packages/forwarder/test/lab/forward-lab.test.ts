@@ -22,10 +22,10 @@ import {
   type ForwardLab,
   LINK_MTU,
   TASK_DEV,
-} from './helpers/forward-lab.ts';
-import { requireBuiltCli, startForward } from './helpers/forwarder-process.ts';
-import { TCP_PAYLOAD_FIELDS, tcpPayloadByDirection } from './helpers/tcp-payload.ts';
-import { tsharkRows } from './helpers/tshark.ts';
+} from '../helpers/forward-lab.ts';
+import { requireBuiltCli, startForward } from '../helpers/forwarder-process.ts';
+import { TCP_PAYLOAD_FIELDS, tcpPayloadByDirection } from '../helpers/tcp-payload.ts';
+import { tsharkRows } from '../helpers/tshark.ts';
 
 const HTTP_PORT = 8080;
 const BIG = 2_000_000;
@@ -38,7 +38,7 @@ beforeAll(async () => {
   lab = await createForwardLab();
   // Web servers on both sides (downloads in both directions), a DNS server on the client/gateway
   // with answers of every size, and a UDP sink at the collector (no ICMP port-unreachable noise).
-  const server = join(import.meta.dirname, 'helpers', 'http-server.mjs');
+  const server = join(import.meta.dirname, '..', 'helpers', 'http-server.mjs');
   for (const role of ['task', 'client'] as const) {
     await lab.spawn(role, process.execPath, [server, String(HTTP_PORT)]).waitForOutput('listening');
   }

@@ -1,8 +1,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
-import { MirrorFilter, MirrorTarget, PropsValidationError, TaskMirroring } from '../src/index.js';
-import { buildAllOptions, buildDefaults, newStack, OWNER } from './support/stacks.js';
+import { MirrorFilter, MirrorTarget, PropsValidationError, TaskMirroring } from '../../src/index.js';
+import { buildAllOptions, buildDefaults, newStack, OWNER } from '../support/stacks.js';
 
 const defaults = buildDefaults();
 const all = buildAllOptions();

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAddress } from '@fargate-mirror/wire';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FilterConfigError } from '../src/errors.ts';
-import { loadFilterRules, parseFilterRules } from '../src/filter-file.ts';
-import { MirrorFilter, type MirrorFilterRule } from '../src/mirror-filter.ts';
+import { FilterConfigError } from '../../src/errors.ts';
+import { loadFilterRules, parseFilterRules } from '../../src/filter-file.ts';
+import { MirrorFilter, type MirrorFilterRule } from '../../src/mirror-filter.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fwd-filter-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -11,10 +11,10 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MirrorFilter, MirrorTarget, TaskMirroring } from '../src/index.js';
+import { MirrorFilter, MirrorTarget, TaskMirroring } from '../../src/index.js';
 
 const run = promisify(execFile);
-const PACKAGE = join(import.meta.dirname, '..');
+const PACKAGE = join(import.meta.dirname, '..', '..');
 const REPO = join(PACKAGE, '..', '..');
 const APP_DIR = join(PACKAGE, 'example-app');
 const scratch = mkdtempSync(join(tmpdir(), 'fm-cdk-synth-'));

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CaptureReader } from '@fargate-mirror/wire';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ForwarderError } from '../src/errors.ts';
-import { PcapStreamParser } from '../src/pcap-stream-parser.ts';
-import { ethernetFrame, patternPayload, writePcap } from './helpers/frames.ts';
+import { ForwarderError } from '../../src/errors.ts';
+import { PcapStreamParser } from '../../src/pcap-stream-parser.ts';
+import { ethernetFrame, patternPayload, writePcap } from '../helpers/frames.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fwd-pcap-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { MirrorTarget, MirrorTargetType, PropsValidationError } from '../src/index.js';
-import { buildAllOptions, buildDefaults, newStack, testVpc } from './support/stacks.js';
+import { MirrorTarget, MirrorTargetType, PropsValidationError } from '../../src/index.js';
+import { buildAllOptions, buildDefaults, newStack, testVpc } from '../support/stacks.js';
 
 const defaults = buildDefaults();
 const all = buildAllOptions();

@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import { run } from '@fargate-mirror/testkit/proc';
 import { findTool, requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADDR, createForwardLab, type ForwardLab } from './helpers/forward-lab.ts';
+import { ADDR, createForwardLab, type ForwardLab } from '../helpers/forward-lab.ts';
 import {
   FORWARD_MAIN,
   FORWARDER_PROGRAM,
   requireBuiltCli,
   startForward,
-} from './helpers/forwarder-process.ts';
-import { TASK_ARN } from './helpers/task-fixture.ts';
+} from '../helpers/forwarder-process.ts';
+import { TASK_ARN } from '../helpers/task-fixture.ts';
 
 /** Docker's default capabilities (moby oci/caps/defaults.go), the set Fargate containers get. */
 const DOCKER_DEFAULT_CAPS = [

@@ -1,10 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const root = resolve(import.meta.dirname, '../../..');
+const root = resolve(import.meta.dirname, '../../../..');
 const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { workspaces: string[] };
 // The packages the `fargate-mirror` binary needs at run time: the CLI and every workspace package it
 // depends on, directly or through another workspace package.
@@ -23,11 +24,19 @@ function workspaceDependencies(dir: string, seen = new Set<string>()): Set<strin
 }
 const runtimePackages = [...workspaceDependencies('packages/cli')];
 
+// Asynchronous on purpose: npm pack and npm install take tens of seconds, and a synchronous call
+// blocks the test worker so long that vitest's own messages to it time out under load.
+const execFileAsync = promisify(execFile);
+async function exec(cmd: string, args: string[], cwd?: string): Promise<string> {
+  const { stdout } = await execFileAsync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return stdout;
+}
+
 describe('packaging', () => {
   const work = mkdtempSync(join(tmpdir(), 'fm-pack-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('every workspace package has a semver version and packs its built dist', () => {
+  it('every workspace package has a semver version and packs its built dist', async () => {
     for (const ws of rootManifest.workspaces) {
       const manifest = JSON.parse(readFileSync(join(root, ws, 'package.json'), 'utf8')) as {
         name: string;
@@ -36,10 +45,7 @@ describe('packaging', () => {
       };
       expect(manifest.version, ws).toMatch(/^\d+\.\d+\.\d+(-[\w.]+)?$/);
       if (manifest.private) continue;
-      const out = execFileSync('npm', ['pack', '--dry-run', '--json', '-w', ws], {
-        cwd: root,
-        encoding: 'utf8',
-      });
+      const out = await exec('npm', ['pack', '--dry-run', '--json', '-w', ws], root);
       const [info] = JSON.parse(out) as { files: { path: string }[] }[];
       const files = info.files.map((f) => f.path);
       expect(files, ws).toContain('package.json');
@@ -51,18 +57,15 @@ describe('packaging', () => {
     }
   });
 
-  it('installs from tarballs into a fresh project and runs from node_modules', () => {
+  it('installs from tarballs into a fresh project and runs from node_modules', async () => {
     const tarballs: string[] = [];
     for (const ws of runtimePackages) {
-      const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work, '-w', ws], {
-        cwd: root,
-        encoding: 'utf8',
-      });
+      const out = await exec('npm', ['pack', '--json', '--pack-destination', work, '-w', ws], root);
       const [info] = JSON.parse(out) as { filename: string }[];
       tarballs.push(join(work, info.filename));
     }
     const app = join(work, 'app');
-    execFileSync('mkdir', ['-p', app]);
+    mkdirSync(app, { recursive: true });
     writeFileSync(
       join(app, 'package.json'),
       JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }),
@@ -70,33 +73,24 @@ describe('packaging', () => {
     // Third-party dependencies come from the registry (the cache first): a lock-file install never
     // puts the registry's metadata in the cache, so an offline install would pass only where the cache
     // happened to be warm.
-    execFileSync(
+    await exec(
       'npm',
       ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs],
-      {
-        cwd: app,
-        encoding: 'utf8',
-      },
+      app,
     );
     expect(readdirSync(join(app, 'node_modules', '@fargate-mirror')).sort()).toEqual(
       expect.arrayContaining(['aws-local', 'receiver', 'wire']),
     );
-    const help = execFileSync(join(app, 'node_modules', '.bin', 'fargate-mirror'), ['--help'], {
-      encoding: 'utf8',
-    });
+    const help = await exec(join(app, 'node_modules', '.bin', 'fargate-mirror'), ['--help']);
     expect(help).toContain('read [options] <file>');
     // And the installed binary really decodes: the shipped sample capture through `read`.
-    const summary = execFileSync(
-      join(app, 'node_modules', '.bin', 'fargate-mirror'),
-      [
-        'read',
-        join(root, 'fixtures', 'sample-mirror.pcap'),
-        '--records',
-        join(work, 'r.jsonl'),
-        '--summary-json',
-      ],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const summary = await exec(join(app, 'node_modules', '.bin', 'fargate-mirror'), [
+      'read',
+      join(root, 'fixtures', 'sample-mirror.pcap'),
+      '--records',
+      join(work, 'r.jsonl'),
+      '--summary-json',
+    ]);
     expect(summary).toBe('');
     const records = readFileSync(join(work, 'r.jsonl'), 'utf8').trim().split('\n');
     expect(records.length).toBeGreaterThan(0);

@@ -15,9 +15,9 @@ import {
 } from '@fargate-mirror/receiver';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MirrorTarget, MirrorTargetType } from '../src/index.js';
-import { buildAllOptions, buildDefaults, newStack, testVpc } from './support/stacks.js';
-import { healthCheckPortOf, receiverConfigTextOf, userDataOf } from './support/user-data.js';
+import { MirrorTarget, MirrorTargetType } from '../../src/index.js';
+import { buildAllOptions, buildDefaults, newStack, testVpc } from '../support/stacks.js';
+import { healthCheckPortOf, receiverConfigTextOf, userDataOf } from '../support/user-data.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'fm-cdk-receiver-config-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -6,8 +6,8 @@ import {
   MirrorFilter,
   PropsValidationError,
   TrafficDirection,
-} from '../src/index.js';
-import { newStack } from './support/stacks.js';
+} from '../../src/index.js';
+import { newStack } from '../support/stacks.js';
 
 function rulesOf(template: Template): Record<string, unknown>[] {
   return Object.values(template.findResources('AWS::EC2::TrafficMirrorFilterRule')).map(

@@ -4,9 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTaskMetadata } from '../src/task-metadata.ts';
-import { vniFromTaskArn } from '../src/vni.ts';
-import { TASK_ARN, TASK_RESPONSE } from './helpers/task-fixture.ts';
+import { readTaskMetadata } from '../../src/task-metadata.ts';
+import { vniFromTaskArn } from '../../src/vni.ts';
+import { TASK_ARN, TASK_RESPONSE } from '../helpers/task-fixture.ts';
 
 let server: Server;
 let base: string;
