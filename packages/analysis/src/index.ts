@@ -25,6 +25,12 @@ export {
   MirrorPipeline,
   type MirrorPipelineOptions,
 } from './pipeline/mirror-pipeline.js';
+export {
+  PIPELINE_COUNTERS,
+  type PipelineCounter,
+  type PipelineCounterKey,
+  readPipelineCounters,
+} from './pipeline/pipeline-counters.js';
 export { PipelineStats } from './pipeline/pipeline-stats.js';
 export { TcpReassembler, type TcpReassemblerOptions } from './reassembly/tcp-reassembler.js';
 export type { DnsRecord } from './records/dns-record.js';

@@ -6,15 +6,23 @@
 export const CDK_ERROR_CODES = ['PROPS_INVALID', 'SOURCE_NOT_FOUND', 'BUNDLING_FAILED'] as const;
 export type CdkErrorCode = (typeof CDK_ERROR_CODES)[number];
 
+// Shared by every fargate-mirror package: a brand check works across two installed copies of a package.
+const BRAND = Symbol.for('fargate-mirror.error');
+
 /** Base class of every error this package throws on purpose. */
 export class FargateMirrorCdkError extends Error {
   readonly code: CdkErrorCode;
+  readonly [BRAND] = 'cdk';
 
   constructor(code: CdkErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'FargateMirrorCdkError';
     this.code = code;
   }
+}
+
+export function isCdkError(error: unknown): error is FargateMirrorCdkError {
+  return error instanceof Error && (error as { [BRAND]?: unknown })[BRAND] === 'cdk';
 }
 
 /**

@@ -3,6 +3,7 @@ export {
   CDK_ERROR_CODES,
   type CdkErrorCode,
   FargateMirrorCdkError,
+  isCdkError,
   PropsValidationError,
   SourceNotFoundError,
 } from './errors.js';

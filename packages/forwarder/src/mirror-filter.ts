@@ -1,6 +1,7 @@
 // The semantics of a VPC Traffic Mirroring filter, applied in the sidecar: rules per direction,
 // evaluated in ascending rule number, the first rule that matches decides (accept or reject), and a
 // packet no rule matches is not mirrored - AWS mirrors nothing unless a rule accepts it.
+import { IpProtocol } from '@fargate-mirror/wire';
 import { type Cidr, cidrContains, parseCidr } from './cidr.js';
 import { ForwarderError, ForwarderErrorCode } from './errors.js';
 
@@ -91,7 +92,7 @@ export class MirrorFilter {
     dstPort: number,
   ): boolean {
     const rules = ingress ? this.ingress : this.egress;
-    const portsKnown = hasPorts && (protocol === 6 || protocol === 17);
+    const portsKnown = hasPorts && (protocol === IpProtocol.TCP || protocol === IpProtocol.UDP);
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i];
       if (r.protocol !== ANY && r.protocol !== protocol) continue;
@@ -139,7 +140,7 @@ export function validateRules(rules: readonly MirrorFilterRule[]): string[] {
       ['destinationPortRange', r.destinationPortRange],
     ] as const) {
       if (range === undefined) continue;
-      if (r.protocol !== 6 && r.protocol !== 17)
+      if (r.protocol !== IpProtocol.TCP && r.protocol !== IpProtocol.UDP)
         problems.push(`${where}: ${name} needs protocol 6 (TCP) or 17 (UDP)`);
       const ok = (p: number) => Number.isInteger(p) && p >= 0 && p <= 65535;
       if (!ok(range.fromPort) || !ok(range.toPort) || range.fromPort > range.toPort) {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { compareEndpoints } from './endpoint-order.js';
+import { IpProtocol } from './layers/ip-protocol.js';
 
 const input = Buffer.alloc(2 + 16 + 16 + 2 + 4);
 
@@ -48,7 +49,12 @@ export function communityIdV1(
   p = writeAddress(input, p, words, second, ipVersion);
   input[p++] = protocol;
   input[p++] = 0;
-  const hasPorts = protocol === 6 || protocol === 17 || protocol === 132 || protocol === 1 || protocol === 58;
+  const hasPorts =
+    protocol === IpProtocol.TCP ||
+    protocol === IpProtocol.UDP ||
+    protocol === IpProtocol.SCTP ||
+    protocol === IpProtocol.ICMP ||
+    protocol === IpProtocol.ICMPV6;
   if (hasPorts) {
     input.writeUInt16BE(sport, p);
     input.writeUInt16BE(dport, p + 2);

@@ -1,4 +1,4 @@
-import { type FrameDecoder, fmix32 as fmix } from '@fargate-mirror/wire';
+import { type FrameDecoder, fmix32 as fmix, IpProtocol } from '@fargate-mirror/wire';
 
 /**
  * Bytes of transport payload hashed after the transport header's start. Two copies of one packet must
@@ -25,7 +25,7 @@ export function hashInnerPacket(buf: Uint8Array, inner: FrameDecoder, out: Uint3
     const l4 = inner.l4Offset;
     end = l4 + TRANSPORT_PREFIX;
     const p = inner.protocol;
-    checksumAt = p === 6 ? l4 + 16 : p === 17 ? l4 + 6 : l4 + 2; // TCP, UDP, ICMP/ICMPv6
+    checksumAt = p === IpProtocol.TCP ? l4 + 16 : p === IpProtocol.UDP ? l4 + 6 : l4 + 2; // else ICMP/ICMPv6
   } else {
     end = l3 + IP_PREFIX;
   }

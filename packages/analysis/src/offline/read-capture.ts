@@ -1,6 +1,7 @@
 import { CaptureReader, PcapWriter } from '@fargate-mirror/wire';
 import { JsonLinesWriter } from '../output/json-lines-writer.js';
 import { MirrorPipeline, type MirrorPipelineOptions } from '../pipeline/mirror-pipeline.js';
+import { type PipelineCounterKey, readPipelineCounters } from '../pipeline/pipeline-counters.js';
 import type { RecordSink } from '../records/mirror-record.js';
 
 export interface ReadCaptureOptions extends Omit<MirrorPipelineOptions, 'onRecord' | 'innerFrames'> {
@@ -21,24 +22,14 @@ export interface ReadCaptureOptions extends Omit<MirrorPipelineOptions, 'onRecor
   readonly recordSinks?: readonly RecordSink[];
 }
 
-export interface ReadSummary {
+/** `read`'s summary: the pipeline's counters (PIPELINE_COUNTERS, by key), and the maps beside them. */
+export interface ReadSummary extends Readonly<Record<PipelineCounterKey, number>> {
   readonly file: string;
   readonly format: string;
   /** Whether the capture was decapsulated (`mirror`) or analysed as it is (`none`). */
   readonly encapsulation: 'mirror' | 'none';
-  readonly packets: number;
-  readonly bytes: number;
-  readonly mirroredPackets: number;
-  readonly mirroredIpBytes: number;
-  readonly flows: number;
+  /** Records written to the JSON Lines file. */
   readonly records: number;
-  readonly truncated: number;
-  /** Copies of packets already counted at another mirror point (both ends mirrored), removed. */
-  readonly duplicates: number;
-  readonly notMirror: number;
-  readonly innerNotIp: number;
-  readonly outerFragments: number;
-  readonly reassembled: number;
   readonly malformed: Record<string, number>;
   /** Transaction records by type, and dissector counters. */
   readonly transactions: Readonly<Record<string, number>>;
@@ -91,18 +82,8 @@ export function readCapture(options: ReadCaptureOptions): ReadSummary {
       file: options.file,
       format: reader.format,
       encapsulation,
-      packets: s.input,
-      bytes: s.inputBytes,
-      mirroredPackets: s.mirrored,
-      mirroredIpBytes: s.mirroredIpBytes,
-      flows: pipeline.flows.stats.created,
+      ...readPipelineCounters(pipeline),
       records: records?.recordsWritten ?? 0,
-      truncated: s.truncated,
-      duplicates: pipeline.dedup?.stats.duplicates ?? 0,
-      notMirror: s.notMirror,
-      innerNotIp: s.innerNotIp,
-      outerFragments: s.outerFragments,
-      reassembled: s.reassembled,
       malformed: s.malformedByReason(),
       transactions: { ...(pipeline.transactions?.stats ?? {}) },
       reassembly: { ...(pipeline.transactions?.reassembler.stats ?? {}) },

@@ -169,7 +169,9 @@ describe('the CLI and the forwarder program', () => {
       expect(bad.stderr).toBe("fargate-mirror forward: unknown option '--bogus' (FORWARDER_BAD_OPTION)\n");
       const none = await exec(bin, [...pre]);
       expect(none.code).toBe(2);
-      expect(none.stderr).toMatch(/^fargate-mirror forward: required option '--to <host:port>' not specified/);
+      expect(none.stderr).toMatch(
+        /^fargate-mirror forward: required option '--to <host:port>' not specified/,
+      );
     });
   }
 });

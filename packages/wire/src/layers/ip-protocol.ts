@@ -10,6 +10,7 @@ export const IpProtocol = {
   ICMPV6: 58,
   NO_NEXT_HEADER: 59,
   DESTINATION_OPTIONS: 60,
+  SCTP: 132,
   MOBILITY: 135,
   HIP: 139,
   SHIM6: 140,
