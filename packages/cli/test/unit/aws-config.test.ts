@@ -47,7 +47,7 @@ describe('AWS configuration for --aws-identity', () => {
       bareEnv({ AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' }),
     );
     expect(result.stderr).not.toMatch(/no AWS region/);
-    expect(result.stderr).toMatch(/^read .*152 packets/m);
+    expect(result.stderr).toMatch(/^ {2}packets read: 152$/m);
   });
 
   it.each([
