@@ -12,167 +12,138 @@ import {
   parsePositiveNumber,
 } from './option-parsers.js';
 import { formatReadSummary } from './read-summary.js';
+import { addDedupOptions, addHecOptions, addIdentityOptions } from './shared-options.js';
 import { pcapOutPath } from './stdout-pcap.js';
 
 export function createReadCommand(): Command {
-  return (
-    new Command('read')
-      .summary('Read a mirrored capture into records and pcap')
-      .description(
-        'Read a capture (pcap or pcapng) of mirrored traffic - outer Ethernet/IP/UDP 4789/VXLAN, or GENEVE 6081 ' +
-          'from a Gateway Load Balancer - through the same pipeline as `receive`. Outer IP fragments are ' +
-          'reassembled as the kernel would. A summary goes to stderr.',
+  const command = new Command('read')
+    .summary('Read a mirrored capture into records and pcap')
+    .description(
+      'Read a capture (pcap or pcapng) of mirrored traffic - outer Ethernet/IP/UDP 4789/VXLAN, or GENEVE 6081 ' +
+        'from a Gateway Load Balancer - through the same pipeline as `receive`. Outer IP fragments are ' +
+        'reassembled as the kernel would. A summary goes to stderr.',
+    )
+    .argument('<file>', 'capture file, or - for standard input', inputFile({ stdin: true }))
+    .option(
+      '--records <file|->',
+      'write JSON Lines records here, - for stdout (default: stdout when there is no --pcap-out or --hec-url)',
+    )
+    .option(
+      '--pcap-out <file|->',
+      'write the decapsulated inner frames as pcap, - for stdout (raw payload: treat it as sensitive)',
+    )
+    .option(
+      '--dedup-pcap <file>',
+      'write the decapsulated frames without the second copies de-duplication removed (both ends mirrored): what Wireshark should see, without false retransmissions (raw payload)',
+    )
+    .addOption(
+      new Option(
+        '--encapsulation <kind>',
+        'mirror: decapsulate VXLAN/GENEVE; none: an ordinary capture (tcpdump on a host, --pcap-out) analysed as it is; auto: mirror when one of the first packets is mirror traffic',
       )
-      .argument('<file>', 'capture file, or - for standard input', inputFile({ stdin: true }))
-      .option(
-        '--records <file|->',
-        'write JSON Lines records here, - for stdout (default: stdout when there is no --pcap-out or --hec-url)',
-      )
-      .option(
-        '--pcap-out <file|->',
-        'write the decapsulated inner frames as pcap, - for stdout (raw payload: treat it as sensitive)',
-      )
-      .option(
-        '--dedup-pcap <file>',
-        'write the decapsulated frames without the second copies de-duplication removed (both ends mirrored): what Wireshark should see, without false retransmissions (raw payload)',
-      )
-      .addOption(
-        new Option(
-          '--encapsulation <kind>',
-          'mirror: decapsulate VXLAN/GENEVE; none: an ordinary capture (tcpdump on a host, --pcap-out) analysed as it is; auto: mirror when one of the first packets is mirror traffic',
-        )
-          .choices(['auto', 'mirror', 'none'])
-          .default('auto'),
-      )
-      .addOption(
-        new Option('--address-domain <domain>', 'flow key address space')
-          .choices(['global', 'vni'])
-          .default('global'),
-      )
-      .option(
-        '--flow-capacity <n>',
-        'concurrent flows held before the oldest is evicted',
-        parsePositiveInt,
-        262_144,
-      )
-      .option('--vxlan-port <port>', 'UDP port of VXLAN in the capture', parsePort, 4789)
-      // The name `receive` used for the same thing, kept so that one command line works for both.
-      .addOption(new Option('--port <port>').argParser(parsePort).hideHelp().conflicts('vxlanPort'))
-      .option('--geneve-port <port>', 'UDP port of GENEVE in the capture; 0 disables', parsePortOrZero, 6081)
-      .option('--no-transactions', 'flow records only: no TCP reassembly, no HTTP/DNS/TLS records')
-      .option(
-        '--redact-query <names>',
-        `comma-separated query parameter names whose values are replaced by REDACTED (replaces the default: ${DEFAULT_REDACTED_QUERY_PARAMETERS.join(',')})`,
-        parseList,
-      )
-      .option(
-        '--capture-headers <names>',
-        'comma-separated HTTP header names copied into http records (secrets redacted)',
-        parseList,
-      )
-      .option('--no-dedup', 'count copies of a packet seen at two mirror points twice (no de-duplication)')
-      .option(
-        '--dedup-window-ms <ms>',
-        'a copy from another mirror point within this long is the same packet (default: 50)',
-        parsePositiveNumber,
-      )
-      .option(
-        '--identity-map <file>',
-        'JSON/YAML map of IPs and mirror points to ECS workloads (offline identity)',
-        inputFile(),
-      )
-      .option(
-        '--aws-identity',
-        'name ECS workloads through EC2/ECS (SDK default configuration; AWS_ENDPOINT_URL is honoured)',
-      )
-      .option(
-        '--identity-clusters <names>',
-        'clusters whose tasks are mapped (default: every cluster)',
-        parseList,
-      )
-      .option('--region <region>', 'AWS region for --aws-identity (default: AWS_REGION, else ~/.aws/config)')
-      .option(
-        '--endpoint-url <url>',
-        'EC2/ECS endpoint for --aws-identity, e.g. aws-local (default: AWS_ENDPOINT_URL)',
-      )
-      .option(
-        '--hec-url <url>',
-        'send records to Splunk HEC (token from FARGATE_MIRROR_HEC_TOKEN or --hec-token-file)',
-      )
-      .option('--hec-token-file <file>', 'file whose first line is the HEC token', inputFile())
-      .option('--hec-index <index>', 'Splunk index for the events (default: the token default)')
-      .option('--hec-ack', 'use indexer acknowledgement (a batch leaves the spool only once acknowledged)')
-      .option(
-        '--hec-spool-dir <dir>',
-        'spool directory of unsent batches (default: fargate-mirror-out/hec-spool)',
-      )
-      .option(
-        '--hec-drain-seconds <s>',
-        'wait this long for delivery before exiting; the rest stays spooled (default: 60)',
-        parsePositiveNumber,
-      )
-      .option('--summary-json', 'print the summary on stderr as one JSON object')
-      .action(async (file: string, opts: ReadCommandOptions) => {
-        const records =
-          opts.records ?? (opts.pcapOut === undefined && opts.hecUrl === undefined ? '-' : undefined);
-        const pcapOut = pcapOutPath(opts.pcapOut, records === '-');
-        if (opts.awsIdentity) {
-          applyAwsFlags(opts);
-          checkAwsConfig();
-        }
-        const identity = await startWorkloadIdentity({
-          mapFile: opts.identityMap,
-          aws: opts.awsIdentity,
-          clusters: opts.identityClusters,
-          onError: (error, what) =>
-            process.stderr.write(`fargate-mirror read: ${what} failed: ${withAwsFix(error)}\n`),
-        });
-        const hec =
-          opts.hecUrl === undefined
-            ? undefined
-            : HecSink.open({
-                url: opts.hecUrl,
-                token: resolveHecToken({ tokenFile: opts.hecTokenFile }),
-                index: opts.hecIndex,
-                ack: opts.hecAck === true,
-                spoolDir: opts.hecSpoolDir ?? 'fargate-mirror-out/hec-spool',
-                log: stderrLog,
-              });
-        let summary: ReadSummary;
-        try {
-          summary = readCapture({
-            file,
-            records,
-            pcapOut,
-            dedupPcapOut: opts.dedupPcap,
-            encapsulation: opts.encapsulation,
-            addressDomain: opts.addressDomain,
-            flows: { capacity: opts.flowCapacity },
-            vxlanPort: opts.port ?? opts.vxlanPort,
-            genevePort: opts.genevePort,
-            transactions:
-              opts.transactions === false
-                ? false
-                : {
-                    redaction:
-                      opts.redactQuery !== undefined ? { queryParameters: opts.redactQuery } : undefined,
-                    captureHeaders: opts.captureHeaders,
-                  },
-            dedup: opts.dedup === false ? false : { windowMs: opts.dedupWindowMs },
-            enrich: identity?.enrich,
-            recordSinks: hec === undefined ? [] : [(r) => hec.writeRecord(r)],
-          });
-        } finally {
-          identity?.close();
-          await hec?.close((opts.hecDrainSeconds ?? 60) * 1000);
-        }
-        if (hec !== undefined) process.stderr.write(hecStatsLine(hec));
-        process.stderr.write(opts.summaryJson ? `${JSON.stringify(summary)}\n` : formatReadSummary(summary));
-        // The records went to the file, but not everywhere they were asked to go: not a success.
-        const failure = hec === undefined ? undefined : hecFailure(hec, opts.hecUrl ?? '');
-        if (failure !== undefined) throw failure;
-      })
+        .choices(['auto', 'mirror', 'none'])
+        .default('auto'),
+    )
+    .addOption(
+      new Option('--address-domain <domain>', 'flow key address space')
+        .choices(['global', 'vni'])
+        .default('global'),
+    )
+    .option(
+      '--flow-capacity <n>',
+      'concurrent flows held before the oldest is evicted',
+      parsePositiveInt,
+      262_144,
+    )
+    .option('--vxlan-port <port>', 'UDP port of VXLAN in the capture', parsePort, 4789)
+    // The name `receive` used for the same thing, kept so that one command line works for both.
+    .addOption(new Option('--port <port>').argParser(parsePort).hideHelp().conflicts('vxlanPort'))
+    .option('--geneve-port <port>', 'UDP port of GENEVE in the capture; 0 disables', parsePortOrZero, 6081)
+    .option('--no-transactions', 'flow records only: no TCP reassembly, no HTTP/DNS/TLS records')
+    .option(
+      '--redact-query <names>',
+      `comma-separated query parameter names whose values are replaced by REDACTED (replaces the default: ${DEFAULT_REDACTED_QUERY_PARAMETERS.join(',')})`,
+      parseList,
+    )
+    .option(
+      '--capture-headers <names>',
+      'comma-separated HTTP header names copied into http records (secrets redacted)',
+      parseList,
+    );
+  addDedupOptions(command);
+  addIdentityOptions(command).option(
+    '--identity-clusters <names>',
+    'clusters whose tasks are mapped (default: every cluster)',
+    parseList,
   );
+  addHecOptions(command, 'fargate-mirror-out/hec-spool');
+  return command
+    .option(
+      '--hec-drain-seconds <s>',
+      'wait this long for delivery before exiting; the rest stays spooled (default: 60)',
+      parsePositiveNumber,
+    )
+    .option('--summary-json', 'print the summary on stderr as one JSON object')
+    .action(async (file: string, opts: ReadCommandOptions) => {
+      const records =
+        opts.records ?? (opts.pcapOut === undefined && opts.hecUrl === undefined ? '-' : undefined);
+      const pcapOut = pcapOutPath(opts.pcapOut, records === '-');
+      if (opts.awsIdentity) {
+        applyAwsFlags(opts);
+        checkAwsConfig();
+      }
+      const identity = await startWorkloadIdentity({
+        mapFile: opts.identityMap,
+        aws: opts.awsIdentity,
+        clusters: opts.identityClusters,
+        onError: (error, what) =>
+          process.stderr.write(`fargate-mirror read: ${what} failed: ${withAwsFix(error)}\n`),
+      });
+      const hec =
+        opts.hecUrl === undefined
+          ? undefined
+          : HecSink.open({
+              url: opts.hecUrl,
+              token: resolveHecToken({ tokenFile: opts.hecTokenFile }),
+              index: opts.hecIndex,
+              ack: opts.hecAck === true,
+              spoolDir: opts.hecSpoolDir ?? 'fargate-mirror-out/hec-spool',
+              log: stderrLog,
+            });
+      let summary: ReadSummary;
+      try {
+        summary = readCapture({
+          file,
+          records,
+          pcapOut,
+          dedupPcapOut: opts.dedupPcap,
+          encapsulation: opts.encapsulation,
+          addressDomain: opts.addressDomain,
+          flows: { capacity: opts.flowCapacity },
+          vxlanPort: opts.port ?? opts.vxlanPort,
+          genevePort: opts.genevePort,
+          transactions:
+            opts.transactions === false
+              ? false
+              : {
+                  redaction:
+                    opts.redactQuery !== undefined ? { queryParameters: opts.redactQuery } : undefined,
+                  captureHeaders: opts.captureHeaders,
+                },
+          dedup: opts.dedup === false ? false : { windowMs: opts.dedupWindowMs },
+          enrich: identity?.enrich,
+          recordSinks: hec === undefined ? [] : [(r) => hec.writeRecord(r)],
+        });
+      } finally {
+        identity?.close();
+        await hec?.close((opts.hecDrainSeconds ?? 60) * 1000);
+      }
+      if (hec !== undefined) process.stderr.write(hecStatsLine(hec));
+      process.stderr.write(opts.summaryJson ? `${JSON.stringify(summary)}\n` : formatReadSummary(summary));
+      // The records went to the file, but not everywhere they were asked to go: not a success.
+      const failure = hec === undefined ? undefined : hecFailure(hec, opts.hecUrl ?? '');
+      if (failure !== undefined) throw failure;
+    });
 }
 
 interface ReadCommandOptions extends AwsFlags {

@@ -12,7 +12,8 @@ import { createAnnouncer } from '../cli/announcer.js';
 import { createLogger, defaultLogFormat, type LogFormat, parseLogFormat } from '../cli/log-format.js';
 import { type AwsFlags, applyAwsFlags, checkAwsConfig } from './aws-config.js';
 import { inputFile } from './input-file.js';
-import { parsePortOrZero, parsePositiveNumber } from './option-parsers.js';
+import { parsePortOrZero } from './option-parsers.js';
+import { addDedupOptions, addHecOptions, addIdentityOptions } from './shared-options.js';
 
 interface ReceiveFlags extends AwsFlags {
   config?: string;
@@ -46,145 +47,107 @@ interface ReceiveFlags extends AwsFlags {
 }
 
 export function createReceiveCommand(): Command {
-  return (
-    new Command('receive')
-      .summary('Receive mirrored traffic live')
-      .description(
-        'Receive mirrored traffic live: VXLAN on UDP 4789 and GENEVE from a Gateway Load Balancer on UDP 6081, ' +
-          'through the same pipeline as `read`. Writes decapsulated pcap (rotated, bounded on disk) and JSON ' +
-          'Lines records - by default both under ./fargate-mirror-out/ - and serves /healthz and /metrics. ' +
-          'Runs until SIGTERM/SIGINT, then fails /healthz for --drain-seconds, stops reading, ends open flows ' +
-          'and closes every file. Every option can also be set in --config FILE (JSON or YAML, same names in ' +
-          'camelCase, e.g. genevePort, recvBuffer, flows.udpIdleSeconds); flags win over the file.',
-      )
-      .option('--config <file>', 'JSON or YAML file with any of the options below and more', inputFile())
-      .option(
-        '--vxlan-port <port>',
-        'UDP port for VXLAN; 0 picks a free one (default: 4789)',
-        parsePortOrZero,
-      )
-      // The name this option had before `read` and `receive` shared their names; kept for scripts.
-      .addOption(new Option('--port <port>').argParser(parsePortOrZero).hideHelp().conflicts('vxlanPort'))
-      .option(
-        '--geneve-port <port>',
-        'UDP port for GENEVE from a GWLB endpoint; 0 disables (default: 6081)',
-        parsePortOrZero,
-      )
-      .option('--bind <address>', 'address to receive on; :: is dual-stack IPv6+IPv4 (default ::)')
-      .option('--workers <n>', 'worker threads, each with its own sockets on the ports (default 1)')
-      .option(
-        '--recv-buffer <size>',
-        'socket receive buffer, e.g. 32MiB; capped by net.core.rmem_max (default 32MiB)',
-      )
-      .option('--pcap-dir <dir>', 'write decapsulated pcap here (raw payload: owner-only files)')
-      .option('--records <file|->', 'write JSON Lines records here (- for stdout)')
-      .option(
-        '--out-dir <dir>',
-        'where both go when neither --pcap-dir nor --records is given (default fargate-mirror-out)',
-      )
-      .option('--rotate-mb <mib>', 'complete a pcap file at this size (default 100)')
-      .option('--rotate-seconds <s>', 'complete a pcap file at this age (default 300)')
-      .option(
-        '--pcap-max-total <size>',
-        'remove the oldest pcap files beyond this total, e.g. 10GiB (default 10GiB)',
-      )
-      .option('--pcap-per-vni', 'one pcap file series per VNI (mirror session)')
-      .option(
-        '--health-port <port>',
-        'HTTP port of /healthz and /metrics; 0 picks one (default: 9180)',
-        parsePortOrZero,
-      )
-      .option('--drain-seconds <s>', 'on SIGTERM, fail /healthz this long before stopping (default 5)')
-      .addOption(
-        new Option('--log-level <level>', 'pino log level on stderr (default: warn)').choices([
-          ...LOG_LEVELS,
-        ]),
-      )
-      .addOption(
-        new Option(
-          '--log-format <format>',
-          'text or json (default: text on a terminal, else json)',
-        ).argParser(parseLogFormat),
-      )
-      .addOption(
-        new Option('--address-domain <domain>', 'flow key address space (default global)').choices([
-          'global',
-          'vni',
-        ]),
-      )
-      .option('--no-dedup', 'count copies of a packet seen at two mirror points twice (no de-duplication)')
-      .option(
-        '--dedup-window-ms <ms>',
-        'a copy from another mirror point within this long is the same packet (default: 50)',
-        parsePositiveNumber,
-      )
-      .option(
-        '--identity-map <file>',
-        'JSON/YAML map of IPs and mirror points to ECS workloads (offline identity)',
-        inputFile(),
-      )
-      .option(
-        '--aws-identity',
-        'name ECS workloads through EC2/ECS (SDK default configuration; AWS_ENDPOINT_URL is honoured)',
-      )
-      .option('--region <region>', 'AWS region for --aws-identity (default: AWS_REGION, else ~/.aws/config)')
-      .option(
-        '--endpoint-url <url>',
-        'EC2/ECS endpoint for --aws-identity, e.g. aws-local (default: AWS_ENDPOINT_URL)',
-      )
-      .option(
-        '--hec-url <url>',
-        'send records to Splunk HEC (token from FARGATE_MIRROR_HEC_TOKEN or --hec-token-file)',
-      )
-      .option('--hec-token-file <file>', 'file whose first line is the HEC token', inputFile())
-      .option('--hec-index <index>', 'Splunk index for the events (default: the token default)')
-      .option('--hec-ack', 'use indexer acknowledgement (a batch leaves the spool only once acknowledged)')
-      .option('--hec-spool-dir <dir>', 'spool directory of unsent batches (default: <out-dir>/hec-spool)')
-      .action(async (flags: ReceiveFlags) => {
-        const fromFile = flags.config !== undefined ? readConfigFile(flags.config) : {};
-        const config = resolveReceiverConfig(
-          fromFile,
-          toConfig(flags),
-          flags.config ? `options (--config ${flags.config} and flags)` : 'options',
-        );
-        if (config.identity.aws) {
-          applyAwsFlags(flags);
-          checkAwsConfig();
-        }
-        const format = flags.logFormat ?? defaultLogFormat();
-        const announce = createAnnouncer('receive', format);
-        const receiver = new Receiver(config, createLogger(config.logLevel, format));
-        const info = await receiver.start();
-        // Handlers first, ready line second: whoever waits for the line may signal at once.
-        const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
-          process.once('SIGTERM', () => resolve('SIGTERM'));
-          process.once('SIGINT', () => resolve('SIGINT'));
-        });
-        announce('ready', { ...info }, formatReady(info));
-        const signal = await stopSignal;
-        // A second SIGINT (Ctrl-C twice) abandons the flush; repeated SIGTERMs (orchestrators) do not.
-        const force = () => {
-          announce(
-            'exiting without flushing',
-            { signal: 'SIGINT' },
-            'SIGINT again: exiting without flushing',
-          );
-          process.exit(1);
-        };
-        const repeated = () => announce('already stopping', {}, 'already stopping');
-        process.on('SIGINT', force);
-        process.on('SIGTERM', repeated);
-        announce(
-          'draining',
-          { signal, drainSeconds: config.drainSeconds },
-          `${signal}: draining for ${config.drainSeconds} s, then stopping`,
-        );
-        const summary = await receiver.stop();
-        announce('stopped', { ...summary }, formatSummary(summary));
-        process.removeListener('SIGINT', force);
-        process.removeListener('SIGTERM', repeated);
-      })
-  );
+  const command = new Command('receive')
+    .summary('Receive mirrored traffic live')
+    .description(
+      'Receive mirrored traffic live: VXLAN on UDP 4789 and GENEVE from a Gateway Load Balancer on UDP 6081, ' +
+        'through the same pipeline as `read`. Writes decapsulated pcap (rotated, bounded on disk) and JSON ' +
+        'Lines records - by default both under ./fargate-mirror-out/ - and serves /healthz and /metrics. ' +
+        'Runs until SIGTERM/SIGINT, then fails /healthz for --drain-seconds, stops reading, ends open flows ' +
+        'and closes every file. Every option can also be set in --config FILE (JSON or YAML, same names in ' +
+        'camelCase, e.g. genevePort, recvBuffer, flows.udpIdleSeconds); flags win over the file.',
+    )
+    .option('--config <file>', 'JSON or YAML file with any of the options below and more', inputFile())
+    .option('--vxlan-port <port>', 'UDP port for VXLAN; 0 picks a free one (default: 4789)', parsePortOrZero)
+    // The name this option had before `read` and `receive` shared their names; kept for scripts.
+    .addOption(new Option('--port <port>').argParser(parsePortOrZero).hideHelp().conflicts('vxlanPort'))
+    .option(
+      '--geneve-port <port>',
+      'UDP port for GENEVE from a GWLB endpoint; 0 disables (default: 6081)',
+      parsePortOrZero,
+    )
+    .option('--bind <address>', 'address to receive on; :: is dual-stack IPv6+IPv4 (default ::)')
+    .option('--workers <n>', 'worker threads, each with its own sockets on the ports (default 1)')
+    .option(
+      '--recv-buffer <size>',
+      'socket receive buffer, e.g. 32MiB; capped by net.core.rmem_max (default 32MiB)',
+    )
+    .option('--pcap-dir <dir>', 'write decapsulated pcap here (raw payload: owner-only files)')
+    .option('--records <file|->', 'write JSON Lines records here (- for stdout)')
+    .option(
+      '--out-dir <dir>',
+      'where both go when neither --pcap-dir nor --records is given (default fargate-mirror-out)',
+    )
+    .option('--rotate-mb <mib>', 'complete a pcap file at this size (default 100)')
+    .option('--rotate-seconds <s>', 'complete a pcap file at this age (default 300)')
+    .option(
+      '--pcap-max-total <size>',
+      'remove the oldest pcap files beyond this total, e.g. 10GiB (default 10GiB)',
+    )
+    .option('--pcap-per-vni', 'one pcap file series per VNI (mirror session)')
+    .option(
+      '--health-port <port>',
+      'HTTP port of /healthz and /metrics; 0 picks one (default: 9180)',
+      parsePortOrZero,
+    )
+    .option('--drain-seconds <s>', 'on SIGTERM, fail /healthz this long before stopping (default 5)')
+    .addOption(
+      new Option('--log-level <level>', 'pino log level on stderr (default: warn)').choices([...LOG_LEVELS]),
+    )
+    .addOption(
+      new Option('--log-format <format>', 'text or json (default: text on a terminal, else json)').argParser(
+        parseLogFormat,
+      ),
+    )
+    .addOption(
+      new Option('--address-domain <domain>', 'flow key address space (default global)').choices([
+        'global',
+        'vni',
+      ]),
+    );
+  addDedupOptions(command);
+  addIdentityOptions(command);
+  addHecOptions(command, '<out-dir>/hec-spool');
+  return command.action(async (flags: ReceiveFlags) => {
+    const fromFile = flags.config !== undefined ? readConfigFile(flags.config) : {};
+    const config = resolveReceiverConfig(
+      fromFile,
+      toConfig(flags),
+      flags.config ? `options (--config ${flags.config} and flags)` : 'options',
+    );
+    if (config.identity.aws) {
+      applyAwsFlags(flags);
+      checkAwsConfig();
+    }
+    const format = flags.logFormat ?? defaultLogFormat();
+    const announce = createAnnouncer('receive', format);
+    const receiver = new Receiver(config, createLogger(config.logLevel, format));
+    const info = await receiver.start();
+    // Handlers first, ready line second: whoever waits for the line may signal at once.
+    const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+    });
+    announce('ready', { ...info }, formatReady(info));
+    const signal = await stopSignal;
+    // A second SIGINT (Ctrl-C twice) abandons the flush; repeated SIGTERMs (orchestrators) do not.
+    const force = () => {
+      announce('exiting without flushing', { signal: 'SIGINT' }, 'SIGINT again: exiting without flushing');
+      process.exit(1);
+    };
+    const repeated = () => announce('already stopping', {}, 'already stopping');
+    process.on('SIGINT', force);
+    process.on('SIGTERM', repeated);
+    announce(
+      'draining',
+      { signal, drainSeconds: config.drainSeconds },
+      `${signal}: draining for ${config.drainSeconds} s, then stopping`,
+    );
+    const summary = await receiver.stop();
+    announce('stopped', { ...summary }, formatSummary(summary));
+    process.removeListener('SIGINT', force);
+    process.removeListener('SIGTERM', repeated);
+  });
 }
 
 /** Flags in config terms: numbers parsed here, everything validated (and named) by the config schema. */
