@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates fixtures/sample-mirror*.pcap, fixtures/sample-task.pcap and
 # fixtures/sample-mirror.truth.json from a short real session in the network-namespace lab
-# (DESIGN.md §6; packages/testkit/lab.ts). Needs root and: iproute2 ethtool tcpdump tshark dnsmasq-base
+# (docs/design.md §6; packages/testkit/lab.ts). Needs root and: iproute2 ethtool tcpdump tshark dnsmasq-base
 # dnsutils curl openssl iputils-ping python3-scapy. Usage: sudo scripts/make-sample-capture.sh [OUT_DIR]
 set -euo pipefail
 

@@ -2,7 +2,7 @@
 // toEqual and a failure shows exactly which flow and which counter differ.
 import { canonicalIp, flowKey, type GroundTruthFlow, type GroundTruthIcmp } from './ground-truth.ts';
 
-/** The fields of a `type:"flow"` record (DESIGN.md §4) these comparisons read. */
+/** The fields of a `type:"flow"` record (docs/design.md §4) these comparisons read. */
 export interface FlowRecord {
   type: 'flow';
   transport: string | number;

@@ -4,7 +4,7 @@ import { run } from './proc.ts';
 
 export type GroundTruthTransport = 'tcp' | 'udp';
 
-/** One flow as DESIGN.md §4 counts it: src is the initiator, bytes are IP-layer lengths. */
+/** One flow as docs/design.md §4 counts it: src is the initiator, bytes are IP-layer lengths. */
 export interface GroundTruthFlow {
   transport: GroundTruthTransport;
   src_ip: string;

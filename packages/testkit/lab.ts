@@ -1,4 +1,4 @@
-// A real-traffic lab (DESIGN.md §6): three network namespaces where the Linux kernel itself produces
+// A real-traffic lab (docs/design.md §6): three network namespaces where the Linux kernel itself produces
 // AWS-format mirrored traffic. `client` talks to `task` over veth; tc mirrors every frame on the
 // task's client-facing interface (both directions) into a kernel VXLAN device aimed at `collector`.
 //

@@ -101,7 +101,7 @@ export function mirrorView(
   };
 }
 
-/** The fields every transaction record starts with (DESIGN.md §4), in record order. */
+/** The fields every transaction record starts with (docs/design.md §4), in record order. */
 export interface TransactionHeader extends MirrorView {
   type: string;
   schema_version: string;

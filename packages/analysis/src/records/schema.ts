@@ -1,2 +1,2 @@
-/** Version of the record format (DESIGN.md §4). Bumped on any change a consumer could notice. */
+/** Version of the record format (docs/design.md §4). Bumped on any change a consumer could notice. */
 export const SCHEMA_VERSION = '1.0.0';

@@ -1,4 +1,4 @@
-// Both ends of every conversation mirrored by the kernel (DESIGN.md §6): the lab mirrors the task's
+// Both ends of every conversation mirrored by the kernel (docs/design.md §6): the lab mirrors the task's
 // interface (VNI 42) and the client's (VNI 43) to one collector. The receiver must count each packet
 // once - the flows, counters and transactions of a single mirror point - and name both points.
 import { rmSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Transaction records on real traffic made by the kernel (DESIGN.md §6): curl, dig, openssl s_client
+// Transaction records on real traffic made by the kernel (docs/design.md §6): curl, dig, openssl s_client
 // against Node's http server, dnsmasq and openssl s_server in the lab, mirrored as VXLAN. tshark over
 // the capture of the mirrored interface itself is the reference; the built CLI reads the outer stream.
 import { createHash } from 'node:crypto';

@@ -1,5 +1,5 @@
 // Issue 2, Verify: `fargate-mirror read` on captures of real traffic mirrored by the Linux kernel
-// (DESIGN.md §6) agrees with tshark on the mirrored interface itself: per-flow packets and bytes per
+// (docs/design.md §6) agrees with tshark on the mirrored interface itself: per-flow packets and bytes per
 // direction, Community IDs, and frame for frame. The same traffic truncated to 128 bytes per inner
 // frame, wrapped in GENEVE, or IP-fragmented gives the same flows.
 import { rmSync } from 'node:fs';

@@ -10,7 +10,7 @@ import {
   type Workload,
 } from './workload.js';
 
-/** Tags the controller writes on every session it manages (DESIGN.md §4). */
+/** Tags the controller writes on every session it manages (docs/design.md §4). */
 const TAG_CLUSTER = 'fargate-mirror:cluster';
 const TAG_SERVICE = 'fargate-mirror:service';
 const TAG_TASK_ARN = 'fargate-mirror:task-arn';

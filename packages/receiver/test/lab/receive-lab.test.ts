@@ -1,4 +1,4 @@
-// `receive` on real mirrored traffic (DESIGN.md §6): the kernel mirrors the task's and the client's
+// `receive` on real mirrored traffic (docs/design.md §6): the kernel mirrors the task's and the client's
 // interfaces (VNI 42 and 43) over an outer link with a 1500-byte MTU, so full-size frames arrive as
 // IP-fragmented VXLAN datagrams that the kernel reassembles for the socket. The receiver's pcap must
 // hold every frame each mirrored interface carried, per VNI; its flows must equal `read` of a capture
