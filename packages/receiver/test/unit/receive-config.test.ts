@@ -87,7 +87,7 @@ describe('receiver configuration', () => {
     expect(text).toMatch(/^recvBuffer: expected a byte size/m);
     expect(text).toMatch(/^bind: expected an IPv4 or IPv6 address$/m);
     expect(text).toMatch(/^flows\.udpIdle: unknown option$/m);
-    expect(text).toMatch(/^healthPortt: unknown option$/m);
+    expect(text).toMatch(/^healthPortt: unknown option \(did you mean healthPort\?\)$/m);
   });
 
   it('rejects a file that is not an object of options, with the file named', () => {
@@ -99,6 +99,35 @@ describe('receiver configuration', () => {
     expect(() => readConfigFile(join(dir, 'missing.yaml'))).toThrow(
       /cannot read config file .*missing\.yaml/,
     );
+  });
+
+  it('suggests the option a typo meant, nested ones and flat spellings of nested ones too', () => {
+    expect(
+      problemsOf(() =>
+        resolveReceiverConfig({
+          workrs: 2,
+          hecUrl: 'http://h:8088',
+          hec: { ur1: 'x' },
+          flows: { capacty: 3 },
+        }),
+      ).toSorted(),
+    ).toEqual([
+      'flows.capacty: unknown option (did you mean flows.capacity?)',
+      'hec.ur1: unknown option (did you mean hec.url?)',
+      'hecUrl: unknown option (did you mean hec.url?)',
+      'workrs: unknown option (did you mean workers?)',
+    ]);
+    expect(problemsOf(() => resolveReceiverConfig({ zzzzzz: 1 }))).toEqual(['zzzzzz: unknown option']);
+  });
+
+  it('reads a .json file as JSON: invalid JSON is an error, not YAML', () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"port": 4789,}\n');
+    expect(() => readConfigFile(bad)).toThrow(/config file .*bad\.json is not valid JSON/);
+    // The same text is valid YAML (a flow mapping with a trailing comma), which is what used to happen.
+    const asYaml = join(dir, 'bad.yaml');
+    writeFileSync(asYaml, '{"port": 4789,}\n');
+    expect(readConfigFile(asYaml)).toEqual({ port: 4789 });
   });
 
   it('parses byte sizes with binary and decimal units', () => {
