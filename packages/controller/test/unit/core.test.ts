@@ -111,20 +111,38 @@ describe('planEni', () => {
     const plan = planEni({
       eniId: 'eni-1',
       source,
-      sessions: [session('f1', 100), session('f2', 32766)],
+      sessions: [session('f1', 100), session('f2', 32000)],
       settings,
       refusal: undefined,
     });
     expect(plan.actions).toHaveLength(1);
     const create = plan.actions[0];
-    expect(create?.kind === 'create' && create.spec.sessionNumber).toBe(32765);
+    expect(create?.kind === 'create' && create.spec.sessionNumber).toBe(32766);
     expect(create?.kind === 'create' && create.spec.tags).toEqual({
       'fargate-mirror:owner': 'me',
       'fargate-mirror:cluster': 'shop',
       'fargate-mirror:service': 'web',
       'fargate-mirror:task-arn': 'arn:task',
     });
-    expect(plan.hiddenBy.map((s) => s.sessionId)).toEqual(['f1']);
+    expect(plan.hiddenBy.map((s) => s.sessionId)).toEqual(['f1', 'f2']);
+  });
+
+  it('with highest-free, never numbers below a foreign session unless takeTrafficFromOthers is set', () => {
+    const sessions = [session('f1', 100), session('f2', 32766)];
+    const refused = planEni({ eniId: 'eni-1', source, sessions, settings, refusal: undefined });
+    expect(refused.actions).toEqual([]);
+    expect(refused.unmirrorable?.code).toBe('SESSION_NUMBER_TAKEN');
+    expect(refused.unmirrorable?.reason).toContain('would take traffic from session f2');
+    const taken = planEni({
+      eniId: 'eni-1',
+      source,
+      sessions,
+      settings: { ...settings, takeTrafficFromOthers: true },
+      refusal: undefined,
+    });
+    const create = taken.actions[0];
+    expect(create?.kind === 'create' && create.spec.sessionNumber).toBe(32765);
+    expect(taken.hiddenBy.map((s) => s.sessionId)).toEqual(['f1']);
   });
 
   it('keeps a matching session, removes duplicates (higher numbers), and is empty when converged', () => {
