@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryRefusalCache } from '../../src/core/refusals.js';
 import { TAG_CLUSTER, TAG_OWNER, TAG_TASK_ARN } from '../../src/core/types.js';
+import { coverageOf } from '../../src/coverage.js';
 import { AwsCallError, isControllerError } from '../../src/errors.js';
 import { createQueueWorkerHandler } from '../../src/lambda/queue-worker-handler.js';
 import { createResyncHandler } from '../../src/lambda/resync-handler.js';
@@ -353,5 +354,39 @@ describe('defect 9: vanished and missing clusters', () => {
     const report = await reconciler.resync();
     expect(report.tally.created).toBe(1);
     expect(cloud.ownedSessions(OWNER)).toHaveLength(1);
+  });
+});
+
+describe('issue 12: a stopping task keeps its session until it is STOPPED', () => {
+  it('keeps the session through DEACTIVATING/STOPPING (event and resync alike) and removes it on STOPPED', async () => {
+    const { cloud, reconciler } = setup();
+    const t = cloud.addTask({ id: 'drain', service: 'web' });
+    await reconciler.reconcileTask(t.taskArn);
+    const [session] = cloud.ownedSessions(OWNER);
+    for (const lastStatus of ['DEACTIVATING', 'STOPPING']) {
+      cloud.tasks.set(t.taskArn, { ...t, lastStatus, desiredStatus: 'STOPPED' });
+      expect((await reconciler.reconcileTask(t.taskArn)).enis[0]?.outcome).toBe('unchanged');
+      // The resync lists desired-RUNNING tasks only; its re-check before deleting keeps the session.
+      expect((await reconciler.resync()).tally.deleted).toBe(0);
+      expect(cloud.ownedSessions(OWNER).map((s) => s.sessionId)).toEqual([session?.sessionId]);
+    }
+    cloud.stopTask(t.taskArn);
+    expect((await reconciler.reconcileTask(t.taskArn)).enis[0]?.outcome).toBe('deleted');
+    expect(cloud.ownedSessions(OWNER)).toEqual([]);
+  });
+});
+
+describe('issue 12: status at the account session quota', () => {
+  it('says why a selected task has no session when the account is at its session quota', async () => {
+    const { cloud, reconciler } = setup({ accountSessionQuota: 2 });
+    const t = cloud.addTask({ id: 'q1', service: 'web' });
+    const other = cloud.addTask({ id: 'q2', service: 'web' });
+    cloud.addForeignSession('eni-0000000000000other1', 1);
+    cloud.addForeignSession('eni-0000000000000other2', 1);
+    const coverage = coverageOf(await reconciler.plan(), OWNER, 2);
+    const row = coverage.rows.find((r) => r.taskArn === t.taskArn);
+    expect(row?.state).toBe('missing');
+    expect(row?.note).toContain('account session quota reached: 2 of 2 sessions');
+    expect(coverage.rows.find((r) => r.taskArn === other.taskArn)?.note).toContain('quota');
   });
 });

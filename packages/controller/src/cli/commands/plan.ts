@@ -13,7 +13,7 @@ export function planCommand(io: Io): Command {
       run(io, async () => {
         return withContext(flags, undefined, async (ctx) => {
           const planned = await ctx.reconciler.plan(undefined, { explain: true });
-          const coverage = coverageOf(planned, ctx.config.owner);
+          const coverage = coverageOf(planned, ctx.config.owner, ctx.config.accountSessionQuota);
           const actions = planned.plans.flatMap((p) => p.actions);
           if (flags.json) {
             const tasks = planned.desired.tasks.map((d) => ({

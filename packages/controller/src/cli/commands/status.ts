@@ -13,7 +13,7 @@ export function statusCommand(io: Io): Command {
       run(io, async () => {
         return withContext(flags, undefined, async (ctx) => {
           const planned = await ctx.reconciler.plan(undefined, { explain: flags.all === true });
-          const coverage = coverageOf(planned, ctx.config.owner);
+          const coverage = coverageOf(planned, ctx.config.owner, ctx.config.accountSessionQuota);
           const rows = flags.all ? coverage.rows : coverage.rows.filter((r) => r.selected);
           if (flags.json) {
             io.out.write(
