@@ -100,7 +100,10 @@ async function convergeUnwanted(ctx: ReconcileContext, eniId: string): Promise<E
     const sessions = await ctx.ec2.listSessions({ eniIds: [eniId] });
     const owned = sessions.filter((s) => s.tags[TAG_OWNER] === ctx.settings.owner);
     const source = await sourceFromTags(ctx, eniId, owned);
-    if (source) ctx.log.info('task started since the plan: its session stays', { eniId });
+    if (source)
+      ctx.log.info('the task its sessions name is active (started or draining since the plan): they stay', {
+        eniId,
+      });
     return await convergeCatching(ctx, { eniId, source, sessions });
   } catch (error) {
     const e = asControllerError(error);

@@ -162,3 +162,73 @@ describe('controller CLI safety against aws-local (NLB target, session quota 3)'
     expect(report.reason).toContain('ACCOUNT_SESSION_LIMIT');
   });
 });
+
+describe('controller CLI against aws-local: another tool holds session number 32766', () => {
+  let env: Env;
+  let ids: { target: string; filter: string };
+
+  beforeAll(async () => {
+    requireAwsCli();
+    await buildController();
+    env = await startEnv({ taskEniSources: 'accept' });
+    ids = await createTargetAndFilter(env);
+    await awsCli(env.aws.url, ['ecs', 'create-cluster', '--cluster-name', 'shop']);
+    await registerFargateFamily(env, 'web');
+    await awsCli(env.aws.url, [
+      'ecs',
+      'run-task',
+      '--cluster',
+      'shop',
+      '--task-definition',
+      'web',
+      '--launch-type',
+      'FARGATE',
+      '--network-configuration',
+      awsvpcArg(env),
+    ]);
+    await waitForRunning(env, 'shop', 1);
+  });
+
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('creates nothing below it and says whose traffic it would take; takeTrafficFromOthers creates anyway', async () => {
+    const [task] = await tasksOf(env, 'shop');
+    const foreign = await awsCli(env.aws.url, [
+      'ec2',
+      'create-traffic-mirror-session',
+      '--network-interface-id',
+      task?.eniId ?? '',
+      '--traffic-mirror-target-id',
+      ids.target,
+      '--traffic-mirror-filter-id',
+      ids.filter,
+      '--session-number',
+      '32766',
+      '--tag-specifications',
+      'ResourceType=traffic-mirror-session,Tags=[{Key=Name,Value=ids-team}]',
+    ]);
+    const foreignId = (foreign['TrafficMirrorSession'] as { TrafficMirrorSessionId: string })
+      .TrafficMirrorSessionId;
+    const config = (name: string, extra: Record<string, unknown>) =>
+      writeConfig(env, name, {
+        owner: OWNER,
+        target: ids.target,
+        filter: ids.filter,
+        select: { clusters: ['shop'] },
+        ...extra,
+      });
+    const safe = await config('safe.json', {});
+    const run = await controllerCli(['reconcile', '--config', safe, '--endpoint-url', env.aws.url]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('nothing to do, but 1 selected source(s) cannot be mirrored');
+    expect(run.stdout).toContain(`would take traffic from session ${foreignId} (owner ids-team`);
+    expect(owned(await allSessions(env), OWNER)).toEqual([]);
+
+    const anyway = await config('anyway.json', { takeTrafficFromOthers: true });
+    const forced = await controllerCli(['reconcile', '--config', anyway, '--endpoint-url', env.aws.url]);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(owned(await allSessions(env), OWNER).map((s) => s.sessionNumber)).toEqual([32765]);
+  });
+});
