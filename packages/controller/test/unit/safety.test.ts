@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { translateAwsError } from '../../src/aws/translate-error.js';
 import { MemoryRefusalCache } from '../../src/core/refusals.js';
 import { TAG_CLUSTER, TAG_OWNER, TAG_TASK_ARN } from '../../src/core/types.js';
 import { coverageOf } from '../../src/coverage.js';
@@ -388,5 +389,25 @@ describe('issue 12: status at the account session quota', () => {
     expect(row?.state).toBe('missing');
     expect(row?.note).toContain('account session quota reached: 2 of 2 sessions');
     expect(coverage.rows.find((r) => r.taskArn === other.taskArn)?.note).toContain('quota');
+  });
+});
+
+describe('issue 12: limits of one target are not reported as the account limit', () => {
+  it('translates the per-target limits to TARGET_LIMIT and the account quota to ACCOUNT_SESSION_LIMIT', () => {
+    const sdkError = (name: string) =>
+      Object.assign(new Error(name), { name, $metadata: { httpStatusCode: 400 } });
+    for (const name of [
+      'TrafficMirrorSourcesPerTargetLimitExceeded',
+      'TrafficMirrorSessionsPerTargetLimitExceeded',
+    ]) {
+      expect(translateAwsError('CreateTrafficMirrorSession', sdkError(name))).toMatchObject({
+        code: 'TARGET_LIMIT',
+        awsCode: name,
+        retryable: false,
+      });
+    }
+    expect(
+      translateAwsError('CreateTrafficMirrorSession', sdkError('TrafficMirrorSessionLimitExceeded')),
+    ).toMatchObject({ code: 'ACCOUNT_SESSION_LIMIT' });
   });
 });
