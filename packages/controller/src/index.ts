@@ -37,6 +37,8 @@ export {
 export {
   type Action,
   type EniPlan,
+  effectivePacketLength,
+  NLB_DEFAULT_PACKET_LENGTH,
   type PlanSettings,
   planAll,
   planCleanup,

@@ -46,6 +46,27 @@ export function effectivePacketLength(
   return packetLength ?? (targetType === 'network-load-balancer' ? NLB_DEFAULT_PACKET_LENGTH : undefined);
 }
 
+/**
+ * Whether a session's PacketLength is the configured one once AWS's defaults are applied. With the
+ * target's type unknown (an Ec2Port without `describeMirrorResources`), 8500 on a session is taken
+ * as the NLB default of an unset packetLength: re-creating it would get 8500 again, forever.
+ */
+export function packetLengthMatches(
+  sessionPacketLength: number | undefined,
+  configured: number | undefined,
+  targetType: MirrorTargetType | undefined,
+): boolean {
+  if (
+    targetType === undefined &&
+    configured === undefined &&
+    sessionPacketLength === NLB_DEFAULT_PACKET_LENGTH
+  )
+    return true;
+  return (
+    effectivePacketLength(sessionPacketLength, targetType) === effectivePacketLength(configured, targetType)
+  );
+}
+
 /** A session to create: every parameter of CreateTrafficMirrorSession we set. */
 export interface SessionSpec {
   readonly eniId: string;
@@ -126,8 +147,7 @@ function matchesSettings(session: SessionView, settings: PlanSettings, vni: numb
   return (
     session.targetId === settings.targetId &&
     session.filterId === settings.filterId &&
-    effectivePacketLength(session.packetLength, settings.targetType) ===
-      effectivePacketLength(settings.packetLength, settings.targetType) &&
+    packetLengthMatches(session.packetLength, settings.packetLength, settings.targetType) &&
     (vni === undefined || session.vni === vni) &&
     sessionNumberAcceptable(settings.sessionNumber, session.sessionNumber)
   );
