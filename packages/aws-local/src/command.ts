@@ -34,6 +34,7 @@ interface CommandOptions {
   state?: string;
   speed: number;
   taskEniSources: 'reject' | 'accept';
+  clientTokenAfterDelete: 'original' | 'mismatch';
   eventsUrl?: string;
   eventsFile?: string;
   eventDuplicateRate?: number;
@@ -68,6 +69,7 @@ export function commandOptionsToAwsLocal(opts: CommandOptions): AwsLocalOptions 
     stateFile: opts.state,
     speed: opts.speed,
     taskEniSources: opts.taskEniSources,
+    clientTokenAfterDelete: opts.clientTokenAfterDelete,
     eventsUrl: opts.eventsUrl,
     eventsFile: opts.eventsFile,
     faults,
@@ -97,6 +99,14 @@ export function createAwsLocalCommand(): Command {
       new Option('--task-eni-sources <mode>', 'whether task ENIs may be mirror sources')
         .choices(['reject', 'accept'])
         .default('reject'),
+    )
+    .addOption(
+      new Option(
+        '--client-token-after-delete <mode>',
+        'what a ClientToken repeated after its session was deleted gets',
+      )
+        .choices(['original', 'mismatch'])
+        .default('original'),
     )
     .option('--events-url <url>', 'POST each ECS Task State Change event as JSON to this URL')
     .option('--events-file <file>', 'append each ECS Task State Change event as a JSON line to this file')

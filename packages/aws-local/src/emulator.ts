@@ -5,7 +5,7 @@ import { TaskLifecycle } from './ecs/lifecycle.js';
 import { finishDraining } from './ecs/services.js';
 import { EventBus } from './events/bus.js';
 import { type FaultConfig, mergeFaults, NO_FAULTS } from './faults/faults.js';
-import type { LifecycleTimings, Quotas, TaskEniSources } from './options.js';
+import type { ClientTokenAfterDelete, LifecycleTimings, Quotas, TaskEniSources } from './options.js';
 import { Counters } from './state/counters.js';
 import { Store } from './state/store.js';
 import type { AccountState } from './state/types.js';
@@ -20,6 +20,7 @@ export interface ResolvedOptions {
   speed: number;
   clock: 'real' | 'manual';
   taskEniSources: TaskEniSources;
+  clientTokenAfterDelete: ClientTokenAfterDelete;
   quotas: Quotas;
   timings: LifecycleTimings;
   throttling: boolean;

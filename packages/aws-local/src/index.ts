@@ -14,7 +14,13 @@ export {
 export type { EcsEvent } from './events/task-event.js';
 export type { FaultConfig } from './faults/faults.js';
 export { NO_FAULTS } from './faults/faults.js';
-export type { AwsLocalOptions, LifecycleTimings, Quotas, TaskEniSources } from './options.js';
+export type {
+  AwsLocalOptions,
+  ClientTokenAfterDelete,
+  LifecycleTimings,
+  Quotas,
+  TaskEniSources,
+} from './options.js';
 export { DEFAULT_LIFECYCLE_TIMINGS, DEFAULT_QUOTAS } from './options.js';
 export type { AwsLocal } from './server.js';
 export { startAwsLocal } from './server.js';

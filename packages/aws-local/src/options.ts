@@ -45,6 +45,14 @@ export const DEFAULT_LIFECYCLE_TIMINGS: Readonly<LifecycleTimings> = Object.free
   DEPROVISIONING: 5_000,
 });
 
+/**
+ * What a ClientToken repeated after its session was deleted gets: `original`, the first answer
+ * (naming the deleted session, as DESIGN §5 reads AWS), or `mismatch`, IdempotentParameterMismatch
+ * (AWS's message for it says "associated with a resource that is already deleted"). Which one EC2
+ * gives is not established; `original` is the default since it is the silent, harsher one.
+ */
+export type ClientTokenAfterDelete = 'original' | 'mismatch';
+
 export interface AwsLocalOptions {
   /** TCP port; 0 picks a free one. @default 4566 */
   port?: number;
@@ -58,6 +66,8 @@ export interface AwsLocalOptions {
   clock?: 'real' | 'manual';
   /** @default 'reject', as AWS's current documentation says */
   taskEniSources?: TaskEniSources;
+  /** @default 'original' */
+  clientTokenAfterDelete?: ClientTokenAfterDelete;
   /** POST every ECS event as JSON to this URL. */
   eventsUrl?: string;
   /** Append every ECS event as a JSON line to this file. */

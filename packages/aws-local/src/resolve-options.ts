@@ -56,6 +56,12 @@ export function resolveOptions(options: AwsLocalOptions): ResolvedOptions & { po
       `taskEniSources must be 'reject' or 'accept', got '${String(taskEniSources)}'`,
     );
   }
+  const clientTokenAfterDelete = options.clientTokenAfterDelete ?? 'original';
+  if (clientTokenAfterDelete !== 'original' && clientTokenAfterDelete !== 'mismatch') {
+    throw new AwsLocalConfigError(
+      `clientTokenAfterDelete must be 'original' or 'mismatch', got '${String(clientTokenAfterDelete)}'`,
+    );
+  }
   const clock = options.clock ?? 'real';
   if (clock !== 'real' && clock !== 'manual') {
     throw new AwsLocalConfigError(`clock must be 'real' or 'manual', got '${String(clock)}'`);
@@ -78,6 +84,7 @@ export function resolveOptions(options: AwsLocalOptions): ResolvedOptions & { po
     speed,
     clock,
     taskEniSources,
+    clientTokenAfterDelete,
     quotas: positiveIntegers<Quotas>('quota', { ...DEFAULT_QUOTAS }, options.quotas, false),
     timings: positiveIntegers<LifecycleTimings>(
       'lifecycle timing',

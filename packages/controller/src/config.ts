@@ -63,6 +63,8 @@ export const configSchema = z.strictObject({
     .min(35, 'must be at least 35 (AWS minimum for IPv4)')
     .max(8500, 'must be at most 8500')
     .optional(),
+  /** With highest-free, create below another tool's session when none above is free (takes its traffic). */
+  takeTrafficFromOthers: z.boolean().default(false),
   mirrorContainerInstances: z.boolean().default(true),
   accountSessionQuota: z.number().int().positive().default(10_000),
   refusalCacheTtlSeconds: z.number().int().positive().default(3600),
@@ -81,6 +83,7 @@ export interface ControllerConfig {
   readonly vni: VniPolicy;
   readonly sessionNumber: SessionNumberPolicy;
   readonly packetLength: number | undefined;
+  readonly takeTrafficFromOthers: boolean;
   readonly mirrorContainerInstances: boolean;
   readonly accountSessionQuota: number;
   readonly refusalCacheTtlMs: number;
@@ -131,6 +134,7 @@ export function parseConfig(raw: unknown): ControllerConfig {
     vni,
     sessionNumber,
     packetLength: c.packetLength,
+    takeTrafficFromOthers: c.takeTrafficFromOthers,
     mirrorContainerInstances: c.mirrorContainerInstances,
     accountSessionQuota: c.accountSessionQuota,
     refusalCacheTtlMs: c.refusalCacheTtlSeconds * 1000,

@@ -44,8 +44,13 @@ export interface Coverage {
   readonly summary: Readonly<Record<CoverageState | 'selected' | 'hidden' | 'leftoverSessions', number>>;
 }
 
-/** Every task with its ENI, session and VNI or the reason it has none (`status`, `plan`). */
-export function coverageOf(planned: ResyncPlan, owner: string): Coverage {
+/**
+ * Every task with its ENI, session and VNI or the reason it has none (`status`, `plan`).
+ * `accountSessionQuota`: when the account's sessions reach it, a missing session says so.
+ */
+export function coverageOf(planned: ResyncPlan, owner: string, accountSessionQuota?: number): Coverage {
+  const inAccount = planned.world.sessions.length;
+  const atQuota = accountSessionQuota !== undefined && inAccount >= accountSessionQuota;
   const byEni = new Map<string, EniPlan>(planned.plans.map((p) => [p.eniId, p]));
   const rows: CoverageRow[] = planned.desired.tasks.map((d) => {
     const t = d.task;
@@ -58,7 +63,12 @@ export function coverageOf(planned: ResyncPlan, owner: string): Coverage {
         else if (plan?.unmirrorable) {
           state = 'unmirrorable';
           note = `${plan.unmirrorable.reason}; remedy: ${plan.unmirrorable.remedy}`;
-        } else state = 'missing';
+        } else {
+          state = 'missing';
+          note = atQuota
+            ? `account session quota reached: ${inAccount} of ${accountSessionQuota} sessions in the account (accountSessionQuota); remove unused sessions or ask AWS for more`
+            : 'no session of ours yet: the next reconcile creates it';
+        }
         if (plan?.hiddenBy.length)
           note = `hidden by lower-numbered ${plan.hiddenBy.map((s) => `${s.sessionId} #${s.sessionNumber}`).join(', ')}`;
         break;

@@ -1,7 +1,13 @@
 export { type AwsClientOptions, type AwsClients, createAwsClients } from './aws/clients.js';
 export { Ec2Adapter } from './aws/ec2-adapter.js';
 export { EcsAdapter } from './aws/ecs-adapter.js';
-export type { ContainerInstanceRef, Ec2Port, EcsPort } from './aws/ports.js';
+export type {
+  ContainerInstanceRef,
+  Ec2Port,
+  EcsPort,
+  MirrorResources,
+  MirrorTargetType,
+} from './aws/ports.js';
 export { type EcsTaskLike, taskViewOf } from './aws/task-view.js';
 export { translateAwsError } from './aws/translate-error.js';
 export { type ControllerCommandsIo, createControllerCommands } from './cli/commands.js';
@@ -31,6 +37,8 @@ export {
 export {
   type Action,
   type EniPlan,
+  effectivePacketLength,
+  NLB_DEFAULT_PACKET_LENGTH,
   type PlanSettings,
   planAll,
   planCleanup,

@@ -83,13 +83,31 @@ function run(em: Emulator, params: QueryParams, region: string): { action: strin
           `The client token you have provided is associated with a resource that is already deleted or has different parameters. Please use a different client token.`,
         );
       }
+      if (
+        em.options.clientTokenAfterDelete === 'mismatch' &&
+        seen.sessionId !== undefined &&
+        ctx.region.trafficMirrorSessions[seen.sessionId] === undefined
+      ) {
+        throw new ApiError(
+          'IdempotentParameterMismatch',
+          `The client token you have provided is associated with a resource that is already deleted or has different parameters. Please use a different client token.`,
+        );
+      }
       // The original answer, even if that resource has been deleted since.
       return { action, body: seen.response as WireObject };
     }
   }
   const body = entry.handler(ctx, params);
-  if (token !== undefined)
-    ctx.region.clientTokens[`${action}:${token}`] = { action, fingerprint, response: body };
+  if (token !== undefined) {
+    const session = (body as { trafficMirrorSession?: { trafficMirrorSessionId?: unknown } })
+      .trafficMirrorSession?.trafficMirrorSessionId;
+    ctx.region.clientTokens[`${action}:${token}`] = {
+      action,
+      fingerprint,
+      response: body,
+      ...(typeof session === 'string' ? { sessionId: session } : {}),
+    };
+  }
   if (entry.category !== 'non-mutating') em.store.changed();
   return { action, body };
 }

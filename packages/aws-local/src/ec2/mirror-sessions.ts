@@ -15,6 +15,16 @@ import { trafficMirrorSessionWire } from './wire.js';
 /** Requester-managed ENIs AWS documents as valid sources: those created by RDS or ElastiCache. */
 const MIRRORABLE_REQUESTERS = ['amazon-rds', 'amazon-elasticache'];
 const MAX_VNI = 16_777_215;
+/**
+ * AWS gives a session with a Network Load Balancer target this PacketLength when none is given
+ * (CreateTrafficMirrorSession docs: "default PacketLength will be set to 8500"), so a Describe
+ * answers 8500 where the caller sent nothing.
+ */
+export const NLB_DEFAULT_PACKET_LENGTH = 8500;
+
+function defaultPacketLength(target: TrafficMirrorTarget): number | undefined {
+  return target.type === 'network-load-balancer' ? NLB_DEFAULT_PACKET_LENGTH : undefined;
+}
 
 function sessionFilters(accountId: string): FilterSpec<TrafficMirrorSession> {
   return {
@@ -173,7 +183,7 @@ export const createTrafficMirrorSession: Ec2Handler = (ctx, params) => {
     networkInterfaceId: eni.networkInterfaceId,
     trafficMirrorTargetId: target.trafficMirrorTargetId,
     trafficMirrorFilterId: filter.trafficMirrorFilterId,
-    packetLength,
+    packetLength: packetLength ?? defaultPacketLength(target),
     sessionNumber,
     virtualNetworkId: requestedVni ?? randomVirtualNetworkId(ctx),
     description: params.str('Description'),
@@ -240,7 +250,7 @@ function applyModification(ctx: Ec2Context, params: QueryParams, session: Traffi
   if (packetLength !== undefined) session.packetLength = packetLength;
   const description = params.str('Description');
   if (description !== undefined) session.description = description;
-  if (remove.includes('packet-length')) session.packetLength = undefined;
+  if (remove.includes('packet-length')) session.packetLength = defaultPacketLength(target);
   if (remove.includes('description')) session.description = undefined;
   if (remove.includes('virtual-network-id')) session.virtualNetworkId = randomVirtualNetworkId(ctx);
 }

@@ -254,6 +254,8 @@ export interface IdempotencyRecord {
   action: string;
   fingerprint: string;
   response: unknown;
+  /** The traffic mirror session the call made, so a token repeated after its delete can be told apart. */
+  sessionId?: string;
 }
 
 export interface RegionState {

@@ -402,3 +402,118 @@ describe("Debian's AWS CLI v2 against the standalone aws-local binary", { timeou
     });
   });
 });
+
+describe("Debian's AWS CLI v2: NLB-target PacketLength and ClientToken reuse", { timeout: 300_000 }, () => {
+  let child: ChildProcess;
+  let url: string;
+  const cli = async (...args: string[]): Promise<Json> => {
+    const result = await awsCli(url, args);
+    if (result.code !== 0) throw new Error(`aws ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+    return (result.json ?? {}) as Json;
+  };
+  const cliError = async (...args: string[]): Promise<string> => {
+    const result = await awsCli(url, args);
+    if (result.code === 0) throw new Error(`aws ${args.join(' ')} unexpectedly succeeded`);
+    return result.stderr;
+  };
+
+  beforeAll(async () => {
+    requireAwsCli();
+    execFileSync('npx', ['tsc', '-b', PACKAGE], { stdio: 'inherit' });
+    // The harsher of the two unknown AWS behaviours for a token reused after its session's delete.
+    child = spawn(process.execPath, [BIN, '--port', '0', '--client-token-after-delete', 'mismatch'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+    url = (JSON.parse(line.toString().split('\n')[0]) as { url: string }).url;
+  });
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+
+  it('gives a session on an NLB target PacketLength 8500 when none is given, none on an ENI target', async () => {
+    const subnet = (await cli('ec2', 'describe-subnets')).Subnets[0].SubnetId as string;
+    const eni = async () =>
+      (await cli('ec2', 'create-network-interface', '--subnet-id', subnet)).NetworkInterface
+        .NetworkInterfaceId as string;
+    const [a, b, collector] = [await eni(), await eni(), await eni()];
+    const nlb = (
+      await cli(
+        'ec2',
+        'create-traffic-mirror-target',
+        '--network-load-balancer-arn',
+        'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/rx/0123456789abcdef',
+      )
+    ).TrafficMirrorTarget.TrafficMirrorTargetId as string;
+    const onEniTarget = (
+      await cli('ec2', 'create-traffic-mirror-target', '--network-interface-id', collector)
+    ).TrafficMirrorTarget.TrafficMirrorTargetId as string;
+    const filter = (await cli('ec2', 'create-traffic-mirror-filter')).TrafficMirrorFilter
+      .TrafficMirrorFilterId as string;
+    const session = (source: string, target: string) =>
+      cli(
+        'ec2',
+        'create-traffic-mirror-session',
+        '--network-interface-id',
+        source,
+        '--traffic-mirror-target-id',
+        target,
+        '--traffic-mirror-filter-id',
+        filter,
+        '--session-number',
+        '1',
+      );
+    const [onNlb, onEni] = await Promise.all([session(a, nlb), session(b, onEniTarget)]);
+    expect(onNlb.TrafficMirrorSession.PacketLength).toBe(8500);
+    expect(onEni.TrafficMirrorSession).not.toHaveProperty('PacketLength');
+    const described = await cli(
+      'ec2',
+      'describe-traffic-mirror-sessions',
+      '--filters',
+      `Name=network-interface-id,Values=${a}`,
+    );
+    expect(described.TrafficMirrorSessions[0].PacketLength).toBe(8500);
+  });
+
+  it('refuses a ClientToken reused with other parameters, and reused after its session was deleted', async () => {
+    const subnet = (await cli('ec2', 'describe-subnets')).Subnets[0].SubnetId as string;
+    const eni = async () =>
+      (await cli('ec2', 'create-network-interface', '--subnet-id', subnet)).NetworkInterface
+        .NetworkInterfaceId as string;
+    const [source, collector] = [await eni(), await eni()];
+    const target = (await cli('ec2', 'create-traffic-mirror-target', '--network-interface-id', collector))
+      .TrafficMirrorTarget.TrafficMirrorTargetId as string;
+    const filter = (await cli('ec2', 'create-traffic-mirror-filter')).TrafficMirrorFilter
+      .TrafficMirrorFilterId as string;
+    const args = (number: string) => [
+      'ec2',
+      'create-traffic-mirror-session',
+      '--network-interface-id',
+      source,
+      '--traffic-mirror-target-id',
+      target,
+      '--traffic-mirror-filter-id',
+      filter,
+      '--session-number',
+      number,
+      '--client-token',
+      'cli-token-1',
+    ];
+    const first = await cli(...args('3'));
+    const repeat = await cli(...args('3'));
+    expect(repeat.TrafficMirrorSession.TrafficMirrorSessionId).toBe(
+      first.TrafficMirrorSession.TrafficMirrorSessionId,
+    );
+    expect(await cliError(...args('4'))).toContain('IdempotentParameterMismatch');
+    await cli(
+      'ec2',
+      'delete-traffic-mirror-session',
+      '--traffic-mirror-session-id',
+      first.TrafficMirrorSession.TrafficMirrorSessionId,
+    );
+    expect(await cliError(...args('3'))).toContain('IdempotentParameterMismatch');
+  });
+});

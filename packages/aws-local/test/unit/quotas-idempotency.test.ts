@@ -133,6 +133,38 @@ describe('quotas and ClientToken idempotency, with AWS error codes', () => {
     expect(mismatch).toMatchObject({ code: 'IdempotentParameterMismatch', status: 400 });
   });
 
+  it('gives a session with an NLB target PacketLength 8500 when none is given, and none to an ENI target', async () => {
+    const collector = await eni(h.ec2, subnet);
+    const eniTarget = (
+      await h.ec2.send(new CreateTrafficMirrorTargetCommand({ NetworkInterfaceId: collector }))
+    ).TrafficMirrorTarget!.TrafficMirrorTargetId!;
+    const [a, b, c] = [await eni(h.ec2, subnet), await eni(h.ec2, subnet), await eni(h.ec2, subnet)];
+    const onNlb = (await session(a, 5, nlbTarget)).TrafficMirrorSession!;
+    const onEni = (await session(b, 5, eniTarget)).TrafficMirrorSession!;
+    const explicit = (
+      await h.ec2.send(
+        new CreateTrafficMirrorSessionCommand({
+          NetworkInterfaceId: c,
+          TrafficMirrorTargetId: nlbTarget,
+          TrafficMirrorFilterId: filter,
+          SessionNumber: 5,
+          PacketLength: 128,
+        }),
+      )
+    ).TrafficMirrorSession!;
+    expect(onNlb.PacketLength).toBe(8500);
+    expect(onEni.PacketLength).toBeUndefined();
+    expect(explicit.PacketLength).toBe(128);
+    const described = await h.ec2.send(
+      new DescribeTrafficMirrorSessionsCommand({
+        TrafficMirrorSessionIds: [onNlb.TrafficMirrorSessionId!, onEni.TrafficMirrorSessionId!],
+      }),
+    );
+    const byId = new Map(described.TrafficMirrorSessions!.map((s) => [s.TrafficMirrorSessionId, s]));
+    expect(byId.get(onNlb.TrafficMirrorSessionId)?.PacketLength).toBe(8500);
+    expect(byId.get(onEni.TrafficMirrorSessionId)?.PacketLength).toBeUndefined();
+  });
+
   it('refuses requester-managed task ENIs as sources by default, allows RDS ones (NetworkInterfaceNotSupported)', async () => {
     const taskLike = h.aws.control.createRequesterManagedNetworkInterface({ requesterId: '716531411939' });
     const refused = await failure(session(taskLike, 1));
@@ -252,6 +284,44 @@ describe('the account-wide quota of 10,000 sessions', () => {
         code: 'TrafficMirrorSessionLimitExceeded',
         status: 400,
       });
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('clientTokenAfterDelete: mismatch', () => {
+  it('answers a ClientToken repeated after its session was deleted with IdempotentParameterMismatch', async () => {
+    const h = await harness({ clientTokenAfterDelete: 'mismatch' });
+    try {
+      const subnet = (await h.ec2.send(new DescribeSubnetsCommand({}))).Subnets![0].SubnetId!;
+      const target = (
+        await h.ec2.send(
+          new CreateTrafficMirrorTargetCommand({ NetworkInterfaceId: await eni(h.ec2, subnet) }),
+        )
+      ).TrafficMirrorTarget!.TrafficMirrorTargetId!;
+      const filter = (await h.ec2.send(new CreateTrafficMirrorFilterCommand({}))).TrafficMirrorFilter!
+        .TrafficMirrorFilterId!;
+      const source = await eni(h.ec2, subnet);
+      const create = () =>
+        h.ec2.send(
+          new CreateTrafficMirrorSessionCommand({
+            NetworkInterfaceId: source,
+            TrafficMirrorTargetId: target,
+            TrafficMirrorFilterId: filter,
+            SessionNumber: 7,
+            ClientToken: 'token-d',
+          }),
+        );
+      const first = (await create()).TrafficMirrorSession!;
+      // While the session lives, the token still answers with it.
+      expect((await create()).TrafficMirrorSession!.TrafficMirrorSessionId).toBe(
+        first.TrafficMirrorSessionId,
+      );
+      await h.ec2.send(
+        new DeleteTrafficMirrorSessionCommand({ TrafficMirrorSessionId: first.TrafficMirrorSessionId }),
+      );
+      expect(await failure(create())).toMatchObject({ code: 'IdempotentParameterMismatch', status: 400 });
     } finally {
       await h.close();
     }

@@ -2,7 +2,9 @@ import {
   CreateTrafficMirrorSessionCommand,
   DeleteTrafficMirrorSessionCommand,
   DescribeInstancesCommand,
+  DescribeTrafficMirrorFiltersCommand,
   DescribeTrafficMirrorSessionsCommand,
+  DescribeTrafficMirrorTargetsCommand,
   type EC2Client,
   type Filter,
   type TrafficMirrorSession,
@@ -12,7 +14,7 @@ import type { SessionView } from '../core/types.js';
 import { AwsCallError } from '../errors.js';
 import { chunks } from '../util/chunks.js';
 import { pages } from './pages.js';
-import type { Ec2Port } from './ports.js';
+import type { Ec2Port, MirrorResources, MirrorTargetType } from './ports.js';
 import { callAws, translateAwsError } from './translate-error.js';
 
 /** EC2 accepts at most 200 values per filter; stay well below. */
@@ -118,6 +120,31 @@ export class Ec2Adapter implements Ec2Port {
       if (translated.awsCode === 'InvalidTrafficMirrorSessionId.NotFound') return 'already-gone';
       throw translated;
     }
+  }
+
+  async describeMirrorResources(targetId: string, filterId: string): Promise<MirrorResources> {
+    // By filter rather than by id: a missing id is then an empty answer, not an error to parse.
+    const [targets, filters] = await Promise.all([
+      callAws('DescribeTrafficMirrorTargets', () =>
+        this.#ec2.send(
+          new DescribeTrafficMirrorTargetsCommand({
+            Filters: [{ Name: 'traffic-mirror-target-id', Values: [targetId] }],
+          }),
+        ),
+      ),
+      callAws('DescribeTrafficMirrorFilters', () =>
+        this.#ec2.send(
+          new DescribeTrafficMirrorFiltersCommand({
+            Filters: [{ Name: 'traffic-mirror-filter-id', Values: [filterId] }],
+          }),
+        ),
+      ),
+    ]);
+    const target = targets.TrafficMirrorTargets?.find((t) => t.TrafficMirrorTargetId === targetId);
+    return {
+      targetType: target ? ((target.Type as MirrorTargetType | undefined) ?? 'network-interface') : undefined,
+      filterFound: (filters.TrafficMirrorFilters ?? []).some((f) => f.TrafficMirrorFilterId === filterId),
+    };
   }
 
   async primaryEnis(instanceIds: readonly string[]): Promise<Map<string, string>> {

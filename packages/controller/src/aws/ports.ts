@@ -1,6 +1,18 @@
 import type { SessionSpec } from '../core/plan.js';
 import type { SessionView, TaskView } from '../core/types.js';
 
+/** The kinds of traffic mirror target EC2 has (DescribeTrafficMirrorTargets `Type`). */
+export type MirrorTargetType =
+  | 'network-interface'
+  | 'network-load-balancer'
+  | 'gateway-load-balancer-endpoint';
+
+/** The configured target and filter as EC2 sees them: `undefined` / `false` when they do not exist. */
+export interface MirrorResources {
+  readonly targetType: MirrorTargetType | undefined;
+  readonly filterFound: boolean;
+}
+
 /**
  * What the reconciler needs from EC2 and ECS. The SDK adapters implement these; tests can use an
  * in-memory cloud. Every method throws ControllerError (translated at the adapter edge).
@@ -12,6 +24,11 @@ export interface Ec2Port {
   createSession(spec: SessionSpec, clientToken: string): Promise<{ readonly sessionId: string }>;
   /** Deletes a session; one that no longer exists (ENI deleted, concurrent delete) is `already-gone`. */
   deleteSession(sessionId: string): Promise<'deleted' | 'already-gone'>;
+  /**
+   * Whether the target and filter exist, and the target's type (its AWS defaults differ). Optional so
+   * older port implementations still build; without it nothing is validated and no default applied.
+   */
+  describeMirrorResources?(targetId: string, filterId: string): Promise<MirrorResources>;
   /** The primary (device index 0) ENI of each EC2 instance, by instance id. */
   primaryEnis(instanceIds: readonly string[]): Promise<Map<string, string>>;
 }

@@ -34,8 +34,9 @@ const BY_CODE: Readonly<Record<string, ControllerErrorCode>> = {
   'InvalidNetworkInterface.NotSupported': 'SOURCE_NOT_SUPPORTED',
   TrafficMirrorSessionsPerInterfaceLimitExceeded: 'ENI_SESSION_LIMIT',
   TrafficMirrorSessionLimitExceeded: 'ACCOUNT_SESSION_LIMIT',
-  TrafficMirrorSessionsPerTargetLimitExceeded: 'ACCOUNT_SESSION_LIMIT',
-  TrafficMirrorSourcesPerTargetLimitExceeded: 'ACCOUNT_SESSION_LIMIT',
+  // A full target is not a full account: the remedy differs (another target, not a quota raise).
+  TrafficMirrorSessionsPerTargetLimitExceeded: 'TARGET_LIMIT',
+  TrafficMirrorSourcesPerTargetLimitExceeded: 'TARGET_LIMIT',
   'InvalidNetworkInterfaceID.NotFound': 'ENI_NOT_FOUND',
   'InvalidNetworkInterfaceId.NotFound': 'ENI_NOT_FOUND',
   'InvalidTrafficMirrorTargetId.NotFound': 'TARGET_NOT_FOUND',

@@ -23,6 +23,20 @@ export function taskLabels(planned: ResyncPlan): (eniId: string) => string {
   };
 }
 
+/**
+ * Lines naming what a plan cannot do on its own: clusters not found, and tasks that need a
+ * session but cannot have one (so "nothing to do" is never said about them).
+ */
+export function planProblemsText(planned: ResyncPlan): string {
+  const lines: string[] = [];
+  for (const c of planned.world.missingClusters)
+    lines.push(`cluster not found: ${c} (skipped; the others were read)`);
+  for (const p of planned.plans) {
+    if (p.unmirrorable && !p.keep) lines.push(`not mirrorable: ${p.eniId}: ${p.unmirrorable.reason}`);
+  }
+  return lines.map((l) => `${l}\n`).join('');
+}
+
 /** The planned actions as a table, or `whenNone` when there are none. */
 export function actionsText(
   actions: readonly Action[],

@@ -17,6 +17,10 @@ export function clientToken(owner: string, spec: SessionSpec, bucket: number, sa
     spec.sessionNumber,
     spec.vni ?? 'random',
     spec.packetLength ?? 'whole',
+    // Description and tags go into the call too: a token must never name two different calls,
+    // or EC2 answers IdempotentParameterMismatch.
+    spec.description,
+    JSON.stringify(Object.entries(spec.tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     bucket,
     salt,
   ].join('|');

@@ -2,12 +2,19 @@ import { type Selection, type SelectionDecision, selectTask } from './selection.
 import type { DesiredSource, InstanceView, TaskView } from './types.js';
 
 /**
- * Task states in which a session is wanted (with desiredStatus RUNNING): from PENDING, when the ENI
- * is attached, to RUNNING. PROVISIONING has no ENI yet. Once ECS decides to stop a task
- * (desiredStatus STOPPED) the session goes: ListTasks' default view (desired RUNNING) is what the
- * resync sees, and the per-task reconcile must agree with it or the two would fight.
+ * Task states in which a session is wanted: from PENDING, when the ENI is attached, until the task
+ * stops. PROVISIONING has no ENI yet; DEPROVISIONING detaches it. A task ECS decided to stop
+ * (desiredStatus STOPPED) still drains its connections through DEACTIVATING and STOPPING, so its
+ * session stays until then. The resync lists desired-RUNNING tasks only, so it plans to delete a
+ * draining task's session; it re-reads the task right before deleting and keeps it (fleet.ts).
  */
-export const MIRRORED_STATUSES: ReadonlySet<string> = new Set(['PENDING', 'ACTIVATING', 'RUNNING']);
+export const MIRRORED_STATUSES: ReadonlySet<string> = new Set([
+  'PENDING',
+  'ACTIVATING',
+  'RUNNING',
+  'DEACTIVATING',
+  'STOPPING',
+]);
 
 export type TaskState =
   /** Selected, active, and its source ENI is known: a session is wanted on `eniId`. */
@@ -54,7 +61,7 @@ function disposition(task: TaskView, input: DesiredStateInput): TaskDisposition 
   };
   const base = { task, decision, eniId: eniOf() };
   if (!decision.selected) return { ...base, state: 'not-selected', detail: decision.reason };
-  if (task.desiredStatus !== 'RUNNING' || !MIRRORED_STATUSES.has(task.lastStatus)) {
+  if (!MIRRORED_STATUSES.has(task.lastStatus)) {
     return {
       ...base,
       state: 'not-active',

@@ -1,3 +1,4 @@
+import type { MirrorTargetType } from '../aws/ports.js';
 import type { ControllerErrorCode } from '../errors.js';
 import { chooseSessionNumber, type SessionNumberPolicy, sessionNumberAcceptable } from './session-number.js';
 import {
@@ -22,6 +23,48 @@ export interface PlanSettings {
   readonly vni: VniPolicy;
   readonly sessionNumber: SessionNumberPolicy;
   readonly packetLength: number | undefined;
+  /** The configured target's type, when known: AWS's defaults (PacketLength) depend on it. */
+  readonly targetType?: MirrorTargetType;
+  /**
+   * With `highest-free`, take a number below another tool's session when none above is free (ours is
+   * then evaluated first and takes the packets its filter matches). @default false
+   */
+  readonly takeTrafficFromOthers?: boolean;
+}
+
+/** AWS sets this PacketLength on sessions with a Network Load Balancer target when none is given. */
+export const NLB_DEFAULT_PACKET_LENGTH = 8500;
+
+/**
+ * The PacketLength a session really has once AWS's defaults are applied: undefined means whole
+ * packets. Comparing raw fields would see drift in every NLB-target session and churn it forever.
+ */
+export function effectivePacketLength(
+  packetLength: number | undefined,
+  targetType: MirrorTargetType | undefined,
+): number | undefined {
+  return packetLength ?? (targetType === 'network-load-balancer' ? NLB_DEFAULT_PACKET_LENGTH : undefined);
+}
+
+/**
+ * Whether a session's PacketLength is the configured one once AWS's defaults are applied. With the
+ * target's type unknown (an Ec2Port without `describeMirrorResources`), 8500 on a session is taken
+ * as the NLB default of an unset packetLength: re-creating it would get 8500 again, forever.
+ */
+export function packetLengthMatches(
+  sessionPacketLength: number | undefined,
+  configured: number | undefined,
+  targetType: MirrorTargetType | undefined,
+): boolean {
+  if (
+    targetType === undefined &&
+    configured === undefined &&
+    sessionPacketLength === NLB_DEFAULT_PACKET_LENGTH
+  )
+    return true;
+  return (
+    effectivePacketLength(sessionPacketLength, targetType) === effectivePacketLength(configured, targetType)
+  );
 }
 
 /** A session to create: every parameter of CreateTrafficMirrorSession we set. */
@@ -104,7 +147,7 @@ function matchesSettings(session: SessionView, settings: PlanSettings, vni: numb
   return (
     session.targetId === settings.targetId &&
     session.filterId === settings.filterId &&
-    session.packetLength === settings.packetLength &&
+    packetLengthMatches(session.packetLength, settings.packetLength, settings.targetType) &&
     (vni === undefined || session.vni === vni) &&
     sessionNumberAcceptable(settings.sessionNumber, session.sessionNumber)
   );
@@ -180,6 +223,25 @@ export function planEni(input: EniPlanInput): EniPlan {
     settings.sessionNumber,
     foreign.map((s) => s.sessionNumber),
   );
+  if (
+    choice.ok &&
+    settings.sessionNumber.kind === 'highest-free' &&
+    settings.takeTrafficFromOthers !== true
+  ) {
+    // highest-free promises never to take another tool's packets: only a number above every
+    // foreign session on the ENI keeps theirs evaluated first.
+    const above = hiddenAbove(foreign, choice.sessionNumber);
+    if (above.length > 0) {
+      const first = above[0] as SessionView;
+      const unmirrorable: Unmirrorable = {
+        code: 'SESSION_NUMBER_TAKEN',
+        reason: `${eniId}: no session number above every other session is free: session number ${choice.sessionNumber} would take traffic from session ${first.sessionId} (owner ${ownerOf(first)}, number ${first.sessionNumber})`,
+        remedy:
+          'free a number above the other sessions, or set takeTrafficFromOthers: true to create it anyway',
+      };
+      return { eniId, source, actions: deletes, keep: undefined, hiddenBy: [], unmirrorable };
+    }
+  }
   if (!choice.ok) {
     const unmirrorable: Unmirrorable = {
       code: 'SESSION_NUMBER_TAKEN',
@@ -209,6 +271,16 @@ export function planEni(input: EniPlanInput): EniPlan {
     hiddenBy: hiddenBelow(choice.sessionNumber),
     unmirrorable: undefined,
   };
+}
+
+/** Other sessions numbered above `n`: a session numbered `n` would be evaluated before them. */
+function hiddenAbove(foreign: readonly SessionView[], n: number): SessionView[] {
+  return foreign.filter((s) => s.sessionNumber > n).sort(byPrecedence);
+}
+
+/** Who a foreign session belongs to, as far as its tags say. */
+export function ownerOf(session: SessionView): string {
+  return session.tags[TAG_OWNER] ?? session.tags.Name ?? session.tags.owner ?? 'unknown: untagged';
 }
 
 function deleteOf(s: SessionView, reason: DeleteReason): Action {

@@ -57,6 +57,40 @@ export function retryableFailure(
   return undefined;
 }
 
+/**
+ * Metric names the handlers emit besides the outcome tally, for alarms: a terminal failure is
+ * recorded and not retried, so nothing else would ever show it.
+ */
+export const ALARM_METRICS = {
+  /** Per-ENI or per-key failures that will not be retried (logged at error level). */
+  terminalFailures: 'terminalFailures',
+  /** The configured target or filter does not exist: nothing is changed until it is fixed. */
+  mirrorResourceMissing: 'mirrorResourceMissing',
+  /** Clusters of `select.clusters` that ECS does not know (the resync reads the others). */
+  clustersNotFound: 'clustersNotFound',
+} as const;
+
+/** The terminal (not retried) per-ENI failures of a result. */
+export function terminalFailures(
+  result: KeyResult,
+): { eniId: string; code: ControllerErrorCode; message: string }[] {
+  return result.enis.flatMap((e) =>
+    e.outcome === 'failed' && e.error && !e.error.retryable
+      ? [{ eniId: e.eniId, code: e.error.code, message: e.error.message }]
+      : [],
+  );
+}
+
+/** Counts a thrown terminal error, and says when it is a missing target or filter. */
+export function countTerminalError(
+  metrics: { count(name: string, value?: number): void },
+  code: ControllerErrorCode | 'UNEXPECTED',
+): void {
+  metrics.count(ALARM_METRICS.terminalFailures);
+  if (code === 'TARGET_NOT_FOUND' || code === 'FILTER_NOT_FOUND')
+    metrics.count(ALARM_METRICS.mirrorResourceMissing);
+}
+
 /** Emits the outcome counters for a set of key results. */
 export function recordTallyOf(
   metrics: { count(name: string, value?: number): void },

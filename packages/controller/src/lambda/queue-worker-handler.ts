@@ -3,7 +3,14 @@ import type { LogPort } from '../log.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
 import { mapLimit } from '../util/map-limit.js';
 import { parseWorkItem } from '../work-item.js';
-import { keyReport, recordTallyOf, retryableFailure } from './handler-support.js';
+import {
+  ALARM_METRICS,
+  countTerminalError,
+  keyReport,
+  recordTallyOf,
+  retryableFailure,
+  terminalFailures,
+} from './handler-support.js';
 import type { MetricsPort } from './telemetry.js';
 
 export interface SqsRecordLike {
@@ -57,10 +64,21 @@ export function createQueueWorkerHandler(
           log.warn('work item will be retried', { messageId: record.messageId, ...retry });
           return;
         }
+        const terminal = terminalFailures(result);
+        if (terminal.length > 0) {
+          metrics.count(ALARM_METRICS.terminalFailures, terminal.length);
+          log.error('work item failed (terminal, recorded)', {
+            messageId: record.messageId,
+            failures: terminal,
+            report: keyReport(result),
+          });
+          return;
+        }
         log.info('work item reconciled', { messageId: record.messageId, report: keyReport(result) });
       } catch (error) {
         metrics.count('failed');
         if (isControllerError(error) && !error.retryable) {
+          countTerminalError(metrics, error.code);
           log.error('work item failed (terminal, recorded)', {
             messageId: record.messageId,
             code: error.code,

@@ -1,6 +1,8 @@
 import { isOwnedBy } from '../core/plan.js';
+import { isControllerError } from '../errors.js';
 import type { LogPort } from '../log.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
+import { ALARM_METRICS, countTerminalError } from './handler-support.js';
 import type { MetricsPort } from './telemetry.js';
 import type { WorkQueue } from './work-queue.js';
 
@@ -15,6 +17,8 @@ export interface ResyncSummary {
   readonly sessionsOwned: number;
   readonly sessionsInAccount: number;
   readonly sessionQuota: number;
+  /** Clusters of `select.clusters` ECS does not know; the others were read. */
+  readonly missingClusters: readonly string[];
 }
 
 export interface ResyncHandlerDeps {
@@ -32,7 +36,18 @@ export interface ResyncHandlerDeps {
 export function createResyncHandler(deps: ResyncHandlerDeps): (event?: unknown) => Promise<ResyncSummary> {
   return async () => {
     const { reconciler, queue, metrics, log } = deps;
-    const plan = await reconciler.plan();
+    let plan: Awaited<ReturnType<Reconciler['plan']>>;
+    try {
+      plan = await reconciler.plan();
+    } catch (error) {
+      // A missing target or filter: nothing was planned or queued. Count it for the alarm and fail.
+      if (isControllerError(error) && !error.retryable) {
+        countTerminalError(metrics, error.code);
+        metrics.flush();
+        log.error('resync failed (terminal)', { code: error.code, error: error.message });
+      }
+      throw error;
+    }
     const { failed, sent } = await queue.send(plan.workItems);
     const owned = plan.world.sessions.filter((s) => isOwnedBy(s, reconciler.settings.owner)).length;
     const summary: ResyncSummary = {
@@ -46,7 +61,12 @@ export function createResyncHandler(deps: ResyncHandlerDeps): (event?: unknown) 
       sessionsOwned: owned,
       sessionsInAccount: plan.world.sessions.length,
       sessionQuota: reconciler.config.accountSessionQuota,
+      missingClusters: plan.world.missingClusters,
     };
+    if (summary.missingClusters.length > 0) {
+      metrics.gauge(ALARM_METRICS.clustersNotFound, summary.missingClusters.length);
+      log.warn('clusters not found; the others were resynced', { clusters: summary.missingClusters });
+    }
     metrics.gauge('drift', summary.differing);
     metrics.gauge('sessionsInUse', summary.sessionsOwned);
     metrics.gauge('sessionsInAccount', summary.sessionsInAccount);

@@ -2,7 +2,15 @@ import { selectionNeedsTags, selectTask } from '../core/selection.js';
 import { ControllerError, isControllerError } from '../errors.js';
 import type { LogPort } from '../log.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
-import { type KeyReport, keyReport, recordTallyOf, retryableFailure } from './handler-support.js';
+import {
+  ALARM_METRICS,
+  countTerminalError,
+  type KeyReport,
+  keyReport,
+  recordTallyOf,
+  retryableFailure,
+  terminalFailures,
+} from './handler-support.js';
 import { parseTaskEvent } from './task-event.js';
 import type { MetricsPort } from './telemetry.js';
 import { VersionMemory } from './version-memory.js';
@@ -92,8 +100,9 @@ export function createTaskEventHandler(
       result = await reconciler.reconcileTask(taskArn, clusterArn);
     } catch (error) {
       metrics.count('failed');
-      metrics.flush();
       const code = isControllerError(error) ? error.code : 'UNEXPECTED';
+      if (isControllerError(error) && !error.retryable) countTerminalError(metrics, code);
+      metrics.flush();
       if (isControllerError(error) && !error.retryable) {
         log.error('task reconcile failed (terminal, recorded)', {
           taskArn,
@@ -119,11 +128,29 @@ export function createTaskEventHandler(
     }
     const report = keyReport(result);
     recordTallyOf(metrics, [result]);
+    const terminal = terminalFailures(result);
+    if (terminal.length > 0) metrics.count(ALARM_METRICS.terminalFailures, terminal.length);
     metrics.flush();
     const retry = retryableFailure(result);
     if (retry) {
       log.error('task reconcile failed; the event will be retried', { taskArn, version, ...retry });
       throw new ControllerError(retry.code, `${taskArn}: ${retry.message}`);
+    }
+    if (terminal.length > 0) {
+      log.error('task reconcile failed (terminal, recorded)', {
+        taskArn,
+        version,
+        failures: terminal,
+        report,
+      });
+      versions.remember(taskArn, version);
+      return {
+        status: 'failed',
+        taskArn,
+        version,
+        reason: terminal.map((f) => `${f.eniId}: ${f.code}: ${f.message}`).join('; '),
+        result: report,
+      };
     }
     log.info('task reconciled', { taskArn, version, lastStatus: hint.lastStatus, report });
     versions.remember(taskArn, version);

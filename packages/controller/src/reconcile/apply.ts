@@ -41,7 +41,14 @@ export async function applyAction(
     });
     return { action, result: 'done', sessionId, errorCode: undefined, message: undefined };
   } catch (error) {
-    if (!isControllerError(error) || error.retryable) throw error;
+    if (!isControllerError(error)) throw error;
+    // A spent token is not fixed by retrying it later (the same token comes back): report it, so
+    // converge salts a fresh token and re-plans now.
+    if (error.code === 'IDEMPOTENCY_MISMATCH' && action.kind === 'create') {
+      ctx.log.warn('ClientToken already used: new token', { eniId: action.eniId, error: error.message });
+      return failedAction(action, error.code, error.message);
+    }
+    if (error.retryable) throw error;
     if (error.code === 'SOURCE_NOT_SUPPORTED') {
       ctx.refusals.set(action.eniId, {
         code: error.code,

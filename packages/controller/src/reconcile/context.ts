@@ -1,4 +1,4 @@
-import type { Ec2Port, EcsPort } from '../aws/ports.js';
+import type { Ec2Port, EcsPort, MirrorTargetType } from '../aws/ports.js';
 import type { ControllerConfig } from '../config.js';
 import { computeDesiredState, type DesiredState } from '../core/desired-state.js';
 import type { PlanSettings } from '../core/plan.js';
@@ -19,6 +19,8 @@ export interface ReconcilerDeps {
   readonly readAfterWriteDelayMs?: number;
   /** Plan-apply-reread rounds per ENI before giving up as NOT_CONVERGED (retryable). @default 4 */
   readonly maxRounds?: number;
+  /** How long a found target and filter are trusted before they are checked again. @default 60000 */
+  readonly mirrorCheckTtlMs?: number;
 }
 
 /**
@@ -36,6 +38,9 @@ export interface ReconcileContext {
   readonly tokenWindowMs: number;
   readonly readAfterWriteDelayMs: number;
   readonly maxRounds: number;
+  readonly mirrorCheckTtlMs: number;
+  /** The last successful target/filter check (mutable: shared by every key of this reconciler). */
+  readonly mirrorCheck: { value: { at: number; targetType: MirrorTargetType | undefined } | undefined };
 }
 
 export function contextOf(deps: ReconcilerDeps): ReconcileContext {
@@ -51,6 +56,7 @@ export function contextOf(deps: ReconcilerDeps): ReconcileContext {
       vni: c.vni,
       sessionNumber: c.sessionNumber,
       packetLength: c.packetLength,
+      takeTrafficFromOthers: c.takeTrafficFromOthers,
     },
     refusals: deps.refusals,
     log: deps.log ?? silentLog,
@@ -58,6 +64,8 @@ export function contextOf(deps: ReconcilerDeps): ReconcileContext {
     tokenWindowMs: deps.tokenWindowMs ?? 300_000,
     readAfterWriteDelayMs: deps.readAfterWriteDelayMs ?? 1000,
     maxRounds: deps.maxRounds ?? 4,
+    mirrorCheckTtlMs: deps.mirrorCheckTtlMs ?? 60_000,
+    mirrorCheck: { value: undefined },
   };
 }
 

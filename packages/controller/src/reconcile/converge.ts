@@ -5,6 +5,7 @@ import { asControllerError, ControllerError, type ControllerErrorCode } from '..
 import { applyAction } from './apply.js';
 import type { ReconcileContext } from './context.js';
 import { failedResult, finalResult } from './eni-result.js';
+import { checkedSettings } from './mirror-resources.js';
 
 /** Write failures after which a re-read and re-plan can succeed (another writer got there first). */
 const REPLAN_CODES: ReadonlySet<ControllerErrorCode | undefined> = new Set<ControllerErrorCode>([
@@ -33,9 +34,13 @@ export async function converge(
   source: DesiredSource | undefined,
   snapshot: readonly SessionView[] | undefined,
 ): Promise<EniResult> {
+  // Before any write: a missing target or filter throws here, and nothing is deleted.
+  const settings = await checkedSettings(ctx);
   const applied: AppliedAction[] = [];
   let salt = 0;
   let lastCreated: string | undefined;
+  /** Sessions this pass created: deleting one spends its token, so the next create needs a new one. */
+  const createdHere = new Set<string>();
   let plan: EniPlan | undefined;
   for (let round = 0; round <= ctx.maxRounds; round++) {
     let sessions =
@@ -58,7 +63,7 @@ export async function converge(
       eniId,
       source,
       sessions,
-      settings: ctx.settings,
+      settings,
       refusal: ctx.refusals.get(eniId),
     });
     if (plan.actions.length === 0) return finalResult(plan, applied);
@@ -66,7 +71,14 @@ export async function converge(
     for (const action of plan.actions) {
       const r = await applyAction(ctx, action, salt);
       applied.push(r);
-      if (r.result === 'done' && action.kind === 'create') lastCreated = r.sessionId;
+      if (r.result === 'done' && action.kind === 'create' && r.sessionId !== undefined) {
+        lastCreated = r.sessionId;
+        createdHere.add(r.sessionId);
+      }
+      if (r.result !== 'failed' && action.kind === 'delete' && createdHere.has(action.sessionId)) {
+        // EC2 would answer the same token with this deleted session (or IdempotentParameterMismatch).
+        salt++;
+      }
       if (r.result !== 'failed') continue;
       if (r.errorCode === 'ENI_NOT_FOUND') {
         // The ENI is gone (task stopped meanwhile): AWS removed its sessions with it.

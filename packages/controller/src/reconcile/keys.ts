@@ -10,6 +10,7 @@ import {
   TAG_TASK_ARN,
   type TaskView,
 } from '../core/types.js';
+import { isControllerError } from '../errors.js';
 import type { WorkItem } from '../work-item.js';
 import { desiredOf, type ReconcileContext } from './context.js';
 import { converge, convergeEach } from './converge.js';
@@ -46,6 +47,43 @@ async function convergeLeftovers(ctx: ReconcileContext, tag: string, value: stri
   );
 }
 
+/**
+ * DescribeTasks, where a deleted cluster means its tasks are gone too (rather than an error that
+ * would leave our sessions on them billed forever).
+ */
+async function describeTasksOrNone(
+  ctx: ReconcileContext,
+  cluster: string,
+  taskArns: readonly string[],
+): Promise<{ tasks: TaskView[]; missing: string[] }> {
+  try {
+    return await ctx.ecs.describeTasks(cluster, taskArns);
+  } catch (error) {
+    if (isControllerError(error) && error.code === 'CLUSTER_NOT_FOUND') {
+      ctx.log.warn('cluster not found: its tasks are treated as gone', { cluster });
+      return { tasks: [], missing: [...taskArns] };
+    }
+    throw error;
+  }
+}
+
+/** ListTasks, where a deleted cluster has no tasks. */
+async function listTasksOrNone(
+  ctx: ReconcileContext,
+  cluster: string,
+  options: Parameters<ReconcileContext['ecs']['listTasks']>[1],
+): Promise<string[]> {
+  try {
+    return await ctx.ecs.listTasks(cluster, options);
+  } catch (error) {
+    if (isControllerError(error) && error.code === 'CLUSTER_NOT_FOUND') {
+      ctx.log.warn('cluster not found: it has no tasks', { cluster });
+      return [];
+    }
+    throw error;
+  }
+}
+
 export async function reconcileTask(
   ctx: ReconcileContext,
   taskArn: string,
@@ -53,9 +91,10 @@ export async function reconcileTask(
 ): Promise<KeyResult> {
   const item: WorkItem = { kind: 'task', clusterArn, taskArn };
   const cluster = clusterArn ?? clusterOfTaskArn(taskArn) ?? 'default';
-  const { tasks } = await ctx.ecs.describeTasks(cluster, [taskArn]);
+  const { tasks } = await describeTasksOrNone(ctx, cluster, [taskArn]);
   const task = tasks.find((t) => t.taskArn === taskArn);
   if (!task) {
+    // Also when the whole cluster is gone: its tasks are, and our sessions on them are leftovers.
     // ECS forgets stopped tasks after about an hour; our sessions name the task in a tag.
     const enis = await convergeLeftovers(ctx, TAG_TASK_ARN, taskArn);
     return { item, key: taskArn, task: undefined, disposition: undefined, detail: 'missing', enis };
@@ -86,13 +125,13 @@ export async function reconcileInstance(
   forTask?: TaskView,
 ): Promise<KeyResult> {
   const item: WorkItem = { kind: 'instance', clusterArn, containerInstanceArn };
-  const arns = await ctx.ecs.listTasks(clusterArn, {
+  const arns = await listTasksOrNone(ctx, clusterArn, {
     containerInstance: containerInstanceArn,
     desiredStatus: 'RUNNING',
   });
   const { tasks } =
-    arns.length > 0 ? await ctx.ecs.describeTasks(clusterArn, arns) : { tasks: [] as TaskView[] };
-  const [ref] = await ctx.ecs.describeContainerInstances(clusterArn, [containerInstanceArn]);
+    arns.length > 0 ? await describeTasksOrNone(ctx, clusterArn, arns) : { tasks: [] as TaskView[] };
+  const [ref] = await describeContainerInstancesOrNone(ctx, clusterArn, containerInstanceArn);
   const ec2InstanceId = ref?.ec2InstanceId;
   const eniId = ec2InstanceId ? (await ctx.ec2.primaryEnis([ec2InstanceId])).get(ec2InstanceId) : undefined;
   const instance: InstanceView = { containerInstanceArn, clusterArn, ec2InstanceId, eniId };
@@ -116,6 +155,19 @@ export async function reconcileInstance(
   return { item, key: containerInstanceArn, task: forTask, disposition, detail, enis: [eni] };
 }
 
+async function describeContainerInstancesOrNone(
+  ctx: ReconcileContext,
+  cluster: string,
+  containerInstanceArn: string,
+): Promise<Awaited<ReturnType<ReconcileContext['ecs']['describeContainerInstances']>>> {
+  try {
+    return await ctx.ecs.describeContainerInstances(cluster, [containerInstanceArn]);
+  } catch (error) {
+    if (isControllerError(error) && error.code === 'CLUSTER_NOT_FOUND') return [];
+    throw error;
+  }
+}
+
 /** Reconciles an ENI that carries sessions of ours; their tags name the task or instance to check. */
 export async function reconcileEni(ctx: ReconcileContext, eniId: string): Promise<KeyResult> {
   const item: WorkItem = { kind: 'eni', eniId };
@@ -133,8 +185,11 @@ export async function reconcileEni(ctx: ReconcileContext, eniId: string): Promis
   };
 }
 
-/** What an ENI should carry, from the tasks and instances its sessions' tags name, re-read from ECS. */
-async function sourceFromTags(
+/**
+ * What an ENI should carry, from the tasks and instances its sessions' tags name, re-read from ECS
+ * (also the re-check right before a resync deletes a session: a task may have started since).
+ */
+export async function sourceFromTags(
   ctx: ReconcileContext,
   eniId: string,
   owned: readonly SessionView[],
@@ -147,11 +202,12 @@ async function sourceFromTags(
     const ci = s.tags[TAG_CONTAINER_INSTANCE];
     if (taskArn) {
       tasks.push(
-        ...(await ctx.ecs.describeTasks(cluster ?? clusterOfTaskArn(taskArn) ?? 'default', [taskArn])).tasks,
+        ...(await describeTasksOrNone(ctx, cluster ?? clusterOfTaskArn(taskArn) ?? 'default', [taskArn]))
+          .tasks,
       );
     } else if (ci && cluster) {
-      const arns = await ctx.ecs.listTasks(cluster, { containerInstance: ci, desiredStatus: 'RUNNING' });
-      if (arns.length > 0) tasks.push(...(await ctx.ecs.describeTasks(cluster, arns)).tasks);
+      const arns = await listTasksOrNone(ctx, cluster, { containerInstance: ci, desiredStatus: 'RUNNING' });
+      if (arns.length > 0) tasks.push(...(await describeTasksOrNone(ctx, cluster, arns)).tasks);
     }
   }
   if (tasks.some((t) => t.network.kind === 'instance'))

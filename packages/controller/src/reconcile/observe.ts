@@ -3,10 +3,13 @@ import { clusterNameOf } from '../aws/task-view.js';
 import type { Selection } from '../core/selection.js';
 import { selectTask } from '../core/selection.js';
 import type { InstanceView, SessionView, TaskView } from '../core/types.js';
+import { isControllerError } from '../errors.js';
 
 /** Everything the full resync looks at, read in one pass. */
 export interface ObservedWorld {
   readonly clusters: readonly string[];
+  /** Clusters of `select.clusters` ECS does not know (deleted or mistyped): reported, the rest read. */
+  readonly missingClusters: readonly string[];
   readonly tasks: readonly TaskView[];
   readonly instances: ReadonlyMap<string, InstanceView>;
   readonly sessions: readonly SessionView[];
@@ -73,9 +76,16 @@ export async function observeWorld(
 ): Promise<ObservedWorld> {
   const clusters = await clustersToRead(ecs, selection, explain);
   const tasks: TaskView[] = [];
+  const missingClusters: string[] = [];
   for (const [i, cluster] of clusters.entries()) {
-    const arns = await ecs.listTasks(cluster, { desiredStatus: 'RUNNING' });
-    if (arns.length > 0) tasks.push(...(await ecs.describeTasks(cluster, arns)).tasks);
+    try {
+      const arns = await ecs.listTasks(cluster, { desiredStatus: 'RUNNING' });
+      if (arns.length > 0) tasks.push(...(await ecs.describeTasks(cluster, arns)).tasks);
+    } catch (error) {
+      // One deleted or mistyped cluster must not hide every other cluster's drift.
+      if (!isControllerError(error) || error.code !== 'CLUSTER_NOT_FOUND') throw error;
+      missingClusters.push(cluster);
+    }
     progress?.('read clusters', i + 1, clusters.length);
   }
   const selectedInstanceTasks = tasks.filter(
@@ -83,5 +93,11 @@ export async function observeWorld(
   );
   const instances = await resolveInstances(ec2, ecs, selectedInstanceTasks);
   const sessions = await ec2.listSessions();
-  return { clusters, tasks, instances, sessions };
+  return {
+    clusters: clusters.filter((c) => !missingClusters.includes(c)),
+    missingClusters,
+    tasks,
+    instances,
+    sessions,
+  };
 }

@@ -5,7 +5,13 @@
  * missing session, refusals of requester-managed task ENIs, and sessions vanishing with their ENI.
  * The integration tests prove the same behaviour against aws-local over the real wire protocols.
  */
-import type { ContainerInstanceRef, Ec2Port, EcsPort } from '../../src/aws/ports.js';
+import type {
+  ContainerInstanceRef,
+  Ec2Port,
+  EcsPort,
+  MirrorResources,
+  MirrorTargetType,
+} from '../../src/aws/ports.js';
 import type { SessionSpec } from '../../src/core/plan.js';
 import type { SessionView, TaskView } from '../../src/core/types.js';
 import { AwsCallError } from '../../src/errors.js';
@@ -37,6 +43,17 @@ export class FakeCloud implements Ec2Port, EcsPort {
   /** ENIs that refuse to be sources (requester-managed task ENIs in `reject` mode). */
   readonly refusedEnis = new Set<string>();
   rejectTaskEnis = false;
+  /** Traffic mirror targets that exist, by id, with their type (an NLB target defaults PacketLength 8500). */
+  readonly targets = new Map<string, MirrorTargetType>();
+  readonly filters = new Set<string>();
+  /** Cluster names ECS answers ClusterNotFoundException for (deleted clusters). */
+  readonly goneClusters = new Set<string>();
+  /** What a token repeated after its session's delete gets (see aws-local `clientTokenAfterDelete`). */
+  tokenAfterDelete: 'original' | 'mismatch' = 'original';
+  /** Every ClientToken createSession was called with, in order. */
+  readonly tokensSent: string[] = [];
+  /** Runs before an unfiltered listSessions answers (the fleet read): lets a test change the world meanwhile. */
+  beforeListAll: (() => void) | undefined;
   readonly calls: Record<string, number> = {};
   #seq = 0;
 
@@ -125,16 +142,21 @@ export class FakeCloud implements Ec2Port, EcsPort {
 
   async listSessions(filter?: { readonly eniIds?: readonly string[] }): Promise<SessionView[]> {
     this.#count('DescribeTrafficMirrorSessions');
+    if (!filter?.eniIds) this.beforeListAll?.();
     const all = [...this.sessions.values()];
     return filter?.eniIds ? all.filter((s) => filter.eniIds?.includes(s.eniId)) : all;
   }
 
   async createSession(spec: SessionSpec, clientToken: string): Promise<{ readonly sessionId: string }> {
     this.#count('CreateTrafficMirrorSession');
+    this.tokensSent.push(clientToken);
     const fingerprint = JSON.stringify(spec);
     const earlier = this.tokens.get(clientToken);
     if (earlier) {
-      if (earlier.fingerprint !== fingerprint) {
+      if (
+        earlier.fingerprint !== fingerprint ||
+        (this.tokenAfterDelete === 'mismatch' && !this.sessions.has(earlier.sessionId))
+      ) {
         throw new AwsCallError(
           'IDEMPOTENCY_MISMATCH',
           'CreateTrafficMirrorSession',
@@ -172,11 +194,27 @@ export class FakeCloud implements Ec2Port, EcsPort {
       filterId: spec.filterId,
       sessionNumber: spec.sessionNumber,
       vni: spec.vni ?? 1_000_000 + this.#seq,
-      packetLength: spec.packetLength,
+      packetLength:
+        spec.packetLength ?? (this.targets.get(spec.targetId) === 'network-load-balancer' ? 8500 : undefined),
       tags: { ...spec.tags },
     });
     this.tokens.set(clientToken, { sessionId, fingerprint });
     return { sessionId };
+  }
+
+  async describeMirrorResources(targetId: string, filterId: string): Promise<MirrorResources> {
+    this.#count('DescribeTrafficMirrorTargets');
+    this.#count('DescribeTrafficMirrorFilters');
+    return { targetType: this.targets.get(targetId), filterFound: this.filters.has(filterId) };
+  }
+
+  #checkCluster(cluster: string, operation: string): void {
+    const name = cluster.includes(':cluster/') ? cluster.split(':cluster/')[1] : cluster;
+    if (name !== undefined && this.goneClusters.has(name)) {
+      throw new AwsCallError('CLUSTER_NOT_FOUND', operation, 'ClusterNotFoundException: Cluster not found.', {
+        awsCode: 'ClusterNotFoundException',
+      });
+    }
   }
 
   async deleteSession(sessionId: string): Promise<'deleted' | 'already-gone'> {
@@ -198,7 +236,9 @@ export class FakeCloud implements Ec2Port, EcsPort {
 
   async listClusters(): Promise<string[]> {
     this.#count('ListClusters');
-    return [...new Set([...this.tasks.values()].map((t) => t.clusterArn))];
+    return [...new Set([...this.tasks.values()].map((t) => t.clusterArn))].filter(
+      (arn) => !this.goneClusters.has(arn.split(':cluster/')[1] ?? ''),
+    );
   }
 
   async listTasks(
@@ -206,6 +246,7 @@ export class FakeCloud implements Ec2Port, EcsPort {
     options: { readonly containerInstance?: string; readonly desiredStatus?: 'RUNNING' | 'STOPPED' } = {},
   ): Promise<string[]> {
     this.#count('ListTasks');
+    this.#checkCluster(cluster, 'ListTasks');
     const want = options.desiredStatus ?? 'RUNNING';
     return [...this.tasks.values()]
       .filter((t) => t.clusterArn === cluster || t.clusterName === cluster)
@@ -223,6 +264,7 @@ export class FakeCloud implements Ec2Port, EcsPort {
     taskArns: readonly string[],
   ): Promise<{ tasks: TaskView[]; missing: string[] }> {
     this.#count('DescribeTasks');
+    this.#checkCluster(cluster, 'DescribeTasks');
     const tasks: TaskView[] = [];
     const missing: string[] = [];
     for (const arn of taskArns) {

@@ -13,6 +13,8 @@ export function config(extra: Partial<ConfigFile> = {}) {
 
 export function setup(extra: Partial<ConfigFile> = {}) {
   const cloud = new FakeCloud();
+  cloud.targets.set(TARGET, 'network-interface');
+  cloud.filters.add(FILTER);
   const refusals = new MemoryRefusalCache({ ttlMs: 3_600_000 });
   const reconciler = new Reconciler({
     ec2: cloud,

@@ -111,20 +111,66 @@ describe('planEni', () => {
     const plan = planEni({
       eniId: 'eni-1',
       source,
-      sessions: [session('f1', 100), session('f2', 32766)],
+      sessions: [session('f1', 100), session('f2', 32000)],
       settings,
       refusal: undefined,
     });
     expect(plan.actions).toHaveLength(1);
     const create = plan.actions[0];
-    expect(create?.kind === 'create' && create.spec.sessionNumber).toBe(32765);
+    expect(create?.kind === 'create' && create.spec.sessionNumber).toBe(32766);
     expect(create?.kind === 'create' && create.spec.tags).toEqual({
       'fargate-mirror:owner': 'me',
       'fargate-mirror:cluster': 'shop',
       'fargate-mirror:service': 'web',
       'fargate-mirror:task-arn': 'arn:task',
     });
-    expect(plan.hiddenBy.map((s) => s.sessionId)).toEqual(['f1']);
+    expect(plan.hiddenBy.map((s) => s.sessionId)).toEqual(['f1', 'f2']);
+  });
+
+  it('compares effective packet lengths: the NLB default 8500 matches an unset packetLength', () => {
+    const nlb = (
+      packetLength: number | undefined,
+      targetType?: 'network-load-balancer' | 'network-interface',
+    ) =>
+      planEni({
+        eniId: 'eni-1',
+        source,
+        sessions: [
+          {
+            ...session('s', 32766, 'me'),
+            targetId: settings.targetId,
+            filterId: settings.filterId,
+            packetLength: 8500,
+          },
+        ],
+        settings: { ...settings, packetLength, ...(targetType ? { targetType } : {}) },
+        refusal: undefined,
+      });
+    expect(nlb(undefined, 'network-load-balancer').actions).toEqual([]);
+    expect(nlb(8500, 'network-load-balancer').actions).toEqual([]);
+    // Target type unknown (a port without describeMirrorResources): 8500 is still not churned.
+    expect(nlb(undefined).actions).toEqual([]);
+    // An ENI target has no such default: 8500 there is a real difference from whole packets.
+    expect(nlb(undefined, 'network-interface').actions.map((a) => a.kind)).toEqual(['delete', 'create']);
+    expect(nlb(128, 'network-load-balancer').actions.map((a) => a.kind)).toEqual(['delete', 'create']);
+  });
+
+  it('with highest-free, never numbers below a foreign session unless takeTrafficFromOthers is set', () => {
+    const sessions = [session('f1', 100), session('f2', 32766)];
+    const refused = planEni({ eniId: 'eni-1', source, sessions, settings, refusal: undefined });
+    expect(refused.actions).toEqual([]);
+    expect(refused.unmirrorable?.code).toBe('SESSION_NUMBER_TAKEN');
+    expect(refused.unmirrorable?.reason).toContain('would take traffic from session f2');
+    const taken = planEni({
+      eniId: 'eni-1',
+      source,
+      sessions,
+      settings: { ...settings, takeTrafficFromOthers: true },
+      refusal: undefined,
+    });
+    const create = taken.actions[0];
+    expect(create?.kind === 'create' && create.spec.sessionNumber).toBe(32765);
+    expect(taken.hiddenBy.map((s) => s.sessionId)).toEqual(['f1']);
   });
 
   it('keeps a matching session, removes duplicates (higher numbers), and is empty when converged', () => {

@@ -56,7 +56,8 @@ describe('Reconciler against an in-memory cloud (state-first)', () => {
   });
 
   it('takes the highest free number around other sessions and reports a lower foreign one as hiding ours', async () => {
-    const { cloud, reconciler } = setup();
+    // takeTrafficFromOthers: without it, 32765 below the foreign 32766 is refused (safety.test.ts).
+    const { cloud, reconciler } = setup({ takeTrafficFromOthers: true });
     const t = cloud.addTask({ id: 'h', service: 'web' });
     cloud.addForeignSession(eniOf(t), 32766);
     const hider = cloud.addForeignSession(eniOf(t), 5);

@@ -160,7 +160,7 @@ describe('task state change handler (events in the documented shape)', () => {
 });
 
 describe('task state change handler: unknown cluster', () => {
-  it('records a terminal failure with its code instead of retrying forever', async () => {
+  it('treats the tasks of a cluster ECS does not know as gone, instead of failing or retrying forever', async () => {
     const { cloud, reconciler } = setup();
     const metrics = new MemoryMetrics();
     const handle = createTaskEventHandler({ reconciler, metrics, log: silentLog });
@@ -177,8 +177,9 @@ describe('task state change handler: unknown cluster', () => {
     };
     const t = cloud.addTask({ id: 'ghost', cluster: 'gone', service: 'web' });
     const report = await handle(taskEvent(t, { lastStatus: 'RUNNING', version: 2 }));
-    expect(report.status).toBe('failed');
-    expect(report.reason).toMatch(/^CLUSTER_NOT_FOUND: /);
-    expect(metrics.counters['failed']).toBe(1);
+    expect(report.status).toBe('reconciled');
+    expect(report.result?.detail).toBe('missing');
+    expect(report.result?.enis).toEqual([]);
+    expect(metrics.counters['failed'] ?? 0).toBe(0);
   });
 });

@@ -13,7 +13,7 @@ export function planCommand(io: Io): Command {
       run(io, async () => {
         return withContext(flags, undefined, async (ctx) => {
           const planned = await ctx.reconciler.plan(undefined, { explain: true });
-          const coverage = coverageOf(planned, ctx.config.owner);
+          const coverage = coverageOf(planned, ctx.config.owner, ctx.config.accountSessionQuota);
           const actions = planned.plans.flatMap((p) => p.actions);
           if (flags.json) {
             const tasks = planned.desired.tasks.map((d) => ({
@@ -36,6 +36,8 @@ export function planCommand(io: Io): Command {
           io.out.write(`${formatTable(['TASK', 'SERVICE', 'SELECTED', 'WHY'], rows)}\n\n`);
           const taskOf = taskLabels(planned);
           io.out.write(actionsText(actions, taskOf, 'reconcile would change nothing'));
+          for (const c of planned.world.missingClusters)
+            io.out.write(`cluster not found: ${c} (skipped; the others were read)\n`);
           for (const r of coverage.rows.filter((x) => x.state === 'unmirrorable')) {
             io.out.write(`not mirrorable: ${shortArn(r.taskArn)} ${r.note}\n`);
           }

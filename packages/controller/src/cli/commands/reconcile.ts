@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { type Flags, type Io, run, verboseLog, withCommon } from '../command-base.js';
 import { withContext } from '../context.js';
-import { actionsText, taskLabels } from '../plan-text.js';
+import { actionsText, planProblemsText, taskLabels } from '../plan-text.js';
 import { Progress } from '../progress.js';
 import { formatTable } from '../table.js';
 
@@ -24,14 +24,27 @@ export function reconcileCommand(io: Io): Command {
           const planned = await ctx.reconciler.plan((p, d, t) => progress.update(p, d, t));
           const taskOf = taskLabels(planned);
           const actions = planned.plans.flatMap((p) => p.actions);
+          const unmirrorable = planned.plans.filter((p) => p.unmirrorable && !p.keep).length;
           if (!flags.json) {
-            io.out.write(actionsText(actions, taskOf, 'nothing to do: every selected task has its session'));
+            io.out.write(
+              actionsText(
+                actions,
+                taskOf,
+                unmirrorable > 0
+                  ? `nothing to do, but ${unmirrorable} selected source(s) cannot be mirrored (below)`
+                  : 'nothing to do: every selected task has its session',
+              ),
+            );
+            io.out.write(planProblemsText(planned));
           }
           if (flags.dryRun) {
             if (flags.json) io.out.write(`${JSON.stringify({ dryRun: true, actions }, null, 2)}\n`);
             return 0;
           }
+          // The plan just printed is the one applied: planning again would read a newer world and
+          // print a summary that contradicts the actions above.
           const report = await ctx.reconciler.resync({
+            planned,
             concurrency: flags.concurrency,
             progress: (p, d, t) => progress.update(p, d, t),
           });
@@ -58,7 +71,7 @@ export function reconcileCommand(io: Io): Command {
               `created ${t.created}, deleted ${t.deleted}, unchanged ${t.unchanged}, unmirrorable ${t.unmirrorable}, hidden ${t.hidden}, failed ${t.failed}\n`,
             );
           }
-          return failed.length > 0 ? 1 : 0;
+          return failed.length > 0 || planned.world.missingClusters.length > 0 ? 1 : 0;
         });
       }),
     );

@@ -13,10 +13,12 @@ export function statusCommand(io: Io): Command {
       run(io, async () => {
         return withContext(flags, undefined, async (ctx) => {
           const planned = await ctx.reconciler.plan(undefined, { explain: flags.all === true });
-          const coverage = coverageOf(planned, ctx.config.owner);
+          const coverage = coverageOf(planned, ctx.config.owner, ctx.config.accountSessionQuota);
           const rows = flags.all ? coverage.rows : coverage.rows.filter((r) => r.selected);
           if (flags.json) {
-            io.out.write(`${JSON.stringify({ ...coverage, rows }, null, 2)}\n`);
+            io.out.write(
+              `${JSON.stringify({ ...coverage, rows, missingClusters: planned.world.missingClusters }, null, 2)}\n`,
+            );
             return 0;
           }
           const table = rows.map((r) => [
@@ -32,6 +34,8 @@ export function statusCommand(io: Io): Command {
           io.out.write(
             `${formatTable(['TASK', 'CLUSTER', 'SERVICE', 'ENI', 'SESSION', 'VNI', 'STATE', 'WHY'], table)}\n`,
           );
+          for (const c of planned.world.missingClusters)
+            io.out.write(`cluster not found: ${c} (skipped; the others were read)\n`);
           for (const l of coverage.leftovers)
             io.out.write(`leftover on ${l.eniId}: ${l.sessionIds.join(', ')} (${l.note})\n`);
           const s = coverage.summary;
