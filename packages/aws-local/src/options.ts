@@ -1,10 +1,10 @@
 import type { FaultConfig } from './faults/faults.js';
 import type { BucketConfig } from './throttle/limits.js';
 
-/** Whether requester-managed task ENIs may be Traffic Mirroring sources (aws-facts §1). */
+/** Whether requester-managed task ENIs may be Traffic Mirroring sources (docs/aws-facts.md §1). */
 export type TaskEniSources = 'reject' | 'accept';
 
-/** AWS's Traffic Mirroring quotas (aws-facts §4); none is adjustable on AWS. */
+/** AWS's Traffic Mirroring quotas (docs/aws-facts.md §4); none is adjustable on AWS. */
 export interface Quotas {
   sessionsPerNetworkInterface: number;
   sourcesPerNetworkInterfaceTarget: number;
@@ -47,7 +47,7 @@ export const DEFAULT_LIFECYCLE_TIMINGS: Readonly<LifecycleTimings> = Object.free
 
 /**
  * What a ClientToken repeated after its session was deleted gets: `original`, the first answer
- * (naming the deleted session, as DESIGN §5 reads AWS), or `mismatch`, IdempotentParameterMismatch
+ * (naming the deleted session, as docs/design.md §5 reads AWS), or `mismatch`, IdempotentParameterMismatch
  * (AWS's message for it says "associated with a resource that is already deleted"). Which one EC2
  * gives is not established; `original` is the default since it is the silent, harsher one.
  */

@@ -11,7 +11,7 @@ export interface Ec2Context extends RegionScope {
 
 export type Ec2Handler = (ctx: Ec2Context, params: QueryParams) => WireObject;
 
-/** Which of AWS's token buckets an action draws from (aws-facts §6). */
+/** Which of AWS's token buckets an action draws from (docs/aws-facts.md §6). */
 export type ThrottleCategory = 'non-mutating' | 'mutating' | 'uncategorized';
 
 export interface Ec2Action {

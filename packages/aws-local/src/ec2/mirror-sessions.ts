@@ -98,7 +98,7 @@ function checkSource(ctx: Ec2Context, eni: NetworkInterface): void {
     !MIRRORABLE_REQUESTERS.includes(eni.requesterId ?? '')
   ) {
     // AWS's limitations page: only requester-managed ENIs created by RDS or ElastiCache may be
-    // sources. The code and text are those AWS gives for unsupported sources (aws-facts §1.4).
+    // sources. The code and text are those AWS gives for unsupported sources (docs/aws-facts.md §1.4).
     throw new ApiError(
       'NetworkInterfaceNotSupported',
       `${eni.networkInterfaceId} must be attached to a supported instance. Requester-managed network interfaces can be traffic mirror sources only when created by Amazon RDS or Amazon ElastiCache.`,

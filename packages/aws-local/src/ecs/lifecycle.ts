@@ -12,7 +12,7 @@ import type { Clock } from '../util/clock.js';
 import { arnRegion } from './arns.js';
 
 /**
- * ECS-owned accounts seen on real Fargate task ENIs (aws-facts §1.2): the requester of the ENI
+ * ECS-owned accounts seen on real Fargate task ENIs (docs/aws-facts.md §1.2): the requester of the ENI
  * and the owner of the hidden instance it is attached to.
  */
 export const ECS_REQUESTER_ID = '716531411939';

@@ -11,7 +11,7 @@ import type {
 /**
  * Records -> ECS shapes. The API (JSON 1.1) writes timestamps as epoch seconds and calls the
  * ENI attachment `ElasticNetworkInterface`; EventBridge events write ISO strings and call it
- * `eni` (aws-facts §2). Everything else is the same Task object.
+ * `eni` (docs/aws-facts.md §2). Everything else is the same Task object.
  */
 export type TaskStyle = 'api' | 'event';
 

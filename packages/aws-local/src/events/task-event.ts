@@ -2,7 +2,7 @@ import { taskWire } from '../ecs/wire.js';
 import type { Task } from '../state/types.js';
 import { uuid } from '../util/random.js';
 
-/** An EventBridge event as ECS sends it (aws-facts §2.1). */
+/** An EventBridge event as ECS sends it (docs/aws-facts.md §2.1). */
 export interface EcsEvent {
   version: '0';
   id: string;

@@ -1,5 +1,5 @@
 /**
- * AWS's EC2 token buckets (aws-facts §6, "EC2 API throttling"): one bucket per action per
+ * AWS's EC2 token buckets (docs/aws-facts.md §6, "EC2 API throttling"): one bucket per action per
  * account and region; each request takes a token; tokens refill at a steady rate.
  */
 export interface BucketConfig {

@@ -18,7 +18,7 @@ function issuesOf(text: string): string[] {
 }
 
 describe('config', () => {
-  it('reads the DESIGN.md example with defaults', async () => {
+  it('reads the docs/design.md example with defaults', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fm-config-'));
     const file = join(dir, 'c.yaml');
     await writeFile(
