@@ -52,11 +52,12 @@ afterAll(async () => {
 async function readRecords(file: string, name: string) {
   const l = lab as MirrorLab;
   const out = join(l.dir, `${name}.jsonl`);
-  const r = await runCli(['read', file, '--records', out]);
+  const r = await runCli(['read', file, '--records', out, '--summary-json']);
   expect(r.code, r.stderr).toBe(0);
+  const summary = JSON.parse(r.stderr.trim().split('\n').pop() as string) as { mirroredPackets: number };
   return {
     records: flowRecords(readJsonLines(out)),
-    mirrored: Number(/mirrored: (\d+) packets/.exec(r.stderr)?.[1]),
+    mirrored: summary.mirroredPackets,
   };
 }
 
