@@ -1,4 +1,4 @@
-import { DEFAULT_REDACTED_QUERY_PARAMETERS, type ReadSummary, readCapture } from '@fargate-mirror/analysis';
+import { type ReadSummary, readCapture } from '@fargate-mirror/analysis';
 import { HecSink, resolveHecToken, startWorkloadIdentity } from '@fargate-mirror/receiver';
 import { Command, Option } from 'commander';
 import { type AwsFlags, applyAwsFlags, checkAwsConfig, withAwsFix } from './aws-config.js';
@@ -12,7 +12,12 @@ import {
   parsePositiveNumber,
 } from './option-parsers.js';
 import { formatReadSummary } from './read-summary.js';
-import { addDedupOptions, addHecOptions, addIdentityOptions } from './shared-options.js';
+import {
+  addDedupOptions,
+  addHecOptions,
+  addIdentityOptions,
+  addTransactionOptions,
+} from './shared-options.js';
 import { pcapOutPath } from './stdout-pcap.js';
 
 export function createReadCommand(): Command {
@@ -58,18 +63,8 @@ export function createReadCommand(): Command {
     .option('--vxlan-port <port>', 'UDP port of VXLAN in the capture', parsePort, 4789)
     // The name `receive` used for the same thing, kept so that one command line works for both.
     .addOption(new Option('--port <port>').argParser(parsePort).hideHelp().conflicts('vxlanPort'))
-    .option('--geneve-port <port>', 'UDP port of GENEVE in the capture; 0 disables', parsePortOrZero, 6081)
-    .option('--no-transactions', 'flow records only: no TCP reassembly, no HTTP/DNS/TLS records')
-    .option(
-      '--redact-query <names>',
-      `comma-separated query parameter names whose values are replaced by REDACTED (replaces the default: ${DEFAULT_REDACTED_QUERY_PARAMETERS.join(',')})`,
-      parseList,
-    )
-    .option(
-      '--capture-headers <names>',
-      'comma-separated HTTP header names copied into http records (secrets redacted)',
-      parseList,
-    );
+    .option('--geneve-port <port>', 'UDP port of GENEVE in the capture; 0 disables', parsePortOrZero, 6081);
+  addTransactionOptions(command);
   addDedupOptions(command);
   addIdentityOptions(command).option(
     '--identity-clusters <names>',

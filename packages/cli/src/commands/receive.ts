@@ -13,7 +13,12 @@ import { createLogger, defaultLogFormat, type LogFormat, parseLogFormat } from '
 import { type AwsFlags, applyAwsFlags, checkAwsConfig } from './aws-config.js';
 import { inputFile } from './input-file.js';
 import { parsePortOrZero } from './option-parsers.js';
-import { addDedupOptions, addHecOptions, addIdentityOptions } from './shared-options.js';
+import {
+  addDedupOptions,
+  addHecOptions,
+  addIdentityOptions,
+  addTransactionOptions,
+} from './shared-options.js';
 
 interface ReceiveFlags extends AwsFlags {
   config?: string;
@@ -37,6 +42,9 @@ interface ReceiveFlags extends AwsFlags {
   dedupWindowMs?: number;
   addressDomain?: 'global' | 'vni';
   dedup?: boolean;
+  transactions?: boolean;
+  redactQuery?: string[];
+  captureHeaders?: string[];
   identityMap?: string;
   awsIdentity?: boolean;
   hecUrl?: string;
@@ -105,6 +113,7 @@ export function createReceiveCommand(): Command {
         'vni',
       ]),
     );
+  addTransactionOptions(command);
   addDedupOptions(command);
   addIdentityOptions(command);
   addHecOptions(command, '<out-dir>/hec-spool');
@@ -173,6 +182,11 @@ function toConfig(f: ReceiveFlags): Partial<ReceiverConfigInput> {
     logLevel: f.logLevel as ReceiverConfigInput['logLevel'],
     addressDomain: f.addressDomain,
     // Nested sections only with the keys given, so they merge with (never blank out) the file's.
+    transactions: definedOnly({
+      enabled: f.transactions === false ? false : undefined,
+      redactQuery: f.redactQuery,
+      captureHeaders: f.captureHeaders,
+    }),
     dedup: definedOnly({
       enabled: f.dedup === false ? false : undefined,
       windowMs: f.dedupWindowMs,

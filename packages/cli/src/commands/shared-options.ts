@@ -1,9 +1,26 @@
+import { DEFAULT_REDACTED_QUERY_PARAMETERS } from '@fargate-mirror/analysis';
 import type { Command } from 'commander';
 import { inputFile } from './input-file.js';
-import { parsePositiveNumber } from './option-parsers.js';
+import { parseList, parsePositiveNumber } from './option-parsers.js';
 
 // Options `read` and `receive` share, written once so the two commands give the same things the same
 // names, words and checks.
+
+/** Transaction records: on or off, which query parameters are redacted, which headers are kept. */
+export function addTransactionOptions(command: Command): Command {
+  return command
+    .option('--no-transactions', 'flow records only: no TCP reassembly, no HTTP/DNS/TLS records')
+    .option(
+      '--redact-query <names>',
+      `comma-separated query parameter names whose values are replaced by REDACTED (replaces the default: ${DEFAULT_REDACTED_QUERY_PARAMETERS.join(',')})`,
+      parseList,
+    )
+    .option(
+      '--capture-headers <names>',
+      'comma-separated HTTP header names copied into http records (secrets redacted)',
+      parseList,
+    );
+}
 
 /** De-duplication of packets seen at two mirror points. */
 export function addDedupOptions(command: Command): Command {

@@ -66,6 +66,15 @@ const dedupSchema = z.strictObject({
   capacity: positiveInt().default(65_536),
 });
 
+const transactionsSchema = z.strictObject({
+  /** HTTP, DNS and TLS transaction records (TCP reassembly included); false: flow records only. */
+  enabled: z.boolean().default(true),
+  /** Query parameters whose values are replaced by REDACTED; omitted = the default list. */
+  redactQuery: z.array(z.string().min(1)).optional(),
+  /** HTTP headers copied into http records (secret ones redacted). */
+  captureHeaders: z.array(z.string().min(1)).optional(),
+});
+
 const identitySchema = z.strictObject({
   /** JSON/YAML map of IPs and mirror points to ECS workloads (offline identity). */
   map: z.string().min(1).optional(),
@@ -171,6 +180,7 @@ export const receiverConfigSchema = z.strictObject({
   recordsFlushMs: z.number().int().min(10).default(200),
   testing: testingSchema.prefault({}),
   /** De-duplication of packets seen at two mirror points. */
+  transactions: transactionsSchema.prefault({}),
   dedup: dedupSchema.prefault({}),
   /** Workload identity on every record. */
   identity: identitySchema.prefault({}),

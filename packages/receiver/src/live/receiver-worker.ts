@@ -84,6 +84,15 @@ export class ReceiverWorker {
       dvc: config.dvc,
       vxlanPort: data.port,
       genevePort: data.genevePort || undefined,
+      transactions: config.transactions.enabled
+        ? {
+            redaction:
+              config.transactions.redactQuery !== undefined
+                ? { queryParameters: config.transactions.redactQuery }
+                : undefined,
+            captureHeaders: config.transactions.captureHeaders,
+          }
+        : false,
       dedup: config.dedup.enabled
         ? { windowMs: config.dedup.windowMs, capacity: config.dedup.capacity }
         : false,
