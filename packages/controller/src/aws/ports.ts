@@ -1,11 +1,8 @@
 import type { SessionSpec } from '../core/plan.js';
-import type { SessionView, TaskView } from '../core/types.js';
-
 /** The kinds of traffic mirror target EC2 has (DescribeTrafficMirrorTargets `Type`). */
-export type MirrorTargetType =
-  | 'network-interface'
-  | 'network-load-balancer'
-  | 'gateway-load-balancer-endpoint';
+import type { MirrorTargetType, SessionView, TaskView } from '../core/types.js';
+
+export type { MirrorTargetType };
 
 /** The configured target and filter as EC2 sees them: `undefined` / `false` when they do not exist. */
 export interface MirrorResources {

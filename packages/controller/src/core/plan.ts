@@ -1,6 +1,6 @@
-import type { MirrorTargetType } from '../aws/ports.js';
 import type { ControllerErrorCode } from '../errors.js';
 import { chooseSessionNumber, type SessionNumberPolicy, sessionNumberAcceptable } from './session-number.js';
+import type { MirrorTargetType } from './types.js';
 import {
   type DesiredSource,
   type SessionView,

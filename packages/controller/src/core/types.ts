@@ -77,3 +77,9 @@ export const TAG_CLUSTER = 'fargate-mirror:cluster';
 export const TAG_SERVICE = 'fargate-mirror:service';
 export const TAG_TASK_ARN = 'fargate-mirror:task-arn';
 export const TAG_CONTAINER_INSTANCE = 'fargate-mirror:container-instance';
+
+/** The kinds of traffic mirror target: their defaults differ (an NLB target's sessions get PacketLength 8500). */
+export type MirrorTargetType =
+  | 'network-interface'
+  | 'network-load-balancer'
+  | 'gateway-load-balancer-endpoint';
