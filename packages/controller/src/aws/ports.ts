@@ -1,7 +1,7 @@
 import type { SessionSpec } from '../core/plan.js';
-/** The kinds of traffic mirror target EC2 has (DescribeTrafficMirrorTargets `Type`). */
 import type { MirrorTargetType, SessionView, TaskView } from '../core/types.js';
 
+/** The kinds of traffic mirror target EC2 has (DescribeTrafficMirrorTargets `Type`), defined in core. */
 export type { MirrorTargetType };
 
 /** The configured target and filter as EC2 sees them: `undefined` / `false` when they do not exist. */
