@@ -64,17 +64,27 @@ export function readCapture(options: ReadCaptureOptions): ReadSummary {
       innerFrames: pcap,
       dedupInnerFrames: dedupPcap,
     });
-    const handle = encapsulation === 'mirror' ? pipeline.handleCaptured : pipeline.handleUnencapsulated;
+    const mirror = encapsulation === 'mirror';
     while (reader.next()) {
-      handle.call(
-        pipeline,
-        reader.buf,
-        reader.offset,
-        reader.capturedLength,
-        reader.linkType,
-        reader.tsSec,
-        reader.tsNsec,
-      );
+      if (mirror) {
+        pipeline.handleCaptured(
+          reader.buf,
+          reader.offset,
+          reader.capturedLength,
+          reader.linkType,
+          reader.tsSec,
+          reader.tsNsec,
+        );
+      } else {
+        pipeline.handleUnencapsulated(
+          reader.buf,
+          reader.offset,
+          reader.capturedLength,
+          reader.linkType,
+          reader.tsSec,
+          reader.tsNsec,
+        );
+      }
     }
     pipeline.finish();
     const s = pipeline.stats;
