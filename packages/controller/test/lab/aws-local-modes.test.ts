@@ -245,11 +245,16 @@ describe('bridge tasks on EC2 and the event handler on real events (accept)', ()
       filter: ids.filter,
       select: { clusters: ['shop'] },
     });
-    const invoke = await controllerCli(['handle-event', '-', '--config', config, '--endpoint-url', url], {
-      input: JSON.stringify(tail),
-    });
+    const invoke = await controllerCli(
+      ['handle-event', '-', '--json', '--config', config, '--endpoint-url', url],
+      {
+        input: JSON.stringify(tail),
+      },
+    );
     expect(invoke.code, invoke.stderr).toBe(0);
-    expect(JSON.parse(invoke.stdout.trim().split('\n')[0] ?? '{}')).toMatchObject({ status: 'reconciled' });
+    // --json: the result is one JSON object on stdout.
+    expect(invoke.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(invoke.stdout)).toMatchObject({ reports: [{ status: 'reconciled' }] });
     expect(owned(await allSessions(env), OWNER).map((s) => s.eniId)).toEqual([left[0]?.eniId]);
     expect(metrics.counters['created']).toBe(3);
     expect(metrics.counters['malformed'] ?? 0).toBe(0);

@@ -10,7 +10,7 @@ export function statusCommand(io: Io): Command {
     .option('--json', 'print JSON')
     .option('--all', 'include tasks outside the selection')
     .action(async (flags: Flags & { json?: boolean; all?: boolean }) =>
-      run(io, async () => {
+      run(io, 'status', async () => {
         return withContext(flags, undefined, async (ctx) => {
           const planned = await ctx.reconciler.plan(undefined, { explain: flags.all === true });
           const coverage = coverageOf(planned, ctx.config.owner, ctx.config.accountSessionQuota);
