@@ -13,6 +13,16 @@ export interface MirrorResources {
   readonly filterFound: boolean;
 }
 
+/** What EC2 says about an ENI that decides whether AWS accepts it as a mirror source. */
+export interface SourceEniFacts {
+  readonly eniId: string;
+  readonly requesterManaged: boolean;
+  /** Who created a requester-managed ENI (`amazon-rds`, an AWS account id for ECS, ...). */
+  readonly requesterId: string | undefined;
+  /** `interface` for an ordinary ENI; `efa`, `trunk`, `branch`, ... otherwise. */
+  readonly interfaceType: string | undefined;
+}
+
 /**
  * What the reconciler needs from EC2 and ECS. The SDK adapters implement these; tests can use an
  * in-memory cloud. Every method throws ControllerError (translated at the adapter edge).
@@ -29,6 +39,11 @@ export interface Ec2Port {
    * older port implementations still build; without it nothing is validated and no default applied.
    */
   describeMirrorResources?(targetId: string, filterId: string): Promise<MirrorResources>;
+  /**
+   * The source facts of each ENI that exists, by ENI id (`status` predicts refusals from them).
+   * Optional so older port implementations still build.
+   */
+  describeSourceEnis?(eniIds: readonly string[]): Promise<Map<string, SourceEniFacts>>;
   /** The primary (device index 0) ENI of each EC2 instance, by instance id. */
   primaryEnis(instanceIds: readonly string[]): Promise<Map<string, string>>;
 }

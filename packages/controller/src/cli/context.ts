@@ -17,6 +17,7 @@ export interface CommonOptions {
 export interface CliContext {
   readonly config: ControllerConfig;
   readonly clients: AwsClients;
+  readonly ec2: Ec2Adapter;
   readonly reconciler: Reconciler;
   close(): void;
 }
@@ -52,14 +53,15 @@ export async function openContext(options: CommonOptions, log: LogPort = silentL
     clients.destroy();
     throw error;
   }
+  const ec2 = new Ec2Adapter(clients.ec2);
   const reconciler = new Reconciler({
-    ec2: new Ec2Adapter(clients.ec2),
+    ec2,
     ecs: new EcsAdapter(clients.ecs),
     config,
     refusals: new MemoryRefusalCache({ ttlMs: config.refusalCacheTtlMs }),
     log,
   });
-  return { config, clients, reconciler, close: () => clients.destroy() };
+  return { config, clients, ec2, reconciler, close: () => clients.destroy() };
 }
 
 /**

@@ -80,9 +80,15 @@ describe('taskEniSources reject (the default): task ENIs are not mirrorable', ()
       '--endpoint-url',
       env.aws.url,
     ]);
-    const rows = (JSON.parse(status.stdout) as { rows: { state: string }[] }).rows;
-    // A new process has no refusal cache: status shows the tasks as still missing a session.
-    expect(rows.map((r) => r.state)).toEqual(['missing', 'missing']);
+    expect(status.code, status.stderr).toBe(0);
+    const rows = (JSON.parse(status.stdout) as { rows: { state: string; note: string }[] }).rows;
+    // A new process has no refusal cache, but EC2 says the ENIs are requester-managed (by ECS):
+    // status names the refusal, not "missing".
+    expect(rows.map((r) => r.state)).toEqual(['unmirrorable', 'unmirrorable']);
+    for (const r of rows) {
+      expect(r.note).toMatch(/^AWS refuses this source \(predicted: eni-[0-9a-f]+ is requester-managed/);
+      expect(r.note).toContain('forwarder sidecar');
+    }
 
     // One long-lived reconciler (a warm Lambda, or one CLI run) remembers refusals per ENI.
     const reconciler = reconcilerFor(env, { owner: OWNER, target: ids.target, filter: ids.filter });

@@ -92,6 +92,15 @@ describe('controller commands: AWS settings are checked before any call', () => 
     expect(oneLine(r.stderr, 'plan')).toMatch(/endpoint 'localhost:4566' \(AWS_ENDPOINT_URL\) is not a URL/);
   });
 
+  it('FARGATE_MIRROR_DEBUG=1 adds the stack before the one error line', async () => {
+    const r = await cli(['status', '--config', 'c.yaml'], { ...KEYS, FARGATE_MIRROR_DEBUG: '1' });
+    expect(r.code, r.stderr).toBe(2);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(1);
+    expect(r.stderr).toMatch(/^\s+at /m);
+    expect(lines.at(-1)).toMatch(/^fargate-mirror status: no AWS region: .*\(AWS_REGION_MISSING\)$/);
+  });
+
   it('a config error names the command and the code', async () => {
     const r = await cli(['status', '--config', 'nope.yaml'], { ...KEYS, AWS_REGION: 'us-east-1' });
     expect(r.code, r.stderr).toBe(2);
