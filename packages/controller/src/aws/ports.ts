@@ -1,5 +1,5 @@
 import type { SessionSpec } from '../core/plan.js';
-import type { SessionView, TaskView } from '../core/types.js';
+import type { SessionView, SourceEniFacts, TaskView } from '../core/types.js';
 
 /** The kinds of traffic mirror target EC2 has (DescribeTrafficMirrorTargets `Type`). */
 export type MirrorTargetType =
@@ -13,15 +13,7 @@ export interface MirrorResources {
   readonly filterFound: boolean;
 }
 
-/** What EC2 says about an ENI that decides whether AWS accepts it as a mirror source. */
-export interface SourceEniFacts {
-  readonly eniId: string;
-  readonly requesterManaged: boolean;
-  /** Who created a requester-managed ENI (`amazon-rds`, an AWS account id for ECS, ...). */
-  readonly requesterId: string | undefined;
-  /** `interface` for an ordinary ENI; `efa`, `trunk`, `branch`, ... otherwise. */
-  readonly interfaceType: string | undefined;
-}
+export type { SourceEniFacts };
 
 /**
  * What the reconciler needs from EC2 and ECS. The SDK adapters implement these; tests can use an

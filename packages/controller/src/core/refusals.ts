@@ -1,5 +1,5 @@
-import type { SourceEniFacts } from '../aws/ports.js';
 import type { Refusal } from './plan.js';
+import type { SourceEniFacts } from './types.js';
 
 // AWS's Traffic Mirroring limitations: requester-managed ENIs are sources only when RDS or
 // ElastiCache created them.

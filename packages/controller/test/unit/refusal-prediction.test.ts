@@ -1,8 +1,8 @@
 // Issue 22: `status` in a new process (no refusal cache) tells the ENIs AWS refuses as mirror sources
 // from the ones still missing a session, from what EC2 says about them.
 import { describe, expect, it } from 'vitest';
-import type { SourceEniFacts } from '../../src/aws/ports.js';
 import { predictedRefusal } from '../../src/core/refusals.js';
+import type { SourceEniFacts } from '../../src/core/types.js';
 import { type Coverage, type CoverageRow, withPredictedRefusals } from '../../src/coverage.js';
 
 const eni = (facts: Partial<SourceEniFacts>): SourceEniFacts => ({
