@@ -1,5 +1,5 @@
 import type { SessionSpec } from '../core/plan.js';
-import type { SessionView, SourceEniFacts, TaskView } from '../core/types.js';
+import type { SessionView, TaskView } from '../core/types.js';
 
 /** The kinds of traffic mirror target EC2 has (DescribeTrafficMirrorTargets `Type`). */
 export type MirrorTargetType =
@@ -13,7 +13,8 @@ export interface MirrorResources {
   readonly filterFound: boolean;
 }
 
-export type { SourceEniFacts };
+/** Declared in core, where `predictedRefusal` reads it; named here for the ports' implementers. */
+export type SourceEniFacts = import('../core/types.js').SourceEniFacts;
 
 /**
  * What the reconciler needs from EC2 and ECS. The SDK adapters implement these; tests can use an
