@@ -1,5 +1,5 @@
 import type { EniPlan } from './core/plan.js';
-import { isOwnedBy } from './core/plan.js';
+import { isOwnedBy, SIDECAR_REMEDY } from './core/plan.js';
 import type { ResyncPlan } from './reconcile/fleet.js';
 
 export type CoverageState =
@@ -103,6 +103,10 @@ export function coverageOf(planned: ResyncPlan, owner: string, accountSessionQuo
         .map((s) => s.sessionId),
       note: 'no selected running task uses this ENI: reconcile deletes these',
     }));
+  return { rows, leftovers, summary: summaryOf(rows, leftovers) };
+}
+
+function summaryOf(rows: readonly CoverageRow[], leftovers: readonly LeftoverRow[]): Coverage['summary'] {
   const summary = {
     selected: 0,
     mirrored: 0,
@@ -120,5 +124,23 @@ export function coverageOf(planned: ResyncPlan, owner: string, accountSessionQuo
     if (r.selected) summary.selected++;
     if (r.hiddenBy.length > 0) summary.hidden++;
   }
-  return { rows, leftovers, summary };
+  return summary;
+}
+
+/**
+ * `coverage` with each `missing` row whose ENI AWS is known to refuse (`refusals`: the reason by
+ * ENI id, from `predictedRefusal`) turned `unmirrorable`, with the reason and the remedy: no
+ * reconcile can give it a session, so "missing" would send the user to the wrong fix.
+ */
+export function withPredictedRefusals(coverage: Coverage, refusals: ReadonlyMap<string, string>): Coverage {
+  const rows = coverage.rows.map((r): CoverageRow => {
+    const reason = r.state === 'missing' && r.eniId !== undefined ? refusals.get(r.eniId) : undefined;
+    if (reason === undefined) return r;
+    return {
+      ...r,
+      state: 'unmirrorable',
+      note: `AWS refuses this source (predicted: ${reason}); remedy: ${SIDECAR_REMEDY}`,
+    };
+  });
+  return { rows, leftovers: coverage.leftovers, summary: summaryOf(rows, coverage.leftovers) };
 }

@@ -25,6 +25,10 @@ export const CONTROLLER_ERROR_CODES = [
   'SESSION_NUMBER_TAKEN',
   'IDEMPOTENCY_MISMATCH',
   'NOT_CONVERGED',
+  'AWS_REGION_MISSING',
+  'AWS_CREDENTIALS_MISSING',
+  'AWS_ENDPOINT_INVALID',
+  'EVENT_FILE_MISSING',
 ] as const;
 export type ControllerErrorCode = (typeof CONTROLLER_ERROR_CODES)[number];
 
@@ -85,6 +89,22 @@ export class MalformedInputError extends ControllerError {
   constructor(code: 'EVENT_MALFORMED' | 'WORK_ITEM_MALFORMED', message: string, options?: ErrorOptions) {
     super(code, message, options);
     this.name = 'MalformedInputError';
+  }
+}
+
+/**
+ * The AWS configuration a command needs is missing or malformed (no region, no credentials, an
+ * endpoint that is not a URL): found before any call, and fixed on the command line or in the
+ * environment.
+ */
+export class AwsConfigError extends ControllerError {
+  constructor(
+    code: 'AWS_REGION_MISSING' | 'AWS_CREDENTIALS_MISSING' | 'AWS_ENDPOINT_INVALID',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(code, message, options);
+    this.name = 'AwsConfigError';
   }
 }
 

@@ -2,6 +2,7 @@ import {
   CreateTrafficMirrorSessionCommand,
   DeleteTrafficMirrorSessionCommand,
   DescribeInstancesCommand,
+  DescribeNetworkInterfacesCommand,
   DescribeTrafficMirrorFiltersCommand,
   DescribeTrafficMirrorSessionsCommand,
   DescribeTrafficMirrorTargetsCommand,
@@ -14,7 +15,7 @@ import type { SessionView } from '../core/types.js';
 import { AwsCallError } from '../errors.js';
 import { chunks } from '../util/chunks.js';
 import { pages } from './pages.js';
-import type { Ec2Port, MirrorResources, MirrorTargetType } from './ports.js';
+import type { Ec2Port, MirrorResources, MirrorTargetType, SourceEniFacts } from './ports.js';
 import { callAws, translateAwsError } from './translate-error.js';
 
 /** EC2 accepts at most 200 values per filter; stay well below. */
@@ -145,6 +146,38 @@ export class Ec2Adapter implements Ec2Port {
       targetType: target ? ((target.Type as MirrorTargetType | undefined) ?? 'network-interface') : undefined,
       filterFound: (filters.TrafficMirrorFilters ?? []).some((f) => f.TrafficMirrorFilterId === filterId),
     };
+  }
+
+  async describeSourceEnis(eniIds: readonly string[]): Promise<Map<string, SourceEniFacts>> {
+    const out = new Map<string, SourceEniFacts>();
+    for (const part of chunks([...new Set(eniIds)], ENI_FILTER_CHUNK)) {
+      // A filter rather than NetworkInterfaceIds: an ENI deleted meanwhile (its task stopped) is
+      // simply absent instead of failing the whole call.
+      const all = pages(
+        (NextToken) =>
+          callAws('DescribeNetworkInterfaces', () =>
+            this.#ec2.send(
+              new DescribeNetworkInterfacesCommand({
+                Filters: [{ Name: 'network-interface-id', Values: part }],
+                NextToken,
+              }),
+            ),
+          ),
+        (page) => page.NextToken,
+      );
+      for await (const page of all) {
+        for (const n of page.NetworkInterfaces ?? []) {
+          if (!n.NetworkInterfaceId) continue;
+          out.set(n.NetworkInterfaceId, {
+            eniId: n.NetworkInterfaceId,
+            requesterManaged: n.RequesterManaged === true,
+            requesterId: n.RequesterId,
+            interfaceType: n.InterfaceType,
+          });
+        }
+      }
+    }
+    return out;
   }
 
   async primaryEnis(instanceIds: readonly string[]): Promise<Map<string, string>> {

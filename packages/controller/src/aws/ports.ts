@@ -10,6 +10,9 @@ export interface MirrorResources {
   readonly filterFound: boolean;
 }
 
+/** Declared in core, where `predictedRefusal` reads it; named here for the ports' implementers. */
+export type SourceEniFacts = import('../core/types.js').SourceEniFacts;
+
 /**
  * What the reconciler needs from EC2 and ECS. The SDK adapters implement these; tests can use an
  * in-memory cloud. Every method throws ControllerError (translated at the adapter edge).
@@ -26,6 +29,11 @@ export interface Ec2Port {
    * older port implementations still build; without it nothing is validated and no default applied.
    */
   describeMirrorResources?(targetId: string, filterId: string): Promise<MirrorResources>;
+  /**
+   * The source facts of each ENI that exists, by ENI id (`status` predicts refusals from them).
+   * Optional so older port implementations still build.
+   */
+  describeSourceEnis?(eniIds: readonly string[]): Promise<Map<string, SourceEniFacts>>;
   /** The primary (device index 0) ENI of each EC2 instance, by instance id. */
   primaryEnis(instanceIds: readonly string[]): Promise<Map<string, string>>;
 }

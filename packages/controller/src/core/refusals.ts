@@ -1,4 +1,22 @@
 import type { Refusal } from './plan.js';
+import type { SourceEniFacts } from './types.js';
+
+// AWS's Traffic Mirroring limitations: requester-managed ENIs are sources only when RDS or
+// ElastiCache created them.
+const MIRRORABLE_REQUESTERS: readonly string[] = ['amazon-rds', 'amazon-elasticache'];
+
+/**
+ * Why AWS will refuse this ENI as a mirror source, from what EC2 says about it, or `undefined` when
+ * nothing predicts a refusal. A process that never tried (a new `status`) says so instead of
+ * "missing" for an ENI that no reconcile can give a session.
+ */
+export function predictedRefusal(eni: SourceEniFacts): string | undefined {
+  if (eni.interfaceType !== undefined && eni.interfaceType !== 'interface')
+    return `${eni.eniId} has interface type ${eni.interfaceType}: AWS accepts only interface type "interface" as a mirror source`;
+  if (eni.requesterManaged && !MIRRORABLE_REQUESTERS.includes(eni.requesterId ?? ''))
+    return `${eni.eniId} is requester-managed (by ${eni.requesterId ?? 'an AWS service'}): AWS accepts requester-managed ENIs as mirror sources only when Amazon RDS or ElastiCache created them`;
+  return undefined;
+}
 
 /**
  * Remembers AWS refusals (e.g. `NetworkInterfaceNotSupported`) per ENI, so a resync does not ask

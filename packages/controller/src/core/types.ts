@@ -57,6 +57,16 @@ export interface SessionView {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** What EC2 says about an ENI that decides whether AWS accepts it as a mirror source. */
+export interface SourceEniFacts {
+  readonly eniId: string;
+  readonly requesterManaged: boolean;
+  /** Who created a requester-managed ENI (`amazon-rds`, an AWS account id for ECS, ...). */
+  readonly requesterId: string | undefined;
+  /** `interface` for an ordinary ENI; `efa`, `trunk`, `branch`, ... otherwise. */
+  readonly interfaceType: string | undefined;
+}
+
 /** An ENI that should carry exactly one session of ours, and what it stands for. */
 export interface DesiredSource {
   readonly eniId: string;

@@ -80,9 +80,15 @@ describe('taskEniSources reject (the default): task ENIs are not mirrorable', ()
       '--endpoint-url',
       env.aws.url,
     ]);
-    const rows = (JSON.parse(status.stdout) as { rows: { state: string }[] }).rows;
-    // A new process has no refusal cache: status shows the tasks as still missing a session.
-    expect(rows.map((r) => r.state)).toEqual(['missing', 'missing']);
+    expect(status.code, status.stderr).toBe(0);
+    const rows = (JSON.parse(status.stdout) as { rows: { state: string; note: string }[] }).rows;
+    // A new process has no refusal cache, but EC2 says the ENIs are requester-managed (by ECS):
+    // status names the refusal, not "missing".
+    expect(rows.map((r) => r.state)).toEqual(['unmirrorable', 'unmirrorable']);
+    for (const r of rows) {
+      expect(r.note).toMatch(/^AWS refuses this source \(predicted: eni-[0-9a-f]+ is requester-managed/);
+      expect(r.note).toContain('forwarder sidecar');
+    }
 
     // One long-lived reconciler (a warm Lambda, or one CLI run) remembers refusals per ENI.
     const reconciler = reconcilerFor(env, { owner: OWNER, target: ids.target, filter: ids.filter });
@@ -245,11 +251,16 @@ describe('bridge tasks on EC2 and the event handler on real events (accept)', ()
       filter: ids.filter,
       select: { clusters: ['shop'] },
     });
-    const invoke = await controllerCli(['handle-event', '-', '--config', config, '--endpoint-url', url], {
-      input: JSON.stringify(tail),
-    });
+    const invoke = await controllerCli(
+      ['handle-event', '-', '--json', '--config', config, '--endpoint-url', url],
+      {
+        input: JSON.stringify(tail),
+      },
+    );
     expect(invoke.code, invoke.stderr).toBe(0);
-    expect(JSON.parse(invoke.stdout.trim().split('\n')[0] ?? '{}')).toMatchObject({ status: 'reconciled' });
+    // --json: the result is one JSON object on stdout.
+    expect(invoke.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(invoke.stdout)).toMatchObject({ reports: [{ status: 'reconciled' }] });
     expect(owned(await allSessions(env), OWNER).map((s) => s.eniId)).toEqual([left[0]?.eniId]);
     expect(metrics.counters['created']).toBe(3);
     expect(metrics.counters['malformed'] ?? 0).toBe(0);

@@ -150,14 +150,14 @@ describe('controller CLI safety against aws-local (NLB target, session quota 3)'
       },
     };
     const invoke = await controllerCli(
-      ['handle-event', '-', '--config', configFile, '--endpoint-url', env.aws.url],
+      ['handle-event', '-', '--json', '--config', configFile, '--endpoint-url', env.aws.url],
       { input: JSON.stringify(event) },
     );
     expect(invoke.code, invoke.stdout).toBe(1);
-    const report = JSON.parse(invoke.stdout.trim().split('\n')[0] ?? '{}') as {
-      status: string;
-      reason: string;
-    };
+    expect(invoke.stdout.trim().split('\n')).toHaveLength(1);
+    const { reports } = JSON.parse(invoke.stdout) as { reports: { status: string; reason: string }[] };
+    expect(reports).toHaveLength(1);
+    const report = reports[0] as { status: string; reason: string };
     expect(report.status).toBe('failed');
     expect(report.reason).toContain('ACCOUNT_SESSION_LIMIT');
   });

@@ -10,7 +10,7 @@ export function planCommand(io: Io): Command {
     .description('what reconcile would do, and why each task is or is not selected (reads every cluster)')
     .option('--json', 'print JSON')
     .action(async (flags: Flags & { json?: boolean }) =>
-      run(io, async () => {
+      run(io, 'plan', async () => {
         return withContext(flags, undefined, async (ctx) => {
           const planned = await ctx.reconciler.plan(undefined, { explain: true });
           const coverage = coverageOf(planned, ctx.config.owner, ctx.config.accountSessionQuota);

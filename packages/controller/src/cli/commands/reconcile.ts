@@ -18,7 +18,7 @@ export function reconcileCommand(io: Io): Command {
     )
     .option('--json', 'print the report as JSON')
     .action(async (flags: Flags & { dryRun?: boolean; concurrency: number; json?: boolean }) =>
-      run(io, async () => {
+      run(io, 'reconcile', async () => {
         return withContext(flags, verboseLog(io, flags), async (ctx) => {
           const progress = new Progress(io.err);
           const planned = await ctx.reconciler.plan((p, d, t) => progress.update(p, d, t));

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
-import { coverageOf } from '../../coverage.js';
+import { predictedRefusal } from '../../core/refusals.js';
+import { coverageOf, withPredictedRefusals } from '../../coverage.js';
+import { isControllerError } from '../../errors.js';
 import { type Flags, type Io, run, withCommon } from '../command-base.js';
 import { withContext } from '../context.js';
 import { formatTable, shortArn } from '../table.js';
@@ -10,14 +12,34 @@ export function statusCommand(io: Io): Command {
     .option('--json', 'print JSON')
     .option('--all', 'include tasks outside the selection')
     .action(async (flags: Flags & { json?: boolean; all?: boolean }) =>
-      run(io, async () => {
+      run(io, 'status', async () => {
         return withContext(flags, undefined, async (ctx) => {
           const planned = await ctx.reconciler.plan(undefined, { explain: flags.all === true });
-          const coverage = coverageOf(planned, ctx.config.owner, ctx.config.accountSessionQuota);
+          const fromPlan = coverageOf(planned, ctx.config.owner, ctx.config.accountSessionQuota);
+          // A new process has no refusal cache: what EC2 says about each ENI still without a session
+          // tells the ones AWS refuses (requester-managed, other interface types) from the missing.
+          const waiting = fromPlan.rows.flatMap((r) =>
+            r.state === 'missing' && r.eniId !== undefined ? [r.eniId] : [],
+          );
+          const refusals = new Map<string, string>();
+          let notPredicted: string | undefined;
+          if (waiting.length > 0) {
+            try {
+              for (const facts of (await ctx.ec2.describeSourceEnis(waiting)).values()) {
+                const reason = predictedRefusal(facts);
+                if (reason !== undefined) refusals.set(facts.eniId, reason);
+              }
+            } catch (error) {
+              // A role without ec2:DescribeNetworkInterfaces still gets its status, as before.
+              if (!isControllerError(error) || error.code !== 'AWS_ACCESS_DENIED') throw error;
+              notPredicted = `refusals not predicted: ${error.message} (grant ec2:DescribeNetworkInterfaces)`;
+            }
+          }
+          const coverage = withPredictedRefusals(fromPlan, refusals);
           const rows = flags.all ? coverage.rows : coverage.rows.filter((r) => r.selected);
           if (flags.json) {
             io.out.write(
-              `${JSON.stringify({ ...coverage, rows, missingClusters: planned.world.missingClusters }, null, 2)}\n`,
+              `${JSON.stringify({ ...coverage, rows, missingClusters: planned.world.missingClusters, ...(notPredicted ? { notPredicted } : {}) }, null, 2)}\n`,
             );
             return 0;
           }
@@ -36,6 +58,7 @@ export function statusCommand(io: Io): Command {
           );
           for (const c of planned.world.missingClusters)
             io.out.write(`cluster not found: ${c} (skipped; the others were read)\n`);
+          if (notPredicted) io.out.write(`${notPredicted}\n`);
           for (const l of coverage.leftovers)
             io.out.write(`leftover on ${l.eniId}: ${l.sessionIds.join(', ')} (${l.note})\n`);
           const s = coverage.summary;
