@@ -49,6 +49,7 @@ export {
 } from './identity/workload-identity.js';
 export { Receiver, type ReceiverInfo, type ReceiverSummary } from './live/receiver.js';
 export type { ReceiverTotals } from './live/stats-aggregator.js';
+export { createStderrLogger, LOG_FORMATS, type LogFormat } from './logging/stderr-logger.js';
 export type {
   HecMetricsSource,
   ReceiverMetricsSource,

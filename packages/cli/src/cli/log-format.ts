@@ -1,10 +1,9 @@
 import { isatty } from 'node:tty';
+import { createStderrLogger, LOG_FORMATS, type LogFormat } from '@fargate-mirror/receiver';
 import { InvalidArgumentError } from 'commander';
-import pino, { type Logger } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import type { Logger } from 'pino';
 
-export const LOG_FORMATS = ['text', 'json'] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
+export { LOG_FORMATS, type LogFormat };
 
 /** Human text on a terminal, JSON Lines for machines (a pipe, a file, journald, CloudWatch). */
 export function defaultLogFormat(): LogFormat {
@@ -18,21 +17,5 @@ export function parseLogFormat(value: string): LogFormat {
   return value as LogFormat;
 }
 
-/**
- * A pino logger on stderr in the chosen format. Synchronous in both, as the receiver's own default
- * is, so that the last lines before an exit are never lost.
- */
-export function createLogger(level: string, format: LogFormat): Logger {
-  const destination =
-    format === 'text'
-      ? PinoPretty({
-          destination: 2,
-          sync: true,
-          colorize: isatty(2),
-          singleLine: true,
-          translateTime: 'SYS:HH:MM:ss.l',
-          ignore: 'pid,hostname',
-        })
-      : pino.destination({ fd: 2, sync: true });
-  return pino({ level }, destination);
-}
+/** A pino logger on stderr in the chosen format: the receiver's, so its workers log alike. */
+export const createLogger = (level: string, format: LogFormat): Logger => createStderrLogger(level, format);

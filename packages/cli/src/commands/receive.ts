@@ -119,16 +119,19 @@ export function createReceiveCommand(): Command {
   addHecOptions(command, '<out-dir>/hec-spool');
   return command.action(async (flags: ReceiveFlags) => {
     const fromFile = flags.config !== undefined ? readConfigFile(flags.config) : {};
+    // The flag, else the file's logFormat, else text on a terminal: workers log in the same format.
+    const logFormat =
+      flags.logFormat ?? (fromFile['logFormat'] === undefined ? defaultLogFormat() : undefined);
     const config = resolveReceiverConfig(
       fromFile,
-      toConfig(flags),
+      { ...toConfig(flags), logFormat },
       flags.config ? `options (--config ${flags.config} and flags)` : 'options',
     );
     if (config.identity.aws) {
       applyAwsFlags(flags);
       checkAwsConfig();
     }
-    const format = flags.logFormat ?? defaultLogFormat();
+    const format = config.logFormat;
     const announce = createAnnouncer('receive', format);
     const receiver = new Receiver(config, createLogger(config.logLevel, format));
     const info = await receiver.start();

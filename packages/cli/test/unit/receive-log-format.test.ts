@@ -46,6 +46,29 @@ describe('receive log format', () => {
     expect(all).toContainEqual(expect.stringMatching(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: receiving/));
   });
 
+  it.each([
+    ['text', false],
+    ['json', true],
+  ])('--log-format %s: the worker threads log in it too', async (format, json) => {
+    // An AWS endpoint that refuses connections: each worker's identity refresh fails and it warns.
+    const { code, stderr } = await receiveOnce([
+      '--log-format',
+      format,
+      '--aws-identity',
+      '--region',
+      'us-east-1',
+      '--endpoint-url',
+      'http://127.0.0.1:9',
+    ]);
+    expect(code).toBe(0);
+    const all = lines(stderr);
+    const fromWorker = all.filter((l) => /identity refresh failed/.test(l));
+    expect(fromWorker.length, stderr).toBeGreaterThan(0);
+    for (const line of all) expect(isJson(line), line).toBe(json);
+    if (json) expect((JSON.parse(fromWorker[0]) as { worker?: number }).worker).toBe(0);
+    else expect(fromWorker[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN.*\(worker=0\)|^\[.*\] WARN.*worker/);
+  });
+
   it('--log-format yaml exits 2 naming the choices', async () => {
     const result = await runCli(['receive', '--log-format', 'yaml']);
     expect(result.code).toBe(2);

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { LOG_FORMATS } from '../logging/stderr-logger.js';
 import { formatByteSize, parseByteSize } from './byte-size.js';
 
 const port = (what: string) =>
@@ -166,6 +167,8 @@ export const receiverConfigSchema = z.strictObject({
   /** On SIGTERM/SIGINT, /healthz fails this long before the receiver stops reading. */
   drainSeconds: nonNegative().default(5),
   logLevel: z.enum(LOG_LEVELS).default('warn'),
+  /** Logs on stderr as JSON Lines or human text (the receive command: text on a terminal). */
+  logFormat: z.enum(LOG_FORMATS).default('json'),
   /** Flow key address space: the whole receiver, or each VNI its own (overlapping VPC ranges). */
   addressDomain: z.enum(['global', 'vni']).default('global'),
   /** Device name in records (CIM `dvc`). */

@@ -1,7 +1,7 @@
 // Entry point of a receive worker thread (started by WorkerSupervisor with worker_threads).
 import { parentPort, workerData } from 'node:worker_threads';
-import pino from 'pino';
 import { isReceiverError } from '../errors.js';
+import { createStderrLogger } from '../logging/stderr-logger.js';
 import { ReceiverWorker } from './receiver-worker.js';
 import type { MainToWorker, ReceiverWorkerData, WorkerToMain } from './worker-protocol.js';
 
@@ -9,10 +9,8 @@ const data = workerData as ReceiverWorkerData;
 const port = parentPort;
 if (port === null) throw new Error('worker-main.js must run as a worker thread');
 
-const log = pino(
-  { level: data.config.logLevel, base: { worker: data.workerId } },
-  pino.destination({ fd: 2, sync: true }),
-);
+// In the format of the main thread's logs (the receive command chose it), so lines never mix.
+const log = createStderrLogger(data.config.logLevel, data.config.logFormat, { worker: data.workerId });
 const post = (message: WorkerToMain) => port.postMessage(message);
 const worker = new ReceiverWorker(data, post, log);
 
