@@ -9,6 +9,7 @@ import {
   awsvpcArg,
   buildController,
   controllerCli,
+  createFargateService,
   createTargetAndFilter,
   type Env,
   type LiveTask,
@@ -48,22 +49,7 @@ describe('controller CLI against aws-local (taskEniSources: accept)', () => {
     await registerFargateFamily(env, 'web');
     await registerFargateFamily(env, 'nightly');
     const service = (cluster: string, name: string, count: number) =>
-      awsCli(url, [
-        'ecs',
-        'create-service',
-        '--cluster',
-        cluster,
-        '--service-name',
-        name,
-        '--task-definition',
-        'web',
-        '--desired-count',
-        String(count),
-        '--launch-type',
-        'FARGATE',
-        '--network-configuration',
-        awsvpcArg(env),
-      ]);
+      createFargateService(env, cluster, name, count);
     await service('shop', 'web', 3);
     await service('analytics', 'etl', 2);
     await awsCli(url, [

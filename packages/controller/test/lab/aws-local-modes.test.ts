@@ -12,9 +12,9 @@ import { silentLog } from '../../src/log.js';
 import {
   allSessions,
   awsCli,
-  awsvpcArg,
   buildController,
   controllerCli,
+  createFargateService,
   createTargetAndFilter,
   type Env,
   owned,
@@ -41,22 +41,7 @@ describe('taskEniSources reject (the default): task ENIs are not mirrorable', ()
     ids = await createTargetAndFilter(env);
     await awsCli(env.aws.url, ['ecs', 'create-cluster', '--cluster-name', 'shop']);
     await registerFargateFamily(env, 'web');
-    await awsCli(env.aws.url, [
-      'ecs',
-      'create-service',
-      '--cluster',
-      'shop',
-      '--service-name',
-      'web',
-      '--task-definition',
-      'web',
-      '--desired-count',
-      '2',
-      '--launch-type',
-      'FARGATE',
-      '--network-configuration',
-      awsvpcArg(env),
-    ]);
+    await createFargateService(env, 'shop', 'web', 2);
     await waitForRunning(env, 'shop', 2);
   });
 
@@ -203,22 +188,7 @@ describe('bridge tasks on EC2 and the event handler on real events (accept)', ()
     const metrics = new MemoryMetrics();
     const handle = createTaskEventHandler({ reconciler, metrics, log: silentLog });
     events.length = 0;
-    await awsCli(url, [
-      'ecs',
-      'create-service',
-      '--cluster',
-      'shop',
-      '--service-name',
-      'web',
-      '--task-definition',
-      'web',
-      '--desired-count',
-      '3',
-      '--launch-type',
-      'FARGATE',
-      '--network-configuration',
-      awsvpcArg(env),
-    ]);
+    await createFargateService(env, 'shop', 'web', 3);
     const running = await waitForRunning(env, 'shop', 3);
     await env.aws.control.flushEvents();
     const statuses = new Set(events.map((e) => (e.detail as { lastStatus: string }).lastStatus));

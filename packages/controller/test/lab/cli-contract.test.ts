@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   allSessions,
   awsCli,
-  awsvpcArg,
   CREDENTIAL_ENV,
+  createFargateService,
   createTargetAndFilter,
   type Env,
   owned,
@@ -45,22 +45,7 @@ async function startShop(options: Parameters<typeof startEnv>[0]): Promise<{ env
   const ids = await createTargetAndFilter(env);
   await awsCli(env.aws.url, ['ecs', 'create-cluster', '--cluster-name', 'shop']);
   await registerFargateFamily(env, 'web');
-  await awsCli(env.aws.url, [
-    'ecs',
-    'create-service',
-    '--cluster',
-    'shop',
-    '--service-name',
-    'web',
-    '--task-definition',
-    'web',
-    '--desired-count',
-    '2',
-    '--launch-type',
-    'FARGATE',
-    '--network-configuration',
-    awsvpcArg(env),
-  ]);
+  await createFargateService(env, 'shop', 'web', 2);
   await waitForRunning(env, 'shop', 2);
   const config = await writeConfig(env, 'c.json', { owner: OWNER, target: ids.target, filter: ids.filter });
   return { env, config };

@@ -11,6 +11,7 @@ import {
   awsvpcArg,
   buildController,
   controllerCli,
+  createFargateService,
   createTargetAndFilter,
   type Env,
   owned,
@@ -43,22 +44,7 @@ describe('controller CLI safety against aws-local (NLB target, session quota 3)'
     });
     await awsCli(env.aws.url, ['ecs', 'create-cluster', '--cluster-name', 'shop']);
     await registerFargateFamily(env, 'web');
-    await awsCli(env.aws.url, [
-      'ecs',
-      'create-service',
-      '--cluster',
-      'shop',
-      '--service-name',
-      'web',
-      '--task-definition',
-      'web',
-      '--desired-count',
-      '3',
-      '--launch-type',
-      'FARGATE',
-      '--network-configuration',
-      awsvpcArg(env),
-    ]);
+    await createFargateService(env, 'shop', 'web', 3);
     await waitForRunning(env, 'shop', 3);
   });
 

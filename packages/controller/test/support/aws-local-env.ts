@@ -183,6 +183,32 @@ export function awsvpcArg(env: Env): string {
   return `awsvpcConfiguration={subnets=[${env.subnetIds.slice(0, 2).join(',')}],assignPublicIp=DISABLED}`;
 }
 
+/** `aws ecs create-service` of `count` Fargate tasks of task definition `family` (already registered). */
+export async function createFargateService(
+  env: Env,
+  cluster: string,
+  service: string,
+  count: number,
+  family = 'web',
+): Promise<void> {
+  await awsCli(env.aws.url, [
+    'ecs',
+    'create-service',
+    '--cluster',
+    cluster,
+    '--service-name',
+    service,
+    '--task-definition',
+    family,
+    '--desired-count',
+    String(count),
+    '--launch-type',
+    'FARGATE',
+    '--network-configuration',
+    awsvpcArg(env),
+  ]);
+}
+
 export interface LiveTask {
   readonly taskArn: string;
   readonly clusterArn: string;
