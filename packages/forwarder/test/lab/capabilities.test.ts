@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { run } from '@fargate-mirror/testkit/proc';
 import { findTool, requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DOCKER_DEFAULT_CAPS } from '../helpers/docker-caps.ts';
 import { ADDR, createForwardLab, type ForwardLab } from '../helpers/forward-lab.ts';
 import {
   FORWARD_MAIN,
@@ -18,23 +19,6 @@ import {
 } from '../helpers/forwarder-process.ts';
 import { TASK_ARN } from '../helpers/task-fixture.ts';
 
-/** Docker's default capabilities (moby oci/caps/defaults.go), the set Fargate containers get. */
-const DOCKER_DEFAULT_CAPS = [
-  'chown',
-  'dac_override',
-  'fowner',
-  'fsetid',
-  'kill',
-  'setgid',
-  'setuid',
-  'setpcap',
-  'net_bind_service',
-  'net_raw',
-  'sys_chroot',
-  'mknod',
-  'audit_write',
-  'setfcap',
-];
 const DOCKER_CAPS = [
   '--bounding-set',
   `-all,${DOCKER_DEFAULT_CAPS.map((c) => `+${c}`).join(',')}`,

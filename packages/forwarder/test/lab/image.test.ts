@@ -22,6 +22,7 @@ import { run, type Started } from '@fargate-mirror/testkit/proc';
 import { requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SidecarContainerDefinition, sidecarContainerDefinition } from '../../src/index.ts';
+import { DOCKER_DEFAULT_CAPS } from '../helpers/docker-caps.ts';
 import { ADDR, createForwardLab, type ForwardLab, TASK_DEV } from '../helpers/forward-lab.ts';
 import { lastStats } from '../helpers/forwarder-process.ts';
 import { requireBuiltReceiveCli, startLiveReceiver } from '../helpers/live-receiver.ts';
@@ -29,23 +30,6 @@ import { TASK_ARN } from '../helpers/task-fixture.ts';
 
 const REPO = join(import.meta.dirname, '..', '..', '..', '..');
 const BUILD_SCRIPT = join(REPO, 'scripts', 'build-forwarder-image.sh');
-/** Docker's default capabilities (moby oci/caps/defaults.go), the set Fargate containers get. */
-const DOCKER_DEFAULT_CAPS = [
-  'chown',
-  'dac_override',
-  'fowner',
-  'fsetid',
-  'kill',
-  'setgid',
-  'setuid',
-  'setpcap',
-  'net_bind_service',
-  'net_raw',
-  'sys_chroot',
-  'mknod',
-  'audit_write',
-  'setfcap',
-];
 const HTTP_PORT = 8080;
 const TO = `${ADDR.collector.v4}:4789`;
 const METADATA_PORT = 51678;
