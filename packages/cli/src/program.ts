@@ -11,6 +11,7 @@ type CommandLoader = () => Promise<Command[]>;
 const COMMANDS: ReadonlyArray<readonly [readonly string[], CommandLoader]> = [
   [['read'], async () => [(await import('./commands/read.js')).createReadCommand()]],
   [['receive'], async () => [(await import('./commands/receive.js')).createReceiveCommand()]],
+  [['summary'], async () => [(await import('./commands/summary.js')).createSummaryCommand()]],
   [['replay'], async () => [(await import('./commands/replay.js')).createReplayCommand()]],
   [['forward'], async () => [(await import('./commands/forward.js')).createForwardCommand()]],
   [['aws-local'], async () => [(await import('@fargate-mirror/aws-local')).createAwsLocalCommand()]],
