@@ -52,7 +52,7 @@ async function summarize(path: string, top: number): Promise<SummaryReport> {
 
 export function createSummaryCommand(): Command {
   return new Command('summary')
-    .summary('Service-to-service table from records or a capture')
+    .summary('Who talks to whom: requests, errors, latency')
     .description(
       "Summarise records (a JSON Lines file, or a directory of them such as a demo run or a receiver's " +
         'records directory) or a capture: for each source, destination and protocol the connections, ' +
