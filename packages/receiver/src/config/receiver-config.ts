@@ -93,9 +93,26 @@ const identitySchema = z.strictObject({
   graceSeconds: nonNegative().default(600),
 });
 
+/** `http://user:pass@host` is refused: the credentials would end up in logs and in clear on the wire. */
+function urlWithoutCredentials(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.username === '' && u.password === '';
+  } catch {
+    return true; // the .url() check reports it
+  }
+}
+
 const hecSchema = z.strictObject({
   /** Splunk HEC base URL, e.g. https://splunk.example.com:8088; omitted = no HEC sink. */
-  url: z.string().url('expected a URL such as https://splunk.example.com:8088').optional(),
+  url: z
+    .string()
+    .url('expected a URL such as https://splunk.example.com:8088')
+    .refine(
+      urlWithoutCredentials,
+      'must not carry credentials (user:password@host): they would be logged and sent in clear; give the HEC token with FARGATE_MIRROR_HEC_TOKEN or hec.tokenFile',
+    )
+    .optional(),
   /** Prefer FARGATE_MIRROR_HEC_TOKEN or tokenFile: a token here sits in a file in clear. */
   token: z.string().min(1).optional(),
   tokenFile: z.string().min(1).optional(),
@@ -106,6 +123,10 @@ const hecSchema = z.strictObject({
   /** Spool of unsent batches; default <outDir>/hec-spool. */
   spoolDir: z.string().min(1).optional(),
   maxSpoolBytes: byteSize(1024).default(1024 ** 3),
+  /** While the spool's disk refuses writes (full), batches wait in memory up to this much, then the oldest are dropped. */
+  maxMemoryBytes: byteSize(1024).default(64 * 1024 ** 2),
+  /** Free space the spool leaves on its file system for the other outputs. */
+  spoolReserveBytes: byteSize(0).default(1024 ** 2),
   /** Uncompressed bytes per request (Splunk max_content_length). */
   maxBatchBytes: byteSize(1024).default(1_000_000),
   flushMs: z.number().int().min(10).default(1000),

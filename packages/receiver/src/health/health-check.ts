@@ -15,6 +15,8 @@ export interface HealthCheckSources {
     readonly backlogBytes: number;
     readonly spoolBytes: number;
     readonly problem: string | undefined;
+    /** The spool directory refuses writes (disk full), in words. */
+    readonly spoolProblem: string | undefined;
   };
   /** Directories the outputs write to. */
   readonly outputDirs: readonly string[];
@@ -71,7 +73,10 @@ export class HealthCheck {
             'HEC back-pressure: the spool is filling',
           );
       }
-      if (!hec.healthy) {
+      const spoolProblem = hec.spoolProblem;
+      if (spoolProblem !== undefined) {
+        problems.push(`Splunk HEC spool: ${spoolProblem}`);
+      } else if (!hec.healthy) {
         problems.push(
           `Splunk HEC spool nearly full: ${formatByteSize(hec.spoolBytes)} waiting (${hec.problem ?? 'delivery too slow'})`,
         );

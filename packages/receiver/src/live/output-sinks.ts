@@ -23,6 +23,7 @@ export class OutputSinks {
   private records: RecordsFileSink | undefined;
   private retention: PcapRetention | undefined;
   hec: HecSink | undefined;
+  private hecSpoolDir: string | undefined;
 
   constructor(config: ReceiverConfig, outputs: ReceiverOutputs, log: Logger) {
     this.config = config;
@@ -76,6 +77,7 @@ export class OutputSinks {
     const hec = config.hec;
     if (hec.url === undefined) return;
     const spoolDir = hec.spoolDir ?? join(config.outDir, 'hec-spool');
+    this.hecSpoolDir = spoolDir;
     this.hec = HecSink.open({
       url: hec.url,
       token: resolveHecToken({ token: hec.token, tokenFile: hec.tokenFile }),
@@ -84,6 +86,8 @@ export class OutputSinks {
       host: config.dvc,
       spoolDir,
       maxSpoolBytes: hec.maxSpoolBytes,
+      maxMemoryBytes: hec.maxMemoryBytes,
+      spoolReserveBytes: hec.spoolReserveBytes,
       maxBatchBytes: hec.maxBatchBytes,
       flushMs: hec.flushMs,
       ack: hec.ack,
@@ -152,6 +156,7 @@ export class OutputSinks {
     const out: string[] = [];
     if (pcapDir !== undefined) out.push(pcapDir);
     if (records !== undefined && records !== '-') out.push(dirname(records));
+    if (this.hecSpoolDir !== undefined) out.push(this.hecSpoolDir);
     return out;
   }
 
