@@ -217,6 +217,11 @@ function hecSeries(hec: HecMetricsSource): Series[] {
       () => hec.stats.spoolWriteErrors,
     ),
     counter(
+      'hec_spool_quarantined_total',
+      'Spool files found corrupt at start, moved aside as .bad and not sent',
+      () => hec.stats.spoolQuarantined,
+    ),
+    counter(
       'hec_events_rejected_total',
       'Events in batches HEC refused as malformed (kept in the rejected/ directory)',
       () => hec.stats.eventsRejected,

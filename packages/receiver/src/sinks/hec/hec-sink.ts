@@ -61,6 +61,8 @@ export interface HecSinkStats {
   eventsDropped: number;
   /** Of `eventsDropped`: those dropped because the spool directory refused writes and memory was full. */
   eventsDroppedNoSpace: number;
+  /** Spool files found corrupt at start and moved aside as `.bad` (never sent). */
+  spoolQuarantined: number;
   /** Spool writes the directory refused (disk full, I/O error): the batch was held in memory. */
   spoolWriteErrors: number;
   /** Events in batches HEC refused as malformed (kept in the spool's rejected/ directory). */
@@ -94,6 +96,7 @@ export class HecSink {
     eventsDropped: 0,
     eventsDroppedNoSpace: 0,
     spoolWriteErrors: 0,
+    spoolQuarantined: 0,
     eventsRejected: 0,
     retries: 0,
     permanentErrors: 0,
@@ -138,6 +141,13 @@ export class HecSink {
       channel: options.ack ? this.spool.channel() : undefined,
       timeoutMs: options.requestTimeoutMs,
     });
+    for (const q of this.spool.quarantined) {
+      this.stats.spoolQuarantined++;
+      this.log.error(
+        { file: q.file, spoolDir: options.spoolDir },
+        `HEC spool file is corrupt (${q.reason}), a local problem (disk, or an edit by hand), not Splunk's: moved aside to ${q.file} and not sent; its events are lost`,
+      );
+    }
     if (this.spool.batches.length > 0) {
       this.log.info(
         { batches: this.spool.batches.length, events: this.spool.events, spoolDir: options.spoolDir },

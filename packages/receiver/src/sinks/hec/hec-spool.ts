@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  chmodSync,
   closeSync,
   fsyncSync,
   openSync,
@@ -12,6 +13,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { diskSpace } from '../../health/disk-space.js';
 import { ensurePrivateDir } from '../private-dir.js';
 import { HecConfigError } from './hec-errors.js';
@@ -64,6 +66,8 @@ export class HecSpool {
   readonly dropped = { batches: 0, events: 0 };
   /** Dropped because the directory refused writes and the memory bound was passed (oldest first). */
   readonly droppedNoSpace = { batches: 0, events: 0 };
+  /** Spooled files found corrupt at start (not gzip, truncated), renamed to `<name>.bad` (owner-only) and never sent. */
+  readonly quarantined: { readonly file: string; readonly reason: string }[] = [];
   /** Writes the directory refused (ENOSPC, EIO, ...) or skipped for lack of free space. */
   writeErrors = 0;
   /** The latest refusal in words; undefined once a write succeeds again. */
@@ -101,6 +105,11 @@ export class HecSpool {
       }
       const m = BATCH.exec(name);
       if (m === null) continue;
+      const problem = corruption(join(dir, name));
+      if (problem !== undefined) {
+        spool.quarantine(name, problem);
+        continue;
+      }
       const bytes = statSync(join(dir, name)).size;
       let ackId: number | undefined;
       if (names.includes(name + ACK_SUFFIX)) {
@@ -120,6 +129,22 @@ export class HecSpool {
       spool.nextSequence = Math.max(spool.nextSequence, Number(m[1]) + 1);
     }
     return spool;
+  }
+
+  /**
+   * Moves a corrupt batch aside as `<name>.bad` (owner-only), out of the queue: sending it would only
+   * earn an "invalid data format" from Splunk and blame the wrong side.
+   */
+  private quarantine(name: string, reason: string): void {
+    const bad = join(this.dir, `${name}.bad`);
+    try {
+      renameSync(join(this.dir, name), bad);
+      chmodSync(bad, 0o600);
+    } catch {
+      unlinkQuiet(join(this.dir, name));
+    }
+    unlinkQuiet(join(this.dir, name + ACK_SUFFIX));
+    this.quarantined.push({ file: bad, reason });
   }
 
   /** Bytes of batches on disk. */
@@ -299,6 +324,28 @@ export class HecSpool {
     unlinkQuiet(join(this.dir, batch.name + ACK_SUFFIX));
     this.totalBytes -= batch.bytes;
   }
+}
+
+/**
+ * Why a spooled file is not a batch we wrote (undefined when it is): it must be a complete gzip
+ * stream of HEC envelopes. Read once at start; a spool holds at most `maxBytes`, so this is bounded.
+ */
+function corruption(path: string): string | undefined {
+  let body: Buffer;
+  try {
+    body = readFileSync(path);
+  } catch (error) {
+    return `unreadable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+  }
+  if (body.length < 18 || body[0] !== 0x1f || body[1] !== 0x8b) return 'not a gzip file';
+  let text: Buffer;
+  try {
+    text = gunzipSync(body);
+  } catch (error) {
+    return `damaged gzip data (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+  }
+  if (text.length === 0 || text[0] !== 0x7b) return 'does not hold HEC events';
+  return undefined;
 }
 
 function unlinkQuiet(path: string): void {
