@@ -53,7 +53,7 @@ const healthSchema = z.strictObject({
   /** Consecutive passing checks before /healthz is 200 again. */
   healthyAfter: positiveInt().default(3),
   /** Records waiting to be written beyond this mean the records sink cannot keep up. */
-  recordsBacklogLimit: byteSize(1).default(64 * 1024 * 1024),
+  recordsBacklogLimit: byteSize(1).default(32 * 1024 * 1024),
   /** Free space below this share of a sink's file system is unhealthy. */
   minDiskFreePercent: z.number().min(0).max(100, 'expected a percentage from 0 to 100').default(5),
 });
@@ -179,8 +179,8 @@ export const receiverConfigSchema = z.strictObject({
   pcapPerVni: z.boolean().default(false),
   /** Longest inner frame kept in pcap; longer ones are cut (their original length kept). */
   pcapSnaplen: positiveInt().max(262_144).default(262_144),
-  /** Records waiting beyond this are dropped (counted) rather than exhausting memory. */
-  recordsMaxBacklog: byteSize(64 * 1024).default(512 * 1024 * 1024),
+  /** Records waiting beyond this are dropped (counted, logged) rather than exhausting memory; health.recordsBacklogLimit (32 MiB) reports first. */
+  recordsMaxBacklog: byteSize(64 * 1024).default(64 * 1024 * 1024),
   /** HTTP port of /healthz and /metrics; 0 picks a free one. */
   healthPort: port('healthPort').default(9180),
   /** Address of the health server; `::` is dual-stack. */

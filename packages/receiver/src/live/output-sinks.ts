@@ -24,6 +24,7 @@ export class OutputSinks {
   private retention: PcapRetention | undefined;
   hec: HecSink | undefined;
   private hecSpoolDir: string | undefined;
+  private lastDropLog = 0;
 
   constructor(config: ReceiverConfig, outputs: ReceiverOutputs, log: Logger) {
     this.config = config;
@@ -59,6 +60,16 @@ export class OutputSinks {
           maxBacklogBytes: config.recordsMaxBacklog,
           onError: (error) =>
             log.error({ err: error, records: outputs.records }, 'records write failed; retrying'),
+          onDrop: (dropped, total) => {
+            // One line per 10 s at most: a full disk drops on every batch.
+            const now = Date.now();
+            if (now - this.lastDropLog < 10_000) return;
+            this.lastDropLog = now;
+            log.error(
+              { dropped, recordsDroppedTotal: total, records: outputs.records },
+              'records backlog full (the records file cannot keep up or its disk is full): dropped the oldest records',
+            );
+          },
         });
       } catch (error) {
         throw new ReceiverError(
