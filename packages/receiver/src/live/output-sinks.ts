@@ -1,4 +1,4 @@
-import { readdirSync, renameSync } from 'node:fs';
+import { readdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ReceiverConfig } from '../config/receiver-config.js';
@@ -89,6 +89,14 @@ export class OutputSinks {
     if (hec.url === undefined) return;
     const spoolDir = hec.spoolDir ?? join(config.outDir, 'hec-spool');
     this.hecSpoolDir = spoolDir;
+    warnIfOpenToOthers(log, spoolDir, 'the HEC spool directory', 'spooled events hold traffic metadata');
+    if (hec.tokenFile !== undefined)
+      warnIfOpenToOthers(
+        log,
+        hec.tokenFile,
+        'the HEC token file',
+        'anyone who reads it can send to your Splunk',
+      );
     this.hec = HecSink.open({
       url: hec.url,
       token: resolveHecToken({ token: hec.token, tokenFile: hec.tokenFile }),
@@ -194,4 +202,19 @@ export class OutputSinks {
   get pcapDirBytes(): number {
     return this.retention?.lastTotalBytes ?? 0;
   }
+}
+
+/** One warning when an existing file or directory holding secrets or traffic can be read by group or others. */
+function warnIfOpenToOthers(log: Logger, path: string, what: string, why: string): void {
+  let mode: number;
+  try {
+    mode = Number(statSync(path).mode) & 0o777;
+  } catch {
+    return; // not there yet: it is created owner-only, or reported missing elsewhere
+  }
+  if ((mode & 0o077) === 0) return;
+  log.warn(
+    { path, mode: mode.toString(8).padStart(4, '0') },
+    `${what} is readable by others (mode ${mode.toString(8).padStart(4, '0')}): ${why}; chmod ${what.endsWith('directory') ? '700' : '600'} it`,
+  );
 }
