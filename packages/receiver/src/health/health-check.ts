@@ -40,6 +40,8 @@ export class HealthCheck {
   private hecBackpressureReported = false;
   private lastPcapErrors = 0;
   private lastHandoffDrops = 0;
+  /** The previous check saw kernel drops: a new episode is logged once, at its start. */
+  private dropping = false;
 
   constructor(config: ReceiverConfig, health: HealthState, log: Logger, sources: HealthCheckSources) {
     this.config = config;
@@ -55,7 +57,15 @@ export class HealthCheck {
     const newDrops = sources.pollKernelDrops();
     if (newDrops > 0) {
       problems.push(`kernel dropped ${newDrops} datagrams on the receive sockets (receive buffer full)`);
+      if (!this.dropping) {
+        const perSecond = Math.round(newDrops / (config.health.intervalMs / 1000));
+        log.warn(
+          { drops: newDrops, perSecond },
+          `kernel started dropping datagrams on the receive sockets: ${newDrops} in ${config.health.intervalMs} ms (about ${perSecond}/s); the receive buffer is full: raise recvBuffer (and net.core.rmem_max) or add workers`,
+        );
+      }
     }
+    this.dropping = newDrops > 0;
     const backlog = sources.recordsBacklogBytes;
     if (backlog > config.health.recordsBacklogLimit) {
       problems.push(
