@@ -3,6 +3,7 @@
 import { parseAddress } from '@fargate-mirror/wire';
 import pino, { type Logger } from 'pino';
 import { CAP_NET_RAW, hasCapability, readCapabilitySets } from './capabilities.js';
+import { type CaptureEngine, chooseCaptureEngine } from './capture-engine.js';
 import { type CaptureInterface, findCaptureInterface } from './capture-interface.js';
 import { type Destination, resolveDestination } from './destination.js';
 import { ForwarderError, ForwarderErrorCode, NetRawMissingError } from './errors.js';
@@ -41,6 +42,10 @@ export interface ForwarderOptions {
   readonly captureBufferKiB?: number;
   /** @default 'tcpdump' */
   readonly tcpdump?: string;
+  /** Capture program: the native core if built ('auto'), or always one of them. @default 'auto' */
+  readonly captureEngine?: CaptureEngine;
+  /** The native core's path. @default - dist/native/fm-capture of this package */
+  readonly nativeCapture?: string;
   /** @default - process.env.ECS_CONTAINER_METADATA_URI_V4 */
   readonly metadataUri?: string;
   /** pino level for the log on stderr. @default 'warn' */
@@ -61,6 +66,10 @@ export interface Forwarder {
   readonly interface: CaptureInterface;
   readonly destination: Destination;
   readonly pathMtu: number;
+  /** The capture program that runs: 'native' (fm-capture) or 'tcpdump'. */
+  readonly captureEngine: 'native' | 'tcpdump';
+  /** Its process id (the sidecar's CPU is this process's and its children's). */
+  readonly capturePid: number;
   readonly maxInnerFrame: number;
   readonly sourcePorts: readonly number[];
   readonly identity: TaskIdentity | undefined;
@@ -116,6 +125,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     );
   }
 
+  const nativeCapture = chooseCaptureEngine(options.captureEngine ?? 'auto', options.nativeCapture);
   const pathMtu = options.mtu ?? iface.mtu;
   const maxInnerFrame = pathMtu - (destination.family === 6 ? 40 : 20) - OUTER_UDP_AND_VXLAN;
   check(
@@ -171,6 +181,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       interface: iface.name,
       filter: excludeOwnTrafficFilter(destination.address, destination.port),
       bufferKiB: options.captureBufferKiB ?? 32_768,
+      nativeCapture,
       onData: (chunk) => {
         if (failure !== undefined) return;
         try {
@@ -209,6 +220,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       maxInnerFrame,
       sourcePorts,
       filterRules: rules.length,
+      captureEngine: nativeCapture === undefined ? 'tcpdump' : 'native',
       tcpdumpPid: capture.pid,
       task: identity,
     },
@@ -220,6 +232,8 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     interface: iface,
     destination,
     pathMtu,
+    captureEngine: nativeCapture === undefined ? 'tcpdump' : 'native',
+    capturePid: capture.pid,
     maxInnerFrame,
     sourcePorts,
     identity,
