@@ -34,6 +34,11 @@ export interface ForwarderOptions {
   readonly mtu?: number;
   /** Cut super-frames instead of splitting them. @default false */
   readonly truncateSuperframes?: boolean;
+  /**
+   * Split a TCP frame that fits the interface but not the path with the encapsulation, instead of
+   * cutting it as AWS does. @default false
+   */
+  readonly splitOversize?: boolean;
   /** Datagrams in flight at most (the bounded send queue). @default 1024 */
   readonly queueDatagrams?: number;
   /** Sockets, i.e. outer source ports the flows are spread over. @default 16 */
@@ -160,6 +165,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       interfaceMtu: iface.mtu,
       packetLength: options.packetLength,
       truncateSuperframes: options.truncateSuperframes ?? false,
+      splitOversize: options.splitOversize ?? false,
       filter,
       taskAddressWords,
       taskMac: iface.mac ?? Uint8Array.of(0x02, 0x66, 0x6d, 0, 0, 0x01),

@@ -43,6 +43,8 @@ Options:
   --interface <name>        interface to capture on (default: the one with the default route; never any)
   --mtu <n>                 path MTU for the VXLAN datagrams (default: the interface MTU)
   --truncate-superframes    cut offload super-frames to fit instead of splitting them (counted)
+  --split-oversize          split a wire-sized TCP frame the encapsulation makes too large for the path
+                            MTU, instead of cutting it as AWS does (cut ones are counted: oversizeTruncated)
   --queue <n>               datagrams in flight at most; more are dropped and counted (default: 1024)
   --source-ports <n>        outer UDP source ports the flows are hashed over (default: 16)
   --capture-buffer <kib>    kernel capture buffer (tcpdump -B), KiB (default: 32768)
@@ -67,6 +69,7 @@ const OPTIONS = {
   interface: { type: 'string' },
   mtu: { type: 'string' },
   'truncate-superframes': { type: 'boolean' },
+  'split-oversize': { type: 'boolean' },
   queue: { type: 'string' },
   'source-ports': { type: 'string' },
   'capture-buffer': { type: 'string' },
@@ -141,6 +144,7 @@ export function parseForwardArgs(args: readonly string[], env: NodeJS.ProcessEnv
     interface: str('interface'),
     mtu: integer('mtu', str('mtu'), 1),
     truncateSuperframes: values['truncate-superframes'] === true,
+    splitOversize: values['split-oversize'] === true,
     queueDatagrams: integer('queue', str('queue'), 1) ?? 1024,
     sourcePorts: integer('source-ports', str('source-ports'), 1) ?? 16,
     captureBufferKiB: integer('capture-buffer', str('capture-buffer'), 1) ?? 32_768,

@@ -48,6 +48,7 @@ describe('parseForwardArgs', () => {
         interface: 'eth1',
         mtu: 9001,
         truncateSuperframes: true,
+        splitOversize: false,
         queueDatagrams: 64,
         sourcePorts: 4,
         captureBufferKiB: 1024,
