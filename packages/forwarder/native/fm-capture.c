@@ -22,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BLOCK_SIZE (1u << 20) /* holds the largest super-frame (64 KiB + headers) many times over */
@@ -169,11 +170,28 @@ int main(int argc, char **argv) {
   unsigned long long received = 0, dropped = 0, captured = 0;
   unsigned cur = 0;
   struct pollfd pfd = {fd, POLLIN | POLLERR, 0};
-  while (!stopping) {
+  /* Once asked to stop, the block being filled still holds packets: wait for the kernel to retire it
+     (the block timeout), hand it over, then stop. */
+  struct timespec stop_at = {0, 0};
+  for (;;) {
+    if (stopping && stop_at.tv_sec == 0) {
+      clock_gettime(CLOCK_MONOTONIC, &stop_at);
+      stop_at.tv_nsec += (long)(timeout_ms * 2 + 50) * 1000000L;
+      stop_at.tv_sec += stop_at.tv_nsec / 1000000000L;
+      stop_at.tv_nsec %= 1000000000L;
+    }
     struct tpacket_block_desc *b = (struct tpacket_block_desc *)(ring + (size_t)cur * BLOCK_SIZE);
     if ((__atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0) {
       flush_out();
-      if (poll(&pfd, 1, -1) < 0 && errno != EINTR) die("poll");
+      int wait_ms = -1;
+      if (stop_at.tv_sec != 0) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long left = (stop_at.tv_sec - now.tv_sec) * 1000L + (stop_at.tv_nsec - now.tv_nsec) / 1000000L;
+        if (left <= 0) break;
+        wait_ms = (int)left;
+      }
+      if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR) die("poll");
       continue;
     }
     struct tpacket3_hdr *p =

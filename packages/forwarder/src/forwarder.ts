@@ -181,13 +181,14 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
   let failure: Error | undefined;
   let stopping = false;
   let capture: TcpdumpCapture;
-  try {
-    capture = await TcpdumpCapture.start({
+  let engine: 'native' | 'tcpdump' = nativeCapture === undefined ? 'tcpdump' : 'native';
+  const startCapture = (program: string | undefined) =>
+    TcpdumpCapture.start({
       tcpdump: options.tcpdump ?? 'tcpdump',
       interface: iface.name,
       filter: excludeOwnTrafficFilter(destination.address, destination.port),
       bufferKiB: options.captureBufferKiB ?? 32_768,
-      nativeCapture,
+      nativeCapture: program,
       onData: (chunk) => {
         if (failure !== undefined) return;
         try {
@@ -199,6 +200,17 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
         }
       },
     });
+  try {
+    try {
+      capture = await startCapture(nativeCapture);
+    } catch (e) {
+      // 'auto' falls back to tcpdump when the native core cannot capture (a non-root user whose
+      // tcpdump, not fm-capture, holds cap_net_raw): the same stream, at a higher cost.
+      if ((options.captureEngine ?? 'auto') !== 'auto' || nativeCapture === undefined) throw e;
+      log.warn({ err: e }, 'the native capture engine failed to start: capturing with tcpdump');
+      engine = 'tcpdump';
+      capture = await startCapture(undefined);
+    }
   } catch (e) {
     sender.close();
     throw e;
@@ -226,7 +238,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       maxInnerFrame,
       sourcePorts,
       filterRules: rules.length,
-      captureEngine: nativeCapture === undefined ? 'tcpdump' : 'native',
+      captureEngine: engine,
       tcpdumpPid: capture.pid,
       task: identity,
     },
@@ -238,7 +250,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     interface: iface,
     destination,
     pathMtu,
-    captureEngine: nativeCapture === undefined ? 'tcpdump' : 'native',
+    captureEngine: engine,
     capturePid: capture.pid,
     maxInnerFrame,
     sourcePorts,

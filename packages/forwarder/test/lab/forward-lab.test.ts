@@ -249,6 +249,7 @@ describe.each(['native', 'tcpdump'] as const)(
       expect(read.code, read.stderr).toBe(0);
       const innerRows = await tsharkRows(inner, [
         'frame.len',
+        'frame.cap_len',
         'tcp.checksum.status',
         'udp.checksum.status',
         'ip.checksum.status',
@@ -260,7 +261,10 @@ describe.each(['native', 'tcpdump'] as const)(
         // Never the forwarder's own VXLAN inside.
         expect(r['udp.dstport']).not.toBe('4789');
         // Whole segments carry valid checksums (what the NIC would have written); cut ones can't.
-        const cut = Number(r['frame.len']) === LINK_MTU - 36;
+        // (A wire-sized frame too large for the path with the encapsulation is cut as AWS cuts it: its
+        // original length stays, so the decapsulated pcap shows it shorter than on the wire.)
+        const cut =
+          Number(r['frame.len']) === LINK_MTU - 36 || Number(r['frame.cap_len']) < Number(r['frame.len']);
         if (!cut) {
           expect(r['tcp.checksum.status'] || '1').toBe('1');
           expect(r['udp.checksum.status'] || '1').toBe('1');
