@@ -348,7 +348,7 @@ async function main(): Promise<void> {
   sh('ls', [NATIVE]);
   setup();
   console.log(
-    `forwarder bench: UDP iperf3 -u -l ${PAYLOAD}, ${SECONDS} s per run, rates ${RATES.join(', ')} pps; CPU = utime+stime of the mirror's process tree (CPU time), per interface packet`,
+    `forwarder bench: UDP iperf3 -u -l ${PAYLOAD}, ${SECONDS} s per run, rates ${RATES.join(', ')} pps; CPU = utime+stime of the mirror's process tree (CPU time), per forwarded packet (forwarders: collector count) or per interface packet (tcpdump)`,
   );
   const rows: UdpRow[] = [];
   for (const rate of RATES) {
