@@ -256,7 +256,8 @@ async function startMirror(m: Mirror): Promise<{ pid?: number; stop: () => Promi
         .split('\n')
         .filter((l) => l.includes('"forwarder_stats"'))
         .pop();
-      return stats ? JSON.parse(stats) : undefined;
+      if (stats === undefined) return undefined;
+      return { ...JSON.parse(stats), lossLogged: err.includes('the capture is losing packets') };
     },
   };
 }
@@ -361,7 +362,7 @@ async function main(): Promise<void> {
       const per = m.startsWith('forwarder') ? r.received : r.packets;
       const cpu = m === 'none' || m.startsWith('tc-') ? '-' : `${(r.cpuUs / per).toFixed(2)} us`;
       const kd = r.fwdStats
-        ? ` kernelDrops=${r.fwdStats.captureKernelDrops} queueFull=${r.fwdStats.droppedQueueFull}`
+        ? ` kernelDrops=${r.fwdStats.captureKernelDrops} queueFull=${r.fwdStats.droppedQueueFull} lossLogged=${r.fwdStats.lossLogged}`
         : '';
       console.log(
         `${String(rate).padStart(6)} pps  ${m.padEnd(27)} packets=${r.packets} collector=${r.received} sinkDrops=${r.sinkDrops} loss=${loss}  CPU/packet=${cpu}  peakRSS=${r.hwmKiB ? `${(r.hwmKiB / 1024).toFixed(1)} MiB` : '-'}${kd}`,

@@ -169,6 +169,7 @@ int main(int argc, char **argv) {
 
   unsigned long long received = 0, dropped = 0, captured = 0;
   unsigned cur = 0;
+  time_t last_stats = 0;
   struct pollfd pfd = {fd, POLLIN | POLLERR, 0};
   /* Once asked to stop, the block being filled still holds packets: wait for the kernel to retire it
      (the block timeout), hand it over, then stop. */
@@ -179,6 +180,22 @@ int main(int argc, char **argv) {
       stop_at.tv_nsec += (long)(timeout_ms * 2 + 50) * 1000000L;
       stop_at.tv_sec += stop_at.tv_nsec / 1000000000L;
       stop_at.tv_nsec %= 1000000000L;
+    }
+    /* Once a second: the kernel's counters (reading them resets them); a loss is reported at once
+       on stderr, where the forwarder turns it into a log line. */
+    struct timespec now_ts;
+    clock_gettime(CLOCK_MONOTONIC, &now_ts);
+    if (now_ts.tv_sec != last_stats) {
+      last_stats = now_ts.tv_sec;
+      struct tpacket_stats_v3 st;
+      socklen_t sl = sizeof st;
+      if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &sl) == 0) {
+        received += st.tp_packets;
+        dropped += st.tp_drops;
+        if (st.tp_drops > 0)
+          fprintf(stderr, "fm-capture: %u packets dropped by kernel in the last second (%llu in all)\n",
+                  st.tp_drops, dropped);
+      }
     }
     struct tpacket_block_desc *b = (struct tpacket_block_desc *)(ring + (size_t)cur * BLOCK_SIZE);
     if ((__atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0) {
@@ -191,6 +208,7 @@ int main(int argc, char **argv) {
         if (left <= 0) break;
         wait_ms = (int)left;
       }
+      if (wait_ms < 0 || wait_ms > 1000) wait_ms = 1000;
       if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR) die("poll");
       continue;
     }

@@ -181,6 +181,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
   let failure: Error | undefined;
   let stopping = false;
   let capture: TcpdumpCapture;
+  let lossLoggedAt = 0;
   let engine: 'native' | 'tcpdump' = nativeCapture === undefined ? 'tcpdump' : 'native';
   const startCapture = (program: string | undefined) =>
     TcpdumpCapture.start({
@@ -189,6 +190,16 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       filter: excludeOwnTrafficFilter(destination.address, destination.port),
       bufferKiB: options.captureBufferKiB ?? 32_768,
       nativeCapture: program,
+      onKernelDrops: (lastSecond, inAll) => {
+        // Loss is news when it starts: once, then at most once a minute while it goes on.
+        const now = Date.now();
+        if (now - lossLoggedAt < 60_000) return;
+        lossLoggedAt = now;
+        log.warn(
+          { kernelDropsLastSecond: lastSecond, kernelDrops: inAll },
+          'the capture is losing packets: the forwarder cannot keep up (more CPU for the sidecar, or a filter)',
+        );
+      },
       onData: (chunk) => {
         if (failure !== undefined) return;
         try {

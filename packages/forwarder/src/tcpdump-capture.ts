@@ -24,6 +24,8 @@ export interface TcpdumpCaptureOptions {
   readonly nativeCapture?: string;
   /** Native engine: how long a partly filled ring block waits before it is handed over, ms. */
   readonly blockTimeoutMs?: number;
+  /** Native engine: called with the kernel's drops whenever a second of capture lost packets. */
+  readonly onKernelDrops?: (dropsInLastSecond: number, dropsInAll: number) => void;
   /** Receives the pcap byte stream as it arrives. */
   readonly onData: (chunk: Buffer) => void;
 }
@@ -96,7 +98,7 @@ export class TcpdumpCapture {
     const exited = new Promise<CaptureExit>((resolve) => {
       child.on('close', (code, signal) => {
         if (filterDir !== undefined) rmSync(filterDir, { recursive: true, force: true });
-        const drops = /(\d+) packets? dropped by kernel/.exec(stderr);
+        const drops = /^(\d+) packets? dropped by kernel$/m.exec(stderr);
         resolve({ code, signal, kernelDrops: drops ? Number(drops[1]) : null, stderr: stderr.trim() });
       });
     });
@@ -107,6 +109,8 @@ export class TcpdumpCapture {
           child.stderr?.off('data', onStderr);
           child.stderr?.on('data', (t: string) => {
             stderr = (stderr + t).slice(-STDERR_KEEP);
+            const loss = /(\d+) packets dropped by kernel in the last second \((\d+) in all\)/.exec(t);
+            if (loss) options.onKernelDrops?.(Number(loss[1]), Number(loss[2]));
           });
           resolve(new TcpdumpCapture(child, exited));
         }
