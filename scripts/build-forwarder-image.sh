@@ -46,8 +46,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-need=(node strip gcc)
-[ "$STAGE_ONLY" -eq 1 ] || need+=(mmdebstrap umoci skopeo setcap)
+need=(node strip)
+[ "$STAGE_ONLY" -eq 1 ] || need+=(mmdebstrap umoci skopeo setcap gcc)
 for tool in "${need[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || {
     echo "build-forwarder-image: $tool is missing: apt-get install -y mmdebstrap umoci skopeo libcap2-bin binutils" >&2
