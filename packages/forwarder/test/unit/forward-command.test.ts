@@ -36,6 +36,7 @@ describe('parseForwardArgs', () => {
       ...['--interface', 'eth1', '--mtu', '9001', '--truncate-superframes', '--queue', '64'],
       ...['--source-ports', '4', '--capture-buffer', '1024', '--tcpdump', '/usr/bin/tcpdump'],
       ...['--metadata-uri', 'http://169.254.170.2/v4/x', '--log-level', 'info'],
+      ...['--capture-engine', 'tcpdump'],
     ]);
     expect(r).toEqual({
       kind: 'run',
@@ -47,10 +48,12 @@ describe('parseForwardArgs', () => {
         interface: 'eth1',
         mtu: 9001,
         truncateSuperframes: true,
+        splitOversize: false,
         queueDatagrams: 64,
         sourcePorts: 4,
         captureBufferKiB: 1024,
         tcpdump: '/usr/bin/tcpdump',
+        captureEngine: 'tcpdump',
         metadataUri: 'http://169.254.170.2/v4/x',
         logLevel: 'info',
       },
@@ -61,9 +64,13 @@ describe('parseForwardArgs', () => {
         sourcePorts: 16,
         captureBufferKiB: 32_768,
         tcpdump: 'tcpdump',
+        captureEngine: 'auto',
         logLevel: 'warn',
       },
     });
+    expect(() => parseForwardArgs(['--to', 'h:1', '--capture-engine', 'pcap'])).toThrow(
+      /--capture-engine must be one of auto, native, tcpdump/,
+    );
   });
 
   it('takes settings from FARGATE_MIRROR_* variables, arguments winning; a leading "forward" is ignored', () => {
