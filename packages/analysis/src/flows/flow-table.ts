@@ -194,9 +194,13 @@ export class FlowTable {
     }
   }
 
-  /** Counts bytes a reassembler could not see (sequence gaps) against the flow. */
+  /**
+   * Counts bytes a reassembler could not see (sequence gaps) against the flow; a negative count takes
+   * back bytes a late retransmission showed after all. Never below zero: a hole reported in an
+   * earlier interim record stays reported there.
+   */
   addMissedBytes(slot: number, count: number): void {
-    this.missedBytes[slot] += count;
+    this.missedBytes[slot] = Math.max(this.missedBytes[slot] + count, 0);
   }
 
   private closingReason(slot: number): number {
