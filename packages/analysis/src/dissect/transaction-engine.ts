@@ -271,6 +271,10 @@ export class TransactionEngine implements StreamHandler {
     }
   }
 
+  onRecovered(slot: number, _dir: number, length: number): void {
+    this.table.addMissedBytes(slot, -length);
+  }
+
   onEnd(slot: number, dir: number, nowMicros: number): void {
     if (this.proto[slot] === HTTP) (this.sessions[slot] as HttpSession).end(dir, nowMicros);
   }
