@@ -4,6 +4,7 @@ import { ecsArn } from './arns.js';
 import type { EcsContext, EcsHandler } from './context.js';
 import {
   clientException,
+  ecsPage,
   includes,
   invalidParameter,
   optObjectList,
@@ -124,3 +125,20 @@ export const describeTaskDefinition: EcsHandler = (ctx, input) => {
 function fullWire(def: TaskDefinition): Record<string, unknown> {
   return { ...taskDefinitionWire(def), ...(def.extra ?? {}) };
 }
+
+/** ListTaskDefinitions: `familyPrefix` is a whole family name, as in ECS; oldest first unless sort DESC. */
+export const listTaskDefinitions: EcsHandler = (ctx, input) => {
+  const family = optString(input, 'familyPrefix');
+  const status = optString(input, 'status') ?? 'ACTIVE';
+  if (status !== 'ACTIVE' && status !== 'INACTIVE' && status !== 'DELETE_IN_PROGRESS') {
+    throw invalidParameter(`Invalid status '${status}'.`);
+  }
+  const sort = optString(input, 'sort') ?? 'ASC';
+  if (sort !== 'ASC' && sort !== 'DESC') throw invalidParameter(`Invalid sort '${sort}'.`);
+  const defs = Object.values(ctx.region.taskDefinitions)
+    .filter((d) => (family === undefined || d.family === family) && d.status === status)
+    .sort((a, b) => a.seq - b.seq);
+  const page = ecsPage(defs, input, { max: 100, default: 100 });
+  const arns = page.items.map((d) => d.taskDefinitionArn);
+  return { taskDefinitionArns: sort === 'DESC' ? arns.reverse() : arns, nextToken: page.nextToken };
+};
