@@ -2,7 +2,7 @@
 // console or Terraform user would, checked with Debian's AWS CLI.
 import type { AwsLocal } from '@fargate-mirror/aws-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aws, fargateMirror, requireAwsCliAndBuild, startLocal } from './support/sidecar-env.js';
+import { aws, fargateMirror, requireAwsCliAndBuild, startLocal } from './support/sidecar-env.ts';
 
 const CLUSTER = 'shop';
 const SERVICE = 'web';
