@@ -144,7 +144,8 @@ export function deployController(
       refusals: new MemoryRefusalCache({ ttlMs: config.refusalCacheTtlMs }),
       log: quiet,
       now: scale.now,
-      readAfterWriteDelayMs: scale.real(1000),
+      readAfterWriteDelayMs: scale.real(250),
+      visibilityWaitMs: scale.real(10_000),
     });
     const handler = createTaskEventHandler({ reconciler, metrics, log: quiet });
     const container = {
