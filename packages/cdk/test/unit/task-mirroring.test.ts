@@ -89,7 +89,6 @@ describe('TaskMirroring IAM', () => {
       'ecs:DescribeContainerInstances',
       'ecs:DescribeTasks',
       'ecs:ListClusters',
-      'ecs:ListServices',
       'ecs:ListTasks',
     ]);
   });
