@@ -54,8 +54,11 @@ describe('withSidecar', () => {
     const { input, resized } = withSidecar(current, wanted);
     expect(input.cpu).toBe('512');
     expect(input.memory).toBe('1024');
+    // The app's 200 CPU units and 400 MiB plus the sidecar's defaults.
+    const sidecarCpu = wanted.cpu ?? 0;
+    const sidecarMemory = wanted.memory ?? wanted.memoryReservation ?? 0;
     expect(resized).toBe(
-      'task cpu 256 -> 512 (containers need 328), task memory 512 -> 1024 MiB (containers need 656)',
+      `task cpu 256 -> 512 (containers need ${200 + sidecarCpu}), task memory 512 -> 1024 MiB (containers need ${400 + sidecarMemory})`,
     );
     expect(input.containerDefinitions?.map((c) => c.name)).toEqual(['app', 'fargate-mirror-forwarder']);
   });
