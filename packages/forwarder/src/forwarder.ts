@@ -1,7 +1,8 @@
 // The sidecar, assembled: find who and where we are, open the sockets, start tcpdump, and push every
 // captured frame through the encapsulator until stopped.
+
 import { parseAddress } from '@fargate-mirror/wire';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { CAP_NET_RAW, hasCapability, readCapabilitySets } from './capabilities.js';
 import { type CaptureEngine, chooseCaptureEngine } from './capture-engine.js';
 import { type CaptureInterface, findCaptureInterface } from './capture-interface.js';
@@ -12,6 +13,7 @@ import { ForwarderStats, type ForwarderStatsSnapshot } from './forwarder-stats.j
 import { FrameEncapsulator } from './frame-encapsulator.js';
 import { ACCEPT_ALL_RULES, MirrorFilter, type MirrorFilterRule } from './mirror-filter.js';
 import { PcapStreamParser } from './pcap-stream-parser.js';
+import { createForwarderLogger, defaultLogFormat, type ForwardLogFormat } from './stderr-logger.js';
 import { METADATA_URI_ENV, readTaskMetadata, type TaskIdentity } from './task-metadata.js';
 import { type CaptureExit, excludeOwnTrafficFilter, TcpdumpCapture } from './tcpdump-capture.js';
 import { FALLBACK_VNI, MAX_VNI, vniFromTaskArn } from './vni.js';
@@ -55,6 +57,8 @@ export interface ForwarderOptions {
   readonly metadataUri?: string;
   /** pino level for the log on stderr. @default 'warn' */
   readonly logLevel?: string;
+  /** Log lines as text or JSON. @default text when stderr is a terminal, else json */
+  readonly logFormat?: ForwardLogFormat;
   readonly logger?: Logger;
 }
 
@@ -113,7 +117,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
   validateOptions(options);
   const log =
     options.logger ??
-    pino({ level: options.logLevel ?? 'warn', base: { component: 'forwarder' } }, pino.destination(2));
+    createForwarderLogger(options.logLevel ?? 'warn', options.logFormat ?? defaultLogFormat());
   const rules =
     options.filterRules ??
     (options.filterFile !== undefined ? loadFilterRules(options.filterFile) : ACCEPT_ALL_RULES);

@@ -2,11 +2,13 @@
 // without the rest of the CLI): arguments and FARGATE_MIRROR_* environment to ForwarderOptions, the run
 // until a signal, and the exit code. It lives here, not in packages/cli, so that the image's bundle
 // holds only the forwarder.
+
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CAPTURE_ENGINES, type CaptureEngine } from '../capture-engine.js';
 import { ForwarderError, ForwarderErrorCode } from '../errors.js';
 import { type Forwarder, type ForwarderOptions, formatStatsLine, startForwarder } from '../forwarder.js';
+import { defaultLogFormat, FORWARD_LOG_FORMATS, type ForwardLogFormat } from '../stderr-logger.js';
 
 /** Exit codes of the forward command. */
 export const ForwardExitCode = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
@@ -20,6 +22,7 @@ export const FORWARD_ENVIRONMENT = {
   FARGATE_MIRROR_INTERFACE: 'interface',
   FARGATE_MIRROR_MTU: 'mtu',
   FARGATE_MIRROR_LOG_LEVEL: 'log-level',
+  FARGATE_MIRROR_LOG_FORMAT: 'log-format',
   FARGATE_MIRROR_TCPDUMP: 'tcpdump',
   FARGATE_MIRROR_CAPTURE_ENGINE: 'capture-engine',
 } as const;
@@ -52,6 +55,7 @@ Options:
   --capture-engine <e>      auto (the native core if built, else tcpdump), native or tcpdump (default: auto)
   --metadata-uri <uri>      ECS task metadata v4 base URI (default: $ECS_CONTAINER_METADATA_URI_V4)
   --log-level <level>       pino log level on stderr (default: warn)
+  --log-format <f>          text or json (default: text on a terminal, json otherwise)
   --health-check            exit 0 if a forwarder's tcpdump runs in this PID namespace, else 1
   -h, --help                this text
 
@@ -77,6 +81,7 @@ const OPTIONS = {
   'capture-engine': { type: 'string' },
   'metadata-uri': { type: 'string' },
   'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
   'health-check': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -136,6 +141,10 @@ export function parseForwardArgs(args: readonly string[], env: NodeJS.ProcessEnv
   if (!(CAPTURE_ENGINES as readonly string[]).includes(captureEngine)) {
     throw usage(`--capture-engine must be one of ${CAPTURE_ENGINES.join(', ')}, got '${captureEngine}'`);
   }
+  const logFormat = str('log-format') ?? defaultLogFormat();
+  if (!(FORWARD_LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    throw usage(`--log-format must be one of ${FORWARD_LOG_FORMATS.join(', ')}, got '${logFormat}'`);
+  }
   const options: ForwarderOptions = {
     to,
     vni: integer('vni', str('vni'), 0),
@@ -152,6 +161,7 @@ export function parseForwardArgs(args: readonly string[], env: NodeJS.ProcessEnv
     captureEngine: captureEngine as CaptureEngine,
     metadataUri: str('metadata-uri'),
     logLevel,
+    logFormat: logFormat as ForwardLogFormat,
   };
   return { kind: 'run', options };
 }
