@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import {
   readCapture,
   recordFilesUnder,
@@ -6,21 +6,20 @@ import {
   summarizeRecordFiles,
   TrafficSummary,
 } from '@fargate-mirror/analysis';
+import { CaptureFormatError, CaptureReader } from '@fargate-mirror/wire';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { parsePositiveInt } from './option-parsers.js';
 import { formatSummaryMarkdown, formatSummaryText } from './summary-format.js';
 
-// pcap (both byte orders, micro and nano) and pcapng section header: a capture, not records.
-const CAPTURE_MAGICS = new Set([0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a]);
-
+/** Whether `file` is a capture (pcap, pcapng), as the reader `read` uses decides. */
 function isCapture(file: string): boolean {
-  const fd = openSync(file, 'r');
   try {
-    const head = Buffer.alloc(4);
-    return readSync(fd, head, 0, 4, 0) === 4 && CAPTURE_MAGICS.has(head.readUInt32BE(0));
-  } finally {
-    closeSync(fd);
+    CaptureReader.open(file).close();
+    return true;
+  } catch (error) {
+    if (error instanceof CaptureFormatError) return false;
+    throw error;
   }
 }
 
