@@ -176,12 +176,16 @@ export class TransactionEngine implements StreamHandler {
   /**
    * The flow table is about to emit flow `slot`'s record. Unless the flow goes on (an interim record),
    * delivers what reassembly still holds (holes count as missed bytes, before the record is built),
-   * reports open transactions and forgets the slot.
+   * reports open transactions and forgets the slot. Returns the protocol recognised on the flow
+   * (`appOf`), taken after the held bytes were delivered: a mid-stream direction nothing acknowledged
+   * is held until now, and its first bytes may be what names the protocol. Read before, the label
+   * depended on whether a reorder-window tick (wall clock when live) had released them first.
    */
-  flowEnding(slot: number, reason: number): void {
-    if (reason === FlowEndReason.ACTIVE_TIMEOUT) return;
+  flowEnding(slot: number, reason: number): 'http' | 'tls' | 'dns' | undefined {
+    if (reason === FlowEndReason.ACTIVE_TIMEOUT) return this.appOf(slot);
     const now = this.table.lastSeen[slot];
     this.reassembler.endFlow(slot, now);
+    const app = this.appOf(slot);
     const s = this.sessions[slot];
     if (s !== undefined) {
       if (s instanceof HttpSession) {
@@ -200,11 +204,13 @@ export class TransactionEngine implements StreamHandler {
     this.proto[slot] = UNKNOWN;
     this.tries[slot] = 0;
     this.ends[slot] = undefined;
+    return app;
   }
 
   /**
    * The protocol recognised on flow `slot` from its payload (`http`, `tls`, `dns`), or undefined: for
-   * the flow record's `app`, better than a guess by port. Valid until `flowEnding` returns.
+   * the flow record's `app`, better than a guess by port. Valid until `flowEnding` returns, which
+   * returns it too, once held bytes are delivered (use that for a record of an ending flow).
    */
   appOf(slot: number): 'http' | 'tls' | 'dns' | undefined {
     const s = this.sessions[slot];
