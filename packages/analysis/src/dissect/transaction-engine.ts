@@ -258,7 +258,7 @@ export class TransactionEngine implements StreamHandler {
     if (lost) this.table.addMissedBytes(slot, length);
     switch (this.proto[slot]) {
       case HTTP:
-        (this.sessions[slot] as HttpSession).gap(dir, length, nowMicros);
+        (this.sessions[slot] as HttpSession).gap(dir, length, nowMicros, !lost);
         return;
       case TLS: {
         const s = this.sessions[slot] as TlsSession;

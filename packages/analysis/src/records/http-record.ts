@@ -1,4 +1,5 @@
 import { httpAnomalyNames } from '../dissect/http/http-head.js';
+import { MessageCut } from '../dissect/http/http-message-reader.js';
 import type { HttpTransaction } from '../dissect/http/http-transaction.js';
 import type { Redactor } from '../dissect/redaction.js';
 import {
@@ -35,6 +36,18 @@ export interface HttpRecord extends TransactionHeader {
    * `request_content_length_with_transfer_encoding`); absent when the framing was clean.
    */
   http_anomalies?: string[];
+  /**
+   * The mirror's packet length (session PacketLength, the forwarder's `--packet-length`) cut bytes
+   * of this transaction: sizes and `duration_ms` come from the TCP sequence space and the headers
+   * seen, and `truncated_missing` says what could not be read. Absent when nothing was cut.
+   */
+  truncated?: true;
+  /**
+   * `request_headers` / `response_headers`: the head was cut, so its fields after the cut (null
+   * when not seen) and the rest of that segment are unknown; `request_body` / `response_body`:
+   * later segments of the message were cut (their bytes counted, not seen).
+   */
+  truncated_missing?: string[];
   http_request_headers?: Record<string, string>;
   http_response_headers?: Record<string, string>;
   src: string;
@@ -54,6 +67,13 @@ function redactHeaders(redactor: Redactor, headers: Record<string, string>): Rec
 function authorityOf(ends: FlowEndpoints): string {
   const host = ends.dest_ip.includes(':') ? `[${ends.dest_ip}]` : ends.dest_ip;
   return ends.dest_port === 80 ? host : `${host}:${ends.dest_port}`;
+}
+
+function cutNames(bits: number, prefix: string): string[] {
+  const out: string[] = [];
+  if ((bits & MessageCut.HEAD) !== 0) out.push(`${prefix}headers`);
+  if ((bits & MessageCut.BODY) !== 0) out.push(`${prefix}body`);
+  return out;
 }
 
 export function buildHttpRecord(
@@ -133,6 +153,13 @@ export function buildHttpRecord(
     record.http_anomalies = [
       ...httpAnomalyNames(tx.requestAnomalies, 'request_'),
       ...httpAnomalyNames(tx.responseAnomalies, 'response_'),
+    ];
+  }
+  if ((tx.requestCut | tx.responseCut) !== 0) {
+    record.truncated = true;
+    record.truncated_missing = [
+      ...cutNames(tx.requestCut, 'request_'),
+      ...cutNames(tx.responseCut, 'response_'),
     ];
   }
   if (tx.requestHeaders !== null) record.http_request_headers = redactHeaders(redactor, tx.requestHeaders);

@@ -49,8 +49,9 @@ export class HttpSession implements HttpMessageOwner {
     (dir === this.clientDir ? this.request : this.response).data(buf, offset, length, nowMicros);
   }
 
-  gap(dir: number, length: number, nowMicros: number): void {
-    (dir === this.clientDir ? this.request : this.response).gap(length, nowMicros);
+  /** `truncated`: cut by the mirror's packet length (sizes still known), else a hole. */
+  gap(dir: number, length: number, nowMicros: number, truncated = false): void {
+    (dir === this.clientDir ? this.request : this.response).gap(length, nowMicros, truncated);
   }
 
   end(dir: number, nowMicros: number): void {
@@ -108,6 +109,11 @@ export class HttpSession implements HttpMessageOwner {
     }
     this.waiting.push(tx);
     this.current = tx;
+    if (partial && reader.headCut) {
+      // Cut by the packet length: the request goes on in sequence space until the next one.
+      tx.requestCut = reader.cut;
+      return BodyMode.UNTIL_NEXT;
+    }
     if (partial) {
       tx.requestBytes = reader.messageBytes;
       this.current = null;
@@ -121,6 +127,7 @@ export class HttpSession implements HttpMessageOwner {
     const tx = this.current;
     if (tx === null) return;
     tx.requestBytes = reader.messageBytes;
+    tx.requestCut = reader.cut;
     tx.endMicros = nowMicros;
     this.current = null;
   }
@@ -133,6 +140,7 @@ export class HttpSession implements HttpMessageOwner {
   ): number {
     if (head === null || head.isRequest) return BodyMode.INVALID;
     const status = head.status;
+    const cut = partial && reader.headCut;
     if (status < 200 && status !== 101) {
       // 100 Continue and friends: an interim answer, the real response follows.
       this.interim = !partial;
@@ -145,6 +153,8 @@ export class HttpSession implements HttpMessageOwner {
     tx.responseAnomalies = head.anomalies;
     if (tx.version === null) tx.version = head.version;
     this.answering = tx;
+    // Cut by the packet length: the response goes on in sequence space until the next one.
+    if (cut) return BodyMode.UNTIL_NEXT;
     if (partial) {
       this.responseDone(reader, nowMicros);
       return BodyMode.NONE;
@@ -166,9 +176,14 @@ export class HttpSession implements HttpMessageOwner {
     if (tx === null) return;
     this.answering = null;
     tx.responseBytes = reader.messageBytes;
+    tx.responseCut = reader.cut;
     tx.endMicros = nowMicros;
-    // A response can finish before its request does (an early 4xx): count the request so far.
-    if (tx === this.current) tx.requestBytes = this.request.messageBytes;
+    // A response can finish before its request does (an early 4xx, or a request whose cut head
+    // left it open until the next one): count the request so far.
+    if (tx === this.current) {
+      tx.requestBytes = this.request.messageBytes;
+      tx.requestCut = this.request.cut;
+    }
     this.sink(this.slot, this.clientDir, tx);
   }
 }

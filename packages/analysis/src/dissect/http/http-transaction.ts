@@ -19,6 +19,9 @@ export interface HttpTransaction {
   /** HttpAnomaly bits of the request's and the response's framing. */
   requestAnomalies: number;
   responseAnomalies: number;
+  /** MessageCut bits: what the mirror's packet length cut from the request and from the response. */
+  requestCut: number;
+  responseCut: number;
 }
 
 export function newTransaction(startMicros: number): HttpTransaction {
@@ -39,5 +42,7 @@ export function newTransaction(startMicros: number): HttpTransaction {
     responseHeaders: null,
     requestAnomalies: 0,
     responseAnomalies: 0,
+    requestCut: 0,
+    responseCut: 0,
   };
 }
