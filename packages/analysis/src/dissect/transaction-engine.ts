@@ -19,6 +19,7 @@ import { DnsSession, type DnsTransaction } from './dns/dns-session.js';
 import { looksLikeRequest, looksLikeResponse } from './http/http-head.js';
 import { HttpSession, type HttpSessionLimits } from './http/http-session.js';
 import type { HttpTransaction } from './http/http-transaction.js';
+import { Http2Session, looksLikeHttp2Preface } from './http2/http2-session.js';
 import { type RedactionOptions, Redactor } from './redaction.js';
 import { type TlsHandshake, TlsSession } from './tls/tls-session.js';
 
@@ -58,6 +59,7 @@ const TLS = 2;
 const DNS = 3;
 /** Not a protocol we read: reassembly keeps counting sequence numbers only. */
 const IGNORE = 4;
+const HTTP2 = 5;
 
 /** Data segments looked at before a TCP flow is declared unrecognised. */
 const DETECT_TRIES = 4;
@@ -85,11 +87,12 @@ export class TransactionEngine implements StreamHandler {
   private readonly redactor: Redactor;
   private readonly proto: Uint8Array;
   private readonly tries: Uint8Array;
-  private readonly sessions: (HttpSession | TlsSession | DnsSession | undefined)[];
+  private readonly sessions: (HttpSession | Http2Session | TlsSession | DnsSession | undefined)[];
   private readonly ends: (FlowEndpoints | undefined)[];
   private readonly endsDir: Int8Array;
   private readonly dnsPort: Uint8Array = new Uint8Array(65_536);
   private readonly freeHttp: HttpSession[] = [];
+  private readonly freeHttp2: Http2Session[] = [];
   private readonly freeTls: TlsSession[] = [];
   private readonly freeDns: DnsSession[] = [];
   private readonly httpLimits: HttpSessionLimits;
@@ -181,7 +184,7 @@ export class TransactionEngine implements StreamHandler {
    * is held until now, and its first bytes may be what names the protocol. Read before, the label
    * depended on whether a reorder-window tick (wall clock when live) had released them first.
    */
-  flowEnding(slot: number, reason: number): 'http' | 'tls' | 'dns' | undefined {
+  flowEnding(slot: number, reason: number): 'http' | 'http2' | 'tls' | 'dns' | undefined {
     if (reason === FlowEndReason.ACTIVE_TIMEOUT) return this.appOf(slot);
     const now = this.table.lastSeen[slot];
     this.reassembler.endFlow(slot, now);
@@ -191,6 +194,9 @@ export class TransactionEngine implements StreamHandler {
       if (s instanceof HttpSession) {
         s.finish(now);
         this.freeHttp.push(s);
+      } else if (s instanceof Http2Session) {
+        s.finish();
+        this.freeHttp2.push(s);
       } else if (s instanceof TlsSession) {
         s.finish(now);
         this.freeTls.push(s);
@@ -212,9 +218,10 @@ export class TransactionEngine implements StreamHandler {
    * the flow record's `app`, better than a guess by port. Valid until `flowEnding` returns, which
    * returns it too, once held bytes are delivered (use that for a record of an ending flow).
    */
-  appOf(slot: number): 'http' | 'tls' | 'dns' | undefined {
+  appOf(slot: number): 'http' | 'http2' | 'tls' | 'dns' | undefined {
     const s = this.sessions[slot];
     if (s instanceof HttpSession) return 'http';
+    if (s instanceof Http2Session) return 'http2';
     if (s instanceof TlsSession) return 'tls';
     return s instanceof DnsSession ? 'dns' : undefined;
   }
@@ -240,6 +247,9 @@ export class TransactionEngine implements StreamHandler {
       case HTTP:
         (this.sessions[slot] as HttpSession).data(dir, buf, offset, length, nowMicros);
         return;
+      case HTTP2:
+        (this.sessions[slot] as Http2Session).data(dir, buf, offset, length, nowMicros);
+        return;
       case TLS: {
         const s = this.sessions[slot] as TlsSession;
         s.data(dir, buf, offset, length, nowMicros);
@@ -259,6 +269,9 @@ export class TransactionEngine implements StreamHandler {
     switch (this.proto[slot]) {
       case HTTP:
         (this.sessions[slot] as HttpSession).gap(dir, length, nowMicros, !lost);
+        return;
+      case HTTP2:
+        (this.sessions[slot] as Http2Session).gap(dir);
         return;
       case TLS: {
         const s = this.sessions[slot] as TlsSession;
@@ -326,7 +339,14 @@ export class TransactionEngine implements StreamHandler {
   ): number {
     const end = offset + length;
     let proto = UNKNOWN;
-    if (looksLikeRequest(buf, offset, end)) proto = this.startHttp(slot, dir);
+    if (looksLikeHttp2Preface(buf, offset, end)) {
+      // Cleartext HTTP/2 with prior knowledge (gRPC between services, curl --http2-prior-knowledge).
+      const s =
+        this.freeHttp2.pop() ?? new Http2Session(this.httpSink, this.reassembler.pool, this.httpLimits);
+      s.begin(slot, dir);
+      this.sessions[slot] = s;
+      proto = HTTP2;
+    } else if (looksLikeRequest(buf, offset, end)) proto = this.startHttp(slot, dir);
     else if (looksLikeResponse(buf, offset, end)) proto = this.startHttp(slot, 1 - dir);
     else if (length >= 6 && buf[offset] === 0x16 && buf[offset + 1] === 3 && buf[offset + 5] === 1) {
       const s =

@@ -48,6 +48,13 @@ export interface HttpRecord extends TransactionHeader {
    * later segments of the message were cut (their bytes counted, not seen).
    */
   truncated_missing?: string[];
+  /** HTTP/2: the stream of this transaction (`http_version` is `2`). */
+  http2_stream_id?: number;
+  /** gRPC (request content type `application/grpc…`): from the path `/package.Service/Method`. */
+  grpc_service?: string;
+  grpc_method?: string;
+  /** gRPC status code from the trailers (0 OK); null when the trailers were not seen. */
+  grpc_status?: number | null;
   http_request_headers?: Record<string, string>;
   http_response_headers?: Record<string, string>;
   src: string;
@@ -161,6 +168,18 @@ export function buildHttpRecord(
       ...cutNames(tx.requestCut, 'request_'),
       ...cutNames(tx.responseCut, 'response_'),
     ];
+  }
+  if (tx.streamId >= 0) {
+    record.http2_stream_id = tx.streamId;
+    if (tx.requestContentType?.startsWith('application/grpc') === true && path !== null) {
+      // The path names the call, `/package.Service/Method`; redacted like any path.
+      const slash = path.lastIndexOf('/');
+      if (slash > 0) {
+        record.grpc_service = path.slice(1, slash);
+        record.grpc_method = path.slice(slash + 1);
+      }
+      record.grpc_status = tx.grpcStatus;
+    }
   }
   if (tx.requestHeaders !== null) record.http_request_headers = redactHeaders(redactor, tx.requestHeaders);
   if (tx.responseHeaders !== null) record.http_response_headers = redactHeaders(redactor, tx.responseHeaders);

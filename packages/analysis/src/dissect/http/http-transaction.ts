@@ -22,6 +22,10 @@ export interface HttpTransaction {
   /** MessageCut bits: what the mirror's packet length cut from the request and from the response. */
   requestCut: number;
   responseCut: number;
+  /** HTTP/2 stream identifier; -1 for HTTP/1. */
+  streamId: number;
+  /** gRPC status (`grpc-status` of the trailers, or of a trailers-only response), else null. */
+  grpcStatus: number | null;
 }
 
 export function newTransaction(startMicros: number): HttpTransaction {
@@ -44,5 +48,7 @@ export function newTransaction(startMicros: number): HttpTransaction {
     responseAnomalies: 0,
     requestCut: 0,
     responseCut: 0,
+    streamId: -1,
+    grpcStatus: null,
   };
 }
