@@ -17,7 +17,7 @@ import { buildTlsRecord } from '../records/tls-record.js';
 import { looksLikeDnsMessage } from './dns/dns-message.js';
 import { DnsSession, type DnsTransaction } from './dns/dns-session.js';
 import { looksLikeRequest, looksLikeResponse } from './http/http-head.js';
-import { HttpSession, type HttpSessionLimits } from './http/http-session.js';
+import { HttpSession, type HttpSessionLimits, type HttpUpgradeTarget } from './http/http-session.js';
 import type { HttpTransaction } from './http/http-transaction.js';
 import { Http2Session, looksLikeHttp2Preface } from './http2/http2-session.js';
 import { type RedactionOptions, Redactor } from './redaction.js';
@@ -110,6 +110,20 @@ export class TransactionEngine implements StreamHandler {
   private readonly dnsSink = (slot: number, tx: DnsTransaction) => {
     this.stats.dns++;
     this.onRecord(buildDnsRecord(this.ctx, slot, this.endpoints(slot, tx.clientDir), tx));
+  };
+
+  /** HTTP/1.1 connections that agree on `Upgrade: h2c` continue as HTTP/2 sessions. */
+  private readonly h2cUpgrade: HttpUpgradeTarget = {
+    upgraded: (slot, clientDir, tx) => {
+      const s = this.newHttp2Session();
+      s.beginUpgraded(slot, clientDir, tx);
+      this.sessions[slot] = s;
+      this.proto[slot] = HTTP2;
+    },
+    tunnelData: (slot, dir, buf, offset, length, nowMicros) => {
+      const s = this.sessions[slot];
+      if (s instanceof Http2Session) s.data(dir, buf, offset, length, nowMicros);
+    },
   };
 
   constructor(
@@ -244,9 +258,13 @@ export class TransactionEngine implements StreamHandler {
     let proto = this.proto[slot];
     if (proto === UNKNOWN) proto = this.detect(slot, dir, buf, offset, length, nowMicros);
     switch (proto) {
-      case HTTP:
-        (this.sessions[slot] as HttpSession).data(dir, buf, offset, length, nowMicros);
+      case HTTP: {
+        const s = this.sessions[slot] as HttpSession;
+        s.data(dir, buf, offset, length, nowMicros);
+        // Upgraded to h2c within this segment: the HTTP/1 session is done (the HTTP/2 one took over).
+        if (s.upgradedToHttp2) this.retireHttp(s, nowMicros);
         return;
+      }
       case HTTP2:
         (this.sessions[slot] as Http2Session).data(dir, buf, offset, length, nowMicros);
         return;
@@ -341,8 +359,7 @@ export class TransactionEngine implements StreamHandler {
     let proto = UNKNOWN;
     if (looksLikeHttp2Preface(buf, offset, end)) {
       // Cleartext HTTP/2 with prior knowledge (gRPC between services, curl --http2-prior-knowledge).
-      const s =
-        this.freeHttp2.pop() ?? new Http2Session(this.httpSink, this.reassembler.pool, this.httpLimits);
+      const s = this.newHttp2Session();
       s.begin(slot, dir);
       this.sessions[slot] = s;
       proto = HTTP2;
@@ -371,8 +388,19 @@ export class TransactionEngine implements StreamHandler {
     return proto;
   }
 
+  private newHttp2Session(): Http2Session {
+    return this.freeHttp2.pop() ?? new Http2Session(this.httpSink, this.reassembler.pool, this.httpLimits);
+  }
+
+  private retireHttp(s: HttpSession, nowMicros: number): void {
+    s.finish(nowMicros);
+    this.freeHttp.push(s);
+  }
+
   private startHttp(slot: number, clientDir: number): number {
-    const s = this.freeHttp.pop() ?? new HttpSession(this.httpSink, this.reassembler.pool, this.httpLimits);
+    const s =
+      this.freeHttp.pop() ??
+      new HttpSession(this.httpSink, this.reassembler.pool, this.httpLimits, this.h2cUpgrade);
     s.begin(slot, clientDir);
     this.sessions[slot] = s;
     return HTTP;

@@ -4,6 +4,7 @@
 // a failing one), mirrored by the kernel as VXLAN. tshark's http2 dissector on the same capture is
 // the reference: one record per stream with its method, :authority, path, status, content type,
 // frame bytes each way and grpc-status.
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -16,6 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const H2_PORT = 8081;
 const GRPC_PORT = 50051;
+/** The h2c upgrade server (Python's h2: Node's http2 server does not take `Upgrade: h2c`). */
+const H2C_PORT = 8082;
 const SECRET = 'q9Zt3Kp7Lm2Xv8Rb5Nw4Yc6';
 const BEARER = 'Bearer h2-secret-bearer-value';
 const GRPC = createRequire(import.meta.url).resolve('@grpc/grpc-js');
@@ -35,6 +38,56 @@ const server = http2.createServer((req, res) => {
   });
 });
 server.listen(${H2_PORT}, '::', () => console.log('listening'));
+`;
+
+// HTTP/1.1 request with Upgrade: h2c -> 101, then HTTP/2; stream 1 answers the upgrading request.
+const H2C_SERVER = `
+import socket, sys
+import h2.config, h2.connection, h2.events
+
+srv = socket.socket(socket.AF_INET6)
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(('::', ${H2C_PORT}))
+srv.listen()
+print('listening', flush=True)
+
+def respond(conn, sid, path):
+    body = b'upgraded ' + path + b'\\n'
+    conn.send_headers(sid, [(':status', '200'), ('content-type', 'text/plain'), ('content-length', str(len(body)))])
+    conn.send_data(sid, body, end_stream=True)
+
+def serve(s):
+    data = b''
+    while b'\\r\\n\\r\\n' not in data:
+        data += s.recv(65535)
+    head, rest = data.split(b'\\r\\n\\r\\n', 1)
+    lines = head.split(b'\\r\\n')
+    path = lines[0].split(b' ')[1]
+    headers = {k.strip().lower(): v.strip() for k, v in (l.split(b':', 1) for l in lines[1:])}
+    s.sendall(b'HTTP/1.1 101 Switching Protocols\\r\\nConnection: Upgrade\\r\\nUpgrade: h2c\\r\\n\\r\\n')
+    conn = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=False))
+    conn.initiate_upgrade_connection(headers[b'http2-settings'])
+    respond(conn, 1, path)
+    s.sendall(conn.data_to_send())
+    while True:
+        for e in conn.receive_data(rest) if rest else []:
+            if isinstance(e, h2.events.RequestReceived):
+                respond(conn, e.stream_id, dict(e.headers)[b':path'])
+        out = conn.data_to_send()
+        if out:
+            s.sendall(out)
+        rest = s.recv(65535)
+        if not rest:
+            break
+
+while True:
+    s, _ = srv.accept()
+    try:
+        serve(s)
+    except Exception as e:
+        print('connection failed:', repr(e), file=sys.stderr, flush=True)
+    finally:
+        s.close()
 `;
 
 const H2_CLIENT = (origin: string) => `
@@ -98,6 +151,17 @@ interface StreamTruth {
 
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
+/** The first value of field `key` anywhere in a tshark JSON subtree (request-line fields are nested). */
+function find(tree: unknown, key: string): unknown {
+  if (tree === null || typeof tree !== 'object') return undefined;
+  for (const [k, v] of Object.entries(tree)) {
+    if (k === key) return v;
+    const inner = find(v, key);
+    if (inner !== undefined) return inner;
+  }
+  return undefined;
+}
+
 /** Every stream of the capture's HTTP/2 connections, from tshark's JSON. */
 async function tsharkStreams(pcap: string): Promise<StreamTruth[]> {
   const { stdout } = await run(
@@ -110,8 +174,10 @@ async function tsharkStreams(pcap: string): Promise<StreamTruth[]> {
       `tcp.port==${H2_PORT},http2`,
       '-d',
       `tcp.port==${GRPC_PORT},http2`,
+      '-d',
+      `tcp.port==${H2C_PORT},http`,
       '-Y',
-      'http2',
+      'http2 or http',
       '-T',
       'json',
       '--no-duplicate-keys',
@@ -119,6 +185,25 @@ async function tsharkStreams(pcap: string): Promise<StreamTruth[]> {
     { timeoutMs: 120_000 },
   );
   const streams = new Map<string, StreamTruth & { blocks: number }>();
+  const stream = (key: string) => {
+    let s = streams.get(key);
+    if (s === undefined) {
+      s = {
+        key,
+        http_method: null,
+        uri_path: null,
+        site: null,
+        status: null,
+        http_content_type: null,
+        bytes_out: 0,
+        bytes_in: 0,
+        grpc_status: null,
+        blocks: 0,
+      };
+      streams.set(key, s);
+    }
+    return s;
+  };
   for (const packet of JSON.parse(stdout) as { _source: { layers: Record<string, unknown> } }[]) {
     const layers = packet._source.layers;
     const tcp = asArray(layers.tcp as Record<string, string> | Record<string, string>[]).at(-1) as Record<
@@ -126,30 +211,25 @@ async function tsharkStreams(pcap: string): Promise<StreamTruth[]> {
       string
     >;
     const dst = Number(tcp['tcp.dstport']);
-    const fromClient = dst === H2_PORT || dst === GRPC_PORT;
+    const fromClient = dst === H2_PORT || dst === GRPC_PORT || dst === H2C_PORT;
     const clientPort = fromClient ? tcp['tcp.srcport'] : tcp['tcp.dstport'];
+    // The HTTP/1.1 request that asked for h2c: stream 1's request, as tshark's http dissector reads it.
+    const upgrading = asArray(layers.http as Rec | Rec[]).find(
+      (h) => find(h, 'http.request.method') !== undefined,
+    );
+    if (upgrading !== undefined && dst === H2C_PORT) {
+      const s = stream(`${clientPort} 1`);
+      s.http_method = String(find(upgrading, 'http.request.method'));
+      s.uri_path = String(find(upgrading, 'http.request.uri'));
+      s.site = String(find(upgrading, 'http.host'));
+      s.bytes_out = Number(tcp['tcp.len']);
+    }
     for (const layer of asArray(layers.http2 as Rec | Rec[])) {
       for (const frame of asArray(layer['http2.stream'] as Rec | Rec[])) {
         const type = Number(frame['http2.type']);
         const id = Number(frame['http2.streamid']);
         if (id === 0 || (type !== 0 && type !== 1 && type !== 9)) continue;
-        const key = `${clientPort} ${id}`;
-        let s = streams.get(key);
-        if (s === undefined) {
-          s = {
-            key,
-            http_method: null,
-            uri_path: null,
-            site: null,
-            status: null,
-            http_content_type: null,
-            bytes_out: 0,
-            bytes_in: 0,
-            grpc_status: null,
-            blocks: 0,
-          };
-          streams.set(key, s);
-        }
+        const s = stream(`${clientPort} ${id}`);
         const bytes = 9 + Number(frame['http2.length']);
         if (fromClient) s.bytes_out += bytes;
         else s.bytes_in += bytes;
@@ -193,11 +273,20 @@ describe('cleartext HTTP/2 and gRPC records', () => {
   let truth: StreamTruth[] = [];
 
   beforeAll(async () => {
-    requireRootAndTools(['tcpdump', 'tshark', 'curl']);
+    requireRootAndTools(['tcpdump', 'tshark', 'curl', '/usr/bin/python3']);
+    try {
+      execFileSync('/usr/bin/python3', ['-c', 'import h2'], { stdio: 'ignore' });
+    } catch {
+      throw new Error("Python's h2 is missing (the h2c upgrade server): apt-get install python3-h2");
+    }
     const l = await createMirrorLab({ prefix: 'fmh2' });
     lab = l;
     const h2 = l.spawn('task', process.execPath, ['-e', H2_SERVER]);
     const grpcServer = l.spawn('task', process.execPath, ['-e', GRPC_SERVER]);
+    const h2cScript = join(l.dir, 'h2c-server.py');
+    writeFileSync(h2cScript, H2C_SERVER);
+    const h2c = l.spawn('task', '/usr/bin/python3', ['-B', h2cScript]);
+    await h2c.waitForOutput('listening');
     await h2.waitForOutput('listening');
     await grpcServer.waitForOutput('listening');
     const outerPcap = join(l.dir, 'outer.pcap');
@@ -246,6 +335,17 @@ describe('cleartext HTTP/2 and gRPC records', () => {
     const h2Client = join(l.dir, 'h2-client.cjs');
     writeFileSync(h2Client, H2_CLIENT(`http://${l.task.v4}:${H2_PORT}`));
     expect((await l.exec('client', process.execPath, [h2Client])).stdout.trim()).toBe('200,200,200');
+    // HTTP/1.1 with Upgrade: h2c (curl --http2 on http://), one connection per family.
+    for (const host of [l.task.v4, `[${l.task.v6}]`]) {
+      const r = await l.exec(
+        'client',
+        'curl',
+        ['-sS', '-g', '--http2', '--max-time', '20', `http://${host}:${H2C_PORT}/up/grade`],
+        { allowFailure: true },
+      );
+      if (r.code !== 0) throw new Error(`curl --http2 ${host}: ${r.stderr}\nserver: ${h2c.stderr()}`);
+      expect(r.stdout).toBe('upgraded /up/grade\n');
+    }
     const clientScript = join(l.dir, 'grpc-client.cjs');
     writeFileSync(clientScript, grpcClient(`${l.task.v4}:${GRPC_PORT}`));
     const answer = await l.exec('client', process.execPath, [clientScript]);
@@ -271,7 +371,7 @@ describe('cleartext HTTP/2 and gRPC records', () => {
   });
 
   it('has one record per stream tshark finds, with its method, authority, path, status, content type and bytes', () => {
-    expect(truth.length).toBe(2 * 4 + 1 + 3 + 2);
+    expect(truth.length).toBe(2 * 4 + 1 + 3 + 2 + 2);
     const got = records
       .filter((r) => r.type === 'http' && r.http_version === '2')
       .map(asTruth)
@@ -294,6 +394,8 @@ describe('cleartext HTTP/2 and gRPC records', () => {
       (r) => r.type === 'flow' && (r.dest_port === H2_PORT || r.dest_port === GRPC_PORT),
     );
     expect(flows.length).toBe(2 * 4 + 1 + 1 + 1);
+    const upgraded = records.filter((r) => r.type === 'flow' && r.dest_port === H2C_PORT);
+    expect(upgraded.map((f) => f.app)).toEqual(['http2', 'http2']);
     for (const f of flows) expect(f.app).toBe('http2');
   });
 

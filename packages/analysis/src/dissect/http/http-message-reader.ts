@@ -33,6 +33,14 @@ export interface HttpMessageOwner {
   onComplete(reader: HttpMessageReader, nowMicros: number): void;
   /** The reader lost the message framing (a gap where lengths could not be kept). */
   onLost(reader: HttpMessageReader, nowMicros: number): void;
+  /** Bytes after the connection stopped being HTTP/1 (101, CONNECT), from the same segment on. */
+  onTunnelData(
+    reader: HttpMessageReader,
+    buf: Uint8Array,
+    offset: number,
+    end: number,
+    nowMicros: number,
+  ): void;
 }
 
 const START = 0;
@@ -187,8 +195,11 @@ export class HttpMessageReader {
         case UNTIL_CLOSE:
           this.messageBytes += end - p;
           return;
+        case TUNNEL:
+          this.owner.onTunnelData(this, buf, p, end, nowMicros);
+          return;
         default:
-          return; // LOST (within this segment) or TUNNEL
+          return; // LOST (within this segment)
       }
     }
   }

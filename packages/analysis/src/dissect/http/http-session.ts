@@ -6,6 +6,22 @@ import { type HttpTransaction, newTransaction } from './http-transaction.js';
 /** Receives each transaction as soon as its response is complete (or can be no more complete). */
 export type HttpTransactionSink = (slot: number, clientDir: number, tx: HttpTransaction) => void;
 
+/**
+ * Where a connection goes after `Upgrade: h2c` was agreed (101): `upgraded` gets the upgrading
+ * request (HTTP/2 stream 1 answers it), `tunnelData` every byte after the 101, both directions.
+ */
+export interface HttpUpgradeTarget {
+  upgraded(slot: number, clientDir: number, tx: HttpTransaction): void;
+  tunnelData(
+    slot: number,
+    dir: number,
+    buf: Uint8Array,
+    offset: number,
+    length: number,
+    nowMicros: number,
+  ): void;
+}
+
 export interface HttpSessionLimits {
   readonly maxHeadBytes: number;
   /** Requests waiting for responses (pipelining); beyond this the oldest is reported unanswered. */
@@ -33,8 +49,18 @@ export class HttpSession implements HttpMessageOwner {
   private readonly sink: HttpTransactionSink;
   private readonly maxPipelined: number;
 
-  constructor(sink: HttpTransactionSink, pool: BufferPool, limits: HttpSessionLimits) {
+  private readonly upgrade: HttpUpgradeTarget | undefined;
+  /** The connection switched to HTTP/2 (h2c): bytes go to the upgrade target. */
+  private h2c = false;
+
+  constructor(
+    sink: HttpTransactionSink,
+    pool: BufferPool,
+    limits: HttpSessionLimits,
+    upgrade?: HttpUpgradeTarget,
+  ) {
     this.sink = sink;
+    this.upgrade = upgrade;
     this.maxPipelined = limits.maxPipelined;
     this.request = new HttpMessageReader(this, true, pool, limits.maxHeadBytes, limits.captureHeaders);
     this.response = new HttpMessageReader(this, false, pool, limits.maxHeadBytes, limits.captureHeaders);
@@ -43,6 +69,24 @@ export class HttpSession implements HttpMessageOwner {
   begin(slot: number, clientDir: number): void {
     this.slot = slot;
     this.clientDir = clientDir;
+    this.h2c = false;
+  }
+
+  /** The connection is now HTTP/2 (after an h2c upgrade): its bytes are no longer HTTP/1. */
+  get upgradedToHttp2(): boolean {
+    return this.h2c;
+  }
+
+  onTunnelData(
+    reader: HttpMessageReader,
+    buf: Uint8Array,
+    offset: number,
+    end: number,
+    nowMicros: number,
+  ): void {
+    if (!this.h2c || this.upgrade === undefined) return;
+    const dir = reader.isRequestSide ? this.clientDir : 1 - this.clientDir;
+    this.upgrade.tunnelData(this.slot, dir, buf, offset, end - offset, nowMicros);
   }
 
   data(dir: number, buf: Uint8Array, offset: number, length: number, nowMicros: number): void {
@@ -103,6 +147,7 @@ export class HttpSession implements HttpMessageOwner {
     tx.requestContentType = head.contentType;
     tx.requestHeaders = head.headers;
     tx.requestAnomalies = head.anomalies;
+    tx.upgradeH2c = head.upgradeH2c;
     if (this.waiting.length >= this.maxPipelined) {
       const oldest = this.waiting.shift()!;
       this.sink(this.slot, this.clientDir, oldest);
@@ -160,6 +205,14 @@ export class HttpSession implements HttpMessageOwner {
       return BodyMode.NONE;
     }
     const method = tx.method;
+    if (status === 101 && tx.upgradeH2c && head.upgradeH2c && this.upgrade !== undefined) {
+      // h2c agreed: the answer to this request comes as HTTP/2 stream 1, reported from there.
+      this.answering = null;
+      this.h2c = true;
+      this.request.tunnel();
+      this.upgrade.upgraded(this.slot, this.clientDir, tx);
+      return BodyMode.TUNNEL;
+    }
     if (status === 101 || (method === 'CONNECT' && status < 300)) {
       this.responseDone(reader, nowMicros);
       this.request.tunnel();

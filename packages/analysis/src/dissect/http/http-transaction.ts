@@ -22,6 +22,8 @@ export interface HttpTransaction {
   /** MessageCut bits: what the mirror's packet length cut from the request and from the response. */
   requestCut: number;
   responseCut: number;
+  /** The request asked for cleartext HTTP/2 (`Upgrade: h2c`). */
+  upgradeH2c: boolean;
   /** HTTP/2 stream identifier; -1 for HTTP/1. */
   streamId: number;
   /** gRPC status (`grpc-status` of the trailers, or of a trailers-only response), else null. */
@@ -48,6 +50,7 @@ export function newTransaction(startMicros: number): HttpTransaction {
     responseAnomalies: 0,
     requestCut: 0,
     responseCut: 0,
+    upgradeH2c: false,
     streamId: -1,
     grpcStatus: null,
   };

@@ -100,6 +100,22 @@ export class Http2Session {
     this.dirs[clientDir].preface = HTTP2_PREFACE.length;
   }
 
+  /**
+   * A connection upgraded from HTTP/1.1 (`Upgrade: h2c`, answered 101): the upgrading request is
+   * stream 1, half-closed by the client, answered by the server in HTTP/2 (RFC 7540 §3.2). Its
+   * `bytes_out` stay those of the HTTP/1.1 request; the client's preface comes next.
+   */
+  beginUpgraded(slot: number, clientDir: number, tx: HttpTransaction): void {
+    this.begin(slot, clientDir);
+    tx.version = '2';
+    tx.streamId = 1;
+    tx.status = null;
+    tx.responseBytes = 0;
+    tx.responseContentType = null;
+    tx.responseHeaders = null;
+    this.streams.set(1, { tx, requestEnded: true, responseEnded: false, responseBlocks: 0 });
+  }
+
   data(dir: number, buf: Uint8Array, offset: number, length: number, nowMicros: number): void {
     const d = this.dirs[dir];
     if (d.lost) return;
