@@ -128,10 +128,9 @@ export class Http2Session {
     }
     while (p < end && !d.lost) {
       if (d.remaining < 0) {
-        const take = Math.min(9 - d.headerUsed, end - p);
-        d.header.set(buf.subarray(p, p + take), d.headerUsed);
-        d.headerUsed += take;
-        p += take;
+        // Byte by byte: a frame header costs no view object (DATA frames allocate nothing).
+        const header = d.header;
+        while (d.headerUsed < 9 && p < end) header[d.headerUsed++] = buf[p++];
         if (d.headerUsed < 9) return;
         this.frameHeader(d, nowMicros);
         if (d.remaining === 0) this.frameEnd(d, dir, nowMicros);
