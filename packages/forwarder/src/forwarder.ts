@@ -12,6 +12,11 @@ import { loadFilterRules } from './filter-file.js';
 import { ForwarderStats, type ForwarderStatsSnapshot } from './forwarder-stats.js';
 import { FrameEncapsulator } from './frame-encapsulator.js';
 import { ACCEPT_ALL_RULES, MirrorFilter, type MirrorFilterRule } from './mirror-filter.js';
+import {
+  interfaceIsEthernet,
+  type NativeCounters,
+  nativeForwardConfigText,
+} from './native-forward-config.js';
 import { PcapStreamParser } from './pcap-stream-parser.js';
 import { createForwarderLogger, defaultLogFormat, type ForwardLogFormat } from './stderr-logger.js';
 import { METADATA_URI_ENV, readTaskMetadata, type TaskIdentity } from './task-metadata.js';
@@ -75,8 +80,11 @@ export interface Forwarder {
   readonly interface: CaptureInterface;
   readonly destination: Destination;
   readonly pathMtu: number;
-  /** The capture program that runs: 'native' (fm-capture) or 'tcpdump'. */
-  readonly captureEngine: 'native' | 'tcpdump';
+  /**
+   * What runs: 'native' (fm-capture captures and forwards), 'native-capture' (fm-capture captures,
+   * TypeScript forwards) or 'tcpdump' (tcpdump captures, TypeScript forwards).
+   */
+  readonly captureEngine: 'native' | 'native-capture' | 'tcpdump';
   /** Its process id (the sidecar's CPU is this process's and its children's). */
   readonly capturePid: number;
   readonly maxInnerFrame: number;
@@ -134,7 +142,11 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     );
   }
 
-  const nativeCapture = chooseCaptureEngine(options.captureEngine ?? 'auto', options.nativeCapture);
+  const chosen = chooseCaptureEngine(
+    options.captureEngine ?? 'auto',
+    options.nativeCapture,
+    interfaceIsEthernet(iface.name),
+  );
   const pathMtu = options.mtu ?? iface.mtu;
   const maxInnerFrame = pathMtu - (destination.family === 6 ? 40 : 20) - OUTER_UDP_AND_VXLAN;
   check(
@@ -186,9 +198,39 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
   let stopping = false;
   let capture: TcpdumpCapture;
   let lossLoggedAt = 0;
-  let engine: 'native' | 'tcpdump' = nativeCapture === undefined ? 'tcpdump' : 'native';
-  const startCapture = (program: string | undefined) =>
+  type Engine = Forwarder['captureEngine'];
+  let engine: Engine =
+    chosen.program === undefined ? 'tcpdump' : chosen.forward ? 'native' : 'native-capture';
+  const packetLength = options.packetLength;
+  const forwardConfig = nativeForwardConfigText({
+    vni,
+    maxInnerFrame,
+    interfaceMtu: iface.mtu,
+    packetLength,
+    truncateSuperframes: options.truncateSuperframes ?? false,
+    splitOversize: options.splitOversize ?? false,
+    rules,
+    taskAddressWords,
+    to: destination,
+    sourcePorts: sender.sourcePorts(),
+  });
+  // The native path's counters arrive as totals: what changed since the last line is added to ours.
+  const nativeSeen: NativeCounters = {};
+  const addNative = (counters: NativeCounters) => {
+    const target = stats as unknown as Record<string, number>;
+    for (const [name, total] of Object.entries(counters)) {
+      const delta = total - (nativeSeen[name] ?? 0);
+      nativeSeen[name] = total;
+      if (name in target && typeof target[name] === 'number') target[name] += delta;
+    }
+  };
+  const startCapture = (program: string | undefined, forward: boolean) =>
     TcpdumpCapture.start({
+      forwardConfig: forward ? forwardConfig : undefined,
+      onNativeStats: addNative,
+      onNativeSendError: (line) => {
+        log.warn({ sendErrors: stats.sendErrors }, line.replace(/^fm-capture: /, ''));
+      },
       tcpdump: options.tcpdump ?? 'tcpdump',
       interface: iface.name,
       filter: excludeOwnTrafficFilter(destination.address, destination.port),
@@ -217,14 +259,14 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     });
   try {
     try {
-      capture = await startCapture(nativeCapture);
+      capture = await startCapture(chosen.program, chosen.forward);
     } catch (e) {
       // 'auto' falls back to tcpdump when the native core cannot capture (a non-root user whose
       // tcpdump, not fm-capture, holds cap_net_raw): the same stream, at a higher cost.
-      if ((options.captureEngine ?? 'auto') !== 'auto' || nativeCapture === undefined) throw e;
+      if ((options.captureEngine ?? 'auto') !== 'auto' || chosen.program === undefined) throw e;
       log.warn({ err: e }, 'the native capture engine failed to start: capturing with tcpdump');
       engine = 'tcpdump';
-      capture = await startCapture(undefined);
+      capture = await startCapture(undefined, false);
     }
   } catch (e) {
     sender.close();

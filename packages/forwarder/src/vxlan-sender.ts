@@ -66,7 +66,9 @@ export class VxlanSender implements DatagramSink {
     const sockets: Socket[] = [];
     try {
       for (let i = 0; i < options.sockets; i++) {
-        const socket = createSocket({ type: options.family === 6 ? 'udp6' : 'udp4' });
+        // reusePort: the native forward path binds the very same ports, so a flow leaves from one
+        // port whichever path encapsulated it.
+        const socket = createSocket({ type: options.family === 6 ? 'udp6' : 'udp4', reusePort: true });
         sockets.push(socket);
         await new Promise<void>((resolve, reject) => {
           socket.once('error', reject);

@@ -52,7 +52,8 @@ Options:
   --source-ports <n>        outer UDP source ports the flows are hashed over (default: 16)
   --capture-buffer <kib>    kernel capture buffer (tcpdump -B), KiB (default: 32768)
   --tcpdump <path>          tcpdump program (default: tcpdump)
-  --capture-engine <e>      auto (the native core if built, else tcpdump), native or tcpdump (default: auto)
+  --capture-engine <e>      native (fm-capture captures and forwards), native-capture (fm-capture captures,
+                            TypeScript forwards), tcpdump, or auto: native if built, else tcpdump (default: auto)
   --metadata-uri <uri>      ECS task metadata v4 base URI (default: $ECS_CONTAINER_METADATA_URI_V4)
   --log-level <level>       pino log level on stderr (default: warn)
   --log-format <f>          text or json (default: text on a terminal, json otherwise)

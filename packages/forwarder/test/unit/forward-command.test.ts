@@ -70,7 +70,7 @@ describe('parseForwardArgs', () => {
       },
     });
     expect(() => parseForwardArgs(['--to', 'h:1', '--capture-engine', 'pcap'])).toThrow(
-      /--capture-engine must be one of auto, native, tcpdump/,
+      /--capture-engine must be one of auto, native, native-capture, tcpdump/,
     );
   });
 
