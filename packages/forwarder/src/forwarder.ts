@@ -50,7 +50,7 @@ export interface ForwarderOptions {
   readonly queueDatagrams?: number;
   /** Sockets, i.e. outer source ports the flows are spread over. @default 16 */
   readonly sourcePorts?: number;
-  /** tcpdump -B, KiB. @default 32768 */
+  /** Kernel capture ring (tcpdump -B, fm-capture -B), KiB. @default DEFAULT_CAPTURE_BUFFER_KIB (16 MiB) */
   readonly captureBufferKiB?: number;
   /** @default 'tcpdump' */
   readonly tcpdump?: string;
@@ -96,6 +96,12 @@ export interface Forwarder {
   stop(): Promise<ForwarderResult>;
 }
 
+/**
+ * The kernel capture ring: at 100k pps of small packets (about 330 bytes each in a TPACKET_V3 block)
+ * 16 MiB holds half a second, the longest the capture may be descheduled without loss; it is most of
+ * the sidecar's memory after node (bench/forwarder, README "Cost").
+ */
+export const DEFAULT_CAPTURE_BUFFER_KIB = 16_384;
 const OUTER_UDP_AND_VXLAN = 16;
 const SMALLEST_USEFUL_FRAME = 14 + 40 + 60 + 64;
 
@@ -234,7 +240,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       tcpdump: options.tcpdump ?? 'tcpdump',
       interface: iface.name,
       filter: excludeOwnTrafficFilter(destination.address, destination.port),
-      bufferKiB: options.captureBufferKiB ?? 32_768,
+      bufferKiB: options.captureBufferKiB ?? DEFAULT_CAPTURE_BUFFER_KIB,
       nativeCapture: program,
       onKernelDrops: (lastSecond, inAll) => {
         // Loss is news when it starts: once, then at most once a minute while it goes on.

@@ -7,7 +7,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CAPTURE_ENGINES, type CaptureEngine } from '../capture-engine.js';
 import { ForwarderError, ForwarderErrorCode } from '../errors.js';
-import { type Forwarder, type ForwarderOptions, formatStatsLine, startForwarder } from '../forwarder.js';
+import {
+  DEFAULT_CAPTURE_BUFFER_KIB,
+  type Forwarder,
+  type ForwarderOptions,
+  formatStatsLine,
+  startForwarder,
+} from '../forwarder.js';
 import { defaultLogFormat, FORWARD_LOG_FORMATS, type ForwardLogFormat } from '../stderr-logger.js';
 
 /** Exit codes of the forward command. */
@@ -50,7 +56,7 @@ Options:
                             MTU, instead of cutting it as AWS does (cut ones are counted: oversizeTruncated)
   --queue <n>               datagrams in flight at most; more are dropped and counted (default: 1024)
   --source-ports <n>        outer UDP source ports the flows are hashed over (default: 16)
-  --capture-buffer <kib>    kernel capture buffer (tcpdump -B), KiB (default: 32768)
+  --capture-buffer <kib>    kernel capture ring (tcpdump -B), KiB; most of the memory (default: 16384)
   --tcpdump <path>          tcpdump program (default: tcpdump)
   --capture-engine <e>      native (fm-capture captures and forwards), native-capture (fm-capture captures,
                             TypeScript forwards), tcpdump, or auto: native if built, else tcpdump (default: auto)
@@ -157,7 +163,7 @@ export function parseForwardArgs(args: readonly string[], env: NodeJS.ProcessEnv
     splitOversize: values['split-oversize'] === true,
     queueDatagrams: integer('queue', str('queue'), 1) ?? 1024,
     sourcePorts: integer('source-ports', str('source-ports'), 1) ?? 16,
-    captureBufferKiB: integer('capture-buffer', str('capture-buffer'), 1) ?? 32_768,
+    captureBufferKiB: integer('capture-buffer', str('capture-buffer'), 1) ?? DEFAULT_CAPTURE_BUFFER_KIB,
     tcpdump: str('tcpdump') ?? 'tcpdump',
     captureEngine: captureEngine as CaptureEngine,
     metadataUri: str('metadata-uri'),

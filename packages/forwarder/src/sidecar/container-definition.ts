@@ -7,8 +7,22 @@ import { ForwarderError, ForwarderErrorCode } from '../errors.js';
 /** Where the image keeps Node and the forwarder bundle. */
 export const SIDECAR_NODE = '/usr/local/bin/node';
 export const SIDECAR_BUNDLE = '/opt/fargate-mirror/forward.mjs';
+/**
+ * V8 flags for the sidecar's node: bench/forwarder measured where the memory goes (README "Cost").
+ */
+export const IMAGE_NODE_FLAGS: readonly string[] = [
+  '--max-old-space-size=32',
+  '--max-semi-space-size=1',
+  '--single-threaded',
+];
 /** The image's entrypoint: tini as PID 1 (reaps the capture child, forwards SIGTERM), then the forwarder. */
-export const SIDECAR_ENTRYPOINT: readonly string[] = ['/usr/bin/tini', '--', SIDECAR_NODE, SIDECAR_BUNDLE];
+export const SIDECAR_ENTRYPOINT: readonly string[] = [
+  '/usr/bin/tini',
+  '--',
+  SIDECAR_NODE,
+  ...IMAGE_NODE_FLAGS,
+  SIDECAR_BUNDLE,
+];
 /** The non-root user the image runs as (uid:gid). */
 export const SIDECAR_USER = '10001:10001';
 export const SIDECAR_CONTAINER_NAME = 'fargate-mirror-forwarder';
@@ -21,7 +35,7 @@ export const SIDECAR_CONTAINER_NAME = 'fargate-mirror-forwarder';
 export const SIDECAR_DEFAULTS = { cpu: 256, memory: 256, memoryReservation: 128 } as const;
 /** `--health-check`: a live tcpdump in the container; ECS runs it in the container every interval. */
 export const SIDECAR_HEALTH_CHECK = {
-  command: ['CMD', SIDECAR_NODE, SIDECAR_BUNDLE, '--health-check'],
+  command: ['CMD', SIDECAR_NODE, ...IMAGE_NODE_FLAGS, SIDECAR_BUNDLE, '--health-check'],
   interval: 30,
   timeout: 5,
   retries: 3,

@@ -63,7 +63,7 @@ describe('parseForwardArgs', () => {
       options: {
         queueDatagrams: 1024,
         sourcePorts: 16,
-        captureBufferKiB: 32_768,
+        captureBufferKiB: 16_384,
         tcpdump: 'tcpdump',
         captureEngine: 'auto',
         logLevel: 'warn',
