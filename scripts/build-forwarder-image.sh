@@ -120,7 +120,8 @@ ROOT="$WORK/rootfs"
 # apt runs as root rather than its _apt sandbox user: the build then does not depend on the host's
 # /dev/null being writable by others (a test elsewhere on a shared machine once left it 0600).
 # The utilities the others' maintainer scripts call (rm, sed, grep, basename) go last; triggers are not
-# run (debianutils' update-shells would need them), nothing in the image depends on their results.
+# run (debianutils' update-shells would need them), nothing in the image depends on their results;
+# --force-bad-path: dpkg itself wants tar and rm on PATH, which it never uses to remove a package.
 UNNEEDED="bash bsdutils diffutils findutils gzip hostname login ncurses-bin sysvinit-utils tar util-linux"
 UNNEEDED_LAST="grep sed coreutils"
 mmdebstrap --quiet --mode=root --aptopt='APT::Sandbox::User "root"' --variant=essential --format=directory \
@@ -131,7 +132,7 @@ mmdebstrap --quiet --mode=root --aptopt='APT::Sandbox::User "root"' --variant=es
   --dpkgopt='path-exclude=/usr/lib/x86_64-linux-gnu/gconv/*' \
   --customize-hook='chroot "$1" dpkg --purge --force-remove-essential --force-depends adduser debconf perl-base >&2' \
   --customize-hook="chroot \"\$1\" dpkg --purge --no-triggers --force-remove-essential --force-depends $UNNEEDED >&2" \
-  --customize-hook="chroot \"\$1\" dpkg --purge --no-triggers --force-remove-essential --force-depends $UNNEEDED_LAST >&2" \
+  --customize-hook="chroot \"\$1\" dpkg --purge --no-triggers --force-remove-essential --force-depends --force-bad-path $UNNEEDED_LAST >&2" \
   --customize-hook='chroot "$1" dpkg-query -W -f "\${Package}\t\${Version}\t\${Architecture}\n" > "$1/.packages"' \
   --customize-hook='cat "$1"/var/lib/apt/lists/*_InRelease 2>/dev/null | sha256sum | cut -d" " -f1 > "$1/.release-sha256"' \
   --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/log/* "$1"/usr/share/locale "$1"/usr/share/doc/*/changelog*' \

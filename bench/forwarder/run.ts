@@ -36,6 +36,7 @@ const { values } = parseArgs({
     'no-tcp': { type: 'boolean', default: false },
     'capture-buffer': { type: 'string' },
     mirrors: { type: 'string' },
+    'tcp-rates': { type: 'string', default: 'max,2G' },
     'node-options': { type: 'string' },
     'image-flags': { type: 'boolean', default: false },
   },
@@ -70,6 +71,14 @@ function spawnIn(ns: string, cmd: string, args: readonly string[]): ChildProcess
   started.push(p);
   return p;
 }
+// A stand-in ECS task metadata endpoint in the task namespace: the forwarder reads its identity as in
+// a task (that code and its validation are part of the sidecar's memory).
+const METADATA_URI = 'http://127.0.0.1:51679/v4/bench';
+const METADATA_SERVER = `require('node:http').createServer((q, s) => s.end(JSON.stringify({
+  TaskARN: 'arn:aws:ecs:eu-west-1:123456789012:task/bench/0123456789abcdef', Cluster: 'bench',
+  LaunchType: 'FARGATE', AvailabilityZone: 'eu-west-1a',
+  Containers: [{ Name: 'app', Networks: [{ NetworkMode: 'awsvpc', IPv4Addresses: ['${'10.71.0.2'}'] }] }],
+}))).listen(51679, '127.0.0.1', () => console.error('metadata listening'));`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function waitFor(p: ChildProcess, text: RegExp, what: string): Promise<void> {
   for (let i = 0; i < 300; i++) {
@@ -101,6 +110,9 @@ function setup(): void {
   up(NS.task, 't0', ADDR.task);
   up(NS.task, 't1', ADDR.taskOut);
   up(NS.coll, 'k0', ADDR.coll);
+  // The task's way out has no UDP segmentation offload, like an ENA: the native engine's UDP GSO
+  // sends are cut into datagrams in the task's kernel (and paid for there), not passed on whole.
+  inNs(NS.task, 'ethtool', ['-K', 't1', 'tx-udp-segmentation', 'off']);
 }
 function teardown(): void {
   for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
@@ -188,6 +200,7 @@ const ALL_MIRRORS = [
   'forwarder (tcpdump engine)',
   'forwarder (native-capture)',
   'forwarder (native)',
+  'forwarder (native, no GSO)',
   'tc-mirred vxlan',
 ] as const;
 type Mirror = (typeof ALL_MIRRORS)[number];
@@ -199,6 +212,7 @@ const ENGINE: Record<string, string> = {
   'forwarder (tcpdump engine)': 'tcpdump',
   'forwarder (native-capture)': 'native-capture',
   'forwarder (native)': 'native',
+  'forwarder (native, no GSO)': 'native',
 };
 // The V8 flags the image's entrypoint gives node (sidecar/container-definition.ts), when asked.
 const NODE_FLAGS = [
@@ -277,8 +291,9 @@ async function startMirror(m: Mirror): Promise<{ pid?: number; stop: () => Promi
     ...NODE_FLAGS,
     FORWARD,
     ...['--to', `${ADDR.coll}:4789`, '--interface', 't0', '--vni', '7', '--capture-engine', engine],
-    ...['--log-level', 'info'],
+    ...['--log-level', 'info', '--metadata-uri', METADATA_URI],
     ...(values['capture-buffer'] !== undefined ? ['--capture-buffer', values['capture-buffer']] : []),
+    ...(m === 'forwarder (native, no GSO)' ? ['--no-udp-gso'] : []),
   ]);
   await waitFor(p, /"msg":"capturing"/, `forwarder (${engine})`);
   return {
@@ -306,6 +321,8 @@ interface UdpRow {
   hwmKiB: number;
   /** The process itself (node, or tcpdump): the rest is its capture child. */
   hwmOwnKiB: number;
+  anonKiB: number;
+  fileKiB: number;
   fwdStats?: Record<string, unknown>;
 }
 
@@ -342,6 +359,10 @@ async function udpRun(m: Mirror, rate: number): Promise<UdpRow> {
   await sleep(1000); // the last blocks and datagrams in flight
   const cpu1 = mirror.pid ? treeCpuUs(mirror.pid) : 0;
   const hwm = mirror.pid ? treeHwmKiB(mirror.pid) : { own: 0, total: 0 };
+  // node's resident memory now, anonymous (heap, buffers: what its flags bound) and file-backed (the
+  // pages of the node binary it has touched: shared, clean, reclaimable)
+  const ownStatus = mirror.pid ? readFileSync(`/proc/${mirror.pid}/status`, 'utf8') : '';
+  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(ownStatus)?.[1] ?? 0);
   const pk1 = ifPackets();
   const fwdStats = (await mirror.stop()) as Record<string, unknown> | undefined;
   await sleep(200);
@@ -354,6 +375,8 @@ async function udpRun(m: Mirror, rate: number): Promise<UdpRow> {
     cpuUs: cpu1 - cpu0,
     hwmKiB: hwm.total,
     hwmOwnKiB: hwm.own,
+    anonKiB: kib('RssAnon'),
+    fileKiB: kib('RssFile'),
     fwdStats,
   };
   await stop(sink);
@@ -361,7 +384,16 @@ async function udpRun(m: Mirror, rate: number): Promise<UdpRow> {
   return row;
 }
 
-async function tcpRun(m: Mirror): Promise<{ mirror: Mirror; gbps: number; cpuUs: number; wallUs: number }> {
+interface TcpRow {
+  mirror: Mirror;
+  gbps: number;
+  cpuUs: number;
+  wallUs: number;
+  received: number;
+  fwdStats?: Record<string, unknown>;
+}
+
+async function tcpRun(m: Mirror, rate: string): Promise<TcpRow> {
   const server = spawnIn(NS.task, 'iperf3', ['-s', '-1', '-B', ADDR.task]);
   await sleep(300);
   const countFile = join(dir, `tcount-${process.hrtime.bigint()}`);
@@ -370,13 +402,23 @@ async function tcpRun(m: Mirror): Promise<{ mirror: Mirror; gbps: number; cpuUs:
   await sleep(500);
   const cpu0 = mirror.pid ? treeCpuUs(mirror.pid) : 0;
   const t0 = process.hrtime.bigint();
-  const out = JSON.parse(inNs(NS.client, 'iperf3', ['-c', ADDR.task, '-t', String(SECONDS), '-J']));
+  const paced = rate === 'max' ? [] : ['-b', rate];
+  const out = JSON.parse(inNs(NS.client, 'iperf3', ['-c', ADDR.task, '-t', String(SECONDS), '-J', ...paced]));
   const wallUs = Number(process.hrtime.bigint() - t0) / 1000;
   const cpu1 = mirror.pid ? treeCpuUs(mirror.pid) : 0;
-  await mirror.stop();
+  await sleep(1000); // the last blocks and datagrams in flight
+  const fwdStats = (await mirror.stop()) as Record<string, unknown> | undefined;
+  await sleep(200);
+  let received = 0;
+  try {
+    received = Number(readFileSync(countFile, 'utf8').trim().split(' ')[0] || 0);
+  } catch {
+    // nothing arrived
+  }
   await stop(sink);
   await stop(server);
-  return { mirror: m, gbps: out.end.sum_received.bits_per_second / 1e9, cpuUs: cpu1 - cpu0, wallUs };
+  const gbps = out.end.sum_received.bits_per_second / 1e9;
+  return { mirror: m, gbps, cpuUs: cpu1 - cpu0, wallUs, received, fwdStats };
 }
 
 async function main(): Promise<void> {
@@ -388,6 +430,11 @@ async function main(): Promise<void> {
   copyFileSync(NATIVE, join(dir, 'fwd', 'native', 'fm-capture'));
   chmodSync(join(dir, 'fwd', 'native', 'fm-capture'), 0o755);
   setup();
+  await waitFor(
+    spawnIn(NS.task, process.execPath, ['-e', METADATA_SERVER]),
+    /metadata listening/,
+    'metadata stand-in',
+  );
   console.log(
     `forwarder bench: UDP iperf3 -u -l ${PAYLOAD}, ${SECONDS} s per run, rates ${RATES.join(', ')} pps; CPU = utime+stime of the mirror's process tree (CPU time), per forwarded packet (forwarders: collector count) or per interface packet (tcpdump)`,
   );
@@ -395,6 +442,7 @@ async function main(): Promise<void> {
   console.log(`node flags for the forwarder: ${NODE_FLAGS.join(' ') || '(none)'}`);
   for (const rate of RATES) {
     for (const m of MIRRORS) {
+      if (m === 'forwarder (native, no GSO)') continue; // small datagrams: GSO never applies
       const r = await udpRun(m, rate);
       rows.push(r);
       const forwards = m.startsWith('forwarder') || m.startsWith('tc-');
@@ -403,7 +451,7 @@ async function main(): Promise<void> {
       const per = m.startsWith('forwarder') ? r.received : r.packets;
       const cpu = m === 'none' || m.startsWith('tc-') ? '-' : `${(r.cpuUs / per).toFixed(2)} us`;
       const kd = r.fwdStats
-        ? ` (node ${(r.hwmOwnKiB / 1024).toFixed(1)} + capture ${((r.hwmKiB - r.hwmOwnKiB) / 1024).toFixed(1)}) kernelDrops=${r.fwdStats.captureKernelDrops} queueFull=${r.fwdStats.droppedQueueFull} lossLogged=${r.fwdStats.lossLogged}${m === 'forwarder (native)' ? ` perSendmmsg=${(Number(r.fwdStats.datagramsSent) / Math.max(Number(r.fwdStats.sendBatches), 1)).toFixed(1)} toTypeScript=${r.fwdStats.framesToTypeScript}` : ''}`
+        ? ` (node ${(r.hwmOwnKiB / 1024).toFixed(1)} [now anon ${(r.anonKiB / 1024).toFixed(1)} + file ${(r.fileKiB / 1024).toFixed(1)}] + capture ${((r.hwmKiB - r.hwmOwnKiB) / 1024).toFixed(1)}) kernelDrops=${r.fwdStats.captureKernelDrops} queueFull=${r.fwdStats.droppedQueueFull} lossLogged=${r.fwdStats.lossLogged}${m.startsWith('forwarder (native') && m !== 'forwarder (native-capture)' ? ` gsoSends=${r.fwdStats.gsoSends} perSendmmsg=${(Number(r.fwdStats.datagramsSent) / Math.max(Number(r.fwdStats.sendBatches), 1)).toFixed(1)} toTypeScript=${r.fwdStats.framesToTypeScript}` : ''}`
         : '';
       console.log(
         `${String(rate).padStart(6)} pps  ${m.padEnd(27)} packets=${r.packets} collector=${r.received} sinkDrops=${r.sinkDrops} loss=${loss}  CPU/packet=${cpu}  peakRSS=${r.hwmKiB ? `${(r.hwmKiB / 1024).toFixed(1)} MiB` : '-'}${kd}`,
@@ -423,16 +471,18 @@ async function main(): Promise<void> {
     );
   }
   if (!values['no-tcp']) {
-    console.log(
-      `single TCP stream (iperf3 -t ${SECONDS}, offloads on; Gbit/s is wall-clock throughput, mirror CPU is CPU time per wall second):`,
-    );
-    const base = await tcpRun('none');
-    const tcpMirrors = ['none', ...MIRRORS.filter((m) => m.startsWith('forwarder'))] as Mirror[];
-    for (const m of tcpMirrors) {
-      const r = m === 'none' ? base : await tcpRun(m);
+    for (const rate of values['tcp-rates'].split(',')) {
       console.log(
-        `  ${m.padEnd(27)} ${r.gbps.toFixed(2)} Gbit/s (wall) = ${(r.gbps / base.gbps).toFixed(2)}x of none   mirror CPU ${m === 'none' ? '-' : `${((r.cpuUs / r.wallUs) * 100).toFixed(0)}% of a core`}`,
+        `single TCP stream (iperf3 -t ${SECONDS}${rate === 'max' ? '' : ` -b ${rate}`}, offloads on; Gbit/s is wall-clock throughput, mirror CPU is CPU time per wall second):`,
       );
+      const base = await tcpRun('none', rate);
+      const tcpMirrors = ['none', ...MIRRORS.filter((m) => m.startsWith('forwarder'))] as Mirror[];
+      for (const m of tcpMirrors) {
+        const r = m === 'none' ? base : await tcpRun(m, rate);
+        console.log(
+          `  ${m.padEnd(27)} ${r.gbps.toFixed(2)} Gbit/s (wall) = ${(r.gbps / base.gbps).toFixed(2)}x of none   mirror CPU ${m === 'none' ? '-' : `${((r.cpuUs / r.wallUs) * 100).toFixed(0)}% of a core`}${r.fwdStats ? `   captured=${r.fwdStats.framesCaptured} (super-frames ${r.fwdStats.superframes}) datagramsSent=${r.fwdStats.datagramsSent} collector=${r.received} kernelDrops=${r.fwdStats.captureKernelDrops}` : ''}`,
+        );
+      }
     }
   }
 }

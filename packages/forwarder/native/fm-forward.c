@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -17,7 +18,10 @@
 #define MAX_RULES 512
 #define MAX_TASK_ADDRESSES 64
 #define MAX_SOCKETS 1024
-#define BATCH 64
+#define BATCH 64         /* messages per sendmmsg */
+#define SEGMENTS 256     /* datagrams per batch: a UDP GSO message carries up to GSO_SEGMENTS of them */
+#define GSO_SEGMENTS 64  /* UDP_MAX_SEGMENTS of older kernels */
+#define GSO_BYTES 65000  /* UDP payload of one GSO message at most (65507 for IPv4) */
 /* VXLAN 8 + Ethernet with four VLAN tags 30 + IPv4 header 60 + TCP header 60 */
 #define HEADER_SCRATCH 160
 #define SEGMENT_TABLE 4096 /* TCP_SEGMENT_TABLE_SIZE */
@@ -36,16 +40,25 @@ struct rule {
   struct cidr src, dst;
 };
 
+/* The datagrams waiting for one socket's next sendmmsg. Each datagram is two iovecs (headers,
+   payload); a message is one datagram, or several cut from one super-frame sent as one UDP GSO
+   message (UDP_SEGMENT: the kernel cuts it into datagrams of gso_size, the same datagrams as separate
+   sends, for one pass through the stack). */
 struct batch {
   struct mmsghdr msgs[BATCH];
-  struct iovec iov[BATCH][2];
-  uint8_t scratch[BATCH][HEADER_SCRATCH];
-  unsigned count;
+  unsigned segments[BATCH]; /* datagrams in each message */
+  union {
+    char buf[CMSG_SPACE(sizeof(uint16_t))];
+    struct cmsghdr align;
+  } control[BATCH];
+  struct iovec iov[SEGMENTS * 2];
+  uint8_t scratch[SEGMENTS][HEADER_SCRATCH];
+  unsigned count, used; /* messages, datagrams */
 };
 
 static struct {
   unsigned vni, max_inner, interface_mtu, packet_length, frame_limit;
-  int truncate_superframes, split_oversize;
+  int truncate_superframes, split_oversize, gso;
   struct rule ingress[MAX_RULES], egress[MAX_RULES];
   unsigned n_ingress, n_egress;
   uint32_t task[MAX_TASK_ADDRESSES][4];
@@ -66,7 +79,7 @@ static struct {
   X(superframes) X(framesSegmentedTcp) X(framesSplitUdp) X(superframesCutAtConnectionMss)           \
   X(segmentsCreated) X(superframesTruncated) X(oversizeTruncated) X(packetLengthTruncated)          \
   X(checksumsWritten) X(datagramsQueued) X(datagramsSent) X(bytesSent) X(sendErrors)                \
-  X(framesToTypeScript) X(sendBatches)
+  X(framesToTypeScript) X(sendBatches) X(gsoSends)
 #define DECLARE(name) unsigned long long name;
 static struct { COUNTERS(DECLARE) } st;
 
@@ -125,6 +138,7 @@ void fwd_configure(const char *path, FILE *test_output) {
   char line[512], key[32], dir[16];
   unsigned n = 0, have_to = 0;
   cfg.test_output = test_output;
+  cfg.gso = 1;
   while (fgets(line, sizeof line, f) != NULL) {
     n++;
     int used = 0;
@@ -186,6 +200,7 @@ void fwd_configure(const char *path, FILE *test_output) {
       else if (strcmp(key, "packet-length") == 0) cfg.packet_length = v;
       else if (strcmp(key, "truncate-superframes") == 0) cfg.truncate_superframes = v != 0;
       else if (strcmp(key, "split-oversize") == 0) cfg.split_oversize = v != 0;
+      else if (strcmp(key, "udp-gso") == 0) cfg.gso = v != 0;
       else bad_config(path, n, "unknown key");
     } else {
       bad_config(path, n, "unknown key or missing value");
@@ -478,11 +493,31 @@ static int learn_segment_size(const uint8_t *f, const struct decoded *d, uint32_
 
 /* ---- checksums (wire's checksum.ts) ------------------------------------------------------------- */
 
+/* The sum of the big-endian 16-bit words of b[start, end) (an odd last byte padded with 0), added to
+   `sum`; start must be even relative to the checksummed stream, as every caller's is. Eight bytes at a
+   time: the ones'-complement sum is byte-order independent, so the bytes are summed as little-endian
+   32-bit halves and swapped once at the end (RFC 1071, section 2(B)). */
 static uint64_t add_words(const uint8_t *b, unsigned start, unsigned end, uint64_t sum) {
-  unsigned i = start;
-  for (; i + 1 < end; i += 2) sum += (unsigned)b[i] << 8 | b[i + 1];
-  if (i + 1 == end) sum += (unsigned)b[i] << 8;
-  return sum;
+  const uint8_t *p = b + start;
+  size_t n = end - start;
+  uint64_t acc = 0;
+  while (n >= 8) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    acc += (w & 0xffffffffu) + (w >> 32);
+    p += 8;
+    n -= 8;
+  }
+  while (n >= 2) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    acc += h;
+    p += 2;
+    n -= 2;
+  }
+  if (n == 1) acc += *p; /* little-endian view of (byte << 8) */
+  while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
+  return sum + (uint64_t)(((acc & 0xff) << 8) | (acc >> 8)); /* back to big-endian words */
 }
 static unsigned finish(uint64_t sum) {
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
@@ -510,70 +545,123 @@ static void l4_checksum(uint8_t *ip, uint8_t *l4, unsigned l4_header, unsigned p
 
 /* ---- sending ------------------------------------------------------------------------------------ */
 
+static void count_error(unsigned datagrams) {
+  /* The first failure and then every 1000th: a target that is down must not flood the log. */
+  if (st.sendErrors % 1000 == 0)
+    fprintf(stderr, "fm-capture: send failed: %s (%llu send errors in all)\n", strerror(errno), st.sendErrors + 1);
+  st.sendErrors += datagrams;
+}
+
+/* A GSO message the kernel refused (no checksum offload on the route's device, an old kernel): its
+   datagrams one by one, and no GSO from now on. */
+static void send_one_by_one(int fd, struct batch *b, unsigned i) {
+  if (cfg.gso) fprintf(stderr, "fm-capture: UDP GSO refused (%s): sending datagrams one by one\n", strerror(errno));
+  cfg.gso = 0;
+  struct iovec *iov = b->msgs[i].msg_hdr.msg_iov;
+  for (unsigned k = 0; k < b->segments[i]; k++) {
+    struct msghdr m = {.msg_name = &cfg.to, .msg_namelen = cfg.to_length, .msg_iov = iov + 2 * k, .msg_iovlen = 2};
+    ssize_t n;
+    do n = sendmsg(fd, &m, 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) count_error(1);
+    else {
+      st.datagramsSent++;
+      st.bytesSent += (unsigned long long)n;
+    }
+  }
+}
+
 static void flush_socket(unsigned s) {
   struct batch *b = &cfg.batches[s];
   unsigned i = 0;
   if (b->count == 0) return;
   st.sendBatches++;
   if (cfg.test_output != NULL) {
+    /* each datagram as it would leave: socket index, length, bytes */
     for (; i < b->count; i++) {
-      uint32_t head[2] = {s, 0};
-      for (unsigned k = 0; k < b->msgs[i].msg_hdr.msg_iovlen; k++) head[1] += (uint32_t)b->iov[i][k].iov_len;
-      fwrite(head, sizeof head, 1, cfg.test_output);
-      for (unsigned k = 0; k < b->msgs[i].msg_hdr.msg_iovlen; k++)
-        fwrite(b->iov[i][k].iov_base, 1, b->iov[i][k].iov_len, cfg.test_output);
-      st.datagramsSent++;
-      st.bytesSent += head[1];
+      struct iovec *iov = b->msgs[i].msg_hdr.msg_iov;
+      for (unsigned k = 0; k < b->segments[i]; k++) {
+        uint32_t head[2] = {s, (uint32_t)(iov[2 * k].iov_len + iov[2 * k + 1].iov_len)};
+        fwrite(head, sizeof head, 1, cfg.test_output);
+        fwrite(iov[2 * k].iov_base, 1, iov[2 * k].iov_len, cfg.test_output);
+        fwrite(iov[2 * k + 1].iov_base, 1, iov[2 * k + 1].iov_len, cfg.test_output);
+        st.datagramsSent++;
+        st.bytesSent += head[1];
+      }
     }
-    b->count = 0;
+    b->count = b->used = 0;
     return;
   }
   while (i < b->count) {
     int sent = sendmmsg(cfg.fds[s], b->msgs + i, b->count - i, 0);
     if (sent < 0) {
       if (errno == EINTR) continue;
-      /* The first failure and then every 1000th: a target that is down must not flood the log. */
-      if (st.sendErrors++ % 1000 == 0)
-        fprintf(stderr, "fm-capture: send failed: %s (%llu send errors in all)\n", strerror(errno), st.sendErrors);
+      if (b->segments[i] > 1 && (errno == EIO || errno == EINVAL || errno == EOPNOTSUPP))
+        send_one_by_one(cfg.fds[s], b, i);
+      else
+        count_error(b->segments[i]);
       i++;
       continue;
     }
-    for (int k = 0; k < sent; k++) st.bytesSent += b->msgs[i + k].msg_len;
-    st.datagramsSent += (unsigned)sent;
+    for (int k = 0; k < sent; k++) {
+      st.bytesSent += b->msgs[i + k].msg_len;
+      st.datagramsSent += b->segments[i + k];
+    }
     i += (unsigned)sent;
   }
-  b->count = 0;
+  b->count = b->used = 0;
 }
 
 void fwd_flush(void) {
   for (unsigned s = 0; s < cfg.n_sockets; s++) flush_socket(s);
 }
 
-/* A message slot on the flow's socket: its scratch and two iovecs (headers, payload). */
-static struct batch *slot(uint32_t hash, unsigned *index) {
+/* The flow's socket's batch, with room for a message of `datagrams` datagrams. */
+static struct batch *room(uint32_t hash, unsigned datagrams) {
   unsigned s = hash % cfg.n_sockets;
   struct batch *b = &cfg.batches[s];
-  if (b->count == BATCH) flush_socket(s);
-  *index = b->count;
+  if (b->count == BATCH || b->used + datagrams > SEGMENTS) flush_socket(s);
   return b;
 }
 
-static void queue(struct batch *b, unsigned i, const void *head, size_t head_length, const void *body,
-                  size_t body_length) {
-  struct mmsghdr *m = &b->msgs[i];
-  b->iov[i][0].iov_base = (void *)head;
-  b->iov[i][0].iov_len = head_length;
-  b->iov[i][1].iov_base = (void *)body;
-  b->iov[i][1].iov_len = body_length;
+/* Starts a message at the batch's next datagram. */
+static void open_message(struct batch *b) {
+  struct mmsghdr *m = &b->msgs[b->count];
+  memset(m, 0, sizeof *m);
   m->msg_hdr.msg_name = &cfg.to;
   m->msg_hdr.msg_namelen = cfg.to_length;
-  m->msg_hdr.msg_iov = b->iov[i];
-  m->msg_hdr.msg_iovlen = body_length > 0 ? 2 : 1;
-  m->msg_hdr.msg_control = NULL;
-  m->msg_hdr.msg_controllen = 0;
-  m->msg_hdr.msg_flags = 0;
-  b->count = i + 1;
+  m->msg_hdr.msg_iov = &b->iov[2 * b->used];
+  b->segments[b->count] = 0;
+}
+
+/* Appends one datagram (headers, payload) to the open message. */
+static void add_datagram(struct batch *b, const void *head, size_t head_length, const void *body,
+                         size_t body_length) {
+  struct iovec *iov = &b->iov[2 * b->used++];
+  iov[0].iov_base = (void *)head;
+  iov[0].iov_len = head_length;
+  iov[1].iov_base = (void *)body;
+  iov[1].iov_len = body_length;
+  b->segments[b->count]++;
+  b->msgs[b->count].msg_hdr.msg_iovlen += 2;
   st.datagramsQueued++;
+}
+
+/* Closes the open message; several datagrams of `gso_size` bytes (the last may be shorter) go as one
+   UDP GSO send. */
+static void close_message(struct batch *b, unsigned gso_size) {
+  unsigned i = b->count++;
+  if (b->segments[i] < 2) return;
+  struct msghdr *h = &b->msgs[i].msg_hdr;
+  h->msg_control = b->control[i].buf;
+  h->msg_controllen = sizeof b->control[i].buf;
+  struct cmsghdr *c = CMSG_FIRSTHDR(h);
+  c->cmsg_level = SOL_UDP;
+  c->cmsg_type = UDP_SEGMENT;
+  c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+  uint16_t size = (uint16_t)gso_size;
+  memcpy(CMSG_DATA(c), &size, sizeof size);
+  st.gsoSends++;
 }
 
 /* ---- FrameEncapsulator.emitWhole and .split ------------------------------------------------------ */
@@ -593,9 +681,10 @@ static void emit_whole(uint8_t *f, const struct decoded *d, unsigned captured_ip
       st.checksumsWritten++;
     }
   }
-  unsigned i;
-  struct batch *b = slot(hash, &i);
-  queue(b, i, cfg.vxlan, 8, f, inner);
+  struct batch *b = room(hash, 1);
+  open_message(b);
+  add_datagram(b, cfg.vxlan, 8, f, inner);
+  close_message(b, 0);
 }
 
 /* 0 when the pieces would be too small to be worth it (the caller cuts the packet instead) */
@@ -609,10 +698,21 @@ static int split(uint8_t *f, const struct decoded *d, unsigned max_ip, int segme
   if (mss < MIN_SEGMENT_PAYLOAD) return 0;
   int count = (payload_length + mss - 1) / mss;
   unsigned header_bytes = ip_header + l4_header;
+  /* Every datagram but the last has this length: consecutive ones go out as UDP GSO messages. */
+  unsigned full = link + header_bytes + (unsigned)mss;
+  unsigned gso_size = 8 + (full < cfg.frame_limit ? full : cfg.frame_limit);
+  unsigned per_message = cfg.gso ? GSO_BYTES / gso_size : 1;
+  if (per_message > GSO_SEGMENTS) per_message = GSO_SEGMENTS;
+  if (per_message < 1) per_message = 1;
+  struct batch *b = NULL;
+  unsigned in_message = 0;
   for (int k = 0; k < count; k++) {
-    unsigned i;
-    struct batch *b = slot(hash, &i);
-    uint8_t *out = b->scratch[i];
+    if (in_message == 0) {
+      unsigned left = (unsigned)(count - k);
+      b = room(hash, left < per_message ? left : per_message);
+      open_message(b);
+    }
+    uint8_t *out = b->scratch[b->used];
     int chunk_start = k * mss;
     int chunk = payload_length - chunk_start < mss ? payload_length - chunk_start : mss;
     memcpy(out, cfg.vxlan, 8);
@@ -648,7 +748,11 @@ static int split(uint8_t *f, const struct decoded *d, unsigned max_ip, int segme
     if (inner < whole) st.packetLengthTruncated++;
     st.segmentsCreated++;
     size_t head = payload_copy > 0 ? 8 + link + header_bytes : 8 + inner;
-    queue(b, i, out, head, f + payload_start + chunk_start, payload_copy > 0 ? (size_t)payload_copy : 0);
+    add_datagram(b, out, head, f + payload_start + chunk_start, payload_copy > 0 ? (size_t)payload_copy : 0);
+    if (++in_message == per_message || k == count - 1) {
+      close_message(b, gso_size);
+      in_message = 0;
+    }
   }
   if (tcp) st.framesSegmentedTcp++;
   if (mss == segment_payload) st.superframesCutAtConnectionMss++;

@@ -45,6 +45,8 @@ export class ForwarderStats {
   framesToTypeScript = 0;
   /** Native engine: sendmmsg batches (datagramsSent / sendBatches = datagrams per system call). */
   sendBatches = 0;
+  /** Native engine: UDP GSO messages (the datagrams cut from one super-frame, sent with one pass through the stack). */
+  gsoSends = 0;
   /** tcpdump's own counters, known once it has exited. */
   captureKernelDrops: number | null = null;
 

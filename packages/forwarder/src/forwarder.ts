@@ -8,9 +8,9 @@ import { type CaptureEngine, chooseCaptureEngine } from './capture-engine.js';
 import { type CaptureInterface, findCaptureInterface } from './capture-interface.js';
 import { type Destination, resolveDestination } from './destination.js';
 import { ForwarderError, ForwarderErrorCode, NetRawMissingError } from './errors.js';
-import { loadFilterRules } from './filter-file.js';
 import { ForwarderStats, type ForwarderStatsSnapshot } from './forwarder-stats.js';
 import { FrameEncapsulator } from './frame-encapsulator.js';
+import { METADATA_URI_ENV } from './metadata-uri.js';
 import { ACCEPT_ALL_RULES, MirrorFilter, type MirrorFilterRule } from './mirror-filter.js';
 import {
   interfaceIsEthernet,
@@ -19,7 +19,7 @@ import {
 } from './native-forward-config.js';
 import { PcapStreamParser } from './pcap-stream-parser.js';
 import { createForwarderLogger, defaultLogFormat, type ForwardLogFormat } from './stderr-logger.js';
-import { METADATA_URI_ENV, readTaskMetadata, type TaskIdentity } from './task-metadata.js';
+import type { TaskIdentity } from './task-metadata.js';
 import { type CaptureExit, excludeOwnTrafficFilter, TcpdumpCapture } from './tcpdump-capture.js';
 import { FALLBACK_VNI, MAX_VNI, vniFromTaskArn } from './vni.js';
 import { VxlanSender } from './vxlan-sender.js';
@@ -46,6 +46,11 @@ export interface ForwarderOptions {
    * cutting it as AWS does. @default false
    */
   readonly splitOversize?: boolean;
+  /**
+   * Native engine: send the segments cut from one super-frame as UDP GSO messages (one pass through
+   * the kernel's stack for up to 64 datagrams). @default true
+   */
+  readonly udpGso?: boolean;
   /** Datagrams in flight at most (the bounded send queue). @default 1024 */
   readonly queueDatagrams?: number;
   /** Sockets, i.e. outer source ports the flows are spread over. @default 16 */
@@ -134,7 +139,10 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     createForwarderLogger(options.logLevel ?? 'warn', options.logFormat ?? defaultLogFormat());
   const rules =
     options.filterRules ??
-    (options.filterFile !== undefined ? loadFilterRules(options.filterFile) : ACCEPT_ALL_RULES);
+    (options.filterFile !== undefined
+      ? // loaded only for a filter file: its parsers (zod, yaml) are a fifth of node's memory
+        (await import('./filter-file.js')).loadFilterRules(options.filterFile)
+      : ACCEPT_ALL_RULES);
   const filter = new MirrorFilter(rules);
   const destination = await resolveDestination(options.to);
   const identity = await readIdentity(options.metadataUri ?? process.env[METADATA_URI_ENV], log);
@@ -215,6 +223,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     packetLength,
     truncateSuperframes: options.truncateSuperframes ?? false,
     splitOversize: options.splitOversize ?? false,
+    udpGso: options.udpGso ?? true,
     rules,
     taskAddressWords,
     to: destination,
@@ -334,6 +343,8 @@ async function readIdentity(uri: string | undefined, log: Logger): Promise<TaskI
     return undefined;
   }
   try {
+    // loaded only in a task: its validation (zod) is a fifth of node's memory
+    const { readTaskMetadata } = await import('./task-metadata.js');
     const identity = await readTaskMetadata(uri);
     log.info({ task: identity }, 'task identity from the ECS metadata endpoint');
     return identity;

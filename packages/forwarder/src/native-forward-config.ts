@@ -14,6 +14,8 @@ export interface NativeForwardConfig {
   readonly packetLength?: number;
   readonly truncateSuperframes: boolean;
   readonly splitOversize: boolean;
+  /** Send a super-frame's segments as UDP GSO messages. @default true */
+  readonly udpGso?: boolean;
   readonly rules: readonly MirrorFilterRule[];
   readonly taskAddressWords: readonly Uint32Array[];
   readonly to: { readonly family: 4 | 6; readonly address: string; readonly port: number };
@@ -49,6 +51,7 @@ export function nativeForwardConfigText(c: NativeForwardConfig): string {
     `packet-length ${c.packetLength ?? 0}`,
     `truncate-superframes ${c.truncateSuperframes ? 1 : 0}`,
     `split-oversize ${c.splitOversize ? 1 : 0}`,
+    `udp-gso ${c.udpGso === false ? 0 : 1}`,
     `to ${c.to.family} ${c.to.address} ${c.to.port}`,
     ...c.sourcePorts.map((p) => `source-port ${p}`),
     ...c.taskAddressWords.map((w) => `task ${Array.from(w).join(' ')}`),

@@ -54,6 +54,8 @@ Options:
   --truncate-superframes    cut offload super-frames to fit instead of splitting them (counted)
   --split-oversize          split a wire-sized TCP frame the encapsulation makes too large for the path
                             MTU, instead of cutting it as AWS does (cut ones are counted: oversizeTruncated)
+  --no-udp-gso              native engine: send a super-frame's segments one datagram per send, not as
+                            UDP GSO messages (for a path whose device refuses GSO; it falls back by itself)
   --queue <n>               datagrams in flight at most; more are dropped and counted (default: 1024)
   --source-ports <n>        outer UDP source ports the flows are hashed over (default: 16)
   --capture-buffer <kib>    kernel capture ring (tcpdump -B), KiB; most of the memory (default: 16384)
@@ -81,6 +83,7 @@ const OPTIONS = {
   mtu: { type: 'string' },
   'truncate-superframes': { type: 'boolean' },
   'split-oversize': { type: 'boolean' },
+  'no-udp-gso': { type: 'boolean' },
   queue: { type: 'string' },
   'source-ports': { type: 'string' },
   'capture-buffer': { type: 'string' },
@@ -161,6 +164,7 @@ export function parseForwardArgs(args: readonly string[], env: NodeJS.ProcessEnv
     mtu: integer('mtu', str('mtu'), 1),
     truncateSuperframes: values['truncate-superframes'] === true,
     splitOversize: values['split-oversize'] === true,
+    udpGso: values['no-udp-gso'] !== true,
     queueDatagrams: integer('queue', str('queue'), 1) ?? 1024,
     sourcePorts: integer('source-ports', str('source-ports'), 1) ?? 16,
     captureBufferKiB: integer('capture-buffer', str('capture-buffer'), 1) ?? DEFAULT_CAPTURE_BUFFER_KIB,

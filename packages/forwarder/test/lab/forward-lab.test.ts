@@ -210,6 +210,8 @@ describe.each(['native', 'native-capture', 'tcpdump'] as const)(
       // but the ping's fragments) went through TypeScript. The others never batch.
       if (engine === 'native') {
         expect(stats.sendBatches as number).toBeGreaterThan(0);
+        // the segments of a super-frame leave as UDP GSO messages (cut into datagrams by the kernel)
+        expect(stats.gsoSends as number).toBeGreaterThan(0);
         expect(stats.framesToTypeScript as number).toBeLessThan((stats.framesCaptured as number) / 10);
       } else expect(stats.sendBatches).toBe(0);
       expect(stats).toMatchObject({

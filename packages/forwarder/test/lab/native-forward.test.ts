@@ -245,6 +245,9 @@ function midStream(v6: boolean): Buffer[] {
     ethernetFrame({ ...spec, flags: ACK, seq: 1, payload: patternPayload(1200, 6) }),
     ethernetFrame({ ...spec, flags: ACK, seq: 2000, payload: patternPayload(20_000, 7) }),
     ethernetFrame({ ...spec, flags: ACK, seq: 30_000, payload: patternPayload(100, 8) }),
+    // odd lengths: the checksum's last byte
+    ethernetFrame({ ...spec, flags: ACK, seq: 40_000, payload: patternPayload(777, 20) }),
+    ethernetFrame({ ...spec, flags: ACK, seq: 50_000, payload: patternPayload(4001, 21) }),
   ];
 }
 
@@ -259,6 +262,9 @@ function udpFrames(v6: boolean): Buffer[] {
     ethernetFrame({ v6, protocol: 'udp', srcPort: 5353, dstPort: 53, payload: patternPayload(60, 9) }),
     withChecksum(
       ethernetFrame({ v6, protocol: 'udp', srcPort: 5000, dstPort: 5001, payload: patternPayload(200, 10) }),
+    ),
+    withChecksum(
+      ethernetFrame({ v6, protocol: 'udp', srcPort: 5002, dstPort: 5003, payload: patternPayload(201, 19) }),
     ),
     // UDP GSO super-frame: one datagram per segment
     withChecksum(

@@ -49,6 +49,7 @@ describe('parseForwardArgs', () => {
         mtu: 9001,
         truncateSuperframes: true,
         splitOversize: false,
+        udpGso: true,
         queueDatagrams: 64,
         sourcePorts: 4,
         captureBufferKiB: 1024,
