@@ -148,7 +148,7 @@ void fwd_configure(const char *path, FILE *test_output) {
     unsigned v = 0;
     if (strcmp(key, "rule") == 0) {
       struct rule r;
-      int a = 0, b = 0;
+      int a = 0;
       if (sscanf(rest, "%15s %d %d %d %d %d %d %n", dir, &r.accept, &r.protocol, &r.src_from, &r.src_to,
                  &r.dst_from, &r.dst_to, &a) != 7 ||
           !read_cidr(rest + a, &r.src))
@@ -159,7 +159,6 @@ void fwd_configure(const char *path, FILE *test_output) {
         while (*p == ' ') p++;
         while (*p != ' ' && *p != '\0') p++;
       }
-      (void)b;
       if (!read_cidr(p, &r.dst)) bad_config(path, n, "rule: destination CIDR");
       int ingress = strcmp(dir, "ingress") == 0;
       if (!ingress && strcmp(dir, "egress") != 0) bad_config(path, n, "rule: ingress or egress");

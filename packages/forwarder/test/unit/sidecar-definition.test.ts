@@ -39,9 +39,10 @@ describe('sidecarContainerDefinition', () => {
       command: ['--to', 'nlb.example.internal:4789', '--packet-length', '256'],
       environment: [{ name: 'FARGATE_MIRROR_LOG_LEVEL', value: 'info' }],
       user: '10001:10001',
-      cpu: 256,
-      memory: 256,
-      memoryReservation: 128,
+      // the defaults bench/forwarder's figures give (README "Cost")
+      cpu: 128,
+      memory: 128,
+      memoryReservation: 96,
       healthCheck: {
         command: ['CMD', '/usr/local/bin/node', ...IMAGE_NODE_FLAGS, SIDECAR_BUNDLE, '--health-check'],
         interval: 30,
