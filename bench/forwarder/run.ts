@@ -9,13 +9,18 @@
 // CPU is utime+stime from /proc/PID/stat of the mirror's process and all its descendants, over the
 // iperf3 run, per packet the interface carried. Loss = interface packets minus VXLAN datagrams counted
 // at the collector (bench/receive/vxsink.c, a recvmmsg loop; its own receive-buffer drops printed
-// next to it). Then a single TCP stream (offloads on): Gbit/s without and with each forwarder.
+// next to it). Then a single TCP stream (offloads on), unpaced and paced (--tcp-rates, iperf3 -b):
+// Gbit/s (wall) without and with each forwarder (and native without UDP GSO), the mirror's CPU per
+// wall second, and what it captured, sent and lost (kernel drops) meanwhile.
 //
-// Memory: peak RSS (VmHWM) of node and of its capture child, each and summed; --node-options passes
-// V8 flags to the forwarder's node (the image's entrypoint sets its own: see --image-flags).
+// Memory: peak RSS (VmHWM) of node and of its capture child, each and summed, and node's RSS split
+// into anonymous and file-backed; --image-flags gives node the image's V8 flags (IMAGE_NODE_FLAGS),
+// --node-options others. The forwarder runs as in the image: the esbuild bundle, fm-capture next to
+// it, a stand-in task metadata endpoint.
 //
 //   sudo node bench/forwarder/run.ts [--rates 10000,30000,100000] [--seconds 5] [--no-tcp]
-//        [--capture-buffer KiB] [--mirrors a,b,...] [--node-options "--max-old-space-size=24 ..."] [--image-flags]
+//        [--tcp-rates max,2G] [--capture-buffer KiB] [--mirrors a,b,...] [--image-flags]
+//        [--node-options="--max-old-space-size=24 ..."]   (needs npm run build first)
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
