@@ -22,7 +22,7 @@ function start(): void {
     since.textContent = `since ${state.startedAt.slice(0, 19).replace('T', ' ')} UTC`;
     renderHealth(state.health);
     map.update(state.nodes, state.summary.edges);
-    renderSummaryTable(table, state.summary.edges);
+    renderSummaryTable(table, state.summary.edges, state.edgesTotal);
     transactions.update(state);
     document.body.dataset.updates = String(Number(document.body.dataset.updates ?? '0') + 1);
   };

@@ -96,7 +96,8 @@ export class ServiceMap {
     });
   }
 
-  update(nodes: readonly UiNode[], edges: readonly EdgeSummary[]): void {
+  update(allNodes: readonly UiNode[], allEdges: readonly EdgeSummary[]): void {
+    const { nodes, edges } = collapseExternals(allNodes, allEdges);
     const elements: ElementDefinition[] = [];
     for (const n of nodes) {
       elements.push({ group: 'nodes', data: { id: `n:${n.id}`, label: n.id }, classes: n.kind });
@@ -212,4 +213,37 @@ function placement(nodes: readonly UiNode[]): Record<string, { x: number; y: num
     at[`n:${n.id}`] = { x: (i - (externals.length - 1) / 2) * gap, y: below };
   });
   return at;
+}
+
+/** External addresses drawn one by one; the others become one node (a replay or a scan has thousands). */
+const MAX_EXTERNALS = 12;
+const OTHERS = 'other addresses';
+
+/** The busiest external addresses as they are, the rest merged into one `other addresses (N)` node. */
+function collapseExternals(
+  nodes: readonly UiNode[],
+  edges: readonly EdgeSummary[],
+): { nodes: UiNode[]; edges: EdgeSummary[] } {
+  const externals = nodes.filter((n) => n.kind === 'external');
+  if (externals.length <= MAX_EXTERNALS) return { nodes: [...nodes], edges: [...edges] };
+  const bytes = new Map<string, number>();
+  for (const e of edges) {
+    for (const id of [e.source, e.destination]) bytes.set(id, (bytes.get(id) ?? 0) + e.bytesOut + e.bytesIn);
+  }
+  const kept = new Set(
+    externals
+      .sort((a, b) => (bytes.get(b.id) ?? 0) - (bytes.get(a.id) ?? 0) || a.id.localeCompare(b.id))
+      .slice(0, MAX_EXTERNALS - 1)
+      .map((n) => n.id),
+  );
+  const others = `${OTHERS} (${externals.length - kept.size})`;
+  const external = new Set(externals.map((n) => n.id));
+  const rename = (id: string) => (external.has(id) && !kept.has(id) ? others : id);
+  return {
+    nodes: [
+      ...nodes.filter((n) => n.kind === 'service' || kept.has(n.id)),
+      { id: others, kind: 'external', tasks: [] },
+    ],
+    edges: edges.map((e) => ({ ...e, source: rename(e.source), destination: rename(e.destination) })),
+  };
 }

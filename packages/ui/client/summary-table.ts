@@ -2,7 +2,11 @@ import type { EdgeSummary } from '@fargate-mirror/analysis';
 import { cell, errorColour, formatBytes, formatCount, formatMs, formatPercent } from './format.js';
 
 /** The table `fargate-mirror summary` prints, one row per (source, destination, protocol). */
-export function renderSummaryTable(body: HTMLTableSectionElement, edges: readonly EdgeSummary[]): void {
+export function renderSummaryTable(
+  body: HTMLTableSectionElement,
+  edges: readonly EdgeSummary[],
+  total: number,
+): void {
   const rows = edges.map((e) => {
     const tr = document.createElement('tr');
     const errors = e.http4xx + e.http5xx + e.dnsFailures + (e.requests === 0 ? e.tcpResets : 0);
@@ -24,5 +28,14 @@ export function renderSummaryTable(body: HTMLTableSectionElement, edges: readonl
     );
     return tr;
   });
+  if (total > edges.length) {
+    const tr = document.createElement('tr');
+    const td = cell(
+      `${total - edges.length} quieter rows not shown (fargate-mirror summary prints them all)`,
+    );
+    td.colSpan = 12;
+    tr.append(td);
+    rows.push(tr);
+  }
   body.replaceChildren(...rows);
 }

@@ -56,7 +56,9 @@ export interface UiState {
   /** Who serves the page: `receive` or `demo`. */
   readonly origin: string;
   readonly startedAt: string;
+  /** The service table; `edges` holds the busiest `maxEdges` rows, `edgesTotal` says how many there are. */
   readonly summary: SummaryReport;
+  readonly edgesTotal: number;
   readonly nodes: readonly UiNode[];
   readonly health: UiHealth;
   /** Seq of the newest transaction held; the page re-reads the list when it moves. */

@@ -25,8 +25,9 @@ export class UiAssets {
   private readonly dir: string | undefined;
   private readonly cache = new Map<string, Buffer>();
 
+  /** `dir` ends with a slash; a directory without index.html counts as not built. */
   constructor(dir: string | undefined = findAssetDir()) {
-    this.dir = dir;
+    this.dir = dir !== undefined && existsSync(`${dir}index.html`) ? dir : undefined;
   }
 
   get built(): boolean {

@@ -12,7 +12,12 @@ export interface LiveViewOptions {
   readonly transactions?: number;
   /** Tasks named per service on the map (the rest are counted, not drawn). @default 50 */
   readonly tasksPerService?: number;
+  /** Rows of the service table sent to the page, busiest first. @default 200 */
+  readonly maxEdges?: number;
 }
+
+/** The state is built at most once in this many milliseconds, however many pages follow it. */
+const STATE_REUSE_MS = 900;
 
 /** The fields of a record the view reads beyond the summary's; records may come from files. */
 interface LooseRecord {
@@ -55,6 +60,8 @@ export class LiveView {
   private records = 0;
   private seq = 0;
   private timer: NodeJS.Timeout | undefined;
+  private readonly maxEdges: number;
+  private cached: { at: number; state: UiState } | undefined;
 
   constructor(options: LiveViewOptions) {
     const transactions = options.transactions ?? 500;
@@ -68,6 +75,7 @@ export class LiveView {
     this.recent = new RecentTransactions(transactions);
     this.health = new HealthHistory(options.health);
     this.tasksPerService = options.tasksPerService ?? 50;
+    this.maxEdges = options.maxEdges ?? 200;
   }
 
   /** Samples health once a second (the timer does not keep the process alive). */
@@ -127,8 +135,17 @@ export class LiveView {
     });
   }
 
-  state(): UiState {
-    const summary = this.summary.report();
+  /** The page's state; several pages within a second share one (the report sorts every latency). */
+  state(now = Date.now()): UiState {
+    if (this.cached !== undefined && now - this.cached.at < STATE_REUSE_MS) return this.cached.state;
+    const state = this.buildState();
+    this.cached = { at: now, state };
+    return state;
+  }
+
+  private buildState(): UiState {
+    const full = this.summary.report();
+    const summary = { ...full, edges: full.edges.slice(0, this.maxEdges) };
     const nodes = new Map<string, UiNode>();
     const serviceTasks = new Map<string, string[]>();
     for (const [key, set] of this.tasks) serviceTasks.set(this.label(key), [...set]);
@@ -150,6 +167,7 @@ export class LiveView {
       origin: this.origin,
       startedAt: this.startedAt,
       summary,
+      edgesTotal: full.edges.length,
       nodes: [...nodes.values()],
       health: this.health.health(this.records),
       latestTransaction: this.seq,
