@@ -18,5 +18,8 @@ const addon = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const definition = readFileSync(join(addon, 'dashboards', 'fargate_mirror_traffic.json'), 'utf8');
   mkdirSync(join(addon, 'default', 'data', 'ui', 'views'), { recursive: true });
-  writeFileSync(join(addon, 'default', 'data', 'ui', 'views', 'fargate_mirror_traffic.xml'), viewXml(definition));
+  writeFileSync(
+    join(addon, 'default', 'data', 'ui', 'views', 'fargate_mirror_traffic.xml'),
+    viewXml(definition),
+  );
 }
