@@ -288,6 +288,7 @@ box(
 const width = 1460;
 const height = 740;
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
+<title>fargate-mirror deployment, from cdk synth of the example app</title>
 <style>
 text { font-family: "DejaVu Sans", sans-serif; fill: #1d2430; }
 .t { font-size: 14px; font-weight: bold; } .l { font-size: 12px; } .id { font-size: 10px; fill: #5b6573; font-family: "DejaVu Sans Mono", monospace; }
