@@ -149,11 +149,12 @@ export class LiveView {
     const nodes = new Map<string, UiNode>();
     const serviceTasks = new Map<string, string[]>();
     for (const [key, set] of this.tasks) serviceTasks.set(this.label(key), [...set]);
+    // Every service, however quiet; external addresses only where a row of the table names them
+    // (a replay or a scan makes thousands).
+    for (const [id, tasks] of serviceTasks) nodes.set(id, { id, kind: 'service', tasks });
     for (const e of summary.edges) {
       for (const id of [e.source, e.destination]) {
-        if (nodes.has(id)) continue;
-        const tasks = serviceTasks.get(id);
-        nodes.set(id, { id, kind: tasks === undefined ? 'external' : 'service', tasks: tasks ?? [] });
+        if (!nodes.has(id)) nodes.set(id, { id, kind: 'external', tasks: [] });
       }
     }
     const services = new Set<string>();

@@ -208,3 +208,46 @@ describe('the page server', () => {
     }
   });
 });
+
+describe('LiveView with more rows than the page is sent', () => {
+  it('keeps every service on the map while quiet rows fall out of the table', () => {
+    const view = new LiveView({
+      origin: 'test',
+      health: () => ({
+        packets: 0,
+        drops: 0,
+        malformed: 0,
+        spoolBytes: null,
+        spoolEvents: null,
+        healthy: null,
+      }),
+      maxEdges: 3,
+    });
+    view.add({
+      type: 'flow',
+      app: 'http',
+      src_ecs_service: 'quiet',
+      src_ip: '10.0.0.1',
+      dest_ip: '10.0.0.2',
+      bytes_out: 1,
+      bytes_in: 1,
+    });
+    for (let i = 0; i < 10; i++) {
+      view.add({
+        type: 'flow',
+        app: 'tcp',
+        src_ip: `10.9.0.${i}`,
+        dest_ip: '10.9.1.1',
+        bytes_out: 1000 + i,
+        bytes_in: 0,
+      });
+    }
+    const state = view.state();
+    expect(state.summary.edges).toHaveLength(3);
+    expect(state.edgesTotal).toBe(11);
+    expect(state.nodes.find((n) => n.id === 'quiet')).toEqual({ id: 'quiet', kind: 'service', tasks: [] });
+    // External addresses: only those the rows sent name.
+    const externals = state.nodes.filter((n) => n.kind === 'external').map((n) => n.id);
+    expect(externals.sort()).toEqual(['10.9.0.7', '10.9.0.8', '10.9.0.9', '10.9.1.1']);
+  });
+});
