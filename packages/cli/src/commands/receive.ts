@@ -36,6 +36,8 @@ interface ReceiveFlags extends AwsFlags {
   pcapMaxTotal?: string;
   pcapPerVni?: boolean;
   healthPort?: number;
+  ui?: boolean;
+  uiPort?: number;
   drainSeconds?: string;
   logLevel?: string;
   logFormat?: LogFormat;
@@ -96,6 +98,15 @@ export function createReceiveCommand(): Command {
     .option(
       '--health-port <port>',
       'HTTP port of /healthz and /metrics; 0 picks one (default: 9180)',
+      parsePortOrZero,
+    )
+    .option(
+      '--ui',
+      'serve the live page (service map, table, transactions, health) under /ui/ on the health port',
+    )
+    .option(
+      '--ui-port <port>',
+      'serve the live page on a port of its own, on the health address; 0 picks one',
       parsePortOrZero,
     )
     .option('--drain-seconds <s>', 'on SIGTERM, fail /healthz this long before stopping (default 5)')
@@ -181,6 +192,7 @@ function toConfig(f: ReceiveFlags): Partial<ReceiverConfigInput> {
     pcapMaxTotal: size(f.pcapMaxTotal),
     pcapPerVni: f.pcapPerVni,
     healthPort: f.healthPort,
+    ui: f.uiPort ?? (f.ui === true ? true : undefined),
     drainSeconds: num(f.drainSeconds),
     logLevel: f.logLevel as ReceiverConfigInput['logLevel'],
     addressDomain: f.addressDomain,
@@ -224,6 +236,7 @@ function formatReady(info: ReceiverInfo): string {
     `records ${info.outputs.records ?? 'off'}`,
   ];
   if (info.hecUrl !== undefined) parts.push(`hec ${info.hecUrl}`);
+  if (info.uiUrl !== undefined) parts.push(`ui ${info.uiUrl}`);
   return `ready: ${parts.join(', ')}`;
 }
 

@@ -9,6 +9,7 @@ import { HealthState } from '../health/health-state.js';
 import { KernelDropMonitor } from '../health/kernel-drops.js';
 import { createReceiverMetrics, type ReceiverMetricsSource } from '../metrics/receiver-metrics.js';
 import type { HecSink, HecSinkStats } from '../sinks/hec/hec-sink.js';
+import { ReceiverUi } from '../ui/receiver-ui.js';
 import { OutputSinks } from './output-sinks.js';
 import { type ReceiverOutputs, resolveOutputs } from './receiver-outputs.js';
 import { type ReceiverTotals, StatsAggregator } from './stats-aggregator.js';
@@ -28,6 +29,8 @@ export interface ReceiverInfo {
   readonly recvBufferBytes: number;
   /** Splunk HEC URL records are sent to, when configured. */
   readonly hecUrl?: string;
+  /** The live page, when `ui` is on. */
+  readonly uiUrl?: string;
 }
 
 export interface ReceiverSummary {
@@ -57,6 +60,7 @@ export class Receiver {
   private readonly sinks: OutputSinks;
   private readonly workers: WorkerSupervisor;
   private drops: KernelDropMonitor | undefined;
+  private ui: ReceiverUi | undefined;
   private server: Server | undefined;
   private checkTimer: NodeJS.Timeout | undefined;
   private port = 0;
@@ -73,7 +77,10 @@ export class Receiver {
     this.sinks = new OutputSinks(config, this.outputs, this.log);
     this.workers = new WorkerSupervisor(config, this.log, {
       stats: (snapshot) => this.stats.update(snapshot),
-      records: (text, count) => this.sinks.write(text, count),
+      records: (text, count) => {
+        this.sinks.write(text, count);
+        this.ui?.records(text);
+      },
       fileComplete: () => this.sinks.enforceRetention(),
       died: (id) => {
         this.stats.retire(id);
@@ -94,9 +101,10 @@ export class Receiver {
     const { config, outputs, log } = this;
     try {
       await this.sinks.open();
+      this.ui = ReceiverUi.create(config, this.metricsSource(), log);
       await this.claimPorts();
       const ports = { bind: this.bind, port: this.port, genevePort: this.genevePort };
-      await this.workers.start(ports, outputs.pcapDir, this.sinks.wantsRecords);
+      await this.workers.start(ports, outputs.pcapDir, this.sinks.wantsRecords || this.ui !== undefined);
       this.warnAboutReceiveBuffer();
       this.drops = new KernelDropMonitor(this.genevePort === 0 ? [this.port] : [this.port, this.genevePort]);
       this.drops.poll();
@@ -106,8 +114,10 @@ export class Receiver {
         state: this.health,
         registry: createReceiverMetrics(this.metricsSource()),
         crashWorker: config.testing.faultInjection ? (id) => this.workers.crash(id) : undefined,
+        routes: this.ui?.routes,
       });
       this.server = server;
+      const uiUrl = await this.ui?.start(port);
       const check = this.healthCheck();
       this.checkTimer = setInterval(() => check.check(), config.health.intervalMs);
       this.info_ = {
@@ -119,6 +129,7 @@ export class Receiver {
         outputs,
         recvBufferBytes: this.workers.recvBufferBytes,
         hecUrl: config.hec.url,
+        uiUrl,
       };
       log.info({ ...this.info_ }, 'receiving');
       return this.info_;
@@ -146,6 +157,7 @@ export class Receiver {
     await this.workers.stop();
     if (this.checkTimer !== undefined) clearInterval(this.checkTimer);
     await this.sinks.close(config.hec.drainSeconds * 1000);
+    await this.ui?.close();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     this.server?.closeAllConnections();
     this.drops?.poll();
@@ -189,6 +201,7 @@ export class Receiver {
     if (this.checkTimer !== undefined) clearInterval(this.checkTimer);
     await this.workers.terminate();
     await this.sinks.abort();
+    await this.ui?.close();
     this.server?.close();
   }
 
