@@ -7,7 +7,8 @@ import {
 import { privateDnsName } from '../ec2/wire.js';
 import { type EcsEvent, taskStateChangeEvent } from '../events/task-event.js';
 import type { LifecycleTimings } from '../options.js';
-import type { Task, TaskStatus } from '../state/types.js';
+import { AwsLocalError } from '../errors.js';
+import type { Task, TaskContainer, TaskStatus } from '../state/types.js';
 import type { Clock } from '../util/clock.js';
 import { arnRegion } from './arns.js';
 
@@ -15,6 +16,15 @@ import { arnRegion } from './arns.js';
  * ECS-owned accounts seen on real Fargate task ENIs (docs/aws-facts.md §1.2): the requester of the ENI
  * and the owner of the hidden instance it is attached to.
  */
+/** Containers still up when the task stops exit with 0 (the task's stop ended them). */
+function stopRemainingContainers(task: Task): void {
+  for (const c of task.containers) {
+    if (c.lastStatus === 'STOPPED') continue;
+    c.lastStatus = 'STOPPED';
+    c.exitCode ??= 0;
+  }
+}
+
 export const ECS_REQUESTER_ID = '716531411939';
 export const FARGATE_INSTANCE_OWNER_ID = '786829106431';
 
@@ -62,6 +72,36 @@ export class TaskLifecycle {
     this.#bump(task, now);
     this.#emit(task);
     this.#schedule(task);
+  }
+
+  /**
+   * One container of a running task exits (`exitCode`, `reason`), as ECS reports it: the task goes
+   * on when the container is not essential (a sidecar with `essential: false`), and stops with
+   * stopCode `EssentialContainerExited` when it is.
+   */
+  stopContainer(task: Task, containerName: string, exitCode: number, reason?: string): TaskContainer {
+    const container = task.containers.find((c) => c.name === containerName);
+    if (!container)
+      throw new AwsLocalError(
+        'AWS_LOCAL_ADMIN_BAD_REQUEST',
+        `task ${task.taskArn} has no container ${containerName} (it has ${task.containers.map((c) => c.name).join(', ')})`,
+      );
+    if (task.lastStatus !== 'RUNNING' || container.lastStatus !== 'RUNNING')
+      throw new AwsLocalError(
+        'AWS_LOCAL_ADMIN_BAD_REQUEST',
+        `container ${containerName} of task ${task.taskArn} is not running (task ${task.lastStatus}, container ${container.lastStatus})`,
+      );
+    container.lastStatus = 'STOPPED';
+    container.exitCode = exitCode;
+    if (reason !== undefined) container.reason = reason;
+    if (container.essential) {
+      this.stop(task, 'EssentialContainerExited', 'Essential container in task exited');
+    } else {
+      const now = this.#deps.clock.now();
+      this.#bump(task, now);
+      this.#emit(task);
+    }
+    return container;
   }
 
   cancelAll(): void {
@@ -142,7 +182,7 @@ export class TaskLifecycle {
         for (const c of task.containers) c.lastStatus = 'RUNNING';
         break;
       case 'STOPPING':
-        for (const c of task.containers) c.lastStatus = 'STOPPED';
+        stopRemainingContainers(task);
         break;
       case 'DEPROVISIONING':
         task.executionStoppedAt = now;
@@ -152,7 +192,7 @@ export class TaskLifecycle {
         task.executionStoppedAt ??= now;
         task.stoppedAt = now;
         if (task.attachment) task.attachment.status = 'DELETED';
-        for (const c of task.containers) c.lastStatus = 'STOPPED';
+        stopRemainingContainers(task);
         break;
       default:
         break;
