@@ -5,9 +5,9 @@ import {
   removeNetworkInterface,
 } from '../ec2/network-interface-ops.js';
 import { privateDnsName } from '../ec2/wire.js';
+import { AwsLocalError } from '../errors.js';
 import { type EcsEvent, taskStateChangeEvent } from '../events/task-event.js';
 import type { LifecycleTimings } from '../options.js';
-import { AwsLocalError } from '../errors.js';
 import type { Task, TaskContainer, TaskStatus } from '../state/types.js';
 import type { Clock } from '../util/clock.js';
 import { arnRegion } from './arns.js';

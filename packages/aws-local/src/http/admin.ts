@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { ApiReply } from '../ec2/dispatch.js';
 import { createControl } from '../control.js';
+import type { ApiReply } from '../ec2/dispatch.js';
 import type { Emulator } from '../emulator.js';
 import { type AwsLocalErrorCode, isAwsLocalError } from '../errors.js';
 import { ManualClock } from '../util/clock.js';

@@ -42,6 +42,7 @@ describe('withPredictedRefusals', () => {
     lastStatus: 'RUNNING',
     selected: true,
     state,
+    covered: state === 'mirrored',
     eniId,
     sessionId: undefined,
     sessionNumber: undefined,
@@ -60,6 +61,10 @@ describe('withPredictedRefusals', () => {
         missing: 2,
         unmirrorable: 0,
         pending: 0,
+        sidecar: 0,
+        'sidecar-stopped': 0,
+        covered: 1,
+        uncovered: 2,
         'not-selected': 0,
         'not-active': 0,
         'no-source': 0,
@@ -76,8 +81,14 @@ describe('withPredictedRefusals', () => {
     );
     expect(out.rows.map((r) => r.state)).toEqual(['unmirrorable', 'missing', 'mirrored']);
     expect(out.rows[0]?.note).toMatch(
-      /^AWS refuses this source \(predicted: eni-a is requester-managed\); remedy: run the fargate-mirror forwarder sidecar/,
+      /^not covered: AWS refuses this source \(predicted: eni-a is requester-managed\) and the task has no forwarder sidecar; remedy: run the fargate-mirror forwarder sidecar/,
     );
-    expect(out.summary).toMatchObject({ selected: 3, mirrored: 1, missing: 1, unmirrorable: 1 });
+    expect(out.summary).toMatchObject({
+      selected: 3,
+      mirrored: 1,
+      missing: 1,
+      unmirrorable: 1,
+      uncovered: 2,
+    });
   });
 });
