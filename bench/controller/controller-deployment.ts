@@ -12,12 +12,15 @@ import {
   createResyncHandler,
   createTaskEventHandler,
   Ec2Adapter,
+  Ec2Pacing,
   type Ec2Port,
   EcsAdapter,
+  ec2RateOf,
   type LogPort,
   MemoryMetrics,
   MemoryRefusalCache,
   MemoryWorkQueue,
+  paceEc2Client,
   parseConfig,
   Reconciler,
   type ResyncSummary,
@@ -101,6 +104,7 @@ export function deployController(
   scale: TimeScale,
   meter: Meter,
   eventConcurrency = 1000,
+  pacing: 'container' | 'shared' | 'off' = 'container',
 ): ControllerDeployment {
   const config = parseConfig({ owner: OWNER, target: world.targetId, filter: world.filterId });
   const metrics = new MemoryMetrics();
@@ -108,6 +112,15 @@ export function deployController(
   const statuses: Record<string, number> = {};
   const all: Container[] = [];
 
+  // EC2's published buckets with the refill scaled as aws-local's (time-scale.ts).
+  const scaledPacing = () =>
+    new Ec2Pacing({
+      rateOf: (action) => {
+        const r = ec2RateOf(action);
+        return { capacity: r.capacity, refillPerSecond: r.refillPerSecond * scale.speed };
+      },
+    });
+  const processPacing = scaledPacing();
   const makeContainer = (): Container => {
     const common = { endpoint: world.url, region: REGION, credentials: CREDENTIALS };
     const ec2 = new EC2Client({
@@ -118,6 +131,8 @@ export function deployController(
       ...common,
       retryStrategy: scaledAdaptiveRetry(scale.speed, SDK_MAX_ATTEMPTS),
     });
+    // A Lambda sandbox is a process: 'container' gives each its own buckets, as createAwsClients does.
+    if (pacing !== 'off') paceEc2Client(ec2, pacing === 'shared' ? processPacing : scaledPacing());
     meterClient(ec2, meter, scale);
     meterClient(ecs, meter, scale);
     let killed = false;
@@ -129,7 +144,8 @@ export function deployController(
       refusals: new MemoryRefusalCache({ ttlMs: config.refusalCacheTtlMs }),
       log: quiet,
       now: scale.now,
-      readAfterWriteDelayMs: scale.real(1000),
+      readAfterWriteDelayMs: scale.real(250),
+      visibilityWaitMs: scale.real(10_000),
     });
     const handler = createTaskEventHandler({ reconciler, metrics, log: quiet });
     const container = {

@@ -32,6 +32,12 @@ const speed = option('--speed', 2);
 const resyncSpeed = option('--resync-speed', 20);
 const eventConcurrency = option('--event-concurrency', 1000);
 const seed = option('--seed', 7);
+const describeLagMs = option('--describe-lag-ms', 0);
+const pacingArg = args.includes('--pacing') ? args[args.indexOf('--pacing') + 1] : 'container';
+if (pacingArg !== 'container' && pacingArg !== 'shared' && pacingArg !== 'off') {
+  throw new Error(`--pacing must be container, shared or off, got ${pacingArg}`);
+}
+const pacing = pacingArg;
 const faults = {
   eventLossRate: option('--loss', 0.05),
   eventDuplicateRate: option('--dup', 0.1),
@@ -71,10 +77,10 @@ function latencies(region: RegionState, first: ReadonlyMap<string, number>): num
 }
 
 async function storm(): Promise<StormResult> {
-  const controllerWorld = await startWorld({ name: 'controller', scale, seed, faults });
-  const naiveWorld = await startWorld({ name: 'naive', scale, seed });
+  const controllerWorld = await startWorld({ name: 'controller', scale, seed, faults, describeLagMs });
+  const naiveWorld = await startWorld({ name: 'naive', scale, seed, describeLagMs });
   const meter: Meter = new Map();
-  const controller = deployController(controllerWorld, scale, meter, eventConcurrency);
+  const controller = deployController(controllerWorld, scale, meter, eventConcurrency, pacing);
   const naive = createNaiveHandler({
     endpoint: naiveWorld.url,
     region: REGION,

@@ -72,6 +72,8 @@ export async function startWorld(options: {
   seed: number;
   faults?: Partial<FaultConfig>;
   services?: number;
+  /** aws-local's describeLagMs, in emulated ms (EC2's eventual consistency). */
+  describeLagMs?: number;
 }): Promise<World> {
   const { scale } = options;
   const thread = new Worker(new URL('./emulator-thread.ts', import.meta.url), {
@@ -83,6 +85,8 @@ export async function startWorld(options: {
       throttling: scaledBuckets(scale.speed),
       seed: options.seed,
       faults: options.faults ?? {},
+      // aws-local's clock is real: an emulated lag is S times shorter in real ms.
+      describeLagMs: Math.round(scale.real(options.describeLagMs ?? 0)),
     },
   });
   const listeners: ((event: unknown) => void)[] = [];

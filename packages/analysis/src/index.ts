@@ -41,3 +41,14 @@ export type { MirrorRecord, RecordSink, WorkloadFields } from './records/mirror-
 export { SCHEMA_VERSION } from './records/schema.js';
 export { isoFromMicros } from './records/time-format.js';
 export type { TlsRecord } from './records/tls-record.js';
+export { nearestRank } from './summary/percentiles.js';
+export { recordFilesUnder, summarizeRecordFiles } from './summary/record-files.js';
+export type {
+  CountByName,
+  DnsNameSummary,
+  EdgeSummary,
+  LatencyPercentiles,
+  SummaryReport,
+  TalkerSummary,
+} from './summary/summary-report.js';
+export { TrafficSummary, type TrafficSummaryOptions } from './summary/traffic-summary.js';

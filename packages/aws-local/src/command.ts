@@ -35,6 +35,7 @@ interface CommandOptions {
   speed: number;
   taskEniSources: 'reject' | 'accept';
   clientTokenAfterDelete: 'original' | 'mismatch';
+  describeLagMs?: number;
   eventsUrl?: string;
   eventsFile?: string;
   eventDuplicateRate?: number;
@@ -70,6 +71,7 @@ export function commandOptionsToAwsLocal(opts: CommandOptions): AwsLocalOptions 
     speed: opts.speed,
     taskEniSources: opts.taskEniSources,
     clientTokenAfterDelete: opts.clientTokenAfterDelete,
+    ...(opts.describeLagMs !== undefined ? { describeLagMs: opts.describeLagMs } : {}),
     eventsUrl: opts.eventsUrl,
     eventsFile: opts.eventsFile,
     faults,
@@ -107,6 +109,12 @@ export function createAwsLocalCommand(): Command {
       )
         .choices(['original', 'mismatch'])
         .default('original'),
+    )
+    .addOption(
+      new Option(
+        '--describe-lag-ms <ms>',
+        'eventual consistency: Describe shows a created session this long after, a deleted one this long after',
+      ).argParser(number('ms')),
     )
     .option('--events-url <url>', 'POST each ECS Task State Change event as JSON to this URL')
     .option('--events-file <file>', 'append each ECS Task State Change event as a JSON line to this file')

@@ -21,6 +21,7 @@ export interface ResolvedOptions {
   clock: 'real' | 'manual';
   taskEniSources: TaskEniSources;
   clientTokenAfterDelete: ClientTokenAfterDelete;
+  describeLagMs: number;
   quotas: Quotas;
   timings: LifecycleTimings;
   throttling: boolean;
@@ -111,6 +112,7 @@ export class Emulator {
       ...this.scope(region),
       quotas: this.options.quotas,
       taskEniSources: this.options.taskEniSources,
+      describeLagMs: this.options.describeLagMs,
     };
   }
 

@@ -68,6 +68,11 @@ export interface AwsLocalOptions {
   taskEniSources?: TaskEniSources;
   /** @default 'original' */
   clientTokenAfterDelete?: ClientTokenAfterDelete;
+  /**
+   * Eventual consistency: DescribeTrafficMirrorSessions shows a created session only this many ms
+   * after the create, and a deleted one for this many ms after the delete. @default 0
+   */
+  describeLagMs?: number;
   /** POST every ECS event as JSON to this URL. */
   eventsUrl?: string;
   /** Append every ECS event as a JSON line to this file. */

@@ -62,6 +62,12 @@ export function resolveOptions(options: AwsLocalOptions): ResolvedOptions & { po
       `clientTokenAfterDelete must be 'original' or 'mismatch', got '${String(clientTokenAfterDelete)}'`,
     );
   }
+  const describeLagMs = options.describeLagMs ?? 0;
+  if (typeof describeLagMs !== 'number' || !Number.isInteger(describeLagMs) || describeLagMs < 0) {
+    throw new AwsLocalConfigError(
+      `describeLagMs must be an integer >= 0, got ${String(options.describeLagMs)}`,
+    );
+  }
   const clock = options.clock ?? 'real';
   if (clock !== 'real' && clock !== 'manual') {
     throw new AwsLocalConfigError(`clock must be 'real' or 'manual', got '${String(clock)}'`);
@@ -85,6 +91,7 @@ export function resolveOptions(options: AwsLocalOptions): ResolvedOptions & { po
     clock,
     taskEniSources,
     clientTokenAfterDelete,
+    describeLagMs,
     quotas: positiveIntegers<Quotas>('quota', { ...DEFAULT_QUOTAS }, options.quotas, false),
     timings: positiveIntegers<LifecycleTimings>(
       'lifecycle timing',

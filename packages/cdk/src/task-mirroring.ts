@@ -107,12 +107,12 @@ export interface TaskMirroringProps {
    */
   readonly workerConcurrency?: number;
   /**
-   * Reserved concurrency of the task-event function. Each invocation re-reads ECS and EC2, and EC2's
-   * read and write token buckets are per account: a deploy storm of 1,000 tasks with unbounded
-   * concurrency cost 53 API calls per task in throttling retries, with 10 it cost 11.5 and every task
-   * still got its session (bench/controller). Throttled events wait in Lambda's async queue, up to
-   * `eventMaxAge`.
-   * @default 10
+   * Reserved concurrency of the task-event function, opt-in. Reserving takes that many executions
+   * out of the account's unreserved pool, and Lambda refuses the deploy when fewer than 100 would be
+   * left (accounts with a low concurrency quota fail with 10). The controller paces its EC2 writes
+   * and reads client-side against token buckets at EC2's published rates instead
+   * (docs/aws-facts.md), so a deploy storm needs no cap here.
+   * @default - none reserved
    */
   readonly eventConcurrency?: number;
   /**
@@ -162,7 +162,7 @@ export class TaskMirroring extends Construct {
     const quotaPercent = props.sessionQuotaAlarmPercent ?? 80;
     const quota = props.accountSessionQuota ?? 10_000;
     const workerConcurrency = props.workerConcurrency ?? 2;
-    const eventConcurrency = props.eventConcurrency ?? 10;
+    const eventConcurrency = props.eventConcurrency;
     const resyncInterval = props.resyncInterval ?? Duration.minutes(5);
     validateAll(this, [
       {
@@ -327,8 +327,10 @@ export class TaskMirroring extends Construct {
       Duration.minutes(1),
       'fargate-mirror: ECS task state change events',
     );
-    (this.taskEventFunction.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions =
-      eventConcurrency;
+    if (eventConcurrency !== undefined) {
+      (this.taskEventFunction.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions =
+        eventConcurrency;
+    }
     this.resyncFunction = fn(
       'ResyncFunction',
       'resyncHandler',

@@ -8,6 +8,12 @@ export const CLI_ERROR_CODES = [
   'AWS_CONFIG_INVALID',
   /** An output the command was asked for failed while it ran (e.g. Splunk HEC refused or unreachable). */
   'OUTPUT_FAILED',
+  /** `sidecar add/remove`: the cluster or service named does not exist (or is not ACTIVE). */
+  'ECS_SERVICE_UNKNOWN',
+  /** `sidecar add/remove`: the credentials may not call an ECS action the command needs. */
+  'AWS_ACCESS_DENIED',
+  /** `sidecar add/remove`: an ECS call failed for another reason (throttled, unreachable, refused). */
+  'AWS_CALL_FAILED',
 ] as const;
 export type CliErrorCode = (typeof CLI_ERROR_CODES)[number];
 
@@ -26,7 +32,11 @@ export class CliError extends Error {
 
 /** A mistake of the user's (bad file, bad flag): exit code 2. */
 export class UsageError extends CliError {
-  constructor(code: Exclude<CliErrorCode, 'OUTPUT_FAILED'>, message: string, options?: ErrorOptions) {
+  constructor(
+    code: 'USAGE_INVALID' | 'OUTPUT_UNUSABLE' | 'AWS_CONFIG_INVALID' | 'ECS_SERVICE_UNKNOWN',
+    message: string,
+    options?: ErrorOptions,
+  ) {
     super(code, message, options);
     this.name = 'UsageError';
   }
@@ -34,7 +44,11 @@ export class UsageError extends CliError {
 
 /** The command ran but did not do all it was asked: exit code 1. */
 export class CliRuntimeError extends CliError {
-  constructor(code: 'OUTPUT_FAILED', message: string, options?: ErrorOptions) {
+  constructor(
+    code: 'OUTPUT_FAILED' | 'AWS_ACCESS_DENIED' | 'AWS_CALL_FAILED',
+    message: string,
+    options?: ErrorOptions,
+  ) {
     super(code, message, options);
     this.name = 'CliRuntimeError';
   }

@@ -11,8 +11,10 @@ type CommandLoader = () => Promise<Command[]>;
 const COMMANDS: ReadonlyArray<readonly [readonly string[], CommandLoader]> = [
   [['read'], async () => [(await import('./commands/read.js')).createReadCommand()]],
   [['receive'], async () => [(await import('./commands/receive.js')).createReceiveCommand()]],
+  [['summary'], async () => [(await import('./commands/summary.js')).createSummaryCommand()]],
   [['replay'], async () => [(await import('./commands/replay.js')).createReplayCommand()]],
   [['forward'], async () => [(await import('./commands/forward.js')).createForwardCommand()]],
+  [['sidecar'], async () => [(await import('./commands/sidecar.js')).createSidecarCommand()]],
   [['aws-local'], async () => [(await import('@fargate-mirror/aws-local')).createAwsLocalCommand()]],
   [
     ['reconcile', 'handle-event', 'status', 'plan', 'cleanup'],
@@ -47,6 +49,7 @@ const version = cliVersion();
 // the 80-column list (their descriptions are whole sentences, for their own help).
 const SUMMARIES: Readonly<Record<string, string>> = {
   forward: "The sidecar: send a task's traffic as VXLAN",
+  sidecar: 'Add the sidecar to a service without the CDK',
   'aws-local': 'Run the local EC2 and ECS emulator',
   reconcile: 'Resync: one session on every selected task',
   'handle-event': 'Handle one ECS task event (a local invoke)',

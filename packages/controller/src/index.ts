@@ -1,6 +1,14 @@
 export { type AwsClientOptions, type AwsClients, createAwsClients } from './aws/clients.js';
 export { Ec2Adapter } from './aws/ec2-adapter.js';
 export { EcsAdapter } from './aws/ecs-adapter.js';
+export {
+  EC2_MUTATING,
+  EC2_NON_MUTATING,
+  Ec2Pacing,
+  ec2RateOf,
+  paceEc2Client,
+  sharedEc2Pacing,
+} from './aws/pacing.js';
 export type {
   ContainerInstanceRef,
   Ec2Port,

@@ -1,8 +1,10 @@
 // The sidecar, assembled: find who and where we are, open the sockets, start tcpdump, and push every
 // captured frame through the encapsulator until stopped.
+
 import { parseAddress } from '@fargate-mirror/wire';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { CAP_NET_RAW, hasCapability, readCapabilitySets } from './capabilities.js';
+import { type CaptureEngine, chooseCaptureEngine } from './capture-engine.js';
 import { type CaptureInterface, findCaptureInterface } from './capture-interface.js';
 import { type Destination, resolveDestination } from './destination.js';
 import { ForwarderError, ForwarderErrorCode, NetRawMissingError } from './errors.js';
@@ -11,6 +13,7 @@ import { ForwarderStats, type ForwarderStatsSnapshot } from './forwarder-stats.j
 import { FrameEncapsulator } from './frame-encapsulator.js';
 import { ACCEPT_ALL_RULES, MirrorFilter, type MirrorFilterRule } from './mirror-filter.js';
 import { PcapStreamParser } from './pcap-stream-parser.js';
+import { createForwarderLogger, defaultLogFormat, type ForwardLogFormat } from './stderr-logger.js';
 import { METADATA_URI_ENV, readTaskMetadata, type TaskIdentity } from './task-metadata.js';
 import { type CaptureExit, excludeOwnTrafficFilter, TcpdumpCapture } from './tcpdump-capture.js';
 import { FALLBACK_VNI, MAX_VNI, vniFromTaskArn } from './vni.js';
@@ -33,6 +36,11 @@ export interface ForwarderOptions {
   readonly mtu?: number;
   /** Cut super-frames instead of splitting them. @default false */
   readonly truncateSuperframes?: boolean;
+  /**
+   * Split a TCP frame that fits the interface but not the path with the encapsulation, instead of
+   * cutting it as AWS does. @default false
+   */
+  readonly splitOversize?: boolean;
   /** Datagrams in flight at most (the bounded send queue). @default 1024 */
   readonly queueDatagrams?: number;
   /** Sockets, i.e. outer source ports the flows are spread over. @default 16 */
@@ -41,10 +49,16 @@ export interface ForwarderOptions {
   readonly captureBufferKiB?: number;
   /** @default 'tcpdump' */
   readonly tcpdump?: string;
+  /** Capture program: the native core if built ('auto'), or always one of them. @default 'auto' */
+  readonly captureEngine?: CaptureEngine;
+  /** The native core's path. @default - dist/native/fm-capture of this package */
+  readonly nativeCapture?: string;
   /** @default - process.env.ECS_CONTAINER_METADATA_URI_V4 */
   readonly metadataUri?: string;
   /** pino level for the log on stderr. @default 'warn' */
   readonly logLevel?: string;
+  /** Log lines as text or JSON. @default text when stderr is a terminal, else json */
+  readonly logFormat?: ForwardLogFormat;
   readonly logger?: Logger;
 }
 
@@ -61,6 +75,10 @@ export interface Forwarder {
   readonly interface: CaptureInterface;
   readonly destination: Destination;
   readonly pathMtu: number;
+  /** The capture program that runs: 'native' (fm-capture) or 'tcpdump'. */
+  readonly captureEngine: 'native' | 'tcpdump';
+  /** Its process id (the sidecar's CPU is this process's and its children's). */
+  readonly capturePid: number;
   readonly maxInnerFrame: number;
   readonly sourcePorts: readonly number[];
   readonly identity: TaskIdentity | undefined;
@@ -99,7 +117,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
   validateOptions(options);
   const log =
     options.logger ??
-    pino({ level: options.logLevel ?? 'warn', base: { component: 'forwarder' } }, pino.destination(2));
+    createForwarderLogger(options.logLevel ?? 'warn', options.logFormat ?? defaultLogFormat());
   const rules =
     options.filterRules ??
     (options.filterFile !== undefined ? loadFilterRules(options.filterFile) : ACCEPT_ALL_RULES);
@@ -116,6 +134,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     );
   }
 
+  const nativeCapture = chooseCaptureEngine(options.captureEngine ?? 'auto', options.nativeCapture);
   const pathMtu = options.mtu ?? iface.mtu;
   const maxInnerFrame = pathMtu - (destination.family === 6 ? 40 : 20) - OUTER_UDP_AND_VXLAN;
   check(
@@ -150,6 +169,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       interfaceMtu: iface.mtu,
       packetLength: options.packetLength,
       truncateSuperframes: options.truncateSuperframes ?? false,
+      splitOversize: options.splitOversize ?? false,
       filter,
       taskAddressWords,
       taskMac: iface.mac ?? Uint8Array.of(0x02, 0x66, 0x6d, 0, 0, 0x01),
@@ -165,12 +185,25 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
   let failure: Error | undefined;
   let stopping = false;
   let capture: TcpdumpCapture;
-  try {
-    capture = await TcpdumpCapture.start({
+  let lossLoggedAt = 0;
+  let engine: 'native' | 'tcpdump' = nativeCapture === undefined ? 'tcpdump' : 'native';
+  const startCapture = (program: string | undefined) =>
+    TcpdumpCapture.start({
       tcpdump: options.tcpdump ?? 'tcpdump',
       interface: iface.name,
       filter: excludeOwnTrafficFilter(destination.address, destination.port),
       bufferKiB: options.captureBufferKiB ?? 32_768,
+      nativeCapture: program,
+      onKernelDrops: (lastSecond, inAll) => {
+        // Loss is news when it starts: once, then at most once a minute while it goes on.
+        const now = Date.now();
+        if (now - lossLoggedAt < 60_000) return;
+        lossLoggedAt = now;
+        log.warn(
+          { kernelDropsLastSecond: lastSecond, kernelDrops: inAll },
+          'the capture is losing packets: the forwarder cannot keep up (more CPU for the sidecar, or a filter)',
+        );
+      },
       onData: (chunk) => {
         if (failure !== undefined) return;
         try {
@@ -182,6 +215,17 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
         }
       },
     });
+  try {
+    try {
+      capture = await startCapture(nativeCapture);
+    } catch (e) {
+      // 'auto' falls back to tcpdump when the native core cannot capture (a non-root user whose
+      // tcpdump, not fm-capture, holds cap_net_raw): the same stream, at a higher cost.
+      if ((options.captureEngine ?? 'auto') !== 'auto' || nativeCapture === undefined) throw e;
+      log.warn({ err: e }, 'the native capture engine failed to start: capturing with tcpdump');
+      engine = 'tcpdump';
+      capture = await startCapture(undefined);
+    }
   } catch (e) {
     sender.close();
     throw e;
@@ -209,6 +253,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       maxInnerFrame,
       sourcePorts,
       filterRules: rules.length,
+      captureEngine: engine,
       tcpdumpPid: capture.pid,
       task: identity,
     },
@@ -220,6 +265,8 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     interface: iface,
     destination,
     pathMtu,
+    captureEngine: engine,
+    capturePid: capture.pid,
     maxInnerFrame,
     sourcePorts,
     identity,

@@ -46,6 +46,14 @@ export interface FrameEncapsulatorOptions {
   readonly packetLength?: number;
   /** Cut super-frames to fit instead of splitting them. */
   readonly truncateSuperframes: boolean;
+  /**
+   * Split a TCP frame that was on the wire as it is (within the interface MTU) but does not fit the
+   * path with the encapsulation, instead of cutting it. AWS cuts such a packet (a mirrored packet
+   * larger than the target's MTU is truncated), so the default cuts too, counted as
+   * oversizeTruncated: a 9001-byte ENI's full frames arrive cut by 50 bytes, as from VPC mirroring.
+   * @default false
+   */
+  readonly splitOversize?: boolean;
   readonly filter: MirrorFilter;
   /** The task's own addresses (ingress = destined to one of them), as four words each. */
   readonly taskAddressWords: readonly Uint32Array[];
@@ -147,7 +155,7 @@ export class FrameEncapsulator {
       return;
     }
     const splittable =
-      !this.options.truncateSuperframes &&
+      (superframe ? !this.options.truncateSuperframes : this.options.splitOversize === true) &&
       status === DecodeStatus.OK &&
       capturedIp === ipLength &&
       !d.isFragment &&

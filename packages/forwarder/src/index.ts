@@ -56,6 +56,12 @@ export {
   sidecarContainerDefinition,
 } from './sidecar/container-definition.js';
 export {
+  createForwarderLogger,
+  defaultLogFormat,
+  FORWARD_LOG_FORMATS,
+  type ForwardLogFormat,
+} from './stderr-logger.js';
+export {
   METADATA_URI_ENV,
   parseTaskMetadata,
   readTaskMetadata,

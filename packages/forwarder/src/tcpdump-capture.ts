@@ -1,7 +1,15 @@
-// The capture engine is tcpdump (libpcap, well proven), run as a child writing pcap to its stdout:
-// -U and --immediate-mode hand each packet over at once instead of in ring-buffer blocks, -s 0 keeps
-// whole 64 KB super-frames, -B sizes the kernel ring, and the filter leaves out our own datagrams.
-import { type ChildProcess, spawn } from 'node:child_process';
+// The capture runs as a child writing pcap to its stdout, with one of two engines:
+// - tcpdump (libpcap, well proven): -U and --immediate-mode hand each packet over at once instead of
+//   in ring-buffer blocks, -s 0 keeps whole 64 KB super-frames, -B sizes the kernel ring;
+// - fm-capture (native/fm-capture.c, built at install): a TPACKET_V3 block ring whose blocks are
+//   written to the pipe whole (one write per block, not per packet), with the filter tcpdump -ddd
+//   compiled to classic BPF.
+// Either way the filter leaves out our own datagrams, and the child prints "listening on" when it
+// captures and the kernel's drop count when it stops.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ForwarderError, ForwarderErrorCode, NetRawMissingError } from './errors.js';
 
 export interface TcpdumpCaptureOptions {
@@ -12,6 +20,12 @@ export interface TcpdumpCaptureOptions {
   readonly filter: string;
   /** Kernel capture buffer in KiB (tcpdump -B). */
   readonly bufferKiB: number;
+  /** The native engine's program; undefined: tcpdump. */
+  readonly nativeCapture?: string;
+  /** Native engine: how long a partly filled ring block waits before it is handed over, ms. */
+  readonly blockTimeoutMs?: number;
+  /** Native engine: called with the kernel's drops whenever a second of capture lost packets. */
+  readonly onKernelDrops?: (dropsInLastSecond: number, dropsInAll: number) => void;
   /** Receives the pcap byte stream as it arrives. */
   readonly onData: (chunk: Buffer) => void;
 }
@@ -51,11 +65,28 @@ export class TcpdumpCapture {
    * NetRawMissingError when it lacks the permission to capture, a ForwarderError otherwise.
    */
   static start(options: TcpdumpCaptureOptions): Promise<TcpdumpCapture> {
-    const args = ['-i', options.interface, '-n', '-s', '0', '-U', '--immediate-mode'];
-    args.push('-B', String(options.bufferKiB), '-w', '-', options.filter);
+    let program = options.tcpdump;
+    let args: string[];
+    let filterDir: string | undefined;
+    if (options.nativeCapture === undefined) {
+      args = ['-i', options.interface, '-n', '-s', '0', '-U', '--immediate-mode'];
+      args.push('-B', String(options.bufferKiB), '-w', '-', options.filter);
+    } else {
+      program = options.nativeCapture;
+      filterDir = mkdtempSync(join(tmpdir(), 'fm-capture-'));
+      const filterFile = join(filterDir, 'filter.bpf');
+      try {
+        writeFileSync(filterFile, compileFilter(options), { mode: 0o600 });
+      } catch (e) {
+        rmSync(filterDir, { recursive: true, force: true });
+        throw e;
+      }
+      args = ['-i', options.interface, '-F', filterFile, '-B', String(options.bufferKiB)];
+      args.push('-t', String(options.blockTimeoutMs ?? 100));
+    }
     // stdin is a pipe closed at once rather than 'ignore', which opens /dev/null: a non-root user
     // must not depend on that device's permissions (seen broken on a test machine).
-    const child = spawn(options.tcpdump, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     child.stdin?.end();
     let stderr = '';
     let spawnError: Error | undefined;
@@ -66,7 +97,8 @@ export class TcpdumpCapture {
     });
     const exited = new Promise<CaptureExit>((resolve) => {
       child.on('close', (code, signal) => {
-        const drops = /(\d+) packets? dropped by kernel/.exec(stderr);
+        if (filterDir !== undefined) rmSync(filterDir, { recursive: true, force: true });
+        const drops = /^(\d+) packets? dropped by kernel$/m.exec(stderr);
         resolve({ code, signal, kernelDrops: drops ? Number(drops[1]) : null, stderr: stderr.trim() });
       });
     });
@@ -77,6 +109,8 @@ export class TcpdumpCapture {
           child.stderr?.off('data', onStderr);
           child.stderr?.on('data', (t: string) => {
             stderr = (stderr + t).slice(-STDERR_KEEP);
+            const loss = /(\d+) packets dropped by kernel in the last second \((\d+) in all\)/.exec(t);
+            if (loss) options.onKernelDrops?.(Number(loss[1]), Number(loss[2]));
           });
           resolve(new TcpdumpCapture(child, exited));
         }
@@ -96,11 +130,42 @@ export class TcpdumpCapture {
   }
 }
 
+/** The filter as classic BPF (`tcpdump -ddd`: a count, then one "code jt jf k" line per instruction). */
+function compileFilter(options: TcpdumpCaptureOptions): string {
+  try {
+    return execFileSync(options.tcpdump, ['-i', options.interface, '-ddd', options.filter], {
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+  } catch (e) {
+    const stderr = String((e as { stderr?: unknown }).stderr ?? '');
+    if (/permission|Operation not permitted/i.test(stderr)) {
+      throw new NetRawMissingError(`tcpdump -ddd on ${options.interface}: ${lastLines(stderr.trim())}`);
+    }
+    throw new ForwarderError(
+      ForwarderErrorCode.CAPTURE_FAILED,
+      `compiling the capture filter with ${options.tcpdump} -ddd failed: ${lastLines(stderr.trim())}`,
+      { cause: e },
+    );
+  }
+}
+
 function startFailure(
   options: TcpdumpCaptureOptions,
   exit: CaptureExit,
   spawnError: Error | undefined,
 ): Error {
+  if (
+    options.nativeCapture !== undefined &&
+    spawnError !== undefined &&
+    (spawnError as NodeJS.ErrnoException).code === 'ENOENT'
+  ) {
+    return new ForwarderError(
+      ForwarderErrorCode.CAPTURE_FAILED,
+      `native capture engine not found ('${options.nativeCapture}'): npm run build:native -w @fargate-mirror/forwarder, or --capture-engine tcpdump`,
+      { cause: spawnError },
+    );
+  }
   if (spawnError !== undefined && (spawnError as NodeJS.ErrnoException).code === 'ENOENT') {
     return new ForwarderError(
       ForwarderErrorCode.CAPTURE_FAILED,

@@ -2,10 +2,11 @@
 export const REDACTED = 'REDACTED';
 
 /**
- * Query parameters whose values never reach a record. A parameter matches when its whole name, or one
- * word of it (split at `_`, `-`, `.` and lower-to-upper case changes), is in the list, ignoring case:
- * `token` covers `access_token`, `X-Amz-Security-Token` and `idToken`, but `key` does not cover
- * `keyword`.
+ * Name words that mark a secret, in query parameters, `;` path parameters and captured headers. A
+ * name matches when its whole name, or one word of it (split at `_`, `-`, `.` and case changes:
+ * `idToken`, `APIKey`), is in the list, ignoring case: `token` covers `access_token`,
+ * `X-Amz-Security-Token` and `idToken`, but `key` does not cover `keyword`. Compounds written as one
+ * word (`apikey`, `sessionid`) are listed themselves.
  */
 export const DEFAULT_REDACTED_QUERY_PARAMETERS: readonly string[] = [
   'token',
@@ -15,10 +16,57 @@ export const DEFAULT_REDACTED_QUERY_PARAMETERS: readonly string[] = [
   'secret',
   'key',
   'signature',
+  'sig',
   'credential',
+  'credentials',
+  'auth',
+  'session',
+  'code',
+  'jwt',
+  'csrf',
+  'xsrf',
+  'otp',
+  'apikey',
+  'accesskey',
+  'secretkey',
+  'privatekey',
+  'authtoken',
+  'accesstoken',
+  'idtoken',
+  'refreshtoken',
+  'sessionid',
+  'sessiontoken',
+  'jsessionid',
+  'phpsessid',
+  'sid',
+  'passcode',
+  'authorization',
 ];
 
-/** Headers whose values never reach a record (when headers are captured at all). */
+/**
+ * Names that match the rule above but carry no secret, compared with case and separators removed
+ * (`country_code`, `countryCode` and `Country-Code` are all `countrycode`).
+ */
+export const DEFAULT_ALLOWED_NAMES: readonly string[] = [
+  'countrycode',
+  'zipcode',
+  'postalcode',
+  'postcode',
+  'statuscode',
+  'currencycode',
+  'languagecode',
+  'langcode',
+  'regioncode',
+  'errorcode',
+  'responsecode',
+  'codechallengemethod',
+  'sortkey',
+  'secwebsocketkey',
+  'secwebsocketaccept',
+  'accesscontrolallowcredentials',
+];
+
+/** Headers whose values never reach a record (when headers are captured at all), besides the rule. */
 export const DEFAULT_REDACTED_HEADERS: readonly string[] = [
   'authorization',
   'proxy-authorization',
@@ -26,37 +74,94 @@ export const DEFAULT_REDACTED_HEADERS: readonly string[] = [
   'set-cookie',
 ];
 
+/** Captured headers whose values are URLs: redacted as URLs (query, userinfo, fragment, path). */
+const URL_HEADERS: ReadonlySet<string> = new Set(['referer', 'location', 'content-location', 'origin']);
+
 export interface RedactionOptions {
-  /** @default DEFAULT_REDACTED_QUERY_PARAMETERS */
+  /** Name words (see DEFAULT_REDACTED_QUERY_PARAMETERS). @default DEFAULT_REDACTED_QUERY_PARAMETERS */
   readonly queryParameters?: readonly string[];
-  /** @default DEFAULT_REDACTED_HEADERS */
+  /** Header names redacted whatever the rule says. @default DEFAULT_REDACTED_HEADERS */
   readonly headers?: readonly string[];
+  /** Names that match the rule but are kept. @default DEFAULT_ALLOWED_NAMES */
+  readonly allowedNames?: readonly string[];
 }
 
-/** Replaces secret values in URLs, query strings and header values with REDACTED. */
+const JWT = /^eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*$/;
+const JWT_ANYWHERE = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+const TOKEN_CHARS = /^[A-Za-z0-9+/_=~.-]+$/;
+const TOKEN_ANYWHERE = /[A-Za-z0-9+/_=~.-]{24,}/g;
+
+/** Shortest value that is redacted for its shape alone (a long random token). */
+const TOKEN_MIN_LENGTH = 24;
+/** Bits per character from which a long value counts as random (base62 text is near 5.9, prose near 3). */
+const TOKEN_MIN_ENTROPY = 3.8;
+
+/**
+ * Whether `value` (already percent-decoded if it was) is shaped like a secret: a JWT, or a long
+ * token of mixed upper case, lower case and digits whose characters are spread like random ones.
+ * Lower-case hex (UUIDs, trace ids, hashes) stays: it is how ids look, not secrets.
+ */
+export function looksLikeSecretValue(value: string): boolean {
+  if (value.length < TOKEN_MIN_LENGTH) return false;
+  if (JWT.test(value)) return true;
+  if (!TOKEN_CHARS.test(value)) return false;
+  let upper = 0;
+  let lower = 0;
+  let digit = 0;
+  const counts = new Map<string, number>();
+  for (const c of value) {
+    if (c >= 'A' && c <= 'Z') upper++;
+    else if (c >= 'a' && c <= 'z') lower++;
+    else if (c >= '0' && c <= '9') digit++;
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  if (upper === 0 || lower === 0 || digit === 0) return false;
+  let entropy = 0;
+  for (const n of counts.values()) {
+    const p = n / value.length;
+    entropy -= p * Math.log2(p);
+  }
+  return entropy >= TOKEN_MIN_ENTROPY;
+}
+
+/**
+ * Replaces secrets in URLs, query strings, host names and header values with REDACTED: by name
+ * (the rule and its allow-list) and by shape (JWTs, long random tokens), in query parameters, `;`
+ * path parameters, path segments, fragments and userinfo.
+ */
 export class Redactor {
-  private readonly queryNames: ReadonlySet<string>;
+  private readonly words: ReadonlySet<string>;
+  private readonly allowed: ReadonlySet<string>;
   private readonly headerNames: ReadonlySet<string>;
-  // Parameter names repeat across requests: remember each decision (bounded; cleared when full).
+  // Names repeat across requests: remember each decision (bounded; cleared when full).
   private readonly decisions = new Map<string, boolean>();
 
   constructor(options: RedactionOptions = {}) {
-    this.queryNames = new Set(
+    this.words = new Set(
       (options.queryParameters ?? DEFAULT_REDACTED_QUERY_PARAMETERS).map((n) => n.toLowerCase()),
     );
+    this.allowed = new Set((options.allowedNames ?? DEFAULT_ALLOWED_NAMES).map(squash));
     this.headerNames = new Set((options.headers ?? DEFAULT_REDACTED_HEADERS).map((n) => n.toLowerCase()));
   }
 
   /** A query string (without `?`) with the values of secret parameters replaced. */
   query(query: string): string {
-    if (query === '' || this.queryNames.size === 0) return query;
+    if (query === '') return query;
     const parts = query.split('&');
     let changed = false;
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i];
       const eq = part.indexOf('=');
-      const rawName = eq >= 0 ? part.slice(0, eq) : part;
-      if (eq >= 0 && this.isSecretParameter(rawName)) {
+      if (eq < 0) {
+        if (looksLikeSecretValue(decode(part))) {
+          parts[i] = REDACTED;
+          changed = true;
+        }
+        continue;
+      }
+      const rawName = part.slice(0, eq);
+      const value = part.slice(eq + 1);
+      if (value !== '' && (this.isSecretName(rawName) || looksLikeSecretValue(decode(value)))) {
         parts[i] = `${rawName}=${REDACTED}`;
         changed = true;
       }
@@ -64,37 +169,87 @@ export class Redactor {
     return changed ? parts.join('&') : query;
   }
 
-  /** A request target or URL with secret query values and any userinfo password replaced. */
+  /**
+   * A request target or URL with secrets replaced: the whole userinfo, secret query values, secret
+   * `;` path parameters, path segments shaped like secrets, and any fragment.
+   */
   target(target: string): string {
     let out = target;
+    let pathStart = 0;
     const scheme = out.indexOf('://');
-    if (scheme > 0) {
+    if (scheme > 0 && /^[a-zA-Z][a-zA-Z0-9+.-]*$/.test(out.slice(0, scheme))) {
       const authorityStart = scheme + 3;
       let authorityEnd = out.length;
       for (const c of ['/', '?', '#']) {
         const at = out.indexOf(c, authorityStart);
         if (at >= 0 && at < authorityEnd) authorityEnd = at;
       }
-      const at = out.lastIndexOf('@', authorityEnd);
-      if (at >= authorityStart) {
-        const colon = out.indexOf(':', authorityStart);
-        const userEnd = colon >= 0 && colon < at ? colon : at;
-        out = `${out.slice(0, userEnd)}:${REDACTED}${out.slice(at)}`;
+      const authority = this.host(out.slice(authorityStart, authorityEnd));
+      out = out.slice(0, authorityStart) + authority + out.slice(authorityEnd);
+      pathStart = authorityStart + authority.length;
+    }
+    let end = out.length;
+    let fragment = '';
+    const hash = out.indexOf('#', pathStart);
+    if (hash >= 0) {
+      fragment = hash + 1 < out.length ? `#${REDACTED}` : '#';
+      end = hash;
+    }
+    const q = out.indexOf('?', pathStart);
+    const pathEnd = q >= 0 && q < end ? q : end;
+    const path = this.path(out.slice(pathStart, pathEnd));
+    const query = pathEnd < end ? `?${this.query(out.slice(pathEnd + 1, end))}` : '';
+    return out.slice(0, pathStart) + path + query + fragment;
+  }
+
+  /** A Host header or URL authority with any userinfo (`TOKEN@host`, `user:pass@host`) replaced. */
+  host(authority: string): string {
+    const at = authority.lastIndexOf('@');
+    return at < 0 ? authority : `${REDACTED}${authority.slice(at)}`;
+  }
+
+  /** A header value: REDACTED for a secret header (`name` in any case), else with secrets inside replaced. */
+  header(name: string, value: string): string {
+    const lower = name.toLowerCase();
+    if (this.headerNames.has(lower) || this.isSecretName(lower)) return REDACTED;
+    if (URL_HEADERS.has(lower)) return this.target(value);
+    return value
+      .replace(JWT_ANYWHERE, REDACTED)
+      .replace(TOKEN_ANYWHERE, (t) => (looksLikeSecretValue(t) ? REDACTED : t));
+  }
+
+  /** Path segments shaped like secrets, and secret `;name=value` parameters, replaced. */
+  private path(path: string): string {
+    if (path === '' || path === '*') return path;
+    const segments = path.split('/');
+    let changed = false;
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i];
+      if (seg === '') continue;
+      const params = seg.split(';');
+      let segChanged = false;
+      if (looksLikeSecretValue(decode(params[0]))) {
+        params[0] = REDACTED;
+        segChanged = true;
+      }
+      for (let j = 1; j < params.length; j++) {
+        const eq = params[j].indexOf('=');
+        const name = eq >= 0 ? params[j].slice(0, eq) : '';
+        const value = eq >= 0 ? params[j].slice(eq + 1) : params[j];
+        if (value !== '' && ((eq > 0 && this.isSecretName(name)) || looksLikeSecretValue(decode(value)))) {
+          params[j] = eq >= 0 ? `${name}=${REDACTED}` : REDACTED;
+          segChanged = true;
+        }
+      }
+      if (segChanged) {
+        segments[i] = params.join(';');
+        changed = true;
       }
     }
-    const q = out.indexOf('?');
-    if (q < 0) return out;
-    const hash = out.indexOf('#', q);
-    const end = hash >= 0 ? hash : out.length;
-    return out.slice(0, q + 1) + this.query(out.slice(q + 1, end)) + out.slice(end);
+    return changed ? segments.join('/') : path;
   }
 
-  /** A header value, or REDACTED for a secret header (`name` in any case). */
-  header(name: string, value: string): string {
-    return this.headerNames.has(name.toLowerCase()) ? REDACTED : value;
-  }
-
-  private isSecretParameter(rawName: string): boolean {
+  private isSecretName(rawName: string): boolean {
     const known = this.decisions.get(rawName);
     if (known !== undefined) return known;
     const secret = this.decide(rawName);
@@ -104,22 +259,32 @@ export class Redactor {
   }
 
   private decide(rawName: string): boolean {
-    let name = rawName;
-    if (name.includes('%') || name.includes('+')) {
-      try {
-        name = decodeURIComponent(name.replace(/\+/g, ' '));
-      } catch {
-        // malformed escapes: match the raw name
-      }
-    }
+    const name = decode(rawName);
+    if (this.allowed.has(squash(name))) return false;
     const lower = name.toLowerCase();
-    if (this.queryNames.has(lower)) return true;
-    // Words of the name: snake, kebab, dotted, and camelCase boundaries.
+    if (this.words.has(lower)) return true;
+    // Words of the name: snake, kebab, dotted, camelCase and acronym boundaries (APIKey: API Key).
     const words = name
       .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+      .replace(/([A-Z])([A-Z][a-z])/g, '$1 $2')
       .toLowerCase()
       .split(/[^a-z0-9]+/);
-    for (const w of words) if (w !== '' && this.queryNames.has(w)) return true;
+    for (const w of words) if (w !== '' && this.words.has(w)) return true;
     return false;
+  }
+}
+
+/** Lower case without separators: how allow-listed names are compared. */
+function squash(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+/** Percent- and plus-decoded, or as given when the escapes are malformed. */
+function decode(s: string): string {
+  if (!s.includes('%') && !s.includes('+')) return s;
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
   }
 }

@@ -44,6 +44,8 @@ export interface TransactionStats {
   http: number;
   dns: number;
   tls: number;
+  /** HTTP transactions whose framing is what request smuggling relies on (`http_anomalies` set). */
+  httpAnomalies: number;
   /** DNS payloads that did not parse. */
   dnsMalformed: number;
   /** TCP flows whose payload was not recognised as HTTP, TLS or DNS. */
@@ -68,7 +70,14 @@ const DETECT_TRIES = 4;
  */
 export class TransactionEngine implements StreamHandler {
   readonly reassembler: TcpReassembler;
-  readonly stats: TransactionStats = { http: 0, dns: 0, tls: 0, dnsMalformed: 0, unrecognisedFlows: 0 };
+  readonly stats: TransactionStats = {
+    http: 0,
+    httpAnomalies: 0,
+    dns: 0,
+    tls: 0,
+    dnsMalformed: 0,
+    unrecognisedFlows: 0,
+  };
 
   private readonly table: FlowTable;
   private readonly ctx: RecordContext;
@@ -87,6 +96,7 @@ export class TransactionEngine implements StreamHandler {
   private readonly maxHandshakeBytes: number;
   private readonly httpSink = (slot: number, clientDir: number, tx: HttpTransaction) => {
     this.stats.http++;
+    if ((tx.requestAnomalies | tx.responseAnomalies) !== 0) this.stats.httpAnomalies++;
     const record = buildHttpRecord(this.ctx, slot, this.endpoints(slot, clientDir), tx, this.redactor);
     this.onRecord(record);
   };
@@ -259,6 +269,10 @@ export class TransactionEngine implements StreamHandler {
       default:
         return;
     }
+  }
+
+  onRecovered(slot: number, _dir: number, length: number): void {
+    this.table.addMissedBytes(slot, -length);
   }
 
   onEnd(slot: number, dir: number, nowMicros: number): void {

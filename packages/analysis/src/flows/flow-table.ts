@@ -64,6 +64,11 @@ export class FlowTable {
   readonly vni: Uint32Array;
   /** Up to three mirror point ids per flow (-1 = none). Index `slot * 3 + i`. */
   readonly mirrorPoints: Int32Array;
+  /**
+   * Per flow, the endpoints known to be a mirrored ENI from the frames' MAC addresses (bit 0:
+   * endpoint A, bit 1: endpoint B), for the direction of its records.
+   */
+  readonly eniEnds: Uint8Array;
   readonly state: Uint8Array;
 
   readonly stats = { created: 0, ended: 0, evicted: 0, active: 0, interim: 0 };
@@ -101,6 +106,7 @@ export class FlowTable {
     this.missedBytes = new Float64Array(capacity);
     this.vni = new Uint32Array(capacity);
     this.mirrorPoints = new Int32Array(capacity * 3);
+    this.eniEnds = new Uint8Array(capacity);
     this.state = new Uint8Array(capacity);
     let buckets = 1;
     while (buckets < capacity * 2) buckets <<= 1;
@@ -194,9 +200,22 @@ export class FlowTable {
     }
   }
 
-  /** Counts bytes a reassembler could not see (sequence gaps) against the flow. */
+  /**
+   * The packet `d` just counted on `slot` (by `update`) was sent by a mirrored ENI (`fromEni`) or
+   * received by one: remember which endpoint that ENI is.
+   */
+  markEniEnd(slot: number, d: FrameDecoder, fromEni: boolean): void {
+    const srcIsA = this.key.set(d).srcIsA;
+    this.eniEnds[slot] |= srcIsA === fromEni ? 1 : 2;
+  }
+
+  /**
+   * Counts bytes a reassembler could not see (sequence gaps) against the flow; a negative count takes
+   * back bytes a late retransmission showed after all. Never below zero: a hole reported in an
+   * earlier interim record stays reported there.
+   */
   addMissedBytes(slot: number, count: number): void {
-    this.missedBytes[slot] += count;
+    this.missedBytes[slot] = Math.max(this.missedBytes[slot] + count, 0);
   }
 
   private closingReason(slot: number): number {
@@ -248,6 +267,7 @@ export class FlowTable {
     this.mirrorPoints[slot * 3] = -1;
     this.mirrorPoints[slot * 3 + 1] = -1;
     this.mirrorPoints[slot * 3 + 2] = -1;
+    this.eniEnds[slot] = 0;
     this.state[slot] = 0;
     this.listOf[slot] = 255;
     this.stats.created++;

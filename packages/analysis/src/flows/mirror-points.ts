@@ -1,3 +1,10 @@
+import type { FrameDecoder } from '@fargate-mirror/wire';
+
+/** `MirrorPointRegistry.frameSide`: the mirrored ENI's part in a frame. */
+export const FRAME_ENI_UNKNOWN = 0;
+export const FRAME_FROM_ENI = 1;
+export const FRAME_TO_ENI = 2;
+
 /**
  * Interns mirror points, the (VNI, mirrored ENI address) pairs that deliver packets, as small integer
  * ids so flows can remember which points saw them without holding strings. Lookups hash numbers into an
@@ -9,6 +16,10 @@ export class MirrorPointRegistry {
   private versions = new Uint8Array(64);
   private count = 0;
   private slots = new Int32Array(256).fill(-1);
+  /** The mirrored ENI's MAC per point, learned from its traffic: high 16 bits, low 32 bits, known flag. */
+  private macHi = new Uint16Array(64);
+  private macLo = new Uint32Array(64);
+  private macKnown = new Uint8Array(64);
 
   get size(): number {
     return this.count;
@@ -37,6 +48,46 @@ export class MirrorPointRegistry {
   /** Copies the point's address words into `out` at `base`. */
   sourceWordsOf(id: number, out: Uint32Array, base = 0): void {
     for (let i = 0; i < 4; i++) out[base + i] = this.words[id * 4 + i];
+  }
+
+  /**
+   * Which end of the inner frame at `buf` (decoded by `d`) is point `id`'s mirrored ENI:
+   * `FRAME_FROM_ENI` (it sent the frame), `FRAME_TO_ENI`, or `FRAME_ENI_UNKNOWN`. The ENI's MAC is
+   * learned from the first frame whose inner IP source or destination is the point's own address
+   * (the outer source of mirrored packets is the ENI's primary address); from then on every frame is
+   * placed by its MAC addresses, so IPv6 and secondary addresses behind the ENI get a direction too,
+   * without asking AWS which addresses the ENI has.
+   */
+  frameSide(id: number, buf: Uint8Array, d: FrameDecoder): number {
+    if (d.etherType === 0) return FRAME_ENI_UNKNOWN; // raw IP (GENEVE from a GWLB): no MACs to go by
+    const src = d.ethernet.srcOffset;
+    if (this.macKnown[id] === 0) {
+      if (d.ipVersion !== this.versions[id]) return FRAME_ENI_UNKNOWN;
+      const w = d.addressWords;
+      const b = id * 4;
+      const pw = this.words;
+      if (w[0] === pw[b] && w[1] === pw[b + 1] && w[2] === pw[b + 2] && w[3] === pw[b + 3])
+        this.learnMac(id, buf, src);
+      else if (w[4] === pw[b] && w[5] === pw[b + 1] && w[6] === pw[b + 2] && w[7] === pw[b + 3])
+        this.learnMac(id, buf, d.ethernet.dstOffset);
+      else return FRAME_ENI_UNKNOWN;
+    }
+    // Every frame of a mirror point was sent or received by its ENI: one not sent by it (a multicast
+    // neighbour solicitation, say) was received.
+    return this.isMac(id, buf, src) ? FRAME_FROM_ENI : FRAME_TO_ENI;
+  }
+
+  private learnMac(id: number, buf: Uint8Array, at: number): void {
+    this.macHi[id] = (buf[at] << 8) | buf[at + 1];
+    this.macLo[id] = ((buf[at + 2] << 24) | (buf[at + 3] << 16) | (buf[at + 4] << 8) | buf[at + 5]) >>> 0;
+    this.macKnown[id] = 1;
+  }
+
+  private isMac(id: number, buf: Uint8Array, at: number): boolean {
+    return (
+      this.macHi[id] === ((buf[at] << 8) | buf[at + 1]) &&
+      this.macLo[id] === ((buf[at + 2] << 24) | (buf[at + 3] << 16) | (buf[at + 4] << 8) | buf[at + 5]) >>> 0
+    );
   }
 
   private matches(id: number, vni: number, w: Uint32Array): boolean {
@@ -70,6 +121,15 @@ export class MirrorPointRegistry {
     words.set(this.words);
     const versions = new Uint8Array(n);
     versions.set(this.versions);
+    const macHi = new Uint16Array(n);
+    macHi.set(this.macHi);
+    const macLo = new Uint32Array(n);
+    macLo.set(this.macLo);
+    const macKnown = new Uint8Array(n);
+    macKnown.set(this.macKnown);
+    this.macHi = macHi;
+    this.macLo = macLo;
+    this.macKnown = macKnown;
     this.vnis = vnis;
     this.words = words;
     this.versions = versions;

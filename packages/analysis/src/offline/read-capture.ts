@@ -8,7 +8,7 @@ export interface ReadCaptureOptions extends Omit<MirrorPipelineOptions, 'onRecor
   readonly file: string;
   /** JSON Lines destination: a path or `-`. Omitted: no records. */
   readonly records?: string;
-  /** Decapsulated inner frames as pcap. Omitted: none. */
+  /** Decapsulated inner frames as pcap: a path or `-` (standard output). Omitted: none. */
   readonly pcapOut?: string;
   /** The same without the copies de-duplication removed (both ends mirrored). Omitted: none. */
   readonly dedupPcapOut?: string;
@@ -46,8 +46,8 @@ export function readCapture(options: ReadCaptureOptions): ReadSummary {
   const encapsulation = resolveEncapsulation(options.file, options.encapsulation ?? 'auto', options);
   const reader = CaptureReader.open(options.file);
   const records = options.records !== undefined ? JsonLinesWriter.open(options.records) : undefined;
-  const pcap = options.pcapOut !== undefined ? PcapWriter.open(options.pcapOut) : undefined;
-  const dedupPcap = options.dedupPcapOut !== undefined ? PcapWriter.open(options.dedupPcapOut) : undefined;
+  const pcap = openPcapOut(options.pcapOut);
+  const dedupPcap = openPcapOut(options.dedupPcapOut);
   try {
     const sinks: RecordSink[] = [...(options.recordSinks ?? [])];
     if (records !== undefined) sinks.unshift((r) => records.write(r));
@@ -153,4 +153,13 @@ function resolveEncapsulation(
   } finally {
     reader.close();
   }
+}
+
+/**
+ * `-` writes to descriptor 1 as it is (a pipe, a file or a socket alike): reopening /dev/stdout fails
+ * on a socket (ENXIO), and the descriptor is not ours to close.
+ */
+function openPcapOut(target: string | undefined): PcapWriter | undefined {
+  if (target === undefined) return undefined;
+  return target === '-' ? PcapWriter.toFd(1, {}, 'standard output') : PcapWriter.open(target);
 }

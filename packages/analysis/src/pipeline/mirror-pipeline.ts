@@ -1,5 +1,6 @@
 import {
   DecodeStatus,
+  type FrameDecoder,
   IpReassembler,
   LinkType,
   MirrorDecoder,
@@ -10,7 +11,7 @@ import { addMirrorPointToFlow } from '../dedup/flow-mirror-point.js';
 import { PacketDeduplicator, type PacketDedupOptions } from '../dedup/packet-dedup.js';
 import { TransactionEngine, type TransactionOptions } from '../dissect/transaction-engine.js';
 import { type FlowSink, FlowTable, type FlowTableOptions } from '../flows/flow-table.js';
-import { MirrorPointRegistry } from '../flows/mirror-points.js';
+import { FRAME_ENI_UNKNOWN, FRAME_FROM_ENI, MirrorPointRegistry } from '../flows/mirror-points.js';
 import { buildFlowRecord } from '../records/flow-record.js';
 import type { MirrorRecord, RecordSink } from '../records/mirror-record.js';
 import { PipelineStats } from './pipeline-stats.js';
@@ -283,11 +284,20 @@ export class MirrorPipeline {
     if (dedup?.isDuplicate(buf, inner, domain, now, point)) {
       // Already counted at another mirror point: only remember that this one saw it too.
       addMirrorPointToFlow(this.flows, dedup.duplicateOfSlot, inner, domain, point);
+      if (point >= 0) this.learnEniEnd(dedup.duplicateOfSlot, point, buf, inner);
       return;
     }
     if (this.dedupInnerFrames !== undefined) this.writeInnerFrame(this.dedupInnerFrames, buf, tsSec, tsNsec);
     const slot = this.flows.update(inner, domain, now, d.vni, point);
+    if (point >= 0) this.learnEniEnd(slot, point, buf, inner);
     dedup?.recordFlow(slot);
     this.transactions?.packet(slot, inner, buf, now);
+  }
+
+  /** Which endpoint of the flow is the mirrored ENI, from the frame's MACs (for records' direction). */
+  private learnEniEnd(slot: number, point: number, buf: Uint8Array, inner: FrameDecoder): void {
+    if (slot < 0) return;
+    const side = this.mirrorPoints.frameSide(point, buf, inner);
+    if (side !== FRAME_ENI_UNKNOWN) this.flows.markEniEnd(slot, inner, side === FRAME_FROM_ENI);
   }
 }

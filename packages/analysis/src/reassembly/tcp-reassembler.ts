@@ -10,6 +10,11 @@ export interface TcpReassemblerOptions {
   readonly maxBufferedBytes?: number;
   /** Out-of-order segments held, all flows together. @default 131072 */
   readonly maxPendingSegments?: number;
+  /**
+   * Holes given up on that are remembered, all flows together, so that a late retransmission filling
+   * one is no longer counted as missed. @default 65536
+   */
+  readonly maxRememberedGaps?: number;
 }
 
 export interface ReassemblyStats {
@@ -20,6 +25,10 @@ export interface ReassemblyStats {
   /** Holes given up on (the reorder window ran out, the flow ended, memory ran short). */
   gaps: number;
   gapBytes: number;
+  /** Bytes of given-up holes that a late retransmission filled after all (seen, not delivered). */
+  recoveredBytes: number;
+  /** Directions without a SYN whose start was settled by the peer acknowledging their bytes. */
+  midstreamAcked: number;
   /** Segments that partly repeated bytes already delivered. */
   overlaps: number;
   /** Segments wholly repeating bytes already delivered (retransmissions, duplicates from two mirror points). */
@@ -63,6 +72,8 @@ export class TcpReassembler {
     reordered: 0,
     gaps: 0,
     gapBytes: 0,
+    recoveredBytes: 0,
+    midstreamAcked: 0,
     overlaps: 0,
     retransmits: 0,
     truncatedBytes: 0,
@@ -104,6 +115,14 @@ export class TcpReassembler {
   private readonly segFree: Int32Array;
   private segFreeCount: number;
 
+  // Holes given up on, per direction a list sorted by start: [start, start + len) in sequence space.
+  private readonly gapHead: Int32Array;
+  private readonly gapStart: Uint32Array;
+  private readonly gapLen: Uint32Array;
+  private readonly gapNext: Int32Array;
+  private readonly gapFree: Int32Array;
+  private gapFreeCount: number;
+
   constructor(flowCapacity: number, handler: StreamHandler, options: TcpReassemblerOptions = {}) {
     this.handler = handler;
     this.windowBytes = options.reorderWindowBytes ?? 262_144;
@@ -131,6 +150,14 @@ export class TcpReassembler {
     this.segFree = new Int32Array(segs);
     for (let i = 0; i < segs; i++) this.segFree[i] = segs - 1 - i;
     this.segFreeCount = segs;
+    const gaps = options.maxRememberedGaps ?? 65_536;
+    this.gapHead = new Int32Array(n).fill(-1);
+    this.gapStart = new Uint32Array(gaps);
+    this.gapLen = new Uint32Array(gaps);
+    this.gapNext = new Int32Array(gaps);
+    this.gapFree = new Int32Array(gaps);
+    for (let g = 0; g < gaps; g++) this.gapFree[g] = gaps - 1 - g;
+    this.gapFreeCount = gaps;
   }
 
   /** Bytes currently held for out-of-order segments and heads (the pool's handed-out bytes). */
@@ -158,6 +185,7 @@ export class TcpReassembler {
     this.stats.segments++;
     this.ack = ack;
     this.hasAck = (flags & ACK) !== 0;
+    if (this.hasAck) this.settlePeerStart(i, slot, ack, nowMicros);
     let st = this.state[i];
     if ((flags & SYN) !== 0) {
       const first = (seq + 1) >>> 0;
@@ -179,6 +207,7 @@ export class TcpReassembler {
     }
     if (st === ENDED) {
       this.stats.retransmits++;
+      if (this.gapHead[i] >= 0) this.recover(i, slot, dir, seq, payloadLength);
       return;
     }
     if (st === NONE) {
@@ -196,8 +225,10 @@ export class TcpReassembler {
     const rel = (seq - this.next[i]) | 0;
     if (rel + payloadLength <= 0) {
       this.stats.retransmits++;
+      if (this.gapHead[i] >= 0) this.recover(i, slot, dir, seq, payloadLength);
       return;
     }
+    if (rel < 0 && this.gapHead[i] >= 0) this.recover(i, slot, dir, seq, -rel);
     if (rel > 0) {
       this.stats.reordered++;
       this.hold(i, slot, dir, seq, buf, payloadOffset, capturedLength, payloadLength, nowMicros);
@@ -233,6 +264,98 @@ export class TcpReassembler {
     if (this.state[o] !== SYNCED) return false;
     const ahead = (ack - this.next[o]) | 0;
     return ahead > 0 && ahead <= this.windowBytes;
+  }
+
+  /**
+   * A segment of direction `i` acknowledges bytes that the other direction, which began without a
+   * SYN (mid-stream start, SYN not mirrored), holds: those bytes were sent first, and nothing before
+   * the earliest held byte can still come in order, so the other direction starts there and is
+   * delivered now, before this segment. Without this the two directions of a mid-stream connection
+   * reach the dissectors in the wrong order (responses before their requests).
+   */
+  private settlePeerStart(i: number, slot: number, ack: number, nowMicros: number): void {
+    const o = i ^ 1;
+    if (this.state[o] !== HOLDING || this.pendHead[o] < 0) return;
+    const ahead = (ack - this.segSeq[this.pendHead[o]]) | 0;
+    if (ahead <= 0 || ahead > this.windowBytes) return;
+    this.stats.midstreamAcked++;
+    this.state[o] = SYNCED;
+    this.next[o] = this.segSeq[this.pendHead[o]];
+    this.settle(slot, nowMicros);
+  }
+
+  /**
+   * A segment of direction `i` at `seq`, `length` bytes long, came behind the delivered stream: the
+   * part of it inside holes given up on earlier is seen after all and no longer missed.
+   */
+  private recover(i: number, slot: number, dir: number, seq: number, length: number): void {
+    const end = (seq + length) >>> 0;
+    let prev = -1;
+    for (let g = this.gapHead[i]; g >= 0; ) {
+      const gs = this.gapStart[g];
+      const ge = (gs + this.gapLen[g]) >>> 0;
+      const after = this.gapNext[g];
+      // Overlap of [seq, end) with [gs, ge), in sequence space relative to the hole's start.
+      const from = Math.max(0, (seq - gs) | 0);
+      const to = Math.min(this.gapLen[g], (end - gs) | 0);
+      if (to > from) {
+        const filled = to - from;
+        this.stats.recoveredBytes += filled;
+        this.handler.onRecovered(slot, dir, filled);
+        if (from === 0 && to === this.gapLen[g]) {
+          // The whole hole was filled: forget it.
+          if (prev < 0) this.gapHead[i] = after;
+          else this.gapNext[prev] = after;
+          this.gapFree[this.gapFreeCount++] = g;
+          g = after;
+          continue;
+        }
+        if (from === 0) {
+          this.gapStart[g] = (gs + to) >>> 0;
+          this.gapLen[g] -= to;
+        } else if (to === this.gapLen[g]) {
+          this.gapLen[g] = from;
+        } else if (this.gapFreeCount > 0) {
+          // Filled in the middle: the hole splits in two.
+          const h = this.gapFree[--this.gapFreeCount];
+          this.gapStart[h] = (gs + to) >>> 0;
+          this.gapLen[h] = this.gapLen[g] - to;
+          this.gapNext[h] = after;
+          this.gapLen[g] = from;
+          this.gapNext[g] = h;
+          prev = h;
+          g = after;
+          continue;
+        } else {
+          // No room to remember the second half: keep the first, the rest stays counted as missed.
+          this.gapLen[g] = from;
+        }
+      }
+      if (((ge - end) | 0) >= 0) return; // holes are sorted: none further can overlap
+      prev = g;
+      g = after;
+    }
+  }
+
+  private rememberGap(i: number, start: number, length: number): void {
+    if (this.gapFreeCount === 0) return; // out of room: the hole stays counted as missed
+    const g = this.gapFree[--this.gapFreeCount];
+    this.gapStart[g] = start;
+    this.gapLen[g] = length;
+    this.gapNext[g] = -1;
+    // Holes are declared in stream order, so the new one goes last.
+    let last = this.gapHead[i];
+    if (last < 0) {
+      this.gapHead[i] = g;
+      return;
+    }
+    while (this.gapNext[last] >= 0) last = this.gapNext[last];
+    this.gapNext[last] = g;
+  }
+
+  private forgetGaps(i: number): void {
+    for (let g = this.gapHead[i]; g >= 0; g = this.gapNext[g]) this.gapFree[this.gapFreeCount++] = g;
+    this.gapHead[i] = -1;
   }
 
   /** Delivers what both directions of `slot` can deliver now, each unblocking the other in turn. */
@@ -275,6 +398,7 @@ export class TcpReassembler {
       const i = slot * 2 + dir;
       if (this.state[i] === HOLDING || this.state[i] === SYNCED) this.flush(i, slot, dir, nowMicros);
       else this.discard(i);
+      this.forgetGaps(i);
       this.state[i] = NONE;
       this.hasFin[i] = 0;
     }
@@ -361,6 +485,7 @@ export class TcpReassembler {
   private gap(i: number, slot: number, dir: number, length: number, nowMicros: number): void {
     this.stats.gaps++;
     this.stats.gapBytes += length;
+    this.rememberGap(i, this.next[i], length);
     this.next[i] = (this.next[i] + length) >>> 0;
     this.handler.onGap(slot, dir, length, true, nowMicros);
   }

@@ -95,6 +95,16 @@ export function mirrorView(
     if (pointWords[0] === w[4] && pointWords[1] === w[5] && pointWords[2] === w[6] && pointWords[3] === w[7])
       seesDest = true;
   }
+  // Endpoints the frames' MAC addresses showed to be a mirrored ENI (IPv6, addresses other than the
+  // ENI's primary one): see MirrorPointRegistry.frameSide.
+  const eni = table.eniEnds[slot];
+  if (eni !== 0) {
+    const o = slot * FLOW_KEY_WORDS;
+    const kw = table.keys;
+    const clientIsA = w[0] === kw[o] && w[1] === kw[o + 1] && w[2] === kw[o + 2] && w[3] === kw[o + 3];
+    if ((eni & (clientIsA ? 1 : 2)) !== 0) seesSrc = true;
+    if ((eni & (clientIsA ? 2 : 1)) !== 0) seesDest = true;
+  }
   return {
     mirror_points: mirrorPoints,
     direction: seesSrc && seesDest ? 'internal' : seesSrc ? 'outbound' : seesDest ? 'inbound' : 'unknown',

@@ -64,28 +64,38 @@ export function buildHttpRecord(
   redactor: Redactor,
 ): HttpRecord {
   let url: string | null = null;
+  let rawUrl: string | null = null;
   let path: string | null = null;
   let query: string | null = null;
-  let site = tx.host;
+  // A Host header may carry userinfo (`TOKEN@host`): never copied raw.
+  let site = tx.host === null ? null : redactor.host(tx.host);
   const target = tx.target;
   if (target !== null) {
     const safe = redactor.target(target);
     if (tx.method === 'CONNECT') {
       url = safe;
-      site = site ?? safe;
+      rawUrl = target;
+      site = site ?? redactor.host(safe);
     } else if (safe.charCodeAt(0) !== 0x2f && /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(safe)) {
       // absolute-form (a proxy request): the URL is the target itself
       url = safe;
+      rawUrl = target;
       const authorityStart = safe.indexOf('://') + 3;
       const slash = safe.slice(authorityStart).search(/[/?#]/);
       const rest = slash >= 0 ? safe.slice(authorityStart + slash) : '/';
       if (site === null) site = safe.slice(authorityStart, slash >= 0 ? authorityStart + slash : undefined);
       path = rest;
+    } else if (target === '*') {
+      url = '*';
+      rawUrl = '*';
     } else {
-      url = target === '*' ? '*' : `http://${site ?? authorityOf(ends)}${safe}`;
+      url = `http://${site ?? authorityOf(ends)}${safe}`;
+      rawUrl = `http://${tx.host ?? authorityOf(ends)}${target}`;
       path = safe;
     }
     if (path !== null) {
+      const hash = path.indexOf('#');
+      if (hash >= 0) path = path.slice(0, hash);
       const q = path.indexOf('?');
       if (q >= 0) {
         query = path.slice(q + 1);
@@ -98,7 +108,8 @@ export function buildHttpRecord(
     type: 'http',
     http_method: tx.method,
     url,
-    url_length: url?.length ?? 0,
+    // CIM's url_length: of the URL as requested, before redaction.
+    url_length: rawUrl?.length ?? 0,
     uri_path: path,
     uri_query: query,
     site,

@@ -10,7 +10,8 @@ const PSH = 0x08;
 type Event =
   | { kind: 'data'; slot: number; dir: number; text: string; fromPacket: boolean }
   | { kind: 'gap'; slot: number; dir: number; length: number; lost: boolean }
-  | { kind: 'end'; slot: number; dir: number };
+  | { kind: 'end'; slot: number; dir: number }
+  | { kind: 'recovered'; slot: number; dir: number; length: number };
 
 /** A handler that writes down what it is given, and whether data came straight from the packet buffer. */
 function recorder() {
@@ -31,6 +32,9 @@ function recorder() {
     },
     onEnd(slot, dir) {
       events.push({ kind: 'end', slot, dir });
+    },
+    onRecovered(slot, dir, length) {
+      events.push({ kind: 'recovered', slot, dir, length });
     },
     wantsPayload: () => true,
   };
@@ -77,7 +81,13 @@ function harness(options: TcpReassemblerOptions = {}, flows = 4) {
     rec.events
       .filter((e) => e.dir === dir)
       .map((e) =>
-        e.kind === 'data' ? e.text : e.kind === 'gap' ? `<gap ${e.length}${e.lost ? '' : ' cut'}>` : '<end>',
+        e.kind === 'data'
+          ? e.text
+          : e.kind === 'gap'
+            ? `<gap ${e.length}${e.lost ? '' : ' cut'}>`
+            : e.kind === 'recovered'
+              ? `<recovered ${e.length}>`
+              : '<end>',
       )
       .join('');
   return { r, send, handshake, events: rec.events, text };
@@ -221,5 +231,52 @@ describe('TcpReassembler', () => {
     const gaps = h.events.filter((e) => e.kind === 'gap');
     expect(gaps.length).toBe(h.r.stats.gaps);
     expect(gaps.every((g) => g.kind === 'gap' && g.length === 1000 && g.lost)).toBe(true);
+  });
+
+  it('takes back a given-up hole when a late retransmission fills it: missed means never seen', () => {
+    const h = harness({ reorderWindowBytes: 1000 });
+    h.handshake();
+    h.send(0, 0, 'x');
+    h.send(0, 900, 'z'.repeat(200)); // past the window: bytes 1..899 become a gap
+    expect(h.text()).toBe(`x<gap 899>${'z'.repeat(200)}`);
+    h.send(0, 1, 'a'.repeat(400)); // the retransmission of the first part of the hole
+    h.send(0, 600, 'b'.repeat(100)); // and a piece from its middle
+    h.send(0, 401, 'c'.repeat(199)); // the rest before the piece
+    h.send(0, 700, 'd'.repeat(300)); // the tail, overlapping delivered bytes
+    const recovered = h.events.filter((e) => e.kind === 'recovered');
+    expect(recovered.reduce((n, e) => n + (e.kind === 'recovered' ? e.length : 0), 0)).toBe(899);
+    expect(h.r.stats.recoveredBytes).toBe(899);
+    // A further retransmission of bytes already recovered takes nothing back twice.
+    h.send(0, 1, 'a'.repeat(400));
+    expect(h.r.stats.recoveredBytes).toBe(899);
+  });
+
+  it('delivers a direction seen without its SYN as soon as the peer acknowledges its bytes, before the reply', () => {
+    const h = harness();
+    // The client's SYN was not mirrored; the server's SYN-ACK was.
+    h.send(1, -1, '', { flags: SYN | ACK, ack: 1000 });
+    h.send(0, 0, 'GET / HTTP/1.1\r\n\r\n', { ack: 5000, at: 1 });
+    expect(h.text(0)).toBe(''); // held: its SYN may still come
+    h.send(1, 0, 'HTTP/1.1 200 OK\r\n\r\n', { ack: 1018, at: 2 });
+    const order = h.events
+      .filter((e) => e.kind === 'data')
+      .map((e) => `${e.dir}:${e.kind === 'data' ? e.text.slice(0, 4) : ''}`);
+    expect(order).toEqual(['0:GET ', '1:HTTP']);
+    expect(h.r.stats.midstreamAcked).toBe(1);
+    expect(h.r.stats.gaps).toBe(0);
+  });
+
+  it('keeps request and response order on a keep-alive connection with neither SYN nor SYN-ACK mirrored', () => {
+    const h = harness();
+    h.send(0, 0, 'GET /1 HTTP/1.1\r\n\r\n', { ack: 5000, at: 1 });
+    h.send(1, 0, 'HTTP/1.1 200 OK\r\n\r\n', { ack: 1019, at: 2 });
+    h.send(0, 19, 'GET /2 HTTP/1.1\r\n\r\n', { ack: 5019, at: 3 });
+    h.send(1, 19, 'HTTP/1.1 204 No\r\n\r\n', { ack: 1038, at: 4 });
+    h.r.endFlow(0, 5000);
+    const order = h.events
+      .filter((e) => e.kind === 'data')
+      .map((e) => `${e.dir}:${e.kind === 'data' ? e.text.slice(0, 6) : ''}`);
+    expect(order).toEqual(['0:GET /1', '1:HTTP/1', '0:GET /2', '1:HTTP/1']);
+    expect(h.r.stats.gaps).toBe(0);
   });
 });

@@ -20,11 +20,14 @@ describe('Redactor', () => {
     expect(r.query('token')).toBe('token'); // no value to hide
   });
 
-  it('redacts request targets and URLs: query values and userinfo passwords', () => {
-    expect(r.target('/api/items?token=abc&page=2#frag')).toBe(`/api/items?token=${REDACTED}&page=2#frag`);
-    expect(r.target('http://user:pa55@proxy.example/p?key=1')).toBe(
-      `http://user:${REDACTED}@proxy.example/p?key=${REDACTED}`,
+  it('redacts request targets and URLs: query values, fragments and the whole userinfo', () => {
+    expect(r.target('/api/items?token=abc&page=2#frag')).toBe(
+      `/api/items?token=${REDACTED}&page=2#${REDACTED}`,
     );
+    expect(r.target('http://user:pa55@proxy.example/p?key=1')).toBe(
+      `http://${REDACTED}@proxy.example/p?key=${REDACTED}`,
+    );
+    expect(r.target('https://TOKEN123@host.example/')).toBe(`https://${REDACTED}@host.example/`);
     expect(r.target('/plain/path')).toBe('/plain/path');
   });
 
@@ -36,5 +39,51 @@ describe('Redactor', () => {
     const custom = new Redactor({ queryParameters: ['session'], headers: ['x-api-key'] });
     expect(custom.query('session=1&token=2')).toBe(`session=${REDACTED}&token=2`);
     expect(custom.header('X-Api-Key', 'k')).toBe(REDACTED);
+  });
+
+  it('redacts by rule: sig, code, session, auth, apikey, jwt and friends, keeping the allow-list', () => {
+    expect(r.query('sig=a&code=b&session=c&auth=d&apikey=e&APIKey=f&jwt=g&X-Csrf-Token=h')).toBe(
+      ['sig', 'code', 'session', 'auth', 'apikey', 'APIKey', 'jwt', 'X-Csrf-Token']
+        .map((n) => `${n}=${REDACTED}`)
+        .join('&'),
+    );
+    expect(r.query('country_code=DE&zipCode=10115&status_code=200&author=me&sortKey=a')).toBe(
+      'country_code=DE&zipCode=10115&status_code=200&author=me&sortKey=a',
+    );
+  });
+
+  it('redacts values shaped like secrets whatever their name: JWTs and long random tokens', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abcDEF123';
+    expect(r.target(`/verify/${jwt}/ok`)).toBe(`/verify/${REDACTED}/ok`);
+    expect(r.query('ref=Zk3QpL9vX2mN8rT5wY7bC4dF6')).toBe(`ref=${REDACTED}`);
+    // ids are not secrets: a UUID, lower-case hex, a long readable word
+    const uuid = '/items/4bf92f35-77b3-4da6-a3ce-929d0e0e4736?trace=4bf92f3577b34da6a3ce929d0e0e4736';
+    expect(r.target(uuid)).toBe(uuid);
+    expect(r.target('/docs/Internationalization2024Guide')).toBe('/docs/Internationalization2024Guide');
+  });
+
+  it('redacts ;jsessionid= path parameters and userinfo in a Host header', () => {
+    expect(r.target('/shop;jsessionid=ABC123;v=2/cart?x=1')).toBe(
+      `/shop;jsessionid=${REDACTED};v=2/cart?x=1`,
+    );
+    expect(r.host('TOKEN@svc.internal:8080')).toBe(`${REDACTED}@svc.internal:8080`);
+    expect(r.host('svc.internal')).toBe('svc.internal');
+  });
+
+  it('redacts captured headers by rule, and URL headers as URLs', () => {
+    for (const h of ['X-Api-Key', 'X-Auth-Token', 'X-Amz-Security-Token', 'X-Csrf-Token', 'X-Session-Id'])
+      expect(r.header(h, 'v')).toBe(REDACTED);
+    expect(r.header('Referer', 'http://a.example/p?token=t&q=1')).toBe(
+      `http://a.example/p?token=${REDACTED}&q=1`,
+    );
+    expect(r.header('Location', 'https://u:p@b.example/cb?code=c#id_token=x')).toBe(
+      `https://${REDACTED}@b.example/cb?code=${REDACTED}#${REDACTED}`,
+    );
+    expect(r.header('X-Forwarded-Jwt', 'x')).toBe(REDACTED);
+    expect(r.header('X-Trace', 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abcDEF123')).toBe(
+      `Bearer ${REDACTED}`,
+    );
+    expect(r.header('Accept', 'text/html')).toBe('text/html');
+    expect(r.header('Access-Control-Allow-Credentials', 'true')).toBe('true');
   });
 });

@@ -7,6 +7,8 @@ import type { WireObject } from './xml.js';
 export interface Ec2Context extends RegionScope {
   quotas: Quotas;
   taskEniSources: TaskEniSources;
+  /** How long a Describe lags a session's create or delete (ms; 0: consistent at once). */
+  describeLagMs: number;
 }
 
 export type Ec2Handler = (ctx: Ec2Context, params: QueryParams) => WireObject;

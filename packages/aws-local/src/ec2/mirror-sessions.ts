@@ -10,6 +10,7 @@ import type { FilterSpec } from './filters.js';
 import { find, KINDS, selectByIds } from './lookup.js';
 import type { QueryParams } from './query-params.js';
 import { tagSpecifications } from './query-params.js';
+import { describedSessions, lingeringIds, sessionCreated, sessionDeleted } from './session-visibility.js';
 import { trafficMirrorSessionWire } from './wire.js';
 
 /** Requester-managed ENIs AWS documents as valid sources: those created by RDS or ElastiCache. */
@@ -190,6 +191,7 @@ export const createTrafficMirrorSession: Ec2Handler = (ctx, params) => {
     tags: tagSpecifications(params, 'traffic-mirror-session'),
   };
   addSession(ctx.region, session);
+  sessionCreated(ctx, session);
   return {
     trafficMirrorSession: trafficMirrorSessionWire(session, ctx.accountId),
     clientToken: params.str('ClientToken'),
@@ -199,7 +201,16 @@ export const createTrafficMirrorSession: Ec2Handler = (ctx, params) => {
 export const describeTrafficMirrorSessions: Ec2Handler = (ctx, params) => {
   const page = describe(params, {
     idParam: 'TrafficMirrorSessionId',
-    select: (ids) => selectByIds(KINDS.trafficMirrorSession, ctx.region, ids),
+    select: (ids) => {
+      // A deleted session still lingering is not "not found" while EC2 has not caught up.
+      const lingering = lingeringIds(ctx);
+      const liveIds = ids.filter((id) => !lingering.has(id));
+      const live =
+        ids.length > 0 && liveIds.length === 0
+          ? []
+          : selectByIds(KINDS.trafficMirrorSession, ctx.region, liveIds);
+      return describedSessions(ctx, live, ids);
+    },
     filters: sessionFilters(ctx.accountId),
   });
   return {
@@ -210,8 +221,9 @@ export const describeTrafficMirrorSessions: Ec2Handler = (ctx, params) => {
 
 export const deleteTrafficMirrorSession: Ec2Handler = (ctx, params) => {
   const id = params.requiredStr('TrafficMirrorSessionId');
-  find(KINDS.trafficMirrorSession, ctx.region, id);
+  const session = find(KINDS.trafficMirrorSession, ctx.region, id);
   deleteSession(ctx.region, id);
+  sessionDeleted(ctx, session);
   return { trafficMirrorSessionId: id };
 };
 

@@ -7,7 +7,7 @@ import {
 import type { EcsHandler } from './context.js';
 import { createService, deleteService, describeServices, listServices, updateService } from './services.js';
 import { listTagsForResource, tagResource, untagResource } from './tagging.js';
-import { describeTaskDefinition, registerTaskDefinition } from './task-definitions.js';
+import { describeTaskDefinition, listTaskDefinitions, registerTaskDefinition } from './task-definitions.js';
 import { describeTasks, listTasks, runTask, stopTask } from './tasks.js';
 
 /** ECS operations answered, by X-Amz-Target operation name; `mutating` ones mark state changed. */
@@ -17,6 +17,7 @@ export const ECS_ACTIONS: Readonly<Record<string, { handler: EcsHandler; mutatin
   DescribeClusters: { handler: describeClusters, mutating: false },
   RegisterTaskDefinition: { handler: registerTaskDefinition, mutating: true },
   DescribeTaskDefinition: { handler: describeTaskDefinition, mutating: false },
+  ListTaskDefinitions: { handler: listTaskDefinitions, mutating: false },
   RunTask: { handler: runTask, mutating: true },
   StopTask: { handler: stopTask, mutating: true },
   DescribeTasks: { handler: describeTasks, mutating: false },

@@ -4,6 +4,7 @@ import { ecsArn } from './arns.js';
 import type { EcsContext, EcsHandler } from './context.js';
 import {
   clientException,
+  ecsPage,
   includes,
   invalidParameter,
   optObjectList,
@@ -13,6 +14,22 @@ import {
   reqString,
 } from './input.js';
 import { taskDefinitionWire } from './wire.js';
+
+// Fields ECS keeps and returns as given; the emulator does not interpret them, but a client that
+// copies a task definition into a new revision (`fargate-mirror sidecar add`) must get them back.
+const KEPT_AS_GIVEN = [
+  'taskRoleArn',
+  'executionRoleArn',
+  'volumes',
+  'placementConstraints',
+  'pidMode',
+  'ipcMode',
+  'proxyConfiguration',
+  'inferenceAccelerators',
+  'ephemeralStorage',
+  'runtimePlatform',
+  'enableFaultInjection',
+] as const;
 
 const NETWORK_MODES = ['awsvpc', 'bridge', 'host', 'none'] as const;
 const COMPATIBILITIES = ['EC2', 'FARGATE', 'EXTERNAL'];
@@ -64,14 +81,20 @@ export const registerTaskDefinition: EcsHandler = (ctx, input) => {
     status: 'ACTIVE',
     networkMode,
     requiresCompatibilities,
-    containerDefinitions: containerDefinitions.map((c) => ({ ...c })),
+    containerDefinitions: containerDefinitions.map((c) => structuredClone(c)),
     cpu,
     memory,
     registeredAt: ctx.clock.now(),
     tags: readTags(input),
+    extra: Object.fromEntries(
+      KEPT_AS_GIVEN.filter((key) => input[key] !== undefined).map((key) => [
+        key,
+        structuredClone(input[key]),
+      ]),
+    ),
   };
   ctx.region.taskDefinitions[def.taskDefinitionArn] = def;
-  return { taskDefinition: taskDefinitionWire(def), tags: def.tags };
+  return { taskDefinition: fullWire(def), tags: def.tags };
 };
 
 /** `family`, `family:revision` or a full ARN; a bare family means its latest ACTIVE revision. */
@@ -95,5 +118,27 @@ export function activeTaskDefinition(ctx: EcsContext, reference: string): TaskDe
 export const describeTaskDefinition: EcsHandler = (ctx, input) => {
   const def = resolveTaskDefinition(ctx, reqString(input, 'taskDefinition'));
   if (!def) throw new ApiError('ClientException', 'Unable to describe task definition.');
-  return { taskDefinition: taskDefinitionWire(def), tags: includes(input, 'TAGS') ? def.tags : undefined };
+  return { taskDefinition: fullWire(def), tags: includes(input, 'TAGS') ? def.tags : undefined };
+};
+
+/** The task definition as ECS answers it, with the fields kept as given. */
+function fullWire(def: TaskDefinition): Record<string, unknown> {
+  return { ...taskDefinitionWire(def), ...(def.extra ?? {}) };
+}
+
+/** ListTaskDefinitions: `familyPrefix` is a whole family name, as in ECS; oldest first unless sort DESC. */
+export const listTaskDefinitions: EcsHandler = (ctx, input) => {
+  const family = optString(input, 'familyPrefix');
+  const status = optString(input, 'status') ?? 'ACTIVE';
+  if (status !== 'ACTIVE' && status !== 'INACTIVE' && status !== 'DELETE_IN_PROGRESS') {
+    throw invalidParameter(`Invalid status '${status}'.`);
+  }
+  const sort = optString(input, 'sort') ?? 'ASC';
+  if (sort !== 'ASC' && sort !== 'DESC') throw invalidParameter(`Invalid sort '${sort}'.`);
+  const defs = Object.values(ctx.region.taskDefinitions)
+    .filter((d) => (family === undefined || d.family === family) && d.status === status)
+    .sort((a, b) => a.seq - b.seq);
+  const page = ecsPage(defs, input, { max: 100, default: 100 });
+  const arns = page.items.map((d) => d.taskDefinitionArn);
+  return { taskDefinitionArns: sort === 'DESC' ? arns.reverse() : arns, nextToken: page.nextToken };
 };

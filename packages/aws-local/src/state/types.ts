@@ -149,6 +149,8 @@ export interface TaskDefinition {
   memory?: string;
   registeredAt: number;
   tags: Tag[];
+  /** The other fields RegisterTaskDefinition took (roles, volumes, runtimePlatform, ...), returned as given. */
+  extra?: Record<string, unknown>;
 }
 
 export type TaskStatus =

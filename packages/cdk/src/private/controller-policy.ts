@@ -67,8 +67,9 @@ export function controllerPolicyStatements(
     }),
     new iam.PolicyStatement({
       sid: 'ListEcs',
-      // List calls take no resource ARN.
-      actions: ['ecs:ListClusters', 'ecs:ListTasks', 'ecs:ListServices'],
+      // List calls take no resource ARN. Only what the controller calls (no ListServices: services
+      // are matched by the task's group).
+      actions: ['ecs:ListClusters', 'ecs:ListTasks'],
       resources: ['*'],
     }),
     new iam.PolicyStatement({

@@ -89,7 +89,6 @@ describe('TaskMirroring IAM', () => {
       'ecs:DescribeContainerInstances',
       'ecs:DescribeTasks',
       'ecs:ListClusters',
-      'ecs:ListServices',
       'ecs:ListTasks',
     ]);
   });
@@ -205,13 +204,27 @@ describe('TaskMirroring wiring', () => {
     });
   });
 
-  it('reserves concurrency for the task-event function only, so a deploy storm paces itself', () => {
-    defaults.template.hasResourceProperties('AWS::Lambda::Function', {
+  it('reserves no concurrency by default, so a deploy fits accounts with little unreserved concurrency', () => {
+    for (const handler of ['taskEventHandler', 'resyncHandler', 'queueWorkerHandler']) {
+      defaults.template.hasResourceProperties('AWS::Lambda::Function', {
+        Handler: `index.${handler}`,
+        ReservedConcurrentExecutions: Match.absent(),
+      });
+    }
+  });
+
+  it('reserves concurrency for the task-event function only when eventConcurrency is given', () => {
+    const stack = newStack();
+    const filter = MirrorFilter.fromTrafficMirrorFilterId(stack, 'F', 'tmf-0123456789abcdef0');
+    const target = MirrorTarget.fromTrafficMirrorTargetId(stack, 'T', 'tmt-0123456789abcdef0');
+    new TaskMirroring(stack, 'Mirroring', { owner: OWNER, target, filter, eventConcurrency: 10 });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.taskEventHandler',
       ReservedConcurrentExecutions: 10,
     });
     for (const handler of ['resyncHandler', 'queueWorkerHandler']) {
-      defaults.template.hasResourceProperties('AWS::Lambda::Function', {
+      template.hasResourceProperties('AWS::Lambda::Function', {
         Handler: `index.${handler}`,
         ReservedConcurrentExecutions: Match.absent(),
       });

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 const COMMANDS = [
   'read',
   'receive',
+  'summary',
   'replay',
   'forward',
   'aws-local',

@@ -1,7 +1,7 @@
 // Issue 22: `-` means standard output for --pcap-out too (it used to create a file named `-`; pipes
 // are tested in test/lab), and a reader that closes the pipe early (`read big.pcap | head`) ends the
 // command quietly with exit 0.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '@fargate-mirror/testkit/cli';
@@ -14,11 +14,25 @@ const dir = mkdtempSync(join(tmpdir(), 'fm-stdout-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('standard output', () => {
-  it('--pcap-out - with stdout a socket (not a pipe or a file) exits 2 and says how to get around it', async () => {
-    // Node gives a child's stdio as a socket pair; shells give pipes (tested in test/lab).
+  it('--pcap-out - with stdout a socket (as Node gives a child) writes the same pcap as --pcap-out FILE', async () => {
+    // Node gives a child's stdio as a socket pair; shells give pipes (tested in test/lab). A socket
+    // cannot be reopened through /dev/stdout, so this proves descriptor 1 is written as it is.
+    const file = join(dir, 'inner.pcap');
+    const toFile = await runCliBinary([
+      'read',
+      SAMPLE,
+      '--records',
+      join(dir, 'a.jsonl'),
+      '--pcap-out',
+      file,
+    ]);
+    expect(toFile.code).toBe(0);
     const result = await runCliBinary(['read', SAMPLE, '--records', join(dir, 'b.jsonl'), '--pcap-out', '-']);
-    expect(result.code).toBe(2);
-    expectOneLine(result.stderr, 'read', /--pcap-out -: standard output is a socket.*\| cat/);
+    expect(result.stderr).toMatch(/^read .*\n {2}packets read: 152\n/);
+    expect(result.code).toBe(0);
+    expect(result.stdout.readUInt32LE(0)).toBe(0xa1b23c4d);
+    expect(result.stdout.length).toBeGreaterThan(24);
+    expect(result.stdout.equals(readFileSync(file))).toBe(true);
     expect(existsSync(join(process.cwd(), '-'))).toBe(false);
   });
 

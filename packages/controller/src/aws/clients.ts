@@ -1,6 +1,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { type Ec2Pacing, paceEc2Client, sharedEc2Pacing } from './pacing.js';
 
 export interface AwsClientOptions {
   /** Overrides the SDK's endpoint resolution (`--endpoint-url`); else AWS_ENDPOINT_URL or AWS. */
@@ -8,6 +9,8 @@ export interface AwsClientOptions {
   readonly region?: string | undefined;
   /** @default 8: throttling on a burst needs more than the SDK's default of 3 attempts. */
   readonly maxAttempts?: number | undefined;
+  /** Client-side EC2 token buckets; false sends unpaced. @default the process's shared buckets */
+  readonly ec2Pacing?: Ec2Pacing | false | undefined;
 }
 
 export interface AwsClients {
@@ -18,8 +21,9 @@ export interface AwsClients {
 }
 
 /**
- * SDK v3 clients with `adaptive` retries: standard retries plus client-side rate limiting, which
- * paces a burst of creates against EC2's mutating token bucket (~5/s) instead of hammering it.
+ * SDK v3 clients with `adaptive` retries, and EC2 calls paced by client-side token buckets at EC2's
+ * published rates (pacing.ts), shared by the process: a burst of creates waits for its tokens
+ * instead of retrying into throttles.
  */
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const common = {
@@ -29,6 +33,8 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     ...(options.region ? { region: options.region } : {}),
   } as const;
   const ec2 = new EC2Client(common);
+  const pacing = options.ec2Pacing ?? sharedEc2Pacing();
+  if (pacing !== false) paceEc2Client(ec2, pacing);
   const ecs = new ECSClient(common);
   const sqs = new SQSClient(common);
   return {

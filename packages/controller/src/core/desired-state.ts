@@ -143,5 +143,25 @@ export function computeDesiredState(input: DesiredStateInput): DesiredState {
       });
     }
   }
-  return { sources, tasks };
+  return capturedAlongside(sources, tasks);
+}
+
+/**
+ * Bridge/host tasks share their container instance's ENI: an excluded task on an instance whose ENI
+ * is mirrored for a selected one has its traffic captured all the same. Say so, on the source and on
+ * the excluded task's disposition (plan and status show it).
+ */
+function capturedAlongside(sources: Map<string, DesiredSource>, tasks: TaskDisposition[]): DesiredState {
+  const out = tasks.map((d) => {
+    if (d.decision.selected || d.eniId === undefined || d.task.network.kind !== 'instance') return d;
+    if (!MIRRORED_STATUSES.has(d.task.lastStatus)) return d;
+    const source = sources.get(d.eniId);
+    if (source === undefined) return d;
+    sources.set(d.eniId, { ...source, alsoCaptured: [...(source.alsoCaptured ?? []), d.task.taskArn] });
+    return {
+      ...d,
+      detail: `${d.detail}; its traffic is captured anyway: it shares the ENI ${d.eniId} of its container instance with ${source.taskArns.length} selected task(s)`,
+    };
+  });
+  return { sources, tasks: out };
 }

@@ -91,6 +91,11 @@ export interface DesiredSource {
   /** The selected running tasks this source carries (one for a task ENI, one or more for an instance). */
   readonly taskArns: readonly string[];
   readonly containerInstanceArn: string | undefined;
+  /**
+   * Active tasks the selection excludes that share this ENI (bridge/host tasks on the same container
+   * instance): the session captures their traffic too.
+   */
+  readonly alsoCaptured?: readonly string[];
 }
 
 export const TAG_OWNER = 'fargate-mirror:owner';

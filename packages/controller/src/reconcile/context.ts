@@ -15,8 +15,14 @@ export interface ReconcilerDeps {
   readonly now?: () => number;
   /** ClientToken time bucket: concurrent attempts within one bucket share a token. @default 300000 */
   readonly tokenWindowMs?: number;
-  /** Wait before deciding a just-created session is really absent (EC2 reads are eventually consistent). @default 1000 */
+  /**
+   * First wait of the re-read backoff after a write whose result a read does not show yet (EC2
+   * reads are eventually consistent); each further wait doubles, up to 4 s. 0: one immediate re-read.
+   * @default 250
+   */
   readonly readAfterWriteDelayMs?: number;
+  /** Longest the backoff waits for a created session to be listed before taking its token as spent. @default 10000 */
+  readonly visibilityWaitMs?: number;
   /** Plan-apply-reread rounds per ENI before giving up as NOT_CONVERGED (retryable). @default 4 */
   readonly maxRounds?: number;
   /** How long a found target and filter are trusted before they are checked again. @default 60000 */
@@ -37,6 +43,7 @@ export interface ReconcileContext {
   readonly now: () => number;
   readonly tokenWindowMs: number;
   readonly readAfterWriteDelayMs: number;
+  readonly visibilityWaitMs: number;
   readonly maxRounds: number;
   readonly mirrorCheckTtlMs: number;
   /** The last successful target/filter check (mutable: shared by every key of this reconciler). */
@@ -62,7 +69,8 @@ export function contextOf(deps: ReconcilerDeps): ReconcileContext {
     log: deps.log ?? silentLog,
     now: deps.now ?? Date.now,
     tokenWindowMs: deps.tokenWindowMs ?? 300_000,
-    readAfterWriteDelayMs: deps.readAfterWriteDelayMs ?? 1000,
+    readAfterWriteDelayMs: deps.readAfterWriteDelayMs ?? 250,
+    visibilityWaitMs: deps.visibilityWaitMs ?? 10_000,
     maxRounds: deps.maxRounds ?? 4,
     mirrorCheckTtlMs: deps.mirrorCheckTtlMs ?? 60_000,
     mirrorCheck: { value: undefined },

@@ -24,6 +24,34 @@ export interface ConvergeTarget {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Longest single wait of the re-read backoff. */
+const MAX_BACKOFF_MS = 4000;
+
+/**
+ * Re-reads the ENI's sessions with exponential backoff (first wait `readAfterWriteDelayMs`) until
+ * `settled` holds or `visibilityWaitMs` is spent: EC2's reads are eventually consistent, so a
+ * session just created may be missing and one just deleted may still be listed for a while. With a
+ * first wait of 0 (unit tests' consistent fakes) it reads once more, at once.
+ */
+async function rereadUntil(
+  ctx: ReconcileContext,
+  eniId: string,
+  read: () => Promise<SessionView[]>,
+  settled: (sessions: readonly SessionView[]) => boolean,
+): Promise<SessionView[]> {
+  let sessions = await read();
+  let waited = 0;
+  for (let delay = ctx.readAfterWriteDelayMs; !settled(sessions) && delay > 0; delay *= 2) {
+    const step = Math.min(delay, MAX_BACKOFF_MS, ctx.visibilityWaitMs - waited);
+    if (step <= 0) break;
+    await sleep(step);
+    waited += step;
+    sessions = await read();
+  }
+  if (!settled(sessions)) ctx.log.info('EC2 reads had not caught up', { eniId, waitedMs: waited });
+  return sessions;
+}
+
 /**
  * Plan, apply, re-read, until the ENI needs nothing more. `snapshot` (sessions read earlier) saves
  * the first read; every later round reads fresh, which is also the re-read after a create.
@@ -38,27 +66,42 @@ export async function converge(
   const settings = await checkedSettings(ctx);
   const applied: AppliedAction[] = [];
   let salt = 0;
-  let lastCreated: string | undefined;
-  /** Sessions this pass created: deleting one spends its token, so the next create needs a new one. */
+  /** Sessions this pass created and has not seen listed yet. */
+  const unseen = new Set<string>();
+  /** Sessions of this pass: deleting one spends its token, so the next create needs a new one. */
   const createdHere = new Set<string>();
+  /** Sessions this pass deleted: gone, though a lagging Describe may still list them. */
+  const deletedHere = new Set<string>();
+  /** A session number another writer holds on this ENI that no read has shown yet. */
+  let takenNumber: number | undefined;
+  const read = async () =>
+    (await ctx.ec2.listSessions({ eniIds: [eniId] })).filter((s) => !deletedHere.has(s.sessionId));
   let plan: EniPlan | undefined;
   for (let round = 0; round <= ctx.maxRounds; round++) {
-    let sessions =
-      round === 0 && snapshot
-        ? snapshot.filter((s) => s.eniId === eniId)
-        : await ctx.ec2.listSessions({ eniIds: [eniId] });
-    if (lastCreated !== undefined && !sessions.some((s) => s.sessionId === lastCreated)) {
-      // Not there: either EC2 has not caught up yet, or the token named a session that was
-      // deleted since (EC2 answers a repeated token with the original result). Look once more,
-      // then treat the token as spent.
-      if (ctx.readAfterWriteDelayMs > 0) await sleep(ctx.readAfterWriteDelayMs);
-      sessions = await ctx.ec2.listSessions({ eniIds: [eniId] });
-      if (!sessions.some((s) => s.sessionId === lastCreated)) {
-        salt++;
-        ctx.log.warn('created session is not there: new ClientToken', { eniId, sessionId: lastCreated });
-      }
+    let sessions: SessionView[];
+    if (round === 0 && snapshot) {
+      sessions = snapshot.filter((s) => s.eniId === eniId);
+    } else {
+      const wanted = takenNumber;
+      sessions = await rereadUntil(
+        ctx,
+        eniId,
+        read,
+        (list) =>
+          [...unseen].every((id) => list.some((s) => s.sessionId === id)) &&
+          (wanted === undefined || list.some((s) => s.sessionNumber === wanted)),
+      );
     }
-    lastCreated = undefined;
+    for (const id of unseen) {
+      if (sessions.some((s) => s.sessionId === id)) continue;
+      // Still not listed after the backoff: the token most likely named a session that was deleted
+      // since (EC2 answers a repeated token with the original result), so the next create needs a
+      // fresh one.
+      salt++;
+      ctx.log.warn('created session is not there: new ClientToken', { eniId, sessionId: id });
+    }
+    unseen.clear();
+    takenNumber = undefined;
     plan = planEni({
       eniId,
       source,
@@ -72,12 +115,13 @@ export async function converge(
       const r = await applyAction(ctx, action, salt);
       applied.push(r);
       if (r.result === 'done' && action.kind === 'create' && r.sessionId !== undefined) {
-        lastCreated = r.sessionId;
+        unseen.add(r.sessionId);
         createdHere.add(r.sessionId);
       }
-      if (r.result !== 'failed' && action.kind === 'delete' && createdHere.has(action.sessionId)) {
+      if (r.result !== 'failed' && action.kind === 'delete') {
+        deletedHere.add(action.sessionId);
         // EC2 would answer the same token with this deleted session (or IdempotentParameterMismatch).
-        salt++;
+        if (createdHere.has(action.sessionId)) salt++;
       }
       if (r.result !== 'failed') continue;
       if (r.errorCode === 'ENI_NOT_FOUND') {
@@ -91,6 +135,10 @@ export async function converge(
         };
       }
       if (r.errorCode === 'IDEMPOTENCY_MISMATCH') salt++;
+      if (r.errorCode === 'SESSION_NUMBER_TAKEN' && action.kind === 'create') {
+        // Another writer's session, not listed yet: wait for it to show before planning again.
+        takenNumber = action.spec.sessionNumber;
+      }
       if (REPLAN_CODES.has(r.errorCode)) {
         break; // re-read and re-plan: the refusal is cached now, or another writer got there first
       }

@@ -84,6 +84,22 @@ async function listTasksOrNone(
   }
 }
 
+/**
+ * The tasks on a container instance that may still want its session: desired RUNNING, and those ECS
+ * decided to stop (desired STOPPED) but that are still draining through DEACTIVATING/STOPPING; the
+ * plan keeps a session for them by their lastStatus (MIRRORED_STATUSES), so the last draining task
+ * does not lose its traffic.
+ */
+async function tasksOnInstance(
+  ctx: ReconcileContext,
+  cluster: string,
+  containerInstance: string,
+): Promise<string[]> {
+  const running = await listTasksOrNone(ctx, cluster, { containerInstance, desiredStatus: 'RUNNING' });
+  const stopping = await listTasksOrNone(ctx, cluster, { containerInstance, desiredStatus: 'STOPPED' });
+  return [...new Set([...running, ...stopping])];
+}
+
 export async function reconcileTask(
   ctx: ReconcileContext,
   taskArn: string,
@@ -125,10 +141,7 @@ export async function reconcileInstance(
   forTask?: TaskView,
 ): Promise<KeyResult> {
   const item: WorkItem = { kind: 'instance', clusterArn, containerInstanceArn };
-  const arns = await listTasksOrNone(ctx, clusterArn, {
-    containerInstance: containerInstanceArn,
-    desiredStatus: 'RUNNING',
-  });
+  const arns = await tasksOnInstance(ctx, clusterArn, containerInstanceArn);
   const { tasks } =
     arns.length > 0 ? await describeTasksOrNone(ctx, clusterArn, arns) : { tasks: [] as TaskView[] };
   const [ref] = await describeContainerInstancesOrNone(ctx, clusterArn, containerInstanceArn);
@@ -206,7 +219,7 @@ export async function sourceFromTags(
           .tasks,
       );
     } else if (ci && cluster) {
-      const arns = await listTasksOrNone(ctx, cluster, { containerInstance: ci, desiredStatus: 'RUNNING' });
+      const arns = await tasksOnInstance(ctx, cluster, ci);
       if (arns.length > 0) tasks.push(...(await describeTasksOrNone(ctx, cluster, arns)).tasks);
     }
   }

@@ -377,6 +377,43 @@ describe('issue 12: a stopping task keeps its session until it is STOPPED', () =
   });
 });
 
+describe('issue 12: the last draining bridge task keeps the instance session until it is STOPPED', () => {
+  it('keeps the instance ENI session while its only selected task is STOPPING, and removes it on STOPPED', async () => {
+    const { cloud, reconciler } = setup();
+    const ci = cloud.addContainerInstance('shop', 'cidrain');
+    const t = cloud.addTask({ id: 'bdrain', service: 'legacy', mode: 'bridge', containerInstance: ci });
+    await reconciler.resync();
+    const [session] = cloud.ownedSessions(OWNER);
+    expect(session).toBeDefined();
+    for (const lastStatus of ['DEACTIVATING', 'STOPPING']) {
+      cloud.tasks.set(t.taskArn, { ...t, lastStatus, desiredStatus: 'STOPPED' });
+      expect((await reconciler.reconcileTask(t.taskArn)).enis[0]?.outcome).toBe('unchanged');
+      expect((await reconciler.resync()).tally.deleted).toBe(0);
+      expect(cloud.ownedSessions(OWNER).map((s) => s.sessionId)).toEqual([session?.sessionId]);
+    }
+    cloud.stopTask(t.taskArn);
+    expect((await reconciler.reconcileTask(t.taskArn)).enis[0]?.outcome).toBe('deleted');
+    expect(cloud.ownedSessions(OWNER)).toEqual([]);
+  });
+});
+
+describe('issue 16 item 10: an excluded task sharing a mirrored container instance ENI', () => {
+  it('the plan says its traffic is captured, on the source and on the task', async () => {
+    const { cloud, reconciler } = setup({ select: { services: ['legacy'] } });
+    const ci = cloud.addContainerInstance('shop', 'cishared');
+    const selected = cloud.addTask({ id: 'bsel', service: 'legacy', mode: 'bridge', containerInstance: ci });
+    const excluded = cloud.addTask({ id: 'bexc', service: 'billing', mode: 'bridge', containerInstance: ci });
+    const plan = await reconciler.plan();
+    const eniId = cloud.instanceEnis.get(cloud.containerInstances.get(ci)?.ec2InstanceId ?? '');
+    const source = plan.desired.sources.get(eniId ?? '');
+    expect(source?.taskArns).toEqual([selected.taskArn]);
+    expect(source?.alsoCaptured).toEqual([excluded.taskArn]);
+    const d = plan.desired.tasks.find((t) => t.task.taskArn === excluded.taskArn);
+    expect(d?.state).toBe('not-selected');
+    expect(d?.detail).toContain(`its traffic is captured anyway: it shares the ENI ${eniId}`);
+  });
+});
+
 describe('issue 12: status at the account session quota', () => {
   it('says why a selected task has no session when the account is at its session quota', async () => {
     const { cloud, reconciler } = setup({ accountSessionQuota: 2 });

@@ -2,10 +2,13 @@
 // without the rest of the CLI): arguments and FARGATE_MIRROR_* environment to ForwarderOptions, the run
 // until a signal, and the exit code. It lives here, not in packages/cli, so that the image's bundle
 // holds only the forwarder.
+
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { CAPTURE_ENGINES, type CaptureEngine } from '../capture-engine.js';
 import { ForwarderError, ForwarderErrorCode } from '../errors.js';
 import { type Forwarder, type ForwarderOptions, formatStatsLine, startForwarder } from '../forwarder.js';
+import { defaultLogFormat, FORWARD_LOG_FORMATS, type ForwardLogFormat } from '../stderr-logger.js';
 
 /** Exit codes of the forward command. */
 export const ForwardExitCode = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
@@ -19,7 +22,9 @@ export const FORWARD_ENVIRONMENT = {
   FARGATE_MIRROR_INTERFACE: 'interface',
   FARGATE_MIRROR_MTU: 'mtu',
   FARGATE_MIRROR_LOG_LEVEL: 'log-level',
+  FARGATE_MIRROR_LOG_FORMAT: 'log-format',
   FARGATE_MIRROR_TCPDUMP: 'tcpdump',
+  FARGATE_MIRROR_CAPTURE_ENGINE: 'capture-engine',
 } as const;
 
 export const FORWARD_DESCRIPTION =
@@ -41,12 +46,16 @@ Options:
   --interface <name>        interface to capture on (default: the one with the default route; never any)
   --mtu <n>                 path MTU for the VXLAN datagrams (default: the interface MTU)
   --truncate-superframes    cut offload super-frames to fit instead of splitting them (counted)
+  --split-oversize          split a wire-sized TCP frame the encapsulation makes too large for the path
+                            MTU, instead of cutting it as AWS does (cut ones are counted: oversizeTruncated)
   --queue <n>               datagrams in flight at most; more are dropped and counted (default: 1024)
   --source-ports <n>        outer UDP source ports the flows are hashed over (default: 16)
   --capture-buffer <kib>    kernel capture buffer (tcpdump -B), KiB (default: 32768)
   --tcpdump <path>          tcpdump program (default: tcpdump)
+  --capture-engine <e>      auto (the native core if built, else tcpdump), native or tcpdump (default: auto)
   --metadata-uri <uri>      ECS task metadata v4 base URI (default: $ECS_CONTAINER_METADATA_URI_V4)
   --log-level <level>       pino log level on stderr (default: warn)
+  --log-format <f>          text or json (default: text on a terminal, json otherwise)
   --health-check            exit 0 if a forwarder's tcpdump runs in this PID namespace, else 1
   -h, --help                this text
 
@@ -64,12 +73,15 @@ const OPTIONS = {
   interface: { type: 'string' },
   mtu: { type: 'string' },
   'truncate-superframes': { type: 'boolean' },
+  'split-oversize': { type: 'boolean' },
   queue: { type: 'string' },
   'source-ports': { type: 'string' },
   'capture-buffer': { type: 'string' },
   tcpdump: { type: 'string' },
+  'capture-engine': { type: 'string' },
   'metadata-uri': { type: 'string' },
   'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
   'health-check': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -125,6 +137,14 @@ export function parseForwardArgs(args: readonly string[], env: NodeJS.ProcessEnv
   if (!LOG_LEVELS.includes(logLevel)) {
     throw usage(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
   }
+  const captureEngine = str('capture-engine') ?? 'auto';
+  if (!(CAPTURE_ENGINES as readonly string[]).includes(captureEngine)) {
+    throw usage(`--capture-engine must be one of ${CAPTURE_ENGINES.join(', ')}, got '${captureEngine}'`);
+  }
+  const logFormat = str('log-format') ?? defaultLogFormat();
+  if (!(FORWARD_LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    throw usage(`--log-format must be one of ${FORWARD_LOG_FORMATS.join(', ')}, got '${logFormat}'`);
+  }
   const options: ForwarderOptions = {
     to,
     vni: integer('vni', str('vni'), 0),
@@ -133,12 +153,15 @@ export function parseForwardArgs(args: readonly string[], env: NodeJS.ProcessEnv
     interface: str('interface'),
     mtu: integer('mtu', str('mtu'), 1),
     truncateSuperframes: values['truncate-superframes'] === true,
+    splitOversize: values['split-oversize'] === true,
     queueDatagrams: integer('queue', str('queue'), 1) ?? 1024,
     sourcePorts: integer('source-ports', str('source-ports'), 1) ?? 16,
     captureBufferKiB: integer('capture-buffer', str('capture-buffer'), 1) ?? 32_768,
     tcpdump: str('tcpdump') ?? 'tcpdump',
+    captureEngine: captureEngine as CaptureEngine,
     metadataUri: str('metadata-uri'),
     logLevel,
+    logFormat: logFormat as ForwardLogFormat,
   };
   return { kind: 'run', options };
 }
@@ -167,14 +190,15 @@ export function errorLine(error: unknown): string {
 }
 
 /**
- * The health check of the sidecar container: is a tcpdump running in this PID namespace (the
+ * The health check of the sidecar container: is a capture (tcpdump or fm-capture) running in this PID namespace (the
  * container's)? The forwarder stops when its capture ends, so a live tcpdump means it captures.
  */
 export function captureIsRunning(proc = '/proc'): boolean {
   for (const entry of readdirSync(proc)) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`${proc}/${entry}/comm`, 'utf8').trim() === 'tcpdump') return true;
+      const comm = readFileSync(`${proc}/${entry}/comm`, 'utf8').trim();
+      if (comm === 'tcpdump' || comm === 'fm-capture') return true;
     } catch {
       // The process ended between the listing and the read.
     }

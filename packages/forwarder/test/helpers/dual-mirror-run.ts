@@ -41,7 +41,7 @@ export interface DualMirrorRun {
 export async function runDualMirror(
   lab: MirrorLab,
   name: string,
-  opts: { forwardVni: number; mtu: number },
+  opts: { forwardVni: number; mtu: number; captureEngine?: 'native' | 'tcpdump' },
   traffic: () => Promise<void>,
 ): Promise<DualMirrorRun> {
   const dir = join(lab.dir, name);
@@ -74,6 +74,7 @@ export async function runDualMirror(
     [
       ...['--to', `${lab.collectorIp}:${VXLAN_PORT}`, '--vni', String(opts.forwardVni)],
       ...['--interface', lab.dev.taskMirrored, '--mtu', String(opts.mtu), '--log-level', 'info'],
+      ...(opts.captureEngine !== undefined ? ['--capture-engine', opts.captureEngine] : []),
     ],
     { command: [process.execPath, CLI_BIN, 'forward'] },
   );

@@ -156,232 +156,245 @@ async function taskTraffic(): Promise<void> {
   await lab.exec('task', 'ping', ['-c', '1', '-s', '3000', ADDR.client.v4]);
 }
 
-describe('forward in a task namespace with offloads on', () => {
-  it('mirrors curl, dig and ping traffic: super-frames split to fit the MTU, payload and flows intact, nothing of its own', async () => {
-    const reference = join(lab.dir, 'task-eth0.pcap');
-    const outer = join(lab.dir, 'collector.pcap');
-    const refCap = await capture('task', TASK_DEV, `not (${OWN_TRAFFIC})`, reference);
-    const collCap = await capture(
-      'collector',
-      COLLECTOR_DEV,
-      'udp dst port 4789 or (ip[6:2] & 0x3fff != 0)',
-      outer,
-    );
-    const fwd = await startForward(lab, [
-      '--to',
-      `${ADDR.collector.v4}:4789`,
-      '--vni',
-      '4242',
-      '--log-level',
-      'info',
-    ]);
-    expect(fwd.startLog).toMatchObject({
-      interface: TASK_DEV,
-      interfaceChosenBy: 'ipv4 default route',
-      interfaceMtu: LINK_MTU,
-      maxInnerFrame: LINK_MTU - 36,
-    });
+// Both capture engines (the native core and tcpdump) must pass the same tests.
+describe.each(['native', 'tcpdump'] as const)(
+  'forward in a task namespace with offloads on (%s capture)',
+  (engine) => {
+    it('mirrors curl, dig and ping traffic: super-frames split to fit the MTU, payload and flows intact, nothing of its own', async () => {
+      const reference = join(lab.dir, 'task-eth0.pcap');
+      const outer = join(lab.dir, 'collector.pcap');
+      const refCap = await capture('task', TASK_DEV, `not (${OWN_TRAFFIC})`, reference);
+      const collCap = await capture(
+        'collector',
+        COLLECTOR_DEV,
+        'udp dst port 4789 or (ip[6:2] & 0x3fff != 0)',
+        outer,
+      );
+      const fwd = await startForward(lab, [
+        '--to',
+        `${ADDR.collector.v4}:4789`,
+        '--capture-engine',
+        engine,
+        '--vni',
+        '4242',
+        '--log-level',
+        'info',
+      ]);
+      expect(fwd.startLog).toMatchObject({
+        interface: TASK_DEV,
+        interfaceChosenBy: 'ipv4 default route',
+        interfaceMtu: LINK_MTU,
+        maxInnerFrame: LINK_MTU - 36,
+        captureEngine: engine,
+      });
 
-    await taskTraffic();
-    await new Promise((r) => setTimeout(r, 500));
-    const { exit, stats } = await fwd.stop();
-    await stopCapture(refCap);
-    await stopCapture(collCap);
-    expect(exit).toBe(0);
+      await taskTraffic();
+      await new Promise((r) => setTimeout(r, 500));
+      const { exit, stats } = await fwd.stop();
+      await stopCapture(refCap);
+      await stopCapture(collCap);
+      expect(exit).toBe(0);
 
-    // The capture really held offload super-frames, in both directions.
-    const refRows = await tsharkRows(reference, ['frame.len', ...TCP_PAYLOAD_FIELDS]);
-    const isTask = (a: string) => a === ADDR.task.v4 || a === ADDR.task.v6;
-    const over = refRows.filter((r) => Number(r['frame.len']) > LINK_MTU + 14);
-    expect(over.filter((r) => isTask(r['ip.src'] || r['ipv6.src'])).length).toBeGreaterThan(0);
-    expect(over.filter((r) => isTask(r['ip.dst'] || r['ipv6.dst'])).length).toBeGreaterThan(0);
+      // The capture really held offload super-frames, in both directions.
+      const refRows = await tsharkRows(reference, ['frame.len', ...TCP_PAYLOAD_FIELDS]);
+      const isTask = (a: string) => a === ADDR.task.v4 || a === ADDR.task.v6;
+      const over = refRows.filter((r) => Number(r['frame.len']) > LINK_MTU + 14);
+      expect(over.filter((r) => isTask(r['ip.src'] || r['ipv6.src'])).length).toBeGreaterThan(0);
+      expect(over.filter((r) => isTask(r['ip.dst'] || r['ipv6.dst'])).length).toBeGreaterThan(0);
 
-    // Everything the reference saw went through the forwarder, nothing was dropped or failed.
-    expect(stats.reason).toBe('exit:stopped');
-    expect(stats.framesCaptured, JSON.stringify(stats)).toBe(refRows.length);
-    expect(stats.superframes).toBe(over.length);
-    expect(stats).toMatchObject({
-      droppedQueueFull: 0,
-      sendErrors: 0,
-      captureKernelDrops: 0,
-      framesFilteredOut: 0,
-    });
-    expect(stats.framesSegmentedTcp as number).toBeGreaterThan(0);
-    // The 3000-byte ping's first fragment fills the link: too large with the encapsulation, cut to fit.
-    expect(stats.oversizeTruncated as number).toBeGreaterThan(0);
+      // Everything the reference saw went through the forwarder, nothing was dropped or failed.
+      expect(stats.reason).toBe('exit:stopped');
+      expect(stats.framesCaptured, JSON.stringify(stats)).toBe(refRows.length);
+      expect(stats.superframes).toBe(over.length);
+      expect(stats).toMatchObject({
+        droppedQueueFull: 0,
+        sendErrors: 0,
+        captureKernelDrops: 0,
+        framesFilteredOut: 0,
+      });
+      expect(stats.framesSegmentedTcp as number).toBeGreaterThan(0);
+      // The 3000-byte ping's first fragment fills the link: too large with the encapsulation, cut to fit.
+      expect(stats.oversizeTruncated as number).toBeGreaterThan(0);
 
-    // At the collector: one datagram per datagram sent, none over the MTU, none IP-fragmented, VNI 4242,
-    // and each from one of the forwarder's source ports.
-    const outerRows = await tsharkRows(outer, [
-      'frame.len',
-      'ip.flags.mf',
-      'ip.frag_offset',
-      'vxlan.vni',
-      'udp.srcport',
-      'udp.dstport',
-      'ip.src',
-      'ip.dst',
-      'ipv6.src',
-      'ipv6.dst',
-      'tcp.srcport',
-      'tcp.dstport',
-    ]);
-    expect(outerRows.length).toBe(stats.datagramsSent);
-    const sourcePorts = new Set((fwd.startLog.sourcePorts as number[]).map(String));
-    for (const r of outerRows) {
-      expect(Number(r['frame.len'])).toBeLessThanOrEqual(LINK_MTU + 14);
-      expect(r['ip.flags.mf'].split(',')[0]).toBe('0');
-      expect(r['ip.frag_offset'].split(',')[0]).toBe('0');
-      expect(r['vxlan.vni']).toBe('4242');
-      expect(sourcePorts.has(r['udp.srcport'].split(',')[0])).toBe(true);
-    }
-
-    // Decapsulate with the offline reader: records and the inner frames.
-    const records = join(lab.dir, 'records.jsonl');
-    const inner = join(lab.dir, 'inner.pcap');
-    const read = await runCli(['read', outer, '--records', records, '--pcap-out', inner]);
-    expect(read.code, read.stderr).toBe(0);
-    const innerRows = await tsharkRows(inner, [
-      'frame.len',
-      'tcp.checksum.status',
-      'udp.checksum.status',
-      'ip.checksum.status',
-      'udp.dstport',
-      ...TCP_PAYLOAD_FIELDS,
-    ]);
-    expect(innerRows.length).toBe(stats.datagramsSent);
-    for (const r of innerRows) {
-      // Never the forwarder's own VXLAN inside.
-      expect(r['udp.dstport']).not.toBe('4789');
-      // Whole segments carry valid checksums (what the NIC would have written); cut ones can't.
-      const cut = Number(r['frame.len']) === LINK_MTU - 36;
-      if (!cut) {
-        expect(r['tcp.checksum.status'] || '1').toBe('1');
-        expect(r['udp.checksum.status'] || '1').toBe('1');
-        expect(r['ip.checksum.status'] || '1').toBe('1');
+      // At the collector: one datagram per datagram sent, none over the MTU, none IP-fragmented, VNI 4242,
+      // and each from one of the forwarder's source ports.
+      const outerRows = await tsharkRows(outer, [
+        'frame.len',
+        'ip.flags.mf',
+        'ip.frag_offset',
+        'vxlan.vni',
+        'udp.srcport',
+        'udp.dstport',
+        'ip.src',
+        'ip.dst',
+        'ipv6.src',
+        'ipv6.dst',
+        'tcp.srcport',
+        'tcp.dstport',
+      ]);
+      expect(outerRows.length).toBe(stats.datagramsSent);
+      const sourcePorts = new Set((fwd.startLog.sourcePorts as number[]).map(String));
+      for (const r of outerRows) {
+        expect(Number(r['frame.len'])).toBeLessThanOrEqual(LINK_MTU + 14);
+        expect(r['ip.flags.mf'].split(',')[0]).toBe('0');
+        expect(r['ip.frag_offset'].split(',')[0]).toBe('0');
+        expect(r['vxlan.vni']).toBe('4242');
+        expect(sourcePorts.has(r['udp.srcport'].split(',')[0])).toBe(true);
       }
-    }
 
-    // TCP: the same payload bytes over the same sequence ranges per direction as the reference.
-    const wantTcp = tcpPayloadByDirection(refRows);
-    const gotTcp = tcpPayloadByDirection(innerRows);
-    expect(gotTcp).toEqual(wantTcp);
-    const bigFlows = Object.values(wantTcp).filter((d) => d.payloadBytes >= BIG);
-    expect(bigFlows.length).toBe(3);
+      // Decapsulate with the offline reader: records and the inner frames.
+      const records = join(lab.dir, 'records.jsonl');
+      const inner = join(lab.dir, 'inner.pcap');
+      const read = await runCli(['read', outer, '--records', records, '--pcap-out', inner]);
+      expect(read.code, read.stderr).toBe(0);
+      const innerRows = await tsharkRows(inner, [
+        'frame.len',
+        'frame.cap_len',
+        'tcp.checksum.status',
+        'udp.checksum.status',
+        'ip.checksum.status',
+        'udp.dstport',
+        ...TCP_PAYLOAD_FIELDS,
+      ]);
+      expect(innerRows.length).toBe(stats.datagramsSent);
+      for (const r of innerRows) {
+        // Never the forwarder's own VXLAN inside.
+        expect(r['udp.dstport']).not.toBe('4789');
+        // Whole segments carry valid checksums (what the NIC would have written); cut ones can't.
+        // (A wire-sized frame too large for the path with the encapsulation is cut as AWS cuts it: its
+        // original length stays, so the decapsulated pcap shows it shorter than on the wire.)
+        const cut =
+          Number(r['frame.len']) === LINK_MTU - 36 || Number(r['frame.cap_len']) < Number(r['frame.len']);
+        if (!cut) {
+          expect(r['tcp.checksum.status'] || '1').toBe('1');
+          expect(r['udp.checksum.status'] || '1').toBe('1');
+          expect(r['ip.checksum.status'] || '1').toBe('1');
+        }
+      }
 
-    // UDP and ICMP packets are never split: the reader's flow records equal tshark's flows over the
-    // reference exactly (IP bytes from the headers, even for the cut fragment); TCP flows are the same
-    // connections, oriented the same way.
-    const truth = await groundTruthFlows(reference);
-    const recs = readJsonLines(records);
-    const flows = tcpUdpFlowsFromRecords(recs);
-    const udp = (f: { transport: string }[]) => f.filter((x) => x.transport === 'udp');
-    expect(sortFlows(udp(flows) as typeof flows)).toEqual(sortFlows(udp(truth.flows) as typeof flows));
-    expect(udp(truth.flows).length).toBeGreaterThanOrEqual(3);
-    expect(sortIcmp(icmpFromRecords(recs))).toEqual(sortIcmp(truth.icmp));
-    const tcpEnds = (f: typeof flows) =>
-      f
-        .filter((x) => x.transport === 'tcp')
-        .map((x) => `${x.src_ip}|${x.src_port}>${x.dest_ip}|${x.dest_port}`)
-        .sort();
-    expect(tcpEnds(flows)).toEqual(tcpEnds(truth.flows));
+      // TCP: the same payload bytes over the same sequence ranges per direction as the reference.
+      const wantTcp = tcpPayloadByDirection(refRows);
+      const gotTcp = tcpPayloadByDirection(innerRows);
+      expect(gotTcp).toEqual(wantTcp);
+      const bigFlows = Object.values(wantTcp).filter((d) => d.payloadBytes >= BIG);
+      expect(bigFlows.length).toBe(3);
 
-    // One outer source port per inner flow, both directions.
-    const perFlow = new Map<string, Set<string>>();
-    for (const r of outerRows) {
-      const udpPorts = r['udp.srcport'].split(',');
-      if (
-        r['tcp.srcport'] === '' &&
-        !r['udp.dstport'].split(',').slice(1).includes('53') &&
-        !udpPorts.slice(1).includes('53')
-      )
-        continue;
-      const outerPort = r['udp.srcport'].split(',')[0];
-      const v4 = r['ip.src'].split(',');
-      const src = canonicalIp(v4.length > 1 ? v4[1] : r['ipv6.src']);
-      const dst = canonicalIp(v4.length > 1 ? r['ip.dst'].split(',')[1] : r['ipv6.dst']);
-      const tcp = r['tcp.srcport'] !== '';
-      const ports = tcp
-        ? [r['tcp.srcport'], r['tcp.dstport']]
-        : [udpPorts[1], r['udp.dstport'].split(',')[1]];
-      const key = flowKey(tcp ? 'tcp' : 'udp', src, Number(ports[0]), dst, Number(ports[1]));
-      const set = perFlow.get(key) ?? new Set();
-      set.add(outerPort);
-      perFlow.set(key, set);
-    }
-    expect(perFlow.size).toBeGreaterThanOrEqual(truth.flows.length);
-    for (const [key, ports] of perFlow) expect([...ports], key).toHaveLength(1);
-  }, 300_000);
+      // UDP and ICMP packets are never split: the reader's flow records equal tshark's flows over the
+      // reference exactly (IP bytes from the headers, even for the cut fragment); TCP flows are the same
+      // connections, oriented the same way.
+      const truth = await groundTruthFlows(reference);
+      const recs = readJsonLines(records);
+      const flows = tcpUdpFlowsFromRecords(recs);
+      const udp = (f: { transport: string }[]) => f.filter((x) => x.transport === 'udp');
+      expect(sortFlows(udp(flows) as typeof flows)).toEqual(sortFlows(udp(truth.flows) as typeof flows));
+      expect(udp(truth.flows).length).toBeGreaterThanOrEqual(3);
+      expect(sortIcmp(icmpFromRecords(recs))).toEqual(sortIcmp(truth.icmp));
+      const tcpEnds = (f: typeof flows) =>
+        f
+          .filter((x) => x.transport === 'tcp')
+          .map((x) => `${x.src_ip}|${x.src_port}>${x.dest_ip}|${x.dest_port}`)
+          .sort();
+      expect(tcpEnds(flows)).toEqual(tcpEnds(truth.flows));
 
-  it('applies a mirror filter file and --packet-length: rejected traffic absent, frames cut, flows still whole', async () => {
-    const filter = join(lab.dir, 'filter.yaml');
-    // Like a mirror filter that leaves DNS out: UDP rejected both ways, everything else accepted.
-    writeFileSync(
-      filter,
-      ['ingress', 'egress']
-        .flatMap((direction) => [
-          `  - { ruleNumber: 10, direction: ${direction}, action: reject, protocol: udp, sourceCidrBlock: 0.0.0.0/0, destinationCidrBlock: 0.0.0.0/0 }`,
-          `  - { ruleNumber: 20, direction: ${direction}, action: accept, sourceCidrBlock: 0.0.0.0/0, destinationCidrBlock: 0.0.0.0/0 }`,
-        ])
-        .reduce((text, line) => `${text}${line}\n`, 'rules:\n'),
-    );
-    const reference = join(lab.dir, 'filtered-task-eth0.pcap');
-    const outer = join(lab.dir, 'filtered-collector.pcap');
-    const refCap = await capture('task', TASK_DEV, `not (${OWN_TRAFFIC})`, reference);
-    const collCap = await capture('collector', COLLECTOR_DEV, 'udp dst port 4789', outer);
-    const fwd = await startForward(lab, [
-      '--to',
-      `${ADDR.collector.v4}:4789`,
-      '--filter',
-      filter,
-      '--packet-length',
-      '128',
-      '--log-level',
-      'info',
-    ]);
-    await lab.exec('client', 'curl', [
-      '-sS',
-      '--fail',
-      '--max-time',
-      '30',
-      '-o',
-      '/dev/null',
-      `http://${ADDR.task.v4}:${HTTP_PORT}/bytes/1000`,
-    ]);
-    await lab.exec('task', 'dig', [
-      '+time=5',
-      '+tries=1',
-      `@${ADDR.client.v4}`,
-      'api.svc.test',
-      'A',
-      '+short',
-    ]);
-    await lab.exec('task', 'ping', ['-c', '1', ADDR.client.v4]);
-    await new Promise((r) => setTimeout(r, 500));
-    const { stats } = await fwd.stop();
-    await stopCapture(refCap);
-    await stopCapture(collCap);
+      // One outer source port per inner flow, both directions.
+      const perFlow = new Map<string, Set<string>>();
+      for (const r of outerRows) {
+        const udpPorts = r['udp.srcport'].split(',');
+        if (
+          r['tcp.srcport'] === '' &&
+          !r['udp.dstport'].split(',').slice(1).includes('53') &&
+          !udpPorts.slice(1).includes('53')
+        )
+          continue;
+        const outerPort = r['udp.srcport'].split(',')[0];
+        const v4 = r['ip.src'].split(',');
+        const src = canonicalIp(v4.length > 1 ? v4[1] : r['ipv6.src']);
+        const dst = canonicalIp(v4.length > 1 ? r['ip.dst'].split(',')[1] : r['ipv6.dst']);
+        const tcp = r['tcp.srcport'] !== '';
+        const ports = tcp
+          ? [r['tcp.srcport'], r['tcp.dstport']]
+          : [udpPorts[1], r['udp.dstport'].split(',')[1]];
+        const key = flowKey(tcp ? 'tcp' : 'udp', src, Number(ports[0]), dst, Number(ports[1]));
+        const set = perFlow.get(key) ?? new Set();
+        set.add(outerPort);
+        perFlow.set(key, set);
+      }
+      expect(perFlow.size).toBeGreaterThanOrEqual(truth.flows.length);
+      for (const [key, ports] of perFlow) expect([...ports], key).toHaveLength(1);
+    }, 300_000);
 
-    expect(stats.framesFilteredOut).toBe(2); // the DNS query and its answer
-    const records = join(lab.dir, 'filtered.jsonl');
-    const inner = join(lab.dir, 'filtered-inner.pcap');
-    const read = await runCli(['read', outer, '--records', records, '--pcap-out', inner]);
-    expect(read.code, read.stderr).toBe(0);
-    const innerRows = await tsharkRows(inner, ['frame.len', 'frame.cap_len', 'udp.port']);
-    expect(innerRows.length).toBe(stats.datagramsSent);
-    for (const r of innerRows) {
-      expect(Number(r['frame.cap_len'])).toBeLessThanOrEqual(128);
-      expect(r['udp.port']).toBe('');
-    }
-    expect(stats.packetLengthTruncated as number).toBeGreaterThan(0);
-    // No super-frames here, so the accepted TCP and ICMP flows match tshark's exactly - bytes from
-    // the IP headers, though every frame was cut to 128 bytes.
-    const truth = await groundTruthFlows(reference);
-    const recs = readJsonLines(records);
-    expect(sortFlows(tcpUdpFlowsFromRecords(recs))).toEqual(
-      sortFlows(truth.flows.filter((f) => f.transport === 'tcp')),
-    );
-    expect(truth.flows.some((f) => f.transport === 'udp')).toBe(true); // DNS did happen on the wire
-    expect(sortIcmp(icmpFromRecords(recs))).toEqual(sortIcmp(truth.icmp));
-  });
-});
+    it('applies a mirror filter file and --packet-length: rejected traffic absent, frames cut, flows still whole', async () => {
+      const filter = join(lab.dir, 'filter.yaml');
+      // Like a mirror filter that leaves DNS out: UDP rejected both ways, everything else accepted.
+      writeFileSync(
+        filter,
+        ['ingress', 'egress']
+          .flatMap((direction) => [
+            `  - { ruleNumber: 10, direction: ${direction}, action: reject, protocol: udp, sourceCidrBlock: 0.0.0.0/0, destinationCidrBlock: 0.0.0.0/0 }`,
+            `  - { ruleNumber: 20, direction: ${direction}, action: accept, sourceCidrBlock: 0.0.0.0/0, destinationCidrBlock: 0.0.0.0/0 }`,
+          ])
+          .reduce((text, line) => `${text}${line}\n`, 'rules:\n'),
+      );
+      const reference = join(lab.dir, 'filtered-task-eth0.pcap');
+      const outer = join(lab.dir, 'filtered-collector.pcap');
+      const refCap = await capture('task', TASK_DEV, `not (${OWN_TRAFFIC})`, reference);
+      const collCap = await capture('collector', COLLECTOR_DEV, 'udp dst port 4789', outer);
+      const fwd = await startForward(lab, [
+        '--to',
+        `${ADDR.collector.v4}:4789`,
+        '--capture-engine',
+        engine,
+        '--filter',
+        filter,
+        '--packet-length',
+        '128',
+        '--log-level',
+        'info',
+      ]);
+      await lab.exec('client', 'curl', [
+        '-sS',
+        '--fail',
+        '--max-time',
+        '30',
+        '-o',
+        '/dev/null',
+        `http://${ADDR.task.v4}:${HTTP_PORT}/bytes/1000`,
+      ]);
+      await lab.exec('task', 'dig', [
+        '+time=5',
+        '+tries=1',
+        `@${ADDR.client.v4}`,
+        'api.svc.test',
+        'A',
+        '+short',
+      ]);
+      await lab.exec('task', 'ping', ['-c', '1', ADDR.client.v4]);
+      await new Promise((r) => setTimeout(r, 500));
+      const { stats } = await fwd.stop();
+      await stopCapture(refCap);
+      await stopCapture(collCap);
+
+      expect(stats.framesFilteredOut).toBe(2); // the DNS query and its answer
+      const records = join(lab.dir, 'filtered.jsonl');
+      const inner = join(lab.dir, 'filtered-inner.pcap');
+      const read = await runCli(['read', outer, '--records', records, '--pcap-out', inner]);
+      expect(read.code, read.stderr).toBe(0);
+      const innerRows = await tsharkRows(inner, ['frame.len', 'frame.cap_len', 'udp.port']);
+      expect(innerRows.length).toBe(stats.datagramsSent);
+      for (const r of innerRows) {
+        expect(Number(r['frame.cap_len'])).toBeLessThanOrEqual(128);
+        expect(r['udp.port']).toBe('');
+      }
+      expect(stats.packetLengthTruncated as number).toBeGreaterThan(0);
+      // No super-frames here, so the accepted TCP and ICMP flows match tshark's exactly - bytes from
+      // the IP headers, though every frame was cut to 128 bytes.
+      const truth = await groundTruthFlows(reference);
+      const recs = readJsonLines(records);
+      expect(sortFlows(tcpUdpFlowsFromRecords(recs))).toEqual(
+        sortFlows(truth.flows.filter((f) => f.transport === 'tcp')),
+      );
+      expect(truth.flows.some((f) => f.transport === 'udp')).toBe(true); // DNS did happen on the wire
+      expect(sortIcmp(icmpFromRecords(recs))).toEqual(sortIcmp(truth.icmp));
+    });
+  },
+);

@@ -74,8 +74,13 @@ async function traffic(): Promise<void> {
   await pingTraffic(lab);
 }
 
-function mirrorBoth(name: string): Promise<DualMirrorRun> {
-  return runDualMirror(lab, name, { forwardVni: FORWARD_VNI, mtu: OUTER_MTU }, traffic);
+function mirrorBoth(name: string, captureEngine: 'native' | 'tcpdump'): Promise<DualMirrorRun> {
+  return runDualMirror(
+    lab,
+    `${name}-${captureEngine}`,
+    { forwardVni: FORWARD_VNI, mtu: OUTER_MTU, captureEngine },
+    traffic,
+  );
 }
 
 /** Flow records of one VNI, each seen at exactly one mirror point: that VNI's, from the task. */
@@ -118,90 +123,94 @@ async function tcpPayload(files: readonly string[]) {
   return { rows, payload: tcpPayloadByDirection(rows) };
 }
 
-describe('forward next to kernel VXLAN mirroring, into the live receiver', () => {
-  it('offloads off: the forwarder, the kernel mirror and tshark give equal flows, counter for counter', async () => {
-    await taskOffloads('off');
-    const run = await mirrorBoth('offloads-off');
-    expect(run.referenceStats.droppedByKernel).toBe(0);
-    expect(run.outerStats.droppedByKernel).toBe(0);
-    expect(run.forwarderStats).toMatchObject({
-      superframes: 0,
-      droppedQueueFull: 0,
-      sendErrors: 0,
-      captureKernelDrops: 0,
-    });
-    const { kernel, forwarded } = splitByVni(run);
-    for (const r of [...kernel, ...forwarded]) expect(r.truncated_packets, JSON.stringify(r)).toBe(0);
-
-    const truth = await groundTruthFlows(run.reference);
-    expectTheTraffic(truth.flows);
-    const kernelFlows = sortFlows(tcpUdpFlowsFromRecords(kernel));
-    expect(sortFlows(tcpUdpFlowsFromRecords(forwarded))).toEqual(kernelFlows);
-    expect(kernelFlows).toEqual(sortFlows(truth.flows));
-    expect(sortIcmp(icmpFromRecords(forwarded))).toEqual(sortIcmp(icmpFromRecords(kernel)));
-    expect(sortIcmp(icmpFromRecords(kernel))).toEqual(sortIcmp(truth.icmp));
-  }, 120_000);
-
-  it('offloads on: forwarder and kernel mirror equal counter for counter, TCP payload and sequence ranges as on the interface', async () => {
-    await taskOffloads('on');
-    try {
-      const run = await mirrorBoth('offloads-on');
+// Both capture engines (the native core and tcpdump) must pass the same tests.
+describe.each(['native', 'tcpdump'] as const)(
+  'forward next to kernel VXLAN mirroring, into the live receiver (%s capture)',
+  (engine) => {
+    it('offloads off: the forwarder, the kernel mirror and tshark give equal flows, counter for counter', async () => {
+      await taskOffloads('off');
+      const run = await mirrorBoth('offloads-off', engine);
       expect(run.referenceStats.droppedByKernel).toBe(0);
       expect(run.outerStats.droppedByKernel).toBe(0);
-      const stats = run.forwarderStats;
-      expect(stats).toMatchObject({ droppedQueueFull: 0, sendErrors: 0, captureKernelDrops: 0 });
-      expect(stats.superframes as number).toBeGreaterThan(0);
-      expect(stats.framesSegmentedTcp as number).toBeGreaterThan(0);
-      // Every connection was seen from its handshake: every TCP super-frame cut at its own MSS.
-      expect(stats.superframesCutAtConnectionMss).toBe(stats.framesSegmentedTcp);
-
-      // Every datagram of either mirror fits the collector link whole: nothing over the MTU, no fragments.
-      const outer = await tsharkRows(run.outerPcap, [
-        'frame.len',
-        'ip.flags.mf',
-        'ip.frag_offset',
-        'vxlan.vni',
-      ]);
-      expect(outer.length).toBe(run.outerStats.captured);
-      for (const r of outer) {
-        expect(Number(r['frame.len'])).toBeLessThanOrEqual(OUTER_MTU + 14);
-        expect(r['ip.flags.mf'].split(',')[0]).toBe('0');
-        expect(r['ip.frag_offset'].split(',')[0]).toBe('0');
-      }
-      expect(new Set(outer.map((r) => r['vxlan.vni']))).toEqual(
-        new Set([String(KERNEL_VNI), String(FORWARD_VNI)]),
-      );
-
+      expect(run.forwarderStats).toMatchObject({
+        superframes: 0,
+        droppedQueueFull: 0,
+        sendErrors: 0,
+        captureKernelDrops: 0,
+      });
       const { kernel, forwarded } = splitByVni(run);
+      for (const r of [...kernel, ...forwarded]) expect(r.truncated_packets, JSON.stringify(r)).toBe(0);
+
       const truth = await groundTruthFlows(run.reference);
       expectTheTraffic(truth.flows);
-      const kernelFlows = tcpUdpFlowsFromRecords(kernel);
-      const forwardedFlows = tcpUdpFlowsFromRecords(forwarded);
-      expect(endpoints(forwardedFlows)).toEqual(endpoints(truth.flows));
-      expect(endpoints(kernelFlows)).toEqual(endpoints(truth.flows));
-      const udp = (f: GroundTruthFlow[]) => sortFlows(f.filter((x) => x.transport === 'udp'));
-      expect(udp(forwardedFlows)).toEqual(udp(truth.flows));
-      // The forwarder's flows equal the kernel mirror's exactly: TCP packets and bytes per direction too.
-      expect(sortFlows(forwardedFlows)).toEqual(sortFlows(kernelFlows));
-      // ...and the large downloads really went out as many MSS-sized segments, not a few 8.9 KB pieces.
-      for (const f of forwardedFlows.filter((x) => x.bytes_in > LARGE_RESPONSE_BYTES))
-        expect(f.packets_in).toBeGreaterThan(f.bytes_in / LINK_MTU);
-      expect(udp(kernelFlows)).toEqual(udp(truth.flows));
-      expect(sortIcmp(icmpFromRecords(forwarded))).toEqual(sortIcmp(truth.icmp));
+      const kernelFlows = sortFlows(tcpUdpFlowsFromRecords(kernel));
+      expect(sortFlows(tcpUdpFlowsFromRecords(forwarded))).toEqual(kernelFlows);
+      expect(kernelFlows).toEqual(sortFlows(truth.flows));
+      expect(sortIcmp(icmpFromRecords(forwarded))).toEqual(sortIcmp(icmpFromRecords(kernel)));
       expect(sortIcmp(icmpFromRecords(kernel))).toEqual(sortIcmp(truth.icmp));
+    }, 120_000);
 
-      // TCP, from the receiver's decapsulated pcap of each VNI: the same payload over the same
-      // sequence ranges per direction as on the task's interface. The reference really held
-      // super-frames in both directions (TSO out, GRO in).
-      const reference = await tcpPayload([run.reference]);
-      const isTask = (a: string) => a === lab.task.v4 || a === lab.task.v6;
-      const over = reference.rows.filter((r) => Number(r['frame.len']) > LINK_MTU + 14);
-      expect(over.some((r) => isTask(r['ip.src'] || r['ipv6.src']))).toBe(true);
-      expect(over.some((r) => isTask(r['ip.dst'] || r['ipv6.dst']))).toBe(true);
-      expect((await tcpPayload(run.pcapOf(FORWARD_VNI))).payload).toEqual(reference.payload);
-      expect((await tcpPayload(run.pcapOf(KERNEL_VNI))).payload).toEqual(reference.payload);
-    } finally {
-      await taskOffloads('off');
-    }
-  }, 120_000);
-});
+    it('offloads on: forwarder and kernel mirror equal counter for counter, TCP payload and sequence ranges as on the interface', async () => {
+      await taskOffloads('on');
+      try {
+        const run = await mirrorBoth('offloads-on', engine);
+        expect(run.referenceStats.droppedByKernel).toBe(0);
+        expect(run.outerStats.droppedByKernel).toBe(0);
+        const stats = run.forwarderStats;
+        expect(stats).toMatchObject({ droppedQueueFull: 0, sendErrors: 0, captureKernelDrops: 0 });
+        expect(stats.superframes as number).toBeGreaterThan(0);
+        expect(stats.framesSegmentedTcp as number).toBeGreaterThan(0);
+        // Every connection was seen from its handshake: every TCP super-frame cut at its own MSS.
+        expect(stats.superframesCutAtConnectionMss).toBe(stats.framesSegmentedTcp);
+
+        // Every datagram of either mirror fits the collector link whole: nothing over the MTU, no fragments.
+        const outer = await tsharkRows(run.outerPcap, [
+          'frame.len',
+          'ip.flags.mf',
+          'ip.frag_offset',
+          'vxlan.vni',
+        ]);
+        expect(outer.length).toBe(run.outerStats.captured);
+        for (const r of outer) {
+          expect(Number(r['frame.len'])).toBeLessThanOrEqual(OUTER_MTU + 14);
+          expect(r['ip.flags.mf'].split(',')[0]).toBe('0');
+          expect(r['ip.frag_offset'].split(',')[0]).toBe('0');
+        }
+        expect(new Set(outer.map((r) => r['vxlan.vni']))).toEqual(
+          new Set([String(KERNEL_VNI), String(FORWARD_VNI)]),
+        );
+
+        const { kernel, forwarded } = splitByVni(run);
+        const truth = await groundTruthFlows(run.reference);
+        expectTheTraffic(truth.flows);
+        const kernelFlows = tcpUdpFlowsFromRecords(kernel);
+        const forwardedFlows = tcpUdpFlowsFromRecords(forwarded);
+        expect(endpoints(forwardedFlows)).toEqual(endpoints(truth.flows));
+        expect(endpoints(kernelFlows)).toEqual(endpoints(truth.flows));
+        const udp = (f: GroundTruthFlow[]) => sortFlows(f.filter((x) => x.transport === 'udp'));
+        expect(udp(forwardedFlows)).toEqual(udp(truth.flows));
+        // The forwarder's flows equal the kernel mirror's exactly: TCP packets and bytes per direction too.
+        expect(sortFlows(forwardedFlows)).toEqual(sortFlows(kernelFlows));
+        // ...and the large downloads really went out as many MSS-sized segments, not a few 8.9 KB pieces.
+        for (const f of forwardedFlows.filter((x) => x.bytes_in > LARGE_RESPONSE_BYTES))
+          expect(f.packets_in).toBeGreaterThan(f.bytes_in / LINK_MTU);
+        expect(udp(kernelFlows)).toEqual(udp(truth.flows));
+        expect(sortIcmp(icmpFromRecords(forwarded))).toEqual(sortIcmp(truth.icmp));
+        expect(sortIcmp(icmpFromRecords(kernel))).toEqual(sortIcmp(truth.icmp));
+
+        // TCP, from the receiver's decapsulated pcap of each VNI: the same payload over the same
+        // sequence ranges per direction as on the task's interface. The reference really held
+        // super-frames in both directions (TSO out, GRO in).
+        const reference = await tcpPayload([run.reference]);
+        const isTask = (a: string) => a === lab.task.v4 || a === lab.task.v6;
+        const over = reference.rows.filter((r) => Number(r['frame.len']) > LINK_MTU + 14);
+        expect(over.some((r) => isTask(r['ip.src'] || r['ipv6.src']))).toBe(true);
+        expect(over.some((r) => isTask(r['ip.dst'] || r['ipv6.dst']))).toBe(true);
+        expect((await tcpPayload(run.pcapOf(FORWARD_VNI))).payload).toEqual(reference.payload);
+        expect((await tcpPayload(run.pcapOf(KERNEL_VNI))).payload).toEqual(reference.payload);
+      } finally {
+        await taskOffloads('off');
+      }
+    }, 120_000);
+  },
+);

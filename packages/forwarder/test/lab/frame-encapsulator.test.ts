@@ -51,6 +51,7 @@ function setUp(
   opts: {
     packetLength?: number;
     truncateSuperframes?: boolean;
+    splitOversize?: boolean;
     rules?: MirrorFilterRule[];
     slots?: number;
     maxInner?: number;
@@ -66,6 +67,7 @@ function setUp(
       interfaceMtu: 1500,
       packetLength: opts.packetLength,
       truncateSuperframes: opts.truncateSuperframes ?? false,
+      splitOversize: opts.splitOversize,
       filter: opts.rules ? new MirrorFilter(opts.rules) : MirrorFilter.acceptAll(),
       taskAddressWords: words(['10.79.0.2', 'fd00:79::2']),
       taskMac: TASK_MAC,
@@ -158,8 +160,16 @@ describe('FrameEncapsulator: TCP super-frames', () => {
     });
   }
 
-  it('segments a frame within the interface MTU that only the encapsulation makes too large', async () => {
+  it('cuts a frame within the interface MTU that only the encapsulation makes too large, as AWS does', async () => {
     const { stats, sink, feed } = setUp();
+    feed(ethernetFrame({ protocol: 'tcp', payload: patternPayload(1460), flags: ACK }));
+    const rows = await innerRows(sink, 'tcp-1500-cut', ['frame.len', 'ip.len']);
+    expect(rows).toEqual([{ 'frame.len': String(MAX_INNER), 'ip.len': String(20 + 20 + 1460) }]);
+    expect(stats).toMatchObject({ superframes: 0, framesSegmentedTcp: 0, oversizeTruncated: 1 });
+  });
+
+  it('segments such a frame instead with splitOversize', async () => {
+    const { stats, sink, feed } = setUp({ splitOversize: true });
     feed(ethernetFrame({ protocol: 'tcp', payload: patternPayload(1460), flags: ACK }));
     const rows = await innerRows(sink, 'tcp-1500', TCP_FIELDS);
     expect(rows.map((r) => Number(r['tcp.len'])).reduce((a, b) => a + b, 0)).toBe(1460);

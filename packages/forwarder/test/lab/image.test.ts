@@ -184,6 +184,7 @@ describe('the built sidecar image, run as its container definition says', () => 
       'usr/bin/tini',
       'usr/local/bin/node',
       'opt/fargate-mirror/forward.mjs',
+      'opt/fargate-mirror/native/fm-capture',
       'usr/bin/tcpdump',
     ]) {
       expect(existsSync(join(rootfs, file)), file).toBe(true);
@@ -192,11 +193,17 @@ describe('the built sidecar image, run as its container definition says', () => 
     const bundled = readFileSync(join(rootfs, 'opt/fargate-mirror/forward.mjs'), 'utf8');
     expect(bundled).not.toMatch(/@aws-sdk|client-ec2|createReceiveCommand|commander/);
     expect(readFileSync(join(rootfs, 'etc/passwd'), 'utf8')).toMatch(/^forwarder:x:10001:10001:/m);
+    // The native core is compiled at build time; the compiler stays out of the image.
+    for (const compiler of ['usr/bin/gcc', 'usr/bin/cc', 'usr/bin/x86_64-linux-gnu-gcc-12']) {
+      expect(existsSync(join(rootfs, compiler)), compiler).toBe(false);
+    }
   });
 
-  it('the image file tcpdump carries cap_net_raw', async () => {
-    const r = await run('getcap', [join(bundle, image.root.path, 'usr/bin/tcpdump')]);
-    expect(r.stdout).toMatch(/cap_net_raw[=+]eip/);
+  it('the image files tcpdump and fm-capture carry cap_net_raw', async () => {
+    for (const file of ['usr/bin/tcpdump', 'opt/fargate-mirror/native/fm-capture']) {
+      const r = await run('getcap', [join(bundle, image.root.path, file)]);
+      expect(r.stdout, file).toMatch(/cap_net_raw[=+]eip/);
+    }
   });
 
   it('forwards real traffic to a receiver as flows equal to the task interface truth; the health check passes', async () => {
@@ -286,17 +293,17 @@ describe('the built sidecar image, run as its container definition says', () => 
     await new Promise((r) => setTimeout(r, 500));
 
     // What the sidecar costs, measured here (reported, never asserted as a threshold): peak resident
-    // memory and CPU time of node and tcpdump after this traffic.
+    // memory and CPU time of node and its capture child (the native core) after this traffic.
     const [tcpdump] = childPids(node as number);
     const hwm = (pid: number) => Number(/^VmHWM:\s+(\d+) kB$/m.exec(status(pid))?.[1]);
     const cpuMs = (pid: number) => {
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
       return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, USER_HZ 100
     };
-    expect(readFileSync(`/proc/${tcpdump}/comm`, 'utf8').trim()).toBe('tcpdump');
+    expect(readFileSync(`/proc/${tcpdump}/comm`, 'utf8').trim()).toBe('fm-capture');
     process.stdout.write(
       `sidecar cost (lab, after the test traffic): node peak RSS ${hwm(node as number)} KiB, CPU ${cpuMs(node as number)} ms; ` +
-        `tcpdump peak RSS ${hwm(tcpdump as number)} KiB, CPU ${cpuMs(tcpdump as number)} ms; tini peak RSS ${hwm(tini as number)} KiB\n`,
+        `fm-capture peak RSS ${hwm(tcpdump as number)} KiB, CPU ${cpuMs(tcpdump as number)} ms; tini peak RSS ${hwm(tini as number)} KiB\n`,
     );
 
     // ECS stops a container with SIGTERM to PID 1: tini forwards it, the forwarder flushes and exits 0.

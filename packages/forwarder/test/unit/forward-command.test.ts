@@ -36,6 +36,7 @@ describe('parseForwardArgs', () => {
       ...['--interface', 'eth1', '--mtu', '9001', '--truncate-superframes', '--queue', '64'],
       ...['--source-ports', '4', '--capture-buffer', '1024', '--tcpdump', '/usr/bin/tcpdump'],
       ...['--metadata-uri', 'http://169.254.170.2/v4/x', '--log-level', 'info'],
+      ...['--capture-engine', 'tcpdump', '--log-format', 'text'],
     ]);
     expect(r).toEqual({
       kind: 'run',
@@ -47,12 +48,15 @@ describe('parseForwardArgs', () => {
         interface: 'eth1',
         mtu: 9001,
         truncateSuperframes: true,
+        splitOversize: false,
         queueDatagrams: 64,
         sourcePorts: 4,
         captureBufferKiB: 1024,
         tcpdump: '/usr/bin/tcpdump',
+        captureEngine: 'tcpdump',
         metadataUri: 'http://169.254.170.2/v4/x',
         logLevel: 'info',
+        logFormat: 'text',
       },
     });
     expect(parseForwardArgs(['--to', 'h:1'])).toMatchObject({
@@ -61,9 +65,13 @@ describe('parseForwardArgs', () => {
         sourcePorts: 16,
         captureBufferKiB: 32_768,
         tcpdump: 'tcpdump',
+        captureEngine: 'auto',
         logLevel: 'warn',
       },
     });
+    expect(() => parseForwardArgs(['--to', 'h:1', '--capture-engine', 'pcap'])).toThrow(
+      /--capture-engine must be one of auto, native, tcpdump/,
+    );
   });
 
   it('takes settings from FARGATE_MIRROR_* variables, arguments winning; a leading "forward" is ignored', () => {
@@ -91,6 +99,7 @@ describe('parseForwardArgs', () => {
       [['--to', 'h:1', '--vni', 'x'], /--vni expects an integer >= 0, got 'x'/],
       [['--to', 'h:1', '--queue', '0'], /--queue expects an integer >= 1/],
       [['--to', 'h:1', '--log-level', 'loud'], /--log-level must be one of/],
+      [['--to', 'h:1', '--log-format', 'xml'], /--log-format must be one of text, json, got 'xml'/],
     ];
     for (const [args, message] of cases) {
       let error: unknown;
@@ -174,4 +183,27 @@ describe('the CLI and the forwarder program', () => {
       );
     });
   }
+});
+
+describe('the forwarder log on stderr', () => {
+  // Issue 22: `forward` logged JSON whatever --log-format said; text is for a person, JSON for awslogs.
+  const logLine = async (format: string) => {
+    const entry = join(REPO, 'packages', 'forwarder', 'dist', 'index.js');
+    const script = `import { createForwarderLogger } from ${JSON.stringify(entry)};
+createForwarderLogger('info', ${JSON.stringify(format)}).info({ vni: 7 }, 'capture started');`;
+    const r = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
+    return r.stderr;
+  };
+
+  it('text: one human line with the level, the message and the fields', async () => {
+    const line = await logLine('text');
+    expect(line).toMatch(
+      /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: capture started \{"component":"forwarder","vni":7\}\n$/,
+    );
+  });
+
+  it('json: one JSON object per line', async () => {
+    const entry = JSON.parse(await logLine('json')) as Record<string, unknown>;
+    expect(entry).toMatchObject({ level: 30, msg: 'capture started', vni: 7, component: 'forwarder' });
+  });
 });

@@ -29,9 +29,9 @@ describe('sidecarContainerDefinition', () => {
       command: ['--to', 'nlb.example.internal:4789', '--packet-length', '256'],
       environment: [{ name: 'FARGATE_MIRROR_LOG_LEVEL', value: 'info' }],
       user: '10001:10001',
-      cpu: 128,
+      cpu: 256,
       memory: 256,
-      memoryReservation: 64,
+      memoryReservation: 128,
       healthCheck: {
         command: ['CMD', '/usr/local/bin/node', SIDECAR_BUNDLE, '--health-check'],
         interval: 30,

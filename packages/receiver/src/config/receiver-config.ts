@@ -53,7 +53,7 @@ const healthSchema = z.strictObject({
   /** Consecutive passing checks before /healthz is 200 again. */
   healthyAfter: positiveInt().default(3),
   /** Records waiting to be written beyond this mean the records sink cannot keep up. */
-  recordsBacklogLimit: byteSize(1).default(64 * 1024 * 1024),
+  recordsBacklogLimit: byteSize(1).default(32 * 1024 * 1024),
   /** Free space below this share of a sink's file system is unhealthy. */
   minDiskFreePercent: z.number().min(0).max(100, 'expected a percentage from 0 to 100').default(5),
 });
@@ -93,9 +93,26 @@ const identitySchema = z.strictObject({
   graceSeconds: nonNegative().default(600),
 });
 
+/** `http://user:pass@host` is refused: the credentials would end up in logs and in clear on the wire. */
+function urlWithoutCredentials(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.username === '' && u.password === '';
+  } catch {
+    return true; // the .url() check reports it
+  }
+}
+
 const hecSchema = z.strictObject({
   /** Splunk HEC base URL, e.g. https://splunk.example.com:8088; omitted = no HEC sink. */
-  url: z.string().url('expected a URL such as https://splunk.example.com:8088').optional(),
+  url: z
+    .string()
+    .url('expected a URL such as https://splunk.example.com:8088')
+    .refine(
+      urlWithoutCredentials,
+      'must not carry credentials (user:password@host): they would be logged and sent in clear; give the HEC token with FARGATE_MIRROR_HEC_TOKEN or hec.tokenFile',
+    )
+    .optional(),
   /** Prefer FARGATE_MIRROR_HEC_TOKEN or tokenFile: a token here sits in a file in clear. */
   token: z.string().min(1).optional(),
   tokenFile: z.string().min(1).optional(),
@@ -106,6 +123,10 @@ const hecSchema = z.strictObject({
   /** Spool of unsent batches; default <outDir>/hec-spool. */
   spoolDir: z.string().min(1).optional(),
   maxSpoolBytes: byteSize(1024).default(1024 ** 3),
+  /** While the spool's disk refuses writes (full), batches wait in memory up to this much, then the oldest are dropped. */
+  maxMemoryBytes: byteSize(1024).default(64 * 1024 ** 2),
+  /** Free space the spool leaves on its file system for the other outputs. */
+  spoolReserveBytes: byteSize(0).default(1024 ** 2),
   /** Uncompressed bytes per request (Splunk max_content_length). */
   maxBatchBytes: byteSize(1024).default(1_000_000),
   flushMs: z.number().int().min(10).default(1000),
@@ -158,8 +179,8 @@ export const receiverConfigSchema = z.strictObject({
   pcapPerVni: z.boolean().default(false),
   /** Longest inner frame kept in pcap; longer ones are cut (their original length kept). */
   pcapSnaplen: positiveInt().max(262_144).default(262_144),
-  /** Records waiting beyond this are dropped (counted) rather than exhausting memory. */
-  recordsMaxBacklog: byteSize(64 * 1024).default(512 * 1024 * 1024),
+  /** Records waiting beyond this are dropped (counted, logged) rather than exhausting memory; health.recordsBacklogLimit (32 MiB) reports first. */
+  recordsMaxBacklog: byteSize(64 * 1024).default(64 * 1024 * 1024),
   /** HTTP port of /healthz and /metrics; 0 picks a free one. */
   healthPort: port('healthPort').default(9180),
   /** Address of the health server; `::` is dual-stack. */

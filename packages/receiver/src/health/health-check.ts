@@ -15,6 +15,8 @@ export interface HealthCheckSources {
     readonly backlogBytes: number;
     readonly spoolBytes: number;
     readonly problem: string | undefined;
+    /** The spool directory refuses writes (disk full), in words. */
+    readonly spoolProblem: string | undefined;
   };
   /** Directories the outputs write to. */
   readonly outputDirs: readonly string[];
@@ -38,6 +40,8 @@ export class HealthCheck {
   private hecBackpressureReported = false;
   private lastPcapErrors = 0;
   private lastHandoffDrops = 0;
+  /** The previous check saw kernel drops: a new episode is logged once, at its start. */
+  private dropping = false;
 
   constructor(config: ReceiverConfig, health: HealthState, log: Logger, sources: HealthCheckSources) {
     this.config = config;
@@ -53,7 +57,15 @@ export class HealthCheck {
     const newDrops = sources.pollKernelDrops();
     if (newDrops > 0) {
       problems.push(`kernel dropped ${newDrops} datagrams on the receive sockets (receive buffer full)`);
+      if (!this.dropping) {
+        const perSecond = Math.round(newDrops / (config.health.intervalMs / 1000));
+        log.warn(
+          { drops: newDrops, perSecond },
+          `kernel started dropping datagrams on the receive sockets: ${newDrops} in ${config.health.intervalMs} ms (about ${perSecond}/s); the receive buffer is full: raise recvBuffer (and net.core.rmem_max) or add workers`,
+        );
+      }
     }
+    this.dropping = newDrops > 0;
     const backlog = sources.recordsBacklogBytes;
     if (backlog > config.health.recordsBacklogLimit) {
       problems.push(
@@ -71,7 +83,10 @@ export class HealthCheck {
             'HEC back-pressure: the spool is filling',
           );
       }
-      if (!hec.healthy) {
+      const spoolProblem = hec.spoolProblem;
+      if (spoolProblem !== undefined) {
+        problems.push(`Splunk HEC spool: ${spoolProblem}`);
+      } else if (!hec.healthy) {
         problems.push(
           `Splunk HEC spool nearly full: ${formatByteSize(hec.spoolBytes)} waiting (${hec.problem ?? 'delivery too slow'})`,
         );

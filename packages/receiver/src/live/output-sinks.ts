@@ -1,4 +1,4 @@
-import { readdirSync, renameSync } from 'node:fs';
+import { readdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ReceiverConfig } from '../config/receiver-config.js';
@@ -23,6 +23,8 @@ export class OutputSinks {
   private records: RecordsFileSink | undefined;
   private retention: PcapRetention | undefined;
   hec: HecSink | undefined;
+  private hecSpoolDir: string | undefined;
+  private lastDropLog = 0;
 
   constructor(config: ReceiverConfig, outputs: ReceiverOutputs, log: Logger) {
     this.config = config;
@@ -58,6 +60,16 @@ export class OutputSinks {
           maxBacklogBytes: config.recordsMaxBacklog,
           onError: (error) =>
             log.error({ err: error, records: outputs.records }, 'records write failed; retrying'),
+          onDrop: (dropped, total) => {
+            // One line per 10 s at most: a full disk drops on every batch.
+            const now = Date.now();
+            if (now - this.lastDropLog < 10_000) return;
+            this.lastDropLog = now;
+            log.error(
+              { dropped, recordsDroppedTotal: total, records: outputs.records },
+              'records backlog full (the records file cannot keep up or its disk is full): dropped the oldest records',
+            );
+          },
         });
       } catch (error) {
         throw new ReceiverError(
@@ -76,6 +88,15 @@ export class OutputSinks {
     const hec = config.hec;
     if (hec.url === undefined) return;
     const spoolDir = hec.spoolDir ?? join(config.outDir, 'hec-spool');
+    this.hecSpoolDir = spoolDir;
+    warnIfOpenToOthers(log, spoolDir, 'the HEC spool directory', 'spooled events hold traffic metadata');
+    if (hec.tokenFile !== undefined)
+      warnIfOpenToOthers(
+        log,
+        hec.tokenFile,
+        'the HEC token file',
+        'anyone who reads it can send to your Splunk',
+      );
     this.hec = HecSink.open({
       url: hec.url,
       token: resolveHecToken({ token: hec.token, tokenFile: hec.tokenFile }),
@@ -84,6 +105,8 @@ export class OutputSinks {
       host: config.dvc,
       spoolDir,
       maxSpoolBytes: hec.maxSpoolBytes,
+      maxMemoryBytes: hec.maxMemoryBytes,
+      spoolReserveBytes: hec.spoolReserveBytes,
       maxBatchBytes: hec.maxBatchBytes,
       flushMs: hec.flushMs,
       ack: hec.ack,
@@ -152,6 +175,7 @@ export class OutputSinks {
     const out: string[] = [];
     if (pcapDir !== undefined) out.push(pcapDir);
     if (records !== undefined && records !== '-') out.push(dirname(records));
+    if (this.hecSpoolDir !== undefined) out.push(this.hecSpoolDir);
     return out;
   }
 
@@ -178,4 +202,19 @@ export class OutputSinks {
   get pcapDirBytes(): number {
     return this.retention?.lastTotalBytes ?? 0;
   }
+}
+
+/** One warning when an existing file or directory holding secrets or traffic can be read by group or others. */
+function warnIfOpenToOthers(log: Logger, path: string, what: string, why: string): void {
+  let mode: number;
+  try {
+    mode = Number(statSync(path).mode) & 0o777;
+  } catch {
+    return; // not there yet: it is created owner-only, or reported missing elsewhere
+  }
+  if ((mode & 0o077) === 0) return;
+  log.warn(
+    { path, mode: mode.toString(8).padStart(4, '0') },
+    `${what} is readable by others (mode ${mode.toString(8).padStart(4, '0')}): ${why}; chmod ${what.endsWith('directory') ? '700' : '600'} it`,
+  );
 }

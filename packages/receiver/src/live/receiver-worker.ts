@@ -82,7 +82,8 @@ export class ReceiverWorker {
       flows: config.flows,
       addressDomain: config.addressDomain,
       dvc: config.dvc,
-      vxlanPort: data.port,
+      // No vxlanPort: the sockets already sort VXLAN from GENEVE, and inside GENEVE a GWLB carries the
+      // mirror's own packet, VXLAN on 4789 whatever --port is (the decoder's default).
       genevePort: data.genevePort || undefined,
       transactions: config.transactions.enabled
         ? {

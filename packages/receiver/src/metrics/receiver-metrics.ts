@@ -45,6 +45,7 @@ export interface HecMetricsSource {
   readonly backlogBytes: number;
   readonly backlogEvents: number;
   readonly spoolBytes: number;
+  readonly memoryBytes: number;
   readonly backpressure: boolean;
 }
 
@@ -206,6 +207,21 @@ function hecSeries(hec: HecMetricsSource): Series[] {
       () => hec.stats.eventsDropped,
     ),
     counter(
+      'hec_events_dropped_no_space_total',
+      'Of hec_events_dropped_total: dropped because the spool disk refused writes and the in-memory bound was reached',
+      () => hec.stats.eventsDroppedNoSpace,
+    ),
+    counter(
+      'hec_spool_write_errors_total',
+      'Spool writes the disk refused (full, I/O error): the batch was held in memory instead',
+      () => hec.stats.spoolWriteErrors,
+    ),
+    counter(
+      'hec_spool_quarantined_total',
+      'Spool files found corrupt at start, moved aside as .bad and not sent',
+      () => hec.stats.spoolQuarantined,
+    ),
+    counter(
       'hec_events_rejected_total',
       'Events in batches HEC refused as malformed (kept in the rejected/ directory)',
       () => hec.stats.eventsRejected,
@@ -222,6 +238,11 @@ function hecSeries(hec: HecMetricsSource): Series[] {
     ),
     gauge('hec_backlog_events', 'Events waiting for HEC', () => hec.backlogEvents),
     gauge('hec_spool_bytes', 'Bytes of spooled batches on disk', () => hec.spoolBytes),
+    gauge(
+      'hec_memory_bytes',
+      'Bytes of batches held in memory because the spool disk refused them (lost on a crash)',
+      () => hec.memoryBytes,
+    ),
     gauge('hec_backpressure', '1 while the HEC spool is past its back-pressure share', () =>
       hec.backpressure ? 1 : 0,
     ),

@@ -6,6 +6,8 @@ export interface RecordsFileSinkOptions {
   readonly maxBacklogBytes: number;
   /** Called on a write failure; the sink retries the same bytes after `retryMs`. */
   readonly onError?: (error: unknown) => void;
+  /** Called when records are dropped (backlog past its bound, or left at close): how many, and the total. */
+  readonly onDrop?: (records: number, total: number) => void;
   readonly retryMs?: number;
 }
 
@@ -29,21 +31,27 @@ export class RecordsFileSink {
   private inFlightBytes = 0;
   private pumping: Promise<void> | undefined;
   private abandoned = false;
+  /** Size of the file up to its last whole write: a failed write is cut back to it (no torn line). */
+  private committed: number;
 
   private constructor(
     private readonly target: string,
     private readonly file: FileHandle | undefined,
     private readonly options: RecordsFileSinkOptions,
-  ) {}
+    size: number,
+  ) {
+    this.committed = size;
+  }
 
   /** `target` is a path (appended to, created 0600) or `-` for standard output. */
   static async open(target: string, options: RecordsFileSinkOptions): Promise<RecordsFileSink> {
-    if (target === '-') return new RecordsFileSink(target, undefined, options);
+    if (target === '-') return new RecordsFileSink(target, undefined, options, 0);
     // Opening a FIFO waits for its reader: async, so that wait blocks no thread of ours.
     const file = await open(target, 'a', 0o600);
     // Owner-only, but only a regular file of ours: `--records /dev/null` must leave /dev/null alone.
     restrictOpenFile(file.fd);
-    return new RecordsFileSink(target, file, options);
+    const st = await file.stat();
+    return new RecordsFileSink(target, file, options, st.isFile() ? st.size : -1);
   }
 
   get backlogBytes(): number {
@@ -60,11 +68,13 @@ export class RecordsFileSink {
     const data = Buffer.from(text, 'utf8');
     this.queue.push({ data, records });
     this.queuedBytes += data.length;
+    let dropped = 0;
     while (this.queuedBytes > this.options.maxBacklogBytes && this.queue.length > 1) {
-      const dropped = this.queue.shift() as Batch;
-      this.queuedBytes -= dropped.data.length;
-      this.stats.recordsDropped += dropped.records;
+      const oldest = this.queue.shift() as Batch;
+      this.queuedBytes -= oldest.data.length;
+      dropped += oldest.records;
     }
+    if (dropped > 0) this.dropped(dropped);
     this.pump();
   }
 
@@ -79,8 +89,11 @@ export class RecordsFileSink {
       await Promise.race([this.pumping, new Promise((r) => setTimeout(r, 100))]);
     }
     this.abandoned = true;
-    for (const b of this.queue.splice(0)) this.stats.recordsDropped += b.records;
+    let left = 0;
+    for (const b of this.queue.splice(0)) left += b.records;
     this.queuedBytes = 0;
+    if (left > 0) this.dropped(left);
+    await this.pumping; // the write in progress gives up (abandoned) and cuts back its partial line
     if (this.file !== undefined) {
       try {
         await this.file.sync();
@@ -89,6 +102,11 @@ export class RecordsFileSink {
       }
       await this.file.close().catch(() => {});
     }
+  }
+
+  private dropped(records: number): void {
+    this.stats.recordsDropped += records;
+    this.options.onDrop?.(records, this.stats.recordsDropped);
   }
 
   private pump(): void {
@@ -131,17 +149,33 @@ export class RecordsFileSink {
         } catch (error) {
           this.stats.errors++;
           this.options.onError?.(error);
+          // A short write then a refusal (disk full) leaves part of a line: cut the file back to its
+          // last whole write and send the whole chunk again, so a reader never sees a torn record.
+          if (off > 0 && (await this.cutBack())) off = 0;
+          this.inFlightBytes = data.length - off;
           if (this.abandoned) {
-            this.stats.recordsDropped += records;
+            this.dropped(records);
             this.inFlightBytes = 0;
             return;
           }
           await new Promise((r) => setTimeout(r, this.options.retryMs ?? 1000));
         }
       }
+      this.committed += data.length;
       this.inFlightBytes = 0;
       this.stats.recordsWritten += records;
       this.stats.bytesWritten += data.length;
+    }
+  }
+
+  /** Truncates a regular file back to its last whole write; false where that cannot be done (stdout, a FIFO). */
+  private async cutBack(): Promise<boolean> {
+    if (this.file === undefined || this.committed < 0) return false;
+    try {
+      await this.file.truncate(this.committed);
+      return true;
+    } catch {
+      return false;
     }
   }
 

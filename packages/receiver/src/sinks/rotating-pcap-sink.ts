@@ -1,4 +1,4 @@
-import { renameSync } from 'node:fs';
+import { renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InnerFrameSink } from '@fargate-mirror/analysis';
 import { PcapWriter } from '@fargate-mirror/wire';
@@ -191,7 +191,10 @@ export class RotatingPcapSink implements InnerFrameSink {
         // the disk refused the rest of the buffer: already counted
       }
       try {
-        renameSync(file.tempPath, file.finalPath);
+        // A file the disk refused before its first frame is no capture: remove it, do not "complete" it
+        // (on a full disk that used to leave an empty .pcap every second).
+        if (statSync(file.tempPath).size <= FILE_HEADER_BYTES) unlinkSync(file.tempPath);
+        else renameSync(file.tempPath, file.finalPath);
       } catch {
         // left as .tmp; the retention pass still counts and removes it
       }

@@ -146,7 +146,11 @@ describe('receive health', () => {
     await waitUntil('/healthz to pass again', async () => (await healthz(r.healthPort)) === 200);
     expect(metric(await metrics(r.healthPort), 'kernel_drops_total')).toBeGreaterThan(0);
     socket.close();
-    await stopReceive(r);
+    const stderr = await stopReceive(r);
+    // The start of the episode is logged once, with its rate.
+    expect(stderr).toMatch(
+      /kernel started dropping datagrams on the receive sockets: \d+ in \d+ ms \(about \d+\/s\)/,
+    );
   });
 
   it('restarts a dead worker, counts it, and keeps receiving', async () => {

@@ -101,14 +101,22 @@ export class HecClient {
     } catch (error) {
       throw new HecConfigError(
         'HEC_URL_INVALID',
-        `invalid HEC URL ${JSON.stringify(options.url)}: expected e.g. https://splunk.example.com:8088`,
+        `invalid HEC URL ${JSON.stringify(withoutUserInfo(options.url))}: expected e.g. https://splunk.example.com:8088`,
         {
           cause: error,
         },
       );
     }
     if (base.protocol !== 'http:' && base.protocol !== 'https:')
-      throw new HecConfigError('HEC_URL_INVALID', `HEC URL must be http: or https:, got ${options.url}`);
+      throw new HecConfigError(
+        'HEC_URL_INVALID',
+        `HEC URL must be http: or https:, got ${withoutUserInfo(options.url)}`,
+      );
+    if (base.username !== '' || base.password !== '')
+      throw new HecConfigError(
+        'HEC_URL_INVALID',
+        `HEC URL ${base.protocol}//${base.host}${base.pathname} must not carry credentials (user:password@host): they would be logged and sent in clear; give the HEC token with FARGATE_MIRROR_HEC_TOKEN or a token file`,
+      );
     const root = base.pathname.replace(/\/services\/collector(\/event)?\/?$/, '').replace(/\/$/, '');
     this.eventUrl = new URL(`${root}/services/collector/event`, base).toString();
     this.ackUrl = new URL(`${root}/services/collector/ack`, base).toString();
@@ -161,4 +169,9 @@ function describeNetworkError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The URL with any `user:password@` removed, for error messages (never print credentials). */
+function withoutUserInfo(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
 }

@@ -20,6 +20,10 @@ export interface HecSinkOptions extends EnvelopeOptions {
   readonly spoolDir: string;
   /** Spool bound on disk (compressed bytes). @default 1 GiB */
   readonly maxSpoolBytes?: number;
+  /** Bound on batches held in memory while the spool directory refuses writes (disk full). @default 64 MiB */
+  readonly maxMemoryBytes?: number;
+  /** Free space the spool leaves on its file system. @default 1 MiB */
+  readonly spoolReserveBytes?: number;
   /** A request body holds at most this many uncompressed bytes (Splunk's max_content_length). @default 1 MB */
   readonly maxBatchBytes?: number;
   /** A partly filled batch is spooled and sent after this long. @default 1000 */
@@ -53,8 +57,14 @@ export interface HecSinkStats {
   /** Events HEC accepted (and, with ack on, acknowledged). */
   eventsDelivered: number;
   batchesDelivered: number;
-  /** Events dropped because the spool was full (oldest first). */
+  /** Events dropped because the spool was full, or the disk was and memory too (oldest first). */
   eventsDropped: number;
+  /** Of `eventsDropped`: those dropped because the spool directory refused writes and memory was full. */
+  eventsDroppedNoSpace: number;
+  /** Spool files found corrupt at start and moved aside as `.bad` (never sent). */
+  spoolQuarantined: number;
+  /** Spool writes the directory refused (disk full, I/O error): the batch was held in memory. */
+  spoolWriteErrors: number;
   /** Events in batches HEC refused as malformed (kept in the spool's rejected/ directory). */
   eventsRejected: number;
   /** Sends that failed and will be (or were) repeated: busy, 5xx, connection errors. */
@@ -84,6 +94,9 @@ export class HecSink {
     eventsDelivered: 0,
     batchesDelivered: 0,
     eventsDropped: 0,
+    eventsDroppedNoSpace: 0,
+    spoolWriteErrors: 0,
+    spoolQuarantined: 0,
     eventsRejected: 0,
     retries: 0,
     permanentErrors: 0,
@@ -105,6 +118,7 @@ export class HecSink {
   private closed = false;
   private readonly sender: Promise<void>;
   private lastReported: string | undefined;
+  private lastSpoolProblem: string | undefined;
   private polling = false;
 
   private constructor(options: HecSinkOptions) {
@@ -116,13 +130,24 @@ export class HecSink {
         'HEC_CONFIG_INVALID',
         `hec.maxBatchBytes must be at least 1024, got ${this.maxBatchBytes}`,
       );
-    this.spool = HecSpool.open(options.spoolDir, options.maxSpoolBytes ?? 1024 ** 3);
+    this.spool = HecSpool.open(options.spoolDir, {
+      maxBytes: options.maxSpoolBytes ?? 1024 ** 3,
+      maxMemoryBytes: options.maxMemoryBytes,
+      reserveBytes: options.spoolReserveBytes,
+    });
     this.client = new HecClient({
       url: options.url,
       token: options.token,
       channel: options.ack ? this.spool.channel() : undefined,
       timeoutMs: options.requestTimeoutMs,
     });
+    for (const q of this.spool.quarantined) {
+      this.stats.spoolQuarantined++;
+      this.log.error(
+        { file: q.file, spoolDir: options.spoolDir },
+        `HEC spool file is corrupt (${q.reason}), a local problem (disk, or an edit by hand), not Splunk's: moved aside to ${q.file} and not sent; its events are lost`,
+      );
+    }
     if (this.spool.batches.length > 0) {
       this.log.info(
         { batches: this.spool.batches.length, events: this.spool.events, spoolDir: options.spoolDir },
@@ -146,9 +171,22 @@ export class HecSink {
     return new HecSink(options);
   }
 
-  /** Bytes waiting: spooled (compressed) plus the batch being filled (uncompressed). */
+  /** Bytes waiting: spooled (compressed, on disk or held in memory) plus the batch being filled (uncompressed). */
   get backlogBytes(): number {
-    return this.spool.bytes + this.pendingBytes;
+    return this.spool.bytes + this.spool.memoryBytes + this.pendingBytes;
+  }
+
+  /** Compressed bytes held in memory because the spool directory refused them. */
+  get memoryBytes(): number {
+    return this.spool.memoryBytes;
+  }
+
+  /** Why the spool directory refuses writes (disk full), in words; undefined while it takes them. */
+  get spoolProblem(): string | undefined {
+    const p = this.spool.writeProblem;
+    if (p === undefined && this.spool.memoryBytes === 0) return undefined;
+    const held = `${this.spool.memoryBytes} bytes of events held in memory (bound ${this.spool.maxMemoryBytes})`;
+    return p === undefined ? held : `${p}; ${held}`;
   }
 
   /** Events waiting (spooled or being batched). */
@@ -162,12 +200,17 @@ export class HecSink {
 
   /** The spool passed `backpressureRatio` of its bound: slow down where possible. */
   get backpressure(): boolean {
-    return this.spool.bytes >= this.spool.maxBytes * (this.options.backpressureRatio ?? 0.5);
+    if (this.spool.memoryBytes > 0) return true;
+    return this.spool.bytes >= this.spool.capacityBytes * (this.options.backpressureRatio ?? 0.5);
   }
 
-  /** False once the spool passed `unhealthyRatio` of its bound (drops are near). */
+  /**
+   * False once the spool passed `unhealthyRatio` of what it can hold (its bound, or the free space
+   * when that is less), or while its directory refuses writes: drops are near.
+   */
   get healthy(): boolean {
-    return this.spool.bytes < this.spool.maxBytes * (this.options.unhealthyRatio ?? 0.9);
+    if (this.spoolProblem !== undefined) return false;
+    return this.spool.bytes < this.spool.capacityBytes * (this.options.unhealthyRatio ?? 0.9);
   }
 
   /** One record object. */
@@ -194,6 +237,7 @@ export class HecSink {
     this.pending = [];
     this.pendingBytes = 0;
     const droppedBefore = this.spool.dropped.events;
+    const noSpaceBefore = this.spool.droppedNoSpace.events;
     this.spool.add(body, events);
     const dropped = this.spool.dropped.events - droppedBefore;
     if (dropped > 0) {
@@ -203,6 +247,20 @@ export class HecSink {
         'HEC spool full: dropped the oldest events',
       );
     }
+    const noSpace = this.spool.droppedNoSpace.events - noSpaceBefore;
+    if (noSpace > 0) {
+      this.stats.eventsDropped += noSpace;
+      this.stats.eventsDroppedNoSpace += noSpace;
+      this.log.error(
+        {
+          dropped: noSpace,
+          droppedNoSpaceTotal: this.stats.eventsDroppedNoSpace,
+          memoryBytes: this.spool.memoryBytes,
+        },
+        'HEC spool directory refuses writes and the in-memory bound is reached: dropped the oldest events',
+      );
+    }
+    this.noteSpoolProblem();
     this.wakeSender();
   }
 
@@ -329,6 +387,20 @@ export class HecSink {
         return;
       }
     }
+  }
+
+  /** One log line when the spool directory starts refusing writes (or the reason changes), one when it recovers. */
+  private noteSpoolProblem(): void {
+    this.stats.spoolWriteErrors = this.spool.writeErrors;
+    const p = this.spool.writeProblem;
+    if (p === this.lastSpoolProblem) return;
+    if (p !== undefined)
+      this.log.error(
+        { spoolDir: this.options.spoolDir, spoolWriteErrors: this.spool.writeErrors },
+        `HEC spool: ${p}; holding batches in memory (lost on a crash) up to ${this.spool.maxMemoryBytes} bytes`,
+      );
+    else this.log.info({ spoolDir: this.options.spoolDir }, 'HEC spool: writing to disk again');
+    this.lastSpoolProblem = p;
   }
 
   private delivered(batch: SpooledBatch): void {

@@ -1,0 +1,393 @@
+// Forwarder cost, side by side in one run (issue 15). Three network namespaces - client, task,
+// collector - joined by veth pairs; UDP iperf3 (-u -l 200) from the client to a server in the task
+// at each rate; on the task's interface, in turn:
+//   - nothing (the traffic alone);
+//   - `tcpdump -w /dev/null` (the capture floor's CPU);
+//   - the forwarder with the tcpdump engine (today's forwarder) and with the native core;
+//   - kernel tc-mirred into a VXLAN device (the kernel's loss; its CPU is softirq, not measured).
+// CPU is utime+stime from /proc/PID/stat of the mirror's process and all its descendants, over the
+// iperf3 run, per packet the interface carried. Loss = interface packets minus VXLAN datagrams counted
+// at the collector (bench/receive/vxsink.c, a recvmmsg loop; its own receive-buffer drops printed
+// next to it). Then a single TCP stream (offloads on): Gbit/s without and with each forwarder.
+//
+//   sudo node bench/forwarder/run.ts [--rates 10000,30000,100000] [--seconds 5] [--no-tcp] [--capture-buffer KiB]
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = join(HERE, '..', '..');
+const FORWARD = join(REPO, 'packages', 'forwarder', 'bin', 'fargate-mirror-forward.js');
+const NATIVE = join(REPO, 'packages', 'forwarder', 'dist', 'native', 'fm-capture');
+const { values } = parseArgs({
+  options: {
+    rates: { type: 'string', default: '10000,30000,100000' },
+    seconds: { type: 'string', default: '5' },
+    'no-tcp': { type: 'boolean', default: false },
+    'capture-buffer': { type: 'string' },
+  },
+});
+const RATES = values.rates.split(',').map(Number);
+const SECONDS = Number(values.seconds);
+const PAYLOAD = 200;
+const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+const NS = {
+  client: `fmb-client-${process.pid}`,
+  task: `fmb-task-${process.pid}`,
+  coll: `fmb-coll-${process.pid}`,
+};
+const ADDR = { client: '10.71.0.1', task: '10.71.0.2', taskOut: '10.72.0.1', coll: '10.72.0.2' };
+const dir = mkdtempSync(join(tmpdir(), 'fm-bench-forwarder-'));
+const started: ChildProcess[] = [];
+
+function sh(cmd: string, args: readonly string[]): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+}
+const inNs = (ns: string, cmd: string, args: readonly string[]) =>
+  sh('ip', ['netns', 'exec', ns, cmd, ...args]);
+function spawnIn(ns: string, cmd: string, args: readonly string[]): ChildProcess {
+  const p = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  p.stdin?.end();
+  let err = '';
+  p.stderr?.on('data', (d) => {
+    err = (err + d).slice(-8192);
+  });
+  (p as ChildProcess & { err: () => string }).err = () => err;
+  started.push(p);
+  return p;
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function waitFor(p: ChildProcess, text: RegExp, what: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (text.test((p as ChildProcess & { err: () => string }).err())) return;
+    if (p.exitCode !== null) break;
+    await sleep(100);
+  }
+  throw new Error(`${what} did not start: ${(p as ChildProcess & { err: () => string }).err()}`);
+}
+async function stop(p: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const exited = new Promise((r) => p.once('exit', r));
+  p.kill(signal);
+  const timer = setTimeout(() => p.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function setup(): void {
+  for (const ns of Object.values(NS)) sh('ip', ['netns', 'add', ns]);
+  sh('ip', ['link', 'add', 'c0', 'netns', NS.client, 'type', 'veth', 'peer', 'name', 't0', 'netns', NS.task]);
+  sh('ip', ['link', 'add', 't1', 'netns', NS.task, 'type', 'veth', 'peer', 'name', 'k0', 'netns', NS.coll]);
+  const up = (ns: string, dev: string, addr: string) => {
+    inNs(ns, 'ip', ['addr', 'add', `${addr}/24`, 'dev', dev]);
+    inNs(ns, 'ip', ['link', 'set', dev, 'up']);
+    inNs(ns, 'ip', ['link', 'set', 'lo', 'up']);
+  };
+  up(NS.client, 'c0', ADDR.client);
+  up(NS.task, 't0', ADDR.task);
+  up(NS.task, 't1', ADDR.taskOut);
+  up(NS.coll, 'k0', ADDR.coll);
+}
+function teardown(): void {
+  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  for (const ns of Object.values(NS)) {
+    try {
+      sh('ip', ['netns', 'del', ns]);
+    } catch {
+      // not created
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** utime+stime (us) of pid and every descendant alive now. */
+function treeCpuUs(root: number): number {
+  const parent = new Map<number, number>();
+  const cpu = new Map<number, number>();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(e), Number(f[1]));
+      cpu.set(Number(e), (Number(f[11]) + Number(f[12])) * TICK_US);
+    } catch {
+      // exited
+    }
+  }
+  let total = 0;
+  for (const [pid, us] of cpu) {
+    for (let p: number | undefined = pid; p !== undefined && p > 1; p = parent.get(p)) {
+      if (p === root) {
+        total += us;
+        break;
+      }
+    }
+  }
+  return total;
+}
+/** Peak RSS (VmHWM, KiB) summed over pid and its descendants. */
+function treeHwmKiB(root: number): number {
+  let total = 0;
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      let pid = Number(e);
+      let isOurs = false;
+      for (let i = 0; i < 10 && pid > 1; i++) {
+        if (pid === root) {
+          isOurs = true;
+          break;
+        }
+        const s = i === 0 ? stat : readFileSync(`/proc/${pid}/stat`, 'utf8');
+        pid = Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
+      }
+      if (!isOurs) continue;
+      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${e}/status`, 'utf8'));
+      if (m) total += Number(m[1]);
+    } catch {
+      // exited
+    }
+  }
+  return total;
+}
+const ifPackets = () =>
+  ['rx_packets', 'tx_packets'].reduce(
+    (n, c) => n + Number(inNs(NS.task, 'cat', [`/sys/class/net/t0/statistics/${c}`])),
+    0,
+  );
+function sinkErrors(): number {
+  const lines = inNs(NS.coll, 'cat', ['/proc/net/snmp'])
+    .split('\n')
+    .filter((l) => l.startsWith('Udp:'));
+  const names = lines[0].split(/\s+/);
+  const vals = lines[1].split(/\s+/);
+  return Number(vals[names.indexOf('RcvbufErrors')]);
+}
+
+type Mirror =
+  | 'none'
+  | 'tcpdump -w /dev/null'
+  | 'forwarder (tcpdump engine)'
+  | 'forwarder (native)'
+  | 'tc-mirred vxlan';
+const MIRRORS: Mirror[] = [
+  'none',
+  'tcpdump -w /dev/null',
+  'forwarder (tcpdump engine)',
+  'forwarder (native)',
+  'tc-mirred vxlan',
+];
+
+async function startMirror(m: Mirror): Promise<{ pid?: number; stop: () => Promise<unknown> }> {
+  if (m === 'none') return { stop: async () => {} };
+  if (m === 'tcpdump -w /dev/null') {
+    const p = spawnIn(NS.task, 'tcpdump', ['-i', 't0', '-n', '-s', '0', '-B', '32768', '-w', '/dev/null']);
+    await waitFor(p, /listening on/, 'tcpdump');
+    return { pid: p.pid, stop: () => stop(p, 'SIGINT') };
+  }
+  if (m === 'tc-mirred vxlan') {
+    inNs(NS.task, 'ip', [
+      'link',
+      'add',
+      'vxm',
+      'type',
+      'vxlan',
+      'id',
+      '99',
+      'remote',
+      ADDR.coll,
+      'local',
+      ADDR.taskOut,
+      'dstport',
+      '4789',
+      'dev',
+      't1',
+    ]);
+    inNs(NS.task, 'ip', ['link', 'set', 'vxm', 'up']);
+    inNs(NS.task, 'tc', ['qdisc', 'add', 'dev', 't0', 'clsact']);
+    for (const dir of ['ingress', 'egress']) {
+      inNs(NS.task, 'tc', [
+        'filter',
+        'add',
+        'dev',
+        't0',
+        dir,
+        'protocol',
+        'all',
+        'u32',
+        'match',
+        'u32',
+        '0',
+        '0',
+        'action',
+        'mirred',
+        'egress',
+        'mirror',
+        'dev',
+        'vxm',
+      ]);
+    }
+    return {
+      stop: async () => {
+        inNs(NS.task, 'tc', ['qdisc', 'del', 'dev', 't0', 'clsact']);
+        inNs(NS.task, 'ip', ['link', 'del', 'vxm']);
+      },
+    };
+  }
+  const engine = m === 'forwarder (native)' ? 'native' : 'tcpdump';
+  const p = spawnIn(NS.task, process.execPath, [
+    FORWARD,
+    ...['--to', `${ADDR.coll}:4789`, '--interface', 't0', '--vni', '7', '--capture-engine', engine],
+    ...['--log-level', 'info'],
+    ...(values['capture-buffer'] !== undefined ? ['--capture-buffer', values['capture-buffer']] : []),
+  ]);
+  await waitFor(p, /"msg":"capturing"/, `forwarder (${engine})`);
+  return {
+    pid: p.pid,
+    stop: async () => {
+      await stop(p);
+      const err = (p as ChildProcess & { err: () => string }).err();
+      const stats = err
+        .split('\n')
+        .filter((l) => l.includes('"forwarder_stats"'))
+        .pop();
+      if (stats === undefined) return undefined;
+      return { ...JSON.parse(stats), lossLogged: err.includes('the capture is losing packets') };
+    },
+  };
+}
+
+interface UdpRow {
+  mirror: Mirror;
+  rate: number;
+  packets: number;
+  received: number;
+  sinkDrops: number;
+  cpuUs: number;
+  hwmKiB: number;
+  fwdStats?: Record<string, unknown>;
+}
+
+async function udpRun(m: Mirror, rate: number): Promise<UdpRow> {
+  const server = spawnIn(NS.task, 'iperf3', ['-s', '-1', '-B', ADDR.task]);
+  await sleep(300);
+  const countFile = join(dir, `count-${process.hrtime.bigint()}`);
+  const sink = spawnIn(NS.coll, join(dir, 'vxsink'), ['4789', String(4 << 20), countFile]);
+  await sleep(200);
+  const mirror = await startMirror(m);
+  await sleep(500);
+  const count = () => {
+    try {
+      return Number(readFileSync(countFile, 'utf8').trim().split(' ')[0] || 0);
+    } catch {
+      return 0;
+    }
+  };
+  const count0 = count();
+  const drops0 = sinkErrors();
+  const pk0 = ifPackets();
+  const cpu0 = mirror.pid ? treeCpuUs(mirror.pid) : 0;
+  inNs(NS.client, 'iperf3', [
+    '-c',
+    ADDR.task,
+    '-u',
+    '-l',
+    String(PAYLOAD),
+    '-b',
+    String(rate * PAYLOAD * 8),
+    '-t',
+    String(SECONDS),
+  ]);
+  await sleep(1000); // the last blocks and datagrams in flight
+  const cpu1 = mirror.pid ? treeCpuUs(mirror.pid) : 0;
+  const hwm = mirror.pid ? treeHwmKiB(mirror.pid) : 0;
+  const pk1 = ifPackets();
+  const fwdStats = (await mirror.stop()) as Record<string, unknown> | undefined;
+  await sleep(200);
+  const row: UdpRow = {
+    mirror: m,
+    rate,
+    packets: pk1 - pk0,
+    received: count() - count0,
+    sinkDrops: sinkErrors() - drops0,
+    cpuUs: cpu1 - cpu0,
+    hwmKiB: hwm,
+    fwdStats,
+  };
+  await stop(sink);
+  await stop(server);
+  return row;
+}
+
+async function tcpRun(m: Mirror): Promise<{ mirror: Mirror; gbps: number; cpuUs: number; wallUs: number }> {
+  const server = spawnIn(NS.task, 'iperf3', ['-s', '-1', '-B', ADDR.task]);
+  await sleep(300);
+  const countFile = join(dir, `tcount-${process.hrtime.bigint()}`);
+  const sink = spawnIn(NS.coll, join(dir, 'vxsink'), ['4789', String(4 << 20), countFile]);
+  const mirror = await startMirror(m);
+  await sleep(500);
+  const cpu0 = mirror.pid ? treeCpuUs(mirror.pid) : 0;
+  const t0 = process.hrtime.bigint();
+  const out = JSON.parse(inNs(NS.client, 'iperf3', ['-c', ADDR.task, '-t', String(SECONDS), '-J']));
+  const wallUs = Number(process.hrtime.bigint() - t0) / 1000;
+  const cpu1 = mirror.pid ? treeCpuUs(mirror.pid) : 0;
+  await mirror.stop();
+  await stop(sink);
+  await stop(server);
+  return { mirror: m, gbps: out.end.sum_received.bits_per_second / 1e9, cpuUs: cpu1 - cpu0, wallUs };
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0)
+    throw new Error('needs root (network namespaces): sudo node bench/forwarder/run.ts');
+  sh('gcc', ['-O2', '-o', join(dir, 'vxsink'), join(REPO, 'bench', 'receive', 'vxsink.c')]);
+  sh('ls', [NATIVE]);
+  setup();
+  console.log(
+    `forwarder bench: UDP iperf3 -u -l ${PAYLOAD}, ${SECONDS} s per run, rates ${RATES.join(', ')} pps; CPU = utime+stime of the mirror's process tree (CPU time), per forwarded packet (forwarders: collector count) or per interface packet (tcpdump)`,
+  );
+  const rows: UdpRow[] = [];
+  for (const rate of RATES) {
+    for (const m of MIRRORS) {
+      const r = await udpRun(m, rate);
+      rows.push(r);
+      const forwards = m.startsWith('forwarder') || m.startsWith('tc-');
+      const loss = forwards ? `${(((r.packets - r.received) / r.packets) * 100).toFixed(3)}%` : '-';
+      // Per forwarded packet (collector count) for the forwarders, per captured one for tcpdump.
+      const per = m.startsWith('forwarder') ? r.received : r.packets;
+      const cpu = m === 'none' || m.startsWith('tc-') ? '-' : `${(r.cpuUs / per).toFixed(2)} us`;
+      const kd = r.fwdStats
+        ? ` kernelDrops=${r.fwdStats.captureKernelDrops} queueFull=${r.fwdStats.droppedQueueFull} lossLogged=${r.fwdStats.lossLogged}`
+        : '';
+      console.log(
+        `${String(rate).padStart(6)} pps  ${m.padEnd(27)} packets=${r.packets} collector=${r.received} sinkDrops=${r.sinkDrops} loss=${loss}  CPU/packet=${cpu}  peakRSS=${r.hwmKiB ? `${(r.hwmKiB / 1024).toFixed(1)} MiB` : '-'}${kd}`,
+      );
+    }
+    const by = (m: Mirror) => rows.find((r) => r.rate === rate && r.mirror === m) as UdpRow;
+    const cpp = (m: Mirror) => by(m).cpuUs / (m.startsWith('forwarder') ? by(m).received : by(m).packets);
+    console.log(
+      `${String(rate).padStart(6)} pps  ratios (CPU/packet): tcpdump engine / native = ${(cpp('forwarder (tcpdump engine)') / cpp('forwarder (native)')).toFixed(2)}x, native / tcpdump -w /dev/null = ${(cpp('forwarder (native)') / Math.max(cpp('tcpdump -w /dev/null'), TICK_US / by('tcpdump -w /dev/null').packets)).toFixed(1)}x (goal: native <= 3 us CPU per forwarded packet, loss < 0.1% at 100k)`,
+    );
+  }
+  if (!values['no-tcp']) {
+    console.log(`single TCP stream (iperf3 -t ${SECONDS}, offloads on):`);
+    const base = await tcpRun('none');
+    for (const m of ['none', 'forwarder (tcpdump engine)', 'forwarder (native)'] as Mirror[]) {
+      const r = m === 'none' ? base : await tcpRun(m);
+      console.log(
+        `  ${m.padEnd(27)} ${r.gbps.toFixed(2)} Gbit/s (wall) = ${(r.gbps / base.gbps).toFixed(2)}x of none   mirror CPU ${m === 'none' ? '-' : `${((r.cpuUs / r.wallUs) * 100).toFixed(0)}% of a core`}`,
+      );
+    }
+  }
+}
+
+try {
+  await main();
+} finally {
+  teardown();
+}

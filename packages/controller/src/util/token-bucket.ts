@@ -1,0 +1,50 @@
+/**
+ * A token bucket that waits for its token instead of failing: EC2 meters each API action with a
+ * bucket per account and Region (docs/aws-facts.md §6), and a client that takes its tokens here
+ * first sends at the rate EC2 answers instead of retrying into RequestLimitExceeded.
+ */
+export interface BucketRate {
+  readonly capacity: number;
+  readonly refillPerSecond: number;
+}
+
+export class PacingBucket {
+  readonly #rate: BucketRate;
+  readonly #now: () => number;
+  #tokens: number;
+  #at: number;
+  /** Waiters in arrival order, so a burst is served first come, first served. */
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(rate: BucketRate, now: () => number = Date.now) {
+    this.#rate = rate;
+    this.#now = now;
+    this.#tokens = rate.capacity;
+    this.#at = now();
+  }
+
+  /** Resolves when a token is taken; `sleep` waits real milliseconds. */
+  take(sleep: (ms: number) => Promise<void>): Promise<void> {
+    const turn = this.#queue.then(async () => {
+      for (;;) {
+        this.#refill();
+        if (this.#tokens >= 1) {
+          this.#tokens -= 1;
+          return;
+        }
+        await sleep(((1 - this.#tokens) / this.#rate.refillPerSecond) * 1000);
+      }
+    });
+    this.#queue = turn;
+    return turn;
+  }
+
+  #refill(): void {
+    const now = this.#now();
+    this.#tokens = Math.min(
+      this.#rate.capacity,
+      this.#tokens + ((now - this.#at) / 1000) * this.#rate.refillPerSecond,
+    );
+    this.#at = now;
+  }
+}
