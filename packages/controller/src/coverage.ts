@@ -1,5 +1,5 @@
 import type { EniPlan } from './core/plan.js';
-import { isOwnedBy, SIDECAR_REMEDY } from './core/plan.js';
+import { isOwnedBy } from './core/plan.js';
 import { sidecarCoverageOf } from './core/sidecar.js';
 import type { TaskView } from './core/types.js';
 import type { ResyncPlan } from './reconcile/fleet.js';
@@ -174,23 +174,4 @@ function summaryOf(rows: readonly CoverageRow[], leftovers: readonly LeftoverRow
     if (r.hiddenBy.length > 0) summary.hidden++;
   }
   return summary;
-}
-
-/**
- * `coverage` with each `missing` row whose ENI AWS is known to refuse (`refusals`: the reason by
- * ENI id, from `predictedRefusal`) turned `unmirrorable`, with the reason and the remedy: no
- * reconcile can give it a session, so "missing" would send the user to the wrong fix.
- */
-export function withPredictedRefusals(coverage: Coverage, refusals: ReadonlyMap<string, string>): Coverage {
-  const rows = coverage.rows.map((r): CoverageRow => {
-    const reason = r.state === 'missing' && r.eniId !== undefined ? refusals.get(r.eniId) : undefined;
-    if (reason === undefined) return r;
-    return {
-      ...r,
-      state: 'unmirrorable',
-      covered: r.covered === undefined ? undefined : false,
-      note: `not covered: AWS refuses this source (predicted: ${reason}) and the task has no forwarder sidecar; remedy: ${SIDECAR_REMEDY}`,
-    };
-  });
-  return { rows, leftovers: coverage.leftovers, summary: summaryOf(rows, coverage.leftovers) };
 }

@@ -20,6 +20,8 @@ export interface ResyncPlan {
   readonly plans: readonly EniPlan[];
   /** One key per differing ENI (deduplicated): what the scheduled resync queues. */
   readonly workItems: readonly WorkItem[];
+  /** Set when the ENIs could not be read to predict refusals (no ec2:DescribeNetworkInterfaces). */
+  readonly refusalsNotPredicted?: string;
 }
 
 export interface ResyncReport extends ResyncPlan {
@@ -51,7 +53,7 @@ export async function planFleet(
     ctx.log.warn('clusters not found; the others were read', { clusters: world.missingClusters });
   }
   const desired = desiredOf(ctx, world.tasks, world.instances);
-  const predicted = await predictedRefusals(ctx, desired, world);
+  const { predicted, notPredicted } = await predictedRefusals(ctx, desired, world);
   const plans = planAll({
     sources: desired.sources,
     sessions: world.sessions,
@@ -64,7 +66,13 @@ export async function planFleet(
     const w = workItemForPlan(p);
     items.set(workItemKey(w), w);
   }
-  return { world, desired, plans, workItems: [...items.values()] };
+  return {
+    world,
+    desired,
+    plans,
+    workItems: [...items.values()],
+    ...(notPredicted === undefined ? {} : { refusalsNotPredicted: notPredicted }),
+  };
 }
 
 /**
@@ -78,22 +86,23 @@ async function predictedRefusals(
   ctx: ReconcileContext,
   desired: DesiredState,
   world: ObservedWorld,
-): Promise<Map<string, Refusal>> {
+): Promise<{ predicted: Map<string, Refusal>; notPredicted?: string }> {
   const out = new Map<string, Refusal>();
-  if (!ctx.config.predictRefusals || ctx.ec2.describeSourceEnis === undefined) return out;
+  if (!ctx.config.predictRefusals || ctx.ec2.describeSourceEnis === undefined) return { predicted: out };
   const withSession = new Set(world.sessions.map((s) => s.eniId));
   const ids = [...desired.sources.keys()].filter(
     (id) => !withSession.has(id) && ctx.refusals.get(id) === undefined,
   );
-  if (ids.length === 0) return out;
+  if (ids.length === 0) return { predicted: out };
   try {
     for (const facts of (await ctx.ec2.describeSourceEnis(ids)).values()) {
       const reason = predictedRefusal(facts);
       if (reason !== undefined)
         out.set(facts.eniId, {
           code: 'SOURCE_NOT_SUPPORTED',
-          awsCode: 'predicted',
-          message: `${reason} (predicted from DescribeNetworkInterfaces: CreateTrafficMirrorSession not called)`,
+          awsCode: undefined,
+          message: reason,
+          predicted: true,
         });
     }
   } catch (error) {
@@ -101,8 +110,12 @@ async function predictedRefusals(
     const e = asControllerError(error);
     if (e.code !== 'AWS_ACCESS_DENIED') throw error;
     ctx.log.warn('refusals not predicted', { error: e.message });
+    return {
+      predicted: out,
+      notPredicted: `refusals not predicted: ${e.message} (grant ec2:DescribeNetworkInterfaces)`,
+    };
   }
-  return out;
+  return { predicted: out };
 }
 
 /**

@@ -1,7 +1,5 @@
 import { Command } from 'commander';
-import { predictedRefusal } from '../../core/refusals.js';
-import { coverageOf, withPredictedRefusals } from '../../coverage.js';
-import { isControllerError } from '../../errors.js';
+import { coverageOf } from '../../coverage.js';
 import { type Flags, type Io, run, withCommon } from '../command-base.js';
 import { withContext } from '../context.js';
 import { formatTable, shortArn } from '../table.js';
@@ -19,27 +17,10 @@ export function statusCommand(io: Io): Command {
       run(io, 'status', async () => {
         return withContext(flags, undefined, async (ctx) => {
           const planned = await ctx.reconciler.plan(undefined, { explain: flags.all === true });
-          const fromPlan = coverageOf(planned, ctx.config.owner, ctx.config.accountSessionQuota);
-          // A new process has no refusal cache: what EC2 says about each ENI still without a session
-          // tells the ones AWS refuses (requester-managed, other interface types) from the missing.
-          const waiting = fromPlan.rows.flatMap((r) =>
-            r.state === 'missing' && r.eniId !== undefined ? [r.eniId] : [],
-          );
-          const refusals = new Map<string, string>();
-          let notPredicted: string | undefined;
-          if (waiting.length > 0) {
-            try {
-              for (const facts of (await ctx.ec2.describeSourceEnis(waiting)).values()) {
-                const reason = predictedRefusal(facts);
-                if (reason !== undefined) refusals.set(facts.eniId, reason);
-              }
-            } catch (error) {
-              // A role without ec2:DescribeNetworkInterfaces still gets its status, as before.
-              if (!isControllerError(error) || error.code !== 'AWS_ACCESS_DENIED') throw error;
-              notPredicted = `refusals not predicted: ${error.message} (grant ec2:DescribeNetworkInterfaces)`;
-            }
-          }
-          const coverage = withPredictedRefusals(fromPlan, refusals);
+          // The plan already names the ENIs AWS refuses, predicted from what EC2 says about them
+          // (predictRefusals), so a new process says "unmirrorable", not "missing", for them.
+          const coverage = coverageOf(planned, ctx.config.owner, ctx.config.accountSessionQuota);
+          const notPredicted = planned.refusalsNotPredicted;
           const rows = flags.all ? coverage.rows : coverage.rows.filter((r) => r.selected);
           // 1 is the CLI's runtime-failure code: the command worked, the fleet is not fully covered.
           const exitCode = flags.failOnUncovered && coverage.summary.uncovered > 0 ? 1 : 0;
