@@ -17,10 +17,6 @@ export interface AwsLocalControl {
   /** Resolves once the task's lastStatus is `status` (real clock); rejects after `timeoutMs` real ms. */
   waitForTask(taskArn: string, status: TaskStatus, timeoutMs?: number): Promise<void>;
   /**
-   * Creates a requester-managed ENI as another AWS service would (e.g. requesterId
-   * 'amazon-rds' or 'amazon-elasticache', which AWS allows as mirror sources). Returns its id.
-   */
-  /**
    * One container of a running task exits with `exitCode` (and `reason`): the task stays RUNNING
    * when the container is not essential, and stops when it is. Returns the container as stopped.
    */
@@ -32,6 +28,10 @@ export interface AwsLocalControl {
     taskLastStatus: string;
     taskDesiredStatus: string;
   };
+  /**
+   * Creates a requester-managed ENI as another AWS service would (e.g. requesterId
+   * 'amazon-rds' or 'amazon-elasticache', which AWS allows as mirror sources). Returns its id.
+   */
   createRequesterManagedNetworkInterface(spec: {
     requesterId: string;
     description?: string;

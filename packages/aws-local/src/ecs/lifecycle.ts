@@ -31,6 +31,8 @@ export const FARGATE_INSTANCE_OWNER_ID = '786829106431';
 export interface LifecycleDeps {
   clock: Clock;
   timings: LifecycleTimings;
+  /** awsvpc task ENIs on EC2 instances are branch ENIs of the instance's trunk (ENI trunking). */
+  awsvpcTrunking: boolean;
   scope: (region: string) => RegionScope;
   publish: (event: EcsEvent) => void;
   changed: () => void;
@@ -214,6 +216,8 @@ export class TaskLifecycle {
       description: `arn:aws:ecs:${scope.regionName}:${scope.accountId}:attachment/${attachment.id}`,
       requesterManaged: true,
       requesterId: ECS_REQUESTER_ID,
+      // With trunking, ECS gives a task on an instance a branch ENI of the instance's trunk ENI.
+      ...(instanceId && this.#deps.awsvpcTrunking ? { interfaceType: 'branch' } : {}),
       groups: task.securityGroups,
       attachment: {
         instanceId,
