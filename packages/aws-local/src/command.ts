@@ -34,6 +34,7 @@ interface CommandOptions {
   state?: string;
   speed: number;
   taskEniSources: 'reject' | 'accept';
+  awsvpcTrunking?: boolean;
   clientTokenAfterDelete: 'original' | 'mismatch';
   describeLagMs?: number;
   eventsUrl?: string;
@@ -70,6 +71,7 @@ export function commandOptionsToAwsLocal(opts: CommandOptions): AwsLocalOptions 
     stateFile: opts.state,
     speed: opts.speed,
     taskEniSources: opts.taskEniSources,
+    awsvpcTrunking: opts.awsvpcTrunking === true,
     clientTokenAfterDelete: opts.clientTokenAfterDelete,
     ...(opts.describeLagMs !== undefined ? { describeLagMs: opts.describeLagMs } : {}),
     eventsUrl: opts.eventsUrl,
@@ -101,6 +103,10 @@ export function createAwsLocalCommand(): Command {
       new Option('--task-eni-sources <mode>', 'whether task ENIs may be mirror sources')
         .choices(['reject', 'accept'])
         .default('reject'),
+    )
+    .option(
+      '--awsvpc-trunking',
+      "ECS's awsvpcTrunking setting: awsvpc tasks on EC2 instances get branch ENIs (interface type branch)",
     )
     .addOption(
       new Option(

@@ -17,6 +17,18 @@ export interface AwsLocalControl {
   /** Resolves once the task's lastStatus is `status` (real clock); rejects after `timeoutMs` real ms. */
   waitForTask(taskArn: string, status: TaskStatus, timeoutMs?: number): Promise<void>;
   /**
+   * One container of a running task exits with `exitCode` (and `reason`): the task stays RUNNING
+   * when the container is not essential, and stops when it is. Returns the container as stopped.
+   */
+  stopContainer(spec: { taskArn: string; containerName: string; exitCode?: number; reason?: string }): {
+    containerName: string;
+    lastStatus: string;
+    exitCode: number | undefined;
+    essential: boolean;
+    taskLastStatus: string;
+    taskDesiredStatus: string;
+  };
+  /**
    * Creates a requester-managed ENI as another AWS service would (e.g. requesterId
    * 'amazon-rds' or 'amazon-elasticache', which AWS allows as mirror sources). Returns its id.
    */
@@ -61,6 +73,20 @@ export function createControl(em: Emulator): AwsLocalControl {
         };
         poll();
       });
+    },
+    stopContainer(spec) {
+      const region = spec.taskArn.split(':')[3] || em.options.defaultRegion;
+      const task = em.store.region(region).tasks[spec.taskArn];
+      if (!task) throw new AwsLocalError('AWS_LOCAL_ADMIN_BAD_REQUEST', `task ${spec.taskArn} not found`);
+      const c = em.lifecycle.stopContainer(task, spec.containerName, spec.exitCode ?? 1, spec.reason);
+      return {
+        containerName: c.name,
+        lastStatus: c.lastStatus,
+        exitCode: c.exitCode,
+        essential: c.essential,
+        taskLastStatus: task.lastStatus,
+        taskDesiredStatus: task.desiredStatus,
+      };
     },
     createRequesterManagedNetworkInterface(spec) {
       const scope = em.scope(spec.region ?? em.options.defaultRegion);

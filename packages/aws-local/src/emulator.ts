@@ -20,6 +20,7 @@ export interface ResolvedOptions {
   speed: number;
   clock: 'real' | 'manual';
   taskEniSources: TaskEniSources;
+  awsvpcTrunking: boolean;
   clientTokenAfterDelete: ClientTokenAfterDelete;
   describeLagMs: number;
   quotas: Quotas;
@@ -59,6 +60,7 @@ export class Emulator {
     this.lifecycle = new TaskLifecycle({
       clock: this.clock,
       timings: options.timings,
+      awsvpcTrunking: options.awsvpcTrunking,
       scope: (region) => this.scope(region),
       publish: (event) => this.events.publish(event),
       changed: () => this.store.changed(),
@@ -148,6 +150,7 @@ export class Emulator {
       clock: this.clock.kind,
       speed: this.options.speed,
       taskEniSources: this.options.taskEniSources,
+      awsvpcTrunking: this.options.awsvpcTrunking,
       regions,
       counters: this.counters.snapshot(),
       events: { ...this.events.counters },

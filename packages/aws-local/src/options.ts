@@ -66,6 +66,11 @@ export interface AwsLocalOptions {
   clock?: 'real' | 'manual';
   /** @default 'reject', as AWS's current documentation says */
   taskEniSources?: TaskEniSources;
+  /**
+   * ECS's awsvpcTrunking account setting: awsvpc tasks on EC2 container instances get branch ENIs
+   * (interface type `branch`, requester-managed by ECS) of the instance's trunk. @default false
+   */
+  awsvpcTrunking?: boolean;
   /** @default 'original' */
   clientTokenAfterDelete?: ClientTokenAfterDelete;
   /**

@@ -56,6 +56,11 @@ export function resolveOptions(options: AwsLocalOptions): ResolvedOptions & { po
       `taskEniSources must be 'reject' or 'accept', got '${String(taskEniSources)}'`,
     );
   }
+  if (options.awsvpcTrunking !== undefined && typeof options.awsvpcTrunking !== 'boolean') {
+    throw new AwsLocalConfigError(
+      `awsvpcTrunking must be true or false, got ${String(options.awsvpcTrunking)}`,
+    );
+  }
   const clientTokenAfterDelete = options.clientTokenAfterDelete ?? 'original';
   if (clientTokenAfterDelete !== 'original' && clientTokenAfterDelete !== 'mismatch') {
     throw new AwsLocalConfigError(
@@ -90,6 +95,7 @@ export function resolveOptions(options: AwsLocalOptions): ResolvedOptions & { po
     speed,
     clock,
     taskEniSources,
+    awsvpcTrunking: options.awsvpcTrunking === true,
     clientTokenAfterDelete,
     describeLagMs,
     quotas: positiveIntegers<Quotas>('quota', { ...DEFAULT_QUOTAS }, options.quotas, false),

@@ -37,12 +37,12 @@ export interface MirrorSidecarProps {
   readonly cpu?: number;
   /**
    * Hard memory limit.
-   * @default 256
+   * @default 128
    */
   readonly memoryLimitMiB?: number;
   /**
    * Soft memory reservation.
-   * @default 64
+   * @default 96
    */
   readonly memoryReservationMiB?: number;
   /**

@@ -417,6 +417,14 @@ export class TaskMirroring extends Construct {
     return this.#controllerMetric('unmirrorableSources', props);
   }
 
+  /**
+   * Selected running tasks whose traffic reaches no target: neither mirrored by a session nor
+   * covered by a running forwarder sidecar (published by every resync, 0 included).
+   */
+  metricUncoveredTasks(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.#controllerMetric('uncoveredTasks', props);
+  }
+
   /** Lets `grantee` start a resync now (invoke the resync function). */
   grantStartResync(grantee: iam.IGrantable): iam.Grant {
     return this.resyncFunction.grantInvoke(grantee);
@@ -473,12 +481,20 @@ export class TaskMirroring extends Construct {
         `fargate-mirror: messages in the ${name} queue; inspect and redrive them`,
       );
     }
-    add(
-      'UnmirrorableTasksAlarm',
-      this.metricUnmirrorableSources(),
-      1,
-      'fargate-mirror: selected tasks AWS refuses to mirror; consider the sidecar',
-    );
+    // Not on unmirrorableSources: on Fargate every task is refused and its sidecar covers it.
+    // Uncovered in two 15-minute periods running, so a task that has just started is not an alarm.
+    const uncovered = new cloudwatch.Alarm(this, 'UncoveredTasksAlarm', {
+      metric: this.metricUncoveredTasks(),
+      threshold: 1,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription:
+        'fargate-mirror: selected running tasks neither mirrored nor covered by a running forwarder sidecar; `fargate-mirror-controller status` says why',
+    });
+    for (const action of props.alarmActions ?? []) uncovered.addAlarmAction(action);
+    this.alarms.push(uncovered);
     add(
       'SessionQuotaAlarm',
       this.metricSessionQuotaUsedPercent(),

@@ -68,6 +68,12 @@ export const configSchema = z.strictObject({
   mirrorContainerInstances: z.boolean().default(true),
   accountSessionQuota: z.number().int().positive().default(10_000),
   refusalCacheTtlSeconds: z.number().int().positive().default(3600),
+  /**
+   * Read each session-less source ENI (DescribeNetworkInterfaces) before creating its session, and
+   * skip the ones AWS's rules refuse (requester-managed by ECS, other interface types). false only
+   * where those rules do not hold (aws-local's taskEniSources: accept).
+   */
+  predictRefusals: z.boolean().default(true),
   queueUrl: z.string().url().optional(),
   region: z.string().min(1).optional(),
 });
@@ -87,6 +93,7 @@ export interface ControllerConfig {
   readonly mirrorContainerInstances: boolean;
   readonly accountSessionQuota: number;
   readonly refusalCacheTtlMs: number;
+  readonly predictRefusals: boolean;
   readonly queueUrl: string | undefined;
   readonly region: string | undefined;
 }
@@ -138,6 +145,7 @@ export function parseConfig(raw: unknown): ControllerConfig {
     mirrorContainerInstances: c.mirrorContainerInstances,
     accountSessionQuota: c.accountSessionQuota,
     refusalCacheTtlMs: c.refusalCacheTtlSeconds * 1000,
+    predictRefusals: c.predictRefusals,
     queueUrl: c.queueUrl,
     region: c.region,
   };

@@ -1,5 +1,7 @@
 import type { EniPlan } from './core/plan.js';
-import { isOwnedBy, SIDECAR_REMEDY } from './core/plan.js';
+import { isOwnedBy } from './core/plan.js';
+import { sidecarCoverageOf } from './core/sidecar.js';
+import type { TaskView } from './core/types.js';
 import type { ResyncPlan } from './reconcile/fleet.js';
 
 export type CoverageState =
@@ -10,6 +12,10 @@ export type CoverageState =
   /** AWS refused the ENI, or it has no room: see `note` for the reason and the remedy. */
   | 'unmirrorable'
   | 'pending'
+  /** No session of ours, but the task's forwarder sidecar container is RUNNING: covered. */
+  | 'sidecar'
+  /** The task has a forwarder sidecar and it is not running (see `note`: exit code, reason): not covered. */
+  | 'sidecar-stopped'
   | 'not-selected'
   | 'not-active'
   | 'no-source';
@@ -23,6 +29,12 @@ export interface CoverageRow {
   readonly lastStatus: string;
   readonly selected: boolean;
   readonly state: CoverageState;
+  /**
+   * Whether its traffic reaches the target: `true` for `mirrored` and `sidecar`; `false` for a
+   * selected RUNNING task that is neither (the `note` says why); `undefined` when not selected or
+   * not RUNNING yet.
+   */
+  readonly covered: boolean | undefined;
   readonly eniId: string | undefined;
   readonly sessionId: string | undefined;
   readonly sessionNumber: number | undefined;
@@ -41,7 +53,9 @@ export interface LeftoverRow {
 export interface Coverage {
   readonly rows: readonly CoverageRow[];
   readonly leftovers: readonly LeftoverRow[];
-  readonly summary: Readonly<Record<CoverageState | 'selected' | 'hidden' | 'leftoverSessions', number>>;
+  readonly summary: Readonly<
+    Record<CoverageState | 'selected' | 'covered' | 'uncovered' | 'hidden' | 'leftoverSessions', number>
+  >;
 }
 
 /**
@@ -62,7 +76,7 @@ export function coverageOf(planned: ResyncPlan, owner: string, accountSessionQuo
         if (plan?.keep) state = 'mirrored';
         else if (plan?.unmirrorable) {
           state = 'unmirrorable';
-          note = `${plan.unmirrorable.reason}; remedy: ${plan.unmirrorable.remedy}`;
+          note = `not covered: ${plan.unmirrorable.reason}; remedy: ${plan.unmirrorable.remedy}`;
         } else {
           state = 'missing';
           note = atQuota
@@ -78,6 +92,7 @@ export function coverageOf(planned: ResyncPlan, owner: string, accountSessionQuo
       default:
         state = d.state;
     }
+    ({ state, note } = withSidecar(t, state, note));
     return {
       taskArn: t.taskArn,
       cluster: t.clusterName,
@@ -86,6 +101,7 @@ export function coverageOf(planned: ResyncPlan, owner: string, accountSessionQuo
       lastStatus: t.lastStatus,
       selected: d.decision.selected,
       state,
+      covered: coveredOf(d.decision.selected && t.lastStatus === 'RUNNING', state),
       eniId: d.eniId,
       sessionId: state === 'mirrored' ? plan?.keep?.sessionId : undefined,
       sessionNumber: state === 'mirrored' ? plan?.keep?.sessionNumber : undefined,
@@ -106,6 +122,33 @@ export function coverageOf(planned: ResyncPlan, owner: string, accountSessionQuo
   return { rows, leftovers, summary: summaryOf(rows, leftovers) };
 }
 
+/**
+ * A task with no session of ours may still be covered: on Fargate, where AWS refuses task ENIs as
+ * mirror sources, the forwarder sidecar mirrors from inside the task. A session in place wins.
+ */
+function withSidecar(
+  task: TaskView,
+  state: CoverageState,
+  note: string,
+): { state: CoverageState; note: string } {
+  if (state === 'mirrored' || state === 'not-selected' || state === 'not-active') return { state, note };
+  const sidecar = sidecarCoverageOf(task);
+  if (sidecar.kind === 'running')
+    return {
+      state: 'sidecar',
+      note: `covered by forwarder sidecar (container ${sidecar.container.name} RUNNING)`,
+    };
+  if (sidecar.kind === 'stopped')
+    return { state: 'sidecar-stopped', note: `not covered: ${sidecar.reason}; no session either (${note})` };
+  return { state, note };
+}
+
+/** Only selected RUNNING tasks count: one still starting is neither covered nor uncovered yet. */
+function coveredOf(selected: boolean, state: CoverageState): boolean | undefined {
+  if (!selected) return undefined;
+  return state === 'mirrored' || state === 'sidecar';
+}
+
 function summaryOf(rows: readonly CoverageRow[], leftovers: readonly LeftoverRow[]): Coverage['summary'] {
   const summary = {
     selected: 0,
@@ -113,6 +156,10 @@ function summaryOf(rows: readonly CoverageRow[], leftovers: readonly LeftoverRow
     missing: 0,
     unmirrorable: 0,
     pending: 0,
+    sidecar: 0,
+    'sidecar-stopped': 0,
+    covered: 0,
+    uncovered: 0,
     'not-selected': 0,
     'not-active': 0,
     'no-source': 0,
@@ -122,25 +169,9 @@ function summaryOf(rows: readonly CoverageRow[], leftovers: readonly LeftoverRow
   for (const r of rows) {
     summary[r.state]++;
     if (r.selected) summary.selected++;
+    if (r.covered === true) summary.covered++;
+    if (r.covered === false) summary.uncovered++;
     if (r.hiddenBy.length > 0) summary.hidden++;
   }
   return summary;
-}
-
-/**
- * `coverage` with each `missing` row whose ENI AWS is known to refuse (`refusals`: the reason by
- * ENI id, from `predictedRefusal`) turned `unmirrorable`, with the reason and the remedy: no
- * reconcile can give it a session, so "missing" would send the user to the wrong fix.
- */
-export function withPredictedRefusals(coverage: Coverage, refusals: ReadonlyMap<string, string>): Coverage {
-  const rows = coverage.rows.map((r): CoverageRow => {
-    const reason = r.state === 'missing' && r.eniId !== undefined ? refusals.get(r.eniId) : undefined;
-    if (reason === undefined) return r;
-    return {
-      ...r,
-      state: 'unmirrorable',
-      note: `AWS refuses this source (predicted: ${reason}); remedy: ${SIDECAR_REMEDY}`,
-    };
-  });
-  return { rows, leftovers: coverage.leftovers, summary: summaryOf(rows, coverage.leftovers) };
 }

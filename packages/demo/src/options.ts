@@ -1,16 +1,19 @@
 import { DemoError } from './errors.js';
 
-/** `native`: mirror sessions on the task ENIs; `forwarder`: the sidecar, task ENIs refused. */
+/** `forwarder`: the sidecar, task ENIs refused (AWS today); `native`: mirror sessions on the task ENIs. */
 export type DemoMode = 'native' | 'forwarder';
 
-export const DEMO_MODES: readonly DemoMode[] = ['native', 'forwarder'];
+export const DEMO_MODES: readonly DemoMode[] = ['forwarder', 'native'];
+
+/** What AWS does today: it refuses Fargate task ENIs as mirror sources, so the sidecar forwards. */
+export const DEFAULT_DEMO_MODE: DemoMode = 'forwarder';
 
 export interface DemoOptions {
   /** Seconds of traffic once the services run. @default 30 */
   readonly durationSeconds?: number;
   /** Base directory; each run writes into a fresh `demo-<UTC time>` subdirectory. @default 'fargate-mirror-out' */
   readonly outDir?: string;
-  /** @default 'native' */
+  /** @default 'forwarder' (DEFAULT_DEMO_MODE) */
   readonly mode?: DemoMode;
   /** Seconds between live summary lines. @default 3 */
   readonly summaryEverySeconds?: number;
@@ -44,9 +47,9 @@ export function resolveDemoOptions(options: DemoOptions): ResolvedDemoOptions {
       `duration must be a number of seconds from 3 to 86400, got ${String(options.durationSeconds)}`,
     );
   }
-  const mode = options.mode ?? 'native';
+  const mode = options.mode ?? DEFAULT_DEMO_MODE;
   if (!DEMO_MODES.includes(mode)) {
-    throw new DemoError('DEMO_OPTIONS_INVALID', `mode must be native or forwarder, got ${String(mode)}`);
+    throw new DemoError('DEMO_OPTIONS_INVALID', `mode must be forwarder or native, got ${String(mode)}`);
   }
   const summaryEverySeconds = options.summaryEverySeconds ?? 3;
   if (!Number.isFinite(summaryEverySeconds) || summaryEverySeconds <= 0) {

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AwsLocal, startAwsLocal } from '@fargate-mirror/aws-local';
+import type { CoverageRow } from '@fargate-mirror/controller';
 import { AwsIdentitySource, createRecordEnricher, IdentityResolver } from '@fargate-mirror/receiver';
 import { DnsResponder } from './apps/dns-responder.js';
 import { TaskDirectory } from './apps/task-directory.js';
@@ -39,6 +40,8 @@ export interface DemoResult {
   readonly tasks: readonly TaskLogEntry[];
   readonly records: number;
   readonly refusals: readonly RefusedSource[];
+  /** Each selected task as the controller's `status` saw it just before the traffic stopped. */
+  readonly coverage: readonly CoverageRow[];
 }
 
 const ZONE = 'demo.internal';
@@ -47,7 +50,7 @@ const MODE_TEXT: Record<DemoMode, string> = {
   native:
     'NATIVE: VPC Traffic Mirroring sessions on the task ENIs (aws-local set to accept task ENIs as mirror sources)',
   forwarder:
-    'FORWARDER: the fargate-mirror sidecar in every task sends the mirror format itself (aws-local refuses task ENIs as mirror sources, as AWS documents today)',
+    'FORWARDER (the default, what AWS does today): AWS refuses task ENIs as mirror sources, so every task runs the fargate-mirror forwarder sidecar, which sends the mirror format itself (--mode native for sessions on task ENIs)',
 };
 
 /**
@@ -186,6 +189,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       cluster: DEMO_CLUSTER,
       targetId: cloud.targetId,
       filterId: cloud.filterId,
+      mode: o.mode,
       onError,
     });
     controller.start();
@@ -224,6 +228,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     }
     const shown = new Set<string>();
     reportRefusals(controller, fleet, say, shown);
+    await reportCoverage(controller, say).catch((e: unknown) => onError(e, 'reading coverage'));
 
     say(`traffic for ${o.durationMs / 1000} s: web -> api (DNS + HTTP), api -> web (DNS + HTTP)`);
     const started = Date.now();
@@ -254,6 +259,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       }
     }
 
+    const coverage = await reportCoverage(controller, say).catch((e: unknown) => {
+      onError(e, 'reading coverage');
+      return [];
+    });
     say('stopping: traffic ends, open connections close, the receiver ends its flows');
     watcher.stop();
     fleet.noteMirroring();
@@ -277,6 +286,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       tasks,
       records: tally.total,
       refusals,
+      coverage,
     };
     writeFileSync(
       join(dir, 'summary.json'),
@@ -286,6 +296,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
           tasks: tasks.length,
           sessionsCreated: sessions.everSeen.size,
           refusals: refusals.length,
+          coverage: coverage.map((r) => ({
+            taskArn: r.taskArn,
+            service: r.workload,
+            eniId: r.eniId ?? null,
+            state: r.state,
+            covered: r.covered ?? null,
+            why: r.note,
+          })),
           packets: tap.stats.packets,
           mirroredDatagrams: receiver.pipeline.stats.mirrored,
           duplicatesRemoved: receiver.pipeline.dedup?.stats.duplicates ?? 0,
@@ -310,6 +328,29 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   } finally {
     await cleanup();
   }
+}
+
+/**
+ * Coverage per selected task, as `fargate-mirror-controller status` shows it: covered by a session
+ * (native), by the task's forwarder sidecar (forwarder), or not covered with the reason.
+ */
+async function reportCoverage(
+  controller: ControllerRunner,
+  say: (line: string) => void,
+): Promise<CoverageRow[]> {
+  const rows = await controller.coverage();
+  const covered = rows.filter((r) => r.covered === true).length;
+  const bySidecar = rows.filter((r) => r.state === 'sidecar').length;
+  say(
+    `coverage: ${covered} of ${rows.length} selected task(s) covered (${covered - bySidecar} by a mirror session, ${bySidecar} by the forwarder sidecar)`,
+  );
+  for (const r of rows) {
+    const mark = r.covered === true ? 'covered' : r.covered === false ? 'NOT COVERED' : 'not yet running';
+    const how =
+      r.state === 'mirrored' ? `mirror session ${r.sessionId ?? '?'} (VNI ${r.vni ?? '?'})` : r.note;
+    say(`  ${r.workload} ${shortArn(r.taskArn)} ${r.eniId ?? '-'}: ${mark}, ${r.state}: ${how}`);
+  }
+  return rows;
 }
 
 /** Each refused ENI once; AWS's full answer and the controller's remedy only the first time. */

@@ -93,6 +93,15 @@ function randomVirtualNetworkId(ctx: Ec2Context): number {
 }
 
 function checkSource(ctx: Ec2Context, eni: NetworkInterface): void {
+  if (ctx.taskEniSources === 'reject' && eni.interfaceType !== 'interface') {
+    // AWS's sources: "the network interface of type `interface`" (docs/aws-facts.md §1.1); a branch
+    // ENI of ECS's ENI trunking is of type `branch`. The exact error is unverified: the one AWS gives
+    // for unsupported sources.
+    throw new ApiError(
+      'NetworkInterfaceNotSupported',
+      `${eni.networkInterfaceId} must be attached to a supported instance. Network interfaces of type ${eni.interfaceType} cannot be traffic mirror sources.`,
+    );
+  }
   if (
     ctx.taskEniSources === 'reject' &&
     eni.requesterManaged &&

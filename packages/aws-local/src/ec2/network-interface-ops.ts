@@ -58,6 +58,8 @@ export interface NewNetworkInterface {
   privateIpAddress?: string;
   requesterManaged?: boolean;
   requesterId?: string;
+  /** @default 'interface' */
+  interfaceType?: string;
   attachment?: Omit<EniAttachment, 'attachmentId' | 'attachTime'>;
   tags?: Tag[];
 }
@@ -75,7 +77,7 @@ export function createNetworkInterface(scope: RegionScope, spec: NewNetworkInter
     description: spec.description ?? '',
     privateIpAddress: allocateAddress(region, subnet, spec.privateIpAddress),
     macAddress: macAddress(),
-    interfaceType: 'interface',
+    interfaceType: spec.interfaceType ?? 'interface',
     requesterManaged: spec.requesterManaged ?? false,
     requesterId: spec.requesterId,
     status: spec.attachment ? 'in-use' : 'available',

@@ -5,9 +5,10 @@ import {
   removeNetworkInterface,
 } from '../ec2/network-interface-ops.js';
 import { privateDnsName } from '../ec2/wire.js';
+import { AwsLocalError } from '../errors.js';
 import { type EcsEvent, taskStateChangeEvent } from '../events/task-event.js';
 import type { LifecycleTimings } from '../options.js';
-import type { Task, TaskStatus } from '../state/types.js';
+import type { Task, TaskContainer, TaskStatus } from '../state/types.js';
 import type { Clock } from '../util/clock.js';
 import { arnRegion } from './arns.js';
 
@@ -15,12 +16,23 @@ import { arnRegion } from './arns.js';
  * ECS-owned accounts seen on real Fargate task ENIs (docs/aws-facts.md §1.2): the requester of the ENI
  * and the owner of the hidden instance it is attached to.
  */
+/** Containers still up when the task stops exit with 0 (the task's stop ended them). */
+function stopRemainingContainers(task: Task): void {
+  for (const c of task.containers) {
+    if (c.lastStatus === 'STOPPED') continue;
+    c.lastStatus = 'STOPPED';
+    c.exitCode ??= 0;
+  }
+}
+
 export const ECS_REQUESTER_ID = '716531411939';
 export const FARGATE_INSTANCE_OWNER_ID = '786829106431';
 
 export interface LifecycleDeps {
   clock: Clock;
   timings: LifecycleTimings;
+  /** awsvpc task ENIs on EC2 instances are branch ENIs of the instance's trunk (ENI trunking). */
+  awsvpcTrunking: boolean;
   scope: (region: string) => RegionScope;
   publish: (event: EcsEvent) => void;
   changed: () => void;
@@ -62,6 +74,36 @@ export class TaskLifecycle {
     this.#bump(task, now);
     this.#emit(task);
     this.#schedule(task);
+  }
+
+  /**
+   * One container of a running task exits (`exitCode`, `reason`), as ECS reports it: the task goes
+   * on when the container is not essential (a sidecar with `essential: false`), and stops with
+   * stopCode `EssentialContainerExited` when it is.
+   */
+  stopContainer(task: Task, containerName: string, exitCode: number, reason?: string): TaskContainer {
+    const container = task.containers.find((c) => c.name === containerName);
+    if (!container)
+      throw new AwsLocalError(
+        'AWS_LOCAL_ADMIN_BAD_REQUEST',
+        `task ${task.taskArn} has no container ${containerName} (it has ${task.containers.map((c) => c.name).join(', ')})`,
+      );
+    if (task.lastStatus !== 'RUNNING' || container.lastStatus !== 'RUNNING')
+      throw new AwsLocalError(
+        'AWS_LOCAL_ADMIN_BAD_REQUEST',
+        `container ${containerName} of task ${task.taskArn} is not running (task ${task.lastStatus}, container ${container.lastStatus})`,
+      );
+    container.lastStatus = 'STOPPED';
+    container.exitCode = exitCode;
+    if (reason !== undefined) container.reason = reason;
+    if (container.essential) {
+      this.stop(task, 'EssentialContainerExited', 'Essential container in task exited');
+    } else {
+      const now = this.#deps.clock.now();
+      this.#bump(task, now);
+      this.#emit(task);
+    }
+    return container;
   }
 
   cancelAll(): void {
@@ -142,7 +184,7 @@ export class TaskLifecycle {
         for (const c of task.containers) c.lastStatus = 'RUNNING';
         break;
       case 'STOPPING':
-        for (const c of task.containers) c.lastStatus = 'STOPPED';
+        stopRemainingContainers(task);
         break;
       case 'DEPROVISIONING':
         task.executionStoppedAt = now;
@@ -152,7 +194,7 @@ export class TaskLifecycle {
         task.executionStoppedAt ??= now;
         task.stoppedAt = now;
         if (task.attachment) task.attachment.status = 'DELETED';
-        for (const c of task.containers) c.lastStatus = 'STOPPED';
+        stopRemainingContainers(task);
         break;
       default:
         break;
@@ -174,6 +216,8 @@ export class TaskLifecycle {
       description: `arn:aws:ecs:${scope.regionName}:${scope.accountId}:attachment/${attachment.id}`,
       requesterManaged: true,
       requesterId: ECS_REQUESTER_ID,
+      // With trunking, ECS gives a task on an instance a branch ENI of the instance's trunk ENI.
+      ...(instanceId && this.#deps.awsvpcTrunking ? { interfaceType: 'branch' } : {}),
       groups: task.securityGroups,
       attachment: {
         instanceId,

@@ -154,6 +154,7 @@ export function launchTasks(ctx: EcsContext, spec: LaunchSpec): Task[] {
         name: String(c.name),
         image: String(c.image),
         lastStatus: 'PENDING',
+        essential: c.essential !== false,
       })),
       createdAt: now,
       updatedAt: now,

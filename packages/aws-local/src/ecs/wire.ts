@@ -65,7 +65,8 @@ export function taskWire(task: Task, style: TaskStyle, withTags: boolean): Recor
           ? [{ attachmentId: a.id, privateIpv4Address: a.privateIPv4Address }]
           : [],
       healthStatus: 'UNKNOWN',
-      ...(c.lastStatus === 'STOPPED' ? { exitCode: 0 } : {}),
+      ...(c.lastStatus === 'STOPPED' ? { exitCode: c.exitCode ?? 0 } : {}),
+      ...(c.reason !== undefined ? { reason: c.reason } : {}),
     })),
     cpu: task.cpu,
     memory: task.memory,

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { createControl } from '../control.js';
 import type { ApiReply } from '../ec2/dispatch.js';
 import type { Emulator } from '../emulator.js';
 import { type AwsLocalErrorCode, isAwsLocalError } from '../errors.js';
@@ -28,6 +29,8 @@ function parse(body: string): unknown {
  *                        DELETE to clear them all
  * - POST /_admin/advance {"ms": N} moves a manual clock
  * - POST /_admin/flush-events delivers held and delayed events now
+ * - POST /_admin/stop-container {"taskArn", "containerName", "exitCode"?, "reason"?} makes one
+ *                        container of a running task exit (the task stops if it is essential)
  */
 export async function handleAdmin(em: Emulator, request: IncomingMessage, body: string): Promise<ApiReply> {
   const path = (request.url ?? '').split('?')[0];
@@ -64,6 +67,35 @@ export async function handleAdmin(em: Emulator, request: IncomingMessage, body: 
   if (path === '/_admin/flush-events' && method === 'POST') {
     await em.events.flush();
     return json(200, em.events.counters);
+  }
+  if (path === '/_admin/stop-container' && method === 'POST') {
+    const r = parse(body) as Record<string, unknown> | undefined;
+    if (
+      typeof r?.taskArn !== 'string' ||
+      typeof r.containerName !== 'string' ||
+      (r.exitCode !== undefined && !Number.isInteger(r.exitCode)) ||
+      (r.reason !== undefined && typeof r.reason !== 'string')
+    ) {
+      return badRequest(
+        em,
+        'AWS_LOCAL_ADMIN_BAD_REQUEST',
+        'body must be {"taskArn": string, "containerName": string, "exitCode"?: integer, "reason"?: string}',
+      );
+    }
+    try {
+      return json(
+        200,
+        createControl(em).stopContainer({
+          taskArn: r.taskArn,
+          containerName: r.containerName,
+          ...(r.exitCode !== undefined ? { exitCode: r.exitCode as number } : {}),
+          ...(typeof r.reason === 'string' ? { reason: r.reason } : {}),
+        }),
+      );
+    } catch (error) {
+      if (isAwsLocalError(error)) return badRequest(em, error.code, error.message);
+      throw error;
+    }
   }
   const code: AwsLocalErrorCode = 'AWS_LOCAL_ADMIN_NOT_FOUND';
   return json(404, { code, message: `no admin route ${method} ${path}` });

@@ -179,6 +179,12 @@ export interface TaskContainer {
   name: string;
   image: string;
   lastStatus: string;
+  /** From the task definition (default true): when an essential container stops, the task stops. */
+  essential: boolean;
+  /** Set once the container is STOPPED (0 when the task stopped it). */
+  exitCode?: number;
+  /** Why the container stopped, when something other than the task's stop did it. */
+  reason?: string;
 }
 
 export interface Task {

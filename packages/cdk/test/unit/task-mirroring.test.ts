@@ -264,7 +264,7 @@ describe('TaskMirroring wiring', () => {
     all.template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 7 }, 4);
   });
 
-  it('alarms on function errors, dead-letter queue depth, unmirrorable tasks and the session quota', () => {
+  it('alarms on function errors, dead-letter queue depth, uncovered tasks and the session quota', () => {
     const alarms = Object.values(defaults.template.findResources('AWS::CloudWatch::Alarm')).map(
       (a) => (a as { Properties: Record<string, unknown> }).Properties,
     );
@@ -276,13 +276,20 @@ describe('TaskMirroring wiring', () => {
       'AWS/SQS/ApproximateNumberOfMessagesVisible>=1',
       'AWS/SQS/ApproximateNumberOfMessagesVisible>=1',
       'FargateMirror/sessionQuotaUsedPercent>=80',
-      'FargateMirror/unmirrorableSources>=1',
+      'FargateMirror/uncoveredTasks>=1',
     ]);
+    // Not unmirrorableSources: on Fargate every task ENI is refused and the sidecar covers it.
     defaults.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'FargateMirror',
-      MetricName: 'unmirrorableSources',
+      MetricName: 'uncoveredTasks',
       Dimensions: [{ Name: 'service', Value: 'controller' }],
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+    });
+    all.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'uncoveredTasks',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^Alarms') }],
     });
     all.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'sessionQuotaUsedPercent',

@@ -1,4 +1,4 @@
-import { DEMO_MODES, type DemoMode, runDemo } from '@fargate-mirror/demo';
+import { DEFAULT_DEMO_MODE, DEMO_MODES, type DemoMode, runDemo } from '@fargate-mirror/demo';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ensureOutputDirectory } from './out-dir.js';
 
@@ -28,10 +28,10 @@ export function createDemoCommand(): Command {
     .addOption(
       new Option(
         '--mode <mode>',
-        'native: mirror sessions on task ENIs; forwarder: the sidecar, task ENIs refused',
+        'forwarder: task ENIs refused as AWS does today, the sidecar in every task forwards; native: mirror sessions on task ENIs',
       )
         .choices([...DEMO_MODES])
-        .default('native'),
+        .default(DEFAULT_DEMO_MODE),
     )
     .option(
       '--ui-port <port|off>',

@@ -1,4 +1,4 @@
-import type { LaunchType, TaskNetwork, TaskView } from '../core/types.js';
+import type { ContainerView, LaunchType, TaskNetwork, TaskView } from '../core/types.js';
 
 /**
  * The subset of an ECS task we read. DescribeTasks' `Task` and an event's `detail` share it,
@@ -24,6 +24,15 @@ export interface EcsTaskLike {
     | undefined;
   readonly tags?:
     | readonly { readonly key?: string | undefined; readonly value?: string | undefined }[]
+    | undefined;
+  readonly containers?:
+    | readonly {
+        readonly name?: string | undefined;
+        readonly image?: string | undefined;
+        readonly lastStatus?: string | undefined;
+        readonly exitCode?: number | undefined;
+        readonly reason?: string | undefined;
+      }[]
     | undefined;
 }
 
@@ -88,5 +97,22 @@ export function taskViewOf(task: EcsTaskLike): TaskView | undefined {
     desiredStatus: task.desiredStatus ?? 'UNKNOWN',
     tags,
     network: networkOf(task, launchType),
+    ...(task.containers ? { containers: containersOf(task.containers) } : {}),
   };
+}
+
+function containersOf(containers: NonNullable<EcsTaskLike['containers']>): ContainerView[] {
+  return containers.flatMap((c) =>
+    c.name === undefined
+      ? []
+      : [
+          {
+            name: c.name,
+            image: c.image,
+            lastStatus: c.lastStatus ?? 'UNKNOWN',
+            exitCode: c.exitCode ?? undefined,
+            reason: c.reason ?? undefined,
+          },
+        ],
+  );
 }

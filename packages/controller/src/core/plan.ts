@@ -119,11 +119,16 @@ export interface EniPlan {
   readonly unmirrorable: Unmirrorable | undefined;
 }
 
-/** An earlier AWS refusal for an ENI (cached), e.g. `NetworkInterfaceNotSupported`. */
+/**
+ * Why AWS will not take an ENI as a mirror source: an earlier refusal (cached), e.g.
+ * `NetworkInterfaceNotSupported`, or one predicted from the ENI's own description.
+ */
 export interface Refusal {
   readonly code: ControllerErrorCode;
   readonly awsCode: string | undefined;
   readonly message: string;
+  /** Derived from DescribeNetworkInterfaces (requester-managed, interface type): AWS was not asked. */
+  readonly predicted?: boolean;
 }
 
 export const SIDECAR_REMEDY =
@@ -206,7 +211,9 @@ export function planEni(input: EniPlanInput): EniPlan {
   if (input.refusal) {
     const unmirrorable: Unmirrorable = {
       code: input.refusal.code,
-      reason: `AWS refused a session on ${eniId}: ${input.refusal.awsCode ?? input.refusal.code}: ${input.refusal.message}`,
+      reason: input.refusal.predicted
+        ? `AWS refuses ${eniId} as a mirror source (predicted from DescribeNetworkInterfaces; CreateTrafficMirrorSession not called): ${input.refusal.message}`
+        : `AWS refused a session on ${eniId}: ${input.refusal.awsCode ?? input.refusal.code}: ${input.refusal.message}`,
       remedy: SIDECAR_REMEDY,
     };
     return { eniId, source, actions: deletes, keep: undefined, hiddenBy: [], unmirrorable };

@@ -11,6 +11,9 @@ const MIRRORABLE_REQUESTERS: readonly string[] = ['amazon-rds', 'amazon-elastica
  * "missing" for an ENI that no reconcile can give a session.
  */
 export function predictedRefusal(eni: SourceEniFacts): string | undefined {
+  // ECS on EC2 with ENI trunking (awsvpcTrunking) gives each awsvpc task a branch ENI.
+  if (eni.interfaceType === 'branch')
+    return `${eni.eniId} is a branch ENI of ENI trunking (interface type branch): AWS accepts only interface type "interface" as a mirror source`;
   if (eni.interfaceType !== undefined && eni.interfaceType !== 'interface')
     return `${eni.eniId} has interface type ${eni.interfaceType}: AWS accepts only interface type "interface" as a mirror source`;
   if (eni.requesterManaged && !MIRRORABLE_REQUESTERS.includes(eni.requesterId ?? ''))

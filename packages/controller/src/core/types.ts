@@ -36,6 +36,17 @@ export interface TaskView {
   readonly desiredStatus: string;
   readonly tags: Readonly<Record<string, string>>;
   readonly network: TaskNetwork;
+  /** DescribeTasks' `containers[]` (absent from some events): where a forwarder sidecar shows. */
+  readonly containers?: readonly ContainerView[];
+}
+
+/** One container of a task as DescribeTasks reports it. */
+export interface ContainerView {
+  readonly name: string;
+  readonly image: string | undefined;
+  readonly lastStatus: string;
+  readonly exitCode: number | undefined;
+  readonly reason: string | undefined;
 }
 
 /** A container instance and the primary ENI of its EC2 instance (undefined when not resolvable). */

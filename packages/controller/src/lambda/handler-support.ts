@@ -68,6 +68,11 @@ export const ALARM_METRICS = {
   mirrorResourceMissing: 'mirrorResourceMissing',
   /** Clusters of `select.clusters` that ECS does not know (the resync reads the others). */
   clustersNotFound: 'clustersNotFound',
+  /**
+   * Selected running tasks neither mirrored by a session nor covered by a running forwarder
+   * sidecar (the resync publishes it every run, 0 included).
+   */
+  uncoveredTasks: 'uncoveredTasks',
 } as const;
 
 /** The terminal (not retried) per-ENI failures of a result. */

@@ -1,4 +1,5 @@
 import { isOwnedBy } from '../core/plan.js';
+import { coverageOf } from '../coverage.js';
 import { isControllerError } from '../errors.js';
 import type { LogPort } from '../log.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
@@ -13,6 +14,12 @@ export interface ResyncSummary {
   readonly queued: number;
   readonly queueFailures: number;
   readonly unmirrorable: number;
+  /** Selected running tasks mirrored by a session or covered by a running forwarder sidecar. */
+  readonly covered: number;
+  /** Selected running tasks whose traffic reaches nobody (refused and no sidecar, sidecar stopped, ...). */
+  readonly uncovered: number;
+  /** Of `covered`, the tasks covered by their forwarder sidecar. */
+  readonly sidecar: number;
   readonly hidden: number;
   readonly sessionsOwned: number;
   readonly sessionsInAccount: number;
@@ -50,6 +57,7 @@ export function createResyncHandler(deps: ResyncHandlerDeps): (event?: unknown) 
     }
     const { failed, sent } = await queue.send(plan.workItems);
     const owned = plan.world.sessions.filter((s) => isOwnedBy(s, reconciler.settings.owner)).length;
+    const coverage = coverageOf(plan, reconciler.settings.owner, reconciler.config.accountSessionQuota);
     const summary: ResyncSummary = {
       tasksSeen: plan.world.tasks.length,
       desiredSources: plan.desired.sources.size,
@@ -57,6 +65,9 @@ export function createResyncHandler(deps: ResyncHandlerDeps): (event?: unknown) 
       queued: sent,
       queueFailures: failed.length,
       unmirrorable: plan.plans.filter((p) => p.unmirrorable && !p.keep).length,
+      covered: coverage.summary.covered,
+      uncovered: coverage.summary.uncovered,
+      sidecar: coverage.summary.sidecar,
       hidden: plan.plans.filter((p) => p.hiddenBy.length > 0).length,
       sessionsOwned: owned,
       sessionsInAccount: plan.world.sessions.length,
@@ -76,6 +87,16 @@ export function createResyncHandler(deps: ResyncHandlerDeps): (event?: unknown) 
       Math.round((100 * summary.sessionsInAccount) / summary.sessionQuota),
     );
     if (summary.unmirrorable > 0) metrics.gauge('unmirrorableSources', summary.unmirrorable);
+    // Always published, 0 included, so the uncovered-tasks alarm returns to OK once all are covered.
+    metrics.gauge(ALARM_METRICS.uncoveredTasks, summary.uncovered);
+    metrics.gauge('sidecarCoveredTasks', summary.sidecar);
+    const uncovered = coverage.rows.filter((r) => r.covered === false);
+    if (uncovered.length > 0)
+      log.warn('selected tasks not covered', {
+        count: uncovered.length,
+        // The first few with their reasons; `fargate-mirror-controller status` lists them all.
+        tasks: uncovered.slice(0, 20).map((r) => ({ taskArn: r.taskArn, state: r.state, why: r.note })),
+      });
     if (summary.hidden > 0) metrics.gauge('hiddenSources', summary.hidden);
     if (failed.length > 0) metrics.count('queueFailures', failed.length);
     metrics.flush();

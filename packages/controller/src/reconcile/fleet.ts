@@ -1,6 +1,7 @@
 import type { DesiredState } from '../core/desired-state.js';
 import { type AppliedAction, addToTally, type EniResult, emptyTally, type Tally } from '../core/outcomes.js';
-import { type Action, type EniPlan, planAll, planCleanup } from '../core/plan.js';
+import { type Action, type EniPlan, planAll, planCleanup, type Refusal } from '../core/plan.js';
+import { predictedRefusal } from '../core/refusals.js';
 import { TAG_OWNER } from '../core/types.js';
 import { asControllerError } from '../errors.js';
 import { mapLimit } from '../util/map-limit.js';
@@ -19,6 +20,8 @@ export interface ResyncPlan {
   readonly plans: readonly EniPlan[];
   /** One key per differing ENI (deduplicated): what the scheduled resync queues. */
   readonly workItems: readonly WorkItem[];
+  /** Set when the ENIs could not be read to predict refusals (no ec2:DescribeNetworkInterfaces). */
+  readonly refusalsNotPredicted?: string;
 }
 
 export interface ResyncReport extends ResyncPlan {
@@ -50,11 +53,12 @@ export async function planFleet(
     ctx.log.warn('clusters not found; the others were read', { clusters: world.missingClusters });
   }
   const desired = desiredOf(ctx, world.tasks, world.instances);
+  const { predicted, notPredicted } = await predictedRefusals(ctx, desired, world);
   const plans = planAll({
     sources: desired.sources,
     sessions: world.sessions,
     settings,
-    refusalFor: (eniId) => ctx.refusals.get(eniId),
+    refusalFor: (eniId) => ctx.refusals.get(eniId) ?? predicted.get(eniId),
   });
   const items = new Map<string, WorkItem>();
   for (const p of plans) {
@@ -62,7 +66,56 @@ export async function planFleet(
     const w = workItemForPlan(p);
     items.set(workItemKey(w), w);
   }
-  return { world, desired, plans, workItems: [...items.values()] };
+  return {
+    world,
+    desired,
+    plans,
+    workItems: [...items.values()],
+    ...(notPredicted === undefined ? {} : { refusalsNotPredicted: notPredicted }),
+  };
+}
+
+/**
+ * Refusals EC2's own description of each source ENI predicts (requester-managed by ECS, as every
+ * Fargate task ENI is; interface types other than `interface`), for the ENIs with no session yet
+ * and no remembered refusal. Derived again on every plan rather than stored: the resync Lambda
+ * starts with an empty refusal cache, and without this it asked CreateTrafficMirrorSession again
+ * for every Fargate task every resync, forever. One batched DescribeNetworkInterfaces per plan.
+ */
+async function predictedRefusals(
+  ctx: ReconcileContext,
+  desired: DesiredState,
+  world: ObservedWorld,
+): Promise<{ predicted: Map<string, Refusal>; notPredicted?: string }> {
+  const out = new Map<string, Refusal>();
+  if (!ctx.config.predictRefusals || ctx.ec2.describeSourceEnis === undefined) return { predicted: out };
+  const withSession = new Set(world.sessions.map((s) => s.eniId));
+  const ids = [...desired.sources.keys()].filter(
+    (id) => !withSession.has(id) && ctx.refusals.get(id) === undefined,
+  );
+  if (ids.length === 0) return { predicted: out };
+  try {
+    for (const facts of (await ctx.ec2.describeSourceEnis(ids)).values()) {
+      const reason = predictedRefusal(facts);
+      if (reason !== undefined)
+        out.set(facts.eniId, {
+          code: 'SOURCE_NOT_SUPPORTED',
+          awsCode: undefined,
+          message: reason,
+          predicted: true,
+        });
+    }
+  } catch (error) {
+    // Without ec2:DescribeNetworkInterfaces the resync still runs, asking AWS as before.
+    const e = asControllerError(error);
+    if (e.code !== 'AWS_ACCESS_DENIED') throw error;
+    ctx.log.warn('refusals not predicted', { error: e.message });
+    return {
+      predicted: out,
+      notPredicted: `refusals not predicted: ${e.message} (grant ec2:DescribeNetworkInterfaces)`,
+    };
+  }
+  return { predicted: out };
 }
 
 /**

@@ -49,12 +49,27 @@ describe('taskEniSources reject (the default): task ENIs are not mirrorable', ()
     await env?.close();
   });
 
-  it('reports each task as not mirrorable with AWS error and the sidecar remedy, creates nothing, and does not ask again', async () => {
+  // aws-local counts every EC2 request by its Action (ECS ones as `ecs:Operation`).
+  const creates = () =>
+    (env.aws.control.summary()['counters'] as { requests: Record<string, number> }).requests[
+      'CreateTrafficMirrorSession'
+    ] ?? 0;
+
+  it('predicts the refusal from the ENI: not mirrorable with the reason and the sidecar remedy, and no CreateTrafficMirrorSession call at all', async () => {
     const config = await writeConfig(env, 'c.json', { owner: OWNER, target: ids.target, filter: ids.filter });
     const run = await controllerCli(['reconcile', '--config', config, '--endpoint-url', env.aws.url]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('unmirrorable 2');
-    expect(run.stdout).toContain('NetworkInterfaceNotSupported');
+    expect(run.stdout).toMatch(
+      /not mirrorable: (eni-[0-9a-f]+): AWS refuses \1 as a mirror source \(predicted from DescribeNetworkInterfaces; CreateTrafficMirrorSession not called\): \1 is requester-managed \(by 716531411939\)/,
+    );
+    // Not one create was asked for; the ENIs were read instead.
+    expect(creates()).toBe(0);
+    expect(
+      (env.aws.control.summary()['counters'] as { requests: Record<string, number> }).requests[
+        'DescribeNetworkInterfaces'
+      ],
+    ).toBeGreaterThan(0);
     expect(await allSessions(env)).toEqual([]);
 
     const status = await controllerCli([
@@ -66,24 +81,54 @@ describe('taskEniSources reject (the default): task ENIs are not mirrorable', ()
       env.aws.url,
     ]);
     expect(status.code, status.stderr).toBe(0);
-    const rows = (JSON.parse(status.stdout) as { rows: { state: string; note: string }[] }).rows;
+    const rows = (JSON.parse(status.stdout) as { rows: { state: string; covered: boolean; note: string }[] })
+      .rows;
     // A new process has no refusal cache, but EC2 says the ENIs are requester-managed (by ECS):
     // status names the refusal, not "missing".
-    expect(rows.map((r) => r.state)).toEqual(['unmirrorable', 'unmirrorable']);
+    expect(rows.map((r) => [r.state, r.covered])).toEqual([
+      ['unmirrorable', false],
+      ['unmirrorable', false],
+    ]);
     for (const r of rows) {
-      expect(r.note).toMatch(/^AWS refuses this source \(predicted: eni-[0-9a-f]+ is requester-managed/);
-      expect(r.note).toContain('forwarder sidecar');
+      expect(r.note).toMatch(
+        /^not covered: AWS refuses eni-[0-9a-f]+ as a mirror source \(predicted from DescribeNetworkInterfaces/,
+      );
+      expect(r.note).toContain('remedy: run the fargate-mirror forwarder sidecar');
     }
 
+    // The resync Lambda starts with an empty cache every time: the prediction keeps it from queueing
+    // the refused tasks again on every run.
+    for (let i = 0; i < 2; i++) {
+      const fresh = reconcilerFor(env, { owner: OWNER, target: ids.target, filter: ids.filter });
+      const plan = await fresh.plan();
+      expect(plan.workItems).toEqual([]);
+      expect(plan.plans.map((p) => p.unmirrorable?.code)).toEqual([
+        'SOURCE_NOT_SUPPORTED',
+        'SOURCE_NOT_SUPPORTED',
+      ]);
+    }
+    expect(creates()).toBe(0);
+  });
+
+  it('without prediction AWS refuses the create: the same code and remedy, with its error, and a long-lived reconciler does not ask again', async () => {
+    const input = { owner: OWNER, target: ids.target, filter: ids.filter, predictRefusals: false };
+    const config = await writeConfig(env, 'asks.json', input);
+    const run = await controllerCli(['reconcile', '--config', config, '--endpoint-url', env.aws.url]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('unmirrorable 2');
+    expect(run.stdout).toContain('NetworkInterfaceNotSupported');
+    expect(creates()).toBe(2);
+    expect(await allSessions(env)).toEqual([]);
+
     // One long-lived reconciler (a warm Lambda, or one CLI run) remembers refusals per ENI.
-    const reconciler = reconcilerFor(env, { owner: OWNER, target: ids.target, filter: ids.filter });
+    const reconciler = reconcilerFor(env, input);
     const first = await reconciler.resync();
     expect(first.results.map((r) => r.outcome)).toEqual(['unmirrorable', 'unmirrorable']);
+    expect(first.results.map((r) => r.unmirrorable?.code)).toEqual([
+      'SOURCE_NOT_SUPPORTED',
+      'SOURCE_NOT_SUPPORTED',
+    ]);
     expect(first.results[0]?.unmirrorable?.remedy).toContain('forwarder sidecar');
-    const creates = () =>
-      (env.aws.control.summary()['counters'] as { requests: Record<string, number> }).requests[
-        'ec2:CreateTrafficMirrorSession'
-      ] ?? 0;
     const before = creates();
     const second = await reconciler.resync();
     expect(second.workItems).toEqual([]);

@@ -67,7 +67,9 @@ describe('status after reconcile reported refusals (taskEniSources reject)', () 
   it('shows each refused task ENI as unmirrorable with the reason, not missing', async () => {
     const reconcile = await fargateMirror(['reconcile', '--config', config, '--endpoint-url', env.aws.url]);
     expect(reconcile.code, reconcile.stderr).toBe(0);
-    expect(reconcile.stdout).toContain('NetworkInterfaceNotSupported');
+    expect(reconcile.stdout).toMatch(
+      /not mirrorable: eni-[0-9a-f]+: AWS refuses eni-[0-9a-f]+ as a mirror source \(predicted/,
+    );
 
     const status = await fargateMirror(['status', '--config', config, '--endpoint-url', env.aws.url]);
     expect(status.code, status.stderr).toBe(0);
@@ -76,13 +78,15 @@ describe('status after reconcile reported refusals (taskEniSources reject)', () 
     expect(rows).toHaveLength(2);
     for (const row of rows) {
       expect(row).toMatch(
-        /\sunmirrorable\s+AWS refuses this source \(predicted: eni-[0-9a-f]+ is requester-managed/,
+        /\sunmirrorable\s+NO\s+not covered: AWS refuses eni-[0-9a-f]+ as a mirror source \(predicted from DescribeNetworkInterfaces; CreateTrafficMirrorSession not called\): eni-[0-9a-f]+ is requester-managed/,
       );
       expect(row).toContain('only when Amazon RDS or ElastiCache created them');
       expect(row).toContain('remedy: run the fargate-mirror forwarder sidecar');
       expect(row).not.toContain('missing');
     }
-    expect(status.stdout).toContain('2 selected task(s): 0 mirrored, 0 missing, 2 unmirrorable');
+    expect(status.stdout).toContain(
+      '2 selected task(s): 0 mirrored, 0 covered by sidecar, 0 missing, 2 unmirrorable, 0 sidecar stopped, 0 pending, 0 hidden; 0 covered, 2 not covered',
+    );
   });
 
   it('an AWS error while running is one line with its code, exit 1', async () => {

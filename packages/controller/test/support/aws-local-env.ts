@@ -101,7 +101,17 @@ export interface Env {
   readonly clients: AwsClients;
   readonly subnetIds: string[];
   readonly dir: string;
+  /**
+   * aws-local's taskEniSources: accept models an AWS that takes task ENIs as sources, where the
+   * controller's refusal prediction (today's AWS rules) would be wrong: configs there say
+   * predictRefusals: false (unless the test sets it).
+   */
+  readonly acceptsTaskEnis: boolean;
   close(): Promise<void>;
+}
+
+function withModeDefaults(env: Env, config: ControllerConfigInput): ControllerConfigInput {
+  return env.acceptsTaskEnis ? { predictRefusals: false, ...config } : config;
 }
 
 export async function startEnv(options: AwsLocalOptions = {}): Promise<Env> {
@@ -116,6 +126,7 @@ export async function startEnv(options: AwsLocalOptions = {}): Promise<Env> {
     clients,
     subnetIds,
     dir,
+    acceptsTaskEnis: options.taskEniSources === 'accept',
     async close() {
       clients.destroy();
       await aws.close();
@@ -132,7 +143,7 @@ export function reconcilerFor(env: Env, config: ControllerConfigInput, ownClient
   return new Reconciler({
     ec2: new Ec2Adapter(clients.ec2),
     ecs: new EcsAdapter(clients.ecs),
-    config: parseConfig(config),
+    config: parseConfig(withModeDefaults(env, config)),
     refusals: new MemoryRefusalCache({ ttlMs: 3_600_000 }),
     readAfterWriteDelayMs: 50,
   });
@@ -142,7 +153,7 @@ export type ControllerConfigInput = ConfigFile;
 
 export async function writeConfig(env: Env, name: string, config: ControllerConfigInput): Promise<string> {
   const file = join(env.dir, name);
-  await writeFile(file, JSON.stringify(config, null, 2));
+  await writeFile(file, JSON.stringify(withModeDefaults(env, config), null, 2));
   return file;
 }
 

@@ -25,6 +25,9 @@ describe('scheduled resync and queue worker', () => {
 
     const first = await resync();
     expect(first.differing).toBe(3);
+    // Not mirrored yet: uncovered until the workers converge them.
+    expect(first).toMatchObject({ covered: 0, uncovered: 3 });
+    expect(metrics.gauges['uncoveredTasks']).toBe(3);
     expect(queue.items.map((i) => i.kind)).toEqual(['task', 'task', 'task']);
     expect(await worker(sqsEvent(queue.items.map((i) => JSON.stringify(i))))).toEqual({
       batchItemFailures: [],
@@ -50,6 +53,9 @@ describe('scheduled resync and queue worker', () => {
     expect(third.differing).toBe(0);
     expect(queue.items).toEqual([]);
     expect(metrics.gauges).toMatchObject({ sessionsInUse: 2, sessionsInAccount: 2, sessionQuota: 10000 });
+    // Published at 0 too, so the alarm returns to OK.
+    expect(third).toMatchObject({ covered: 2, uncovered: 0 });
+    expect(metrics.gauges['uncoveredTasks']).toBe(0);
   });
 
   it('returns retryable failures as batch item failures, drops malformed messages with a count', async () => {

@@ -1,9 +1,9 @@
-// Issue 22: `status` in a new process (no refusal cache) tells the ENIs AWS refuses as mirror sources
-// from the ones still missing a session, from what EC2 says about them.
+// Issues 22 and 16 (item 4): a process with no refusal cache (a new `status`, every resync Lambda)
+// tells the ENIs AWS refuses as mirror sources from what EC2 says about them, before calling Create.
 import { describe, expect, it } from 'vitest';
+import { type PlanSettings, planEni, type Refusal, SIDECAR_REMEDY } from '../../src/core/plan.js';
 import { predictedRefusal } from '../../src/core/refusals.js';
-import type { SourceEniFacts } from '../../src/core/types.js';
-import { type Coverage, type CoverageRow, withPredictedRefusals } from '../../src/coverage.js';
+import type { DesiredSource, SourceEniFacts } from '../../src/core/types.js';
 
 const eni = (facts: Partial<SourceEniFacts>): SourceEniFacts => ({
   eniId: 'eni-1',
@@ -28,56 +28,61 @@ describe('predictedRefusal', () => {
     );
   });
 
+  it('names a branch ENI of ENI trunking', () => {
+    expect(predictedRefusal(eni({ interfaceType: 'branch', requesterManaged: true }))).toBe(
+      'eni-1 is a branch ENI of ENI trunking (interface type branch): AWS accepts only interface type "interface" as a mirror source',
+    );
+  });
+
   it('predicts a refusal for an interface type other than interface', () => {
     expect(predictedRefusal(eni({ interfaceType: 'trunk' }))).toMatch(/^eni-1 has interface type trunk: /);
   });
 });
 
-describe('withPredictedRefusals', () => {
-  const row = (eniId: string, state: CoverageRow['state']): CoverageRow => ({
-    taskArn: `arn:aws:ecs:us-east-1:1:task/shop/${eniId}`,
-    cluster: 'shop',
-    workload: 'web',
-    launchType: 'FARGATE',
-    lastStatus: 'RUNNING',
-    selected: true,
-    state,
-    eniId,
-    sessionId: undefined,
-    sessionNumber: undefined,
-    vni: undefined,
-    hiddenBy: [],
-    note: 'no session of ours yet: the next reconcile creates it',
-  });
+describe('a predicted refusal plans as an AWS refusal does', () => {
+  const settings: PlanSettings = {
+    owner: 'me',
+    targetId: 'tmt-1',
+    filterId: 'tmf-1',
+    vni: { kind: 'random' },
+    sessionNumber: { kind: 'highest-free' },
+    packetLength: undefined,
+  };
+  const source: DesiredSource = {
+    eniId: 'eni-1',
+    kind: 'task-eni',
+    clusterArn: 'c',
+    clusterName: 'shop',
+    serviceName: 'web',
+    vniKey: 'shop/web',
+    taskArns: ['arn:task'],
+    containerInstanceArn: undefined,
+  };
+  const plan = (refusal: Refusal) => planEni({ eniId: 'eni-1', source, sessions: [], settings, refusal });
 
-  it('turns only missing rows with a predicted refusal unmirrorable, with reason and remedy, and recounts', () => {
-    const coverage: Coverage = {
-      rows: [row('eni-a', 'missing'), row('eni-b', 'missing'), row('eni-c', 'mirrored')],
-      leftovers: [],
-      summary: {
-        selected: 3,
-        mirrored: 1,
-        missing: 2,
-        unmirrorable: 0,
-        pending: 0,
-        'not-selected': 0,
-        'not-active': 0,
-        'no-source': 0,
-        hidden: 0,
-        leftoverSessions: 0,
-      },
-    };
-    const out = withPredictedRefusals(
-      coverage,
-      new Map([
-        ['eni-a', 'eni-a is requester-managed'],
-        ['eni-c', 'eni-c is requester-managed'],
-      ]),
+  it('no create, the same code and remedy; the reason says it was predicted and AWS not asked', () => {
+    const reason = predictedRefusal(eni({ requesterManaged: true, requesterId: '716531411939' })) ?? '';
+    const predicted = plan({
+      code: 'SOURCE_NOT_SUPPORTED',
+      awsCode: undefined,
+      message: reason,
+      predicted: true,
+    });
+    const refused = plan({
+      code: 'SOURCE_NOT_SUPPORTED',
+      awsCode: 'NetworkInterfaceNotSupported',
+      message: 'eni-1 must be attached to a supported instance.',
+    });
+    for (const p of [predicted, refused]) {
+      expect(p.actions).toEqual([]);
+      expect(p.unmirrorable?.code).toBe('SOURCE_NOT_SUPPORTED');
+      expect(p.unmirrorable?.remedy).toBe(SIDECAR_REMEDY);
+    }
+    expect(predicted.unmirrorable?.reason).toBe(
+      `AWS refuses eni-1 as a mirror source (predicted from DescribeNetworkInterfaces; CreateTrafficMirrorSession not called): ${reason}`,
     );
-    expect(out.rows.map((r) => r.state)).toEqual(['unmirrorable', 'missing', 'mirrored']);
-    expect(out.rows[0]?.note).toMatch(
-      /^AWS refuses this source \(predicted: eni-a is requester-managed\); remedy: run the fargate-mirror forwarder sidecar/,
+    expect(refused.unmirrorable?.reason).toBe(
+      'AWS refused a session on eni-1: NetworkInterfaceNotSupported: eni-1 must be attached to a supported instance.',
     );
-    expect(out.summary).toMatchObject({ selected: 3, mirrored: 1, missing: 1, unmirrorable: 1 });
   });
 });

@@ -13,6 +13,7 @@ import {
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
+import { sidecarContainerDefinition } from '@fargate-mirror/forwarder';
 import { DemoError } from '../errors.js';
 import type { DemoMode } from '../options.js';
 import type { DemoClients } from './clients.js';
@@ -146,20 +147,23 @@ export async function createServices(clients: DemoClients, cloud: DemoCloud, mod
         },
       ];
       if (mode === 'forwarder') {
-        containers.push({
-          name: 'fargate-mirror-forwarder',
-          image: 'public.ecr.aws/fargate-mirror/forwarder:latest',
-          essential: false,
-          portMappings: [],
-        });
+        // The same container definition `fargate-mirror sidecar add` and MirrorSidecar register,
+        // sending to the receiver ENI as in AWS (the demo's forwarders then send on loopback).
+        containers.push(
+          sidecarContainerDefinition({
+            to: `${cloud.receiverIp}:4789`,
+            image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/fargate-mirror-forwarder:0.1.0',
+          }),
+        );
       }
       await ecs.send(
         new RegisterTaskDefinitionCommand({
           family: `demo-${service.name}`,
           networkMode: 'awsvpc',
           requiresCompatibilities: ['FARGATE'],
-          cpu: '256',
-          memory: '512',
+          // The sidecar takes 256 CPU units and up to 256 MiB: the task is one Fargate size up.
+          cpu: mode === 'forwarder' ? '512' : '256',
+          memory: mode === 'forwarder' ? '1024' : '512',
           containerDefinitions: containers,
         }),
       );

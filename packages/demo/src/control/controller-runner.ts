@@ -1,5 +1,7 @@
 import type { AwsLocal } from '@fargate-mirror/aws-local';
 import {
+  type CoverageRow,
+  coverageOf,
   createTaskEventHandler,
   Ec2Adapter,
   EcsAdapter,
@@ -10,6 +12,7 @@ import {
   type TaskEventReport,
 } from '@fargate-mirror/controller';
 import type { DemoClients } from '../aws/clients.js';
+import type { DemoMode } from '../options.js';
 
 export interface ControllerRunnerOptions {
   readonly aws: AwsLocal;
@@ -17,6 +20,11 @@ export interface ControllerRunnerOptions {
   readonly cluster: string;
   readonly targetId: string;
   readonly filterId: string;
+  /**
+   * `forwarder`: AWS's rules, so the controller predicts the refusal of task ENIs from EC2's
+   * description of them; `native`: aws-local accepts them, so it must not.
+   */
+  readonly mode: DemoMode;
   /** Scheduled resync, as the EventBridge schedule runs it in AWS. @default 5000 */
   readonly resyncEveryMs?: number;
   readonly onError: (error: unknown, what: string) => void;
@@ -62,6 +70,7 @@ export class ControllerRunner {
       target: options.targetId,
       filter: options.filterId,
       select: { clusters: [options.cluster] },
+      predictRefusals: options.mode === 'forwarder',
     });
     this.reconciler = new Reconciler({
       ec2: new Ec2Adapter(options.clients.ec2),
@@ -94,12 +103,25 @@ export class ControllerRunner {
       .then((report) => {
         this.counts.resyncs++;
         for (const r of report.results) this.noteRefusal(r.eniId, r.outcome, r.unmirrorable);
+        // Refusals the plan predicted make no result (nothing was tried): they are in the plans.
+        for (const p of report.plans)
+          if (p.unmirrorable && !p.keep) this.noteRefusal(p.eniId, 'unmirrorable', p.unmirrorable);
       })
       .catch((error: unknown) => this.options.onError(error, 'controller resync'))
       .finally(() => {
         this.resyncing = undefined;
       });
     return this.resyncing;
+  }
+
+  /**
+   * Every selected task as `fargate-mirror-controller status` shows it: mirrored by a session,
+   * covered by its forwarder sidecar, or not covered and why.
+   */
+  async coverage(): Promise<CoverageRow[]> {
+    const planned = await this.reconciler.plan();
+    const coverage = coverageOf(planned, OWNER, this.reconciler.config.accountSessionQuota);
+    return coverage.rows.filter((r) => r.selected);
   }
 
   /** Stops taking events and waits for the handlers in flight. */
@@ -140,7 +162,8 @@ export class ControllerRunner {
     outcome: string,
     unmirrorable: { code: string; reason: string; remedy: string } | undefined,
   ): void {
-    if (outcome === 'unmirrorable' && unmirrorable !== undefined) {
+    // The first answer stays: AWS's own error when a create was tried.
+    if (outcome === 'unmirrorable' && unmirrorable !== undefined && !this.refused.has(eniId)) {
       this.refused.set(eniId, { eniId, ...unmirrorable });
     }
   }

@@ -34,10 +34,13 @@ interface DemoRun {
 
 const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
-/** Runs the demo (as nobody, without capabilities, when the test runs as root). */
-async function runDemo(out: string, mode: string): Promise<DemoRun> {
+/**
+ * Runs the demo (as nobody, without capabilities, when the test runs as root); `mode` undefined runs
+ * the default, as a new user does.
+ */
+async function runDemo(out: string, mode: string | undefined): Promise<DemoRun> {
   if (!existsSync(CLI_BIN)) throw new Error(`${CLI_BIN} is missing: build the CLI first (npm run build)`);
-  const demoArgs = [CLI_BIN, 'demo', '--duration', '12', '--out', out, '--mode', mode];
+  const demoArgs = [CLI_BIN, 'demo', '--duration', '12', '--out', out, ...(mode ? ['--mode', mode] : [])];
   const [cmd, args] = asRoot
     ? [
         findTool('setpriv') ?? 'setpriv',
@@ -55,7 +58,9 @@ async function runDemo(out: string, mode: string): Promise<DemoRun> {
   const result = await run(cmd, args, { allowFailure: true, timeoutMs: 120_000, cwd: out });
   const dir = /^outputs: (.+)$/m.exec(result.stdout)?.[1];
   if (result.code !== 0 || dir === undefined) {
-    throw new Error(`demo --mode ${mode} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+    throw new Error(
+      `demo --mode ${mode ?? '(default)'} exited ${result.code}\n${result.stdout}\n${result.stderr}`,
+    );
   }
   return {
     result,
@@ -91,17 +96,18 @@ describe('fargate-mirror demo', () => {
     if (asRoot) chmodSync(out, 0o777);
     native = await runDemo(out, 'native');
     nativeRecordsBefore = readFileSync(join(native.dir, 'records.jsonl'));
-    forwarder = await runDemo(out, 'forwarder');
+    // The default: what AWS does today, task ENIs refused and the sidecar forwarding.
+    forwarder = await runDemo(out, undefined);
   }, 240_000);
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it('exits 0, says the mode plainly and where the outputs are', () => {
     for (const [run, mode] of [
-      [native, 'NATIVE'],
-      [forwarder, 'FORWARDER'],
+      [native, 'NATIVE:'],
+      [forwarder, 'FORWARDER (the default, what AWS does today):'],
     ] as const) {
       expect(run.result.code).toBe(0);
-      expect(run.result.stdout).toContain(`mode ${mode}:`);
+      expect(run.result.stdout).toContain(`mode ${mode}`);
       expect(run.result.stdout).toContain(`records: ${join(run.dir, 'records.jsonl')}`);
       expect(run.result.stdout).toMatch(/^\[ *\d+s\] tasks .*\| http by service /m);
       const pcaps = readdirSync(join(run.dir, 'pcap')).filter((n) => n.endsWith('.pcap'));
@@ -217,7 +223,42 @@ describe('fargate-mirror demo', () => {
     expect(native.result.stdout).not.toContain('refused:');
   });
 
-  it('forwarder: AWS refused every task ENI, and the sidecar VNIs come from the task ARNs', () => {
+  it('coverage per task: by its mirror session (native), by its forwarder sidecar (the default mode)', () => {
+    const coverageOf = (run: DemoRun) =>
+      (
+        JSON.parse(readFileSync(join(run.dir, 'summary.json'), 'utf8')) as {
+          coverage: { taskArn: string; state: string; covered: boolean; why: string }[];
+        }
+      ).coverage;
+    for (const [run, state, line] of [
+      [
+        native,
+        'mirrored',
+        /^coverage: (\d+) of \1 selected task\(s\) covered \(\1 by a mirror session, 0 by the forwarder sidecar\)$/m,
+      ],
+      [
+        forwarder,
+        'sidecar',
+        /^coverage: (\d+) of \1 selected task\(s\) covered \(0 by a mirror session, \1 by the forwarder sidecar\)$/m,
+      ],
+    ] as const) {
+      expect(run.result.stdout).toMatch(line);
+      const rows = coverageOf(run);
+      expect(rows.length).toBeGreaterThan(0);
+      const arns = new Set(run.tasks.map((t) => t.taskArn));
+      for (const r of rows) {
+        expect([r.state, r.covered]).toEqual([state, true]);
+        expect(arns.has(r.taskArn)).toBe(true);
+        expect(run.result.stdout).toContain(
+          `${r.taskArn.slice(r.taskArn.lastIndexOf('/') + 1, r.taskArn.lastIndexOf('/') + 9)} `,
+        );
+      }
+    }
+    for (const r of coverageOf(forwarder))
+      expect(r.why).toBe('covered by forwarder sidecar (container fargate-mirror-forwarder RUNNING)');
+  });
+
+  it('forwarder (the default): AWS refused every task ENI, and the sidecar VNIs come from the task ARNs', () => {
     expect(forwarder.result.stdout).toContain('NetworkInterfaceNotSupported');
     const refused = forwarder.result.stdout.match(/^refused: eni-/gm) ?? [];
     expect(refused.length).toBe(forwarder.tasks.length);

@@ -156,6 +156,8 @@ describe('workload identity from aws-local', () => {
         select: { clusters: ['shop'], services: ['web', 'api'] },
         vni: 'per-service',
         vniByService: { web: WEB_VNI, api: API_VNI },
+        // aws-local accepts task ENIs here (taskEniSources: accept); today's AWS rules would predict a refusal.
+        predictRefusals: false,
       }),
     );
     const reconcile = await runCli(['reconcile', '--config', config, '--endpoint-url', aws.url]);
