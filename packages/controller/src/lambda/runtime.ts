@@ -33,9 +33,12 @@ async function build(): Promise<Runtime> {
   const metrics = powertoolsMetrics(new Metrics({ namespace: 'FargateMirror', serviceName: 'controller' }));
   // The worker function runs up to FARGATE_MIRROR_EC2_WRITERS sandboxes at once (its event source's
   // maximum concurrency): each paces at that share of EC2's buckets, so together they stay under them.
-  const writers = Number(process.env['FARGATE_MIRROR_EC2_WRITERS'] ?? '1');
+  const writersEnv = process.env['FARGATE_MIRROR_EC2_WRITERS'];
+  const writers = Number(writersEnv ?? '1');
   const clients = createAwsClients({
     region: config.region,
+    // The batch worker paces itself; per-event sandboxes (no writer share) keep adaptive retries.
+    retryMode: writersEnv === undefined ? 'adaptive' : 'standard',
     ec2Pacing: new Ec2Pacing({ writers: Number.isFinite(writers) && writers >= 1 ? writers : 1 }),
   });
   const reconciler = new Reconciler({
@@ -79,7 +82,13 @@ function get(): Promise<Runtime> {
   return runtime;
 }
 
-export const taskEventHandler = async (event: unknown) => (await get()).taskEvent(event);
+/** Task events one per invocation, or a batch of them from the task-event queue (SQS). */
+export const taskEventHandler = async (event: unknown) => {
+  const rt = await get();
+  const e = event as { Records?: { eventSource?: string }[] } | null;
+  if (e?.Records?.[0]?.eventSource === 'aws:sqs') return rt.worker(event as SqsEventLike);
+  return rt.taskEvent(event);
+};
 export const resyncHandler = async (event: unknown) => (await get()).resync(event);
 export const queueWorkerHandler = async (event: SqsEventLike) => (await get()).worker(event);
 
