@@ -29,7 +29,7 @@ import {
 import { AsyncLambda, type LambdaStats } from './lambda-model.ts';
 import { QueueLambda } from './queue-model.ts';
 import { type Meter, meterClient } from './sdk-meter.ts';
-import { scaledAdaptiveRetry, type TimeScale } from './time-scale.ts';
+import { scaledAdaptiveRetry, scaledStandardRetry, type TimeScale } from './time-scale.ts';
 import { CREDENTIALS, REGION, type World } from './world.ts';
 
 export const OWNER = 'bench';
@@ -146,14 +146,13 @@ export function deployController(
   const processPacing = scaledPacing();
   const makeContainer = (): Container => {
     const common = { endpoint: world.url, region: REGION, credentials: CREDENTIALS };
-    const ec2 = new EC2Client({
-      ...common,
-      retryStrategy: scaledAdaptiveRetry(scale.speed, SDK_MAX_ATTEMPTS),
-    });
-    const ecs = new ECSClient({
-      ...common,
-      retryStrategy: scaledAdaptiveRetry(scale.speed, SDK_MAX_ATTEMPTS),
-    });
+    // As runtime.ts: the queue worker paces itself and retries `standard`; per-event sandboxes `adaptive`.
+    const retry = () =>
+      eventPath === 'queue'
+        ? scaledStandardRetry(scale.speed, SDK_MAX_ATTEMPTS)
+        : scaledAdaptiveRetry(scale.speed, SDK_MAX_ATTEMPTS);
+    const ec2 = new EC2Client({ ...common, retryStrategy: retry() });
+    const ecs = new ECSClient({ ...common, retryStrategy: retry() });
     // A Lambda sandbox is a process: 'container' gives each its own buckets, as createAwsClients does.
     if (pacing !== 'off') paceEc2Client(ec2, pacing === 'shared' ? processPacing : scaledPacing());
     meterClient(ec2, meter, scale);
