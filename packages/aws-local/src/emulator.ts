@@ -22,6 +22,7 @@ export interface ResolvedOptions {
   taskEniSources: TaskEniSources;
   clientTokenAfterDelete: ClientTokenAfterDelete;
   describeLagMs: number;
+  clientTokenTtlMs: number;
   quotas: Quotas;
   timings: LifecycleTimings;
   throttling: boolean;
