@@ -4,7 +4,7 @@ import type { DesiredSource, SessionView } from '../core/types.js';
 import { asControllerError, ControllerError, type ControllerErrorCode } from '../errors.js';
 import { mapLimit } from '../util/map-limit.js';
 import { applyAction } from './apply.js';
-import type { ReconcileContext } from './context.js';
+import { markTokenSpent, type ReconcileContext } from './context.js';
 import { failedResult, finalResult } from './eni-result.js';
 import { checkedSettings } from './mirror-resources.js';
 
@@ -27,7 +27,8 @@ interface EniState {
   salt: number;
   /** Sessions this pass created and no read has listed yet. */
   readonly unseen: Set<string>;
-  readonly createdHere: Set<string>;
+  /** Sessions this pass created, with their ClientTokens. */
+  readonly createdHere: Map<string, string | undefined>;
   /** Deleted by this pass: a lagging read may still list them. */
   readonly deletedHere: Set<string>;
   takenNumber: number | undefined;
@@ -94,11 +95,14 @@ async function applyPlan(ctx: ReconcileContext, state: EniState, plan: EniPlan):
     state.applied.push(r);
     if (r.result === 'done' && action.kind === 'create' && r.sessionId !== undefined) {
       state.unseen.add(r.sessionId);
-      state.createdHere.add(r.sessionId);
+      state.createdHere.set(r.sessionId, r.clientToken);
     }
     if (r.result !== 'failed' && action.kind === 'delete') {
       state.deletedHere.add(action.sessionId);
-      if (state.createdHere.has(action.sessionId)) state.salt++;
+      if (state.createdHere.has(action.sessionId)) {
+        state.salt++;
+        markTokenSpent(ctx, state.createdHere.get(action.sessionId));
+      }
     }
     if (r.result !== 'failed') continue;
     if (r.errorCode === 'ENI_NOT_FOUND') {
@@ -201,7 +205,7 @@ export async function convergeBatch(
     applied: [],
     salt: 0,
     unseen: new Set(),
-    createdHere: new Set(),
+    createdHere: new Map(),
     deletedHere: new Set(),
     takenNumber: undefined,
     sessions: byEni.get(t.eniId) ?? [],
@@ -220,6 +224,7 @@ export async function convergeBatch(
       for (const id of s.unseen) {
         if (s.sessions.some((x) => x.sessionId === id)) continue;
         s.salt++; // not listed after the backoff: the token most likely named a deleted session
+        markTokenSpent(ctx, s.createdHere.get(id));
         ctx.log.warn('created session is not there: new ClientToken', { eniId: s.eniId, sessionId: id });
       }
       s.unseen.clear();
