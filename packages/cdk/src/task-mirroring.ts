@@ -422,6 +422,7 @@ export class TaskMirroring extends Construct {
     });
 
     this.#alarms(props, quotaPercent);
+    this.#outcomeAlarms(props);
     acknowledgeNag(this.role, [
       [
         'IAM5[Resource::*]',
@@ -477,6 +478,47 @@ export class TaskMirroring extends Construct {
       period: Duration.minutes(15),
       ...props,
     });
+  }
+
+  /**
+   * Alarms on the controller's own failure counters (its `ALARM_METRICS`, summed over 5 minutes):
+   * terminal failures (recorded and never retried, e.g. ACCOUNT_SESSION_LIMIT: nothing else would
+   * show them), keys that did not converge (retried, but a steady count means another writer keeps
+   * changing the ENIs), and a missing target or filter (nothing is changed until it is fixed).
+   */
+  #outcomeAlarms(props: TaskMirroringProps): void {
+    const alarms: [string, string, string][] = [
+      [
+        'TerminalFailuresAlarm',
+        'terminalFailures',
+        'fargate-mirror: reconciles failed for good (not retried): read the controller logs at error level',
+      ],
+      [
+        'NotConvergedAlarm',
+        'notConverged',
+        'fargate-mirror: ENIs still needed writes after every round (NOT_CONVERGED): look for another writer with the same owner',
+      ],
+      [
+        'MirrorResourceMissingAlarm',
+        'mirrorResourceMissing',
+        'fargate-mirror: the configured mirror target or filter does not exist: nothing is mirrored or changed until it is fixed',
+      ],
+    ];
+    for (const [id, metricName, description] of alarms) {
+      const alarm = new cloudwatch.Alarm(this, id, {
+        metric: this.#controllerMetric(metricName, {
+          statistic: cloudwatch.Stats.SUM,
+          period: Duration.minutes(5),
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      for (const action of props.alarmActions ?? []) alarm.addAlarmAction(action);
+      this.alarms.push(alarm);
+    }
   }
 
   #alarms(props: TaskMirroringProps, quotaPercent: number): void {

@@ -333,7 +333,10 @@ describe('TaskMirroring wiring', () => {
       'AWS/Lambda/Errors>=1',
       'AWS/SQS/ApproximateNumberOfMessagesVisible>=1',
       'AWS/SQS/ApproximateNumberOfMessagesVisible>=1',
+      'FargateMirror/mirrorResourceMissing>=1',
+      'FargateMirror/notConverged>=1',
       'FargateMirror/sessionQuotaUsedPercent>=80',
+      'FargateMirror/terminalFailures>=1',
       'FargateMirror/unmirrorableSources>=1',
     ]);
     defaults.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -347,6 +350,25 @@ describe('TaskMirroring wiring', () => {
       Threshold: 70,
       AlarmActions: [{ Ref: Match.stringLikeRegexp('^Alarms') }],
     });
+  });
+
+  it('alarms on terminal failures, not-converged keys and a missing target or filter (the controller metrics)', () => {
+    for (const metricName of ['terminalFailures', 'notConverged', 'mirrorResourceMissing']) {
+      defaults.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'FargateMirror',
+        MetricName: metricName,
+        Dimensions: [{ Name: 'service', Value: 'controller' }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      all.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metricName,
+        AlarmActions: [{ Ref: Match.stringLikeRegexp('^Alarms') }],
+      });
+    }
   });
 
   it('fails with every bad prop reported at once', () => {

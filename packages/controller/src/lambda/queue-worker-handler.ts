@@ -5,6 +5,7 @@ import type { Reconciler } from '../reconcile/reconciler.js';
 import { type WorkItem, workItemKey } from '../work-item.js';
 import {
   ALARM_METRICS,
+  countRetryableFailure,
   countTerminalError,
   keyReport,
   recordTallyOf,
@@ -88,6 +89,7 @@ export function createQueueWorkerHandler(
     const entries = await reconciler.reconcileBatch(keys.map((k) => k.item));
     const throttled: { item: WorkItem; messageIds: string[] }[] = [];
     const retry = (k: { item: WorkItem; messageIds: string[] }, code: ControllerErrorCode | undefined) => {
+      countRetryableFailure(metrics, code);
       if (code === 'AWS_THROTTLED' && deps.requeue) throttled.push(k);
       else for (const id of k.messageIds) failures.push({ itemIdentifier: id });
     };

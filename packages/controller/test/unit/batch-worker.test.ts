@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AwsCallError } from '../../src/errors.js';
+import { ALARM_METRICS } from '../../src/lambda/handler-support.js';
 import { createQueueWorkerHandler } from '../../src/lambda/queue-worker-handler.js';
 import { MemoryMetrics } from '../../src/lambda/telemetry.js';
 import { MemoryWorkQueue } from '../../src/lambda/work-queue.js';
@@ -106,5 +107,32 @@ describe('issue 16 storm: the worker reconciles a batch of task events with shar
     );
     expect(metrics.counters).toMatchObject({ notSelected: 1, ignored: 1 });
     expect(cloud.calls['DescribeTasks'] ?? 0).toBe(0);
+  });
+
+  it('counts notConverged (for its alarm) when an ENI keeps changing under every round, and returns the messages', async () => {
+    const { cloud, reconciler } = setup();
+    const t = cloud.addTask({ id: 'nc1', service: 'web' });
+    const create = cloud.createSession.bind(cloud);
+    cloud.createSession = async (spec, token) => {
+      const answer = await create(spec, token);
+      // Another writer changes every session we make: each round sees drift again.
+      const s = cloud.sessions.get(answer.sessionId);
+      if (s) cloud.sessions.set(answer.sessionId, { ...s, filterId: 'tmf-0ffffffffffffffff' });
+      return answer;
+    };
+    const metrics = new MemoryMetrics();
+    const worker = createQueueWorkerHandler({ reconciler, metrics, log: silentLog });
+    const answer = await worker(sqsEvent([taskEvent(t, { lastStatus: 'RUNNING', version: 3 })]));
+    expect(answer.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }]);
+    expect(metrics.counters['notConverged']).toBe(1);
+    expect(metrics.counters['terminalFailures'] ?? 0).toBe(0);
+  });
+
+  it('names the alarm metrics packages/cdk alarms on (TaskMirroring #outcomeAlarms)', () => {
+    expect(ALARM_METRICS).toMatchObject({
+      terminalFailures: 'terminalFailures',
+      notConverged: 'notConverged',
+      mirrorResourceMissing: 'mirrorResourceMissing',
+    });
   });
 });
