@@ -125,6 +125,8 @@ export function deployController(
   eventConcurrency = 1000,
   pacing: 'container' | 'shared' | 'off' = 'container',
   eventPath: EventPath = 'queue',
+  /** The event source mapping's batch size, when not packages/cdk's (experiments). */
+  eventBatch?: number,
 ): ControllerDeployment {
   const config = parseConfig({ owner: OWNER, target: world.targetId, filter: world.filterId });
   const metrics = new MemoryMetrics();
@@ -211,6 +213,7 @@ export function deployController(
   if (eventPath === 'queue') {
     queue = new QueueLambda<Container>({
       ...EVENT_QUEUE,
+      ...(eventBatch !== undefined ? { batchSize: eventBatch } : {}),
       makeContainer,
       dispose: (c) => c.destroy(),
       run: (c, records) => c.work(records),

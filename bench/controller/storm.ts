@@ -117,7 +117,16 @@ async function storm(): Promise<StormResult> {
   const controllerWorld = await startWorld({ name: 'controller', scale, seed, faults, describeLagMs });
   const naiveWorld = await startWorld({ name: 'naive', scale, seed, describeLagMs });
   const meter: Meter = new Map();
-  const controller = deployController(controllerWorld, scale, meter, eventConcurrency, pacing, eventPath);
+  const eventBatch = args.includes('--event-batch') ? option('--event-batch', 100) : undefined;
+  const controller = deployController(
+    controllerWorld,
+    scale,
+    meter,
+    eventConcurrency,
+    pacing,
+    eventPath,
+    eventBatch,
+  );
   const naive = createNaiveHandler({
     endpoint: naiveWorld.url,
     region: REGION,
