@@ -19,12 +19,19 @@ export interface RunningTask {
   readonly eniId: string | undefined;
   /** Real-clock ms of RUNNING (the task's `startedAt`). */
   readonly startedAt: number | undefined;
+  /** Real-clock ms the task's ENI was attached (`connectivityAt`: PENDING). */
+  readonly attachedAt: number | undefined;
 }
 
 export function runningTasks(region: RegionState): RunningTask[] {
   return Object.values(region.tasks)
     .filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING')
-    .map((t) => ({ taskArn: t.taskArn, eniId: t.attachment?.networkInterfaceId, startedAt: t.startedAt }));
+    .map((t) => ({
+      taskArn: t.taskArn,
+      eniId: t.attachment?.networkInterfaceId,
+      startedAt: t.startedAt,
+      attachedAt: t.connectivityAt,
+    }));
 }
 
 export function audit(

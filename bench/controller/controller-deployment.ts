@@ -26,9 +26,10 @@ import {
   type ResyncSummary,
   type WorkItem,
 } from '@fargate-mirror/controller';
-import { AsyncLambda } from './lambda-model.ts';
+import { AsyncLambda, type LambdaStats } from './lambda-model.ts';
+import { QueueLambda } from './queue-model.ts';
 import { type Meter, meterClient } from './sdk-meter.ts';
-import { scaledAdaptiveRetry, type TimeScale } from './time-scale.ts';
+import { scaledAdaptiveRetry, scaledStandardRetry, type TimeScale } from './time-scale.ts';
 import { CREDENTIALS, REGION, type World } from './world.ts';
 
 export const OWNER = 'bench';
@@ -42,6 +43,9 @@ const quiet: LogPort = { debug() {}, info() {}, warn() {}, error() {} };
 
 interface Container {
   readonly reconciler: Reconciler;
+  work(
+    records: { messageId: string; body: string }[],
+  ): Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
   handleEvent(event: unknown): Promise<void>;
   destroy(): void;
 }
@@ -57,8 +61,23 @@ export interface ResyncRun {
   readonly deadLettered: number;
 }
 
+/** How task events reach the controller: through the task-event queue (as packages/cdk deploys), or `direct` (one async invocation per event, the earlier deployment). */
+export type EventPath = 'queue' | 'direct';
+
+/** Event queue settings as packages/cdk's TaskMirroring sets them. */
+export const EVENT_QUEUE = {
+  batchSize: 100,
+  windowMs: 5_000,
+  concurrency: 2,
+  timeoutMs: 5 * 60_000,
+  visibilityTimeoutMs: 30 * 60_000,
+  maxReceives: 5,
+} as const;
+
 export interface ControllerDeployment {
-  readonly events: AsyncLambda<Container, unknown>;
+  readonly events: { idle(): Promise<void>; readonly stats: LambdaStats };
+  /** The task-event queue's own counters (queue path only). */
+  readonly queue: QueueLambda<Container> | undefined;
   readonly metrics: MemoryMetrics;
   /** Statuses the task-event handler answered, by status. */
   readonly statuses: Record<string, number>;
@@ -105,16 +124,28 @@ export function deployController(
   meter: Meter,
   eventConcurrency = 1000,
   pacing: 'container' | 'shared' | 'off' = 'container',
+  eventPath: EventPath = 'queue',
+  /** The event source mapping's batch size, when not packages/cdk's (experiments). */
+  eventBatch?: number,
 ): ControllerDeployment {
-  const config = parseConfig({ owner: OWNER, target: world.targetId, filter: world.filterId });
+  const config = parseConfig({
+    owner: OWNER,
+    target: world.targetId,
+    filter: world.filterId,
+    // This world's aws-local accepts task ENIs as sources (the storm measures sessions), so nothing is predicted refused.
+    predictRefusals: false,
+  });
   const metrics = new MemoryMetrics();
   const created: { eniId: string; at: number }[] = [];
   const statuses: Record<string, number> = {};
   const all: Container[] = [];
 
   // EC2's published buckets with the refill scaled as aws-local's (time-scale.ts).
+  // On the queue path each worker sandbox paces at its share of the buckets (FARGATE_MIRROR_EC2_WRITERS).
+  const writers = eventPath === 'queue' ? EVENT_QUEUE.concurrency : 1;
   const scaledPacing = () =>
     new Ec2Pacing({
+      writers,
       rateOf: (action) => {
         const r = ec2RateOf(action);
         return { capacity: r.capacity, refillPerSecond: r.refillPerSecond * scale.speed };
@@ -123,14 +154,13 @@ export function deployController(
   const processPacing = scaledPacing();
   const makeContainer = (): Container => {
     const common = { endpoint: world.url, region: REGION, credentials: CREDENTIALS };
-    const ec2 = new EC2Client({
-      ...common,
-      retryStrategy: scaledAdaptiveRetry(scale.speed, SDK_MAX_ATTEMPTS),
-    });
-    const ecs = new ECSClient({
-      ...common,
-      retryStrategy: scaledAdaptiveRetry(scale.speed, SDK_MAX_ATTEMPTS),
-    });
+    // As runtime.ts: the queue worker paces itself and retries `standard`; per-event sandboxes `adaptive`.
+    const retry = () =>
+      eventPath === 'queue'
+        ? scaledStandardRetry(scale.speed, SDK_MAX_ATTEMPTS)
+        : scaledAdaptiveRetry(scale.speed, SDK_MAX_ATTEMPTS);
+    const ec2 = new EC2Client({ ...common, retryStrategy: retry() });
+    const ecs = new ECSClient({ ...common, retryStrategy: retry() });
     // A Lambda sandbox is a process: 'container' gives each its own buckets, as createAwsClients does.
     if (pacing !== 'off') paceEc2Client(ec2, pacing === 'shared' ? processPacing : scaledPacing());
     meterClient(ec2, meter, scale);
@@ -148,8 +178,20 @@ export function deployController(
       visibilityWaitMs: scale.real(10_000),
     });
     const handler = createTaskEventHandler({ reconciler, metrics, log: quiet });
+    const worker = createQueueWorkerHandler({
+      reconciler,
+      metrics,
+      log: quiet,
+      requeue: {
+        async send(items) {
+          for (const item of items) queue?.send(JSON.stringify(item));
+          return { sent: items.length, failed: [] };
+        },
+      },
+    });
     const container = {
       reconciler,
+      work: (records: { messageId: string; body: string }[]) => worker({ Records: records }),
       async handleEvent(event: unknown) {
         const report = await handler(event);
         statuses[report.status] = (statuses[report.status] ?? 0) + 1;
@@ -164,7 +206,8 @@ export function deployController(
     return container;
   };
 
-  const events = new AsyncLambda<Container, unknown>({
+  let queue: QueueLambda<Container> | undefined;
+  const direct = new AsyncLambda<Container, unknown>({
     makeContainer,
     dispose: (c) => c.destroy(),
     run: (c, event) => c.handleEvent(event),
@@ -173,6 +216,34 @@ export function deployController(
     retryAttempts: 2,
     maxConcurrency: eventConcurrency,
   });
+  if (eventPath === 'queue') {
+    queue = new QueueLambda<Container>({
+      ...EVENT_QUEUE,
+      ...(eventBatch !== undefined ? { batchSize: eventBatch } : {}),
+      makeContainer,
+      dispose: (c) => c.destroy(),
+      run: (c, records) => c.work(records),
+      scale,
+    });
+  }
+  const q = queue;
+  const events = q
+    ? {
+        idle: () => q.idle(),
+        get stats(): LambdaStats {
+          const s = q.stats;
+          return {
+            invocations: s.invocations,
+            containers: s.containers,
+            peakConcurrency: EVENT_QUEUE.concurrency,
+            failedInvocations: s.timeouts,
+            timeouts: s.timeouts,
+            retries: s.redelivered,
+            deadLettered: s.deadLettered,
+          };
+        },
+      }
+    : direct;
   const workers = Array.from({ length: WORKER_CONCURRENCY }, makeContainer);
 
   async function drain(items: readonly WorkItem[]): Promise<{ redelivered: number; deadLettered: number }> {
@@ -219,10 +290,11 @@ export function deployController(
 
   return {
     events,
+    queue,
     metrics,
     statuses,
     created,
-    onEvent: (event) => events.invoke(event),
+    onEvent: (event) => (q ? q.send(JSON.stringify(event)) : direct.invoke(event)),
     async resync() {
       const container = makeContainer();
       const queue = new MemoryWorkQueue();
@@ -246,6 +318,7 @@ export function deployController(
       };
     },
     close() {
+      queue?.stop();
       for (const c of all) c.destroy();
     },
   };

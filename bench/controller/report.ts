@@ -3,6 +3,7 @@ import { type Audit, percentile } from './audit.ts';
 import type { ResyncRun } from './controller-deployment.ts';
 import type { LambdaStats } from './lambda-model.ts';
 import type { NaiveStats } from './naive-handler.ts';
+import type { QueueLambdaStats } from './queue-model.ts';
 import type { ResyncResult } from './resync-phase.ts';
 import type { Meter } from './sdk-meter.ts';
 
@@ -14,6 +15,8 @@ export interface StormResult {
   /** Emulated ms from the first RunTask until every task ran and both designs were idle. */
   readonly quietAfterMs: number;
   readonly eventConcurrency: number;
+  readonly eventPath: 'queue' | 'direct';
+  readonly queueStats: QueueLambdaStats | undefined;
   /** Share of real time each thread was busy during the storm (near 1: CPU-bound, times distorted). */
   readonly eventLoopBusy: { bench: number; controllerEmulator: number; naiveEmulator: number };
   readonly controller: {
@@ -21,6 +24,8 @@ export interface StormResult {
     readonly afterResync: Audit;
     readonly resync: ResyncRun;
     readonly latency: readonly number[];
+    /** The token-bucket bound of the same latencies (storm.ts bucketBound). */
+    readonly bound: readonly number[];
     readonly requestsAfterEvents: Record<string, number>;
     readonly errorsAfterEvents: Record<string, number>;
     readonly requests: Record<string, number>;
@@ -59,6 +64,12 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
+function ratio(value: number, bound: number): string {
+  if (value === Number.POSITIVE_INFINITY) return 'never';
+  if (!(bound > 0)) return '- (bound <= 0)';
+  return `${(value / bound).toFixed(2)}x`;
+}
+
 function total(requests: Record<string, number>): number {
   return APIS.reduce((sum, api) => sum + (requests[api] ?? 0), 0);
 }
@@ -91,7 +102,9 @@ export function printStorm(r: StormResult): void {
   const early = (l: readonly number[]) => l.filter((x) => x <= 0).length;
   console.log('');
   console.log(
-    `## Deploy storm: ${t} tasks started within ${r.windowS} s; every time is emulated (AWS) time, run at ${r.speed}x; task-event function concurrency ${r.eventConcurrency === 1000 ? 'unreserved (1,000)' : r.eventConcurrency}`,
+    r.eventPath === 'queue'
+      ? `## Deploy storm: ${t} tasks started within ${r.windowS} s; every time is emulated (AWS) time, run at ${r.speed}x; task events through the task-event queue (no reserved concurrency)`
+      : `## Deploy storm: ${t} tasks started within ${r.windowS} s; every time is emulated (AWS) time, run at ${r.speed}x; task-event function concurrency ${r.eventConcurrency === 1000 ? 'unreserved (1,000)' : r.eventConcurrency}`,
   );
   console.log(
     `controller column: after the events -> after the next scheduled resync (${seconds(c.resync.planMs + c.resync.drainMs)}, ${c.resync.workItems} work items)`,
@@ -113,6 +126,16 @@ export function printStorm(r: StormResult): void {
     ['RUNNING -> session, p99', seconds(percentile(c.latency, 0.99)), seconds(percentile(n.latency, 0.99))],
     ['RUNNING -> session, max', seconds(percentile(c.latency, 1)), seconds(percentile(n.latency, 1))],
     ['session in place by RUNNING', String(early(c.latency)), String(early(n.latency))],
+    [
+      'token-bucket bound p50 / p99 / max',
+      `${seconds(percentile(c.bound, 0.5))} / ${seconds(percentile(c.bound, 0.99))} / ${seconds(percentile(c.bound, 1))}`,
+      'same',
+    ],
+    [
+      'p99 / bound p99 (goal <= 1.2)',
+      ratio(percentile(c.latency, 0.99), percentile(c.bound, 0.99)),
+      ratio(percentile(n.latency, 0.99), percentile(c.bound, 0.99)),
+    ],
     [
       'throttling errors (RequestLimitExceeded answers)',
       arrow(c.errorsAfterEvents[THROTTLED] ?? 0, c.errors[THROTTLED] ?? 0),
@@ -136,9 +159,16 @@ export function printStorm(r: StormResult): void {
   ]);
   console.log('');
   console.log(`handler answers: ${codes(c.statuses)}`);
-  console.log(
-    `Lambda (controller): ${c.lambda.invocations} invocations, ${c.lambda.containers} containers, peak concurrency ${c.lambda.peakConcurrency}`,
-  );
+  if (r.queueStats) {
+    const q = r.queueStats;
+    console.log(
+      `task-event queue (controller): ${q.messagesSent} messages (${q.messagesSent - c.eventsDelivered} re-queued after throttling), ${q.invocations} worker invocations, largest batch ${q.largestBatch}, ${q.containers} containers, ${q.failedMessages} messages returned (${q.redelivered} redelivered, ${q.deadLettered} dead-lettered), ${q.timeouts} timeouts`,
+    );
+  } else {
+    console.log(
+      `Lambda (controller): ${c.lambda.invocations} invocations, ${c.lambda.containers} containers, peak concurrency ${c.lambda.peakConcurrency}`,
+    );
+  }
   console.log(`other error answers: controller ${codes(c.errors)}; naive ${codes(n.errors)}`);
   console.log('');
   console.log('### Where the time goes (storm)');

@@ -11,7 +11,7 @@
 // So one real second is S emulated (AWS) seconds, and every duration printed is emulated.
 
 import { MUTATING, NON_MUTATING } from '@fargate-mirror/aws-local';
-import { AdaptiveRetryStrategy, DefaultRateLimiter } from '@smithy/core/retry';
+import { AdaptiveRetryStrategy, DefaultRateLimiter, StandardRetryStrategy } from '@smithy/core/retry';
 
 export interface TimeScale {
   readonly speed: number;
@@ -110,4 +110,9 @@ export function scaledAdaptiveRetry(speed: number, maxAttempts: number): Adaptiv
     backoff: scaledBackoff(speed),
     maxAttempts,
   });
+}
+
+/** The `standard` strategy (the batch worker's: it paces itself), with its back-off scaled. */
+export function scaledStandardRetry(speed: number, maxAttempts: number): StandardRetryStrategy {
+  return new StandardRetryStrategy({ maxAttempts, backoff: scaledBackoff(speed) });
 }

@@ -33,10 +33,12 @@ interface CommandOptions {
   host: string;
   state?: string;
   speed: number;
+  clock: 'real' | 'manual';
   taskEniSources: 'reject' | 'accept';
   awsvpcTrunking?: boolean;
   clientTokenAfterDelete: 'original' | 'mismatch';
   describeLagMs?: number;
+  clientTokenTtlMs?: number;
   eventsUrl?: string;
   eventsFile?: string;
   eventDuplicateRate?: number;
@@ -70,10 +72,12 @@ export function commandOptionsToAwsLocal(opts: CommandOptions): AwsLocalOptions 
     host: opts.host,
     stateFile: opts.state,
     speed: opts.speed,
+    clock: opts.clock,
     taskEniSources: opts.taskEniSources,
     awsvpcTrunking: opts.awsvpcTrunking === true,
     clientTokenAfterDelete: opts.clientTokenAfterDelete,
     ...(opts.describeLagMs !== undefined ? { describeLagMs: opts.describeLagMs } : {}),
+    ...(opts.clientTokenTtlMs !== undefined ? { clientTokenTtlMs: opts.clientTokenTtlMs } : {}),
     eventsUrl: opts.eventsUrl,
     eventsFile: opts.eventsFile,
     faults,
@@ -100,6 +104,11 @@ export function createAwsLocalCommand(): Command {
       new Option('--speed <factor>', 'task lifecycle speed factor').default(1).argParser(number('positive')),
     )
     .addOption(
+      new Option('--clock <mode>', '\'manual\' stops time; POST /_admin/advance {"ms": N} moves it')
+        .choices(['real', 'manual'])
+        .default('real'),
+    )
+    .addOption(
       new Option('--task-eni-sources <mode>', 'whether task ENIs may be mirror sources')
         .choices(['reject', 'accept'])
         .default('reject'),
@@ -115,6 +124,12 @@ export function createAwsLocalCommand(): Command {
       )
         .choices(['original', 'mismatch'])
         .default('original'),
+    )
+    .addOption(
+      new Option(
+        '--client-token-ttl-ms <ms>',
+        'how long a ClientToken is remembered after its first use (default 24 hours)',
+      ).argParser(number('ms')),
     )
     .addOption(
       new Option(

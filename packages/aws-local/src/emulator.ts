@@ -23,6 +23,7 @@ export interface ResolvedOptions {
   awsvpcTrunking: boolean;
   clientTokenAfterDelete: ClientTokenAfterDelete;
   describeLagMs: number;
+  clientTokenTtlMs: number;
   quotas: Quotas;
   timings: LifecycleTimings;
   throttling: boolean;

@@ -74,6 +74,12 @@ export interface AwsLocalOptions {
   /** @default 'original' */
   clientTokenAfterDelete?: ClientTokenAfterDelete;
   /**
+   * How long a ClientToken is remembered after its first use (ms of the emulated clock); a repeat
+   * after that is a new request. EC2 documents a token as valid "for at least 24 hours" after the
+   * resource it made is gone (docs/aws-facts.md §5), so the default is 24 hours. @default 86400000
+   */
+  clientTokenTtlMs?: number;
+  /**
    * Eventual consistency: DescribeTrafficMirrorSessions shows a created session only this many ms
    * after the create, and a deleted one for this many ms after the delete. @default 0
    */

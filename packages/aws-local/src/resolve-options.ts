@@ -67,6 +67,12 @@ export function resolveOptions(options: AwsLocalOptions): ResolvedOptions & { po
       `clientTokenAfterDelete must be 'original' or 'mismatch', got '${String(clientTokenAfterDelete)}'`,
     );
   }
+  const clientTokenTtlMs = options.clientTokenTtlMs ?? 86_400_000;
+  if (typeof clientTokenTtlMs !== 'number' || !Number.isInteger(clientTokenTtlMs) || clientTokenTtlMs < 1) {
+    throw new AwsLocalConfigError(
+      `clientTokenTtlMs must be an integer >= 1, got ${String(options.clientTokenTtlMs)}`,
+    );
+  }
   const describeLagMs = options.describeLagMs ?? 0;
   if (typeof describeLagMs !== 'number' || !Number.isInteger(describeLagMs) || describeLagMs < 0) {
     throw new AwsLocalConfigError(
@@ -98,6 +104,7 @@ export function resolveOptions(options: AwsLocalOptions): ResolvedOptions & { po
     awsvpcTrunking: options.awsvpcTrunking === true,
     clientTokenAfterDelete,
     describeLagMs,
+    clientTokenTtlMs,
     quotas: positiveIntegers<Quotas>('quota', { ...DEFAULT_QUOTAS }, options.quotas, false),
     timings: positiveIntegers<LifecycleTimings>(
       'lifecycle timing',

@@ -116,6 +116,15 @@ export interface TaskMirroringProps {
    */
   readonly eventConcurrency?: number;
   /**
+   * How task state change events reach the task-event function. `queue`: EventBridge puts them on
+   * the task-event queue, which the function drains in batches (up to 100 events gathered for up
+   * to 5 s, coalesced per task, reconciled with shared reads; at most `workerConcurrency`
+   * sandboxes, each pacing EC2 calls at its share of EC2's buckets). `invoke`: one asynchronous
+   * invocation per event (the earlier wiring; every invocation reads on its own).
+   * @default 'queue'
+   */
+  readonly taskEvents?: 'queue' | 'invoke';
+  /**
    * Actions of every alarm (e.g. an SNS topic).
    * @default - no actions
    */
@@ -145,6 +154,8 @@ export class TaskMirroring extends Construct {
   readonly taskEventFunction: lambda.Function;
   readonly resyncFunction: lambda.Function;
   readonly workerFunction: lambda.Function;
+  /** EventBridge's task state change events, drained in batches by the task-event function (`taskEvents: 'queue'`). */
+  readonly taskEventQueue: sqs.Queue | undefined;
   /** The FIFO work queue (message group = task, so one task is never worked twice at once). */
   readonly workQueue: sqs.Queue;
   /** Work items that failed every retry. */
@@ -232,7 +243,21 @@ export class TaskMirroring extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    const taskEvents = props.taskEvents ?? 'queue';
     const workerTimeout = Duration.minutes(2);
+    // A batch's creates wait for EC2's bucket (5/s shared by the sandboxes: 100 events ~ 40 s).
+    const taskEventTimeout = taskEvents === 'queue' ? Duration.minutes(5) : Duration.minutes(1);
+    this.taskEventQueue =
+      taskEvents === 'queue'
+        ? new sqs.Queue(this, 'TaskEventQueue', {
+            encryption: sqs.QueueEncryption.SQS_MANAGED,
+            enforceSSL: true,
+            // Lambda's advice: six times the function timeout.
+            visibilityTimeout: Duration.seconds(taskEventTimeout.toSeconds() * 6),
+            retentionPeriod: Duration.days(4),
+            deadLetterQueue: { queue: this.eventDeadLetterQueue, maxReceiveCount: 5 },
+          })
+        : undefined;
     this.workQueue = new sqs.Queue(this, 'WorkQueue', {
       fifo: true,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -277,6 +302,9 @@ export class TaskMirroring extends Construct {
     const environment = {
       FARGATE_MIRROR_CONFIG: configJson,
       FARGATE_MIRROR_QUEUE_URL: this.workQueue.queueUrl,
+      ...(this.taskEventQueue ? { FARGATE_MIRROR_EVENT_QUEUE_URL: this.taskEventQueue.queueUrl } : {}),
+      // Sandboxes writing at once per function: each paces EC2 calls at this share of EC2's buckets.
+      FARGATE_MIRROR_EC2_WRITERS: String(workerConcurrency),
       POWERTOOLS_LOG_LEVEL: 'INFO',
     };
     const fn = (name: string, handler: string, timeout: Duration, description: string) => {
@@ -324,7 +352,7 @@ export class TaskMirroring extends Construct {
     this.taskEventFunction = fn(
       'TaskEventFunction',
       'taskEventHandler',
-      Duration.minutes(1),
+      taskEventTimeout,
       'fargate-mirror: ECS task state change events',
     );
     if (eventConcurrency !== undefined) {
@@ -351,7 +379,21 @@ export class TaskMirroring extends Construct {
         maxConcurrency: workerConcurrency,
       }),
     );
-    for (const f of [this.taskEventFunction, this.resyncFunction]) {
+    if (this.taskEventQueue) {
+      // The function puts a throttled task back as a new message (never towards the dead-letter queue).
+      this.taskEventQueue.grantSendMessages(this.taskEventFunction);
+      this.taskEventFunction.addEventSource(
+        new SqsEventSource(this.taskEventQueue, {
+          batchSize: 100,
+          maxBatchingWindow: Duration.seconds(5),
+          reportBatchItemFailures: true,
+          maxConcurrency: workerConcurrency,
+        }),
+      );
+    }
+    for (const f of this.taskEventQueue
+      ? [this.resyncFunction]
+      : [this.taskEventFunction, this.resyncFunction]) {
       f.configureAsyncInvoke({
         retryAttempts,
         maxEventAge,
@@ -367,7 +409,11 @@ export class TaskMirroring extends Construct {
         detailType: ['ECS Task State Change'],
         ...(props.clusters ? { detail: { clusterArn: props.clusters.map((c) => c.clusterArn) } } : {}),
       },
-      targets: [new targets.LambdaFunction(this.taskEventFunction, targetOptions)],
+      targets: [
+        this.taskEventQueue
+          ? new targets.SqsQueue(this.taskEventQueue, targetOptions)
+          : new targets.LambdaFunction(this.taskEventFunction, targetOptions),
+      ],
     });
     new events.Rule(this, 'ResyncSchedule', {
       description: 'fargate-mirror: periodic resync of mirror sessions',
@@ -376,6 +422,7 @@ export class TaskMirroring extends Construct {
     });
 
     this.#alarms(props, quotaPercent);
+    this.#outcomeAlarms(props);
     acknowledgeNag(this.role, [
       [
         'IAM5[Resource::*]',
@@ -439,6 +486,47 @@ export class TaskMirroring extends Construct {
       period: Duration.minutes(15),
       ...props,
     });
+  }
+
+  /**
+   * Alarms on the controller's own failure counters (its `ALARM_METRICS`, summed over 5 minutes):
+   * terminal failures (recorded and never retried, e.g. ACCOUNT_SESSION_LIMIT: nothing else would
+   * show them), keys that did not converge (retried, but a steady count means another writer keeps
+   * changing the ENIs), and a missing target or filter (nothing is changed until it is fixed).
+   */
+  #outcomeAlarms(props: TaskMirroringProps): void {
+    const alarms: [string, string, string][] = [
+      [
+        'TerminalFailuresAlarm',
+        'terminalFailures',
+        'fargate-mirror: reconciles failed for good (not retried): read the controller logs at error level',
+      ],
+      [
+        'NotConvergedAlarm',
+        'notConverged',
+        'fargate-mirror: ENIs still needed writes after every round (NOT_CONVERGED): look for another writer with the same owner',
+      ],
+      [
+        'MirrorResourceMissingAlarm',
+        'mirrorResourceMissing',
+        'fargate-mirror: the configured mirror target or filter does not exist: nothing is mirrored or changed until it is fixed',
+      ],
+    ];
+    for (const [id, metricName, description] of alarms) {
+      const alarm = new cloudwatch.Alarm(this, id, {
+        metric: this.#controllerMetric(metricName, {
+          statistic: cloudwatch.Stats.SUM,
+          period: Duration.minutes(5),
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      for (const action of props.alarmActions ?? []) alarm.addAlarmAction(action);
+      this.alarms.push(alarm);
+    }
   }
 
   #alarms(props: TaskMirroringProps, quotaPercent: number): void {

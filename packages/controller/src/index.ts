@@ -83,6 +83,7 @@ export {
   isControllerError,
   MalformedInputError,
 } from './errors.js';
+export { ALARM_METRICS } from './lambda/handler-support.js';
 export {
   type BatchResponse,
   createQueueWorkerHandler,

@@ -1,6 +1,7 @@
 import type { Emulator } from '../emulator.js';
 import { ApiError } from '../errors.js';
 import { toApiError } from '../http/handler-failure.js';
+import type { IdempotencyRecord } from '../state/types.js';
 import type { BucketConfig } from '../throttle/limits.js';
 import {
   MUTATING,
@@ -75,7 +76,13 @@ function run(em: Emulator, params: QueryParams, region: string): { action: strin
   const token = entry.idempotent ? params.str('ClientToken') : undefined;
   const fingerprint = JSON.stringify(params.entries(NOT_FINGERPRINTED));
   if (token !== undefined) {
-    const seen = ctx.region.clientTokens[`${action}:${token}`];
+    const key = `${action}:${token}`;
+    let seen: IdempotencyRecord | undefined = ctx.region.clientTokens[key];
+    if (seen && em.clock.now() - (seen.at ?? em.clock.now()) >= em.options.clientTokenTtlMs) {
+      // Expired: EC2 no longer knows the token, so the call is a new request.
+      delete ctx.region.clientTokens[key];
+      seen = undefined;
+    }
     if (seen) {
       if (seen.fingerprint !== fingerprint) {
         throw new ApiError(
@@ -105,6 +112,7 @@ function run(em: Emulator, params: QueryParams, region: string): { action: strin
       action,
       fingerprint,
       response: body,
+      at: em.clock.now(),
       ...(typeof session === 'string' ? { sessionId: session } : {}),
     };
   }

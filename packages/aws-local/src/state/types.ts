@@ -264,6 +264,8 @@ export interface IdempotencyRecord {
   response: unknown;
   /** The traffic mirror session the call made, so a token repeated after its delete can be told apart. */
   sessionId?: string;
+  /** Emulated ms of the token's first use; it is forgotten `clientTokenTtlMs` later. */
+  at?: number;
 }
 
 export interface RegionState {

@@ -182,6 +182,52 @@ describe('the bundled controller handler', () => {
     expect(sessions[0]!.Tags).toContainEqual({ Key: 'fargate-mirror:owner', Value: OWNER });
   });
 
+  it('reconciles a batch of events from the task-event queue (SQS records, as deployed)', async () => {
+    const subnets = ((await cli(['ec2', 'describe-subnets']))['Subnets'] as { SubnetId: string }[]).map(
+      (s) => s.SubnetId,
+    );
+    const run = await cli([
+      'ecs',
+      'run-task',
+      '--cluster',
+      'shop',
+      '--task-definition',
+      'web',
+      '--launch-type',
+      'FARGATE',
+      '--network-configuration',
+      `awsvpcConfiguration={subnets=[${subnets[0]}],assignPublicIp=DISABLED}`,
+    ]);
+    const taskArn = (run['tasks'] as { taskArn: string }[])[0]!.taskArn;
+    await aws.control.waitForTask(taskArn, 'RUNNING', 60_000);
+    await aws.control.flushEvents();
+    const mine = events.filter((e) => (e.detail as unknown as { taskArn: string }).taskArn === taskArn);
+    expect(mine.length).toBeGreaterThan(1);
+    const bundle = (await import(pathToFileURL(entry).href)) as { taskEventHandler: Handler };
+    // EventBridge's SQS target puts the event JSON in the body; every event of the task in one batch.
+    const answer = await bundle.taskEventHandler({
+      Records: mine.map((e, i) => ({ messageId: `m${i}`, body: JSON.stringify(e), eventSource: 'aws:sqs' })),
+    });
+    expect(answer).toEqual({ batchItemFailures: [] });
+    const task = (
+      (await cli(['ecs', 'describe-tasks', '--cluster', 'shop', '--tasks', taskArn]))['tasks'] as {
+        attachments: { details: { name: string; value: string }[] }[];
+      }[]
+    )[0]!;
+    const eniId = task.attachments[0]!.details.find((d) => d.name === 'networkInterfaceId')!.value;
+    const sessions = (
+      await cli([
+        'ec2',
+        'describe-traffic-mirror-sessions',
+        '--filters',
+        `Name=network-interface-id,Values=${eniId}`,
+      ])
+    )['TrafficMirrorSessions'] as { TrafficMirrorTargetId: string; Tags: { Key: string; Value: string }[] }[];
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]!.TrafficMirrorTargetId).toBe(target);
+    expect(sessions[0]!.Tags).toContainEqual({ Key: 'fargate-mirror:owner', Value: OWNER });
+  });
+
   it('reports a malformed event instead of failing', async () => {
     const bundle = (await import(pathToFileURL(entry).href)) as { taskEventHandler: Handler };
     expect(

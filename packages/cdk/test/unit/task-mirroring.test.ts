@@ -173,7 +173,7 @@ describe('TaskMirroring wiring', () => {
     });
   });
 
-  it('retries events with a maximum age and dead-letters them, on the rule and on the function', () => {
+  it('retries events with a maximum age and dead-letters them, on the rule and on the resync function', () => {
     defaults.template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({ source: ['aws.ecs'] }),
       Targets: [
@@ -196,7 +196,8 @@ describe('TaskMirroring wiring', () => {
           },
         },
       },
-      2,
+      // Task events arrive through the task-event queue: only the resync is invoked asynchronously.
+      1,
     );
     all.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       MaximumEventAgeInSeconds: 1800,
@@ -256,7 +257,64 @@ describe('TaskMirroring wiring', () => {
       ScalingConfig: { MaximumConcurrency: 4 },
     });
     // every queue refuses plain HTTP.
-    defaults.template.resourceCountIs('AWS::SQS::QueuePolicy', 3);
+    defaults.template.resourceCountIs('AWS::SQS::QueuePolicy', 4);
+  });
+
+  it('sends task events to a queue that the task-event function drains in coalesced batches', () => {
+    defaults.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ source: ['aws.ecs'] }),
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MirroringTaskEventQueue'), 'Arn'] },
+        }),
+      ],
+    });
+    defaults.template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: Match.absent(),
+      VisibilityTimeout: 1800,
+      RedrivePolicy: {
+        deadLetterTargetArn: {
+          'Fn::GetAtt': [Match.stringLikeRegexp('^MirroringEventDeadLetterQueue'), 'Arn'],
+        },
+        maxReceiveCount: 5,
+      },
+    });
+    defaults.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MirroringTaskEventQueue'), 'Arn'] },
+      FunctionName: { Ref: Match.stringLikeRegexp('^MirroringTaskEventFunction') },
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+    defaults.template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.taskEventHandler',
+      Timeout: 300,
+      Environment: {
+        Variables: Match.objectLike({
+          FARGATE_MIRROR_EC2_WRITERS: '2',
+          FARGATE_MIRROR_EVENT_QUEUE_URL: { Ref: Match.stringLikeRegexp('^MirroringTaskEventQueue') },
+        }),
+      },
+    });
+  });
+
+  it("invokes the task-event function once per event with taskEvents: 'invoke'", () => {
+    const stack = newStack();
+    const filter = MirrorFilter.fromTrafficMirrorFilterId(stack, 'F', 'tmf-0123456789abcdef0');
+    const target = MirrorTarget.fromTrafficMirrorTargetId(stack, 'T', 'tmt-0123456789abcdef0');
+    new TaskMirroring(stack, 'Mirroring', { owner: OWNER, target, filter, taskEvents: 'invoke' });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ source: ['aws.ecs'] }),
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MirroringTaskEventFunction'), 'Arn'] },
+        }),
+      ],
+    });
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
   });
 
   it('keeps logs for a month by default', () => {
@@ -275,7 +333,10 @@ describe('TaskMirroring wiring', () => {
       'AWS/Lambda/Errors>=1',
       'AWS/SQS/ApproximateNumberOfMessagesVisible>=1',
       'AWS/SQS/ApproximateNumberOfMessagesVisible>=1',
+      'FargateMirror/mirrorResourceMissing>=1',
+      'FargateMirror/notConverged>=1',
       'FargateMirror/sessionQuotaUsedPercent>=80',
+      'FargateMirror/terminalFailures>=1',
       'FargateMirror/uncoveredTasks>=1',
     ]);
     // Not unmirrorableSources: on Fargate every task ENI is refused and the sidecar covers it.
@@ -296,6 +357,25 @@ describe('TaskMirroring wiring', () => {
       Threshold: 70,
       AlarmActions: [{ Ref: Match.stringLikeRegexp('^Alarms') }],
     });
+  });
+
+  it('alarms on terminal failures, not-converged keys and a missing target or filter (the controller metrics)', () => {
+    for (const metricName of ['terminalFailures', 'notConverged', 'mirrorResourceMissing']) {
+      defaults.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'FargateMirror',
+        MetricName: metricName,
+        Dimensions: [{ Name: 'service', Value: 'controller' }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      all.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metricName,
+        AlarmActions: [{ Ref: Match.stringLikeRegexp('^Alarms') }],
+      });
+    }
   });
 
   it('fails with every bad prop reported at once', () => {

@@ -9,6 +9,12 @@ export interface AwsClientOptions {
   readonly region?: string | undefined;
   /** @default 8: throttling on a burst needs more than the SDK's default of 3 attempts. */
   readonly maxAttempts?: number | undefined;
+  /**
+   * The SDK's retry mode. `standard` when the caller paces itself (the batch worker: its buckets
+   * already send at EC2's rate, and adaptive's own limiter, cut after one throttle and recovering
+   * slowly, would only slow a storm's creates). @default 'adaptive'
+   */
+  readonly retryMode?: 'standard' | 'adaptive' | undefined;
   /** Client-side EC2 token buckets; false sends unpaced. @default the process's shared buckets */
   readonly ec2Pacing?: Ec2Pacing | false | undefined;
 }
@@ -27,7 +33,7 @@ export interface AwsClients {
  */
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const common = {
-    retryMode: 'adaptive',
+    retryMode: options.retryMode ?? 'adaptive',
     maxAttempts: options.maxAttempts ?? 8,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.region ? { region: options.region } : {}),

@@ -16,6 +16,11 @@ const MUTATING_ACTIONS = new Set([
 export interface Ec2PacingOptions {
   /** Bucket per action; @default EC2's published rate for the action's category */
   readonly rateOf?: (action: string) => BucketRate;
+  /**
+   * This process's share of the account's buckets, when several processes write at once (the
+   * worker function's concurrency): each takes capacity and refill divided by `writers`. @default 1
+   */
+  readonly writers?: number;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -35,18 +40,32 @@ export class Ec2Pacing {
   readonly #sleep: (ms: number) => Promise<void>;
 
   constructor(options: Ec2PacingOptions = {}) {
-    this.#rateOf = options.rateOf ?? ec2RateOf;
+    const rateOf = options.rateOf ?? ec2RateOf;
+    const writers = Math.max(1, options.writers ?? 1);
+    this.#rateOf = (action) => {
+      const r = rateOf(action);
+      return { capacity: Math.max(1, r.capacity / writers), refillPerSecond: r.refillPerSecond / writers };
+    };
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
   take(action: string): Promise<void> {
+    return this.#bucket(action).take(this.#sleep);
+  }
+
+  /** EC2 throttled `action` anyway (another client spent the tokens): wait for a refill first. */
+  throttled(action: string): void {
+    this.#bucket(action).drain();
+  }
+
+  #bucket(action: string): PacingBucket {
     let bucket = this.#buckets.get(action);
     if (!bucket) {
       bucket = new PacingBucket(this.#rateOf(action), this.#now);
       this.#buckets.set(action, bucket);
     }
-    return bucket.take(this.#sleep);
+    return bucket;
   }
 }
 
@@ -76,8 +95,14 @@ interface MiddlewareClient {
 export function paceEc2Client(client: object, pacing: Ec2Pacing): void {
   (client as MiddlewareClient).middlewareStack.add(
     (next, context) => async (args) => {
-      await pacing.take((context.commandName ?? 'unknown').replace(/Command$/, ''));
-      return next(args);
+      const action = (context.commandName ?? 'unknown').replace(/Command$/, '');
+      await pacing.take(action);
+      try {
+        return await next(args);
+      } catch (error) {
+        if ((error as { name?: string }).name === 'RequestLimitExceeded') pacing.throttled(action);
+        throw error;
+      }
     },
     { step: 'finalizeRequest', priority: 'low', name: 'fargateMirrorEc2Pacing' },
   );

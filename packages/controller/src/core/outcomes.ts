@@ -24,6 +24,8 @@ export interface AppliedAction {
   readonly sessionId: string | undefined;
   readonly errorCode: ControllerErrorCode | undefined;
   readonly message: string | undefined;
+  /** The ClientToken a create was sent with (so a spent one is never sent again). */
+  readonly clientToken?: string;
 }
 
 export interface EniResult {

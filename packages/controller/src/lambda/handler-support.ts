@@ -73,7 +73,21 @@ export const ALARM_METRICS = {
    * sidecar (the resync publishes it every run, 0 included).
    */
   uncoveredTasks: 'uncoveredTasks',
+  /**
+   * Keys whose ENI still needed writes after every plan-apply-reread round (NOT_CONVERGED): retried,
+   * but a steady count means another writer keeps changing the ENI (e.g. a second deployment with
+   * the same owner).
+   */
+  notConverged: 'notConverged',
 } as const;
+
+/** Counts a retryable failure that an alarm should see anyway (NOT_CONVERGED). */
+export function countRetryableFailure(
+  metrics: { count(name: string, value?: number): void },
+  code: ControllerErrorCode | 'UNEXPECTED' | undefined,
+): void {
+  if (code === 'NOT_CONVERGED') metrics.count(ALARM_METRICS.notConverged);
+}
 
 /** The terminal (not retried) per-ENI failures of a result. */
 export function terminalFailures(

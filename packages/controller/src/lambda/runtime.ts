@@ -3,6 +3,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createAwsClients } from '../aws/clients.js';
 import { Ec2Adapter } from '../aws/ec2-adapter.js';
 import { EcsAdapter } from '../aws/ecs-adapter.js';
+import { Ec2Pacing } from '../aws/pacing.js';
 import { loadConfigFromEnv } from '../config.js';
 import { MemoryRefusalCache } from '../core/refusals.js';
 import { ConfigUnreadableError } from '../errors.js';
@@ -30,7 +31,16 @@ async function build(): Promise<Runtime> {
   const config = await loadConfigFromEnv(process.env);
   const logger = new Logger({ serviceName: 'fargate-mirror-controller' });
   const metrics = powertoolsMetrics(new Metrics({ namespace: 'FargateMirror', serviceName: 'controller' }));
-  const clients = createAwsClients({ region: config.region });
+  // The worker function runs up to FARGATE_MIRROR_EC2_WRITERS sandboxes at once (its event source's
+  // maximum concurrency): each paces at that share of EC2's buckets, so together they stay under them.
+  const writersEnv = process.env['FARGATE_MIRROR_EC2_WRITERS'];
+  const writers = Number(writersEnv ?? '1');
+  const clients = createAwsClients({
+    region: config.region,
+    // The batch worker paces itself; per-event sandboxes (no writer share) keep adaptive retries.
+    retryMode: writersEnv === undefined ? 'adaptive' : 'standard',
+    ec2Pacing: new Ec2Pacing({ writers: Number.isFinite(writers) && writers >= 1 ? writers : 1 }),
+  });
   const reconciler = new Reconciler({
     ec2: new Ec2Adapter(clients.ec2),
     ecs: new EcsAdapter(clients.ecs),
@@ -39,6 +49,7 @@ async function build(): Promise<Runtime> {
     log: logger,
   });
   const queueUrl = config.queueUrl;
+  const requeueUrl = process.env['FARGATE_MIRROR_EVENT_QUEUE_URL'] ?? queueUrl;
   return {
     taskEvent: createTaskEventHandler({ reconciler, metrics, log: logger }),
     resync: async (event) => {
@@ -51,7 +62,15 @@ async function build(): Promise<Runtime> {
         log: logger,
       })(event);
     },
-    worker: createQueueWorkerHandler({ reconciler, metrics, log: logger }),
+    worker: createQueueWorkerHandler({
+      reconciler,
+      metrics,
+      log: logger,
+      // Throttled keys go back as new messages (never towards the dead-letter queue).
+      ...(requeueUrl
+        ? { requeue: new SqsWorkQueue(clients.sqs, requeueUrl, Date.now, { requeue: true }) }
+        : {}),
+    }),
   };
 }
 
@@ -63,7 +82,13 @@ function get(): Promise<Runtime> {
   return runtime;
 }
 
-export const taskEventHandler = async (event: unknown) => (await get()).taskEvent(event);
+/** Task events one per invocation, or a batch of them from the task-event queue (SQS). */
+export const taskEventHandler = async (event: unknown) => {
+  const rt = await get();
+  const e = event as { Records?: { eventSource?: string }[] } | null;
+  if (e?.Records?.[0]?.eventSource === 'aws:sqs') return rt.worker(event as SqsEventLike);
+  return rt.taskEvent(event);
+};
 export const resyncHandler = async (event: unknown) => (await get()).resync(event);
 export const queueWorkerHandler = async (event: SqsEventLike) => (await get()).worker(event);
 

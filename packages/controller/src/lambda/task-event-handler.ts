@@ -4,6 +4,7 @@ import type { LogPort } from '../log.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
 import {
   ALARM_METRICS,
+  countRetryableFailure,
   countTerminalError,
   type KeyReport,
   keyReport,
@@ -118,6 +119,8 @@ export function createTaskEventHandler(
           result: undefined,
         };
       }
+      countRetryableFailure(metrics, code);
+      metrics.flush();
       log.error('task reconcile failed; the event will be retried', {
         taskArn,
         version,
@@ -133,6 +136,8 @@ export function createTaskEventHandler(
     metrics.flush();
     const retry = retryableFailure(result);
     if (retry) {
+      countRetryableFailure(metrics, retry.code);
+      metrics.flush();
       log.error('task reconcile failed; the event will be retried', { taskArn, version, ...retry });
       throw new ControllerError(retry.code, `${taskArn}: ${retry.message}`);
     }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { callAws } from '../aws/translate-error.js';
 import { type WorkItem, workItemKey } from '../work-item.js';
@@ -30,10 +30,22 @@ export class SqsWorkQueue implements WorkQueue {
   readonly #url: string;
   readonly #now: () => number;
 
-  constructor(sqs: SQSClient, queueUrl: string, now: () => number = Date.now) {
+  readonly #requeue: boolean;
+
+  /**
+   * `requeue`: the messages put back a key that was just received (throttled): a deduplication id
+   * of its own, since the time-bucketed one would make a FIFO queue drop it as a copy.
+   */
+  constructor(
+    sqs: SQSClient,
+    queueUrl: string,
+    now: () => number = Date.now,
+    options: { readonly requeue?: boolean } = {},
+  ) {
     this.#sqs = sqs;
     this.#url = queueUrl;
     this.#now = now;
+    this.#requeue = options.requeue ?? false;
   }
 
   async send(items: readonly WorkItem[]): Promise<{ sent: number; failed: WorkItem[] }> {
@@ -52,7 +64,9 @@ export class SqsWorkQueue implements WorkQueue {
             ? {
                 MessageGroupId: key.slice(-128),
                 MessageDeduplicationId: createHash('sha256')
-                  .update(`${key}|${bucket}`)
+                  .update(
+                    this.#requeue ? `${key}|requeue|${this.#now()}|${randomUUID()}` : `${key}|${bucket}`,
+                  )
                   .digest('hex')
                   .slice(0, 128),
               }

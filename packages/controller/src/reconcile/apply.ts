@@ -2,7 +2,7 @@ import { clientToken, tokenBucket } from '../core/client-token.js';
 import type { AppliedAction } from '../core/outcomes.js';
 import type { Action } from '../core/plan.js';
 import { asControllerError, type ControllerErrorCode, isControllerError } from '../errors.js';
-import type { ReconcileContext } from './context.js';
+import { markTokenSpent, type ReconcileContext } from './context.js';
 
 /**
  * One write. Terminal AWS errors come back as a `failed` record; retryable ones (throttling
@@ -14,6 +14,7 @@ export async function applyAction(
   action: Action,
   salt: number,
 ): Promise<AppliedAction> {
+  let sentToken: string | undefined;
   try {
     if (action.kind === 'delete') {
       const r = await ctx.ec2.deleteSession(action.sessionId);
@@ -32,21 +33,34 @@ export async function applyAction(
       };
     }
     const bucket = tokenBucket(ctx.now(), ctx.tokenWindowMs);
-    const token = clientToken(ctx.settings.owner, action.spec, bucket, salt === 0 ? '' : String(salt));
+    const tokenFor = (s: number) =>
+      clientToken(ctx.settings.owner, action.spec, bucket, s === 0 ? '' : String(s));
+    // A token this process already saw spent would only be refused (or answered with a gone session).
+    let token = tokenFor(salt);
+    for (let s = salt + 1; ctx.spentTokens.has(token); s++) token = tokenFor(s);
+    sentToken = token;
     const { sessionId } = await ctx.ec2.createSession(action.spec, token);
     ctx.log.info('created session', {
       eniId: action.eniId,
       sessionId,
       sessionNumber: action.spec.sessionNumber,
     });
-    return { action, result: 'done', sessionId, errorCode: undefined, message: undefined };
+    return {
+      action,
+      result: 'done',
+      sessionId,
+      errorCode: undefined,
+      message: undefined,
+      clientToken: token,
+    };
   } catch (error) {
     if (!isControllerError(error)) throw error;
     // A spent token is not fixed by retrying it later (the same token comes back): report it, so
     // converge salts a fresh token and re-plans now.
     if (error.code === 'IDEMPOTENCY_MISMATCH' && action.kind === 'create') {
       ctx.log.warn('ClientToken already used: new token', { eniId: action.eniId, error: error.message });
-      return failedAction(action, error.code, error.message);
+      markTokenSpent(ctx, sentToken);
+      return { ...failedAction(action, error.code, error.message), clientToken: sentToken };
     }
     if (error.retryable) throw error;
     if (error.code === 'SOURCE_NOT_SUPPORTED') {

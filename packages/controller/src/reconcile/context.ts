@@ -46,6 +46,12 @@ export interface ReconcileContext {
   readonly visibilityWaitMs: number;
   readonly maxRounds: number;
   readonly mirrorCheckTtlMs: number;
+  /**
+   * ClientTokens this process knows are spent (EC2 answered IdempotentParameterMismatch, or the
+   * session the token made is gone): never sent again, in this pass or a later one of the same
+   * token window (mutable, shared by every key; oldest forgotten past SPENT_TOKENS_KEPT).
+   */
+  readonly spentTokens: Map<string, number>;
   /** The last successful target/filter check (mutable: shared by every key of this reconciler). */
   readonly mirrorCheck: { value: { at: number; targetType: MirrorTargetType | undefined } | undefined };
 }
@@ -74,7 +80,22 @@ export function contextOf(deps: ReconcilerDeps): ReconcileContext {
     maxRounds: deps.maxRounds ?? 4,
     mirrorCheckTtlMs: deps.mirrorCheckTtlMs ?? 60_000,
     mirrorCheck: { value: undefined },
+    spentTokens: new Map(),
   };
+}
+
+/** More than a token window's creates of a busy deployment; older entries can no longer matter. */
+const SPENT_TOKENS_KEPT = 10_000;
+
+/** Remembers a spent ClientToken (see `ReconcileContext.spentTokens`). */
+export function markTokenSpent(ctx: ReconcileContext, token: string | undefined): void {
+  if (token === undefined) return;
+  ctx.spentTokens.delete(token);
+  ctx.spentTokens.set(token, ctx.now());
+  for (const oldest of ctx.spentTokens.keys()) {
+    if (ctx.spentTokens.size <= SPENT_TOKENS_KEPT) break;
+    ctx.spentTokens.delete(oldest);
+  }
 }
 
 /** The desired state of some tasks under the configured selection (every key and the fleet alike). */

@@ -3,7 +3,7 @@ import { type EniPlan, planEni } from '../core/plan.js';
 import type { DesiredSource, SessionView } from '../core/types.js';
 import { asControllerError, ControllerError, type ControllerErrorCode } from '../errors.js';
 import { applyAction } from './apply.js';
-import type { ReconcileContext } from './context.js';
+import { markTokenSpent, type ReconcileContext } from './context.js';
 import { failedResult, finalResult } from './eni-result.js';
 import { checkedSettings } from './mirror-resources.js';
 
@@ -68,8 +68,8 @@ export async function converge(
   let salt = 0;
   /** Sessions this pass created and has not seen listed yet. */
   const unseen = new Set<string>();
-  /** Sessions of this pass: deleting one spends its token, so the next create needs a new one. */
-  const createdHere = new Set<string>();
+  /** Sessions of this pass, with their tokens: deleting one spends its token. */
+  const createdHere = new Map<string, string | undefined>();
   /** Sessions this pass deleted: gone, though a lagging Describe may still list them. */
   const deletedHere = new Set<string>();
   /** A session number another writer holds on this ENI that no read has shown yet. */
@@ -98,6 +98,7 @@ export async function converge(
       // since (EC2 answers a repeated token with the original result), so the next create needs a
       // fresh one.
       salt++;
+      markTokenSpent(ctx, createdHere.get(id));
       ctx.log.warn('created session is not there: new ClientToken', { eniId, sessionId: id });
     }
     unseen.clear();
@@ -116,12 +117,15 @@ export async function converge(
       applied.push(r);
       if (r.result === 'done' && action.kind === 'create' && r.sessionId !== undefined) {
         unseen.add(r.sessionId);
-        createdHere.add(r.sessionId);
+        createdHere.set(r.sessionId, r.clientToken);
       }
       if (r.result !== 'failed' && action.kind === 'delete') {
         deletedHere.add(action.sessionId);
         // EC2 would answer the same token with this deleted session (or IdempotentParameterMismatch).
-        if (createdHere.has(action.sessionId)) salt++;
+        if (createdHere.has(action.sessionId)) {
+          salt++;
+          markTokenSpent(ctx, createdHere.get(action.sessionId));
+        }
       }
       if (r.result !== 'failed') continue;
       if (r.errorCode === 'ENI_NOT_FOUND') {

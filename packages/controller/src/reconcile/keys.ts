@@ -28,7 +28,7 @@ export interface KeyResult {
   readonly enis: readonly EniResult[];
 }
 
-function clusterOfTaskArn(taskArn: string): string | undefined {
+export function clusterOfTaskArn(taskArn: string): string | undefined {
   // arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/ID (the old format, task/ID, names no cluster).
   const parts = taskArn.split(':task/')[1]?.split('/');
   return parts && parts.length >= 2 ? parts[0] : undefined;
@@ -51,7 +51,7 @@ async function convergeLeftovers(ctx: ReconcileContext, tag: string, value: stri
  * DescribeTasks, where a deleted cluster means its tasks are gone too (rather than an error that
  * would leave our sessions on them billed forever).
  */
-async function describeTasksOrNone(
+export async function describeTasksOrNone(
   ctx: ReconcileContext,
   cluster: string,
   taskArns: readonly string[],

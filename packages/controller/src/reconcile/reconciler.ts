@@ -3,6 +3,7 @@ import type { AppliedAction } from '../core/outcomes.js';
 import type { Action, PlanSettings } from '../core/plan.js';
 import type { TaskView } from '../core/types.js';
 import type { WorkItem } from '../work-item.js';
+import { type BatchEntry, reconcileBatch } from './batch.js';
 import { contextOf, type ReconcileContext, type ReconcilerDeps } from './context.js';
 import {
   cleanupFleet,
@@ -39,6 +40,14 @@ export class Reconciler {
   /** Reconciles one key. Throws a retryable ControllerError when the work should be retried. */
   reconcile(item: WorkItem): Promise<KeyResult> {
     return reconcileKey(this.#ctx, item);
+  }
+
+  /**
+   * Reconciles many keys with shared, batched reads (reconcile/batch.ts): what the queue worker
+   * does with a batch of task events and work items. Never throws for one key; each entry says.
+   */
+  reconcileBatch(items: readonly WorkItem[]): Promise<BatchEntry[]> {
+    return reconcileBatch(this.#ctx, items);
   }
 
   reconcileTask(taskArn: string, clusterArn?: string): Promise<KeyResult> {

@@ -39,6 +39,15 @@ export class PacingBucket {
     return turn;
   }
 
+  /**
+   * Empties the bucket: the server answered RequestLimitExceeded, so its bucket is empty whatever
+   * this one counted (another client of the account spent the tokens).
+   */
+  drain(): void {
+    this.#refill();
+    this.#tokens = Math.min(this.#tokens, 0);
+  }
+
   #refill(): void {
     const now = this.#now();
     this.#tokens = Math.min(

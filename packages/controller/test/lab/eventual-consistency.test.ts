@@ -76,4 +76,27 @@ describe('under Describe lag (describeLagMs), reconciles end with exactly one se
         .sort(),
     ).toEqual(sessions.map((s) => s.sessionId).sort());
   });
+
+  it('two batch workers given the same tasks at once (the storm path) make one session each, and fail none', {
+    timeout: 120_000,
+  }, async () => {
+    // The first test's sessions (another owner, at 32766) would leave no number above them: remove
+    // them, and wait until Describe no longer lists them.
+    await reconcilerFor(env, { owner: OWNER, target: ids.target, filter: ids.filter }).cleanup();
+    await new Promise((r) => setTimeout(r, LAG_MS + 200));
+    const owner = 'shop-batch';
+    const config = { owner, target: ids.target, filter: ids.filter, select: { clusters: ['shop'] } };
+    const tasks = await tasksOf(env, 'shop');
+    const items = tasks.map((t) => ({ kind: 'task' as const, taskArn: t.taskArn, clusterArn: undefined }));
+    const [a, b] = await Promise.all([
+      reconcilerFor(env, config).reconcileBatch(items),
+      reconcilerFor(env, config, true).reconcileBatch(items),
+    ]);
+    for (const entry of [...(a ?? []), ...(b ?? [])]) {
+      expect(entry.error).toBeUndefined();
+      expect(entry.result?.enis.map((e) => e.outcome)).not.toContain('failed');
+    }
+    const sessions = trueSessionsOf(env, owner);
+    expect(sessions.map((s) => s.eniId).sort()).toEqual(tasks.map((t) => t.eniId).sort());
+  });
 });

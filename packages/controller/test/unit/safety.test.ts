@@ -286,6 +286,48 @@ describe('defect 7: ClientToken reuse', () => {
     expect(new Set(cloud.tokensSent).size).toBe(2);
   });
 
+  it('never sends a token it saw spent again, in a later pass of the same token window', async () => {
+    const { cloud } = setup();
+    cloud.tokenAfterDelete = 'mismatch';
+    const t = cloud.addTask({ id: 'tok3', service: 'web' });
+    const reconciler = new Reconciler({
+      ec2: cloud,
+      ecs: cloud,
+      config: config(),
+      refusals: new MemoryRefusalCache({ ttlMs: 1 }),
+      readAfterWriteDelayMs: 0,
+      now: () => 2_000_000,
+    });
+    const deleteOurs = () => {
+      for (const s of cloud.ownedSessions(OWNER)) cloud.sessions.delete(s.sessionId);
+    };
+    await reconciler.reconcileTask(t.taskArn);
+    deleteOurs();
+    await reconciler.reconcileTask(t.taskArn); // T0 refused (mismatch), T1 made
+    const [t0, , t1] = cloud.tokensSent;
+    expect(cloud.tokensSent).toEqual([t0, t0, t1]);
+    deleteOurs();
+    const result = await reconciler.reconcileTask(t.taskArn);
+    expect(result.enis[0]?.outcome).toBe('created');
+    // T0 is known spent and is not sent again; T1's session is gone too (refused once), then T2.
+    const third = cloud.tokensSent.slice(3);
+    expect(third).not.toContain(t0);
+    expect(third).toHaveLength(2);
+    expect(third[0]).toBe(t1);
+    expect(cloud.ownedSessions(OWNER)).toHaveLength(1);
+    // The batch path (the storm's worker) shares the process's spent tokens.
+    deleteOurs();
+    const before = cloud.tokensSent.length;
+    const [entry] = await reconciler.reconcileBatch([
+      { kind: 'task', taskArn: t.taskArn, clusterArn: t.clusterArn },
+    ]);
+    expect(entry?.result?.enis[0]?.outcome).toBe('created');
+    const fourth = cloud.tokensSent.slice(before);
+    expect(fourth).not.toContain(t0);
+    expect(fourth).not.toContain(t1);
+    expect(fourth).toHaveLength(2);
+  });
+
   it('a create after deleting the session made earlier in the same pass uses a new token', async () => {
     const { cloud, reconciler } = setup();
     cloud.tokenAfterDelete = 'mismatch';
