@@ -56,6 +56,7 @@ const FLOW_PREFIXES = FLOW_KEYS.map((key, i) => `${i === 0 ? '{' : ','}${JSON.st
 const POINT_KEYS = ['vni', 'eni_id', 'mirror_session_id', 'outer_src_ip'];
 
 // Characters JSON.stringify writes escaped: quote, backslash, control characters, lone surrogates.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 function quote(s: string): string {
