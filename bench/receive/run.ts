@@ -3,7 +3,7 @@
 // is offered on loopback by a C sendmmsg generator at rising rates; for 100- and 1500-byte inner
 // frames it finds the highest rate each peer takes with < 0.1% loss, and prints the ratios.
 //
-// usage (root): node bench/receive/run.ts [--sizes 100,1500] [--trial-seconds 0.5] [--profile]
+// usage (root): node bench/receive/run.ts [--sizes 100,1500] [--trial-seconds 0.5] [--profile] [--workers N]
 //
 // Runs in a network namespace of its own; raises net.core.rmem_max to 64 MiB for the run (every peer
 // gets a 32 MiB receive buffer) and restores it. Receiver and peers are pinned to CPU 0, the generator
@@ -26,6 +26,9 @@ const option = (name: string, fallback: string) => {
 const sizes = option('--sizes', '100,1500').split(',').map(Number);
 const trialSeconds = Number(option('--trial-seconds', '0.5'));
 const profile = args.includes('--profile');
+// --workers N: one more peer, receive with N workers pinned to CPUs 0..N-1 (on a 2-core machine the
+// second worker shares CPU 1 with the generator and the kernel's loopback delivery).
+const workers = Number(option('--workers', '1'));
 const FLOWS = 1024;
 const RECV_BUFFER = 32 * 1024 * 1024;
 const LOSS_LIMIT = 0.001;
@@ -102,7 +105,9 @@ async function inside(dir: string): Promise<void> {
   console.log('generator pinned to CPU 1, every receiver to CPU 0; receive buffers 32 MiB\n');
   const results: Record<string, Record<number, number>> = {};
   for (const size of sizes) {
-    for (const make of [makeReceive, makeTcpdump, makeCSink]) {
+    const peers = [(d: string) => makeReceive(d), makeTcpdump, makeCSink];
+    if (workers > 1) peers.push((d: string) => makeReceive(d, [], workers));
+    for (const make of peers) {
       const peer = await make(dir);
       try {
         const best = await search(peer, gen, size);
@@ -126,6 +131,12 @@ async function inside(dir: string): Promise<void> {
   ] as const) {
     console.log(
       `${label.padEnd(34)}${sizes.map((s) => (ours[s] / results[peer][s]).toFixed(2).padStart(18)).join('')}`,
+    );
+  }
+  if (workers > 1) {
+    const many = results[`fargate-mirror receive, ${workers} workers`];
+    console.log(
+      `${`receive ${workers} workers / 1 worker`.padEnd(34)}${sizes.map((s) => (many[s] / ours[s]).toFixed(2).padStart(18)).join('')}`,
     );
   }
   console.log(
@@ -242,7 +253,7 @@ function waitForText(p: ReturnType<typeof spawn>, text: RegExp): Promise<string>
   });
 }
 
-async function makeReceive(dir: string, extraNodeArgs: string[] = []): Promise<Peer> {
+async function makeReceive(dir: string, extraNodeArgs: string[] = [], workerCount = 1): Promise<Peer> {
   const out = join(dir, 'receive');
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out);
@@ -255,11 +266,13 @@ async function makeReceive(dir: string, extraNodeArgs: string[] = []): Promise<P
   );
   const p = spawn('taskset', [
     '-c',
-    '0',
+    workerCount > 1 ? `0-${workerCount - 1}` : '0',
     process.execPath,
     ...extraNodeArgs,
     CLI,
     'receive',
+    '--workers',
+    String(workerCount),
     '--config',
     config,
     '--port',
@@ -283,7 +296,7 @@ async function makeReceive(dir: string, extraNodeArgs: string[] = []): Promise<P
     return Number(/^fargate_mirror_receiver_datagrams_received_total (\d+)/m.exec(text)?.[1] ?? 0);
   };
   return {
-    name: 'fargate-mirror receive',
+    name: workerCount > 1 ? `fargate-mirror receive, ${workerCount} workers` : 'fargate-mirror receive',
     port: 5789,
     async trial(run) {
       const before = await count();

@@ -20,6 +20,7 @@ export { type FlowSink, FlowTable, type FlowTableOptions } from './flows/flow-ta
 export { MirrorPointRegistry } from './flows/mirror-points.js';
 export { type ReadCaptureOptions, type ReadSummary, readCapture } from './offline/read-capture.js';
 export { JsonLinesWriter } from './output/json-lines-writer.js';
+export { recordJson } from './output/record-json.js';
 export {
   type InnerFrameSink,
   MirrorPipeline,

@@ -1,8 +1,31 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { compareEndpoints } from './endpoint-order.js';
 import { IpProtocol } from './layers/ip-protocol.js';
 
-const input = Buffer.alloc(2 + 16 + 16 + 2 + 4);
+const INPUT_BYTES = 2 + 16 + 16 + 2 + 4;
+const input = Buffer.alloc(INPUT_BYTES);
+
+// A flow's Community ID is asked for by each of its records (the flow record, every transaction, an
+// interim record), and the SHA-1 behind it cost more than the rest of a record: the last ids are kept
+// by their exact input bytes in a direct-mapped cache, so a hit returns the very string the hash gave.
+const CACHE_ENTRIES = 1 << 14;
+const cachedInput = Buffer.alloc(CACHE_ENTRIES * INPUT_BYTES);
+const cachedLength = new Uint8Array(CACHE_ENTRIES);
+const cachedId: string[] = new Array<string>(CACHE_ENTRIES).fill('');
+
+function cacheIndex(length: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < length; i++) h = Math.imul(h ^ input[i], 0x01000193);
+  h ^= h >>> 15;
+  return h & (CACHE_ENTRIES - 1);
+}
+
+function cacheHolds(entry: number, length: number): boolean {
+  if (cachedLength[entry] !== length) return false;
+  const base = entry * INPUT_BYTES;
+  for (let i = 0; i < length; i++) if (cachedInput[base + i] !== input[i]) return false;
+  return true;
+}
 
 function writeAddress(
   buf: Buffer,
@@ -60,6 +83,11 @@ export function communityIdV1(
     input.writeUInt16BE(dport, p + 2);
     p += 4;
   }
-  const digest = createHash('sha1').update(input.subarray(0, p)).digest('base64');
-  return `1:${digest}`;
+  const entry = cacheIndex(p);
+  if (cacheHolds(entry, p)) return cachedId[entry];
+  const id = `1:${hash('sha1', input.subarray(0, p), 'base64')}`;
+  input.copy(cachedInput, entry * INPUT_BYTES, 0, p);
+  cachedLength[entry] = p;
+  cachedId[entry] = id;
+  return id;
 }

@@ -15,6 +15,9 @@ const IP_PREFIX = 128;
  * decoded from `buf`, ignoring what changes between two mirror points of one packet: the TTL / hop
  * limit, the IPv4 header checksum, the ECN bits and the TCP/UDP/ICMP checksum. Allocates nothing.
  */
+/** Start and length of each run of skipped bytes. */
+const skips = new Int32Array(8);
+
 export function hashInnerPacket(buf: Uint8Array, inner: FrameDecoder, out: Uint32Array): void {
   const l3 = inner.l3Offset;
   const v4 = inner.ipVersion === 4;
@@ -30,27 +33,57 @@ export function hashInnerPacket(buf: Uint8Array, inner: FrameDecoder, out: Uint3
     end = l3 + IP_PREFIX;
   }
   if (end > capturedEnd) end = capturedEnd;
-  // Positions skipped (TTL/hop limit, IPv4 header checksum) and the byte whose ECN bits are masked.
+  // Positions skipped (TTL/hop limit, IPv4 header checksum, transport checksum) and the byte whose ECN
+  // bits are masked. The bytes are hashed run by run between the skipped positions, so the inner loop
+  // does no position tests (it runs for every packet).
   const ttlAt = v4 ? l3 + 8 : l3 + 7;
-  const ipChecksumAt = v4 ? l3 + 10 : -10;
   const ecnAt = l3 + 1;
   const ecnMask = v4 ? 0xfc : 0xcf;
   // The length from the header goes in too: it tells apart packets that differ only past the prefix.
   let a = Math.imul(inner.ipLength ^ 0x9e3779b9, 0x85ebca6b);
   let b = Math.imul(inner.ipLength ^ 0x7f4a7c15, 0xc2b2ae35);
-  for (let i = l3; i < end; i++) {
-    if (
-      i === ttlAt ||
-      i === ipChecksumAt ||
-      i === ipChecksumAt + 1 ||
-      i === checksumAt ||
-      i === checksumAt + 1
-    )
-      continue;
+  // Up to four skipped runs, in ascending order: TTL, IPv4 checksum (2), transport checksum (2).
+  skips[0] = ttlAt;
+  skips[1] = 1;
+  let runs = 1;
+  if (v4) {
+    skips[2] = l3 + 10;
+    skips[3] = 2;
+    runs = 2;
+  }
+  if (checksumAt >= 0) {
+    // The transport header follows the IP header, so its checksum comes after the other two; when
+    // it does not (a header shorter than it should be), it is merged in order.
+    let at = runs;
+    while (at > 0 && skips[(at - 1) * 2] > checksumAt) {
+      skips[at * 2] = skips[(at - 1) * 2];
+      skips[at * 2 + 1] = skips[(at - 1) * 2 + 1];
+      at--;
+    }
+    skips[at * 2] = checksumAt;
+    skips[at * 2 + 1] = 2;
+    runs++;
+  }
+  // The first two bytes by hand: the second holds the ECN bits.
+  let i = l3;
+  for (; i < l3 + 2 && i < end; i++) {
     const byte = i === ecnAt ? buf[i] & ecnMask : buf[i];
     a = Math.imul(a ^ byte, 0x01000193);
     b = Math.imul((b ^ byte) + i - l3, 0x5bd1e995);
     b ^= b >>> 15;
+  }
+  for (let r = 0; r <= runs; r++) {
+    const runEnd = r < runs ? Math.min(skips[r * 2], end) : end;
+    for (; i < runEnd; i++) {
+      const byte = buf[i];
+      a = Math.imul(a ^ byte, 0x01000193);
+      b = Math.imul((b ^ byte) + i - l3, 0x5bd1e995);
+      b ^= b >>> 15;
+    }
+    if (r < runs) {
+      const skipEnd = skips[r * 2] + skips[r * 2 + 1];
+      if (i < skipEnd) i = skipEnd;
+    }
   }
   out[0] = fmix(a);
   out[1] = fmix(b);

@@ -1,5 +1,4 @@
 import { type ReadSummary, readCapture } from '@fargate-mirror/analysis';
-import { HecSink, resolveHecToken, startWorkloadIdentity } from '@fargate-mirror/receiver';
 import { Command, Option } from 'commander';
 import { type AwsFlags, applyAwsFlags, checkAwsConfig, withAwsFix } from './aws-config.js';
 import { hecFailure, hecStatsLine } from './hec-outcome.js';
@@ -87,7 +86,13 @@ export function createReadCommand(): Command {
         applyAwsFlags(opts);
         checkAwsConfig();
       }
-      const identity = await startWorkloadIdentity({
+      // The receiver package (HEC, workload identity; the AWS SDK behind it) takes longer to load than
+      // a small capture takes to read: loaded only when asked for.
+      const receiver =
+        opts.hecUrl !== undefined || opts.identityMap !== undefined || opts.awsIdentity === true
+          ? await import('@fargate-mirror/receiver')
+          : undefined;
+      const identity = await receiver?.startWorkloadIdentity({
         mapFile: opts.identityMap,
         aws: opts.awsIdentity,
         clusters: opts.identityClusters,
@@ -95,11 +100,11 @@ export function createReadCommand(): Command {
           process.stderr.write(`fargate-mirror read: ${what} failed: ${withAwsFix(error)}\n`),
       });
       const hec =
-        opts.hecUrl === undefined
+        opts.hecUrl === undefined || receiver === undefined
           ? undefined
-          : HecSink.open({
+          : receiver.HecSink.open({
               url: opts.hecUrl,
-              token: resolveHecToken({ tokenFile: opts.hecTokenFile }),
+              token: receiver.resolveHecToken({ tokenFile: opts.hecTokenFile }),
               index: opts.hecIndex,
               ack: opts.hecAck === true,
               spoolDir: opts.hecSpoolDir ?? 'fargate-mirror-out/hec-spool',

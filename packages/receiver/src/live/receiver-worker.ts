@@ -1,5 +1,5 @@
 import type { RemoteInfo, Socket } from 'node:dgram';
-import { MirrorPipeline, type MirrorRecord } from '@fargate-mirror/analysis';
+import { MirrorPipeline, type MirrorRecord, recordJson } from '@fargate-mirror/analysis';
 import { DecodeStatus, type MirrorDecoder, MirrorStage } from '@fargate-mirror/wire';
 import type { Logger } from 'pino';
 import { createWorkloadIdentity, type WorkloadIdentity } from '../identity/workload-identity.js';
@@ -309,7 +309,7 @@ export class ReceiverWorker {
   }
 
   private addRecord(record: MirrorRecord): void {
-    const line = JSON.stringify(record);
+    const line = recordJson(record);
     this.recordLines.push(line);
     this.recordBytes += line.length + 1;
     this.counters.recordsEmitted++;

@@ -143,7 +143,12 @@ export class RotatingPcapSink implements InnerFrameSink {
     const openedAt = this.now();
     const base = pcapBaseName(this.options.workerId, vni < 0 ? undefined : vni, openedAt, this.sequence++);
     const tempPath = join(this.options.dir, base + PCAP_TEMP_SUFFIX);
-    const writer = PcapWriter.open(tempPath, { snaplen: this.options.snaplen, mode: 0o600 });
+    // Full buffers go to disk from Node's thread pool: a synchronous write here would stall the socket.
+    const writer = PcapWriter.open(tempPath, {
+      snaplen: this.options.snaplen,
+      mode: 0o600,
+      background: true,
+    });
     const file: OpenFile = {
       writer,
       tempPath,

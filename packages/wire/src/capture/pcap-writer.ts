@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, write, writeSync } from 'node:fs';
 import { restrictOpenFile } from '../private-file.js';
 import { writeU16LE, writeU32LE } from './byte-order.js';
 import { CaptureWriteError, describeSystemError } from './errors.js';
@@ -26,6 +26,23 @@ export interface PcapWriterOptions {
    * @default 1 MiB
    */
   readonly bufferBytes?: number;
+  /**
+   * Full buffers are written by Node's thread pool (positional writes, up to BACKGROUND_BLOCKS of
+   * them in flight) instead of on the calling thread, which goes on filling a fresh buffer: for the
+   * live receive path, where a synchronous write stalls the socket. Only for a regular file (others
+   * are written synchronously as without it). `close()` still returns with every byte in the file.
+   * @default false
+   */
+  readonly background?: boolean;
+}
+
+/** Buffers a background writer may have in flight; when all are, the next one is written in place. */
+const BACKGROUND_BLOCKS = 8;
+
+interface InFlightBlock {
+  readonly block: Buffer;
+  readonly position: number;
+  readonly length: number;
 }
 
 const MAGIC_NANO = 0xa1b23c4d;
@@ -57,8 +74,16 @@ export class PcapWriter {
 
   private fd: number;
   private readonly ownsFd: boolean;
-  private readonly buffer: Buffer;
+  private buffer: Buffer;
   private used = 0;
+  /** Background mode: file offset of the next block, blocks in flight, buffers free for reuse. */
+  private readonly background: boolean;
+  private position = 0;
+  private readonly inFlight = new Set<InFlightBlock>();
+  private readonly spare: Buffer[] = [];
+  private backgroundError: unknown;
+  /** The descriptor to close once the last block in flight has landed (close() came first). */
+  private closeWhenIdle = -1;
 
   /** Creates (or truncates) `path`, sets its mode even against the umask, and writes the pcap header. */
   static open(path: string, options: PcapWriterOptions = {}): PcapWriter {
@@ -95,6 +120,7 @@ export class PcapWriter {
       throw new RangeError(`snaplen must be an integer from 1 to 2147483647, got ${options.snaplen}`);
     }
     this.buffer = Buffer.alloc(Math.max(MIN_BUFFER_BYTES, options.bufferBytes ?? DEFAULT_BUFFER_BYTES));
+    this.background = options.background === true && isRegularFile(fd);
     const b = this.buffer;
     writeU32LE(b, 0, MAGIC_NANO);
     writeU16LE(b, 4, 2); // version 2.4
@@ -134,7 +160,14 @@ export class PcapWriter {
     } else {
       // Larger than the whole buffer: write the header out, then the packet straight from the caller.
       this.flushBuffer();
-      this.writeFully(buf, offset, captured);
+      if (this.background) {
+        this.throwBackgroundError();
+        this.writeAt(buf.subarray(offset, offset + captured), captured, this.position);
+        this.position += captured;
+        this.bytesWritten += captured;
+      } else {
+        this.writeFully(buf, offset, captured);
+      }
     }
     this.packetsWritten++;
   }
@@ -148,19 +181,102 @@ export class PcapWriter {
   close(options: { readonly sync?: boolean } = {}): void {
     if (this.fd < 0) return;
     try {
-      this.flushBuffer();
+      if (this.background) this.landInFlight();
+      else this.flushBuffer();
       if (options.sync) fsyncSync(this.fd);
     } finally {
       const fd = this.fd;
       this.fd = -1;
-      if (this.ownsFd) closeSync(fd);
+      if (this.ownsFd) {
+        if (this.inFlight.size > 0) this.closeWhenIdle = fd;
+        else closeSync(fd);
+      }
     }
   }
 
   private flushBuffer(): void {
     if (this.used === 0) return;
+    if (this.background) {
+      this.flushInBackground();
+      return;
+    }
     this.writeFully(this.buffer, 0, this.used);
     this.used = 0;
+  }
+
+  /** Hands the buffer to the thread pool and carries on in a free one (or writes it here if none). */
+  private flushInBackground(): void {
+    this.throwBackgroundError();
+    const length = this.used;
+    const position = this.position;
+    if (this.inFlight.size >= BACKGROUND_BLOCKS) {
+      this.writeAt(this.buffer, length, position);
+    } else {
+      const entry: InFlightBlock = { block: this.buffer, position, length };
+      this.inFlight.add(entry);
+      this.buffer = this.spare.pop() ?? Buffer.allocUnsafe(this.buffer.length);
+      write(this.fd, entry.block, 0, length, position, (error, written) =>
+        this.landed(entry, error, written),
+      );
+    }
+    this.position += length;
+    this.bytesWritten += length;
+    this.used = 0;
+  }
+
+  private landed(entry: InFlightBlock, error: Error | null, written: number): void {
+    if (error === null && written < entry.length && this.closeWhenIdle < 0 && this.fd >= 0) {
+      // A short write (rare on a regular file): the rest in place.
+      try {
+        this.writeAt(entry.block.subarray(written), entry.length - written, entry.position + written);
+      } catch (e) {
+        this.backgroundError ??= e;
+      }
+    } else if (error !== null) {
+      this.backgroundError ??= error;
+    }
+    this.inFlight.delete(entry);
+    this.spare.push(entry.block);
+    if (this.inFlight.size === 0 && this.closeWhenIdle >= 0) {
+      closeSync(this.closeWhenIdle);
+      this.closeWhenIdle = -1;
+    }
+  }
+
+  /**
+   * Before close: the current buffer and every block still in flight written here and now (the same
+   * bytes at the same offsets, so a thread-pool write landing later changes nothing), so the file is
+   * whole when close() returns, e.g. before the rotating sink renames it.
+   */
+  private landInFlight(): void {
+    this.throwBackgroundError();
+    if (this.used > 0) {
+      this.writeAt(this.buffer, this.used, this.position);
+      this.position += this.used;
+      this.bytesWritten += this.used;
+      this.used = 0;
+    }
+    for (const entry of this.inFlight) this.writeAt(entry.block, entry.length, entry.position);
+  }
+
+  private writeAt(buf: Buffer, length: number, position: number): void {
+    let done = 0;
+    while (done < length) {
+      try {
+        done += writeSync(this.fd, buf, done, length - done, position + done);
+      } catch (error) {
+        throw new CaptureWriteError(this.path, `write failed (${describeSystemError(error)})`, {
+          cause: error,
+        });
+      }
+    }
+  }
+
+  private throwBackgroundError(): void {
+    const error = this.backgroundError;
+    if (error === undefined) return;
+    this.backgroundError = undefined;
+    throw new CaptureWriteError(this.path, `write failed (${describeSystemError(error)})`, { cause: error });
   }
 
   private writeFully(buf: Uint8Array, offset: number, length: number): void {
@@ -180,5 +296,13 @@ export class PcapWriter {
       }
     }
     this.bytesWritten += length;
+  }
+}
+
+function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
   }
 }
