@@ -1,0 +1,20 @@
+import type { MirrorRecord } from '@fargate-mirror/analysis';
+import type { OcsfMappingOptions } from './common.js';
+import { dnsToDnsActivity } from './dns-activity.js';
+import { httpToHttpActivity } from './http-activity.js';
+import { flowToNetworkActivity, tlsToNetworkActivity } from './network-activity.js';
+import type { OcsfEvent } from './ocsf-event.js';
+
+/** A record as its OCSF event: flow and TLS as Network Activity, HTTP and DNS as their classes. */
+export function toOcsfEvent(record: MirrorRecord, options: OcsfMappingOptions): OcsfEvent {
+  switch (record.type) {
+    case 'flow':
+      return { className: 'network_activity', event: flowToNetworkActivity(record, options) };
+    case 'tls':
+      return { className: 'network_activity', event: tlsToNetworkActivity(record, options) };
+    case 'http':
+      return { className: 'http_activity', event: httpToHttpActivity(record, options) };
+    case 'dns':
+      return { className: 'dns_activity', event: dnsToDnsActivity(record, options) };
+  }
+}
