@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MirrorRecord } from '@fargate-mirror/analysis';
-import { RecordBatch as ArrowRecordBatch, type RecordBatch, vectorFromArray } from 'apache-arrow';
+import { type Builder, makeBuilder, RecordBatch, type Struct } from 'apache-arrow';
 import { OcsfError } from '../errors.js';
 import type { OcsfMappingOptions } from '../mapping/common.js';
 import { toOcsfEvent } from '../mapping/map-record.js';
@@ -51,7 +51,9 @@ interface OpenFile {
   readonly folder: string;
   readonly windowStart: number;
   sequence: number;
-  rows: Record<string, unknown>[];
+  /** The row group being built: records are appended to Arrow builders as they come. */
+  readonly builder: Builder<Struct>;
+  rowsInGroup: number;
   batches: RecordBatch[];
   records: number;
   arrowBytes: number;
@@ -120,17 +122,23 @@ export class OcsfParquetSink {
         folder: partitionPath(className, region, accountId, eventDayOf(windowStart)),
         windowStart,
         sequence: this.sequences.get(key) ?? 0,
-        rows: [],
+        // undefined too: an attribute the event leaves out is a null column value.
+        builder: makeBuilder({
+          type: (this.layouts.get(className) as ArrowLayout).struct,
+          nullValues: [null, undefined],
+        }),
+        rowsInGroup: 0,
         batches: [],
         records: 0,
         arrowBytes: 0,
       };
       this.open.set(key, file);
     }
-    file.rows.push(event as Record<string, unknown>);
+    file.builder.append(event as never);
+    file.rowsInGroup++;
     file.records++;
     this.stats.records++;
-    if (file.rows.length >= this.rowGroupRecords) {
+    if (file.rowsInGroup >= this.rowGroupRecords) {
       this.seal(file);
       if (file.arrowBytes >= this.maxFileBytes) this.writeFile(key, file);
     }
@@ -154,17 +162,14 @@ export class OcsfParquetSink {
     return n;
   }
 
-  /** Turns the buffered rows into one Arrow record batch: a row group of the file. */
+  /** Turns the rows built so far into one Arrow record batch: a row group of the file. */
   private seal(file: OpenFile): void {
-    if (file.rows.length === 0) return;
+    if (file.rowsInGroup === 0) return;
     const layout = this.layouts.get(file.className) as ArrowLayout;
-    const vector = vectorFromArray(file.rows, layout.struct);
-    for (const data of vector.data) {
-      const batch = new ArrowRecordBatch(layout.schema, data);
-      file.batches.push(batch);
-      file.arrowBytes += data.byteLength;
-    }
-    file.rows = [];
+    const data = file.builder.flush();
+    file.batches.push(new RecordBatch(layout.schema, data));
+    file.arrowBytes += data.byteLength;
+    file.rowsInGroup = 0;
   }
 
   private writeFile(key: string, file: OpenFile): void {
