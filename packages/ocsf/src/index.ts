@@ -1,3 +1,4 @@
+export { NAMED_QUERIES, type NamedQuery } from './athena/named-queries.js';
 export { isOcsfError, OCSF_ERROR_CODES, OcsfError, type OcsfErrorCode } from './errors.js';
 export type { OcsfMappingOptions } from './mapping/common.js';
 export { toOcsfEvent } from './mapping/map-record.js';

@@ -1,4 +1,4 @@
-import type { MirrorPointRecord, MirrorRecord } from '@fargate-mirror/analysis';
+import type { MirrorPointRecord, MirrorRecord, WorkloadFields } from '@fargate-mirror/analysis';
 import { OCSF_VERSION } from '../schema/ocsf-schema.js';
 import { OCSF_CLASSES, type OcsfClassName, type OcsfObject } from './ocsf-event.js';
 import { type CloudDefaults, cloudOf } from './workload-cloud.js';
@@ -51,13 +51,29 @@ export function baseEvent(
 }
 
 /** src_endpoint / dst_endpoint: the address, port and, where workload identity knew it, the task. */
-export function endpoint(ip: string, port: number, taskArn: string | undefined): OcsfObject {
+export function endpoint(
+  ip: string,
+  port: number,
+  taskArn: string | undefined,
+  service: string | undefined,
+): OcsfObject {
   const e: OcsfObject = { ip };
   // Port 0 is what a portless transport (ICMP) carries in the flow key: no port.
   if (port !== 0) e.port = port;
   // A Fargate task is the compute instance behind the ENI: OCSF's instance_uid.
   if (taskArn !== undefined) e.instance_uid = taskArn;
+  // OCSF's name of a service in service-to-service traffic: the ECS service.
+  if (service !== undefined) e.svc_name = service;
   return e;
+}
+
+/** Both endpoints of a record, src the client (or initiator), with their workloads. */
+export function endpoints(
+  event: OcsfObject,
+  r: Pick<MirrorRecord, 'src_ip' | 'src_port' | 'dest_ip' | 'dest_port'> & WorkloadFields,
+): void {
+  event.src_endpoint = endpoint(r.src_ip, r.src_port, r.src_ecs_task_arn, r.src_ecs_service);
+  event.dst_endpoint = endpoint(r.dest_ip, r.dest_port, r.dest_ecs_task_arn, r.dest_ecs_service);
 }
 
 type HeaderFields = Pick<

@@ -4,7 +4,7 @@ import {
   baseEvent,
   commonUnmapped,
   connectionInfo,
-  endpoint,
+  endpoints,
   type OcsfMappingOptions,
 } from './common.js';
 import type { OcsfObject } from './ocsf-event.js';
@@ -46,8 +46,7 @@ export function dnsToDnsActivity(
       ? [6, 'Traffic']
       : [2, 'Response'];
   const event = baseEvent('dns_activity', activityId, activityName, record, options);
-  event.src_endpoint = endpoint(record.src_ip, record.src_port, record.src_ecs_task_arn);
-  event.dst_endpoint = endpoint(record.dest_ip, record.dest_port, record.dest_ecs_task_arn);
+  endpoints(event, record);
   event.connection_info = connectionInfo(record);
   event.app_name = 'dns';
   if (record.query_seen) event.query_time = event.time as number;

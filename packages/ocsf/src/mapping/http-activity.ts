@@ -4,7 +4,7 @@ import {
   baseEvent,
   commonUnmapped,
   connectionInfo,
-  endpoint,
+  endpoints,
   type OcsfMappingOptions,
 } from './common.js';
 import type { OcsfObject } from './ocsf-event.js';
@@ -56,8 +56,7 @@ export function httpToHttpActivity(
   event.start_time = event.time as number;
   event.end_time = (event.time as number) + duration;
   event.duration = duration;
-  event.src_endpoint = endpoint(record.src_ip, record.src_port, record.src_ecs_task_arn);
-  event.dst_endpoint = endpoint(record.dest_ip, record.dest_port, record.dest_ecs_task_arn);
+  endpoints(event, record);
   event.connection_info = connectionInfo(record);
   event.traffic = { bytes: record.bytes, bytes_in: record.bytes_in, bytes_out: record.bytes_out };
   event.app_name = 'http';

@@ -4,7 +4,7 @@ import {
   baseEvent,
   commonUnmapped,
   connectionInfo,
-  endpoint,
+  endpoints,
   millisOf,
   type OcsfMappingOptions,
 } from './common.js';
@@ -30,8 +30,7 @@ export function flowToNetworkActivity(
   event.start_time = start;
   event.end_time = end;
   event.duration = end - start;
-  event.src_endpoint = endpoint(record.src_ip, record.src_port, record.src_ecs_task_arn);
-  event.dst_endpoint = endpoint(record.dest_ip, record.dest_port, record.dest_ecs_task_arn);
+  endpoints(event, record);
   event.connection_info = connectionInfo(record);
   event.traffic = {
     bytes: record.bytes,
@@ -57,8 +56,7 @@ export function tlsToNetworkActivity(
   options: OcsfMappingOptions,
 ): OcsfObject {
   const event = baseEvent('network_activity', TRAFFIC[0], TRAFFIC[1], record, options);
-  event.src_endpoint = endpoint(record.src_ip, record.src_port, record.src_ecs_task_arn);
-  event.dst_endpoint = endpoint(record.dest_ip, record.dest_port, record.dest_ecs_task_arn);
+  endpoints(event, record);
   event.connection_info = connectionInfo(record);
   event.app_name = 'tls';
   const tls: OcsfObject = { version: record.tls_version };

@@ -94,6 +94,10 @@ describe('OCSF mapping against the OCSF 1.8.0 schema', () => {
       });
       expect((e.src_endpoint as OcsfObject).instance_uid).toBe(TASK_A);
       expect((e.dst_endpoint as OcsfObject).instance_uid).toBe(TASK_B);
+      expect([(e.src_endpoint as OcsfObject).svc_name, (e.dst_endpoint as OcsfObject).svc_name]).toEqual([
+        'web',
+        'api',
+      ]);
       expect(e.unmapped).toMatchObject({
         src_ecs_cluster: 'shop',
         src_ecs_service: 'web',
