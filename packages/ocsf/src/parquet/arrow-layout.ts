@@ -2,14 +2,10 @@ import { Bool, type DataType, Field, Int32, Int64, List, Map_, Schema, Struct, U
 import { OcsfError } from '../errors.js';
 import { type OcsfSchemaDocument, resolveNode, type SchemaNode } from '../schema/ocsf-schema.js';
 
-/** Turns an event's JSON values into what Arrow's builders take (bigint longs, Map maps), in place. */
-export type Prepare = (value: Record<string, unknown>) => void;
-
-/** The Parquet columns of one OCSF class and how to prepare an event for them. */
+/** The Parquet columns of one OCSF class: the schema, and the struct of one event. */
 export interface ArrowLayout {
   readonly schema: Schema;
   readonly struct: Struct;
-  readonly prepare: Prepare;
 }
 
 const LONG_TYPES = new Set(['long_t', 'timestamp_t']);
@@ -25,83 +21,34 @@ export function arrowLayout(doc: OcsfSchemaDocument, className: string): ArrowLa
   const root = doc.definitions[className];
   if (root === undefined)
     throw new OcsfError('OCSF_SCHEMA_UNREADABLE', `the OCSF schema has no class ${className}`);
-  const { type, prepare } = layoutOf(doc, root, className);
-  const struct = type as Struct;
-  return {
-    schema: new Schema(struct.children),
-    struct,
-    prepare: prepare === null ? () => {} : (prepare as Prepare),
-  };
+  const struct = layoutOf(doc, root, className) as Struct;
+  return { schema: new Schema(struct.children), struct };
 }
 
-interface NodeLayout {
-  readonly type: DataType;
-  /** Fixes a value of this node in place (objects) or returns its replacement (leaves, maps). */
-  readonly prepare: ((value: unknown) => unknown) | null;
-}
-
-function layoutOf(doc: OcsfSchemaDocument, raw: SchemaNode, path: string): NodeLayout {
+function layoutOf(doc: OcsfSchemaDocument, raw: SchemaNode, path: string): DataType {
   const node = resolveNode(doc, raw);
   if (node.ocsf_type === 'map_t') {
     const entries = new Struct([new Field('key', new Utf8(), false), new Field('value', new Utf8(), true)]);
-    return {
-      type: new Map_(new Field('entries', entries, false)),
-      prepare: (v) => new Map(Object.entries(v as Record<string, string>)),
-    };
+    return new Map_(new Field('entries', entries, false));
   }
   switch (node.type) {
     case 'object':
-      return objectLayout(doc, node, path);
-    case 'array': {
+      return new Struct(
+        Object.entries(node.properties ?? {}).map(
+          ([name, child]) => new Field(name, layoutOf(doc, child, `${path}.${name}`), true),
+        ),
+      );
+    case 'array':
       if (node.items === undefined)
         throw new OcsfError('OCSF_SCHEMA_UNREADABLE', `${path}: array without items`);
-      const item = layoutOf(doc, node.items, `${path}[]`);
-      const fix = item.prepare;
-      return {
-        type: new List(new Field('element', item.type, true)),
-        prepare:
-          fix === null
-            ? null
-            : (v) => {
-                const list = v as unknown[];
-                for (let i = 0; i < list.length; i++) list[i] = fix(list[i]);
-                return list;
-              },
-      };
-    }
+      return new List(new Field('element', layoutOf(doc, node.items, `${path}[]`), true));
     case 'string':
-      return { type: new Utf8(), prepare: null };
+      return new Utf8();
     case 'boolean':
-      return { type: new Bool(), prepare: null };
+      return new Bool();
     case 'integer':
-      return LONG_TYPES.has(node.ocsf_type ?? '')
-        ? { type: new Int64(), prepare: (v) => BigInt(v as number) }
-        : { type: new Int32(), prepare: null };
+      return LONG_TYPES.has(node.ocsf_type ?? '') ? new Int64() : new Int32();
     default:
       throw new OcsfError('OCSF_SCHEMA_UNREADABLE', `${path}: no Parquet type for schema type ${node.type}`);
   }
-}
-
-function objectLayout(doc: OcsfSchemaDocument, node: SchemaNode, path: string): NodeLayout {
-  const fields: Field[] = [];
-  const fixes: [string, (value: unknown) => unknown][] = [];
-  for (const [name, child] of Object.entries(node.properties ?? {})) {
-    const layout = layoutOf(doc, child, `${path}.${name}`);
-    fields.push(new Field(name, layout.type, true));
-    if (layout.prepare !== null) fixes.push([name, layout.prepare]);
-  }
-  return {
-    type: new Struct(fields),
-    prepare:
-      fixes.length === 0
-        ? null
-        : (v) => {
-            const o = v as Record<string, unknown>;
-            for (const [name, fix] of fixes) {
-              const value = o[name];
-              if (value !== undefined && value !== null) o[name] = fix(value);
-            }
-            return o;
-          },
-  };
 }

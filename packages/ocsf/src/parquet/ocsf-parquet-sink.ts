@@ -1,13 +1,14 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MirrorRecord } from '@fargate-mirror/analysis';
-import { type Builder, makeBuilder, RecordBatch, type Struct } from 'apache-arrow';
+import { type Data, RecordBatch, type Struct } from 'apache-arrow';
 import { OcsfError } from '../errors.js';
 import type { OcsfMappingOptions } from '../mapping/common.js';
 import { toOcsfEvent } from '../mapping/map-record.js';
 import { OCSF_CLASSES, type OcsfClassName, type OcsfObject } from '../mapping/ocsf-event.js';
 import { loadOcsfSchema } from '../schema/ocsf-schema.js';
 import { type ArrowLayout, arrowLayout } from './arrow-layout.js';
+import { type ColumnBuilder, columnBuilder } from './column-builders.js';
 import { encodeParquet, type ParquetCompression } from './parquet-encode.js';
 import { compactTimeOf, eventDayOf, partitionPath } from './partition-path.js';
 
@@ -51,8 +52,8 @@ interface OpenFile {
   readonly folder: string;
   readonly windowStart: number;
   sequence: number;
-  /** The row group being built: records are appended to Arrow builders as they come. */
-  readonly builder: Builder<Struct>;
+  /** The row group being built: records are appended to column builders as they come. */
+  readonly builder: ColumnBuilder;
   rowsInGroup: number;
   batches: RecordBatch[];
   records: number;
@@ -103,13 +104,13 @@ export class OcsfParquetSink {
     let event: OcsfObject;
     try {
       ({ className, event } = toOcsfEvent(record, this.options));
-      this.layouts.get(className)?.prepare(event as Record<string, unknown>);
+      if (!Number.isFinite(event.time)) throw new Error(`time ${record.time} is not a time`);
     } catch (error) {
       this.stats.failed++;
       this.stats.lastError = `${record.type} record at ${record.time}: ${(error as Error).message}`;
       return;
     }
-    const time = Number(event.time as unknown as bigint);
+    const time = event.time as number;
     const cloud = event.cloud as { region?: string; account?: { uid?: string } };
     const region = cloud.region ?? 'unknown';
     const accountId = cloud.account?.uid ?? 'unknown';
@@ -122,11 +123,7 @@ export class OcsfParquetSink {
         folder: partitionPath(className, region, accountId, eventDayOf(windowStart)),
         windowStart,
         sequence: this.sequences.get(key) ?? 0,
-        // undefined too: an attribute the event leaves out is a null column value.
-        builder: makeBuilder({
-          type: (this.layouts.get(className) as ArrowLayout).struct,
-          nullValues: [null, undefined],
-        }),
+        builder: columnBuilder((this.layouts.get(className) as ArrowLayout).struct),
         rowsInGroup: 0,
         batches: [],
         records: 0,
@@ -134,7 +131,7 @@ export class OcsfParquetSink {
       };
       this.open.set(key, file);
     }
-    file.builder.append(event as never);
+    file.builder.append(event);
     file.rowsInGroup++;
     file.records++;
     this.stats.records++;
@@ -166,7 +163,7 @@ export class OcsfParquetSink {
   private seal(file: OpenFile): void {
     if (file.rowsInGroup === 0) return;
     const layout = this.layouts.get(file.className) as ArrowLayout;
-    const data = file.builder.flush();
+    const data = file.builder.flush() as Data<Struct>;
     file.batches.push(new RecordBatch(layout.schema, data));
     file.arrowBytes += data.byteLength;
     file.rowsInGroup = 0;
