@@ -24,30 +24,31 @@ export interface ColumnBuilder {
   flush(): Data;
 }
 
-/** Validity bits, one per value appended, with the null count. */
+/** Validity bits, one per value appended, with the null count (a byte a value until packed). */
 class Validity {
-  private bits: number[] = [];
+  private bytes = new Uint8Array(1024);
+  length = 0;
   nulls = 0;
 
   push(valid: boolean): void {
-    this.bits.push(valid ? 1 : 0);
+    if (this.length === this.bytes.length) {
+      const grown = new Uint8Array(this.bytes.length * 2);
+      grown.set(this.bytes);
+      this.bytes = grown;
+    }
+    this.bytes[this.length++] = valid ? 1 : 0;
     if (!valid) this.nulls++;
-  }
-
-  get length(): number {
-    return this.bits.length;
   }
 
   /** The packed bitmap (undefined when nothing is null, as Arrow allows), and reset. */
   take(): { bitmap: Uint8Array | undefined; nullCount: number; length: number } {
-    const { bits, nulls } = this;
-    const length = bits.length;
+    const { bytes, nulls, length } = this;
     let bitmap: Uint8Array | undefined;
     if (nulls > 0) {
       bitmap = new Uint8Array((length + 7) >> 3);
-      for (let i = 0; i < length; i++) if (bits[i] === 1) bitmap[i >> 3] |= 1 << (i & 7);
+      for (let i = 0; i < length; i++) if (bytes[i] === 1) bitmap[i >> 3] |= 1 << (i & 7);
     }
-    this.bits = [];
+    this.length = 0;
     this.nulls = 0;
     return { bitmap, nullCount: nulls, length };
   }
