@@ -1,7 +1,8 @@
 import { type ReadSummary, type RecordSink, readCapture } from '@fargate-mirror/analysis';
-import { OcsfParquetSink } from '@fargate-mirror/ocsf';
+import type { OcsfParquetSink } from '@fargate-mirror/ocsf';
 import { HecSink, resolveHecToken, startWorkloadIdentity } from '@fargate-mirror/receiver';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { CliRuntimeError } from '../errors.js';
 import { type AwsFlags, applyAwsFlags, checkAwsConfig, withAwsFix } from './aws-config.js';
 import { hecFailure, hecStatsLine } from './hec-outcome.js';
 import { inputFile } from './input-file.js';
@@ -125,7 +126,7 @@ export function createReadCommand(): Command {
       const ocsf =
         opts.ocsfParquet === undefined
           ? undefined
-          : new OcsfParquetSink({
+          : new (await loadOcsf()).OcsfParquetSink({
               dir: opts.ocsfParquet,
               productVersion: self.parent?.version() ?? 'unknown',
               region: opts.ocsfRegion ?? process.env.AWS_REGION,
@@ -200,6 +201,23 @@ interface ReadCommandOptions extends AwsFlags {
   hecAck?: boolean;
   hecSpoolDir?: string;
   hecDrainSeconds?: number;
+}
+
+/**
+ * The OCSF Parquet writer, loaded only when asked for: it brings WebAssembly (parquet-wasm) that a
+ * single-file bundle (the CDK receiver asset) does not carry, and every other command must start
+ * without it.
+ */
+async function loadOcsf(): Promise<typeof import('@fargate-mirror/ocsf')> {
+  try {
+    return await import('@fargate-mirror/ocsf');
+  } catch (error) {
+    throw new CliRuntimeError(
+      'OUTPUT_FAILED',
+      `--ocsf-parquet: the OCSF Parquet writer cannot be loaded in this build (${(error as Error).message}); run the npm-installed fargate-mirror`,
+      { cause: error },
+    );
+  }
 }
 
 function parseAccountId(value: string): string {
