@@ -1,4 +1,5 @@
 import type { MirrorRecord } from '@fargate-mirror/analysis';
+import { OcsfError } from '../errors.js';
 import type { OcsfMappingOptions } from './common.js';
 import { dnsToDnsActivity } from './dns-activity.js';
 import { httpToHttpActivity } from './http-activity.js';
@@ -16,5 +17,11 @@ export function toOcsfEvent(record: MirrorRecord, options: OcsfMappingOptions): 
       return { className: 'http_activity', event: httpToHttpActivity(record, options) };
     case 'dns':
       return { className: 'dns_activity', event: dnsToDnsActivity(record, options) };
+    default:
+      // A record type added to analysis after this mapping: counted by the sink, not written.
+      throw new OcsfError(
+        'OCSF_RECORD_UNMAPPABLE',
+        `no OCSF mapping for records of type ${(record as { type: string }).type}`,
+      );
   }
 }

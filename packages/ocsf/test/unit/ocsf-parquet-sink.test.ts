@@ -132,10 +132,12 @@ describe('OcsfParquetSink', () => {
     const dir = join(root, 'bad');
     const sink = new OcsfParquetSink({ ...options, dir });
     sink.write({ ...records[0], time: 'not a time' } as MirrorRecord);
+    expect(sink.stats.lastError).toMatch(/not a time/);
+    sink.write({ ...records[0], type: 'smtp' } as unknown as MirrorRecord);
+    expect(sink.stats.lastError).toMatch(/no OCSF mapping for records of type smtp/);
     for (const r of records) sink.write(r);
     sink.close();
-    expect(sink.stats.failed).toBe(1);
-    expect(sink.stats.lastError).toMatch(/not a time/);
+    expect(sink.stats.failed).toBe(2);
     expect(sink.stats.records).toBe(records.length);
   });
 });
