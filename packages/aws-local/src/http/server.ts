@@ -4,6 +4,8 @@ import { renderEc2Error } from '../ec2/xml.js';
 import { dispatchEcs } from '../ecs/dispatch.js';
 import type { Emulator } from '../emulator.js';
 import { AwsLocalError, isAwsLocalError } from '../errors.js';
+import { handleS3 } from '../s3/s3-handler.js';
+import { S3Store } from '../s3/s3-store.js';
 import { uuid } from '../util/random.js';
 import { handleAdmin } from './admin.js';
 import { hostRegion, signingScope } from './signing.js';
@@ -70,8 +72,14 @@ async function route(em: Emulator, request: IncomingMessage, requestId: string):
 }
 
 export function createApiServer(em: Emulator): Server {
+  const s3 = new S3Store();
   return createServer((request: IncomingMessage, response: ServerResponse) => {
     const requestId = uuid();
+    // S3 is told apart by its SigV4 credential scope (`.../s3/aws4_request`): its paths are buckets.
+    if (signingScope(request.headers.authorization).service === 's3') {
+      void handleS3(s3, request, response, requestId);
+      return;
+    }
     void (async () => {
       let reply: ApiReply;
       try {

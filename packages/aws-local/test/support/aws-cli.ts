@@ -96,3 +96,33 @@ export function typeMismatches(documented: unknown, actual: unknown, path = ''):
   }
   return typeof documented === typeof actual ? [] : [`${path}: ${typeof documented} vs ${typeof actual}`];
 }
+
+/** Runs Debian's AWS CLI v2 (`aws s3 ...`, whose output is text) against the emulator. */
+export function awsCliText(
+  url: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      AWS_CLI,
+      [...args, '--endpoint-url', url, '--region', REGION],
+      {
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: process.env.HOME ?? '/tmp',
+          AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+          AWS_SECRET_ACCESS_KEY: 'secret',
+          AWS_MAX_ATTEMPTS: '1',
+          AWS_PAGER: '',
+          AWS_CONFIG_FILE: '/dev/null',
+          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+        },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}

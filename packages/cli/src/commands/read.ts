@@ -1,5 +1,7 @@
-import { type ReadSummary, readCapture } from '@fargate-mirror/analysis';
-import { Command, Option } from 'commander';
+import { type ReadSummary, type RecordSink, readCapture } from '@fargate-mirror/analysis';
+import type { OcsfParquetSink } from '@fargate-mirror/ocsf';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { CliRuntimeError } from '../errors.js';
 import { type AwsFlags, applyAwsFlags, checkAwsConfig, withAwsFix } from './aws-config.js';
 import { hecFailure, hecStatsLine } from './hec-outcome.js';
 import { inputFile } from './input-file.js';
@@ -30,7 +32,20 @@ export function createReadCommand(): Command {
     .argument('<file>', 'capture file, or - for standard input', inputFile({ stdin: true }))
     .option(
       '--records <file|->',
-      'write JSON Lines records here, - for stdout (default: stdout when there is no --pcap-out or --hec-url)',
+      'write JSON Lines records here, - for stdout (default: stdout when there is no --pcap-out, --hec-url or --ocsf-parquet)',
+    )
+    .option(
+      '--ocsf-parquet <dir>',
+      'also write the records as OCSF 1.8 events in Parquet (zstd), one file per class and 5-minute window, under DIR/<class>/region=R/accountId=A/eventDay=YYYYMMDD/',
+    )
+    .option(
+      '--ocsf-region <region>',
+      'cloud.region (and region= partition) of records whose workload is unknown (default: AWS_REGION, else unknown)',
+    )
+    .option(
+      '--ocsf-account-id <id>',
+      'cloud.account.uid (and accountId= partition) of records whose workload is unknown (default: unknown)',
+      parseAccountId,
     )
     .option(
       '--pcap-out <file|->',
@@ -78,9 +93,12 @@ export function createReadCommand(): Command {
       parsePositiveNumber,
     )
     .option('--summary-json', 'print the summary on stderr as one JSON object')
-    .action(async (file: string, opts: ReadCommandOptions) => {
+    .action(async (file: string, opts: ReadCommandOptions, self: Command) => {
       const records =
-        opts.records ?? (opts.pcapOut === undefined && opts.hecUrl === undefined ? '-' : undefined);
+        opts.records ??
+        (opts.pcapOut === undefined && opts.hecUrl === undefined && opts.ocsfParquet === undefined
+          ? '-'
+          : undefined);
       const pcapOut = pcapOutPath(opts.pcapOut, records === '-');
       if (opts.awsIdentity) {
         applyAwsFlags(opts);
@@ -110,6 +128,18 @@ export function createReadCommand(): Command {
               spoolDir: opts.hecSpoolDir ?? 'fargate-mirror-out/hec-spool',
               log: stderrLog,
             });
+      const ocsf =
+        opts.ocsfParquet === undefined
+          ? undefined
+          : new (await loadOcsf()).OcsfParquetSink({
+              dir: opts.ocsfParquet,
+              productVersion: self.parent?.version() ?? 'unknown',
+              region: opts.ocsfRegion ?? process.env.AWS_REGION,
+              accountId: opts.ocsfAccountId,
+            });
+      const sinks: RecordSink[] = [];
+      if (hec !== undefined) sinks.push((r) => hec.writeRecord(r));
+      if (ocsf !== undefined) sinks.push((r) => ocsf.write(r));
       let summary: ReadSummary;
       try {
         summary = readCapture({
@@ -132,13 +162,15 @@ export function createReadCommand(): Command {
                 },
           dedup: opts.dedup === false ? false : { windowMs: opts.dedupWindowMs },
           enrich: identity?.enrich,
-          recordSinks: hec === undefined ? [] : [(r) => hec.writeRecord(r)],
+          recordSinks: sinks,
         });
+        ocsf?.close();
       } finally {
         identity?.close();
         await hec?.close((opts.hecDrainSeconds ?? 60) * 1000);
       }
       if (hec !== undefined) process.stderr.write(hecStatsLine(hec));
+      if (ocsf !== undefined) process.stderr.write(ocsfStatsLine(ocsf, opts.ocsfParquet ?? ''));
       process.stderr.write(opts.summaryJson ? `${JSON.stringify(summary)}\n` : formatReadSummary(summary));
       // The records went to the file, but not everywhere they were asked to go: not a success.
       const failure = hec === undefined ? undefined : hecFailure(hec, opts.hecUrl ?? '');
@@ -148,6 +180,9 @@ export function createReadCommand(): Command {
 
 interface ReadCommandOptions extends AwsFlags {
   records?: string;
+  ocsfParquet?: string;
+  ocsfRegion?: string;
+  ocsfAccountId?: string;
   pcapOut?: string;
   dedupPcap?: string;
   encapsulation: 'auto' | 'mirror' | 'none';
@@ -171,6 +206,36 @@ interface ReadCommandOptions extends AwsFlags {
   hecAck?: boolean;
   hecSpoolDir?: string;
   hecDrainSeconds?: number;
+}
+
+/**
+ * The OCSF Parquet writer, loaded only when asked for: it brings WebAssembly (parquet-wasm) that a
+ * single-file bundle (the CDK receiver asset) does not carry, and every other command must start
+ * without it.
+ */
+async function loadOcsf(): Promise<typeof import('@fargate-mirror/ocsf')> {
+  try {
+    return await import('@fargate-mirror/ocsf');
+  } catch (error) {
+    throw new CliRuntimeError(
+      'OUTPUT_FAILED',
+      `--ocsf-parquet: the OCSF Parquet writer cannot be loaded in this build (${(error as Error).message}); run the npm-installed fargate-mirror`,
+      { cause: error },
+    );
+  }
+}
+
+function parseAccountId(value: string): string {
+  if (!/^\d{12}$/.test(value))
+    throw new InvalidArgumentError(`expected a 12-digit AWS account id, got '${value}'`);
+  return value;
+}
+
+/** The OCSF Parquet outcome as one line; records that could not be mapped name the last reason. */
+function ocsfStatsLine(sink: OcsfParquetSink, dir: string): string {
+  const s = sink.stats;
+  const failed = s.failed === 0 ? '' : `, ${s.failed} not written (last: ${s.lastError})`;
+  return `fargate-mirror read: OCSF Parquet: ${s.records} records in ${s.files} files (${s.bytes} bytes) under ${dir}${failed}\n`;
 }
 
 /** HEC sink problems as one line each on stderr. */

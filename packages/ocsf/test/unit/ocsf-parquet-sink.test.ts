@@ -1,0 +1,143 @@
+// The OCSF Parquet sink over the records of a real capture: partitioned folders, one file per class
+// and window, rolled by size and by time, owner-only, whole files only, readable back by parquet-wasm
+// (the Arrow reader) with every record in it; a record that cannot be mapped is counted, not fatal.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { type MirrorRecord, readCapture } from '@fargate-mirror/analysis';
+import { REPO_ROOT } from '@fargate-mirror/testkit/cli';
+import { tableFromIPC } from 'apache-arrow';
+import { readParquet } from 'parquet-wasm';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type CompletedParquetFile, OcsfParquetSink } from '../../src/parquet/ocsf-parquet-sink.js';
+
+const records: MirrorRecord[] = [];
+readCapture({
+  file: join(REPO_ROOT, 'fixtures', 'sample-mirror.pcap'),
+  recordSinks: [(r) => records.push(r)],
+});
+const classOf = (r: MirrorRecord) =>
+  r.type === 'http' ? 'http_activity' : r.type === 'dns' ? 'dns_activity' : 'network_activity';
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
+}
+
+function rowsOf(path: string): Record<string, unknown>[] {
+  const table = tableFromIPC(readParquet(readFileSync(path)).intoIPCStream());
+  return table.toArray().map((row) => row.toJSON() as Record<string, unknown>);
+}
+
+describe('OcsfParquetSink', () => {
+  const root = mkdtempSync(join(tmpdir(), 'fm-ocsf-sink-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const options = { productVersion: '0.1.0', region: 'eu-west-1', accountId: '123456789012', writerId: 't' };
+
+  it('writes one file per class under region=/accountId=/eventDay=, with every record', () => {
+    const dir = join(root, 'one');
+    const completed: CompletedParquetFile[] = [];
+    const sink = new OcsfParquetSink({ ...options, dir, onFile: (f) => completed.push(f) });
+    for (const r of records) sink.write(r);
+    expect(filesUnder(dir)).toEqual([]);
+    sink.close();
+    const day = records[0].time.slice(0, 10).replace(/-/g, '');
+    const files = filesUnder(dir);
+    expect(files.map((f) => f.replace(/[^/]*$/, ''))).toEqual(
+      ['dns_activity', 'http_activity', 'network_activity'].map(
+        (c) => `${c}/region=eu-west-1/accountId=123456789012/eventDay=${day}/`,
+      ),
+    );
+    expect(completed.map((f) => f.relativePath).sort()).toEqual(files);
+    for (const file of completed) {
+      const path = join(dir, file.relativePath);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      expect(statSync(path).size).toBe(file.bytes);
+      // zstd-compressed Parquet: the magic at both ends, the codec in the name.
+      const bytes = readFileSync(path);
+      expect([bytes.subarray(0, 4).toString(), bytes.subarray(-4).toString()]).toEqual(['PAR1', 'PAR1']);
+      expect(file.relativePath).toMatch(/\.zstd\.parquet$/);
+      const rows = rowsOf(path);
+      const expected = records.filter((r) => classOf(r) === file.className);
+      expect(rows.length).toBe(expected.length);
+      expect(file.records).toBe(expected.length);
+      expect(rows.map((row) => Number(row.time)).sort()).toEqual(
+        expected.map((r) => Date.parse(r.time)).sort(),
+      );
+    }
+    expect(sink.stats).toMatchObject({ records: records.length, failed: 0, files: 3 });
+  });
+
+  it('rolls by size: small files, no record lost or doubled', () => {
+    const dir = join(root, 'size');
+    const sink = new OcsfParquetSink({ ...options, dir, rowGroupRecords: 2, maxFileBytes: 1 });
+    for (const r of records) sink.write(r);
+    sink.close();
+    const files = filesUnder(dir);
+    // Every second record of a class seals a row group past the limit: a file of two records.
+    const perClass = (c: string) => records.filter((r) => classOf(r) === c).length;
+    const expectedFiles = ['network_activity', 'http_activity', 'dns_activity']
+      .map((c) => Math.ceil(perClass(c) / 2))
+      .reduce((a, b) => a + b);
+    expect(files.length).toBe(expectedFiles);
+    const total = files.map((f) => rowsOf(join(dir, f)).length).reduce((a, b) => a + b);
+    expect(total).toBe(records.length);
+    // Sequence numbers keep the names of one window's files apart.
+    expect(new Set(files).size).toBe(files.length);
+  });
+
+  it('rolls by time: one file per event-time window, written once the window is over', () => {
+    // The sample lasts half a second: spread its records over minutes (20 s apart) to span windows.
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const spread = records.map((r, i) => {
+      const shift = i * 20_000;
+      const moved = { ...r, time: iso(Date.parse(r.time) + shift) } as MirrorRecord;
+      if (moved.type === 'flow' && r.type === 'flow') {
+        moved.start_time = iso(Date.parse(r.start_time) + shift);
+        moved.end_time = iso(Date.parse(r.end_time) + shift);
+      }
+      return moved;
+    });
+    const windowOf = (r: MirrorRecord) => Math.floor(Date.parse(r.time) / 60_000) * 60_000;
+    const dir = join(root, 'time');
+    const sink = new OcsfParquetSink({ ...options, dir, windowSeconds: 60 });
+    for (const r of spread) sink.write(r);
+    const lastWindow = windowOf(spread[spread.length - 1]);
+    sink.rollWindowsBefore(lastWindow);
+    const key = (r: MirrorRecord) => `${classOf(r)}/${windowOf(r)}`;
+    expect(filesUnder(dir).length).toBe(
+      new Set(spread.filter((r) => windowOf(r) < lastWindow).map(key)).size,
+    );
+    expect(sink.pendingRecords).toBe(spread.filter((r) => windowOf(r) === lastWindow).length);
+    sink.close();
+    expect(new Set(spread.map(key)).size).toBeGreaterThan(3);
+    const files = filesUnder(dir);
+    expect(files.length).toBe(new Set(spread.map(key)).size);
+    // Each file holds its window's records only; its name starts with the window.
+    for (const file of files) {
+      const times = rowsOf(join(dir, file)).map((row) => Number(row.time));
+      const window = Math.floor(times[0] / 60_000) * 60_000;
+      for (const t of times) expect(Math.floor(t / 60_000) * 60_000).toBe(window);
+      const stamp = new Date(window)
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d{3}Z$/, 'Z');
+      expect(file).toContain(`_${stamp}_`);
+    }
+  });
+
+  it('counts a record it cannot map and goes on', () => {
+    const dir = join(root, 'bad');
+    const sink = new OcsfParquetSink({ ...options, dir });
+    sink.write({ ...records[0], time: 'not a time' } as MirrorRecord);
+    expect(sink.stats.lastError).toMatch(/not a time/);
+    sink.write({ ...records[0], type: 'smtp' } as unknown as MirrorRecord);
+    expect(sink.stats.lastError).toMatch(/no OCSF mapping for records of type smtp/);
+    for (const r of records) sink.write(r);
+    sink.close();
+    expect(sink.stats.failed).toBe(2);
+    expect(sink.stats.records).toBe(records.length);
+  });
+});
