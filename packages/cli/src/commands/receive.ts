@@ -35,6 +35,9 @@ interface ReceiveFlags extends AwsFlags {
   rotateSeconds?: string;
   pcapMaxTotal?: string;
   pcapPerVni?: boolean;
+  recordsRotateSize?: string;
+  recordsRotateSeconds?: string;
+  recordsMaxTotal?: string;
   healthPort?: number;
   drainSeconds?: string;
   logLevel?: string;
@@ -94,6 +97,15 @@ export function createReceiveCommand(): Command {
     )
     .option('--pcap-per-vni', 'one pcap file series per VNI (mirror session)')
     .option(
+      '--records-rotate-size <size>',
+      'complete the records file at this size, e.g. 100MiB (default 100MiB); SIGHUP reopens it',
+    )
+    .option('--records-rotate-seconds <s>', 'complete the records file at this age (default 3600)')
+    .option(
+      '--records-max-total <size>',
+      'remove the oldest completed records files beyond this total (default 10GiB)',
+    )
+    .option(
       '--health-port <port>',
       'HTTP port of /healthz and /metrics; 0 picks one (default: 9180)',
       parsePortOrZero,
@@ -136,6 +148,9 @@ export function createReceiveCommand(): Command {
     const receiver = new Receiver(config, createLogger(config.logLevel, format));
     const info = await receiver.start();
     // Handlers first, ready line second: whoever waits for the line may signal at once.
+    // SIGHUP reopens the records file (after logrotate moved it) instead of ending the process.
+    const reopen = () => void receiver.reopenOutputs();
+    process.on('SIGHUP', reopen);
     const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
       process.once('SIGINT', () => resolve('SIGINT'));
@@ -159,6 +174,7 @@ export function createReceiveCommand(): Command {
     announce('stopped', { ...summary }, formatSummary(summary));
     process.removeListener('SIGINT', force);
     process.removeListener('SIGTERM', repeated);
+    process.removeListener('SIGHUP', reopen);
   });
 }
 
@@ -181,6 +197,11 @@ function toConfig(f: ReceiveFlags): Partial<ReceiverConfigInput> {
     pcapMaxTotal: size(f.pcapMaxTotal),
     pcapPerVni: f.pcapPerVni,
     healthPort: f.healthPort,
+    recordsRotation: definedOnly({
+      rotateBytes: size(f.recordsRotateSize),
+      rotateSeconds: num(f.recordsRotateSeconds),
+      maxTotal: size(f.recordsMaxTotal),
+    }),
     drainSeconds: num(f.drainSeconds),
     logLevel: f.logLevel as ReceiverConfigInput['logLevel'],
     addressDomain: f.addressDomain,

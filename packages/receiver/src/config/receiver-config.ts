@@ -143,6 +143,22 @@ const hecSchema = z.strictObject({
   unhealthyRatio: z.number().min(0).max(1).default(0.9),
 });
 
+const recordsRotationSchema = z
+  .strictObject({
+    /** false: one growing file (as before rotation existed). */
+    enabled: z.boolean().default(true),
+    /** The live file is completed before a write would take it past this size... */
+    rotateBytes: byteSize(4096).default(100 * 1024 ** 2),
+    /** ...or once it is this old, whichever comes first. */
+    rotateSeconds: z.number().positive('expected a number of seconds above 0').default(3600),
+    /** Completed files beyond this total (the live file counted) are removed, oldest first. */
+    maxTotal: byteSize(8192).default(10 * 1024 ** 3),
+  })
+  .refine((r) => r.maxTotal >= 2 * r.rotateBytes, {
+    message: 'maxTotal must be at least twice rotateBytes (the live file and one completed file)',
+    path: ['maxTotal'],
+  });
+
 const testingSchema = z.strictObject({
   /** Enables POST /debug/crash-worker?id=N on the health port, for tests of worker restarts. */
   faultInjection: z.boolean().default(false),
@@ -181,6 +197,8 @@ export const receiverConfigSchema = z.strictObject({
   pcapSnaplen: positiveInt().max(262_144).default(262_144),
   /** Records waiting beyond this are dropped (counted, logged) rather than exhausting memory; health.recordsBacklogLimit (32 MiB) reports first. */
   recordsMaxBacklog: byteSize(64 * 1024).default(64 * 1024 * 1024),
+  /** Rotation and total bound of the records file (a regular file; not stdout, FIFOs or devices). */
+  recordsRotation: recordsRotationSchema.prefault({}),
   /** HTTP port of /healthz and /metrics; 0 picks a free one. */
   healthPort: port('healthPort').default(9180),
   /** Address of the health server; `::` is dual-stack. */

@@ -164,6 +164,15 @@ export class Receiver {
     };
   }
 
+  /**
+   * Closes and reopens the records file at its path (what `receive` does on SIGHUP), so an outside
+   * log rotation that moved the file away gets a new one. Resolves once it is open.
+   */
+  reopenOutputs(): Promise<void> {
+    this.log.info('reopening the records file');
+    return this.sinks.reopen();
+  }
+
   /** The Splunk HEC sink (undefined when not configured): `healthy`, `backpressure`, `backlogBytes`. */
   get hecSink(): HecSink | undefined {
     return this.sinks.hec;

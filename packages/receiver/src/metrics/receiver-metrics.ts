@@ -30,6 +30,9 @@ export interface SinkMetricsSource {
   readonly recordsErrors: number;
   readonly pcapFilesRemoved: number;
   readonly pcapDirBytes: number;
+  readonly recordsFilesCompleted: number;
+  readonly recordsFilesRemoved: number;
+  readonly recordsDirBytes: number;
 }
 
 export interface WorkerMetricsSource {
@@ -171,6 +174,21 @@ function mainThreadSeries(source: ReceiverMetricsSource, totals: () => ReceiverT
       () => sinks.pcapFilesRemoved,
     ),
     gauge('pcap_dir_bytes', 'Bytes of pcap files on disk', () => sinks.pcapDirBytes),
+    counter(
+      'records_files_completed_total',
+      'Records files completed by rotation (size or age)',
+      () => sinks.recordsFilesCompleted,
+    ),
+    counter(
+      'records_files_removed_total',
+      'Completed records files removed to stay within recordsRotation.maxTotal',
+      () => sinks.recordsFilesRemoved,
+    ),
+    gauge(
+      'records_dir_bytes',
+      'Bytes of the live records file and its completed files',
+      () => sinks.recordsDirBytes,
+    ),
     counter('worker_restarts_total', 'Workers restarted after dying', () => workers.restarts),
     gauge('workers_alive', 'Workers running', () => workers.alive),
     gauge(
