@@ -45,7 +45,8 @@ export interface MirrorTargetProps extends ReceiverFleetProps {
   readonly targetType?: MirrorTargetType;
   /**
    * IPv4 CIDRs of the monitored VPCs: mirrored VXLAN keeps the source ENI's address (an NLB
-   * preserves client IPs for UDP), so the receivers accept UDP 4789 from these ranges only.
+   * preserves client IPs for UDP), so the receivers accept UDP 4789 from these ranges only: in the
+   * security group, and in the receiver itself (`allowSources`, unless `receiverConfig` sets it).
    * @default - the CIDR of `vpc`
    */
   readonly monitoredCidrs?: readonly string[];
@@ -168,7 +169,15 @@ export class MirrorTarget extends Resource implements IMirrorTarget {
       },
     ]);
     this.targetType = targetType;
-    this.fleet = new ReceiverFleet(this, 'Fleet', props);
+    // The receivers accept datagrams only from where mirrored traffic comes from (the security group
+    // says the same at the network): the monitored CIDRs through the NLB (it keeps the source IP),
+    // the GWLB's nodes in the VPC. `receiverConfig.allowSources` replaces this.
+    const allowSources =
+      targetType === MirrorTargetType.NETWORK_LOAD_BALANCER ? [...monitoredCidrs] : [props.vpc.vpcCidrBlock];
+    this.fleet = new ReceiverFleet(this, 'Fleet', {
+      ...props,
+      receiverConfig: { allowSources, ...props.receiverConfig },
+    });
     const subnets = props.vpc.selectSubnets(
       props.vpcSubnets ?? {
         subnetType:

@@ -150,7 +150,12 @@ interface UnitRun {
  * checks /healthz like the load balancer, sends it the sample mirror capture on the VXLAN port with
  * the installed bundle's `replay`, stops it with SIGTERM to its own PID, and reports what happened.
  */
-async function exerciseUnit(root: string, healthPort: number, name: string): Promise<UnitRun> {
+async function exerciseUnit(
+  root: string,
+  healthPort: number,
+  name: string,
+  mirrorSource: string,
+): Promise<UnitRun> {
   const settings = parseServiceUnit(readFileSync(join(root, UNIT_PATH), 'utf8'));
   const unit = startUnit(root, settings, `fm-cdk-${name}-${process.pid}`);
   started.push(unit);
@@ -169,14 +174,20 @@ async function exerciseUnit(root: string, healthPort: number, name: string): Pro
       `fetch('http://127.0.0.1:${healthPort}/healthz').then(async (r) => console.log(r.status, await r.text()))`,
     ]);
     if (check.status !== 0) throw new Error(`GET /healthz failed: ${check.stderr}`);
-    // Mirrored VXLAN to the port the NLB listener forwards to (4789), sent by the installed bundle.
+    // Mirrored VXLAN to the port the NLB listener forwards to (4789), sent by the installed bundle
+    // from an address of the monitored CIDRs (the NLB keeps the mirrored ENI's source address): the
+    // generated config accepts only those (allowSources).
+    const addr = unit.execInNamespace(['ip', 'addr', 'add', `${mirrorSource}/32`, 'dev', 'lo']);
+    if (addr.status !== 0) throw new Error(`ip addr add ${mirrorSource} failed: ${addr.stderr}`);
     const replay = unit.execInNamespace([
       process.execPath,
       join(root, 'opt/fargate-mirror/lib/fargate-mirror.mjs'),
       'replay',
       SAMPLE,
       '--to',
-      '127.0.0.1:4789',
+      `${mirrorSource}:4789`,
+      '--from',
+      mirrorSource,
       '--summary-json',
     ]);
     if (replay.status !== 0) throw new Error(`replay failed: ${replay.stderr}`);
@@ -298,7 +309,7 @@ describe('receiver user data (defaults: NLB, Node from the AL2023 package)', () 
   });
 
   it('starts as its unit says: /healthz answers 200 on the health-check port, traffic is recorded, SIGTERM exits 0', async () => {
-    const r = await exerciseUnit(run.root, healthPort, 'defaults');
+    const r = await exerciseUnit(run.root, healthPort, 'defaults', '10.1.0.10');
     expect(r.readyHealthPort).toBe(healthPort);
     // the data directories the boot script made are private, as the receiver wants for raw payload.
     expect(r.stderr).not.toContain('readable by others');
@@ -358,7 +369,7 @@ describe('receiver user data (all options: preinstalled Node, HEC token from Sec
     }
     mkdirSync(join(run.root, 'opt/node/bin'), { recursive: true });
     symlinkSync(process.execPath, join(run.root, 'opt/node/bin/node'));
-    const r = await exerciseUnit(run.root, 9200, 'all');
+    const r = await exerciseUnit(run.root, 9200, 'all', '10.20.0.10');
     expect(r.readyHealthPort).toBe(9200);
     // the receiver read the token file (any problem with it stops the start) and runs the HEC sink.
     expect(r.stderr).toMatch(/ready: .*, hec https:\/\/splunk\.example\.com:8088/);

@@ -39,6 +39,8 @@ interface ReceiveFlags extends AwsFlags {
   recordsRotateSeconds?: string;
   recordsMaxTotal?: string;
   healthPort?: number;
+  healthBind?: string;
+  allowSources?: string;
   drainSeconds?: string;
   logLevel?: string;
   logFormat?: LogFormat;
@@ -109,6 +111,14 @@ export function createReceiveCommand(): Command {
       '--health-port <port>',
       'HTTP port of /healthz and /metrics; 0 picks one (default: 9180)',
       parsePortOrZero,
+    )
+    .option(
+      '--health-bind <address>',
+      'address of the /healthz and /metrics server, e.g. a management interface (default ::)',
+    )
+    .option(
+      '--allow-sources <cidrs>',
+      'accept mirror datagrams only from these CIDRs, comma-separated (e.g. 10.0.0.0/16); others are counted and dropped',
     )
     .option('--drain-seconds <s>', 'on SIGTERM, fail /healthz this long before stopping (default 5)')
     .addOption(
@@ -197,6 +207,8 @@ function toConfig(f: ReceiveFlags): Partial<ReceiverConfigInput> {
     pcapMaxTotal: size(f.pcapMaxTotal),
     pcapPerVni: f.pcapPerVni,
     healthPort: f.healthPort,
+    healthBind: f.healthBind,
+    allowSources: f.allowSources?.split(',').map((c) => c.trim()),
     recordsRotation: definedOnly({
       rotateBytes: size(f.recordsRotateSize),
       rotateSeconds: num(f.recordsRotateSeconds),

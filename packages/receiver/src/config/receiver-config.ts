@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseCidr } from '../live/source-allow-list.js';
 import { LOG_FORMATS } from '../logging/stderr-logger.js';
 import { formatByteSize, parseByteSize } from './byte-size.js';
 
@@ -33,6 +34,14 @@ const byteSize = (min: number) =>
 const positiveInt = () => z.number().int('expected a whole number').min(1, 'expected a whole number >= 1');
 const nonNegative = () => z.number().min(0, 'expected a number >= 0');
 const ipAddress = z.string().refine((s) => isIP(s) !== 0, { message: 'expected an IPv4 or IPv6 address' });
+
+const cidr = z.string().superRefine((s, ctx) => {
+  try {
+    parseCidr(s);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -175,6 +184,15 @@ export const receiverConfigSchema = z.strictObject({
   genevePort: port('genevePort').default(6081),
   /** Address to receive on; `::` is dual-stack (IPv4 senders appear as themselves, never ::ffff:). */
   bind: ipAddress.default('::'),
+  /**
+   * Mirror sources accepted (CIDRs or addresses, IPv4 and IPv6): datagrams from any other sender are
+   * counted (`datagrams_refused_total{reason="source_not_allowed"}`) and dropped before decoding.
+   * Omitted: every sender is accepted (anyone who reaches the ports can inject records).
+   */
+  allowSources: z
+    .array(cidr)
+    .min(1, 'expected at least one CIDR (omit the option to accept every sender)')
+    .optional(),
   /** Worker threads, each with its own sockets on the ports (SO_REUSEPORT). */
   workers: positiveInt().max(64, 'expected at most 64 workers').default(1),
   /** Receive buffer asked for on each socket (the kernel caps it at net.core.rmem_max). */

@@ -121,6 +121,11 @@ export class Receiver {
         hecUrl: config.hec.url,
       };
       log.info({ ...this.info_ }, 'receiving');
+      if (config.allowSources !== undefined)
+        log.info(
+          { allowSources: config.allowSources },
+          'accepting mirrored datagrams only from allowSources',
+        );
       return this.info_;
     } catch (error) {
       await this.abort();

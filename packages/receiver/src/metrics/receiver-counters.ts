@@ -15,6 +15,7 @@ export interface WorkerCounterSources {
     readonly handoffsIn: number;
     readonly handoffDrops: number;
     readonly recordsEmitted: number;
+    readonly sourceNotAllowed: number;
   };
   readonly pcap: RotatingPcapSink | undefined;
   readonly identity: IdentityResolver | undefined;
@@ -86,6 +87,16 @@ export const WORKER_COUNTERS = {
     kind: 'counter',
     metric: { name: 'worker_handoff_drops_total', help: 'Datagrams lost because a handoff ring was full' },
     read: (w) => w.own.handoffDrops,
+  },
+  /** Datagrams from a sender outside `allowSources`, dropped before decoding. */
+  sourceNotAllowed: {
+    kind: 'counter',
+    metric: {
+      name: 'datagrams_refused_total',
+      help: 'Datagrams dropped before decoding, by reason (source_not_allowed: sender outside allowSources)',
+      label: ['reason', 'source_not_allowed'],
+    },
+    read: (w) => w.own.sourceNotAllowed,
   },
   /** Inner frames recovered, malformed inner packets included. */
   mirrored: {

@@ -134,6 +134,7 @@ function mainThreadSeries(source: ReceiverMetricsSource, totals: () => ReceiverT
         ['malformed', malformed],
         ['not_mirror', t.notMirror],
         ['handoff_dropped', t.handoffDrops],
+        ['source_not_allowed', t.sourceNotAllowed],
       ];
     }),
     counter(
