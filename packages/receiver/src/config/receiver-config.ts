@@ -51,7 +51,12 @@ const flowsSchema = z.strictObject({
   tcpIdleSeconds: nonNegative().default(300),
   udpIdleSeconds: nonNegative().default(60),
   closeLingerSeconds: nonNegative().default(5),
-  activeTimeoutSeconds: nonNegative().default(1800),
+  /**
+   * A flow still open after this long emits an interim record (`flow_end_reason: "active_timeout"`,
+   * counters since the previous record: IPFIX's active timeout) and goes on: what a crash can lose of
+   * an open flow is bounded by it. `read` keeps the analysis default (1800 s).
+   */
+  activeTimeoutSeconds: z.number().positive('expected a number of seconds above 0').default(60),
 });
 
 const healthSchema = z.strictObject({

@@ -250,6 +250,11 @@ function hecSeries(hec: HecMetricsSource): Series[] {
       'Accepted batches not acknowledged in time, sent again',
       () => hec.stats.ackTimeouts,
     ),
+    counter(
+      'hec_journal_recovered_total',
+      'Events a crashed run had journaled, not yet spooled, spooled for delivery at this start',
+      () => hec.stats.journalRecovered,
+    ),
     gauge(
       'hec_backlog_bytes',
       'Bytes waiting for HEC: spooled (compressed) plus the batch being filled',
