@@ -173,6 +173,15 @@ const recordsRotationSchema = z
     path: ['maxTotal'],
   });
 
+const cloudwatchSchema = z.strictObject({
+  /** Embedded metric format lines go to this file (for the CloudWatch agent to ship); omitted: none. */
+  emfFile: z.string().min(1).optional(),
+  intervalSeconds: z.number().min(1, 'expected at least 1 second').default(60),
+  namespace: z.string().min(1).default('FargateMirror/Receiver'),
+  /** The `Fleet` dimension: the same on every receiver of a fleet (its alarms watch it). */
+  fleet: z.string().min(1).default('fargate-mirror'),
+});
+
 const testingSchema = z.strictObject({
   /** Enables POST /debug/crash-worker?id=N on the health port, for tests of worker restarts. */
   faultInjection: z.boolean().default(false),
@@ -235,6 +244,13 @@ export const receiverConfigSchema = z.strictObject({
   addressDomain: z.enum(['global', 'vni']).default('global'),
   /** Device name in records (CIM `dvc`). */
   dvc: z.string().min(1).optional(),
+  /**
+   * Without `dvc`: name records (and HEC `host`) after this host, the EC2 instance id from IMDSv2,
+   * else the host name. false: `fargate-mirror`, as `read` writes (records equal to read's).
+   */
+  dvcFromInstance: z.boolean().default(false),
+  /** The receiver's own health as CloudWatch metrics (embedded metric format). */
+  cloudwatch: cloudwatchSchema.prefault({}),
   flows: flowsSchema.prefault({}),
   health: healthSchema.prefault({}),
   /** Shared ring between each pair of workers for packets owned by the other one. */

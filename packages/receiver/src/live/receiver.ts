@@ -3,10 +3,13 @@ import pino, { type Logger } from 'pino';
 import { formatByteSize } from '../config/byte-size.js';
 import type { ReceiverConfig } from '../config/receiver-config.js';
 import { ReceiverError } from '../errors.js';
+import { diskSpace } from '../health/disk-space.js';
 import { HealthCheck } from '../health/health-check.js';
 import { startHealthServer } from '../health/health-server.js';
 import { HealthState } from '../health/health-state.js';
 import { KernelDropMonitor } from '../health/kernel-drops.js';
+import { instanceName } from '../identity/instance-name.js';
+import { EmfReporter } from '../metrics/emf-reporter.js';
 import { createReceiverMetrics, type ReceiverMetricsSource } from '../metrics/receiver-metrics.js';
 import type { HecSink, HecSinkStats } from '../sinks/hec/hec-sink.js';
 import { OutputSinks } from './output-sinks.js';
@@ -59,6 +62,7 @@ export class Receiver {
   private drops: KernelDropMonitor | undefined;
   private server: Server | undefined;
   private checkTimer: NodeJS.Timeout | undefined;
+  private emf: EmfReporter | undefined;
   private port = 0;
   private genevePort = 0;
   private bind: string;
@@ -93,6 +97,12 @@ export class Receiver {
   async start(): Promise<ReceiverInfo> {
     const { config, outputs, log } = this;
     try {
+      if (config.dvcFromInstance && config.dvc === undefined) {
+        const { name, source } = await instanceName();
+        // Set before the sinks and workers read it: the one place records get their dvc from.
+        config.dvc = name;
+        log.info({ dvc: name, source }, 'records name this host');
+      }
       await this.sinks.open();
       await this.claimPorts();
       const ports = { bind: this.bind, port: this.port, genevePort: this.genevePort };
@@ -120,6 +130,7 @@ export class Receiver {
         recvBufferBytes: this.workers.recvBufferBytes,
         hecUrl: config.hec.url,
       };
+      this.startEmf();
       log.info({ ...this.info_ }, 'receiving');
       if (config.allowSources !== undefined)
         log.info(
@@ -151,6 +162,8 @@ export class Receiver {
     await this.workers.stop();
     if (this.checkTimer !== undefined) clearInterval(this.checkTimer);
     await this.sinks.close(config.hec.drainSeconds * 1000);
+    this.drops?.poll();
+    this.emf?.stop();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     this.server?.closeAllConnections();
     this.drops?.poll();
@@ -199,7 +212,54 @@ export class Receiver {
     this.genevePort = config.genevePort === 0 ? 0 : await claimPort(this.bind, config.genevePort, 'GENEVE');
   }
 
+  private startEmf(): void {
+    const cw = this.config.cloudwatch;
+    if (cw.emfFile === undefined) return;
+    const { sinks, stats, health, config } = this;
+    const drops = () => this.drops;
+    this.emf = new EmfReporter({
+      path: cw.emfFile,
+      namespace: cw.namespace,
+      fleet: cw.fleet,
+      instance: config.dvc ?? 'fargate-mirror',
+      intervalMs: cw.intervalSeconds * 1000,
+      onError: (error) =>
+        this.log.warn({ err: error, emfFile: cw.emfFile }, 'cannot write CloudWatch EMF line'),
+      source: {
+        get kernelDrops() {
+          return drops()?.total ?? 0;
+        },
+        get datagrams() {
+          return stats.totals().datagrams;
+        },
+        get recordsWritten() {
+          return sinks.recordsWritten;
+        },
+        get recordsDropped() {
+          return sinks.recordsDropped + (sinks.hec?.stats.eventsDropped ?? 0);
+        },
+        get hecSpoolUsedPercent() {
+          const hec = sinks.hec;
+          return hec === undefined ? 0 : (hec.spoolBytes / config.hec.maxSpoolBytes) * 100;
+        },
+        get diskUsedPercent() {
+          let used = 0;
+          for (const dir of sinks.dirs) {
+            const space = diskSpace(dir);
+            if (space !== undefined) used = Math.max(used, 100 - space.freePercent);
+          }
+          return used;
+        },
+        get healthy() {
+          return health.serving;
+        },
+      },
+    });
+    this.emf.start();
+  }
+
   private async abort(): Promise<void> {
+    this.emf?.stop();
     if (this.checkTimer !== undefined) clearInterval(this.checkTimer);
     await this.workers.terminate();
     await this.sinks.abort();
