@@ -18,7 +18,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readConfigFile, resolveReceiverConfig } from '@fargate-mirror/receiver';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,7 @@ function runBootScript(
     systemctl: '',
     sysctl: '',
     dnf: '',
+    'amazon-cloudwatch-agent-ctl': '',
     // `useradd --system --home-dir DIR --shell SH NAME`: the passwd/group entries systemd's User= needs.
     useradd: [
       'home=""; shell=""',
@@ -141,6 +142,9 @@ interface UnitRun {
   readonly received: number;
   readonly exit: { code: number | null; signal: string | null };
   readonly recordTypes: readonly string[];
+  /** The receiver's EMF lines (its own metrics, for the CloudWatch agent) and the records' dvc values. */
+  readonly emf: readonly { InstanceId?: string; Fleet?: string; _aws?: unknown }[];
+  readonly dvcs: readonly string[];
   readonly pcapFiles: readonly string[];
   readonly stderr: string;
 }
@@ -202,6 +206,23 @@ async function exerciseUnit(
       sent: (JSON.parse(replay.stderr) as { datagrams: number }).datagrams,
       received: Number(/stopped: (\d+) datagrams/.exec(output.stderr)?.[1]),
       exit,
+      emf: existsSync(join(data, 'metrics/emf.jsonl'))
+        ? readFileSync(join(data, 'metrics/emf.jsonl'), 'utf8')
+            .trim()
+            .split('\n')
+            .map((line) => JSON.parse(line) as { InstanceId?: string })
+        : [],
+      dvcs: existsSync(recordsFile)
+        ? [
+            ...new Set(
+              readFileSync(recordsFile, 'utf8')
+                .trim()
+                .split('\n')
+                .filter((line) => line !== '')
+                .map((line) => (JSON.parse(line) as { dvc: string }).dvc),
+            ),
+          ]
+        : [],
       recordTypes: existsSync(recordsFile)
         ? readFileSync(recordsFile, 'utf8')
             .trim()
@@ -246,6 +267,9 @@ describe('receiver user data (defaults: NLB, Node from the AL2023 package)', () 
       'id -u fargate-mirror',
       'useradd --system --home-dir /var/lib/fargate-mirror --shell /sbin/nologin fargate-mirror',
       `chown -R fargate-mirror:fargate-mirror ${run.root}/var/lib/fargate-mirror`,
+      'dnf install -y amazon-cloudwatch-agent',
+      `chown fargate-mirror:fargate-mirror ${run.root}/var/lib/fargate-mirror/metrics`,
+      `amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${run.root}/opt/aws/amazon-cloudwatch-agent/etc/fargate-mirror-emf.json`,
       'systemctl daemon-reload',
       'systemctl enable --now fargate-mirror-receiver.service',
     ]);
@@ -317,6 +341,11 @@ describe('receiver user data (defaults: NLB, Node from the AL2023 package)', () 
     expect(r.exit, r.stderr).toEqual({ code: 0, signal: null });
     expect(r.received, r.stderr).toBe(r.sent);
     expect(r.recordTypes, r.stderr).toContain('flow');
+    // Named after the host (no instance metadata service in the sandbox), and its own metrics written
+    // for the CloudWatch agent under the fleet's dimension.
+    expect(r.dvcs).toEqual([hostname()]);
+    expect(r.emf.length, r.stderr).toBeGreaterThanOrEqual(1);
+    expect(r.emf[0]).toMatchObject({ InstanceId: hostname(), Fleet: expect.stringMatching(/TargetFleet/) });
     expect(r.pcapFiles.some((f) => f.endsWith('.pcap'))).toBe(true);
   });
 });
@@ -342,7 +371,8 @@ describe('receiver user data (all options: preinstalled Node, HEC token from Sec
         /^aws secretsmanager get-secret-value --region eu-west-1 --secret-id REF_HecToken[0-9A-F]{8} --query SecretString --output text$/,
       ),
     );
-    expect(run.calls).not.toContainEqual(expect.stringMatching(/^dnf /));
+    // Node is preinstalled on this image: the only package installed is the CloudWatch agent.
+    expect(run.calls.filter((c) => c.startsWith('dnf '))).toEqual(['dnf install -y amazon-cloudwatch-agent']);
     const tokenFile = join(run.root, 'etc/fargate-mirror/splunk-hec-token');
     expect(readFileSync(tokenFile, 'utf8').trim()).toBe('hec-token-value');
     const stat = execFileSync('stat', ['-c', '%a %u', tokenFile], { encoding: 'utf8' }).trim();

@@ -1,5 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { restrictOpenFile } from '@fargate-mirror/wire';
+import { ensurePrivateDir } from '../sinks/private-dir.js';
 
 /** What one EMF line reports; the receiver's parts fit. Counters only grow: the reporter takes deltas. */
 export interface EmfSource {
@@ -68,9 +70,17 @@ export class EmfReporter {
     };
   }
 
+  /** Opens the file (its directory created owner-only if missing); a failure is reported, never thrown. */
   start(): void {
-    this.fd = openSync(this.options.path, 'a', 0o600);
-    restrictOpenFile(this.fd);
+    try {
+      ensurePrivateDir(dirname(this.options.path));
+      this.fd = openSync(this.options.path, 'a', 0o600);
+      restrictOpenFile(this.fd);
+    } catch (error) {
+      this.errors++;
+      this.options.onError?.(error);
+      return;
+    }
     this.timer = setInterval(() => this.report(), this.options.intervalMs);
     this.timer.unref();
   }
