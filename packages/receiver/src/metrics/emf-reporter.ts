@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { restrictOpenFile } from '@fargate-mirror/wire';
 import { ensurePrivateDir } from '../sinks/private-dir.js';
@@ -29,6 +29,8 @@ export interface EmfReporterOptions {
   readonly source: EmfSource;
   readonly onError?: (error: unknown) => void;
   readonly now?: () => number;
+  /** The file starts over (truncated) past this size; the agent follows a truncated file. @default 16 MiB */
+  readonly maxFileBytes?: number;
 }
 
 /** The metrics, their units, and how each is read (deltas of counters, gauges as they are). */
@@ -131,6 +133,8 @@ export class EmfReporter {
       ...values,
     };
     try {
+      // A line a minute is about 1 MiB a month: bounded all the same, never a disk filler.
+      if (fstatSync(this.fd).size > (this.options.maxFileBytes ?? 16 * 1024 ** 2)) ftruncateSync(this.fd, 0);
       writeSync(this.fd, `${JSON.stringify(line)}\n`);
       this.linesWritten++;
     } catch (error) {
