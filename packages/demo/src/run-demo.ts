@@ -26,6 +26,7 @@ import { LoopbackIdentitySource } from './receiver/loopback-identity-source.js';
 import { createRunDir } from './run-dir.js';
 import { RecordTally } from './summary/record-tally.js';
 import { summaryLine } from './summary/summary-lines.js';
+import { startDemoUi } from './ui/demo-ui.js';
 
 /** What a finished run produced. */
 export interface DemoResult {
@@ -117,10 +118,24 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       await resolver.idle();
     });
     const tally = new RecordTally();
-    const receiver = new DemoReceiver({ dir, enrich: createRecordEnricher(resolver), onRecord: tally.add });
+    let onUiRecord: ((record: unknown) => void) | undefined;
+    const receiver = new DemoReceiver({
+      dir,
+      enrich: createRecordEnricher(resolver),
+      onRecord: (record) => {
+        tally.add(record);
+        onUiRecord?.(record);
+      },
+    });
     const receiverPort = await receiver.start();
     cleanups.push(() => receiver.close());
     say(`receiver: VXLAN on udp 127.0.0.1:${receiverPort}`);
+    if (o.uiPort !== false) {
+      const ui = await startDemoUi(o.uiPort, receiver);
+      onUiRecord = (record) => ui.view.add(record);
+      cleanups.push(() => ui.close());
+      say(`live page: ${ui.url}`);
+    }
 
     const sessions = new SessionWatcher(
       clients,

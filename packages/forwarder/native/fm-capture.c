@@ -5,7 +5,20 @@
 // of one write per packet. The filter is classic BPF as `tcpdump -ddd` prints it (compiled by the
 // forwarder at start), attached to the socket, so the forwarder's own VXLAN output is never captured.
 //
-// usage: fm-capture -i IFACE -F BPF_FILE [-B KiB] [-s SNAPLEN] [-t BLOCK_TIMEOUT_MS]
+// With -C CONFIG (forward mode) it also does the forwarder's per-packet work, the whole capture-to-send
+// loop: it decodes each frame, applies the mirror filter rules, learns each TCP connection's segment
+// size, cuts super-frames into the wire's segments, writes the VXLAN header and sends the datagrams with
+// sendmmsg in batches, straight from the ring (the payload is never copied: an iovec points into the
+// block, the headers of a cut segment come from a small per-message scratch). It is a port of
+// src/frame-encapsulator.ts and src/tcp-segment-sizes.ts, byte for byte (test/lab/native-forward.test.ts
+// compares both on the same frames). What it does not decode the simple way - non-IP, VLAN past four
+// tags, IP fragments, IPv6 extension headers, anything malformed - goes on the pcap pipe as before and
+// the TypeScript path handles it. Configuration (rules, addresses, ports, sizes) comes from the
+// forwarder in CONFIG; counters go back as `fm-stats name=value ...` lines on stderr every second and
+// at exit.
+//
+// usage: fm-capture -i IFACE -F BPF_FILE [-B KiB] [-s SNAPLEN] [-t BLOCK_TIMEOUT_MS] [-C CONFIG]
+//        fm-capture -C CONFIG -r PCAP -o DATAGRAMS   (test: frames from a pcap file, datagrams to a file)
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +37,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "fm-forward.h"
 
 #define BLOCK_SIZE (1u << 20) /* holds the largest super-frame (64 KiB + headers) many times over */
 #define OUT_SIZE (1u << 20)   /* pcap bytes gathered before a write */
@@ -66,6 +81,60 @@ static void put(const void *p, size_t n) {
   out_len += n;
 }
 
+/* pcap global header, microsecond timestamps, Ethernet */
+static void put_pcap_header(unsigned snaplen) {
+  struct {
+    uint32_t magic;
+    uint16_t major, minor;
+    int32_t zone;
+    uint32_t sigfigs, snaplen, linktype;
+  } gh = {0xa1b2c3d4, 2, 4, 0, 0, snaplen, 1};
+  put(&gh, sizeof gh);
+  flush_out();
+}
+
+static void put_record(uint32_t sec, uint32_t usec, const uint8_t *frame, uint32_t caplen, uint32_t len) {
+  struct {
+    uint32_t sec, usec, caplen, len;
+  } rh = {sec, usec, caplen, len};
+  put(&rh, sizeof rh);
+  put(frame, caplen);
+}
+
+/* Test mode: the frames of a pcap file (Ethernet, microseconds, this machine's byte order) through
+   the forward path; datagrams to the -o file, frames for the TypeScript path on stdout. */
+static int forward_file(const char *pcap, unsigned snaplen) {
+  FILE *in = fopen(pcap, "rb");
+  if (in == NULL) die("open pcap file");
+  struct {
+    uint32_t magic;
+    uint16_t major, minor;
+    int32_t zone;
+    uint32_t sigfigs, snaplen, linktype;
+  } gh;
+  if (fread(&gh, sizeof gh, 1, in) != 1 || gh.magic != 0xa1b2c3d4 || gh.linktype != 1) {
+    fprintf(stderr, "fm-capture: %s is not a microsecond Ethernet pcap file in host byte order\n", pcap);
+    return 2;
+  }
+  put_pcap_header(snaplen);
+  static uint8_t frame[262144];
+  struct {
+    uint32_t sec, usec, caplen, len;
+  } rh;
+  while (fread(&rh, sizeof rh, 1, in) == 1) {
+    if (rh.caplen > sizeof frame || fread(frame, 1, rh.caplen, in) != rh.caplen) {
+      fprintf(stderr, "fm-capture: %s: truncated record\n", pcap);
+      return 2;
+    }
+    if (!fwd_frame(frame, rh.caplen, rh.len)) put_record(rh.sec, rh.usec, frame, rh.caplen, rh.len);
+    fwd_flush();
+  }
+  fclose(in);
+  flush_out();
+  fwd_print_stats(stderr);
+  return 0;
+}
+
 static struct sock_fprog read_filter(const char *path) {
   FILE *f = fopen(path, "r");
   if (f == NULL) die("open filter file");
@@ -89,11 +158,14 @@ static struct sock_fprog read_filter(const char *path) {
 }
 
 int main(int argc, char **argv) {
-  const char *iface = NULL, *filter_path = NULL;
+  const char *iface = NULL, *filter_path = NULL, *config = NULL, *read_pcap = NULL, *test_output = NULL;
   unsigned buffer_kib = 32768, snaplen = 262144, timeout_ms = 100;
   int opt;
-  while ((opt = getopt(argc, argv, "i:F:B:s:t:")) != -1) {
+  while ((opt = getopt(argc, argv, "i:F:B:s:t:C:r:o:")) != -1) {
     switch (opt) {
+    case 'C': config = optarg; break;
+    case 'r': read_pcap = optarg; break;
+    case 'o': test_output = optarg; break;
     case 'i': iface = optarg; break;
     case 'F': filter_path = optarg; break;
     case 'B': buffer_kib = (unsigned)strtoul(optarg, NULL, 10); break;
@@ -104,11 +176,26 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
+  if (snaplen == 0 || snaplen > 262144) snaplen = 262144;
+  signal(SIGPIPE, SIG_IGN);
+  if (read_pcap != NULL) {
+    if (config == NULL || test_output == NULL) {
+      fprintf(stderr, "usage: fm-capture -C CONFIG -r PCAP -o DATAGRAMS\n");
+      return 2;
+    }
+    FILE *out_file = fopen(test_output, "wb");
+    if (out_file == NULL) die("open datagram file");
+    fwd_configure(config, out_file);
+    int rc = forward_file(read_pcap, snaplen);
+    fclose(out_file);
+    return rc;
+  }
   if (iface == NULL || filter_path == NULL) {
-    fprintf(stderr, "usage: fm-capture -i IFACE -F BPF_FILE [-B KiB] [-s SNAPLEN] [-t MS]\n");
+    fprintf(stderr, "usage: fm-capture -i IFACE -F BPF_FILE [-B KiB] [-s SNAPLEN] [-t MS] [-C CONFIG]\n");
     return 2;
   }
-  if (snaplen == 0 || snaplen > 262144) snaplen = 262144;
+  int forward = config != NULL;
+  if (forward) fwd_configure(config, NULL);
   if (timeout_ms == 0) timeout_ms = 1;
   struct sock_fprog filter = read_filter(filter_path);
 
@@ -116,7 +203,6 @@ int main(int argc, char **argv) {
   sa.sa_handler = on_stop; /* no SA_RESTART: poll returns at once */
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
-  signal(SIGPIPE, SIG_IGN);
 
   int fd = socket(AF_PACKET, SOCK_RAW, 0); /* protocol 0: nothing arrives before the bind */
   if (fd < 0) die("socket(AF_PACKET): Operation not permitted without CAP_NET_RAW?");
@@ -155,17 +241,9 @@ int main(int argc, char **argv) {
   ll.sll_ifindex = (int)ifindex;
   if (bind(fd, (struct sockaddr *)&ll, sizeof ll) < 0) die("bind");
 
-  /* pcap global header, microsecond timestamps, Ethernet */
-  struct {
-    uint32_t magic;
-    uint16_t major, minor;
-    int32_t zone;
-    uint32_t sigfigs, snaplen, linktype;
-  } gh = {0xa1b2c3d4, 2, 4, 0, 0, snaplen, 1};
-  put(&gh, sizeof gh);
-  flush_out();
-  fprintf(stderr, "listening on %s, link-type EN10MB (Ethernet), snapshot length %u bytes, fm-capture TPACKET_V3 %u x %u KiB blocks\n",
-          iface, snaplen, blocks, BLOCK_SIZE / 1024);
+  put_pcap_header(snaplen);
+  fprintf(stderr, "listening on %s, link-type EN10MB (Ethernet), snapshot length %u bytes, fm-capture TPACKET_V3 %u x %u KiB blocks%s\n",
+          iface, snaplen, blocks, BLOCK_SIZE / 1024, forward ? ", forwarding" : "");
 
   unsigned long long received = 0, dropped = 0, captured = 0;
   unsigned cur = 0;
@@ -196,6 +274,7 @@ int main(int argc, char **argv) {
           fprintf(stderr, "fm-capture: %u packets dropped by kernel in the last second (%llu in all)\n",
                   st.tp_drops, dropped);
       }
+      if (forward) fwd_print_stats(stderr);
     }
     struct tpacket_block_desc *b = (struct tpacket_block_desc *)(ring + (size_t)cur * BLOCK_SIZE);
     if ((__atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0) {
@@ -223,15 +302,15 @@ int main(int argc, char **argv) {
           continue;
         }
       }
-      struct {
-        uint32_t sec, usec, caplen, len;
-      } rh = {p->tp_sec, p->tp_nsec / 1000, p->tp_snaplen, p->tp_len};
-      if (rh.caplen > snaplen) rh.caplen = snaplen;
-      put(&rh, sizeof rh);
-      put((uint8_t *)p + p->tp_mac, rh.caplen);
+      uint32_t caplen = p->tp_snaplen < snaplen ? p->tp_snaplen : snaplen;
+      uint8_t *frame = (uint8_t *)p + p->tp_mac;
+      if (!forward || !fwd_frame(frame, caplen, p->tp_len))
+        put_record(p->tp_sec, p->tp_nsec / 1000, frame, caplen, p->tp_len);
       captured++;
       p = (struct tpacket3_hdr *)((uint8_t *)p + p->tp_next_offset);
     }
+    /* The batched datagrams point into this block: send them before it goes back to the kernel. */
+    if (forward) fwd_flush();
     __atomic_store_n(&b->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
     cur = (cur + 1) % blocks;
   }
@@ -241,6 +320,10 @@ int main(int argc, char **argv) {
   if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &sl) == 0) {
     received += st.tp_packets;
     dropped += st.tp_drops;
+  }
+  if (forward) {
+    fwd_flush();
+    fwd_print_stats(stderr);
   }
   fprintf(stderr, "%llu packets captured\n%llu packets received by filter\n%llu packets dropped by kernel\n",
           captured, received, dropped);

@@ -1,11 +1,16 @@
-// Which program captures: the native core (fm-capture, compiled from native/fm-capture.c by
-// `npm run build:native`) when it is there, else tcpdump. Both write the same pcap stream, so
-// everything after the capture (filter rules, super-frame cutting, encapsulation, stats) is shared.
+// Which program captures, and who does the per-packet work:
+// - native: fm-capture (compiled from native/*.c by `npm run build:native`) captures AND forwards -
+//   decode, filter rules, super-frame cutting, VXLAN, sendmmsg - handing only the frames it does not
+//   decode the simple way to the TypeScript path (the default under auto, when built);
+// - native-capture: fm-capture captures, the TypeScript path does everything after (the previous
+//   native engine; also what auto falls back to on a non-Ethernet interface);
+// - tcpdump: tcpdump captures, the TypeScript path does everything after (when fm-capture is absent).
+// fm-capture and tcpdump write the same pcap stream, so the TypeScript path is the same for all.
 import { accessSync, constants } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ForwarderError, ForwarderErrorCode } from './errors.js';
 
-export const CAPTURE_ENGINES = ['auto', 'native', 'tcpdump'] as const;
+export const CAPTURE_ENGINES = ['auto', 'native', 'native-capture', 'tcpdump'] as const;
 export type CaptureEngine = (typeof CAPTURE_ENGINES)[number];
 
 /** Where build:native puts the program: dist/native/fm-capture, next to this module once built. */
@@ -20,16 +25,32 @@ function executable(path: string): boolean {
   }
 }
 
-/** The native program to run, or undefined for tcpdump. */
+export interface ChosenEngine {
+  /** fm-capture's path, or undefined for tcpdump. */
+  readonly program: string | undefined;
+  /** Whether fm-capture also forwards (-C), rather than only capturing. */
+  readonly forward: boolean;
+}
+
+/** The program to run and whether it forwards; `ethernet`: the interface's frames have an Ethernet header. */
 export function chooseCaptureEngine(
   engine: CaptureEngine,
   nativeCapture: string = DEFAULT_NATIVE_CAPTURE,
-): string | undefined {
-  if (engine === 'tcpdump') return undefined;
-  if (executable(nativeCapture)) return nativeCapture;
-  if (engine === 'auto') return undefined;
+  ethernet = true,
+): ChosenEngine {
+  if (engine === 'tcpdump') return { program: undefined, forward: false };
+  if (executable(nativeCapture)) {
+    if (engine === 'native' && !ethernet) {
+      throw new ForwarderError(
+        ForwarderErrorCode.BAD_OPTION,
+        '--capture-engine native forwards Ethernet frames only: use native-capture or tcpdump on this interface',
+      );
+    }
+    return { program: nativeCapture, forward: engine !== 'native-capture' && ethernet };
+  }
+  if (engine === 'auto') return { program: undefined, forward: false };
   throw new ForwarderError(
     ForwarderErrorCode.BAD_OPTION,
-    `--capture-engine native: ${nativeCapture} is missing or not executable (npm run build:native -w @fargate-mirror/forwarder)`,
+    `--capture-engine ${engine}: ${nativeCapture} is missing or not executable (npm run build:native -w @fargate-mirror/forwarder)`,
   );
 }

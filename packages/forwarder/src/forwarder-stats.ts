@@ -41,6 +41,12 @@ export class ForwarderStats {
   sendErrors = 0;
   /** Datagrams not sent because the bounded send queue was full. */
   droppedQueueFull = 0;
+  /** Native engine: frames it left to the TypeScript path (non-IP, fragments, IPv6 extension headers, malformed). */
+  framesToTypeScript = 0;
+  /** Native engine: sendmmsg batches (datagramsSent / sendBatches = datagrams per system call). */
+  sendBatches = 0;
+  /** Native engine: UDP GSO messages (the datagrams cut from one super-frame, sent with one pass through the stack). */
+  gsoSends = 0;
   /** tcpdump's own counters, known once it has exited. */
   captureKernelDrops: number | null = null;
 

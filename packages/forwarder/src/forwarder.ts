@@ -8,13 +8,18 @@ import { type CaptureEngine, chooseCaptureEngine } from './capture-engine.js';
 import { type CaptureInterface, findCaptureInterface } from './capture-interface.js';
 import { type Destination, resolveDestination } from './destination.js';
 import { ForwarderError, ForwarderErrorCode, NetRawMissingError } from './errors.js';
-import { loadFilterRules } from './filter-file.js';
 import { ForwarderStats, type ForwarderStatsSnapshot } from './forwarder-stats.js';
 import { FrameEncapsulator } from './frame-encapsulator.js';
+import { METADATA_URI_ENV } from './metadata-uri.js';
 import { ACCEPT_ALL_RULES, MirrorFilter, type MirrorFilterRule } from './mirror-filter.js';
+import {
+  interfaceIsEthernet,
+  type NativeCounters,
+  nativeForwardConfigText,
+} from './native-forward-config.js';
 import { PcapStreamParser } from './pcap-stream-parser.js';
 import { createForwarderLogger, defaultLogFormat, type ForwardLogFormat } from './stderr-logger.js';
-import { METADATA_URI_ENV, readTaskMetadata, type TaskIdentity } from './task-metadata.js';
+import type { TaskIdentity } from './task-metadata.js';
 import { type CaptureExit, excludeOwnTrafficFilter, TcpdumpCapture } from './tcpdump-capture.js';
 import { FALLBACK_VNI, MAX_VNI, vniFromTaskArn } from './vni.js';
 import { VxlanSender } from './vxlan-sender.js';
@@ -41,11 +46,16 @@ export interface ForwarderOptions {
    * cutting it as AWS does. @default false
    */
   readonly splitOversize?: boolean;
+  /**
+   * Native engine: send the segments cut from one super-frame as UDP GSO messages (one pass through
+   * the kernel's stack for up to 64 datagrams). @default true
+   */
+  readonly udpGso?: boolean;
   /** Datagrams in flight at most (the bounded send queue). @default 1024 */
   readonly queueDatagrams?: number;
   /** Sockets, i.e. outer source ports the flows are spread over. @default 16 */
   readonly sourcePorts?: number;
-  /** tcpdump -B, KiB. @default 32768 */
+  /** Kernel capture ring (tcpdump -B, fm-capture -B), KiB. @default DEFAULT_CAPTURE_BUFFER_KIB (16 MiB) */
   readonly captureBufferKiB?: number;
   /** @default 'tcpdump' */
   readonly tcpdump?: string;
@@ -75,8 +85,11 @@ export interface Forwarder {
   readonly interface: CaptureInterface;
   readonly destination: Destination;
   readonly pathMtu: number;
-  /** The capture program that runs: 'native' (fm-capture) or 'tcpdump'. */
-  readonly captureEngine: 'native' | 'tcpdump';
+  /**
+   * What runs: 'native' (fm-capture captures and forwards), 'native-capture' (fm-capture captures,
+   * TypeScript forwards) or 'tcpdump' (tcpdump captures, TypeScript forwards).
+   */
+  readonly captureEngine: 'native' | 'native-capture' | 'tcpdump';
   /** Its process id (the sidecar's CPU is this process's and its children's). */
   readonly capturePid: number;
   readonly maxInnerFrame: number;
@@ -88,6 +101,12 @@ export interface Forwarder {
   stop(): Promise<ForwarderResult>;
 }
 
+/**
+ * The kernel capture ring: at 100k pps of small packets (about 330 bytes each in a TPACKET_V3 block)
+ * 16 MiB holds half a second, the longest the capture may be descheduled without loss; it is most of
+ * the sidecar's memory after node (bench/forwarder, README "Cost").
+ */
+export const DEFAULT_CAPTURE_BUFFER_KIB = 16_384;
 const OUTER_UDP_AND_VXLAN = 16;
 const SMALLEST_USEFUL_FRAME = 14 + 40 + 60 + 64;
 
@@ -120,7 +139,10 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     createForwarderLogger(options.logLevel ?? 'warn', options.logFormat ?? defaultLogFormat());
   const rules =
     options.filterRules ??
-    (options.filterFile !== undefined ? loadFilterRules(options.filterFile) : ACCEPT_ALL_RULES);
+    (options.filterFile !== undefined
+      ? // loaded only for a filter file: its parsers (zod, yaml) are a fifth of node's memory
+        (await import('./filter-file.js')).loadFilterRules(options.filterFile)
+      : ACCEPT_ALL_RULES);
   const filter = new MirrorFilter(rules);
   const destination = await resolveDestination(options.to);
   const identity = await readIdentity(options.metadataUri ?? process.env[METADATA_URI_ENV], log);
@@ -134,7 +156,11 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     );
   }
 
-  const nativeCapture = chooseCaptureEngine(options.captureEngine ?? 'auto', options.nativeCapture);
+  const chosen = chooseCaptureEngine(
+    options.captureEngine ?? 'auto',
+    options.nativeCapture,
+    interfaceIsEthernet(iface.name),
+  );
   const pathMtu = options.mtu ?? iface.mtu;
   const maxInnerFrame = pathMtu - (destination.family === 6 ? 40 : 20) - OUTER_UDP_AND_VXLAN;
   check(
@@ -186,13 +212,44 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
   let stopping = false;
   let capture: TcpdumpCapture;
   let lossLoggedAt = 0;
-  let engine: 'native' | 'tcpdump' = nativeCapture === undefined ? 'tcpdump' : 'native';
-  const startCapture = (program: string | undefined) =>
+  type Engine = Forwarder['captureEngine'];
+  let engine: Engine =
+    chosen.program === undefined ? 'tcpdump' : chosen.forward ? 'native' : 'native-capture';
+  const packetLength = options.packetLength;
+  const forwardConfig = nativeForwardConfigText({
+    vni,
+    maxInnerFrame,
+    interfaceMtu: iface.mtu,
+    packetLength,
+    truncateSuperframes: options.truncateSuperframes ?? false,
+    splitOversize: options.splitOversize ?? false,
+    udpGso: options.udpGso ?? true,
+    rules,
+    taskAddressWords,
+    to: destination,
+    sourcePorts: sender.sourcePorts(),
+  });
+  // The native path's counters arrive as totals: what changed since the last line is added to ours.
+  const nativeSeen: NativeCounters = {};
+  const addNative = (counters: NativeCounters) => {
+    const target = stats as unknown as Record<string, number>;
+    for (const [name, total] of Object.entries(counters)) {
+      const delta = total - (nativeSeen[name] ?? 0);
+      nativeSeen[name] = total;
+      if (name in target && typeof target[name] === 'number') target[name] += delta;
+    }
+  };
+  const startCapture = (program: string | undefined, forward: boolean) =>
     TcpdumpCapture.start({
+      forwardConfig: forward ? forwardConfig : undefined,
+      onNativeStats: addNative,
+      onNativeSendError: (line) => {
+        log.warn({ sendErrors: stats.sendErrors }, line.replace(/^fm-capture: /, ''));
+      },
       tcpdump: options.tcpdump ?? 'tcpdump',
       interface: iface.name,
       filter: excludeOwnTrafficFilter(destination.address, destination.port),
-      bufferKiB: options.captureBufferKiB ?? 32_768,
+      bufferKiB: options.captureBufferKiB ?? DEFAULT_CAPTURE_BUFFER_KIB,
       nativeCapture: program,
       onKernelDrops: (lastSecond, inAll) => {
         // Loss is news when it starts: once, then at most once a minute while it goes on.
@@ -217,14 +274,14 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     });
   try {
     try {
-      capture = await startCapture(nativeCapture);
+      capture = await startCapture(chosen.program, chosen.forward);
     } catch (e) {
       // 'auto' falls back to tcpdump when the native core cannot capture (a non-root user whose
       // tcpdump, not fm-capture, holds cap_net_raw): the same stream, at a higher cost.
-      if ((options.captureEngine ?? 'auto') !== 'auto' || nativeCapture === undefined) throw e;
+      if ((options.captureEngine ?? 'auto') !== 'auto' || chosen.program === undefined) throw e;
       log.warn({ err: e }, 'the native capture engine failed to start: capturing with tcpdump');
       engine = 'tcpdump';
-      capture = await startCapture(undefined);
+      capture = await startCapture(undefined, false);
     }
   } catch (e) {
     sender.close();
@@ -286,6 +343,8 @@ async function readIdentity(uri: string | undefined, log: Logger): Promise<TaskI
     return undefined;
   }
   try {
+    // loaded only in a task: its validation (zod) is a fifth of node's memory
+    const { readTaskMetadata } = await import('./task-metadata.js');
     const identity = await readTaskMetadata(uri);
     log.info({ task: identity }, 'task identity from the ECS metadata endpoint');
     return identity;

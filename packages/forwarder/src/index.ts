@@ -42,8 +42,16 @@ export {
   type TrafficDirection,
   validateRules,
 } from './mirror-filter.js';
+export {
+  interfaceIsEthernet,
+  type NativeCounters,
+  type NativeForwardConfig,
+  nativeForwardConfigText,
+  parseNativeStatsLine,
+} from './native-forward-config.js';
 export { type PcapRecordHandler, PcapStreamParser } from './pcap-stream-parser.js';
 export {
+  IMAGE_NODE_FLAGS,
   SIDECAR_BUNDLE,
   SIDECAR_CONTAINER_NAME,
   SIDECAR_DEFAULTS,

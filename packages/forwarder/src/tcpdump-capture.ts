@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ForwarderError, ForwarderErrorCode, NetRawMissingError } from './errors.js';
+import { type NativeCounters, parseNativeStatsLine } from './native-forward-config.js';
 
 export interface TcpdumpCaptureOptions {
   /** tcpdump program (PATH lookup when it has no slash). */
@@ -26,6 +27,12 @@ export interface TcpdumpCaptureOptions {
   readonly blockTimeoutMs?: number;
   /** Native engine: called with the kernel's drops whenever a second of capture lost packets. */
   readonly onKernelDrops?: (dropsInLastSecond: number, dropsInAll: number) => void;
+  /** Native engine: forward as well (fm-capture -C), with this configuration (nativeForwardConfigText). */
+  readonly forwardConfig?: string;
+  /** Native forwarding: its counters so far (every second, and the last ones before `exited`). */
+  readonly onNativeStats?: (counters: NativeCounters) => void;
+  /** Native forwarding: a send failure it reported (the first, then every 1000th). */
+  readonly onNativeSendError?: (message: string) => void;
   /** Receives the pcap byte stream as it arrives. */
   readonly onData: (chunk: Buffer) => void;
 }
@@ -83,6 +90,11 @@ export class TcpdumpCapture {
       }
       args = ['-i', options.interface, '-F', filterFile, '-B', String(options.bufferKiB)];
       args.push('-t', String(options.blockTimeoutMs ?? 100));
+      if (options.forwardConfig !== undefined) {
+        const configFile = join(filterDir, 'forward.conf');
+        writeFileSync(configFile, options.forwardConfig, { mode: 0o600 });
+        args.push('-C', configFile);
+      }
     }
     // stdin is a pipe closed at once rather than 'ignore', which opens /dev/null: a non-root user
     // must not depend on that device's permissions (seen broken on a test machine).
@@ -95,8 +107,26 @@ export class TcpdumpCapture {
     child.on('error', (e) => {
       spawnError = e;
     });
+    // Line by line: a counter line may arrive in two chunks.
+    let partial = '';
+    const onLines = (text: string) => {
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const counters = parseNativeStatsLine(line);
+        if (counters !== undefined) {
+          options.onNativeStats?.(counters);
+          continue; // kept out of the stderr text the errors quote
+        }
+        stderr = `${stderr + line}\n`.slice(-STDERR_KEEP);
+        if (line.startsWith('fm-capture: send failed')) options.onNativeSendError?.(line);
+        const loss = /(\d+) packets dropped by kernel in the last second \((\d+) in all\)/.exec(line);
+        if (loss) options.onKernelDrops?.(Number(loss[1]), Number(loss[2]));
+      }
+    };
     const exited = new Promise<CaptureExit>((resolve) => {
       child.on('close', (code, signal) => {
+        onLines('\n');
         if (filterDir !== undefined) rmSync(filterDir, { recursive: true, force: true });
         const drops = /^(\d+) packets? dropped by kernel$/m.exec(stderr);
         resolve({ code, signal, kernelDrops: drops ? Number(drops[1]) : null, stderr: stderr.trim() });
@@ -104,14 +134,10 @@ export class TcpdumpCapture {
     });
     return new Promise<TcpdumpCapture>((resolve, reject) => {
       const onStderr = (text: string) => {
-        stderr = (stderr + text).slice(-STDERR_KEEP);
+        onLines(text);
         if (/listening on /.test(stderr)) {
           child.stderr?.off('data', onStderr);
-          child.stderr?.on('data', (t: string) => {
-            stderr = (stderr + t).slice(-STDERR_KEEP);
-            const loss = /(\d+) packets dropped by kernel in the last second \((\d+) in all\)/.exec(t);
-            if (loss) options.onKernelDrops?.(Number(loss[1]), Number(loss[2]));
-          });
+          child.stderr?.on('data', onLines);
           resolve(new TcpdumpCapture(child, exited));
         }
       };

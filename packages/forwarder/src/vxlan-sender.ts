@@ -47,7 +47,11 @@ export class VxlanSender implements DatagramSink {
     private readonly onSendError: (error: Error) => void,
   ) {
     this.capacity = options.datagramCapacity;
-    const pool = Buffer.alloc(options.queueDatagrams * options.datagramCapacity);
+    // Not zero-filled on purpose: a pool this large is fresh mmap'd memory (zero pages), and a page
+    // becomes resident only once a datagram is written into it. Slots are reused last-in first-out,
+    // so RSS follows the datagrams actually in flight (few, with the native engine), bounded by --queue.
+    // Every byte sent is written first (headers, then the frame).
+    const pool = Buffer.allocUnsafeSlow(options.queueDatagrams * options.datagramCapacity);
     for (let i = 0; i < options.queueDatagrams; i++) {
       const buf = pool.subarray(i * options.datagramCapacity, (i + 1) * options.datagramCapacity);
       // One callback per buffer, made once: sending allocates no closure per datagram.
@@ -66,7 +70,9 @@ export class VxlanSender implements DatagramSink {
     const sockets: Socket[] = [];
     try {
       for (let i = 0; i < options.sockets; i++) {
-        const socket = createSocket({ type: options.family === 6 ? 'udp6' : 'udp4' });
+        // reusePort: the native forward path binds the very same ports, so a flow leaves from one
+        // port whichever path encapsulated it.
+        const socket = createSocket({ type: options.family === 6 ? 'udp6' : 'udp4', reusePort: true });
         sockets.push(socket);
         await new Promise<void>((resolve, reject) => {
           socket.once('error', reject);

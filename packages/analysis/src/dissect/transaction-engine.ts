@@ -17,8 +17,9 @@ import { buildTlsRecord } from '../records/tls-record.js';
 import { looksLikeDnsMessage } from './dns/dns-message.js';
 import { DnsSession, type DnsTransaction } from './dns/dns-session.js';
 import { looksLikeRequest, looksLikeResponse } from './http/http-head.js';
-import { HttpSession, type HttpSessionLimits } from './http/http-session.js';
+import { HttpSession, type HttpSessionLimits, type HttpUpgradeTarget } from './http/http-session.js';
 import type { HttpTransaction } from './http/http-transaction.js';
+import { Http2Session, looksLikeHttp2Preface } from './http2/http2-session.js';
 import { type RedactionOptions, Redactor } from './redaction.js';
 import { type TlsHandshake, TlsSession } from './tls/tls-session.js';
 
@@ -60,6 +61,7 @@ const TLS = 2;
 const DNS = 3;
 /** Not a protocol we read: reassembly keeps counting sequence numbers only. */
 const IGNORE = 4;
+const HTTP2 = 5;
 
 /** Data segments looked at before a TCP flow is declared unrecognised. */
 const DETECT_TRIES = 4;
@@ -88,11 +90,12 @@ export class TransactionEngine implements StreamHandler {
   private readonly redactor: Redactor;
   private readonly proto: Uint8Array;
   private readonly tries: Uint8Array;
-  private readonly sessions: (HttpSession | TlsSession | DnsSession | undefined)[];
+  private readonly sessions: (HttpSession | Http2Session | TlsSession | DnsSession | undefined)[];
   private readonly ends: (FlowEndpoints | undefined)[];
   private readonly endsDir: Int8Array;
   private readonly dnsPort: Uint8Array = new Uint8Array(65_536);
   private readonly freeHttp: HttpSession[] = [];
+  private readonly freeHttp2: Http2Session[] = [];
   private readonly freeTls: TlsSession[] = [];
   private readonly freeDns: DnsSession[] = [];
   private readonly httpLimits: HttpSessionLimits;
@@ -110,6 +113,20 @@ export class TransactionEngine implements StreamHandler {
   private readonly dnsSink = (slot: number, tx: DnsTransaction) => {
     this.stats.dns++;
     this.onRecord(buildDnsRecord(this.ctx, slot, this.endpoints(slot, tx.clientDir), tx));
+  };
+
+  /** HTTP/1.1 connections that agree on `Upgrade: h2c` continue as HTTP/2 sessions. */
+  private readonly h2cUpgrade: HttpUpgradeTarget = {
+    upgraded: (slot, clientDir, tx) => {
+      const s = this.newHttp2Session();
+      s.beginUpgraded(slot, clientDir, tx);
+      this.sessions[slot] = s;
+      this.proto[slot] = HTTP2;
+    },
+    tunnelData: (slot, dir, buf, offset, length, nowMicros) => {
+      const s = this.sessions[slot];
+      if (s instanceof Http2Session) s.data(dir, buf, offset, length, nowMicros);
+    },
   };
 
   constructor(
@@ -179,17 +196,24 @@ export class TransactionEngine implements StreamHandler {
   /**
    * The flow table is about to emit flow `slot`'s record. Unless the flow goes on (an interim record),
    * delivers what reassembly still holds (holes count as missed bytes, before the record is built),
-   * reports open transactions and forgets the slot.
+   * reports open transactions and forgets the slot. Returns the protocol recognised on the flow
+   * (`appOf`), taken after the held bytes were delivered: a mid-stream direction nothing acknowledged
+   * is held until now, and its first bytes may be what names the protocol. Read before, the label
+   * depended on whether a reorder-window tick (wall clock when live) had released them first.
    */
-  flowEnding(slot: number, reason: number): void {
-    if (reason === FlowEndReason.ACTIVE_TIMEOUT) return;
+  flowEnding(slot: number, reason: number): 'http' | 'http2' | 'tls' | 'dns' | undefined {
+    if (reason === FlowEndReason.ACTIVE_TIMEOUT) return this.appOf(slot);
     const now = this.table.lastSeen[slot];
     this.reassembler.endFlow(slot, now);
+    const app = this.appOf(slot);
     const s = this.sessions[slot];
     if (s !== undefined) {
       if (s instanceof HttpSession) {
         s.finish(now);
         this.freeHttp.push(s);
+      } else if (s instanceof Http2Session) {
+        s.finish();
+        this.freeHttp2.push(s);
       } else if (s instanceof TlsSession) {
         s.finish(now);
         this.stats.tlsMalformed += s.malformed;
@@ -204,15 +228,18 @@ export class TransactionEngine implements StreamHandler {
     this.proto[slot] = UNKNOWN;
     this.tries[slot] = 0;
     this.ends[slot] = undefined;
+    return app;
   }
 
   /**
    * The protocol recognised on flow `slot` from its payload (`http`, `tls`, `dns`), or undefined: for
-   * the flow record's `app`, better than a guess by port. Valid until `flowEnding` returns.
+   * the flow record's `app`, better than a guess by port. Valid until `flowEnding` returns, which
+   * returns it too, once held bytes are delivered (use that for a record of an ending flow).
    */
-  appOf(slot: number): 'http' | 'tls' | 'dns' | undefined {
+  appOf(slot: number): 'http' | 'http2' | 'tls' | 'dns' | undefined {
     const s = this.sessions[slot];
     if (s instanceof HttpSession) return 'http';
+    if (s instanceof Http2Session) return 'http2';
     if (s instanceof TlsSession) return 'tls';
     return s instanceof DnsSession ? 'dns' : undefined;
   }
@@ -235,8 +262,15 @@ export class TransactionEngine implements StreamHandler {
     let proto = this.proto[slot];
     if (proto === UNKNOWN) proto = this.detect(slot, dir, buf, offset, length, nowMicros);
     switch (proto) {
-      case HTTP:
-        (this.sessions[slot] as HttpSession).data(dir, buf, offset, length, nowMicros);
+      case HTTP: {
+        const s = this.sessions[slot] as HttpSession;
+        s.data(dir, buf, offset, length, nowMicros);
+        // Upgraded to h2c within this segment: the HTTP/1 session is done (the HTTP/2 one took over).
+        if (s.upgradedToHttp2) this.retireHttp(s, nowMicros);
+        return;
+      }
+      case HTTP2:
+        (this.sessions[slot] as Http2Session).data(dir, buf, offset, length, nowMicros);
         return;
       case TLS: {
         const s = this.sessions[slot] as TlsSession;
@@ -256,7 +290,10 @@ export class TransactionEngine implements StreamHandler {
     if (lost) this.table.addMissedBytes(slot, length);
     switch (this.proto[slot]) {
       case HTTP:
-        (this.sessions[slot] as HttpSession).gap(dir, length, nowMicros);
+        (this.sessions[slot] as HttpSession).gap(dir, length, nowMicros, !lost);
+        return;
+      case HTTP2:
+        (this.sessions[slot] as Http2Session).gap(dir);
         return;
       case TLS: {
         const s = this.sessions[slot] as TlsSession;
@@ -324,7 +361,13 @@ export class TransactionEngine implements StreamHandler {
   ): number {
     const end = offset + length;
     let proto = UNKNOWN;
-    if (looksLikeRequest(buf, offset, end)) proto = this.startHttp(slot, dir);
+    if (looksLikeHttp2Preface(buf, offset, end)) {
+      // Cleartext HTTP/2 with prior knowledge (gRPC between services, curl --http2-prior-knowledge).
+      const s = this.newHttp2Session();
+      s.begin(slot, dir);
+      this.sessions[slot] = s;
+      proto = HTTP2;
+    } else if (looksLikeRequest(buf, offset, end)) proto = this.startHttp(slot, dir);
     else if (looksLikeResponse(buf, offset, end)) proto = this.startHttp(slot, 1 - dir);
     else if (length >= 6 && buf[offset] === 0x16 && buf[offset + 1] === 3 && buf[offset + 5] === 1) {
       const s =
@@ -349,8 +392,19 @@ export class TransactionEngine implements StreamHandler {
     return proto;
   }
 
+  private newHttp2Session(): Http2Session {
+    return this.freeHttp2.pop() ?? new Http2Session(this.httpSink, this.reassembler.pool, this.httpLimits);
+  }
+
+  private retireHttp(s: HttpSession, nowMicros: number): void {
+    s.finish(nowMicros);
+    this.freeHttp.push(s);
+  }
+
   private startHttp(slot: number, clientDir: number): number {
-    const s = this.freeHttp.pop() ?? new HttpSession(this.httpSink, this.reassembler.pool, this.httpLimits);
+    const s =
+      this.freeHttp.pop() ??
+      new HttpSession(this.httpSink, this.reassembler.pool, this.httpLimits, this.h2cUpgrade);
     s.begin(slot, clientDir);
     this.sessions[slot] = s;
     return HTTP;

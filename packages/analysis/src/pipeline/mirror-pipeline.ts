@@ -102,9 +102,9 @@ export class MirrorPipeline {
     this.dedup = options.dedup === false ? undefined : new PacketDeduplicator(options.dedup);
     const sink: FlowSink = (table, slot, reason) => {
       // The protocol the dissectors recognised names the flow's app; open transactions are reported
-      // and reassembly gaps counted before the flow record is built.
-      const app = this.transactions?.appOf(slot);
-      this.transactions?.flowEnding(slot, reason);
+      // and reassembly gaps counted before the flow record is built. The app is read after held bytes
+      // were delivered (flowEnding returns it), so live and offline label a flow alike.
+      const app = this.transactions?.flowEnding(slot, reason);
       onRecord(buildFlowRecord(table, slot, reason, this.mirrorPoints, dvc, app));
     };
     this.flows = new FlowTable(sink, options.flows);

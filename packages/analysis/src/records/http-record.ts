@@ -1,4 +1,5 @@
 import { httpAnomalyNames } from '../dissect/http/http-head.js';
+import { MessageCut } from '../dissect/http/http-message-reader.js';
 import type { HttpTransaction } from '../dissect/http/http-transaction.js';
 import type { Redactor } from '../dissect/redaction.js';
 import {
@@ -35,6 +36,25 @@ export interface HttpRecord extends TransactionHeader {
    * `request_content_length_with_transfer_encoding`); absent when the framing was clean.
    */
   http_anomalies?: string[];
+  /**
+   * The mirror's packet length (session PacketLength, the forwarder's `--packet-length`) cut bytes
+   * of this transaction: sizes and `duration_ms` come from the TCP sequence space and the headers
+   * seen, and `truncated_missing` says what could not be read. Absent when nothing was cut.
+   */
+  truncated?: true;
+  /**
+   * `request_headers` / `response_headers`: the head was cut, so its fields after the cut (null
+   * when not seen) and the rest of that segment are unknown; `request_body` / `response_body`:
+   * later segments of the message were cut (their bytes counted, not seen).
+   */
+  truncated_missing?: string[];
+  /** HTTP/2: the stream of this transaction (`http_version` is `2`). */
+  http2_stream_id?: number;
+  /** gRPC (request content type `application/grpc…`): from the path `/package.Service/Method`. */
+  grpc_service?: string;
+  grpc_method?: string;
+  /** gRPC status code from the trailers (0 OK); null when the trailers were not seen. */
+  grpc_status?: number | null;
   http_request_headers?: Record<string, string>;
   http_response_headers?: Record<string, string>;
   src: string;
@@ -54,6 +74,13 @@ function redactHeaders(redactor: Redactor, headers: Record<string, string>): Rec
 function authorityOf(ends: FlowEndpoints): string {
   const host = ends.dest_ip.includes(':') ? `[${ends.dest_ip}]` : ends.dest_ip;
   return ends.dest_port === 80 ? host : `${host}:${ends.dest_port}`;
+}
+
+function cutNames(bits: number, prefix: string): string[] {
+  const out: string[] = [];
+  if ((bits & MessageCut.HEAD) !== 0) out.push(`${prefix}headers`);
+  if ((bits & MessageCut.BODY) !== 0) out.push(`${prefix}body`);
+  return out;
 }
 
 export function buildHttpRecord(
@@ -134,6 +161,25 @@ export function buildHttpRecord(
       ...httpAnomalyNames(tx.requestAnomalies, 'request_'),
       ...httpAnomalyNames(tx.responseAnomalies, 'response_'),
     ];
+  }
+  if ((tx.requestCut | tx.responseCut) !== 0) {
+    record.truncated = true;
+    record.truncated_missing = [
+      ...cutNames(tx.requestCut, 'request_'),
+      ...cutNames(tx.responseCut, 'response_'),
+    ];
+  }
+  if (tx.streamId >= 0) {
+    record.http2_stream_id = tx.streamId;
+    if (tx.requestContentType?.startsWith('application/grpc') === true && path !== null) {
+      // The path names the call, `/package.Service/Method`; redacted like any path.
+      const slash = path.lastIndexOf('/');
+      if (slash > 0) {
+        record.grpc_service = path.slice(1, slash);
+        record.grpc_method = path.slice(slash + 1);
+      }
+      record.grpc_status = tx.grpcStatus;
+    }
   }
   if (tx.requestHeaders !== null) record.http_request_headers = redactHeaders(redactor, tx.requestHeaders);
   if (tx.responseHeaders !== null) record.http_response_headers = redactHeaders(redactor, tx.responseHeaders);

@@ -6,6 +6,7 @@ interface DemoFlags {
   duration: number;
   out: string;
   mode: DemoMode;
+  uiPort: number | false;
 }
 
 export function createDemoCommand(): Command {
@@ -32,6 +33,12 @@ export function createDemoCommand(): Command {
         .choices([...DEMO_MODES])
         .default('native'),
     )
+    .option(
+      '--ui-port <port|off>',
+      'TCP port of the live page on 127.0.0.1 (its URL is printed at start); 0 picks one, off for none',
+      parseUiPort,
+      0,
+    )
     .action(async (flags: DemoFlags) => {
       ensureOutputDirectory(flags.out, '--out');
       // Ctrl-C ends the traffic early; the outputs are still completed and the summary printed.
@@ -44,6 +51,7 @@ export function createDemoCommand(): Command {
           durationSeconds: flags.duration,
           outDir: flags.out,
           mode: flags.mode,
+          uiPort: flags.uiPort,
           signal: abort.signal,
         });
       } finally {
@@ -57,6 +65,15 @@ function parseDuration(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 3 || n > 86_400) {
     throw new InvalidArgumentError(`expected a number of seconds from 3 to 86400, got '${value}'`);
+  }
+  return n;
+}
+
+function parseUiPort(value: string): number | false {
+  if (value === 'off') return false;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65_535) {
+    throw new InvalidArgumentError(`expected a TCP port from 0 to 65535, or off, got '${value}'`);
   }
   return n;
 }

@@ -41,6 +41,8 @@ interface ReceiveFlags extends AwsFlags {
   healthPort?: number;
   healthBind?: string;
   allowSources?: string;
+  ui?: boolean;
+  uiPort?: number;
   drainSeconds?: string;
   logLevel?: string;
   logFormat?: LogFormat;
@@ -119,6 +121,15 @@ export function createReceiveCommand(): Command {
     .option(
       '--allow-sources <cidrs>',
       'accept mirror datagrams only from these CIDRs, comma-separated (e.g. 10.0.0.0/16); others are counted and dropped',
+    )
+    .option(
+      '--ui',
+      'serve the live page (service map, table, transactions, health) under /ui/ on the health port',
+    )
+    .option(
+      '--ui-port <port>',
+      'serve the live page on a port of its own, on the health address; 0 picks one',
+      parsePortOrZero,
     )
     .option('--drain-seconds <s>', 'on SIGTERM, fail /healthz this long before stopping (default 5)')
     .addOption(
@@ -214,6 +225,7 @@ function toConfig(f: ReceiveFlags): Partial<ReceiverConfigInput> {
       rotateSeconds: num(f.recordsRotateSeconds),
       maxTotal: size(f.recordsMaxTotal),
     }),
+    ui: f.uiPort ?? (f.ui === true ? true : undefined),
     drainSeconds: num(f.drainSeconds),
     logLevel: f.logLevel as ReceiverConfigInput['logLevel'],
     addressDomain: f.addressDomain,
@@ -257,6 +269,7 @@ function formatReady(info: ReceiverInfo): string {
     `records ${info.outputs.records ?? 'off'}`,
   ];
   if (info.hecUrl !== undefined) parts.push(`hec ${info.hecUrl}`);
+  if (info.uiUrl !== undefined) parts.push(`ui ${info.uiUrl}`);
   return `ready: ${parts.join(', ')}`;
 }
 

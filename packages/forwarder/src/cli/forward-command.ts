@@ -7,7 +7,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CAPTURE_ENGINES, type CaptureEngine } from '../capture-engine.js';
 import { ForwarderError, ForwarderErrorCode } from '../errors.js';
-import { type Forwarder, type ForwarderOptions, formatStatsLine, startForwarder } from '../forwarder.js';
+import {
+  DEFAULT_CAPTURE_BUFFER_KIB,
+  type Forwarder,
+  type ForwarderOptions,
+  formatStatsLine,
+  startForwarder,
+} from '../forwarder.js';
 import { defaultLogFormat, FORWARD_LOG_FORMATS, type ForwardLogFormat } from '../stderr-logger.js';
 
 /** Exit codes of the forward command. */
@@ -48,11 +54,14 @@ Options:
   --truncate-superframes    cut offload super-frames to fit instead of splitting them (counted)
   --split-oversize          split a wire-sized TCP frame the encapsulation makes too large for the path
                             MTU, instead of cutting it as AWS does (cut ones are counted: oversizeTruncated)
+  --no-udp-gso              native engine: send a super-frame's segments one datagram per send, not as
+                            UDP GSO messages (for a path whose device refuses GSO; it falls back by itself)
   --queue <n>               datagrams in flight at most; more are dropped and counted (default: 1024)
   --source-ports <n>        outer UDP source ports the flows are hashed over (default: 16)
-  --capture-buffer <kib>    kernel capture buffer (tcpdump -B), KiB (default: 32768)
+  --capture-buffer <kib>    kernel capture ring (tcpdump -B), KiB; most of the memory (default: 16384)
   --tcpdump <path>          tcpdump program (default: tcpdump)
-  --capture-engine <e>      auto (the native core if built, else tcpdump), native or tcpdump (default: auto)
+  --capture-engine <e>      native (fm-capture captures and forwards), native-capture (fm-capture captures,
+                            TypeScript forwards), tcpdump, or auto: native if built, else tcpdump (default: auto)
   --metadata-uri <uri>      ECS task metadata v4 base URI (default: $ECS_CONTAINER_METADATA_URI_V4)
   --log-level <level>       pino log level on stderr (default: warn)
   --log-format <f>          text or json (default: text on a terminal, json otherwise)
@@ -74,6 +83,7 @@ const OPTIONS = {
   mtu: { type: 'string' },
   'truncate-superframes': { type: 'boolean' },
   'split-oversize': { type: 'boolean' },
+  'no-udp-gso': { type: 'boolean' },
   queue: { type: 'string' },
   'source-ports': { type: 'string' },
   'capture-buffer': { type: 'string' },
@@ -154,9 +164,10 @@ export function parseForwardArgs(args: readonly string[], env: NodeJS.ProcessEnv
     mtu: integer('mtu', str('mtu'), 1),
     truncateSuperframes: values['truncate-superframes'] === true,
     splitOversize: values['split-oversize'] === true,
+    udpGso: values['no-udp-gso'] !== true,
     queueDatagrams: integer('queue', str('queue'), 1) ?? 1024,
     sourcePorts: integer('source-ports', str('source-ports'), 1) ?? 16,
-    captureBufferKiB: integer('capture-buffer', str('capture-buffer'), 1) ?? 32_768,
+    captureBufferKiB: integer('capture-buffer', str('capture-buffer'), 1) ?? DEFAULT_CAPTURE_BUFFER_KIB,
     tcpdump: str('tcpdump') ?? 'tcpdump',
     captureEngine: captureEngine as CaptureEngine,
     metadataUri: str('metadata-uri'),

@@ -7,21 +7,37 @@ import { ForwarderError, ForwarderErrorCode } from '../errors.js';
 /** Where the image keeps Node and the forwarder bundle. */
 export const SIDECAR_NODE = '/usr/local/bin/node';
 export const SIDECAR_BUNDLE = '/opt/fargate-mirror/forward.mjs';
+/**
+ * V8 flags for the sidecar's node: bench/forwarder measured where the memory goes (README "Cost").
+ */
+export const IMAGE_NODE_FLAGS: readonly string[] = [
+  '--max-old-space-size=32',
+  '--max-semi-space-size=1',
+  '--single-threaded',
+];
 /** The image's entrypoint: tini as PID 1 (reaps the capture child, forwards SIGTERM), then the forwarder. */
-export const SIDECAR_ENTRYPOINT: readonly string[] = ['/usr/bin/tini', '--', SIDECAR_NODE, SIDECAR_BUNDLE];
+export const SIDECAR_ENTRYPOINT: readonly string[] = [
+  '/usr/bin/tini',
+  '--',
+  SIDECAR_NODE,
+  ...IMAGE_NODE_FLAGS,
+  SIDECAR_BUNDLE,
+];
 /** The non-root user the image runs as (uid:gid). */
 export const SIDECAR_USER = '10001:10001';
 export const SIDECAR_CONTAINER_NAME = 'fargate-mirror-forwarder';
 /**
- * From bench/forwarder (README "Cost"): the native engine used about 10 us CPU per forwarded packet
- * at 10k pps and 8 us at 30k, so 256 units (a quarter vCPU) carry roughly 25-30k pps of small
- * packets; its peak RSS was about 124 MiB with the default 32 MiB capture ring, hence a 128 MiB
- * reservation under the 256 MiB limit.
+ * From bench/forwarder (README "Cost"), native engine: 2.60-2.87 us CPU per forwarded packet of
+ * small UDP at 10k-100k pps, so 128 units (an eighth of a vCPU, 125 ms of CPU a second) carry about
+ * 43k pps without loss; peak RSS 88.6 MiB (node 70.7, of which about 45 file-backed pages of the node
+ * binary; fm-capture 17.8 with the default 16 MiB ring), hence a 96 MiB reservation under a 128 MiB
+ * limit. ECS CPU units of a container are a share, not a cap: a busier task gets more while the
+ * task has CPU to spare.
  */
-export const SIDECAR_DEFAULTS = { cpu: 256, memory: 256, memoryReservation: 128 } as const;
+export const SIDECAR_DEFAULTS = { cpu: 128, memory: 128, memoryReservation: 96 } as const;
 /** `--health-check`: a live tcpdump in the container; ECS runs it in the container every interval. */
 export const SIDECAR_HEALTH_CHECK = {
-  command: ['CMD', SIDECAR_NODE, SIDECAR_BUNDLE, '--health-check'],
+  command: ['CMD', SIDECAR_NODE, ...IMAGE_NODE_FLAGS, SIDECAR_BUNDLE, '--health-check'],
   interval: 30,
   timeout: 5,
   retries: 3,

@@ -41,7 +41,7 @@ export interface DualMirrorRun {
 export async function runDualMirror(
   lab: MirrorLab,
   name: string,
-  opts: { forwardVni: number; mtu: number; captureEngine?: 'native' | 'tcpdump' },
+  opts: { forwardVni: number; mtu: number; captureEngine?: 'native' | 'native-capture' | 'tcpdump' },
   traffic: () => Promise<void>,
 ): Promise<DualMirrorRun> {
   const dir = join(lab.dir, name);

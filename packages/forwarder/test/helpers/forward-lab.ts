@@ -193,6 +193,10 @@ export async function createForwardLab(): Promise<ForwardLab> {
     await exec('task', 'ip', ['route', 'add', 'default', 'via', ADDR.client.v4]);
     await exec('task', 'ip', ['-6', 'route', 'add', 'default', 'via', ADDR.client.v6]);
     await exec('task', 'ethtool', ['-K', 'eth0', 'gro', 'on']);
+    // No UDP segmentation offload, as on an ENA (Fargate's NIC): the forwarder's UDP GSO sends are cut
+    // into datagrams by the task's kernel before they leave, as on the wire. (A veth would hand the
+    // GSO packet to the collector whole, and its capture would show one 64 KB datagram.)
+    await exec('task', 'ethtool', ['-K', 'eth0', 'tx-udp-segmentation', 'off']);
     // Permanent neighbour entries: no ARP or ND of the lab's own at random moments, so captures
     // started and stopped at different instants still hold the same packets.
     const macOf = async (role: ForwardLabNs, dev: string) =>

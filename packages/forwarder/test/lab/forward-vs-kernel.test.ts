@@ -74,7 +74,10 @@ async function traffic(): Promise<void> {
   await pingTraffic(lab);
 }
 
-function mirrorBoth(name: string, captureEngine: 'native' | 'tcpdump'): Promise<DualMirrorRun> {
+function mirrorBoth(
+  name: string,
+  captureEngine: 'native' | 'native-capture' | 'tcpdump',
+): Promise<DualMirrorRun> {
   return runDualMirror(
     lab,
     `${name}-${captureEngine}`,
@@ -124,7 +127,7 @@ async function tcpPayload(files: readonly string[]) {
 }
 
 // Both capture engines (the native core and tcpdump) must pass the same tests.
-describe.each(['native', 'tcpdump'] as const)(
+describe.each(['native', 'native-capture', 'tcpdump'] as const)(
   'forward next to kernel VXLAN mirroring, into the live receiver (%s capture)',
   (engine) => {
     it('offloads off: the forwarder, the kernel mirror and tshark give equal flows, counter for counter', async () => {

@@ -49,6 +49,7 @@ describe('parseForwardArgs', () => {
         mtu: 9001,
         truncateSuperframes: true,
         splitOversize: false,
+        udpGso: true,
         queueDatagrams: 64,
         sourcePorts: 4,
         captureBufferKiB: 1024,
@@ -63,14 +64,14 @@ describe('parseForwardArgs', () => {
       options: {
         queueDatagrams: 1024,
         sourcePorts: 16,
-        captureBufferKiB: 32_768,
+        captureBufferKiB: 16_384,
         tcpdump: 'tcpdump',
         captureEngine: 'auto',
         logLevel: 'warn',
       },
     });
     expect(() => parseForwardArgs(['--to', 'h:1', '--capture-engine', 'pcap'])).toThrow(
-      /--capture-engine must be one of auto, native, tcpdump/,
+      /--capture-engine must be one of auto, native, native-capture, tcpdump/,
     );
   });
 

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ForwarderError,
+  IMAGE_NODE_FLAGS,
   parseForwardArgs,
   SIDECAR_BUNDLE,
   SIDECAR_ENTRYPOINT,
@@ -25,15 +26,25 @@ describe('sidecarContainerDefinition', () => {
       name: 'fargate-mirror-forwarder',
       image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/fargate-mirror-forwarder:0.1.0',
       essential: false,
-      entryPoint: ['/usr/bin/tini', '--', '/usr/local/bin/node', '/opt/fargate-mirror/forward.mjs'],
+      // node's memory bounded by V8 flags (bench/forwarder measured it)
+      entryPoint: [
+        '/usr/bin/tini',
+        '--',
+        '/usr/local/bin/node',
+        '--max-old-space-size=32',
+        '--max-semi-space-size=1',
+        '--single-threaded',
+        '/opt/fargate-mirror/forward.mjs',
+      ],
       command: ['--to', 'nlb.example.internal:4789', '--packet-length', '256'],
       environment: [{ name: 'FARGATE_MIRROR_LOG_LEVEL', value: 'info' }],
       user: '10001:10001',
-      cpu: 256,
-      memory: 256,
-      memoryReservation: 128,
+      // the defaults bench/forwarder's figures give (README "Cost")
+      cpu: 128,
+      memory: 128,
+      memoryReservation: 96,
       healthCheck: {
-        command: ['CMD', '/usr/local/bin/node', SIDECAR_BUNDLE, '--health-check'],
+        command: ['CMD', '/usr/local/bin/node', ...IMAGE_NODE_FLAGS, SIDECAR_BUNDLE, '--health-check'],
         interval: 30,
         timeout: 5,
         retries: 3,
@@ -62,7 +73,9 @@ describe('sidecarContainerDefinition', () => {
       options: { to: 'h:4789', vni: 5 },
     });
     // And its health check command, after the program path.
-    expect(parseForwardArgs(d.healthCheck.command.slice(3))).toEqual({ kind: 'health-check' });
+    expect(parseForwardArgs(d.healthCheck.command.slice(3 + IMAGE_NODE_FLAGS.length))).toEqual({
+      kind: 'health-check',
+    });
   });
 
   it('names every invalid field at once', () => {

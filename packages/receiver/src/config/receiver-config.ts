@@ -235,6 +235,8 @@ export const receiverConfigSchema = z.strictObject({
   healthPort: port('healthPort').default(9180),
   /** Address of the health server; `::` is dual-stack. */
   healthBind: ipAddress.default('::'),
+  /** The live page: false (off), true (under /ui/ on the health port), or a port of its own (0 picks one) on healthBind. */
+  ui: z.union([z.boolean(), port('ui')]).default(false),
   /** On SIGTERM/SIGINT, /healthz fails this long before the receiver stops reading. */
   drainSeconds: nonNegative().default(5),
   logLevel: z.enum(LOG_LEVELS).default('warn'),

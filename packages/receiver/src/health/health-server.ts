@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { ReceiverError } from '../errors.js';
@@ -11,6 +11,8 @@ export interface HealthServerOptions {
   readonly registry: Registry;
   /** Test-only fault injection (config `testing.faultInjection`): kills worker `id`. */
   readonly crashWorker?: (id: number) => boolean;
+  /** More routes (the live page): answers a request and returns true, or returns false. */
+  readonly routes?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 /**
@@ -57,6 +59,7 @@ export async function startHealthServer(
       res.end(ok ? 'crashing\n' : 'no such worker\n');
       return;
     }
+    if (options.routes?.(req, res)) return;
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found: try /healthz or /metrics\n');
   });

@@ -12,6 +12,7 @@ import { instanceName } from '../identity/instance-name.js';
 import { EmfReporter } from '../metrics/emf-reporter.js';
 import { createReceiverMetrics, type ReceiverMetricsSource } from '../metrics/receiver-metrics.js';
 import type { HecSink, HecSinkStats } from '../sinks/hec/hec-sink.js';
+import { ReceiverUi } from '../ui/receiver-ui.js';
 import { OutputSinks } from './output-sinks.js';
 import { type ReceiverOutputs, resolveOutputs } from './receiver-outputs.js';
 import { type ReceiverTotals, StatsAggregator } from './stats-aggregator.js';
@@ -31,6 +32,8 @@ export interface ReceiverInfo {
   readonly recvBufferBytes: number;
   /** Splunk HEC URL records are sent to, when configured. */
   readonly hecUrl?: string;
+  /** The live page, when `ui` is on. */
+  readonly uiUrl?: string;
 }
 
 export interface ReceiverSummary {
@@ -60,6 +63,7 @@ export class Receiver {
   private readonly sinks: OutputSinks;
   private readonly workers: WorkerSupervisor;
   private drops: KernelDropMonitor | undefined;
+  private ui: ReceiverUi | undefined;
   private server: Server | undefined;
   private checkTimer: NodeJS.Timeout | undefined;
   private emf: EmfReporter | undefined;
@@ -77,7 +81,10 @@ export class Receiver {
     this.sinks = new OutputSinks(config, this.outputs, this.log);
     this.workers = new WorkerSupervisor(config, this.log, {
       stats: (snapshot) => this.stats.update(snapshot),
-      records: (text, count) => this.sinks.write(text, count),
+      records: (text, count) => {
+        this.sinks.write(text, count);
+        this.ui?.records(text);
+      },
       fileComplete: () => this.sinks.enforceRetention(),
       died: (id) => {
         this.stats.retire(id);
@@ -104,9 +111,10 @@ export class Receiver {
         log.info({ dvc: name, source }, 'records name this host');
       }
       await this.sinks.open();
+      this.ui = ReceiverUi.create(config, this.metricsSource(), log);
       await this.claimPorts();
       const ports = { bind: this.bind, port: this.port, genevePort: this.genevePort };
-      await this.workers.start(ports, outputs.pcapDir, this.sinks.wantsRecords);
+      await this.workers.start(ports, outputs.pcapDir, this.sinks.wantsRecords || this.ui !== undefined);
       this.warnAboutReceiveBuffer();
       this.drops = new KernelDropMonitor(this.genevePort === 0 ? [this.port] : [this.port, this.genevePort]);
       this.drops.poll();
@@ -116,8 +124,10 @@ export class Receiver {
         state: this.health,
         registry: createReceiverMetrics(this.metricsSource()),
         crashWorker: config.testing.faultInjection ? (id) => this.workers.crash(id) : undefined,
+        routes: this.ui?.routes,
       });
       this.server = server;
+      const uiUrl = await this.ui?.start(port);
       const check = this.healthCheck();
       this.checkTimer = setInterval(() => check.check(), config.health.intervalMs);
       this.info_ = {
@@ -129,6 +139,7 @@ export class Receiver {
         outputs,
         recvBufferBytes: this.workers.recvBufferBytes,
         hecUrl: config.hec.url,
+        uiUrl,
       };
       this.startEmf();
       log.info({ ...this.info_ }, 'receiving');
@@ -164,6 +175,7 @@ export class Receiver {
     await this.sinks.close(config.hec.drainSeconds * 1000);
     this.drops?.poll();
     this.emf?.stop();
+    await this.ui?.close();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     this.server?.closeAllConnections();
     this.drops?.poll();
@@ -263,6 +275,7 @@ export class Receiver {
     if (this.checkTimer !== undefined) clearInterval(this.checkTimer);
     await this.workers.terminate();
     await this.sinks.abort();
+    await this.ui?.close();
     this.server?.close();
   }
 

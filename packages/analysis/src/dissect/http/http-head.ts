@@ -18,6 +18,8 @@ export interface HttpHead {
   chunked: boolean;
   /** `Connection: close` (or HTTP/1.0 without keep-alive): the connection ends after this message. */
   close: boolean;
+  /** `Upgrade: h2c` (cleartext HTTP/2 asked for, or agreed to in a 101). */
+  upgradeH2c: boolean;
   /** Header fields chosen for records (lower-case name -> raw value), or null when none are chosen. */
   headers: Record<string, string> | null;
   /** Framing that request smuggling relies on (HttpAnomaly bits); 0 for a clean message. */
@@ -122,6 +124,7 @@ export function parseHttpHead(
     contentLength: -1,
     chunked: false,
     close: false,
+    upgradeH2c: false,
     headers: null,
     anomalies: 0,
   };
@@ -160,6 +163,8 @@ export function parseHttpHead(
         transferEncoding = true;
         head.chunked = endsWithIgnoreCase(buf, vs, ve, 'chunked');
         if (!head.chunked) head.anomalies |= HttpAnomaly.TRANSFER_ENCODING_NOT_CHUNKED;
+      } else if (equalsIgnoreCase(buf, p, ne, 'upgrade')) {
+        if (equalsIgnoreCase(buf, vs, ve, 'h2c')) head.upgradeH2c = true;
       } else if (equalsIgnoreCase(buf, p, ne, 'connection')) {
         if (containsIgnoreCase(buf, vs, ve, 'close')) head.close = true;
         if (containsIgnoreCase(buf, vs, ve, 'keep-alive')) keepAlive = true;

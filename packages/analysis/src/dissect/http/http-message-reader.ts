@@ -11,6 +11,19 @@ export const BodyMode = {
   TUNNEL: 4,
   /** The head is not what this side expects: lose the framing. */
   INVALID: 5,
+  /**
+   * The head was cut by the mirror's packet length, so where it ends (and the framing it gave) is
+   * unknown: the message runs in sequence space until a segment starts the next one, or the end.
+   */
+  UNTIL_NEXT: 6,
+} as const;
+
+/** Parts of a message the mirror's packet length cut (bits of `HttpMessageReader.cut`). */
+export const MessageCut = {
+  /** Header fields after the cut are unknown. */
+  HEAD: 1,
+  /** Body bytes were counted, not seen. */
+  BODY: 2,
 } as const;
 
 /** The reader's owner: decides body framing (a response's depends on its request) and pairs messages. */
@@ -20,6 +33,14 @@ export interface HttpMessageOwner {
   onComplete(reader: HttpMessageReader, nowMicros: number): void;
   /** The reader lost the message framing (a gap where lengths could not be kept). */
   onLost(reader: HttpMessageReader, nowMicros: number): void;
+  /** Bytes after the connection stopped being HTTP/1 (101, CONNECT), from the same segment on. */
+  onTunnelData(
+    reader: HttpMessageReader,
+    buf: Uint8Array,
+    offset: number,
+    end: number,
+    nowMicros: number,
+  ): void;
 }
 
 const START = 0;
@@ -33,6 +54,8 @@ const UNTIL_CLOSE = 7;
 /** Out of step with the messages: waits for a segment that starts a new one. */
 const LOST = 8;
 const TUNNEL = 9;
+/** Framing unknown after a cut (BodyMode.UNTIL_NEXT): counting bytes until the next message starts. */
+const UNTIL_NEXT = 10;
 
 /**
  * Frames one direction of an HTTP/1.x connection into messages: finds each head, hands it to the
@@ -46,6 +69,10 @@ export class HttpMessageReader {
   /** Bytes of the current message so far (head and body, gaps included). */
   messageBytes = 0;
   messageStartMicros = 0;
+  /** MessageCut bits of the current message: what the mirror's packet length kept from view. */
+  cut = 0;
+  /** Time of the current message's last byte so far (its end when framing is unknown). */
+  private lastMicros = 0;
   private state = START;
   private nl = 0;
   private remaining = 0;
@@ -78,6 +105,7 @@ export class HttpMessageReader {
     this.state = START;
     this.messageBytes = 0;
     this.remaining = 0;
+    this.cut = 0;
   }
 
   /** Nothing more will be parsed on this connection (the owner saw a tunnel start). */
@@ -90,12 +118,26 @@ export class HttpMessageReader {
     return this.state !== START && this.state !== LOST && this.state !== TUNNEL;
   }
 
+  /** The current message's head was cut by the packet length (its framing is unknown). */
+  get headCut(): boolean {
+    return (this.cut & MessageCut.HEAD) !== 0;
+  }
+
   data(buf: Uint8Array, offset: number, length: number, nowMicros: number): void {
     const end = offset + length;
     let p = offset;
     if (this.state === LOST) {
       if (!this.startsMessage(buf, p, end)) return;
       this.state = START;
+    } else if (this.state === UNTIL_NEXT) {
+      // A segment that starts the next message ends this one (at its last byte before); any other
+      // belongs to it. Segments are delivered whole, so a message start is a segment's start.
+      if (!this.startsMessage(buf, p, end)) {
+        this.messageBytes += length;
+        this.lastMicros = nowMicros;
+        return;
+      }
+      this.complete(this.lastMicros);
     }
     while (p < end) {
       switch (this.state) {
@@ -111,6 +153,7 @@ export class HttpMessageReader {
           this.headUsed = 0;
           this.messageBytes = 0;
           this.messageStartMicros = nowMicros;
+          this.cut = 0;
           break;
         }
         case HEAD:
@@ -152,14 +195,58 @@ export class HttpMessageReader {
         case UNTIL_CLOSE:
           this.messageBytes += end - p;
           return;
+        case TUNNEL:
+          this.owner.onTunnelData(this, buf, p, end, nowMicros);
+          return;
         default:
-          return; // LOST (within this segment) or TUNNEL
+          return; // LOST (within this segment)
       }
     }
   }
 
-  /** `length` bytes that will never be seen. */
-  gap(length: number, nowMicros: number): void {
+  /**
+   * `length` bytes that will never be seen: `truncated` when the mirror's packet length cut them from
+   * a segment whose first bytes were delivered (the sequence space, and so the sizes, stay known),
+   * else a hole in the stream.
+   */
+  gap(length: number, nowMicros: number, truncated = false): void {
+    this.lastMicros = nowMicros;
+    if (truncated) this.cutGap(length, nowMicros);
+    else this.holeGap(length, nowMicros);
+  }
+
+  /** Bytes cut by the packet length: counted where the framing allows, else until the next message. */
+  private cutGap(length: number, nowMicros: number): void {
+    switch (this.state) {
+      case HEAD:
+        this.cut |= MessageCut.HEAD;
+        this.messageBytes += length;
+        this.cutHead(nowMicros);
+        return;
+      case BODY_LENGTH:
+        this.cut |= MessageCut.BODY;
+        this.holeGap(length, nowMicros);
+        return;
+      case CHUNK_SIZE:
+      case CHUNK_DATA:
+      case CHUNK_DATA_END:
+      case CHUNK_TRAILER:
+        // Chunk sizes cut away: the end of the body can no longer be found by its framing.
+        this.cut |= MessageCut.BODY;
+        this.messageBytes += length;
+        this.state = UNTIL_NEXT;
+        return;
+      case UNTIL_NEXT:
+      case UNTIL_CLOSE:
+        this.cut |= MessageCut.BODY;
+        this.messageBytes += length;
+        return;
+      default:
+        this.holeGap(length, nowMicros);
+    }
+  }
+
+  private holeGap(length: number, nowMicros: number): void {
     switch (this.state) {
       case HEAD:
         this.messageBytes += length;
@@ -185,6 +272,7 @@ export class HttpMessageReader {
         return;
       }
       case UNTIL_CLOSE:
+      case UNTIL_NEXT:
         this.messageBytes += length;
         return;
       case START:
@@ -202,6 +290,7 @@ export class HttpMessageReader {
   /** The direction ended (FIN, or the flow ended). */
   end(nowMicros: number): void {
     if (this.state === UNTIL_CLOSE) this.complete(nowMicros);
+    else if (this.state === UNTIL_NEXT) this.complete(this.lastMicros);
     else if (this.state === HEAD) this.partialHead(nowMicros);
     else if (this.inMessage) this.lose(nowMicros);
     this.releaseHead();
@@ -354,6 +443,20 @@ export class HttpMessageReader {
     hb.set(buf.subarray(start, end), this.headUsed);
     this.headUsed = needed;
     return true;
+  }
+
+  /**
+   * The head was cut by the packet length: report what its complete lines say; the owner answers
+   * UNTIL_NEXT to keep counting the message in sequence space, anything else loses the framing.
+   */
+  private cutHead(nowMicros: number): void {
+    const head =
+      this.headBuf !== null && this.headUsed > 0
+        ? parseHttpHead(this.headBuf, 0, this.headUsed, this.capture)
+        : null;
+    this.releaseHead();
+    const mode = this.owner.onHead(this, head, true, nowMicros);
+    this.state = mode === BodyMode.UNTIL_NEXT ? UNTIL_NEXT : LOST;
   }
 
   /** The head was cut short: report what its complete lines say, then lose the framing. */

@@ -6,6 +6,22 @@ import { type HttpTransaction, newTransaction } from './http-transaction.js';
 /** Receives each transaction as soon as its response is complete (or can be no more complete). */
 export type HttpTransactionSink = (slot: number, clientDir: number, tx: HttpTransaction) => void;
 
+/**
+ * Where a connection goes after `Upgrade: h2c` was agreed (101): `upgraded` gets the upgrading
+ * request (HTTP/2 stream 1 answers it), `tunnelData` every byte after the 101, both directions.
+ */
+export interface HttpUpgradeTarget {
+  upgraded(slot: number, clientDir: number, tx: HttpTransaction): void;
+  tunnelData(
+    slot: number,
+    dir: number,
+    buf: Uint8Array,
+    offset: number,
+    length: number,
+    nowMicros: number,
+  ): void;
+}
+
 export interface HttpSessionLimits {
   readonly maxHeadBytes: number;
   /** Requests waiting for responses (pipelining); beyond this the oldest is reported unanswered. */
@@ -33,8 +49,18 @@ export class HttpSession implements HttpMessageOwner {
   private readonly sink: HttpTransactionSink;
   private readonly maxPipelined: number;
 
-  constructor(sink: HttpTransactionSink, pool: BufferPool, limits: HttpSessionLimits) {
+  private readonly upgrade: HttpUpgradeTarget | undefined;
+  /** The connection switched to HTTP/2 (h2c): bytes go to the upgrade target. */
+  private h2c = false;
+
+  constructor(
+    sink: HttpTransactionSink,
+    pool: BufferPool,
+    limits: HttpSessionLimits,
+    upgrade?: HttpUpgradeTarget,
+  ) {
     this.sink = sink;
+    this.upgrade = upgrade;
     this.maxPipelined = limits.maxPipelined;
     this.request = new HttpMessageReader(this, true, pool, limits.maxHeadBytes, limits.captureHeaders);
     this.response = new HttpMessageReader(this, false, pool, limits.maxHeadBytes, limits.captureHeaders);
@@ -43,14 +69,33 @@ export class HttpSession implements HttpMessageOwner {
   begin(slot: number, clientDir: number): void {
     this.slot = slot;
     this.clientDir = clientDir;
+    this.h2c = false;
+  }
+
+  /** The connection is now HTTP/2 (after an h2c upgrade): its bytes are no longer HTTP/1. */
+  get upgradedToHttp2(): boolean {
+    return this.h2c;
+  }
+
+  onTunnelData(
+    reader: HttpMessageReader,
+    buf: Uint8Array,
+    offset: number,
+    end: number,
+    nowMicros: number,
+  ): void {
+    if (!this.h2c || this.upgrade === undefined) return;
+    const dir = reader.isRequestSide ? this.clientDir : 1 - this.clientDir;
+    this.upgrade.tunnelData(this.slot, dir, buf, offset, end - offset, nowMicros);
   }
 
   data(dir: number, buf: Uint8Array, offset: number, length: number, nowMicros: number): void {
     (dir === this.clientDir ? this.request : this.response).data(buf, offset, length, nowMicros);
   }
 
-  gap(dir: number, length: number, nowMicros: number): void {
-    (dir === this.clientDir ? this.request : this.response).gap(length, nowMicros);
+  /** `truncated`: cut by the mirror's packet length (sizes still known), else a hole. */
+  gap(dir: number, length: number, nowMicros: number, truncated = false): void {
+    (dir === this.clientDir ? this.request : this.response).gap(length, nowMicros, truncated);
   }
 
   end(dir: number, nowMicros: number): void {
@@ -102,12 +147,18 @@ export class HttpSession implements HttpMessageOwner {
     tx.requestContentType = head.contentType;
     tx.requestHeaders = head.headers;
     tx.requestAnomalies = head.anomalies;
+    tx.upgradeH2c = head.upgradeH2c;
     if (this.waiting.length >= this.maxPipelined) {
       const oldest = this.waiting.shift()!;
       this.sink(this.slot, this.clientDir, oldest);
     }
     this.waiting.push(tx);
     this.current = tx;
+    if (partial && reader.headCut) {
+      // Cut by the packet length: the request goes on in sequence space until the next one.
+      tx.requestCut = reader.cut;
+      return BodyMode.UNTIL_NEXT;
+    }
     if (partial) {
       tx.requestBytes = reader.messageBytes;
       this.current = null;
@@ -121,6 +172,7 @@ export class HttpSession implements HttpMessageOwner {
     const tx = this.current;
     if (tx === null) return;
     tx.requestBytes = reader.messageBytes;
+    tx.requestCut = reader.cut;
     tx.endMicros = nowMicros;
     this.current = null;
   }
@@ -133,6 +185,7 @@ export class HttpSession implements HttpMessageOwner {
   ): number {
     if (head === null || head.isRequest) return BodyMode.INVALID;
     const status = head.status;
+    const cut = partial && reader.headCut;
     if (status < 200 && status !== 101) {
       // 100 Continue and friends: an interim answer, the real response follows.
       this.interim = !partial;
@@ -145,11 +198,21 @@ export class HttpSession implements HttpMessageOwner {
     tx.responseAnomalies = head.anomalies;
     if (tx.version === null) tx.version = head.version;
     this.answering = tx;
+    // Cut by the packet length: the response goes on in sequence space until the next one.
+    if (cut) return BodyMode.UNTIL_NEXT;
     if (partial) {
       this.responseDone(reader, nowMicros);
       return BodyMode.NONE;
     }
     const method = tx.method;
+    if (status === 101 && tx.upgradeH2c && head.upgradeH2c && this.upgrade !== undefined) {
+      // h2c agreed: the answer to this request comes as HTTP/2 stream 1, reported from there.
+      this.answering = null;
+      this.h2c = true;
+      this.request.tunnel();
+      this.upgrade.upgraded(this.slot, this.clientDir, tx);
+      return BodyMode.TUNNEL;
+    }
     if (status === 101 || (method === 'CONNECT' && status < 300)) {
       this.responseDone(reader, nowMicros);
       this.request.tunnel();
@@ -166,9 +229,14 @@ export class HttpSession implements HttpMessageOwner {
     if (tx === null) return;
     this.answering = null;
     tx.responseBytes = reader.messageBytes;
+    tx.responseCut = reader.cut;
     tx.endMicros = nowMicros;
-    // A response can finish before its request does (an early 4xx): count the request so far.
-    if (tx === this.current) tx.requestBytes = this.request.messageBytes;
+    // A response can finish before its request does (an early 4xx, or a request whose cut head
+    // left it open until the next one): count the request so far.
+    if (tx === this.current) {
+      tx.requestBytes = this.request.messageBytes;
+      tx.requestCut = this.request.cut;
+    }
     this.sink(this.slot, this.clientDir, tx);
   }
 }

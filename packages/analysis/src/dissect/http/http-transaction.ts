@@ -19,6 +19,15 @@ export interface HttpTransaction {
   /** HttpAnomaly bits of the request's and the response's framing. */
   requestAnomalies: number;
   responseAnomalies: number;
+  /** MessageCut bits: what the mirror's packet length cut from the request and from the response. */
+  requestCut: number;
+  responseCut: number;
+  /** The request asked for cleartext HTTP/2 (`Upgrade: h2c`). */
+  upgradeH2c: boolean;
+  /** HTTP/2 stream identifier; -1 for HTTP/1. */
+  streamId: number;
+  /** gRPC status (`grpc-status` of the trailers, or of a trailers-only response), else null. */
+  grpcStatus: number | null;
 }
 
 export function newTransaction(startMicros: number): HttpTransaction {
@@ -39,5 +48,10 @@ export function newTransaction(startMicros: number): HttpTransaction {
     responseHeaders: null,
     requestAnomalies: 0,
     responseAnomalies: 0,
+    requestCut: 0,
+    responseCut: 0,
+    upgradeH2c: false,
+    streamId: -1,
+    grpcStatus: null,
   };
 }
