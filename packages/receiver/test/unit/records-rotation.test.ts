@@ -118,11 +118,13 @@ describe('records file rotation', () => {
       }
 
       // logrotate's way: move the live file aside, SIGHUP; new records go to a new file at the path.
+      // (Records written between the move and the SIGHUP still go to the moved file, as with logrotate.)
       const moved = join(dir, 'moved-aside.jsonl');
       renameSync(records, moved);
-      const movedSize = statSync(moved).size;
       r.proc.child.kill('SIGHUP');
       await waitUntil('a new records.jsonl after SIGHUP', () => seriesFiles().includes('records.jsonl'));
+      // The new file is created by the reopen itself, between two writes: from here on the moved one is let go.
+      const movedSize = statSync(moved).size;
       const before = await recordsWritten(r.healthPort);
       await sendDatagrams(r.port, flows(20_000, 10), 50);
       await waitUntil(
