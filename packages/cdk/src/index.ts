@@ -27,7 +27,13 @@ export {
   type MirrorTargetProps,
   MirrorTargetType,
 } from './mirror-target.js';
-export { DEFAULT_HEALTH_CHECK_PORT, ReceiverFleet, type ReceiverFleetProps } from './receiver-fleet.js';
+export {
+  DEFAULT_HEALTH_CHECK_PORT,
+  RECEIVER_METRICS_NAMESPACE,
+  ReceiverFleet,
+  type ReceiverFleetProps,
+  type ReceiverMetricName,
+} from './receiver-fleet.js';
 export { ReceiverNodeRuntime, type ReceiverNodeRuntimeConfig } from './receiver-node-runtime.js';
 export {
   CONTROLLER_METRIC_NAMESPACE,

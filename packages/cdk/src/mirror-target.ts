@@ -1,5 +1,6 @@
 import { isIPv4 } from 'node:net';
 import { ArnFormat, CfnOutput, Duration, type IResource, Resource, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type { Construct } from 'constructs';
@@ -45,7 +46,8 @@ export interface MirrorTargetProps extends ReceiverFleetProps {
   readonly targetType?: MirrorTargetType;
   /**
    * IPv4 CIDRs of the monitored VPCs: mirrored VXLAN keeps the source ENI's address (an NLB
-   * preserves client IPs for UDP), so the receivers accept UDP 4789 from these ranges only.
+   * preserves client IPs for UDP), so the receivers accept UDP 4789 from these ranges only: in the
+   * security group, and in the receiver itself (`allowSources`, unless `receiverConfig` sets it).
    * @default - the CIDR of `vpc`
    */
   readonly monitoredCidrs?: readonly string[];
@@ -65,6 +67,11 @@ export interface MirrorTargetProps extends ReceiverFleetProps {
    * @default 'fargate-mirror receivers'
    */
   readonly description?: string;
+  /**
+   * Where the receivers' alarms (kernel drops, records dropped, HEC spool, disk) notify.
+   * @default - no actions (the alarms still show their state)
+   */
+  readonly alarmActions?: readonly cloudwatch.IAlarmAction[];
 }
 
 function targetArn(scope: Construct, targetId: string): string {
@@ -134,6 +141,8 @@ export class MirrorTarget extends Resource implements IMirrorTarget {
   readonly targetType: MirrorTargetType;
   /** The receivers. */
   readonly fleet: ReceiverFleet;
+  /** Alarms on the receivers' own metrics (none with `cloudWatchMetrics: false`). */
+  readonly alarms: cloudwatch.Alarm[] = [];
   /** The Network Load Balancer (NETWORK_LOAD_BALANCER targets only). */
   readonly networkLoadBalancer: elbv2.NetworkLoadBalancer | undefined;
   /**
@@ -168,7 +177,15 @@ export class MirrorTarget extends Resource implements IMirrorTarget {
       },
     ]);
     this.targetType = targetType;
-    this.fleet = new ReceiverFleet(this, 'Fleet', props);
+    // The receivers accept datagrams only from where mirrored traffic comes from (the security group
+    // says the same at the network): the monitored CIDRs through the NLB (it keeps the source IP),
+    // the GWLB's nodes in the VPC. `receiverConfig.allowSources` replaces this.
+    const allowSources =
+      targetType === MirrorTargetType.NETWORK_LOAD_BALANCER ? [...monitoredCidrs] : [props.vpc.vpcCidrBlock];
+    this.fleet = new ReceiverFleet(this, 'Fleet', {
+      ...props,
+      receiverConfig: { allowSources, ...props.receiverConfig },
+    });
     const subnets = props.vpc.selectSubnets(
       props.vpcSubnets ?? {
         subnetType:
@@ -292,6 +309,48 @@ export class MirrorTarget extends Resource implements IMirrorTarget {
     }
     this.trafficMirrorTargetId = target.ref;
     this.trafficMirrorTargetArn = targetArn(this, target.ref);
+    if (this.fleet.metricsLogGroup !== undefined) this.#alarms(props.alarmActions ?? []);
+  }
+
+  #alarms(actions: readonly cloudwatch.IAlarmAction[]): void {
+    const add = (id: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
+      const alarm = new cloudwatch.Alarm(this, id, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      for (const action of actions) alarm.addAlarmAction(action);
+      this.alarms.push(alarm);
+    };
+    const sum5 = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
+    const max5 = { period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM };
+    add(
+      'KernelDropsAlarm',
+      this.fleet.metric('KernelDrops', sum5),
+      1,
+      'fargate-mirror: a receiver lost mirrored packets in the kernel (receive buffer full: more receivers, or a larger buffer)',
+    );
+    add(
+      'RecordsDroppedAlarm',
+      this.fleet.metric('RecordsDropped', sum5),
+      1,
+      'fargate-mirror: a receiver dropped records (records disk full or slow, or the Splunk HEC spool over its bound)',
+    );
+    add(
+      'HecSpoolAlarm',
+      this.fleet.metric('HecSpoolUsedPercent', max5),
+      50,
+      'fargate-mirror: a receiver HEC spool is half full (Splunk unreachable or refusing)',
+    );
+    add(
+      'DiskUsedAlarm',
+      this.fleet.metric('DiskUsedPercent', max5),
+      80,
+      'fargate-mirror: a receiver disk is 80 % full',
+    );
   }
 }
 

@@ -1,16 +1,31 @@
-import { Duration, Size, Stack } from 'aws-cdk-lib';
+import { Duration, Names, Size, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { GENEVE_PORT, VXLAN_PORT } from './filter-rules.js';
 import { acknowledgeNag } from './private/nag.js';
 import { receiverBootScript } from './private/receiver-boot-script.js';
 import { receiverCliAsset, receiverWorkerAsset } from './private/receiver-bundle.js';
-import { receiverConfig } from './private/receiver-config.js';
+import { RECEIVER_EMF_FILE, receiverConfig } from './private/receiver-config.js';
 import { outOfRange, validateAll } from './private/validate.js';
 import { ReceiverNodeRuntime } from './receiver-node-runtime.js';
+
+/** The CloudWatch namespace of the receivers' own metrics (embedded metric format). */
+export const RECEIVER_METRICS_NAMESPACE = 'FargateMirror/Receiver';
+
+/** The receivers' own metrics (one data point a minute per receiver, dimension `Fleet`). */
+export type ReceiverMetricName =
+  | 'KernelDrops'
+  | 'DatagramsPerSecond'
+  | 'RecordsWritten'
+  | 'RecordsDropped'
+  | 'HecSpoolUsedPercent'
+  | 'DiskUsedPercent'
+  | 'Healthy';
 
 /** The receiver's health and metrics port (`/healthz`, `/metrics`), the one load balancers check. */
 export const DEFAULT_HEALTH_CHECK_PORT = 9180;
@@ -82,6 +97,13 @@ export interface ReceiverFleetProps {
    */
   readonly receiverConfig?: { readonly [key: string]: unknown };
   /**
+   * Every receiver reports its own health (kernel drops, ingest rate, records dropped, HEC spool
+   * and disk use) as CloudWatch metrics: embedded metric format lines shipped by the CloudWatch
+   * agent (installed at boot) to a log group of the fleet.
+   * @default true
+   */
+  readonly cloudWatchMetrics?: boolean;
+  /**
    * Attach AmazonSSMManagedInstanceCore so operators reach instances with Session Manager (no SSH).
    * @default true
    */
@@ -101,6 +123,10 @@ export class ReceiverFleet extends Construct implements ec2.IConnectable, iam.IG
   readonly healthCheckPort: number;
   readonly securityGroup: ec2.ISecurityGroup;
   readonly userData: ec2.UserData;
+  /** The log group of the receivers' EMF lines (undefined with `cloudWatchMetrics: false`). */
+  readonly metricsLogGroup: logs.LogGroup | undefined;
+  /** The `Fleet` dimension of the receivers' metrics. */
+  readonly metricsFleet: string;
 
   constructor(scope: Construct, id: string, props: ReceiverFleetProps) {
     super(scope, id);
@@ -180,10 +206,27 @@ export class ReceiverFleet extends Construct implements ec2.IConnectable, iam.IG
     props.splunkHecTokenSecret?.grantRead(role);
     const node = (props.nodeRuntime ?? ReceiverNodeRuntime.amazonLinuxPackage()).bind(this, role);
     const region = Stack.of(this).region;
+    this.metricsFleet = Names.uniqueId(this);
+    this.metricsLogGroup =
+      (props.cloudWatchMetrics ?? true)
+        ? new logs.LogGroup(this, 'MetricsLogGroup', { retention: logs.RetentionDays.ONE_MONTH })
+        : undefined;
+    if (this.metricsLogGroup !== undefined) {
+      // The CloudWatch agent on the instance writes the EMF lines: streams of this group only.
+      this.metricsLogGroup.grantWrite(role);
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReceiverMetricsLogStreams',
+          actions: ['logs:DescribeLogStreams'],
+          resources: [this.metricsLogGroup.logGroupArn],
+        }),
+      );
+    }
     const config = receiverConfig({
       healthPort: healthCheckPort,
       receiveBufferMaxBytes: rmem,
       hecUrl: props.splunkHecUrl,
+      metricsFleet: this.metricsLogGroup !== undefined ? this.metricsFleet : undefined,
       extra: props.receiverConfig,
     });
     this.userData = ec2.UserData.forLinux();
@@ -197,6 +240,10 @@ export class ReceiverFleet extends Construct implements ec2.IConnectable, iam.IG
         healthPort: healthCheckPort,
         hecTokenSecretArn: props.splunkHecTokenSecret?.secretArn,
         receiveBufferMaxBytes: rmem,
+        emf:
+          this.metricsLogGroup !== undefined
+            ? { file: RECEIVER_EMF_FILE, logGroupName: this.metricsLogGroup.logGroupName }
+            : undefined,
       }),
     );
 
@@ -271,6 +318,21 @@ export class ReceiverFleet extends Construct implements ec2.IConnectable, iam.IG
         'cdk-nag cannot evaluate CIDR tokens; ingress is UDP 4789/6081 from the monitored VPC CIDRs and TCP health checks from the VPC CIDR, never 0.0.0.0/0',
       ],
     ]);
+  }
+
+  /**
+   * One of the receivers' own metrics over the whole fleet (dimension `Fleet`); defaults: one
+   * minute, Maximum. Sum for the counts (`KernelDrops`, `RecordsDropped`, `RecordsWritten`).
+   */
+  metric(name: ReceiverMetricName, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: RECEIVER_METRICS_NAMESPACE,
+      metricName: name,
+      dimensionsMap: { Fleet: this.metricsFleet },
+      period: Duration.minutes(1),
+      statistic: cloudwatch.Stats.MAXIMUM,
+      ...props,
+    });
   }
 
   /** Lets mirrored VXLAN (UDP 4789) in from `peer` (the monitored VPC, or a load balancer). */

@@ -49,6 +49,8 @@ export interface TransactionStats {
   httpAnomalies: number;
   /** DNS payloads that did not parse. */
   dnsMalformed: number;
+  /** TLS ClientHellos and ServerHellos that did not parse (damaged, not TLS, or over maxHandshakeBytes). */
+  tlsMalformed: number;
   /** TCP flows whose payload was not recognised as HTTP, TLS or DNS. */
   unrecognisedFlows: number;
 }
@@ -78,6 +80,7 @@ export class TransactionEngine implements StreamHandler {
     dns: 0,
     tls: 0,
     dnsMalformed: 0,
+    tlsMalformed: 0,
     unrecognisedFlows: 0,
   };
 
@@ -213,6 +216,7 @@ export class TransactionEngine implements StreamHandler {
         this.freeHttp2.push(s);
       } else if (s instanceof TlsSession) {
         s.finish(now);
+        this.stats.tlsMalformed += s.malformed;
         this.freeTls.push(s);
       } else {
         s.finish();

@@ -27,7 +27,7 @@ interface LooseRecord {
   readonly duration_ms?: unknown;
   readonly server_name?: unknown;
   readonly tls_version?: unknown;
-  readonly interim?: unknown;
+  readonly flow_end_reason?: unknown;
 }
 
 interface EdgeTotals {
@@ -87,8 +87,6 @@ export class TrafficSummary {
     const r = value as LooseRecord;
     const type = r.type as string;
     this.bump(this.counts, type);
-    // Interim records of a long-lived flow are followed by its final record, which carries the totals.
-    if (r.interim === true) return;
     const time = str(r.time);
     if (time !== undefined) {
       if (this.firstTime === null || time < this.firstTime) this.firstTime = time;
@@ -101,13 +99,17 @@ export class TrafficSummary {
         const edge = this.edge(source, destination, str(r.app) ?? 'ip');
         const bytesOut = num(r.bytes_out);
         const bytesIn = num(r.bytes_in);
-        edge.connections++;
+        // A long-lived flow's interim records (active timeout) carry the bytes of their interval
+        // only (delta counters, as IPFIX does): every record adds its bytes, the connection counts
+        // once, on the record that ends it.
+        const interim = r.flow_end_reason === 'active_timeout';
+        if (!interim) edge.connections++;
         edge.bytesOut += bytesOut;
         edge.bytesIn += bytesIn;
         if (typeof r.tcp_flag === 'string' && r.tcp_flag.split(',').includes('RST')) edge.tcpResets++;
         const talker = this.talkers.get(source) ?? { bytes: 0, connections: 0 };
         talker.bytes += bytesOut + bytesIn;
-        talker.connections++;
+        if (!interim) talker.connections++;
         this.talkers.set(source, talker);
         break;
       }

@@ -113,10 +113,10 @@ describe('TrafficSummary', () => {
     ]);
   });
 
-  it('skips interim records of a long-lived flow: its final record carries the totals', () => {
+  it("adds a long-lived flow's interim records' bytes (delta counters) and counts the connection once", () => {
     const s = new TrafficSummary();
-    s.add({ type: 'flow', app: 'tcp', ...web, ...toApi, bytes_out: 10, interim: true });
-    s.add({ type: 'flow', app: 'tcp', ...web, ...toApi, bytes_out: 30 });
-    expect(s.report().edges.map((e) => [e.connections, e.bytesOut])).toEqual([[1, 30]]);
+    s.add({ type: 'flow', app: 'tcp', ...web, ...toApi, bytes_out: 10, flow_end_reason: 'active_timeout' });
+    s.add({ type: 'flow', app: 'tcp', ...web, ...toApi, bytes_out: 30, flow_end_reason: 'fin' });
+    expect(s.report().edges.map((e) => [e.connections, e.bytesOut])).toEqual([[1, 40]]);
   });
 });

@@ -10,6 +10,7 @@ export const RECEIVER_CONFIG_PATH = '/etc/fargate-mirror/receiver.json';
 export const HEC_TOKEN_PATH = '/etc/fargate-mirror/splunk-hec-token';
 export const RECEIVER_HOME = '/var/lib/fargate-mirror';
 export const RECEIVER_INSTALL_DIR = '/opt/fargate-mirror';
+const CW_AGENT_DIR = '/opt/aws/amazon-cloudwatch-agent';
 export const RECEIVER_CLI_PATH = `${RECEIVER_INSTALL_DIR}/lib/${RECEIVER_BUNDLE_FILE}`;
 
 export interface ReceiverBootScriptOptions {
@@ -29,6 +30,8 @@ export interface ReceiverBootScriptOptions {
   readonly hecTokenSecretArn: string | undefined;
   /** `net.core.rmem_max`, so the receiver can ask for a large socket buffer. */
   readonly receiveBufferMaxBytes: number;
+  /** The CloudWatch agent ships this EMF file to this log group (the receivers' own metrics). */
+  readonly emf?: { readonly file: string; readonly logGroupName: string };
 }
 
 /** The `ExecStart` command: the health port is the one the NLB / GWLB target group checks. */
@@ -78,6 +81,31 @@ export function receiverBootScript(o: ReceiverBootScriptOptions): string[] {
       '# 5. the Splunk HEC token from Secrets Manager, readable by the receiver only.',
       `(umask 077 && aws secretsmanager get-secret-value --region "$REGION" --secret-id '${o.hecTokenSecretArn}' --query SecretString --output text > "$ROOT${HEC_TOKEN_PATH}")`,
       `chown fargate-mirror:fargate-mirror "$ROOT${HEC_TOKEN_PATH}"`,
+      '',
+    );
+  }
+  if (o.emf !== undefined) {
+    const agentConfig = JSON.stringify({
+      logs: {
+        logs_collected: {
+          files: {
+            collect_list: [
+              { file_path: o.emf.file, log_group_name: o.emf.logGroupName, log_stream_name: '{instance_id}' },
+            ],
+          },
+        },
+      },
+    });
+    lines.push(
+      "# 5b. the CloudWatch agent ships the receiver's EMF lines (its own health metrics) to CloudWatch Logs.",
+      'dnf install -y amazon-cloudwatch-agent',
+      `install -d -m 0700 "$ROOT${RECEIVER_HOME}/metrics"`,
+      `chown fargate-mirror:fargate-mirror "$ROOT${RECEIVER_HOME}/metrics"`,
+      `install -d -m 0755 "$ROOT${CW_AGENT_DIR}/etc"`,
+      `cat > "$ROOT${CW_AGENT_DIR}/etc/fargate-mirror-emf.json" <<'FARGATE_MIRROR_CW_AGENT'`,
+      agentConfig,
+      'FARGATE_MIRROR_CW_AGENT',
+      `PATH="$PATH:${CW_AGENT_DIR}/bin" amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c "file:$ROOT${CW_AGENT_DIR}/etc/fargate-mirror-emf.json"`,
       '',
     );
   }

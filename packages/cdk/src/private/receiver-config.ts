@@ -5,6 +5,8 @@ import { HEC_TOKEN_PATH, RECEIVER_HOME } from './receiver-boot-script.js';
 export const RECEIVER_PCAP_DIR = `${RECEIVER_HOME}/pcap`;
 export const RECEIVER_RECORDS_FILE = `${RECEIVER_HOME}/records/records.jsonl`;
 export const RECEIVER_HEC_SPOOL_DIR = `${RECEIVER_HOME}/hec-spool`;
+/** The receiver's own health as CloudWatch EMF lines, shipped by the CloudWatch agent. */
+export const RECEIVER_EMF_FILE = `${RECEIVER_HOME}/metrics/emf.jsonl`;
 
 export interface ReceiverConfigOptions {
   /** The port of `/healthz`, the one the load balancer checks. */
@@ -13,6 +15,8 @@ export interface ReceiverConfigOptions {
   readonly receiveBufferMaxBytes: number;
   /** Splunk HEC base URL; the token is in the file the boot script writes from Secrets Manager. */
   readonly hecUrl?: string;
+  /** The `Fleet` dimension of the receivers' EMF metrics; undefined: no EMF. */
+  readonly metricsFleet?: string;
   /** The user's keys, merged over the generated ones (nested sections key by key). */
   readonly extra?: { readonly [key: string]: unknown };
 }
@@ -32,6 +36,11 @@ export function receiverConfig(o: ReceiverConfigOptions): Record<string, unknown
     pcapDir: RECEIVER_PCAP_DIR,
     records: RECEIVER_RECORDS_FILE,
     identity: { aws: true },
+    // Records and HEC events name the instance (its id from IMDSv2), not the constant.
+    dvcFromInstance: true,
+    ...(o.metricsFleet !== undefined
+      ? { cloudwatch: { emfFile: RECEIVER_EMF_FILE, fleet: o.metricsFleet } }
+      : {}),
     ...(o.hecUrl !== undefined
       ? { hec: { url: o.hecUrl, tokenFile: HEC_TOKEN_PATH, spoolDir: RECEIVER_HEC_SPOOL_DIR } }
       : {}),

@@ -18,7 +18,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readConfigFile, resolveReceiverConfig } from '@fargate-mirror/receiver';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,7 @@ function runBootScript(
     systemctl: '',
     sysctl: '',
     dnf: '',
+    'amazon-cloudwatch-agent-ctl': '',
     // `useradd --system --home-dir DIR --shell SH NAME`: the passwd/group entries systemd's User= needs.
     useradd: [
       'home=""; shell=""',
@@ -141,6 +142,9 @@ interface UnitRun {
   readonly received: number;
   readonly exit: { code: number | null; signal: string | null };
   readonly recordTypes: readonly string[];
+  /** The receiver's EMF lines (its own metrics, for the CloudWatch agent) and the records' dvc values. */
+  readonly emf: readonly { InstanceId?: string; Fleet?: string; _aws?: unknown }[];
+  readonly dvcs: readonly string[];
   readonly pcapFiles: readonly string[];
   readonly stderr: string;
 }
@@ -150,7 +154,12 @@ interface UnitRun {
  * checks /healthz like the load balancer, sends it the sample mirror capture on the VXLAN port with
  * the installed bundle's `replay`, stops it with SIGTERM to its own PID, and reports what happened.
  */
-async function exerciseUnit(root: string, healthPort: number, name: string): Promise<UnitRun> {
+async function exerciseUnit(
+  root: string,
+  healthPort: number,
+  name: string,
+  mirrorSource: string,
+): Promise<UnitRun> {
   const settings = parseServiceUnit(readFileSync(join(root, UNIT_PATH), 'utf8'));
   const unit = startUnit(root, settings, `fm-cdk-${name}-${process.pid}`);
   started.push(unit);
@@ -169,14 +178,20 @@ async function exerciseUnit(root: string, healthPort: number, name: string): Pro
       `fetch('http://127.0.0.1:${healthPort}/healthz').then(async (r) => console.log(r.status, await r.text()))`,
     ]);
     if (check.status !== 0) throw new Error(`GET /healthz failed: ${check.stderr}`);
-    // Mirrored VXLAN to the port the NLB listener forwards to (4789), sent by the installed bundle.
+    // Mirrored VXLAN to the port the NLB listener forwards to (4789), sent by the installed bundle
+    // from an address of the monitored CIDRs (the NLB keeps the mirrored ENI's source address): the
+    // generated config accepts only those (allowSources).
+    const addr = unit.execInNamespace(['ip', 'addr', 'add', `${mirrorSource}/32`, 'dev', 'lo']);
+    if (addr.status !== 0) throw new Error(`ip addr add ${mirrorSource} failed: ${addr.stderr}`);
     const replay = unit.execInNamespace([
       process.execPath,
       join(root, 'opt/fargate-mirror/lib/fargate-mirror.mjs'),
       'replay',
       SAMPLE,
       '--to',
-      '127.0.0.1:4789',
+      `${mirrorSource}:4789`,
+      '--from',
+      mirrorSource,
       '--summary-json',
     ]);
     if (replay.status !== 0) throw new Error(`replay failed: ${replay.stderr}`);
@@ -191,6 +206,23 @@ async function exerciseUnit(root: string, healthPort: number, name: string): Pro
       sent: (JSON.parse(replay.stderr) as { datagrams: number }).datagrams,
       received: Number(/stopped: (\d+) datagrams/.exec(output.stderr)?.[1]),
       exit,
+      emf: existsSync(join(data, 'metrics/emf.jsonl'))
+        ? readFileSync(join(data, 'metrics/emf.jsonl'), 'utf8')
+            .trim()
+            .split('\n')
+            .map((line) => JSON.parse(line) as { InstanceId?: string })
+        : [],
+      dvcs: existsSync(recordsFile)
+        ? [
+            ...new Set(
+              readFileSync(recordsFile, 'utf8')
+                .trim()
+                .split('\n')
+                .filter((line) => line !== '')
+                .map((line) => (JSON.parse(line) as { dvc: string }).dvc),
+            ),
+          ]
+        : [],
       recordTypes: existsSync(recordsFile)
         ? readFileSync(recordsFile, 'utf8')
             .trim()
@@ -235,6 +267,9 @@ describe('receiver user data (defaults: NLB, Node from the AL2023 package)', () 
       'id -u fargate-mirror',
       'useradd --system --home-dir /var/lib/fargate-mirror --shell /sbin/nologin fargate-mirror',
       `chown -R fargate-mirror:fargate-mirror ${run.root}/var/lib/fargate-mirror`,
+      'dnf install -y amazon-cloudwatch-agent',
+      `chown fargate-mirror:fargate-mirror ${run.root}/var/lib/fargate-mirror/metrics`,
+      `amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${run.root}/opt/aws/amazon-cloudwatch-agent/etc/fargate-mirror-emf.json`,
       'systemctl daemon-reload',
       'systemctl enable --now fargate-mirror-receiver.service',
     ]);
@@ -298,7 +333,7 @@ describe('receiver user data (defaults: NLB, Node from the AL2023 package)', () 
   });
 
   it('starts as its unit says: /healthz answers 200 on the health-check port, traffic is recorded, SIGTERM exits 0', async () => {
-    const r = await exerciseUnit(run.root, healthPort, 'defaults');
+    const r = await exerciseUnit(run.root, healthPort, 'defaults', '10.1.0.10');
     expect(r.readyHealthPort).toBe(healthPort);
     // the data directories the boot script made are private, as the receiver wants for raw payload.
     expect(r.stderr).not.toContain('readable by others');
@@ -306,6 +341,11 @@ describe('receiver user data (defaults: NLB, Node from the AL2023 package)', () 
     expect(r.exit, r.stderr).toEqual({ code: 0, signal: null });
     expect(r.received, r.stderr).toBe(r.sent);
     expect(r.recordTypes, r.stderr).toContain('flow');
+    // Named after the host (no instance metadata service in the sandbox), and its own metrics written
+    // for the CloudWatch agent under the fleet's dimension.
+    expect(r.dvcs).toEqual([hostname()]);
+    expect(r.emf.length, r.stderr).toBeGreaterThanOrEqual(1);
+    expect(r.emf[0]).toMatchObject({ InstanceId: hostname(), Fleet: expect.stringMatching(/TargetFleet/) });
     expect(r.pcapFiles.some((f) => f.endsWith('.pcap'))).toBe(true);
   });
 });
@@ -331,7 +371,8 @@ describe('receiver user data (all options: preinstalled Node, HEC token from Sec
         /^aws secretsmanager get-secret-value --region eu-west-1 --secret-id REF_HecToken[0-9A-F]{8} --query SecretString --output text$/,
       ),
     );
-    expect(run.calls).not.toContainEqual(expect.stringMatching(/^dnf /));
+    // Node is preinstalled on this image: the only package installed is the CloudWatch agent.
+    expect(run.calls.filter((c) => c.startsWith('dnf '))).toEqual(['dnf install -y amazon-cloudwatch-agent']);
     const tokenFile = join(run.root, 'etc/fargate-mirror/splunk-hec-token');
     expect(readFileSync(tokenFile, 'utf8').trim()).toBe('hec-token-value');
     const stat = execFileSync('stat', ['-c', '%a %u', tokenFile], { encoding: 'utf8' }).trim();
@@ -358,7 +399,7 @@ describe('receiver user data (all options: preinstalled Node, HEC token from Sec
     }
     mkdirSync(join(run.root, 'opt/node/bin'), { recursive: true });
     symlinkSync(process.execPath, join(run.root, 'opt/node/bin/node'));
-    const r = await exerciseUnit(run.root, 9200, 'all');
+    const r = await exerciseUnit(run.root, 9200, 'all', '10.20.0.10');
     expect(r.readyHealthPort).toBe(9200);
     // the receiver read the token file (any problem with it stops the start) and runs the HEC sink.
     expect(r.stderr).toMatch(/ready: .*, hec https:\/\/splunk\.example\.com:8088/);

@@ -10,6 +10,9 @@ const REFS: Record<string, string> = {
   'AWS::URLSuffix': 'amazonaws.com',
 };
 
+/** The CIDR of the test VPC (`testVpc` in stacks.ts), what `Fn::GetAtt <vpc>.CidrBlock` gives at deploy time. */
+export const TEST_VPC_CIDR = '10.1.0.0/16';
+
 /** The receiver launch template's user data, every intrinsic resolved as at deploy time. */
 export function userDataOf(template: Template): string {
   const lt = Object.values(template.findResources('AWS::EC2::LaunchTemplate'))[0] as {
@@ -17,7 +20,11 @@ export function userDataOf(template: Template): string {
   };
   return resolveToString(
     lt.Properties.LaunchTemplateData.UserData,
-    (name) => REFS[name] ?? `REF_${name.replace(/[^A-Za-z0-9]/g, '_')}`,
+    (name) =>
+      REFS[name] ??
+      (/^Vpc[0-9A-F]{8}\.CidrBlock$/.test(name)
+        ? TEST_VPC_CIDR
+        : `REF_${name.replace(/[^A-Za-z0-9]/g, '_')}`),
   );
 }
 

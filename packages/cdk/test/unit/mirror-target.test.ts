@@ -2,6 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { MirrorTarget, MirrorTargetType, PropsValidationError } from '../../src/index.js';
 import { buildAllOptions, buildDefaults, newStack, testVpc } from '../support/stacks.js';
+import { receiverConfigTextOf, userDataOf } from '../support/user-data.js';
 
 const defaults = buildDefaults();
 const all = buildAllOptions();
@@ -136,9 +137,50 @@ describe('MirrorTarget (Network Load Balancer)', () => {
       ]),
     });
     const actions = statements.flatMap((s) => [s['Action']].flat() as string[]);
-    expect(actions.filter((a) => !/^(ec2:Describe|ecs:Describe|ecs:List|s3:Get|s3:List)/.test(a))).toEqual(
-      [],
-    );
+    expect(
+      actions.filter((a) => !/^(ec2:Describe|ecs:Describe|ecs:List|s3:Get|s3:List|logs:)/.test(a)),
+    ).toEqual([]);
+    // The CloudWatch agent writes the receivers' EMF lines: streams of the fleet's metrics log group only.
+    for (const s of statements.filter((st) =>
+      [st['Action']].flat().some((a) => String(a).startsWith('logs:')),
+    )) {
+      expect([s['Action']].flat().sort()).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^logs:(CreateLogStream|PutLogEvents|DescribeLogStreams)$/),
+        ]),
+      );
+      for (const a of [s['Action']].flat() as string[])
+        expect(a).toMatch(/^logs:(CreateLogStream|PutLogEvents|DescribeLogStreams)$/);
+      expect(JSON.stringify(s['Resource'])).toMatch(/TargetFleetMetricsLogGroup/);
+    }
+  });
+
+  it("alarms on the receivers' own metrics over the fleet, and ships them with the CloudWatch agent", () => {
+    const alarms = Object.values(defaults.template.findResources('AWS::CloudWatch::Alarm'))
+      .map((a) => (a as { Properties: Record<string, unknown> }).Properties)
+      .filter((a) => a['Namespace'] === 'FargateMirror/Receiver');
+    expect(alarms.map((a) => `${a['MetricName']} ${a['Statistic']} >= ${a['Threshold']}`).sort()).toEqual([
+      'DiskUsedPercent Maximum >= 80',
+      'HecSpoolUsedPercent Maximum >= 50',
+      'KernelDrops Sum >= 1',
+      'RecordsDropped Sum >= 1',
+    ]);
+    for (const a of alarms)
+      expect(a['Dimensions']).toEqual([
+        { Name: 'Fleet', Value: expect.stringMatching(/TargetFleet[0-9A-F]{8}$/) },
+      ]);
+    const script = userDataOf(defaults.template);
+    expect(script).toContain('dnf install -y amazon-cloudwatch-agent');
+    expect(script).toMatch(/"file_path":"\/var\/lib\/fargate-mirror\/metrics\/emf\.jsonl"/);
+    // The receivers report under the very Fleet dimension the alarms watch, to the file the agent ships.
+    const config = JSON.parse(receiverConfigTextOf(script)) as {
+      cloudwatch: { fleet: string; emfFile: string };
+    };
+    const dims = alarms[0]['Dimensions'] as { Value: string }[];
+    expect(config.cloudwatch).toEqual({
+      fleet: dims[0].Value,
+      emfFile: '/var/lib/fargate-mirror/metrics/emf.jsonl',
+    });
   });
 
   it('grants the receiver role read of its S3 asset and of the HEC secret', () => {

@@ -17,7 +17,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MirrorTarget, MirrorTargetType } from '../../src/index.js';
 import { buildAllOptions, buildDefaults, newStack, testVpc } from '../support/stacks.js';
-import { healthCheckPortOf, receiverConfigTextOf, userDataOf } from '../support/user-data.js';
+import { healthCheckPortOf, receiverConfigTextOf, TEST_VPC_CIDR, userDataOf } from '../support/user-data.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'fm-cdk-receiver-config-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -74,6 +74,10 @@ describe('receiver.json against the receiver schema (defaults: NLB)', () => {
     expectWritesUnder(asStarted, writablePathOf(script));
   });
 
+  it('accepts mirrored datagrams only from the monitored VPC (allowSources: the VPC CIDR)', () => {
+    expect(asStarted.allowSources).toEqual([TEST_VPC_CIDR]);
+  });
+
   it('names workloads through EC2/ECS (the instance role) and sends nothing to Splunk', () => {
     expect(asStarted.identity.aws).toBe(true);
     expect(asStarted.hec.url).toBeUndefined();
@@ -116,6 +120,28 @@ describe('receiver.json with receiverConfig sections', () => {
   });
 });
 
+describe('receiver.json allowSources', () => {
+  it('follows monitoredCidrs, and receiverConfig.allowSources replaces it', () => {
+    const stack = newStack();
+    new MirrorTarget(stack, 'Target', {
+      vpc: testVpc(stack),
+      monitoredCidrs: ['10.2.0.0/16', '10.3.0.0/16'],
+    });
+    expect(receiverReads('monitored', userDataOf(Template.fromStack(stack))).asStarted.allowSources).toEqual([
+      '10.2.0.0/16',
+      '10.3.0.0/16',
+    ]);
+    const own = newStack();
+    new MirrorTarget(own, 'Target', {
+      vpc: testVpc(own),
+      receiverConfig: { allowSources: ['192.0.2.0/24'] },
+    });
+    expect(receiverReads('own-allow', userDataOf(Template.fromStack(own))).asStarted.allowSources).toEqual([
+      '192.0.2.0/24',
+    ]);
+  });
+});
+
 describe('receiver.json against the receiver schema (Gateway Load Balancer endpoint)', () => {
   const stack = newStack();
   new MirrorTarget(stack, 'Target', {
@@ -132,6 +158,10 @@ describe('receiver.json against the receiver schema (Gateway Load Balancer endpo
     };
     expect(asStarted.genevePort).toBe(tg.Properties.Port);
     expect(asStarted.healthPort).toBe(healthCheckPortOf(template));
+  });
+
+  it('accepts GENEVE only from the VPC, where the GWLB nodes are', () => {
+    expect(asStarted.allowSources).toEqual([TEST_VPC_CIDR]);
   });
 });
 

@@ -318,7 +318,8 @@ describe('TaskMirroring wiring', () => {
   });
 
   it('keeps logs for a month by default', () => {
-    defaults.template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 3);
+    // the three functions' and the receivers' EMF metrics log group
+    defaults.template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 4);
     all.template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 7 }, 4);
   });
 
@@ -333,6 +334,10 @@ describe('TaskMirroring wiring', () => {
       'AWS/Lambda/Errors>=1',
       'AWS/SQS/ApproximateNumberOfMessagesVisible>=1',
       'AWS/SQS/ApproximateNumberOfMessagesVisible>=1',
+      'FargateMirror/Receiver/DiskUsedPercent>=80',
+      'FargateMirror/Receiver/HecSpoolUsedPercent>=50',
+      'FargateMirror/Receiver/KernelDrops>=1',
+      'FargateMirror/Receiver/RecordsDropped>=1',
       'FargateMirror/mirrorResourceMissing>=1',
       'FargateMirror/notConverged>=1',
       'FargateMirror/sessionQuotaUsedPercent>=80',

@@ -35,7 +35,12 @@ interface ReceiveFlags extends AwsFlags {
   rotateSeconds?: string;
   pcapMaxTotal?: string;
   pcapPerVni?: boolean;
+  recordsRotateSize?: string;
+  recordsRotateSeconds?: string;
+  recordsMaxTotal?: string;
   healthPort?: number;
+  healthBind?: string;
+  allowSources?: string;
   ui?: boolean;
   uiPort?: number;
   drainSeconds?: string;
@@ -96,9 +101,26 @@ export function createReceiveCommand(): Command {
     )
     .option('--pcap-per-vni', 'one pcap file series per VNI (mirror session)')
     .option(
+      '--records-rotate-size <size>',
+      'complete the records file at this size, e.g. 100MiB (default 100MiB); SIGHUP reopens it',
+    )
+    .option('--records-rotate-seconds <s>', 'complete the records file at this age (default 3600)')
+    .option(
+      '--records-max-total <size>',
+      'remove the oldest completed records files beyond this total (default 10GiB)',
+    )
+    .option(
       '--health-port <port>',
       'HTTP port of /healthz and /metrics; 0 picks one (default: 9180)',
       parsePortOrZero,
+    )
+    .option(
+      '--health-bind <address>',
+      'address of the /healthz and /metrics server, e.g. a management interface (default ::)',
+    )
+    .option(
+      '--allow-sources <cidrs>',
+      'accept mirror datagrams only from these CIDRs, comma-separated (e.g. 10.0.0.0/16); others are counted and dropped',
     )
     .option(
       '--ui',
@@ -147,6 +169,9 @@ export function createReceiveCommand(): Command {
     const receiver = new Receiver(config, createLogger(config.logLevel, format));
     const info = await receiver.start();
     // Handlers first, ready line second: whoever waits for the line may signal at once.
+    // SIGHUP reopens the records file (after logrotate moved it) instead of ending the process.
+    const reopen = () => void receiver.reopenOutputs();
+    process.on('SIGHUP', reopen);
     const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
       process.once('SIGINT', () => resolve('SIGINT'));
@@ -170,6 +195,7 @@ export function createReceiveCommand(): Command {
     announce('stopped', { ...summary }, formatSummary(summary));
     process.removeListener('SIGINT', force);
     process.removeListener('SIGTERM', repeated);
+    process.removeListener('SIGHUP', reopen);
   });
 }
 
@@ -192,6 +218,13 @@ function toConfig(f: ReceiveFlags): Partial<ReceiverConfigInput> {
     pcapMaxTotal: size(f.pcapMaxTotal),
     pcapPerVni: f.pcapPerVni,
     healthPort: f.healthPort,
+    healthBind: f.healthBind,
+    allowSources: f.allowSources?.split(',').map((c) => c.trim()),
+    recordsRotation: definedOnly({
+      rotateBytes: size(f.recordsRotateSize),
+      rotateSeconds: num(f.recordsRotateSeconds),
+      maxTotal: size(f.recordsMaxTotal),
+    }),
     ui: f.uiPort ?? (f.ui === true ? true : undefined),
     drainSeconds: num(f.drainSeconds),
     logLevel: f.logLevel as ReceiverConfigInput['logLevel'],

@@ -60,7 +60,7 @@ describe('fargate-mirror read on kernel-mirrored real traffic', () => {
     for (const f of flows) {
       expect(f).toMatchObject({
         type: 'flow',
-        schema_version: '1.0.0',
+        schema_version: '1.1.0',
         vni: 42,
         action: 'allowed',
         truncated_packets: 0,

@@ -94,6 +94,6 @@ describe('packaging', () => {
     expect(summary).toBe('');
     const records = readFileSync(join(work, 'r.jsonl'), 'utf8').trim().split('\n');
     expect(records.length).toBeGreaterThan(0);
-    expect(JSON.parse(records[0]).schema_version).toBe('1.0.0');
+    expect(JSON.parse(records[0]).schema_version).toBe('1.1.0');
   });
 });

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseCidr } from '../live/source-allow-list.js';
 import { LOG_FORMATS } from '../logging/stderr-logger.js';
 import { formatByteSize, parseByteSize } from './byte-size.js';
 
@@ -34,6 +35,14 @@ const positiveInt = () => z.number().int('expected a whole number').min(1, 'expe
 const nonNegative = () => z.number().min(0, 'expected a number >= 0');
 const ipAddress = z.string().refine((s) => isIP(s) !== 0, { message: 'expected an IPv4 or IPv6 address' });
 
+const cidr = z.string().superRefine((s, ctx) => {
+  try {
+    parseCidr(s);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const flowsSchema = z.strictObject({
@@ -42,7 +51,12 @@ const flowsSchema = z.strictObject({
   tcpIdleSeconds: nonNegative().default(300),
   udpIdleSeconds: nonNegative().default(60),
   closeLingerSeconds: nonNegative().default(5),
-  activeTimeoutSeconds: nonNegative().default(1800),
+  /**
+   * A flow still open after this long emits an interim record (`flow_end_reason: "active_timeout"`,
+   * counters since the previous record: IPFIX's active timeout) and goes on: what a crash can lose of
+   * an open flow is bounded by it. `read` keeps the analysis default (1800 s).
+   */
+  activeTimeoutSeconds: z.number().positive('expected a number of seconds above 0').default(60),
 });
 
 const healthSchema = z.strictObject({
@@ -143,6 +157,31 @@ const hecSchema = z.strictObject({
   unhealthyRatio: z.number().min(0).max(1).default(0.9),
 });
 
+const recordsRotationSchema = z
+  .strictObject({
+    /** false: one growing file (as before rotation existed). */
+    enabled: z.boolean().default(true),
+    /** The live file is completed before a write would take it past this size... */
+    rotateBytes: byteSize(4096).default(100 * 1024 ** 2),
+    /** ...or once it is this old, whichever comes first. */
+    rotateSeconds: z.number().positive('expected a number of seconds above 0').default(3600),
+    /** Completed files beyond this total (the live file counted) are removed, oldest first. */
+    maxTotal: byteSize(8192).default(10 * 1024 ** 3),
+  })
+  .refine((r) => r.maxTotal >= 2 * r.rotateBytes, {
+    message: 'maxTotal must be at least twice rotateBytes (the live file and one completed file)',
+    path: ['maxTotal'],
+  });
+
+const cloudwatchSchema = z.strictObject({
+  /** Embedded metric format lines go to this file (for the CloudWatch agent to ship); omitted: none. */
+  emfFile: z.string().min(1).optional(),
+  intervalSeconds: z.number().min(1, 'expected at least 1 second').default(60),
+  namespace: z.string().min(1).default('FargateMirror/Receiver'),
+  /** The `Fleet` dimension: the same on every receiver of a fleet (its alarms watch it). */
+  fleet: z.string().min(1).default('fargate-mirror'),
+});
+
 const testingSchema = z.strictObject({
   /** Enables POST /debug/crash-worker?id=N on the health port, for tests of worker restarts. */
   faultInjection: z.boolean().default(false),
@@ -159,6 +198,15 @@ export const receiverConfigSchema = z.strictObject({
   genevePort: port('genevePort').default(6081),
   /** Address to receive on; `::` is dual-stack (IPv4 senders appear as themselves, never ::ffff:). */
   bind: ipAddress.default('::'),
+  /**
+   * Mirror sources accepted (CIDRs or addresses, IPv4 and IPv6): datagrams from any other sender are
+   * counted (`datagrams_refused_total{reason="source_not_allowed"}`) and dropped before decoding.
+   * Omitted: every sender is accepted (anyone who reaches the ports can inject records).
+   */
+  allowSources: z
+    .array(cidr)
+    .min(1, 'expected at least one CIDR (omit the option to accept every sender)')
+    .optional(),
   /** Worker threads, each with its own sockets on the ports (SO_REUSEPORT). */
   workers: positiveInt().max(64, 'expected at most 64 workers').default(1),
   /** Receive buffer asked for on each socket (the kernel caps it at net.core.rmem_max). */
@@ -181,6 +229,8 @@ export const receiverConfigSchema = z.strictObject({
   pcapSnaplen: positiveInt().max(262_144).default(262_144),
   /** Records waiting beyond this are dropped (counted, logged) rather than exhausting memory; health.recordsBacklogLimit (32 MiB) reports first. */
   recordsMaxBacklog: byteSize(64 * 1024).default(64 * 1024 * 1024),
+  /** Rotation and total bound of the records file (a regular file; not stdout, FIFOs or devices). */
+  recordsRotation: recordsRotationSchema.prefault({}),
   /** HTTP port of /healthz and /metrics; 0 picks a free one. */
   healthPort: port('healthPort').default(9180),
   /** Address of the health server; `::` is dual-stack. */
@@ -196,6 +246,13 @@ export const receiverConfigSchema = z.strictObject({
   addressDomain: z.enum(['global', 'vni']).default('global'),
   /** Device name in records (CIM `dvc`). */
   dvc: z.string().min(1).optional(),
+  /**
+   * Without `dvc`: name records (and HEC `host`) after this host, the EC2 instance id from IMDSv2,
+   * else the host name. false: `fargate-mirror`, as `read` writes (records equal to read's).
+   */
+  dvcFromInstance: z.boolean().default(false),
+  /** The receiver's own health as CloudWatch metrics (embedded metric format). */
+  cloudwatch: cloudwatchSchema.prefault({}),
   flows: flowsSchema.prefault({}),
   health: healthSchema.prefault({}),
   /** Shared ring between each pair of workers for packets owned by the other one. */

@@ -58,6 +58,14 @@ export class OutputSinks {
       try {
         this.records = await RecordsFileSink.open(outputs.records, {
           maxBacklogBytes: config.recordsMaxBacklog,
+          rotation: config.recordsRotation.enabled
+            ? {
+                rotateBytes: config.recordsRotation.rotateBytes,
+                rotateMs: config.recordsRotation.rotateSeconds * 1000,
+                maxTotalBytes: config.recordsRotation.maxTotal,
+              }
+            : undefined,
+          onRotate: (path, bytes) => log.info({ path, bytes }, 'records file completed'),
           onError: (error) =>
             log.error({ err: error, records: outputs.records }, 'records write failed; retrying'),
           onDrop: (dropped, total) => {
@@ -132,6 +140,12 @@ export class OutputSinks {
   /** Keeps the pcap directory within its bound (after a file completes, and on every health check). */
   enforceRetention(): void {
     this.retention?.enforce();
+    this.records?.maintain();
+  }
+
+  /** SIGHUP: the records file is closed and opened again at its path (after logrotate moved it). */
+  async reopen(): Promise<void> {
+    await this.records?.reopen();
   }
 
   /** Flushes and closes, giving HEC `hecDrainMs` to deliver what is spooled. */
@@ -193,6 +207,18 @@ export class OutputSinks {
 
   get recordsErrors(): number {
     return this.records?.stats.errors ?? 0;
+  }
+
+  get recordsFilesCompleted(): number {
+    return this.records?.stats.filesCompleted ?? 0;
+  }
+
+  get recordsFilesRemoved(): number {
+    return this.records?.filesRemoved ?? 0;
+  }
+
+  get recordsDirBytes(): number {
+    return this.records?.seriesBytes ?? 0;
   }
 
   get pcapFilesRemoved(): number {

@@ -9,6 +9,7 @@ import { flowOwner } from './flow-affinity.js';
 import { HandoffKind, HandoffRing } from './handoff-ring.js';
 import { ReceiveClock } from './receive-clock.js';
 import { SenderAddressCache } from './sender-address-cache.js';
+import { SourceAllowList } from './source-allow-list.js';
 import { openMirrorSocket } from './udp-socket.js';
 import { VniCounters } from './vni-counters.js';
 import type { ReceiverWorkerData, WorkerStatsSnapshot, WorkerToMain } from './worker-protocol.js';
@@ -33,7 +34,7 @@ export class ReceiverWorker {
   private readonly outRings: (HandoffRing | null)[];
   private readonly inRings: HandoffRing[];
   private readonly clock = new ReceiveClock();
-  private readonly senders = new SenderAddressCache();
+  private readonly senders: SenderAddressCache;
   private readonly source = new Uint32Array(4);
   private readonly handoffSource = new Uint32Array(4);
   private readonly vniCounters = new VniCounters();
@@ -54,6 +55,7 @@ export class ReceiverWorker {
     handoffsIn: 0,
     handoffDrops: 0,
     recordsEmitted: 0,
+    sourceNotAllowed: 0,
   };
 
   constructor(data: ReceiverWorkerData, post: (message: WorkerToMain) => void, log: Logger) {
@@ -62,6 +64,9 @@ export class ReceiverWorker {
     this.log = log;
     const config = data.config;
     this.perVniDomain = config.addressDomain === 'vni';
+    const allowList =
+      config.allowSources === undefined ? undefined : new SourceAllowList(config.allowSources);
+    this.senders = new SenderAddressCache(allowList === undefined ? undefined : (a) => allowList.allows(a));
     let vniOf: (() => number) | undefined;
     if (data.pcapDir !== undefined) {
       this.pcap = new RotatingPcapSink({
@@ -199,9 +204,14 @@ export class ReceiverWorker {
     c.datagramBytes += msg.length;
     if (kind === HandoffKind.VXLAN) c.vxlanDatagrams++;
     else c.geneveDatagrams++;
+    const version = this.senders.resolve(rinfo.address, this.source);
+    if (!this.senders.allowed) {
+      // Not one of --allow-sources: dropped before decoding, so nobody else can inject records.
+      c.sourceNotAllowed++;
+      return;
+    }
     const clock = this.clock;
     clock.read();
-    const version = this.senders.resolve(rinfo.address, this.source);
     const workers = this.data.workers;
     if (workers > 1) {
       // Take what other workers handed over first, so the two directions of a connection reach the

@@ -3,10 +3,13 @@ import pino, { type Logger } from 'pino';
 import { formatByteSize } from '../config/byte-size.js';
 import type { ReceiverConfig } from '../config/receiver-config.js';
 import { ReceiverError } from '../errors.js';
+import { diskSpace } from '../health/disk-space.js';
 import { HealthCheck } from '../health/health-check.js';
 import { startHealthServer } from '../health/health-server.js';
 import { HealthState } from '../health/health-state.js';
 import { KernelDropMonitor } from '../health/kernel-drops.js';
+import { instanceName } from '../identity/instance-name.js';
+import { EmfReporter } from '../metrics/emf-reporter.js';
 import { createReceiverMetrics, type ReceiverMetricsSource } from '../metrics/receiver-metrics.js';
 import type { HecSink, HecSinkStats } from '../sinks/hec/hec-sink.js';
 import { ReceiverUi } from '../ui/receiver-ui.js';
@@ -63,6 +66,7 @@ export class Receiver {
   private ui: ReceiverUi | undefined;
   private server: Server | undefined;
   private checkTimer: NodeJS.Timeout | undefined;
+  private emf: EmfReporter | undefined;
   private port = 0;
   private genevePort = 0;
   private bind: string;
@@ -100,6 +104,12 @@ export class Receiver {
   async start(): Promise<ReceiverInfo> {
     const { config, outputs, log } = this;
     try {
+      if (config.dvcFromInstance && config.dvc === undefined) {
+        const { name, source } = await instanceName();
+        // Set before the sinks and workers read it: the one place records get their dvc from.
+        config.dvc = name;
+        log.info({ dvc: name, source }, 'records name this host');
+      }
       await this.sinks.open();
       this.ui = ReceiverUi.create(config, this.metricsSource(), log);
       await this.claimPorts();
@@ -131,7 +141,13 @@ export class Receiver {
         hecUrl: config.hec.url,
         uiUrl,
       };
+      this.startEmf();
       log.info({ ...this.info_ }, 'receiving');
+      if (config.allowSources !== undefined)
+        log.info(
+          { allowSources: config.allowSources },
+          'accepting mirrored datagrams only from allowSources',
+        );
       return this.info_;
     } catch (error) {
       await this.abort();
@@ -157,6 +173,8 @@ export class Receiver {
     await this.workers.stop();
     if (this.checkTimer !== undefined) clearInterval(this.checkTimer);
     await this.sinks.close(config.hec.drainSeconds * 1000);
+    this.drops?.poll();
+    this.emf?.stop();
     await this.ui?.close();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     this.server?.closeAllConnections();
@@ -174,6 +192,15 @@ export class Receiver {
       workerRestarts: this.workers.restarts,
       hec: hec === undefined ? undefined : { ...hec.stats, backlogEvents: hec.backlogEvents },
     };
+  }
+
+  /**
+   * Closes and reopens the records file at its path (what `receive` does on SIGHUP), so an outside
+   * log rotation that moved the file away gets a new one. Resolves once it is open.
+   */
+  reopenOutputs(): Promise<void> {
+    this.log.info('reopening the records file');
+    return this.sinks.reopen();
   }
 
   /** The Splunk HEC sink (undefined when not configured): `healthy`, `backpressure`, `backlogBytes`. */
@@ -197,7 +224,54 @@ export class Receiver {
     this.genevePort = config.genevePort === 0 ? 0 : await claimPort(this.bind, config.genevePort, 'GENEVE');
   }
 
+  private startEmf(): void {
+    const cw = this.config.cloudwatch;
+    if (cw.emfFile === undefined) return;
+    const { sinks, stats, health, config } = this;
+    const drops = () => this.drops;
+    this.emf = new EmfReporter({
+      path: cw.emfFile,
+      namespace: cw.namespace,
+      fleet: cw.fleet,
+      instance: config.dvc ?? 'fargate-mirror',
+      intervalMs: cw.intervalSeconds * 1000,
+      onError: (error) =>
+        this.log.warn({ err: error, emfFile: cw.emfFile }, 'cannot write CloudWatch EMF line'),
+      source: {
+        get kernelDrops() {
+          return drops()?.total ?? 0;
+        },
+        get datagrams() {
+          return stats.totals().datagrams;
+        },
+        get recordsWritten() {
+          return sinks.recordsWritten;
+        },
+        get recordsDropped() {
+          return sinks.recordsDropped + (sinks.hec?.stats.eventsDropped ?? 0);
+        },
+        get hecSpoolUsedPercent() {
+          const hec = sinks.hec;
+          return hec === undefined ? 0 : (hec.spoolBytes / config.hec.maxSpoolBytes) * 100;
+        },
+        get diskUsedPercent() {
+          let used = 0;
+          for (const dir of sinks.dirs) {
+            const space = diskSpace(dir);
+            if (space !== undefined) used = Math.max(used, 100 - space.freePercent);
+          }
+          return used;
+        },
+        get healthy() {
+          return health.serving;
+        },
+      },
+    });
+    this.emf.start();
+  }
+
   private async abort(): Promise<void> {
+    this.emf?.stop();
     if (this.checkTimer !== undefined) clearInterval(this.checkTimer);
     await this.workers.terminate();
     await this.sinks.abort();

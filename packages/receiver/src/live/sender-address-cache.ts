@@ -9,13 +9,19 @@ const MAX_ENTRIES = 4096;
  */
 export class SenderAddressCache {
   private readonly entries = new Map<string, Uint32Array>();
+  /** Whether the address of the last `resolve` is an accepted mirror source. */
+  allowed = true;
+
+  /** `allows` decides, once per distinct address, whether its datagrams are accepted (default: all). */
+  constructor(private readonly allows?: (address: string) => boolean) {}
 
   /** Copies the words of `address` into `out`; returns its family, 4 or 6 (0 if unparseable). */
   resolve(address: string, out: Uint32Array): number {
     let entry = this.entries.get(address);
     if (entry === undefined) {
-      entry = new Uint32Array(5);
+      entry = new Uint32Array(6);
       entry[4] = parseAddress(address, entry, 0);
+      entry[5] = this.allows === undefined || this.allows(address) ? 1 : 0;
       if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
       this.entries.set(address, entry);
     }
@@ -23,6 +29,7 @@ export class SenderAddressCache {
     out[1] = entry[1];
     out[2] = entry[2];
     out[3] = entry[3];
+    this.allowed = entry[5] === 1;
     return entry[4];
   }
 }

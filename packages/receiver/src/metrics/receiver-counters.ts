@@ -15,6 +15,7 @@ export interface WorkerCounterSources {
     readonly handoffsIn: number;
     readonly handoffDrops: number;
     readonly recordsEmitted: number;
+    readonly sourceNotAllowed: number;
   };
   readonly pcap: RotatingPcapSink | undefined;
   readonly identity: IdentityResolver | undefined;
@@ -46,6 +47,9 @@ export const SINK_BACKLOG_HELP = 'Bytes waiting to be written, per sink';
 const IDENTITY_ERRORS_HELP = 'Identity failures by kind (the receiver goes on without them)';
 const IDENTITY_CACHE_HELP = 'Identity entries held in memory, by where they came from';
 
+const MALFORMED_PAYLOAD_HELP =
+  'Application payloads that did not parse, by protocol (dns: messages; tls: ClientHellos and ServerHellos)';
+const txStat = (w: WorkerCounterSources) => w.pipeline.transactions?.stats;
 const idStat = (w: WorkerCounterSources) => w.identity?.stats;
 const idCache = (w: WorkerCounterSources) => w.identity?.cacheSizes;
 
@@ -86,6 +90,34 @@ export const WORKER_COUNTERS = {
     kind: 'counter',
     metric: { name: 'worker_handoff_drops_total', help: 'Datagrams lost because a handoff ring was full' },
     read: (w) => w.own.handoffDrops,
+  },
+  /** Datagrams from a sender outside `allowSources`, dropped before decoding. */
+  sourceNotAllowed: {
+    kind: 'counter',
+    metric: {
+      name: 'datagrams_refused_total',
+      help: 'Datagrams dropped before decoding, by reason (source_not_allowed: sender outside allowSources)',
+      label: ['reason', 'source_not_allowed'],
+    },
+    read: (w) => w.own.sourceNotAllowed,
+  },
+  dnsMalformed: {
+    kind: 'counter',
+    metric: { name: 'payload_malformed_total', help: MALFORMED_PAYLOAD_HELP, label: ['protocol', 'dns'] },
+    read: (w) => txStat(w)?.dnsMalformed ?? 0,
+  },
+  tlsMalformed: {
+    kind: 'counter',
+    metric: { name: 'payload_malformed_total', help: MALFORMED_PAYLOAD_HELP, label: ['protocol', 'tls'] },
+    read: (w) => txStat(w)?.tlsMalformed ?? 0,
+  },
+  httpAnomalies: {
+    kind: 'counter',
+    metric: {
+      name: 'http_anomalies_total',
+      help: 'HTTP transactions framed the way request smuggling relies on (http_anomalies set on the record)',
+    },
+    read: (w) => txStat(w)?.httpAnomalies ?? 0,
   },
   /** Inner frames recovered, malformed inner packets included. */
   mirrored: {

@@ -30,6 +30,9 @@ export interface SinkMetricsSource {
   readonly recordsErrors: number;
   readonly pcapFilesRemoved: number;
   readonly pcapDirBytes: number;
+  readonly recordsFilesCompleted: number;
+  readonly recordsFilesRemoved: number;
+  readonly recordsDirBytes: number;
 }
 
 export interface WorkerMetricsSource {
@@ -131,6 +134,7 @@ function mainThreadSeries(source: ReceiverMetricsSource, totals: () => ReceiverT
         ['malformed', malformed],
         ['not_mirror', t.notMirror],
         ['handoff_dropped', t.handoffDrops],
+        ['source_not_allowed', t.sourceNotAllowed],
       ];
     }),
     counter(
@@ -171,6 +175,21 @@ function mainThreadSeries(source: ReceiverMetricsSource, totals: () => ReceiverT
       () => sinks.pcapFilesRemoved,
     ),
     gauge('pcap_dir_bytes', 'Bytes of pcap files on disk', () => sinks.pcapDirBytes),
+    counter(
+      'records_files_completed_total',
+      'Records files completed by rotation (size or age)',
+      () => sinks.recordsFilesCompleted,
+    ),
+    counter(
+      'records_files_removed_total',
+      'Completed records files removed to stay within recordsRotation.maxTotal',
+      () => sinks.recordsFilesRemoved,
+    ),
+    gauge(
+      'records_dir_bytes',
+      'Bytes of the live records file and its completed files',
+      () => sinks.recordsDirBytes,
+    ),
     counter('worker_restarts_total', 'Workers restarted after dying', () => workers.restarts),
     gauge('workers_alive', 'Workers running', () => workers.alive),
     gauge(
@@ -230,6 +249,11 @@ function hecSeries(hec: HecMetricsSource): Series[] {
       'hec_ack_timeouts_total',
       'Accepted batches not acknowledged in time, sent again',
       () => hec.stats.ackTimeouts,
+    ),
+    counter(
+      'hec_journal_recovered_total',
+      'Events a crashed run had journaled, not yet spooled, spooled for delivery at this start',
+      () => hec.stats.journalRecovered,
     ),
     gauge(
       'hec_backlog_bytes',

@@ -44,7 +44,7 @@ function open(
 function record(i: number, type = 'flow'): Record<string, unknown> {
   return {
     type,
-    schema_version: '1.0.0',
+    schema_version: '1.1.0',
     time: `2026-11-21T05:31:${String(10 + (i % 50)).padStart(2, '0')}.${String(i).padStart(6, '0')}Z`,
     vni: 42,
     src_ip: '10.0.0.1',

@@ -90,6 +90,27 @@ describe('receiver configuration', () => {
     expect(text).toMatch(/^healthPortt: unknown option \(did you mean healthPort\?\)$/m);
   });
 
+  it('checks allowSources CIDRs and the records rotation bounds, naming the key', () => {
+    const text = problemsOf(() =>
+      resolveReceiverConfig({
+        allowSources: ['10.0.0.0/16', '10.0.0.0/33', 'example.com', 'fd00::/129'],
+        recordsRotation: { rotateBytes: '1MiB', maxTotal: '1MiB' },
+      }),
+    ).join('\n');
+    expect(text).toMatch(/^allowSources\.1: "10\.0\.0\.0\/33": the prefix length must be 0 to 32$/m);
+    expect(text).toMatch(/^allowSources\.2: "example\.com" is not an IPv4 or IPv6 address or CIDR$/m);
+    expect(text).toMatch(/^allowSources\.3: "fd00::\/129": the prefix length must be 0 to 128$/m);
+    expect(text).toMatch(/^recordsRotation\.maxTotal: maxTotal must be at least twice rotateBytes/m);
+    const ok = resolveReceiverConfig({ allowSources: ['10.0.0.0/16', '2001:db8::/32', '192.0.2.7'] });
+    expect(ok.allowSources).toEqual(['10.0.0.0/16', '2001:db8::/32', '192.0.2.7']);
+    expect(resolveReceiverConfig({}).recordsRotation).toEqual({
+      enabled: true,
+      rotateBytes: 100 * 1024 ** 2,
+      rotateSeconds: 3600,
+      maxTotal: 10 * 1024 ** 3,
+    });
+  });
+
   it('rejects a file that is not an object of options, with the file named', () => {
     const bad = join(dir, 'list.yaml');
     writeFileSync(bad, '- 1\n- 2\n');

@@ -52,7 +52,14 @@ describe('receiver counters', () => {
       totals: () => stats.totals(),
       kernelDrops: 0,
       healthy: true,
-      sinks: { ...zero, pcapFilesRemoved: 0, pcapDirBytes: 0 },
+      sinks: {
+        ...zero,
+        pcapFilesRemoved: 0,
+        pcapDirBytes: 0,
+        recordsFilesCompleted: 0,
+        recordsFilesRemoved: 0,
+        recordsDirBytes: 0,
+      },
       workers: { recvBufferBytes: 0, restarts: 0, alive: 1 },
     });
     const text = await registry.metrics();

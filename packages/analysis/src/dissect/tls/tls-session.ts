@@ -21,6 +21,8 @@ export class TlsSession {
   slot = -1;
   clientDir = 0;
   done = false;
+  /** Hellos of this connection that did not parse (not TLS after all, damaged, or over the size limit). */
+  malformed = 0;
   private readonly client: HandshakeCollector;
   private readonly server: HandshakeCollector;
   private hello: ClientHello | null = null;
@@ -37,6 +39,7 @@ export class TlsSession {
     this.slot = slot;
     this.clientDir = clientDir;
     this.done = false;
+    this.malformed = 0;
     this.hello = null;
     this.startMicros = nowMicros;
   }
@@ -49,16 +52,26 @@ export class TlsSession {
         const m = this.client.message!;
         this.hello = parseClientHello(m, 0, this.client.messageLength);
         this.client.reset();
-        if (this.hello === null) this.done = true;
-      } else if (this.client.failed) this.done = true;
+        if (this.hello === null) {
+          this.malformed++;
+          this.done = true;
+        }
+      } else if (this.client.failed) {
+        this.malformed++;
+        this.done = true;
+      }
       return;
     }
     if (this.hello === null) return; // the server speaks first: not a handshake we can read
     if (this.server.data(buf, offset, length)) {
       const server = parseServerHello(this.server.message!, 0, this.server.messageLength);
       this.server.reset();
+      if (server === null) this.malformed++;
       this.report(server, nowMicros);
-    } else if (this.server.failed) this.report(null, nowMicros);
+    } else if (this.server.failed) {
+      this.malformed++;
+      this.report(null, nowMicros);
+    }
   }
 
   gap(dir: number, nowMicros: number): void {

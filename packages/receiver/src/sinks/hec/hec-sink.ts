@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { HecClient, type HecOutcome } from './hec-client.js';
 import { type EnvelopeOptions, hecEnvelope } from './hec-envelope.js';
 import { HecConfigError } from './hec-errors.js';
+import { HecJournal } from './hec-journal.js';
 import { HecSpool, type SpooledBatch } from './hec-spool.js';
 
 /** Where the sink reports; a pino logger fits. */
@@ -73,6 +74,8 @@ export interface HecSinkStats {
   permanentErrors: number;
   /** Accepted batches never acknowledged in time, sent again. */
   ackTimeouts: number;
+  /** Events a crashed run had journaled but not yet spooled, spooled at this start. */
+  journalRecovered: number;
 }
 
 const noLog: HecLog = { info() {}, warn() {}, error() {} };
@@ -101,6 +104,7 @@ export class HecSink {
     retries: 0,
     permanentErrors: 0,
     ackTimeouts: 0,
+    journalRecovered: 0,
   };
   /** The latest delivery problem in words (undefined once a batch gets through). */
   problem: string | undefined;
@@ -110,6 +114,9 @@ export class HecSink {
   private readonly log: HecLog;
   private readonly maxBatchBytes: number;
   private pending: string[] = [];
+  /** The batch being filled is on disk as it fills: `pending[0, journaled)` is in the journal. */
+  private readonly journal: HecJournal;
+  private journaled = 0;
   private pendingBytes = 0;
   private readonly flushTimer: NodeJS.Timeout;
   private readonly ackTimer: NodeJS.Timeout | undefined;
@@ -148,6 +155,18 @@ export class HecSink {
         `HEC spool file is corrupt (${q.reason}), a local problem (disk, or an edit by hand), not Splunk's: moved aside to ${q.file} and not sent; its events are lost`,
       );
     }
+    const { journal, recovered, torn } = HecJournal.open(options.spoolDir);
+    this.journal = journal;
+    if (recovered.length > 0 || torn > 0) {
+      if (recovered.length > 0)
+        this.spool.add(gzipSync(Buffer.from(recovered.join('\n'), 'utf8')), recovered.length);
+      this.stats.journalRecovered = recovered.length;
+      this.log.warn(
+        { events: recovered.length, torn, spoolDir: options.spoolDir },
+        `HEC: ${recovered.length} events journaled before a crash spooled for delivery${torn > 0 ? ` (${torn} cut short by the crash are lost)` : ''}`,
+      );
+    }
+    this.journal.clear();
     if (this.spool.batches.length > 0) {
       this.log.info(
         { batches: this.spool.batches.length, events: this.spool.events, spoolDir: options.spoolDir },
@@ -216,6 +235,7 @@ export class HecSink {
   /** One record object. */
   writeRecord(record: object): void {
     this.add(hecEnvelope(JSON.stringify(record), this.options));
+    this.journalPending();
   }
 
   /** Records as JSON Lines text (one object per line, as the receiver's workers send them). */
@@ -227,6 +247,14 @@ export class HecSink {
       if (end > start) this.add(hecEnvelope(text.slice(start, end), this.options));
       start = end + 1;
     }
+    this.journalPending();
+  }
+
+  /** Appends what the journal does not hold yet: one write per batch of records. */
+  private journalPending(): void {
+    if (this.journaled >= this.pending.length) return;
+    this.journal.append(this.journaled === 0 ? this.pending : this.pending.slice(this.journaled));
+    this.journaled = this.pending.length;
   }
 
   /** Spools the batch being filled (it is sent as soon as the sender gets to it). */
@@ -236,9 +264,12 @@ export class HecSink {
     const body = gzipSync(Buffer.from(this.pending.join('\n'), 'utf8'));
     this.pending = [];
     this.pendingBytes = 0;
+    this.journaled = 0;
     const droppedBefore = this.spool.dropped.events;
     const noSpaceBefore = this.spool.droppedNoSpace.events;
     this.spool.add(body, events);
+    // Spooled (or, with the disk full, held in memory as before): the journal starts over.
+    this.journal.clear();
     const dropped = this.spool.dropped.events - droppedBefore;
     if (dropped > 0) {
       this.stats.eventsDropped += dropped;
@@ -281,6 +312,7 @@ export class HecSink {
     if (this.ackTimer !== undefined) clearInterval(this.ackTimer);
     this.wakeSender();
     await this.sender;
+    this.journal.close();
     if (this.spool.batches.length > 0) {
       this.log.warn(
         { batches: this.spool.batches.length, events: this.spool.events, spoolDir: this.options.spoolDir },
