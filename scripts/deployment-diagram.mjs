@@ -96,7 +96,14 @@ const eventFn = fn('taskEventHandler');
 const resyncFn = fn('resyncHandler');
 const workerFn = fn('queueWorkerHandler');
 const workQueue = queues.find(([id]) => /WorkQueue/.test(id));
+// Task events reach their function through a queue drained in batches (taskEvents: 'queue').
+const eventQueue = queues.find(([id]) => /TaskEventQueue/.test(id));
+const eventMapping = all(nlb, 'AWS::Lambda::EventSourceMapping').find(
+  ([, p]) => eventQueue !== undefined && JSON.stringify(p.EventSourceArn ?? '').includes(eventQueue[0]),
+);
 const dlqs = queues.filter(([id]) => /DeadLetter/.test(id));
+if (eventQueue !== undefined && eventMapping === undefined)
+  throw new Error('the task-event queue has no event source mapping');
 const containers = task.ContainerDefinitions ?? [];
 const sidecar = containers.find((c) => JSON.stringify(c.Command ?? []).includes(lbId));
 if (sidecar === undefined)
@@ -156,8 +163,13 @@ const lEvent = box(
   345,
   'lambda',
   `Lambda: task event handler (${eventFn[1].Runtime})`,
-  [lambdaLine(eventFn[1])],
-  [short(eventFn[0])],
+  eventQueue === undefined
+    ? [lambdaLine(eventFn[1])]
+    : [
+        lambdaLine(eventFn[1]),
+        `via an SQS queue, batches of ${eventMapping[1].BatchSize ?? 10} in ${eventMapping[1].MaximumBatchingWindowInSeconds ?? 0} s`,
+      ],
+  eventQueue === undefined ? [short(eventFn[0])] : [short(eventFn[0]), short(eventQueue[0])],
 );
 const lResync = box(
   370,
