@@ -5,6 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type { Construct } from 'constructs';
 import { GENEVE_PORT, VXLAN_PORT } from './filter-rules.js';
+import { addAlarm } from './private/alarm.js';
 import { acknowledgeNag } from './private/nag.js';
 import { validateAll } from './private/validate.js';
 import { ReceiverFleet, type ReceiverFleetProps } from './receiver-fleet.js';
@@ -313,18 +314,8 @@ export class MirrorTarget extends Resource implements IMirrorTarget {
   }
 
   #alarms(actions: readonly cloudwatch.IAlarmAction[]): void {
-    const add = (id: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
-      const alarm = new cloudwatch.Alarm(this, id, {
-        metric,
-        threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      for (const action of actions) alarm.addAlarmAction(action);
-      this.alarms.push(alarm);
-    };
+    const add = (id: string, metric: cloudwatch.IMetric, threshold: number, description: string) =>
+      addAlarm(this, id, { metric, threshold, description }, actions, this.alarms);
     const sum5 = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
     const max5 = { period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM };
     add(

@@ -13,6 +13,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { IMirrorFilter } from './mirror-filter.js';
 import type { IMirrorTarget } from './mirror-target.js';
+import { addAlarm } from './private/alarm.js';
 import { packageAsset } from './private/assets.js';
 import { controllerPolicyStatements } from './private/controller-policy.js';
 import { acknowledgeNag } from './private/nag.js';
@@ -513,35 +514,23 @@ export class TaskMirroring extends Construct {
       ],
     ];
     for (const [id, metricName, description] of alarms) {
-      const alarm = new cloudwatch.Alarm(this, id, {
-        metric: this.#controllerMetric(metricName, {
-          statistic: cloudwatch.Stats.SUM,
-          period: Duration.minutes(5),
-        }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
+      const metric = this.#controllerMetric(metricName, {
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.minutes(5),
       });
-      for (const action of props.alarmActions ?? []) alarm.addAlarmAction(action);
-      this.alarms.push(alarm);
+      addAlarm(this, id, { metric, threshold: 1, description }, props.alarmActions ?? [], this.alarms);
     }
   }
 
   #alarms(props: TaskMirroringProps, quotaPercent: number): void {
-    const add = (id: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
-      const alarm = new cloudwatch.Alarm(this, id, {
-        metric,
-        threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      for (const action of props.alarmActions ?? []) alarm.addAlarmAction(action);
-      this.alarms.push(alarm);
-    };
+    const add = (
+      id: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      description: string,
+      periods = 1,
+    ) =>
+      addAlarm(this, id, { metric, threshold, description, periods }, props.alarmActions ?? [], this.alarms);
     const fns: [string, lambda.IFunction][] = [
       ['TaskEvent', this.taskEventFunction],
       ['Resync', this.resyncFunction],
@@ -571,18 +560,13 @@ export class TaskMirroring extends Construct {
     }
     // Not on unmirrorableSources: on Fargate every task is refused and its sidecar covers it.
     // Uncovered in two 15-minute periods running, so a task that has just started is not an alarm.
-    const uncovered = new cloudwatch.Alarm(this, 'UncoveredTasksAlarm', {
-      metric: this.metricUncoveredTasks(),
-      threshold: 1,
-      evaluationPeriods: 2,
-      datapointsToAlarm: 2,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription:
-        'fargate-mirror: selected running tasks neither mirrored nor covered by a running forwarder sidecar; `fargate-mirror-controller status` says why',
-    });
-    for (const action of props.alarmActions ?? []) uncovered.addAlarmAction(action);
-    this.alarms.push(uncovered);
+    add(
+      'UncoveredTasksAlarm',
+      this.metricUncoveredTasks(),
+      1,
+      'fargate-mirror: selected running tasks neither mirrored nor covered by a running forwarder sidecar; `fargate-mirror-controller status` says why',
+      2,
+    );
     add(
       'SessionQuotaAlarm',
       this.metricSessionQuotaUsedPercent(),
