@@ -116,7 +116,6 @@ ROOT="$WORK/rootfs"
 # (tini execs node, node execs tcpdump and fm-capture; no shell script runs at all) are purged with
 # dpkg too: the shells' and utilities' packages but dash (/bin/sh, for a human's `docker exec`) and
 # dpkg itself (its database stays exact, for image scanners). The hooks run in mmdebstrap's shell, on $1.
-# shellcheck disable=SC2016
 # apt runs as root rather than its _apt sandbox user: the build then does not depend on the host's
 # /dev/null being writable by others (a test elsewhere on a shared machine once left it 0600).
 # The utilities the others' maintainer scripts call (rm, sed, grep, basename) go last; triggers are not
@@ -124,6 +123,7 @@ ROOT="$WORK/rootfs"
 # --force-bad-path: dpkg itself wants tar and rm on PATH, which it never uses to remove a package.
 UNNEEDED="bash bsdutils diffutils findutils gzip hostname login ncurses-bin sysvinit-utils tar util-linux"
 UNNEEDED_LAST="grep sed coreutils"
+# shellcheck disable=SC2016
 mmdebstrap --quiet --mode=root --aptopt='APT::Sandbox::User "root"' --variant=essential --format=directory \
   --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr --include=tcpdump,tini,libstdc++6 \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
