@@ -1,7 +1,8 @@
 // The package's prebuilt code, so that an installed @fargate-mirror/cdk needs neither this repository
 // nor esbuild at synth: run by `npm run build` (after tsc) and by the root build.
 //   assets/controller/index.mjs         the controller Lambda (TaskMirroring), handlers index.<name>
-//   assets/receiver/fargate-mirror.mjs  the fargate-mirror CLI the receiver instances run
+//   assets/receiver/fargate-mirror.mjs  the fargate-mirror CLI the receiver instances run (with the
+//                                       live page's files inside: receive --ui)
 //   assets/receiver/worker-main.js      its receive worker thread (Node starts it from its own file)
 //   dist/private/forwarder-sidecar.js   the forwarder's container definition (MirrorSidecar), inlined
 // Workspace packages resolve to their TypeScript source, so no bundle depends on a stale dist/.
@@ -18,6 +19,18 @@ for (const dir of readdirSync(join(repo, 'packages'))) {
   const index = join(repo, 'packages', dir, 'src', 'index.ts');
   if (!existsSync(manifest) || !existsSync(index)) continue;
   alias[JSON.parse(readFileSync(manifest, 'utf8')).name] = index;
+}
+// The live page (packages/ui, bundled by the root build before this script) rides inside the CLI
+// bundle: a receiver instance is given one file, and `receive --ui` must serve the page there too.
+const uiAssetDir = join(repo, 'packages', 'ui', 'assets');
+const uiAssets = {};
+for (const name of ['index.html', 'app.js', 'app.css']) {
+  const file = join(uiAssetDir, name);
+  if (!existsSync(file))
+    throw new Error(
+      `bundle-assets: ${file} is missing: run \`npm run bundle -w @fargate-mirror/ui\` first (the root build does)`,
+    );
+  uiAssets[name] = readFileSync(file, 'utf8');
 }
 const cliVersion = JSON.parse(readFileSync(join(repo, 'packages', 'cli', 'package.json'), 'utf8')).version;
 // CommonJS dependencies inside an ESM bundle still call require().
@@ -53,7 +66,10 @@ buildSync({
   entryPoints: [join(repo, 'packages', 'cli', 'src', 'bin.ts')],
   outfile: join(pkg, 'assets', 'receiver', 'fargate-mirror.mjs'),
   format: 'esm',
-  define: { FARGATE_MIRROR_VERSION: JSON.stringify(cliVersion) },
+  define: {
+    FARGATE_MIRROR_VERSION: JSON.stringify(cliVersion),
+    FARGATE_MIRROR_UI_ASSETS: JSON.stringify(uiAssets),
+  },
   banner: requireBanner,
 });
 buildSync({

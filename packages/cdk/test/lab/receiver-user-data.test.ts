@@ -137,6 +137,8 @@ interface UnitRun {
   readonly readyHealthPort: number;
   /** `STATUS BODY` of GET /healthz on the target group's health-check port. */
   readonly healthz: string;
+  /** `STATUS BYTES,STATUS BYTES` of GET /ui/ and /ui/app.js on the same port. */
+  readonly ui: string;
   /** Datagrams the replay sent, and those the receiver's stop summary counted. */
   readonly sent: number;
   readonly received: number;
@@ -178,6 +180,13 @@ async function exerciseUnit(
       `fetch('http://127.0.0.1:${healthPort}/healthz').then(async (r) => console.log(r.status, await r.text()))`,
     ]);
     if (check.status !== 0) throw new Error(`GET /healthz failed: ${check.stderr}`);
+    // The live page (on only where receiverConfig asks for it): its page and script, by status and size.
+    const page = unit.execInNamespace([
+      process.execPath,
+      '-e',
+      `Promise.all(['/ui/', '/ui/app.js'].map((p) => fetch('http://127.0.0.1:${healthPort}' + p).then(async (r) => r.status + ' ' + (await r.arrayBuffer()).byteLength))).then((a) => console.log(a.join(',')))`,
+    ]);
+    if (page.status !== 0) throw new Error(`GET /ui/ failed: ${page.stderr}`);
     // Mirrored VXLAN to the port the NLB listener forwards to (4789), sent by the installed bundle
     // from an address of the monitored CIDRs (the NLB keeps the mirrored ENI's source address): the
     // generated config accepts only those (allowSources).
@@ -203,6 +212,7 @@ async function exerciseUnit(
     return {
       readyHealthPort: Number(ready[1]),
       healthz: check.stdout.trim(),
+      ui: page.stdout.trim(),
       sent: (JSON.parse(replay.stderr) as { datagrams: number }).datagrams,
       received: Number(/stopped: (\d+) datagrams/.exec(output.stderr)?.[1]),
       exit,
@@ -338,6 +348,11 @@ describe('receiver user data (defaults: NLB, Node from the AL2023 package)', () 
     // the data directories the boot script made are private, as the receiver wants for raw payload.
     expect(r.stderr).not.toContain('readable by others');
     expect(r.healthz).toMatch(/^200 /);
+    // The live page is off unless receiverConfig turns it on.
+    expect(
+      r.ui.split(',').map((s) => s.split(' ')[0]),
+      r.ui,
+    ).toEqual(['404', '404']);
     expect(r.exit, r.stderr).toEqual({ code: 0, signal: null });
     expect(r.received, r.stderr).toBe(r.sent);
     expect(r.recordTypes, r.stderr).toContain('flow');
@@ -401,6 +416,11 @@ describe('receiver user data (all options: preinstalled Node, HEC token from Sec
     symlinkSync(process.execPath, join(run.root, 'opt/node/bin/node'));
     const r = await exerciseUnit(run.root, 9200, 'all', '10.20.0.10');
     expect(r.readyHealthPort).toBe(9200);
+    // receiverConfig ui: true: the page and its script come out of the installed single-file bundle.
+    const [pageStatus, scriptStatus] = r.ui.split(',').map((s) => s.split(' ').map(Number));
+    expect(pageStatus?.[0], r.ui).toBe(200);
+    expect(scriptStatus?.[0], r.ui).toBe(200);
+    expect(scriptStatus?.[1], r.ui).toBeGreaterThan(100_000);
     // the receiver read the token file (any problem with it stops the start) and runs the HEC sink.
     expect(r.stderr).toMatch(/ready: .*, hec https:\/\/splunk\.example\.com:8088/);
     expect(r.healthz).toMatch(/^200 /);

@@ -110,7 +110,8 @@ export function buildAllOptions(
     receiveBufferMaxBytes: 128 * 1024 * 1024,
     splunkHecUrl: 'https://splunk.example.com:8088',
     splunkHecTokenSecret: secret,
-    receiverConfig: { workers: 2 },
+    // ui: the live page on the health port, served from inside the single-file receiver bundle.
+    receiverConfig: { workers: 2, ui: true },
     sessionManagerAccess: false,
   });
   const cluster = new ecs.Cluster(stack, 'Cluster', { vpc });
