@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { SIDECAR_ENTRYPOINT, SIDECAR_HEALTH_CHECK } from '@fargate-mirror/forwarder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../../../..');
@@ -189,11 +190,10 @@ describe('@fargate-mirror/cdk installed from its tarball', () => {
     );
     expect(sidecar).toMatchObject({
       Essential: false,
-      EntryPoint: ['/usr/bin/tini', '--', '/usr/local/bin/node', '/opt/fargate-mirror/forward.mjs'],
+      // The image's entrypoint and health check, as the forwarder defines them (node's flags included).
+      EntryPoint: [...SIDECAR_ENTRYPOINT],
       User: '10001:10001',
-      HealthCheck: {
-        Command: ['CMD', '/usr/local/bin/node', '/opt/fargate-mirror/forward.mjs', '--health-check'],
-      },
+      HealthCheck: { Command: [...SIDECAR_HEALTH_CHECK.command] },
     });
     const command = (sidecar?.Command ?? []) as unknown[];
     expect(command[0]).toBe('--to');

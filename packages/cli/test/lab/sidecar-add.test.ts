@@ -1,6 +1,7 @@
 // `fargate-mirror sidecar add/remove` against aws-local, on a service made through the API as a
 // console or Terraform user would, checked with Debian's AWS CLI.
 import type { AwsLocal } from '@fargate-mirror/aws-local';
+import { SIDECAR_DEFAULTS } from '@fargate-mirror/forwarder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aws, fargateMirror, requireAwsCliAndBuild, startLocal } from './support/sidecar-env.ts';
 
@@ -165,8 +166,10 @@ describe('fargate-mirror sidecar add/remove against aws-local', () => {
     expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout) as { outcome: string; to: string; resized: string };
     expect(result.outcome).toBe('added');
-    // The app's 512 MiB and the sidecar's 256 do not fit in 512: the smallest Fargate size that does.
-    expect(result.resized).toBe('task memory 512 -> 1024 MiB (containers need 768)');
+    // The app's 512 MiB and the sidecar's default limit do not fit in 512: the smallest Fargate size that does.
+    expect(result.resized).toBe(
+      `task memory 512 -> 1024 MiB (containers need ${512 + SIDECAR_DEFAULTS.memory})`,
+    );
     const { taskDefinition, tags } = await describeTaskDef(result.to);
     expect(taskDefinition.revision).toBe(2);
     expect(taskDefinition.containerDefinitions).toEqual([INIT, APP, definition]);
