@@ -28,7 +28,9 @@ export interface CaptureStats {
 export function tcpdumpArgs(dev: string, filter: string, file: string): string[] {
   // -U/--immediate-mode: every packet reaches the file at once (TPACKET_V3 would hold them up to 1 s);
   // -Z root: Debian's tcpdump otherwise drops to user tcpdump and may not write the file;
-  // -B 65536: a 64 MiB ring, so a burst (a 200 KB download) is never dropped by the kernel.
+  // -B 262144: a 256 MiB ring. With --immediate-mode libpcap uses TPACKET_V2, one frame slot per
+  // packet of the whole snap length (256 KiB), so 64 MiB held only a few hundred packets: a quick
+  // 10 MiB download through the mirror overran it on an idle 2-core machine.
   const args = [
     '-i',
     dev,
@@ -36,7 +38,7 @@ export function tcpdumpArgs(dev: string, filter: string, file: string): string[]
     '-s',
     '0',
     '-B',
-    '65536',
+    '262144',
     '-U',
     '--immediate-mode',
     '-Z',
