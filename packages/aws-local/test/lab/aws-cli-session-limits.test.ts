@@ -1,16 +1,7 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsCli, requireAwsCli } from '../support/aws-cli.js';
+import { cliCalls, type CliJson as Json, type RunningBinary, startBinary } from '../support/aws-cli.js';
 
-const PACKAGE = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = join(PACKAGE, 'dist', 'bin.js');
 const TOKEN_TTL_MS = 60_000;
-
-// biome-ignore lint/suspicious/noExplicitAny: JSON printed by the AWS CLI, read field by field in assertions.
-type Json = Record<string, any>;
 
 /**
  * Debian's AWS CLI v2 against the standalone binary: ClientToken expiry (issue 16 item 7), the
@@ -20,18 +11,8 @@ type Json = Record<string, any>;
 describe("Debian's AWS CLI v2: ClientToken expiry, per-target limits, session numbers per ENI", {
   timeout: 300_000,
 }, () => {
-  let child: ChildProcess;
-  let url: string;
-  const cli = async (...args: string[]): Promise<Json> => {
-    const result = await awsCli(url, args);
-    if (result.code !== 0) throw new Error(`aws ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
-    return (result.json ?? {}) as Json;
-  };
-  const cliError = async (...args: string[]): Promise<string> => {
-    const result = await awsCli(url, args);
-    if (result.code === 0) throw new Error(`aws ${args.join(' ')} unexpectedly succeeded`);
-    return result.stderr;
-  };
+  let local: RunningBinary | undefined;
+  const { cli, cliError } = cliCalls(() => local?.url ?? '');
   let subnet: string;
   let filter: string;
   const eni = async () =>
@@ -63,24 +44,21 @@ describe("Debian's AWS CLI v2: ClientToken expiry, per-target limits, session nu
     ).map((s) => s.TrafficMirrorSessionId as string);
 
   beforeAll(async () => {
-    requireAwsCli();
-    execFileSync('npx', ['tsc', '-b', PACKAGE], { stdio: 'inherit' });
     // The manual clock: the test moves time past the token's life instead of sleeping.
-    const args = ['--port', '0', '--clock', 'manual', '--client-token-ttl-ms', String(TOKEN_TTL_MS)];
-    child = spawn(process.execPath, [BIN, ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-    url = (JSON.parse(line.toString().split('\n')[0]) as { url: string }).url;
+    local = await startBinary([
+      '--port',
+      '0',
+      '--clock',
+      'manual',
+      '--client-token-ttl-ms',
+      String(TOKEN_TTL_MS),
+    ]);
     subnet = (await cli('ec2', 'describe-subnets')).Subnets[0].SubnetId as string;
     filter = (await cli('ec2', 'create-traffic-mirror-filter')).TrafficMirrorFilter
       .TrafficMirrorFilterId as string;
   });
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
+    await local?.stop();
   });
 
   it('answers a repeated ClientToken with the first session until the token expires, then creates anew', async () => {
@@ -95,7 +73,7 @@ describe("Debian's AWS CLI v2: ClientToken expiry, per-target limits, session nu
     expect(repeat).toBe(first);
     expect(await sessionIdsOn(source)).toEqual([]);
     // One minute later the token has expired: the same call is a new request.
-    const advanced = await fetch(`${url}/_admin/advance`, {
+    const advanced = await fetch(`${local?.url}/_admin/advance`, {
       method: 'POST',
       body: JSON.stringify({ ms: TOKEN_TTL_MS }),
     });

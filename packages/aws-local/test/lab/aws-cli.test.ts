@@ -1,16 +1,13 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsCli, cliDocExample, missingKeys, requireAwsCli, typeMismatches } from '../support/aws-cli.js';
-
-const PACKAGE = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = join(PACKAGE, 'dist', 'bin.js');
-
-// biome-ignore lint/suspicious/noExplicitAny: JSON printed by the AWS CLI, read field by field in assertions.
-type Json = Record<string, any>;
+import {
+  cliCalls,
+  cliDocExample,
+  type CliJson as Json,
+  missingKeys,
+  type RunningBinary,
+  startBinary,
+  typeMismatches,
+} from '../support/aws-cli.js';
 
 /**
  * Debian's AWS CLI v2 (botocore's own models and parsers, independent of the JS SDK) drives
@@ -19,37 +16,16 @@ type Json = Record<string, any>;
  */
 // Generous per-test timeout: the CLI takes 1-3 s per call on a busy 2-core machine.
 describe("Debian's AWS CLI v2 against the standalone aws-local binary", { timeout: 300_000 }, () => {
-  let child: ChildProcess;
-  let url: string;
-  const cli = async (...args: string[]): Promise<Json> => {
-    const result = await awsCli(url, args);
-    if (result.code !== 0) throw new Error(`aws ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
-    return (result.json ?? {}) as Json;
-  };
-  const cliError = async (...args: string[]): Promise<string> => {
-    const result = await awsCli(url, args);
-    if (result.code === 0) throw new Error(`aws ${args.join(' ')} unexpectedly succeeded`);
-    return result.stderr;
-  };
+  let local: RunningBinary | undefined;
+  const { cli, cliError } = cliCalls(() => local?.url ?? '');
 
   beforeAll(async () => {
-    requireAwsCli();
-    // The test drives the built binary; build it (incremental, quick when up to date).
-    execFileSync('npx', ['tsc', '-b', PACKAGE], { stdio: 'inherit' });
-    if (!existsSync(BIN)) throw new Error(`${BIN} is missing after the build`);
-    child = spawn(process.execPath, [BIN, '--port', '0', '--speed', '1000'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-    const announced = JSON.parse(line.toString().split('\n')[0]) as { url: string; port: number };
-    expect(announced.url).toBe(`http://127.0.0.1:${announced.port}`);
-    url = announced.url;
+    // The test drives the built binary (startBinary builds it).
+    local = await startBinary(['--port', '0', '--speed', '1000']);
+    expect(local.url).toBe(`http://127.0.0.1:${local.port}`);
   });
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
+    await local?.stop();
   });
 
   let source: string;
@@ -404,34 +380,15 @@ describe("Debian's AWS CLI v2 against the standalone aws-local binary", { timeou
 });
 
 describe("Debian's AWS CLI v2: NLB-target PacketLength and ClientToken reuse", { timeout: 300_000 }, () => {
-  let child: ChildProcess;
-  let url: string;
-  const cli = async (...args: string[]): Promise<Json> => {
-    const result = await awsCli(url, args);
-    if (result.code !== 0) throw new Error(`aws ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
-    return (result.json ?? {}) as Json;
-  };
-  const cliError = async (...args: string[]): Promise<string> => {
-    const result = await awsCli(url, args);
-    if (result.code === 0) throw new Error(`aws ${args.join(' ')} unexpectedly succeeded`);
-    return result.stderr;
-  };
+  let local: RunningBinary | undefined;
+  const { cli, cliError } = cliCalls(() => local?.url ?? '');
 
   beforeAll(async () => {
-    requireAwsCli();
-    execFileSync('npx', ['tsc', '-b', PACKAGE], { stdio: 'inherit' });
     // The harsher of the two unknown AWS behaviours for a token reused after its session's delete.
-    child = spawn(process.execPath, [BIN, '--port', '0', '--client-token-after-delete', 'mismatch'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-    url = (JSON.parse(line.toString().split('\n')[0]) as { url: string }).url;
+    local = await startBinary(['--port', '0', '--client-token-after-delete', 'mismatch']);
   });
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
+    await local?.stop();
   });
 
   it('gives a session on an NLB target PacketLength 8500 when none is given, none on an ENI target', async () => {

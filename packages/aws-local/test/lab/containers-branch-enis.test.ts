@@ -1,15 +1,5 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsCli, requireAwsCli } from '../support/aws-cli.js';
-
-const PACKAGE = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = join(PACKAGE, 'dist', 'bin.js');
-
-// biome-ignore lint/suspicious/noExplicitAny: JSON printed by the AWS CLI, read field by field in assertions.
-type Json = Record<string, any>;
+import { cliCalls, type CliJson as Json, type RunningBinary, startBinary } from '../support/aws-cli.js';
 
 /**
  * Debian's AWS CLI against the aws-local binary started with --awsvpc-trunking: container status
@@ -17,40 +7,21 @@ type Json = Record<string, any>;
  * the branch ENIs of ENI trunking, which AWS refuses as mirror sources.
  */
 describe("Debian's AWS CLI v2: container status and branch ENIs", { timeout: 300_000 }, () => {
-  let child: ChildProcess;
-  let url: string;
-  const cli = async (...args: string[]): Promise<Json> => {
-    const result = await awsCli(url, args);
-    if (result.code !== 0) throw new Error(`aws ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
-    return (result.json ?? {}) as Json;
-  };
-  const cliError = async (...args: string[]): Promise<string> => {
-    const result = await awsCli(url, args);
-    if (result.code === 0) throw new Error(`aws ${args.join(' ')} unexpectedly succeeded`);
-    return result.stderr;
-  };
+  let local: RunningBinary | undefined;
+  const { cli, cliError } = cliCalls(() => local?.url ?? '');
   const admin = async (path: string, body: unknown): Promise<{ status: number; json: Json }> => {
-    const r = await fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(body) });
+    const r = await fetch(`${local?.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
     return { status: r.status, json: (await r.json()) as Json };
   };
   let subnet: string;
 
   beforeAll(async () => {
-    requireAwsCli();
-    execFileSync('npx', ['tsc', '-b', PACKAGE], { stdio: 'inherit' });
-    child = spawn(process.execPath, [BIN, '--port', '0', '--speed', '1000', '--awsvpc-trunking'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-    url = (JSON.parse(line.toString().split('\n')[0]) as { url: string }).url;
+    local = await startBinary(['--port', '0', '--speed', '1000', '--awsvpc-trunking']);
     subnet = (await cli('ec2', 'describe-subnets')).Subnets[0].SubnetId as string;
     await cli('ecs', 'create-cluster', '--cluster-name', 'shop');
   });
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
+    await local?.stop();
   });
 
   const describeTask = async (taskArn: string): Promise<Json> =>

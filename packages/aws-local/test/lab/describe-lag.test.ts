@@ -1,18 +1,15 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsCli, requireAwsCli } from '../support/aws-cli.js';
+import {
+  awsCli,
+  cliCalls,
+  type CliJson as Json,
+  type RunningBinary,
+  startBinary,
+} from '../support/aws-cli.js';
 
-const PACKAGE = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = join(PACKAGE, 'dist', 'bin.js');
 /** Longer than a few CLI calls (1-3 s each on a busy machine), so "at once" is inside the lag. */
 const LAG_MS = 20_000;
-
-// biome-ignore lint/suspicious/noExplicitAny: JSON printed by the AWS CLI, read field by field.
-type Json = Record<string, any>;
 
 /**
  * Eventual consistency as Debian's AWS CLI sees it: with --describe-lag-ms, a session just created
@@ -20,13 +17,8 @@ type Json = Record<string, any>;
  * writes see the true state), and a session just deleted is still listed, until the lag is over.
  */
 describe('aws-local --describe-lag-ms, seen by the AWS CLI', { timeout: 300_000 }, () => {
-  let child: ChildProcess;
-  let url: string;
-  const cli = async (...args: string[]): Promise<Json> => {
-    const result = await awsCli(url, args);
-    if (result.code !== 0) throw new Error(`aws ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
-    return (result.json ?? {}) as Json;
-  };
+  let local: RunningBinary | undefined;
+  const { cli } = cliCalls(() => local?.url ?? '');
   /** Describe until `done` holds; bounded, so a broken lag fails instead of hanging. */
   const describeUntil = async (eniId: string, done: (ids: string[]) => boolean): Promise<string[]> => {
     for (let i = 0; i < 60; i++) {
@@ -44,19 +36,10 @@ describe('aws-local --describe-lag-ms, seen by the AWS CLI', { timeout: 300_000 
   };
 
   beforeAll(async () => {
-    requireAwsCli();
-    execFileSync('npx', ['tsc', '-b', PACKAGE], { stdio: 'inherit' });
-    child = spawn(process.execPath, [BIN, '--port', '0', '--describe-lag-ms', String(LAG_MS)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-    url = (JSON.parse(line.toString().split('\n')[0]) as { url: string }).url;
+    local = await startBinary(['--port', '0', '--describe-lag-ms', String(LAG_MS)]);
   });
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
+    await local?.stop();
   });
 
   it('create then describe at once lists nothing; the session appears after the lag, and lingers after delete', async () => {
@@ -76,7 +59,7 @@ describe('aws-local --describe-lag-ms, seen by the AWS CLI', { timeout: 300_000 
       cli('ec2', 'create-traffic-mirror-filter'),
     ]);
     const create = (token: string) =>
-      awsCli(url, [
+      awsCli(local?.url ?? '', [
         'ec2',
         'create-traffic-mirror-session',
         '--network-interface-id',

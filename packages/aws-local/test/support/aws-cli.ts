@@ -1,7 +1,10 @@
 // Debian's AWS CLI v2 against the emulator, and comparisons of its answers with the shapes of the
 // CLI's own documentation examples. Lab tests only: these run a real external program.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { REGION } from './harness.js';
 
 export const AWS_CLI = '/usr/bin/aws';
@@ -125,4 +128,64 @@ export function awsCliText(
       },
     );
   });
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON printed by the AWS CLI, read field by field in assertions.
+export type CliJson = Record<string, any>;
+
+/**
+ * `cli` (the command's JSON; throws unless it exits 0) and `cliError` (its stderr; throws if it
+ * succeeds) against the emulator at `url()`, read at each call (the URL is known once it started).
+ */
+export function cliCalls(url: () => string): {
+  cli: (...args: string[]) => Promise<CliJson>;
+  cliError: (...args: string[]) => Promise<string>;
+} {
+  return {
+    async cli(...args) {
+      const result = await awsCli(url(), args);
+      if (result.code !== 0)
+        throw new Error(`aws ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+      return (result.json ?? {}) as CliJson;
+    },
+    async cliError(...args) {
+      const result = await awsCli(url(), args);
+      if (result.code === 0) throw new Error(`aws ${args.join(' ')} unexpectedly succeeded`);
+      return result.stderr;
+    },
+  };
+}
+
+const PACKAGE = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = join(PACKAGE, 'dist', 'bin.js');
+
+/** The standalone binary, started by `startBinary`. */
+export interface RunningBinary {
+  /** As the binary announced it on its first stdout line. */
+  readonly url: string;
+  readonly port: number;
+  /** SIGTERM to its own PID, then waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Needs the AWS CLI, builds the package (incremental, quick when up to date) and starts the
+ * standalone binary with `args` (`--port 0` and the options under test).
+ */
+export async function startBinary(args: readonly string[]): Promise<RunningBinary> {
+  requireAwsCli();
+  execFileSync('npx', ['tsc', '-b', PACKAGE], { stdio: 'inherit' });
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing after the build`);
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(child.stdout, 'data')) as [Buffer];
+  const announced = JSON.parse(line.toString().split('\n')[0] ?? '') as { url: string; port: number };
+  return {
+    url: announced.url,
+    port: announced.port,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
 }
