@@ -28,15 +28,17 @@ export interface CaptureStats {
 export function tcpdumpArgs(dev: string, filter: string, file: string): string[] {
   // -U/--immediate-mode: every packet reaches the file at once (TPACKET_V3 would hold them up to 1 s);
   // -Z root: Debian's tcpdump otherwise drops to user tcpdump and may not write the file;
-  // -B 262144: a 256 MiB ring. With --immediate-mode libpcap uses TPACKET_V2, one frame slot per
-  // packet of the whole snap length (256 KiB), so 64 MiB held only a few hundred packets: a quick
-  // 10 MiB download through the mirror overran it on an idle 2-core machine.
+  // -B 262144 -s 65535: a 256 MiB ring of 64 KiB slots. With --immediate-mode libpcap uses
+  // TPACKET_V2, one frame slot per packet of the whole snap length: with -s 0 (256 KiB) 64 MiB held a
+  // few hundred packets and 256 MiB about a thousand, which CI overran (1162 dropped) when tcpdump
+  // stalled on a busy machine during a 2 MB/s download. 65535 is the largest IPv4 packet, so nothing
+  // the labs send (outer MTU 9000, GRO super-frames at most 64 KiB) is cut; the ring holds 4x more.
   const args = [
     '-i',
     dev,
     '-n',
     '-s',
-    '0',
+    '65535',
     '-B',
     '262144',
     '-U',
