@@ -42,6 +42,7 @@ export type { MirrorRecord, RecordSink, WorkloadFields } from './records/mirror-
 export { SCHEMA_VERSION } from './records/schema.js';
 export { isoFromMicros } from './records/time-format.js';
 export type { TlsRecord } from './records/tls-record.js';
+export { LatencySketch, type LatencySketchOptions } from './summary/latency-sketch.js';
 export { nearestRank } from './summary/percentiles.js';
 export { recordFilesUnder, summarizeRecordFiles } from './summary/record-files.js';
 export type {

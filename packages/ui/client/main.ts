@@ -16,6 +16,7 @@ function start(): void {
   const badge = document.getElementById('connection') as HTMLElement;
   const origin = document.getElementById('origin') as HTMLElement;
   const since = document.getElementById('since') as HTMLElement;
+  const latencyNote = document.getElementById('latency-note') as HTMLElement;
 
   const apply = (state: UiState) => {
     origin.textContent = state.origin;
@@ -23,6 +24,9 @@ function start(): void {
     renderHealth(state.health);
     map.update(state.nodes, state.summary.edges);
     renderSummaryTable(table, state.summary.edges, state.edgesTotal);
+    const error = state.summary.latencyRelativeError;
+    latencyNote.textContent =
+      error > 0 ? `(latency percentiles within ${(error * 100).toPrecision(2)} % of exact)` : '';
     transactions.update(state);
     document.body.dataset.updates = String(Number(document.body.dataset.updates ?? '0') + 1);
   };

@@ -53,6 +53,8 @@ export interface CountByName {
 export interface SummaryReport {
   /** Records read, by type; `malformed` counts lines that were not a record. */
   readonly records: Readonly<Record<string, number>>;
+  /** 0: the percentiles are exact (nearest rank); else each is within this fraction of it (the live page's sketch). */
+  readonly latencyRelativeError: number;
   readonly firstTime: string | null;
   readonly lastTime: string | null;
   readonly edges: readonly EdgeSummary[];

@@ -1,8 +1,10 @@
+import { LatencySketch, type LatencySketchOptions } from './latency-sketch.js';
 import { nearestRank } from './percentiles.js';
 import type {
   CountByName,
   DnsNameSummary,
   EdgeSummary,
+  LatencyPercentiles,
   SummaryReport,
   TalkerSummary,
 } from './summary-report.js';
@@ -40,7 +42,7 @@ interface EdgeTotals {
   http5xx: number;
   dnsFailures: number;
   tcpResets: number;
-  readonly latencies: number[];
+  readonly latencies: LatencySamples;
   bytesOut: number;
   bytesIn: number;
 }
@@ -48,6 +50,47 @@ interface EdgeTotals {
 export interface TrafficSummaryOptions {
   /** Length of each top list. @default 10 */
   readonly top?: number;
+  /**
+   * How durations are kept for the percentiles. `'exact'` (the default, what `summary` uses on files)
+   * keeps every one, 8 bytes each, so the percentiles equal those computed from tshark's `http.time`;
+   * a sketch (what the live page uses) holds a fixed number of buckets per row whatever the traffic,
+   * each percentile within its `relativeError`.
+   */
+  readonly latency?: 'exact' | { readonly sketch: LatencySketchOptions };
+}
+
+/** The durations of one row, and its percentiles. */
+interface LatencySamples {
+  add(ms: number): void;
+  percentiles(): LatencyPercentiles;
+  /** What the durations take in memory (8 bytes a value or a bucket). */
+  readonly bytes: number;
+}
+
+/** Every duration, sorted when a report asks (nearest rank, as a test computes it from tshark). */
+class ExactLatencies implements LatencySamples {
+  private readonly values: number[] = [];
+  private sorted = true;
+
+  add(ms: number): void {
+    const last = this.values.at(-1);
+    if (last !== undefined && ms < last) this.sorted = false;
+    this.values.push(ms);
+  }
+
+  get bytes(): number {
+    return this.values.length * 8;
+  }
+
+  percentiles(): LatencyPercentiles {
+    if (!this.sorted) this.values.sort((a, b) => a - b);
+    this.sorted = true;
+    return {
+      p50: nearestRank(this.values, 0.5),
+      p95: nearestRank(this.values, 0.95),
+      p99: nearestRank(this.values, 0.99),
+    };
+  }
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -69,9 +112,29 @@ export class TrafficSummary {
   private firstTime: string | null = null;
   private lastTime: string | null = null;
   private readonly top: number;
+  private readonly newLatencies: () => LatencySamples;
+  /** 0 when percentiles are exact; the sketch's bound otherwise. */
+  readonly latencyRelativeError: number;
 
   constructor(options: TrafficSummaryOptions = {}) {
     this.top = options.top ?? 10;
+    const latency = options.latency ?? 'exact';
+    if (latency === 'exact') {
+      this.newLatencies = () => new ExactLatencies();
+      this.latencyRelativeError = 0;
+    } else {
+      // Built once here so bad options fail at construction, not on the first transaction.
+      const probe = new LatencySketch(latency.sketch);
+      this.newLatencies = () => new LatencySketch(latency.sketch);
+      this.latencyRelativeError = probe.relativeError;
+    }
+  }
+
+  /** Bytes the rows' durations hold: grows with the transactions when exact, fixed per row with a sketch. */
+  get latencyBytes(): number {
+    let bytes = 0;
+    for (const e of this.edges.values()) bytes += e.latencies.bytes;
+    return bytes;
   }
 
   /** Counts a line that could not be read as a record. */
@@ -119,7 +182,7 @@ export class TrafficSummary {
         const status = num(r.status);
         if (status >= 500) edge.http5xx++;
         else if (status >= 400) edge.http4xx++;
-        if (typeof r.duration_ms === 'number') edge.latencies.push(r.duration_ms);
+        if (typeof r.duration_ms === 'number') edge.latencies.add(r.duration_ms);
         break;
       }
       case 'dns': {
@@ -127,7 +190,7 @@ export class TrafficSummary {
         edge.requests++;
         const failed = r.reply_code !== 'NOERROR';
         if (failed) edge.dnsFailures++;
-        if (typeof r.duration_ms === 'number') edge.latencies.push(r.duration_ms);
+        if (typeof r.duration_ms === 'number') edge.latencies.add(r.duration_ms);
         const name = str(r.query);
         if (name !== undefined) {
           const entry = this.dnsNames.get(name) ?? { queries: 0, failures: 0 };
@@ -147,7 +210,6 @@ export class TrafficSummary {
 
   report(): SummaryReport {
     const edges: EdgeSummary[] = [...this.edges.values()].map((e) => {
-      const sorted = e.latencies.sort((a, b) => a - b);
       const errors = e.http4xx + e.http5xx + e.dnsFailures;
       return {
         source: this.label(e.sourceKey),
@@ -160,11 +222,7 @@ export class TrafficSummary {
         dnsFailures: e.dnsFailures,
         tcpResets: e.tcpResets,
         errorRate: e.requests > 0 ? errors / e.requests : e.connections > 0 ? e.tcpResets / e.connections : 0,
-        latencyMs: {
-          p50: nearestRank(sorted, 0.5),
-          p95: nearestRank(sorted, 0.95),
-          p99: nearestRank(sorted, 0.99),
-        },
+        latencyMs: e.latencies.percentiles(),
         bytesOut: e.bytesOut,
         bytesIn: e.bytesIn,
       };
@@ -187,6 +245,7 @@ export class TrafficSummary {
       .slice(0, this.top);
     return {
       records: { ...this.counts },
+      latencyRelativeError: this.latencyRelativeError,
       firstTime: this.firstTime,
       lastTime: this.lastTime,
       edges,
@@ -233,7 +292,7 @@ export class TrafficSummary {
         http5xx: 0,
         dnsFailures: 0,
         tcpResets: 0,
-        latencies: [],
+        latencies: this.newLatencies(),
         bytesOut: 0,
         bytesIn: 0,
       };

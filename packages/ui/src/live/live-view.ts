@@ -1,4 +1,4 @@
-import { TrafficSummary } from '@fargate-mirror/analysis';
+import { type LatencySketchOptions, TrafficSummary } from '@fargate-mirror/analysis';
 import type { UiNode, UiState, UiTransactionList, UiTransactionQuery } from '../api/ui-api.js';
 import { UiError } from '../errors.js';
 import { HealthHistory, type UiHealthSource } from './health-history.js';
@@ -14,6 +14,12 @@ export interface LiveViewOptions {
   readonly tasksPerService?: number;
   /** Rows of the service table sent to the page, busiest first. @default 200 */
   readonly maxEdges?: number;
+  /**
+   * The table's latency percentiles come from a fixed-size sketch per row (memory set by this, not by
+   * the traffic): each within `relativeError` of the exact nearest-rank figure, `maxBuckets` of 8 bytes.
+   * @default { relativeError: 0.01, maxBuckets: 1024 }
+   */
+  readonly latency?: LatencySketchOptions;
 }
 
 /** The state is built at most once in this many milliseconds, however many pages follow it. */
@@ -50,7 +56,7 @@ const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Numbe
  */
 export class LiveView {
   readonly origin: string;
-  private readonly summary = new TrafficSummary({ top: 10 });
+  private readonly summary: TrafficSummary;
   private readonly recent: RecentTransactions;
   private readonly health: HealthHistory;
   private readonly tasks = new Map<string, Set<string>>();
@@ -72,10 +78,16 @@ export class LiveView {
       );
     }
     this.origin = options.origin;
+    this.summary = new TrafficSummary({ top: 10, latency: { sketch: options.latency ?? {} } });
     this.recent = new RecentTransactions(transactions);
     this.health = new HealthHistory(options.health);
     this.tasksPerService = options.tasksPerService ?? 50;
     this.maxEdges = options.maxEdges ?? 200;
+  }
+
+  /** Bytes the service table's latency sketches hold (fixed per row, whatever the traffic). */
+  get latencyBytes(): number {
+    return this.summary.latencyBytes;
   }
 
   /** Samples health once a second (the timer does not keep the process alive). */
@@ -135,7 +147,7 @@ export class LiveView {
     });
   }
 
-  /** The page's state; several pages within a second share one (the report sorts every latency). */
+  /** The page's state; several pages within a second share one (the report walks every row). */
   state(now = Date.now()): UiState {
     if (this.cached !== undefined && now - this.cached.at < STATE_REUSE_MS) return this.cached.state;
     const state = this.buildState();

@@ -136,6 +136,26 @@ describe('LiveView', () => {
     expect(history.sample(0, 12_000).packetsPerSecond).toBe(250);
   });
 
+  it('holds latency in a sketch of fixed size: memory set by configuration, not by the transactions', () => {
+    const view = new LiveView({ origin: 'test', health: healthAt().source, latency: { maxBuckets: 256 } });
+    const batch = (n: number, from: number) =>
+      Array.from({ length: n }, (_, i) =>
+        // Durations from 1 ms to 1 s, the same spread in every batch.
+        JSON.stringify({ type: 'http', ...web, ...toApi, status: 200, duration_ms: 1 + ((from + i) % 1000) }),
+      ).join('\n');
+    view.addLines(batch(2_000, 0));
+    const held = view.latencyBytes;
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThanOrEqual(256 * 8);
+    for (let k = 1; k <= 20; k++) view.addLines(batch(2_000, k * 2_000));
+    expect(view.latencyBytes).toBe(held);
+    const state = view.state();
+    expect(state.summary.edges[0]?.requests).toBe(42_000);
+    expect(state.summary.latencyRelativeError).toBe(0.01);
+    // Exact nearest-rank p50 of 1..1000 ms repeated is 500 ms; the sketch is within 1 % of it.
+    expect(Math.abs((state.summary.edges[0]?.latencyMs.p50 as number) - 500)).toBeLessThanOrEqual(5);
+  });
+
   it('refuses a transaction capacity that cannot work, with its code', () => {
     let caught: unknown;
     try {
