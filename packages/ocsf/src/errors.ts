@@ -3,6 +3,7 @@ export const OCSF_ERROR_CODES = [
   'OCSF_RECORD_UNMAPPABLE',
   'PARQUET_WRITE_FAILED',
   'PARQUET_OPTION_INVALID',
+  'PARQUET_READ_FAILED',
 ] as const;
 export type OcsfErrorCode = (typeof OCSF_ERROR_CODES)[number];
 

@@ -20,6 +20,11 @@ export {
 export { encodeParquet, type ParquetCompression } from './parquet/parquet-encode.js';
 export { eventDayOf, partitionPath } from './parquet/partition-path.js';
 export {
+  type OcsfSummaryRecord,
+  ocsfParquetFilesUnder,
+  readOcsfSummaryRecords,
+} from './read/ocsf-summary-records.js';
+export {
   loadOcsfSchema,
   OCSF_SCHEMA_URL,
   OCSF_VERSION,

@@ -6,6 +6,7 @@ import {
   summarizeRecordFiles,
   TrafficSummary,
 } from '@fargate-mirror/analysis';
+import { ocsfParquetFilesUnder, readOcsfSummaryRecords } from '@fargate-mirror/ocsf';
 import { CaptureFormatError, CaptureReader } from '@fargate-mirror/wire';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../errors.js';
@@ -32,12 +33,29 @@ function existingPath(value: string): string {
   return value;
 }
 
+/** OCSF Parquet (`read --ocsf-parquet DIR`): the same table from where the mapping put each field. */
+function summarizeOcsfParquet(files: readonly string[], top: number): SummaryReport {
+  const summary = new TrafficSummary({ top });
+  for (const file of files) for (const record of readOcsfSummaryRecords(file)) summary.add(record);
+  return summary.report();
+}
+
 async function summarize(path: string, top: number): Promise<SummaryReport> {
-  const files = recordFilesUnder(path);
+  const parquet =
+    path.endsWith('.parquet') || statSync(path).isDirectory() ? ocsfParquetFilesUnder(path) : [];
+  const files = path.endsWith('.parquet') ? [] : recordFilesUnder(path);
+  if (parquet.length > 0 && files.length > 0) {
+    // `read --records r/x.jsonl --ocsf-parquet r/` puts the same records there twice.
+    throw new UsageError(
+      'USAGE_INVALID',
+      `${path} holds both JSON Lines (*.jsonl) and OCSF Parquet (*.parquet) files, likely the same records twice: give the folder of one of them`,
+    );
+  }
+  if (parquet.length > 0) return summarizeOcsfParquet(parquet, top);
   if (files.length === 0) {
     throw new UsageError(
       'USAGE_INVALID',
-      `${path} holds no records (*.jsonl files): give a records file or a capture`,
+      `${path} holds no records (*.jsonl or OCSF *.parquet files): give a records file, a lake folder or a capture`,
     );
   }
   if (files.length === 1 && files[0] === path && isCapture(path)) {
@@ -54,12 +72,16 @@ export function createSummaryCommand(): Command {
     .summary('Who talks to whom: requests, errors, latency')
     .description(
       "Summarise records (a JSON Lines file, or a directory of them such as a demo run or a receiver's " +
-        'records directory) or a capture: for each source, destination and protocol the connections, ' +
+        'records directory; or the OCSF Parquet of read --ocsf-parquet) or a capture: for each source, destination and protocol the connections, ' +
         'requests, error rate (HTTP 4xx/5xx, DNS failures, TCP resets), latency percentiles (request start ' +
         'to response end, nearest rank) and bytes each way; then the top talkers, DNS names, TLS server ' +
         'names and versions.',
     )
-    .argument('<path>', 'records file, directory of *.jsonl files, or a capture', existingPath)
+    .argument(
+      '<path>',
+      'records file, directory of *.jsonl files, OCSF Parquet file or folder, or a capture',
+      existingPath,
+    )
     .addOption(
       new Option('--format <format>', 'text on a terminal, json for machines, markdown for reports')
         .choices(['text', 'json', 'markdown'])
