@@ -3,7 +3,8 @@
 // is offered on loopback by a C sendmmsg generator at rising rates; for 100- and 1500-byte inner
 // frames it finds the highest rate each peer takes with < 0.1% loss, and prints the ratios.
 //
-// usage (root): node bench/receive/run.ts [--sizes 100,1500] [--trial-seconds 0.5] [--profile] [--workers N]
+// usage (root): node bench/receive/run.ts [--sizes 100,1500] [--trial-seconds 0.5] [--intakes native,js]
+//   [--profile] [--workers N]
 //
 // Runs in a network namespace of its own; raises net.core.rmem_max to 64 MiB for the run (every peer
 // gets a 32 MiB receive buffer) and restores it. Receiver and peers are pinned to CPU 0, the generator
@@ -29,6 +30,10 @@ const profile = args.includes('--profile');
 // --workers N: one more peer, receive with N workers pinned to CPUs 0..N-1 (on a 2-core machine the
 // second worker shares CPU 1 with the generator and the kernel's loopback delivery).
 const workers = Number(option('--workers', '1'));
+// --intakes: receive once per intake (native: the recvmmsg addon; js: dgram); the first one is the
+// intake of --workers and --profile.
+const intakes = option('--intakes', 'native,js').split(',');
+const receiveName = (intake: string, n = 1) => `receive --intake ${intake}${n > 1 ? `, ${n} workers` : ''}`;
 const FLOWS = 1024;
 const RECV_BUFFER = 32 * 1024 * 1024;
 const LOSS_LIMIT = 0.001;
@@ -105,8 +110,8 @@ async function inside(dir: string): Promise<void> {
   console.log('generator pinned to CPU 1, every receiver to CPU 0; receive buffers 32 MiB\n');
   const results: Record<string, Record<number, number>> = {};
   for (const size of sizes) {
-    const peers = [(d: string) => makeReceive(d), makeTcpdump, makeCSink];
-    if (workers > 1) peers.push((d: string) => makeReceive(d, [], workers));
+    const peers = [...intakes.map((i) => (d: string) => makeReceive(d, i)), makeTcpdump, makeCSink];
+    if (workers > 1) peers.push((d: string) => makeReceive(d, intakes[0], [], workers));
     for (const make of peers) {
       const peer = await make(dir);
       try {
@@ -124,24 +129,20 @@ async function inside(dir: string): Promise<void> {
       `${name.padEnd(34)}${sizes.map((s) => `${Math.round(bySize[s] / 1000)} k`.padStart(18)).join('')}`,
     );
   }
-  const ours = results['fargate-mirror receive'];
-  for (const [peer, label] of [
-    ['kernel vxlan + tcpdump -w', 'receive / (vxlan + tcpdump)'],
-    ['C recvmmsg loop', 'receive / C recvmmsg'],
-  ] as const) {
-    console.log(
-      `${label.padEnd(34)}${sizes.map((s) => (ours[s] / results[peer][s]).toFixed(2).padStart(18)).join('')}`,
-    );
+  const ratio = (label: string, a: Record<number, number>, b: Record<number, number>) =>
+    console.log(`${label.padEnd(34)}${sizes.map((s) => (a[s] / b[s]).toFixed(2).padStart(18)).join('')}`);
+  for (const intake of intakes) {
+    const ours = results[receiveName(intake)];
+    ratio(`${intake} / (vxlan + tcpdump)`, ours, results['kernel vxlan + tcpdump -w']);
+    ratio(`${intake} / C recvmmsg`, ours, results['C recvmmsg loop']);
   }
-  if (workers > 1) {
-    const many = results[`fargate-mirror receive, ${workers} workers`];
-    console.log(
-      `${`receive ${workers} workers / 1 worker`.padEnd(34)}${sizes.map((s) => (many[s] / ours[s]).toFixed(2).padStart(18)).join('')}`,
-    );
-  }
+  const ours = results[receiveName(intakes[0])];
+  if (workers > 1)
+    ratio(`${intakes[0]} ${workers} workers / 1 worker`, results[receiveName(intakes[0], workers)], ours);
   console.log(
-    '\nNote: Node allocates a Buffer (and a RemoteInfo object) per datagram inside dgram; fargate-mirror itself\n' +
-      'allocates nothing per datagram on the receive path (decode in place, cached sender, shared-memory handoff).',
+    '\nNote: with --intake js Node allocates a Buffer (and a RemoteInfo object) per datagram inside dgram and\n' +
+      'calls JavaScript once per datagram; --intake native takes up to 64 datagrams per recvmmsg into a reused\n' +
+      'buffer. fargate-mirror itself allocates nothing per datagram (decode in place, cached sender, shared handoff).',
   );
   if (profile)
     await profileReceive(
@@ -253,7 +254,12 @@ function waitForText(p: ReturnType<typeof spawn>, text: RegExp): Promise<string>
   });
 }
 
-async function makeReceive(dir: string, extraNodeArgs: string[] = [], workerCount = 1): Promise<Peer> {
+async function makeReceive(
+  dir: string,
+  intake: string,
+  extraNodeArgs: string[] = [],
+  workerCount = 1,
+): Promise<Peer> {
   const out = join(dir, 'receive');
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out);
@@ -273,6 +279,8 @@ async function makeReceive(dir: string, extraNodeArgs: string[] = [], workerCoun
     'receive',
     '--workers',
     String(workerCount),
+    '--intake',
+    intake,
     '--config',
     config,
     '--port',
@@ -290,13 +298,13 @@ async function makeReceive(dir: string, extraNodeArgs: string[] = [], workerCoun
     '--records',
     join(out, 'records.jsonl'),
   ]);
-  await waitForText(p, /ready:/);
+  await waitForText(p, new RegExp(`ready: .*intake ${intake}`));
   const count = async () => {
     const text = await (await fetch('http://127.0.0.1:9180/metrics')).text();
     return Number(/^fargate_mirror_receiver_datagrams_received_total (\d+)/m.exec(text)?.[1] ?? 0);
   };
   return {
-    name: workerCount > 1 ? `fargate-mirror receive, ${workerCount} workers` : 'fargate-mirror receive',
+    name: receiveName(intake, workerCount),
     port: 5789,
     async trial(run) {
       const before = await count();
@@ -394,7 +402,7 @@ async function makeCSink(dir: string): Promise<Peer> {
 /** Runs `receive` under --cpu-prof at `rate` and prints where the worker's time goes. */
 async function profileReceive(dir: string, gen: string, rate: number, size: number): Promise<void> {
   const profDir = join(dir, 'prof');
-  const peer = await makeReceive(dir, ['--cpu-prof', '--cpu-prof-dir', profDir]);
+  const peer = await makeReceive(dir, intakes[0], ['--cpu-prof', '--cpu-prof-dir', profDir]);
   const t = await peer.trial(() => generate(gen, peer.port, size, rate, rate * 3));
   await peer.stop();
   console.log(
