@@ -4,7 +4,13 @@
 // frames it finds the highest rate each peer takes with < 0.1% loss, and prints the ratios.
 //
 // usage (root): node bench/receive/run.ts [--sizes 100,1500] [--trial-seconds 0.5] [--intakes native,js]
-//   [--profile] [--workers N]
+//   [--profile] [--workers N] [--cpu-rate R [--cpu-count N]]
+//
+// --cpu-rate R: instead of searching the zero-loss rate, offers R datagrams/s (default count 5 s of
+// them) once to each peer and prints the CPU time (every thread, /proc/PID/task/*/schedstat) each
+// spent per datagram. On a machine too loaded for the generator to reach the peers' limits this
+// still compares their cost; tcpdump's figure is its own process only (the kernel's VXLAN decap
+// runs in the sender's softirq and is not in it).
 //
 // Runs in a network namespace of its own; raises net.core.rmem_max to 64 MiB for the run (every peer
 // gets a 32 MiB receive buffer) and restores it. Receiver and peers are pinned to CPU 0, the generator
@@ -34,6 +40,8 @@ const workers = Number(option('--workers', '1'));
 // intake of --workers and --profile.
 const intakes = option('--intakes', 'native,js').split(',');
 const receiveName = (intake: string, n = 1) => `receive --intake ${intake}${n > 1 ? `, ${n} workers` : ''}`;
+const cpuRate = Number(option('--cpu-rate', '0'));
+const cpuCount = Number(option('--cpu-count', String(cpuRate * 5)));
 const FLOWS = 1024;
 const RECV_BUFFER = 32 * 1024 * 1024;
 const LOSS_LIMIT = 0.001;
@@ -98,7 +106,7 @@ interface Peer {
   /** Starts whatever runs for the whole size (or per trial) and returns a counter of received datagrams. */
   trial(
     run: () => Promise<{ sent: number; seconds: number }>,
-  ): Promise<{ sent: number; received: number; seconds: number }>;
+  ): Promise<{ sent: number; received: number; seconds: number; cpuNs: number }>;
   stop(): Promise<void>;
 }
 
@@ -108,6 +116,7 @@ async function inside(dir: string): Promise<void> {
     `receive benchmark: loopback in a private namespace, ${FLOWS} inner flows, < ${LOSS_LIMIT * 100}% loss, trials of ${trialSeconds} s`,
   );
   console.log('generator pinned to CPU 1, every receiver to CPU 0; receive buffers 32 MiB\n');
+  if (cpuRate > 0) return cpuCost(dir, gen);
   const results: Record<string, Record<number, number>> = {};
   for (const size of sizes) {
     const peers = [...intakes.map((i) => (d: string) => makeReceive(d, i)), makeTcpdump, makeCSink];
@@ -308,8 +317,10 @@ async function makeReceive(
     port: 5789,
     async trial(run) {
       const before = await count();
+      const cpuBefore = cpuNs(p.pid);
       const g = await run();
-      return { ...g, received: (await settle(count)) - before };
+      const received = (await settle(count)) - before;
+      return { ...g, received, cpuNs: cpuNs(p.pid) - cpuBefore };
     },
     async stop() {
       p.kill('SIGTERM');
@@ -357,6 +368,7 @@ async function makeTcpdump(dir: string): Promise<Peer> {
       await waitForText(p, /listening on/);
       const g = await run();
       await sleep(500);
+      const cpu = cpuNs(p.pid);
       p.kill('SIGINT');
       const stats = await new Promise<string>((r) => {
         let err = '';
@@ -365,7 +377,7 @@ async function makeTcpdump(dir: string): Promise<Peer> {
       });
       const captured = Number(/(\d+) packets? captured/.exec(stats)?.[1] ?? 0);
       rmSync(file, { force: true });
-      return { ...g, received: captured };
+      return { ...g, received: captured, cpuNs: cpu };
     },
     async stop() {
       execFileSync('ip', ['link', 'del', 'vx0']);
@@ -389,14 +401,66 @@ async function makeCSink(dir: string): Promise<Peer> {
     port: 6789,
     async trial(run) {
       const before = await count();
+      const cpuBefore = cpuNs(p.pid);
       const g = await run();
-      return { ...g, received: (await settle(count)) - before };
+      const received = (await settle(count)) - before;
+      return { ...g, received, cpuNs: cpuNs(p.pid) - cpuBefore };
     },
     async stop() {
       p.kill('SIGTERM');
       await new Promise((r) => p.once('close', r));
     },
   };
+}
+
+/** CPU time of every thread of `pid` so far, in nanoseconds (0 once it has exited). */
+function cpuNs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  let total = 0;
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`))
+      total += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]) || 0;
+  } catch {
+    // exited
+  }
+  return total;
+}
+
+/** --cpu-rate: one trial per peer at a fixed rate; CPU per datagram and the ratios. */
+async function cpuCost(dir: string, gen: string): Promise<void> {
+  console.log(`CPU per datagram at ${cpuRate} datagrams/s offered, ${cpuCount} datagrams per trial\n`);
+  const perDatagram: Record<string, Record<number, number>> = {};
+  for (const size of sizes) {
+    const peers = [...intakes.map((i) => (d: string) => makeReceive(d, i)), makeTcpdump, makeCSink];
+    for (const make of peers) {
+      const peer = await make(dir);
+      try {
+        const t = await peer.trial(() => generate(gen, peer.port, size, cpuRate, cpuCount));
+        const us = t.cpuNs / 1000 / Math.max(1, t.received);
+        perDatagram[peer.name] = { ...perDatagram[peer.name], [size]: us };
+        console.log(
+          `  ${peer.name.padEnd(30)} ${String(size).padStart(5)} B  sent ${Math.round(t.sent / t.seconds / 1000)} k/s  ` +
+            `loss ${((1 - t.received / t.sent) * 100).toFixed(3)}%  CPU ${(t.cpuNs / 1e6).toFixed(0)} ms  ${us.toFixed(2)} µs/datagram`,
+        );
+      } finally {
+        await peer.stop();
+      }
+    }
+  }
+  console.log('\nCPU µs per datagram (and the one-core rate it implies):');
+  console.log(`${'peer'.padEnd(34)}${sizes.map((s) => `${s}-byte inner`.padStart(22)).join('')}`);
+  for (const [name, bySize] of Object.entries(perDatagram))
+    console.log(
+      `${name.padEnd(34)}${sizes.map((s) => `${bySize[s].toFixed(2)} (${Math.round(1000 / bySize[s])} k/s)`.padStart(22)).join('')}`,
+    );
+  for (const intake of intakes)
+    console.log(
+      `${`${intake} CPU / C recvmmsg CPU`.padEnd(34)}${sizes.map((s) => (perDatagram[receiveName(intake)][s] / perDatagram['C recvmmsg loop'][s]).toFixed(2).padStart(22)).join('')}`,
+    );
+  if (intakes.includes('native') && intakes.includes('js'))
+    console.log(
+      `${'js CPU / native CPU'.padEnd(34)}${sizes.map((s) => (perDatagram[receiveName('js')][s] / perDatagram[receiveName('native')][s]).toFixed(2).padStart(22)).join('')}`,
+    );
 }
 
 /** Runs `receive` under --cpu-prof at `rate` and prints where the worker's time goes. */
