@@ -3,7 +3,14 @@
 // is offered on loopback by a C sendmmsg generator at rising rates; for 100- and 1500-byte inner
 // frames it finds the highest rate each peer takes with < 0.1% loss, and prints the ratios.
 //
-// usage (root): node bench/receive/run.ts [--sizes 100,1500] [--trial-seconds 0.5] [--profile] [--workers N]
+// usage (root): node bench/receive/run.ts [--sizes 100,1500] [--trial-seconds 0.5] [--intakes native,js]
+//   [--profile] [--workers N] [--cpu-rate R [--cpu-count N]]
+//
+// --cpu-rate R: instead of searching the zero-loss rate, offers R datagrams/s (default count 5 s of
+// them) once to each peer and prints the CPU time (every thread, /proc/PID/task/*/schedstat) each
+// spent per datagram. On a machine too loaded for the generator to reach the peers' limits this
+// still compares their cost; tcpdump's figure is its own process only (the kernel's VXLAN decap
+// runs in the sender's softirq and is not in it).
 //
 // Runs in a network namespace of its own; raises net.core.rmem_max to 64 MiB for the run (every peer
 // gets a 32 MiB receive buffer) and restores it. Receiver and peers are pinned to CPU 0, the generator
@@ -29,6 +36,12 @@ const profile = args.includes('--profile');
 // --workers N: one more peer, receive with N workers pinned to CPUs 0..N-1 (on a 2-core machine the
 // second worker shares CPU 1 with the generator and the kernel's loopback delivery).
 const workers = Number(option('--workers', '1'));
+// --intakes: receive once per intake (native: the recvmmsg addon; js: dgram); the first one is the
+// intake of --workers and --profile.
+const intakes = option('--intakes', 'native,js').split(',');
+const receiveName = (intake: string, n = 1) => `receive --intake ${intake}${n > 1 ? `, ${n} workers` : ''}`;
+const cpuRate = Number(option('--cpu-rate', '0'));
+const cpuCount = Number(option('--cpu-count', String(cpuRate * 5)));
 const FLOWS = 1024;
 const RECV_BUFFER = 32 * 1024 * 1024;
 const LOSS_LIMIT = 0.001;
@@ -93,7 +106,7 @@ interface Peer {
   /** Starts whatever runs for the whole size (or per trial) and returns a counter of received datagrams. */
   trial(
     run: () => Promise<{ sent: number; seconds: number }>,
-  ): Promise<{ sent: number; received: number; seconds: number }>;
+  ): Promise<{ sent: number; received: number; seconds: number; cpuNs: number }>;
   stop(): Promise<void>;
 }
 
@@ -103,10 +116,11 @@ async function inside(dir: string): Promise<void> {
     `receive benchmark: loopback in a private namespace, ${FLOWS} inner flows, < ${LOSS_LIMIT * 100}% loss, trials of ${trialSeconds} s`,
   );
   console.log('generator pinned to CPU 1, every receiver to CPU 0; receive buffers 32 MiB\n');
+  if (cpuRate > 0) return cpuCost(dir, gen);
   const results: Record<string, Record<number, number>> = {};
   for (const size of sizes) {
-    const peers = [(d: string) => makeReceive(d), makeTcpdump, makeCSink];
-    if (workers > 1) peers.push((d: string) => makeReceive(d, [], workers));
+    const peers = [...intakes.map((i) => (d: string) => makeReceive(d, i)), makeTcpdump, makeCSink];
+    if (workers > 1) peers.push((d: string) => makeReceive(d, intakes[0], [], workers));
     for (const make of peers) {
       const peer = await make(dir);
       try {
@@ -124,24 +138,20 @@ async function inside(dir: string): Promise<void> {
       `${name.padEnd(34)}${sizes.map((s) => `${Math.round(bySize[s] / 1000)} k`.padStart(18)).join('')}`,
     );
   }
-  const ours = results['fargate-mirror receive'];
-  for (const [peer, label] of [
-    ['kernel vxlan + tcpdump -w', 'receive / (vxlan + tcpdump)'],
-    ['C recvmmsg loop', 'receive / C recvmmsg'],
-  ] as const) {
-    console.log(
-      `${label.padEnd(34)}${sizes.map((s) => (ours[s] / results[peer][s]).toFixed(2).padStart(18)).join('')}`,
-    );
+  const ratio = (label: string, a: Record<number, number>, b: Record<number, number>) =>
+    console.log(`${label.padEnd(34)}${sizes.map((s) => (a[s] / b[s]).toFixed(2).padStart(18)).join('')}`);
+  for (const intake of intakes) {
+    const ours = results[receiveName(intake)];
+    ratio(`${intake} / (vxlan + tcpdump)`, ours, results['kernel vxlan + tcpdump -w']);
+    ratio(`${intake} / C recvmmsg`, ours, results['C recvmmsg loop']);
   }
-  if (workers > 1) {
-    const many = results[`fargate-mirror receive, ${workers} workers`];
-    console.log(
-      `${`receive ${workers} workers / 1 worker`.padEnd(34)}${sizes.map((s) => (many[s] / ours[s]).toFixed(2).padStart(18)).join('')}`,
-    );
-  }
+  const ours = results[receiveName(intakes[0])];
+  if (workers > 1)
+    ratio(`${intakes[0]} ${workers} workers / 1 worker`, results[receiveName(intakes[0], workers)], ours);
   console.log(
-    '\nNote: Node allocates a Buffer (and a RemoteInfo object) per datagram inside dgram; fargate-mirror itself\n' +
-      'allocates nothing per datagram on the receive path (decode in place, cached sender, shared-memory handoff).',
+    '\nNote: with --intake js Node allocates a Buffer (and a RemoteInfo object) per datagram inside dgram and\n' +
+      'calls JavaScript once per datagram; --intake native takes up to 64 datagrams per recvmmsg into a reused\n' +
+      'buffer. fargate-mirror itself allocates nothing per datagram (decode in place, cached sender, shared handoff).',
   );
   if (profile)
     await profileReceive(
@@ -253,7 +263,12 @@ function waitForText(p: ReturnType<typeof spawn>, text: RegExp): Promise<string>
   });
 }
 
-async function makeReceive(dir: string, extraNodeArgs: string[] = [], workerCount = 1): Promise<Peer> {
+async function makeReceive(
+  dir: string,
+  intake: string,
+  extraNodeArgs: string[] = [],
+  workerCount = 1,
+): Promise<Peer> {
   const out = join(dir, 'receive');
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out);
@@ -273,6 +288,8 @@ async function makeReceive(dir: string, extraNodeArgs: string[] = [], workerCoun
     'receive',
     '--workers',
     String(workerCount),
+    '--intake',
+    intake,
     '--config',
     config,
     '--port',
@@ -290,18 +307,20 @@ async function makeReceive(dir: string, extraNodeArgs: string[] = [], workerCoun
     '--records',
     join(out, 'records.jsonl'),
   ]);
-  await waitForText(p, /ready:/);
+  await waitForText(p, new RegExp(`ready: .*intake ${intake}`));
   const count = async () => {
     const text = await (await fetch('http://127.0.0.1:9180/metrics')).text();
     return Number(/^fargate_mirror_receiver_datagrams_received_total (\d+)/m.exec(text)?.[1] ?? 0);
   };
   return {
-    name: workerCount > 1 ? `fargate-mirror receive, ${workerCount} workers` : 'fargate-mirror receive',
+    name: receiveName(intake, workerCount),
     port: 5789,
     async trial(run) {
       const before = await count();
+      const cpuBefore = cpuNs(p.pid);
       const g = await run();
-      return { ...g, received: (await settle(count)) - before };
+      const received = (await settle(count)) - before;
+      return { ...g, received, cpuNs: cpuNs(p.pid) - cpuBefore };
     },
     async stop() {
       p.kill('SIGTERM');
@@ -349,6 +368,7 @@ async function makeTcpdump(dir: string): Promise<Peer> {
       await waitForText(p, /listening on/);
       const g = await run();
       await sleep(500);
+      const cpu = cpuNs(p.pid);
       p.kill('SIGINT');
       const stats = await new Promise<string>((r) => {
         let err = '';
@@ -357,7 +377,7 @@ async function makeTcpdump(dir: string): Promise<Peer> {
       });
       const captured = Number(/(\d+) packets? captured/.exec(stats)?.[1] ?? 0);
       rmSync(file, { force: true });
-      return { ...g, received: captured };
+      return { ...g, received: captured, cpuNs: cpu };
     },
     async stop() {
       execFileSync('ip', ['link', 'del', 'vx0']);
@@ -381,8 +401,10 @@ async function makeCSink(dir: string): Promise<Peer> {
     port: 6789,
     async trial(run) {
       const before = await count();
+      const cpuBefore = cpuNs(p.pid);
       const g = await run();
-      return { ...g, received: (await settle(count)) - before };
+      const received = (await settle(count)) - before;
+      return { ...g, received, cpuNs: cpuNs(p.pid) - cpuBefore };
     },
     async stop() {
       p.kill('SIGTERM');
@@ -391,10 +413,60 @@ async function makeCSink(dir: string): Promise<Peer> {
   };
 }
 
+/** CPU time of every thread of `pid` so far, in nanoseconds (0 once it has exited). */
+function cpuNs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  let total = 0;
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`))
+      total += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]) || 0;
+  } catch {
+    // exited
+  }
+  return total;
+}
+
+/** --cpu-rate: one trial per peer at a fixed rate; CPU per datagram and the ratios. */
+async function cpuCost(dir: string, gen: string): Promise<void> {
+  console.log(`CPU per datagram at ${cpuRate} datagrams/s offered, ${cpuCount} datagrams per trial\n`);
+  const perDatagram: Record<string, Record<number, number>> = {};
+  for (const size of sizes) {
+    const peers = [...intakes.map((i) => (d: string) => makeReceive(d, i)), makeTcpdump, makeCSink];
+    for (const make of peers) {
+      const peer = await make(dir);
+      try {
+        const t = await peer.trial(() => generate(gen, peer.port, size, cpuRate, cpuCount));
+        const us = t.cpuNs / 1000 / Math.max(1, t.received);
+        perDatagram[peer.name] = { ...perDatagram[peer.name], [size]: us };
+        console.log(
+          `  ${peer.name.padEnd(30)} ${String(size).padStart(5)} B  sent ${Math.round(t.sent / t.seconds / 1000)} k/s  ` +
+            `loss ${((1 - t.received / t.sent) * 100).toFixed(3)}%  CPU ${(t.cpuNs / 1e6).toFixed(0)} ms  ${us.toFixed(2)} µs/datagram`,
+        );
+      } finally {
+        await peer.stop();
+      }
+    }
+  }
+  console.log('\nCPU µs per datagram (and the one-core rate it implies):');
+  console.log(`${'peer'.padEnd(34)}${sizes.map((s) => `${s}-byte inner`.padStart(22)).join('')}`);
+  for (const [name, bySize] of Object.entries(perDatagram))
+    console.log(
+      `${name.padEnd(34)}${sizes.map((s) => `${bySize[s].toFixed(2)} (${Math.round(1000 / bySize[s])} k/s)`.padStart(22)).join('')}`,
+    );
+  for (const intake of intakes)
+    console.log(
+      `${`${intake} CPU / C recvmmsg CPU`.padEnd(34)}${sizes.map((s) => (perDatagram[receiveName(intake)][s] / perDatagram['C recvmmsg loop'][s]).toFixed(2).padStart(22)).join('')}`,
+    );
+  if (intakes.includes('native') && intakes.includes('js'))
+    console.log(
+      `${'js CPU / native CPU'.padEnd(34)}${sizes.map((s) => (perDatagram[receiveName('js')][s] / perDatagram[receiveName('native')][s]).toFixed(2).padStart(22)).join('')}`,
+    );
+}
+
 /** Runs `receive` under --cpu-prof at `rate` and prints where the worker's time goes. */
 async function profileReceive(dir: string, gen: string, rate: number, size: number): Promise<void> {
   const profDir = join(dir, 'prof');
-  const peer = await makeReceive(dir, ['--cpu-prof', '--cpu-prof-dir', profDir]);
+  const peer = await makeReceive(dir, intakes[0], ['--cpu-prof', '--cpu-prof-dir', profDir]);
   const t = await peer.trial(() => generate(gen, peer.port, size, rate, rate * 3));
   await peer.stop();
   console.log(

@@ -27,6 +27,7 @@ interface ReceiveFlags extends AwsFlags {
   genevePort?: number;
   bind?: string;
   workers?: string;
+  intake?: string;
   recvBuffer?: string;
   pcapDir?: string;
   records?: string;
@@ -83,6 +84,10 @@ export function createReceiveCommand(): Command {
     )
     .option('--bind <address>', 'address to receive on; :: is dual-stack IPv6+IPv4 (default ::)')
     .option('--workers <n>', 'worker threads, each with its own sockets on the ports (default 1)')
+    .option(
+      '--intake <native|js|auto>',
+      'how workers read the sockets: native (recvmmsg addon), js (dgram), auto (native when built; default)',
+    )
     .option(
       '--recv-buffer <size>',
       'socket receive buffer, e.g. 32MiB; capped by net.core.rmem_max (default 32MiB)',
@@ -209,6 +214,7 @@ function toConfig(f: ReceiveFlags): Partial<ReceiverConfigInput> {
     genevePort: f.genevePort,
     bind: f.bind,
     workers: num(f.workers),
+    intake: f.intake as ReceiverConfigInput['intake'],
     recvBuffer: size(f.recvBuffer),
     pcapDir: f.pcapDir,
     records: f.records,
@@ -265,6 +271,7 @@ function formatReady(info: ReceiverInfo): string {
     info.genevePort === 0 ? 'geneve off' : `geneve udp ${hostPort(info.bind, info.genevePort)}`,
     `health http port ${info.healthPort}`,
     `workers ${info.workers}`,
+    `intake ${info.intake}`,
     `pcap ${info.outputs.pcapDir ?? 'off'}`,
     `records ${info.outputs.records ?? 'off'}`,
   ];

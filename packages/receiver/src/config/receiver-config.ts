@@ -209,6 +209,12 @@ export const receiverConfigSchema = z.strictObject({
     .optional(),
   /** Worker threads, each with its own sockets on the ports (SO_REUSEPORT). */
   workers: positiveInt().max(64, 'expected at most 64 workers').default(1),
+  /**
+   * How workers read their sockets: `native`, the recvmmsg addon built from native/fm-recv.c (a batch
+   * of datagrams per call); `js`, Node's dgram (one callback per datagram); `auto`, native when the
+   * addon loads, else js (the start-up log says which and why).
+   */
+  intake: z.enum(['auto', 'native', 'js']).default('auto'),
   /** Receive buffer asked for on each socket (the kernel caps it at net.core.rmem_max). */
   recvBuffer: byteSize(4096).default(32 * 1024 * 1024),
   /** Directory of the default outputs when neither pcapDir nor records is given. */

@@ -55,8 +55,9 @@ export class HandoffRing {
     sourceVersion: number,
     tsSec: number,
     tsNsec: number,
+    offset = 0,
+    length = payload.length - offset,
   ): boolean {
-    const length = payload.length;
     const size = (RECORD_HEADER_BYTES + length + 7) & ~7;
     const head = Atomics.load(this.cells, HEAD);
     let tail = Atomics.load(this.cells, TAIL);
@@ -83,7 +84,7 @@ export class HandoffRing {
     v.setUint32(tail + 24, sourceVersion, true);
     v.setUint32(tail + 28, tsSec, true);
     v.setUint32(tail + 32, tsNsec, true);
-    payload.copy(this.data, tail + RECORD_HEADER_BYTES);
+    payload.copy(this.data, tail + RECORD_HEADER_BYTES, offset, offset + length);
     let next = tail + size;
     if (next === cap) next = 0;
     Atomics.store(this.cells, TAIL, next); // publishes the record (sequentially consistent store)

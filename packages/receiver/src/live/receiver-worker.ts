@@ -7,6 +7,8 @@ import { readWorkerCounters, type WorkerCounterSources } from '../metrics/receiv
 import { RotatingPcapSink } from '../sinks/rotating-pcap-sink.js';
 import { flowOwner } from './flow-affinity.js';
 import { HandoffKind, HandoffRing } from './handoff-ring.js';
+import { loadNativeIntake, NATIVE_META_WORDS, type NativeIntakeBinding } from './native-intake.js';
+import { NATIVE_SLOT_BYTES, NativeMirrorSocket } from './native-socket.js';
 import { ReceiveClock } from './receive-clock.js';
 import { SenderAddressCache } from './sender-address-cache.js';
 import { SourceAllowList } from './source-allow-list.js';
@@ -16,6 +18,12 @@ import type { ReceiverWorkerData, WorkerStatsSnapshot, WorkerToMain } from './wo
 
 const RECORDS_BATCH_BYTES = 256 * 1024;
 const MAINTENANCE_MS = 1000;
+/** Native intake: batches taken before the worker serves its event loop (timers, handoffs, messages). */
+const NATIVE_ROUNDS = 8;
+/** Native intake, every socket empty: how long the worker waits in poll() before serving its loop. */
+const NATIVE_IDLE_WAIT_MS = 10;
+/** ...with other workers, whose handoffs the loop drains: shorter. */
+const NATIVE_IDLE_WAIT_SHARED_MS = 1;
 
 /**
  * One receive worker: its own sockets on the shared ports, its own pipeline (flow table, pcap files),
@@ -40,6 +48,9 @@ export class ReceiverWorker {
   private readonly vniCounters = new VniCounters();
   private readonly perVniDomain: boolean;
   private readonly sockets: Socket[] = [];
+  private readonly nativeSockets: NativeMirrorSocket[] = [];
+  private nativeFds = new Int32Array(0);
+  private binding: NativeIntakeBinding | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private recordLines: string[] = [];
   private recordBytes = 0;
@@ -138,19 +149,25 @@ export class ReceiverWorker {
     });
     await this.identity?.resolver.start();
     const reusePort = true;
-    const vxlan = await openMirrorSocket(config.bind, port, config.recvBuffer, reusePort);
-    this.sockets.push(vxlan.socket);
-    vxlan.socket.on('message', (msg: Buffer, rinfo: RemoteInfo) =>
-      this.receive(msg, rinfo, HandoffKind.VXLAN),
-    );
-    if (genevePort !== 0) {
-      const geneve = await openMirrorSocket(config.bind, genevePort, config.recvBuffer, reusePort);
-      this.sockets.push(geneve.socket);
-      geneve.socket.on('message', (msg: Buffer, rinfo: RemoteInfo) =>
-        this.receive(msg, rinfo, HandoffKind.GENEVE),
+    let recvBufferBytes: number;
+    if (this.data.intake === 'native') {
+      recvBufferBytes = this.openNative(reusePort);
+    } else {
+      const vxlan = await openMirrorSocket(config.bind, port, config.recvBuffer, reusePort);
+      this.sockets.push(vxlan.socket);
+      recvBufferBytes = vxlan.recvBufferBytes;
+      vxlan.socket.on('message', (msg: Buffer, rinfo: RemoteInfo) =>
+        this.receiveDgram(msg, rinfo, HandoffKind.VXLAN),
       );
+      if (genevePort !== 0) {
+        const geneve = await openMirrorSocket(config.bind, genevePort, config.recvBuffer, reusePort);
+        this.sockets.push(geneve.socket);
+        geneve.socket.on('message', (msg: Buffer, rinfo: RemoteInfo) =>
+          this.receiveDgram(msg, rinfo, HandoffKind.GENEVE),
+        );
+      }
+      for (const s of this.sockets) s.on('error', (error) => this.log.error({ err: error }, 'socket error'));
     }
-    for (const s of this.sockets) s.on('error', (error) => this.log.error({ err: error }, 'socket error'));
     this.reading = true;
     for (const ring of this.inRings) this.armRing(ring);
     this.timers.push(setInterval(() => this.maintain(), MAINTENANCE_MS));
@@ -158,7 +175,12 @@ export class ReceiverWorker {
       setInterval(() => this.post({ type: 'stats', stats: this.snapshot() }), config.statsIntervalMs),
     );
     this.timers.push(setInterval(() => this.flushRecords(), config.recordsFlushMs));
-    this.post({ type: 'ready', recvBufferBytes: vxlan.recvBufferBytes, sockets: this.sockets.length });
+    if (this.binding !== undefined) setImmediate(this.pumpNative);
+    this.post({
+      type: 'ready',
+      recvBufferBytes,
+      sockets: this.sockets.length + this.nativeSockets.length,
+    });
   }
 
   /**
@@ -178,6 +200,8 @@ export class ReceiverWorker {
     this.reading = false;
     await Promise.all(this.sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.sockets.length = 0;
+    for (const s of this.nativeSockets) s.close();
+    this.nativeSockets.length = 0;
   }
 
   /**
@@ -198,13 +222,90 @@ export class ReceiverWorker {
     this.post({ type: 'stats', stats: this.snapshot() });
   }
 
-  private receive(msg: Buffer, rinfo: RemoteInfo, kind: number): void {
+  /** Binds the native intake's sockets (the addon loaded in the main thread, so it loads here). */
+  private openNative(reusePort: boolean): number {
+    const { config, port, genevePort } = this.data;
+    const binding = loadNativeIntake().binding;
+    if (binding === undefined)
+      throw new Error('the native intake addon loaded in the main thread but not here');
+    this.binding = binding;
+    const vxlan = NativeMirrorSocket.open(
+      binding,
+      config.bind,
+      port,
+      config.recvBuffer,
+      reusePort,
+      HandoffKind.VXLAN,
+    );
+    this.nativeSockets.push(vxlan);
+    if (genevePort !== 0)
+      this.nativeSockets.push(
+        NativeMirrorSocket.open(
+          binding,
+          config.bind,
+          genevePort,
+          config.recvBuffer,
+          reusePort,
+          HandoffKind.GENEVE,
+        ),
+      );
+    this.nativeFds = Int32Array.from(this.nativeSockets, (s) => s.fd);
+    return vxlan.recvBufferBytes;
+  }
+
+  /**
+   * The native intake's loop: up to NATIVE_ROUNDS batches from every socket, then the event loop
+   * runs (setImmediate: timers, handoff wake-ups, the main thread's messages). With every socket
+   * empty it first waits in poll() for a short while, so an idle worker sleeps in the kernel.
+   */
+  private readonly pumpNative = (): void => {
+    if (!this.reading) return;
+    const binding = this.binding as NativeIntakeBinding;
+    const sockets = this.nativeSockets;
+    try {
+      let total = 0;
+      for (let round = 0; round < NATIVE_ROUNDS; round++) {
+        let taken = 0;
+        for (let i = 0; i < sockets.length; i++) taken += this.drainNative(sockets[i]);
+        total += taken;
+        if (taken === 0) break;
+      }
+      if (total === 0 && this.reading)
+        binding.waitReadable(
+          this.nativeFds,
+          this.data.workers > 1 ? NATIVE_IDLE_WAIT_SHARED_MS : NATIVE_IDLE_WAIT_MS,
+        );
+    } catch (error) {
+      // recvmmsg failed for a reason other than an empty queue: say so and keep reading.
+      this.log.error({ err: error }, 'native intake: receive failed');
+    }
+    setImmediate(this.pumpNative);
+  };
+
+  /** One batch from `socket` through the pipeline; returns how many datagrams it took. */
+  private drainNative(socket: NativeMirrorSocket): number {
+    const n = socket.receive();
+    const { data, meta, kind } = socket;
+    for (let i = 0; i < n; i++) {
+      const row = i * NATIVE_META_WORDS;
+      const version = this.senders.resolveWords(meta, row, this.source);
+      this.receive(data, i * NATIVE_SLOT_BYTES, meta[row], kind, version);
+    }
+    return n;
+  }
+
+  private receiveDgram(msg: Buffer, rinfo: RemoteInfo, kind: number): void {
+    const version = this.senders.resolve(rinfo.address, this.source);
+    this.receive(msg, 0, msg.length, kind, version);
+  }
+
+  /** A datagram of `length` bytes at `offset` in `buf`, its sender already in `this.source`. */
+  private receive(buf: Buffer, offset: number, length: number, kind: number, version: number): void {
     const c = this.counters;
     c.datagrams++;
-    c.datagramBytes += msg.length;
+    c.datagramBytes += length;
     if (kind === HandoffKind.VXLAN) c.vxlanDatagrams++;
     else c.geneveDatagrams++;
-    const version = this.senders.resolve(rinfo.address, this.source);
     if (!this.senders.allowed) {
       // Not one of --allow-sources: dropped before decoding, so nobody else can inject records.
       c.sourceNotAllowed++;
@@ -223,9 +324,9 @@ export class ReceiverWorker {
       const pipeline = this.pipeline;
       const d = pipeline.decoder;
       const status = pipeline.decodePayload(
-        msg,
-        0,
-        msg.length,
+        buf,
+        offset,
+        length,
         kind !== HandoffKind.VXLAN,
         this.source,
         version,
@@ -233,7 +334,7 @@ export class ReceiverWorker {
       const owner = this.ownerOf(d, workers);
       if (owner !== this.data.workerId) {
         const ring = this.outRings[owner] as HandoffRing;
-        if (ring.push(msg, kind, this.source, version, clock.sec, clock.nsec)) {
+        if (ring.push(buf, kind, this.source, version, clock.sec, clock.nsec, offset, length)) {
           c.handoffsOut++;
           ring.wakeIfWaiting();
         } else {
@@ -241,11 +342,11 @@ export class ReceiverWorker {
         }
         return;
       }
-      pipeline.handleDecoded(status, msg, msg.length, clock.sec, clock.nsec);
+      pipeline.handleDecoded(status, buf, length, clock.sec, clock.nsec);
       this.countVni();
       return;
     }
-    this.process(msg, 0, msg.length, kind, this.source, version, clock.sec, clock.nsec);
+    this.process(buf, offset, length, kind, this.source, version, clock.sec, clock.nsec);
   }
 
   /** The worker owning the decoded datagram's inner connection. */

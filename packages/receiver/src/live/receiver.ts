@@ -13,6 +13,7 @@ import { EmfReporter } from '../metrics/emf-reporter.js';
 import { createReceiverMetrics, type ReceiverMetricsSource } from '../metrics/receiver-metrics.js';
 import type { HecSink, HecSinkStats } from '../sinks/hec/hec-sink.js';
 import { ReceiverUi } from '../ui/receiver-ui.js';
+import { type Intake, resolveIntake } from './native-intake.js';
 import { OutputSinks } from './output-sinks.js';
 import { type ReceiverOutputs, resolveOutputs } from './receiver-outputs.js';
 import { type ReceiverTotals, StatsAggregator } from './stats-aggregator.js';
@@ -27,6 +28,8 @@ export interface ReceiverInfo {
   readonly genevePort: number;
   readonly healthPort: number;
   readonly workers: number;
+  /** How the workers read their sockets (`--intake`, resolved). */
+  readonly intake: Intake;
   readonly outputs: ReceiverOutputs;
   /** Receive buffer the kernel granted each socket (as getsockopt reports it). */
   readonly recvBufferBytes: number;
@@ -112,8 +115,14 @@ export class Receiver {
       }
       await this.sinks.open();
       this.ui = ReceiverUi.create(config, this.metricsSource(), log);
+      const { intake, fallbackReason } = resolveIntake(config.intake);
+      if (fallbackReason !== undefined)
+        log.warn(
+          { reason: fallbackReason },
+          'native intake unavailable: reading with the JavaScript intake (dgram)',
+        );
       await this.claimPorts();
-      const ports = { bind: this.bind, port: this.port, genevePort: this.genevePort };
+      const ports = { bind: this.bind, port: this.port, genevePort: this.genevePort, intake };
       await this.workers.start(ports, outputs.pcapDir, this.sinks.wantsRecords || this.ui !== undefined);
       this.warnAboutReceiveBuffer();
       this.drops = new KernelDropMonitor(this.genevePort === 0 ? [this.port] : [this.port, this.genevePort]);
@@ -136,6 +145,7 @@ export class Receiver {
         genevePort: this.genevePort,
         healthPort: port,
         workers: config.workers,
+        intake,
         outputs,
         recvBufferBytes: this.workers.recvBufferBytes,
         hecUrl: config.hec.url,

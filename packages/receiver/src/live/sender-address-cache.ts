@@ -1,4 +1,4 @@
-import { parseAddress } from '@fargate-mirror/wire';
+import { formatAddress, parseAddress } from '@fargate-mirror/wire';
 
 const MAX_ENTRIES = 4096;
 
@@ -9,6 +9,9 @@ const MAX_ENTRIES = 4096;
  */
 export class SenderAddressCache {
   private readonly entries = new Map<string, Uint32Array>();
+  /** The native intake's last sender (words and family) and whether it is allowed. */
+  private readonly lastWords = new Int32Array(5);
+  private lastAllowed = true;
   /** Whether the address of the last `resolve` is an accepted mirror source. */
   allowed = true;
 
@@ -31,5 +34,43 @@ export class SenderAddressCache {
     out[3] = entry[3];
     this.allowed = entry[5] === 1;
     return entry[4];
+  }
+
+  /**
+   * The native intake's form: the sender is already words (`meta[row + 1]` family, `meta[row + 2..5]`
+   * words, as parseAddress writes them). Copies them into `out` and returns the family; the allow
+   * decision is remembered for the last sender and looked up by address string (as `resolve` keeps
+   * it) only when the sender changes.
+   */
+  resolveWords(meta: Int32Array, row: number, out: Uint32Array): number {
+    const version = meta[row + 1];
+    out[0] = meta[row + 2];
+    out[1] = meta[row + 3];
+    out[2] = meta[row + 4];
+    out[3] = meta[row + 5];
+    if (this.allows === undefined) {
+      this.allowed = true;
+      return version;
+    }
+    const last = this.lastWords;
+    if (
+      last[0] !== version ||
+      last[1] !== meta[row + 2] ||
+      last[2] !== meta[row + 3] ||
+      last[3] !== meta[row + 4] ||
+      last[4] !== meta[row + 5]
+    ) {
+      last[0] = version;
+      for (let i = 0; i < 4; i++) last[i + 1] = meta[row + 2 + i];
+      this.lastAllowed = version !== 0 && this.resolveAllowed(formatAddress(out, 0, version));
+    }
+    this.allowed = this.lastAllowed;
+    return version;
+  }
+
+  private resolveAllowed(address: string): boolean {
+    const scratch = new Uint32Array(4);
+    this.resolve(address, scratch);
+    return this.allowed;
   }
 }

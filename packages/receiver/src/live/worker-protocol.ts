@@ -1,11 +1,14 @@
 import type { ReceiverConfig } from '../config/receiver-config.js';
 import type { ReceiverErrorCode } from '../errors.js';
 import type { WorkerCounterValues } from '../metrics/receiver-counters.js';
+import type { Intake } from './native-intake.js';
 
 /** What the main thread gives each worker at start. */
 export interface ReceiverWorkerData {
   readonly workerId: number;
   readonly workers: number;
+  /** How the sockets are read: the recvmmsg addon, or Node's dgram (resolved from --intake). */
+  readonly intake: Intake;
   readonly config: ReceiverConfig;
   /** Ports the sockets bind (resolved: never 0). `genevePort` 0 means no GENEVE socket. */
   readonly port: number;

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ReceiverConfig } from '../config/receiver-config.js';
 import { ReceiverError } from '../errors.js';
 import { HandoffRing } from './handoff-ring.js';
+import type { Intake } from './native-intake.js';
 import type {
   MainToWorker,
   ReceiverWorkerData,
@@ -29,6 +30,7 @@ export interface WorkerPorts {
   readonly bind: string;
   readonly port: number;
   readonly genevePort: number;
+  readonly intake: Intake;
 }
 
 /**
@@ -140,6 +142,7 @@ export class WorkerSupervisor {
     const data: ReceiverWorkerData = {
       workerId: slot.id,
       workers: this.config.workers,
+      intake: ports.intake,
       config: this.config,
       port: ports.port,
       genevePort: ports.genevePort,

@@ -21,6 +21,15 @@ export const LOOPBACK_RECEIVE: readonly string[] = [
   '0',
 ];
 
+/**
+ * FARGATE_MIRROR_TEST_INTAKE=native|js runs every receiver started here with that intake (a later
+ * --intake in a test's own arguments wins), so the suite can be run once with each; unset: auto.
+ */
+const TEST_INTAKE: readonly string[] =
+  process.env.FARGATE_MIRROR_TEST_INTAKE === undefined
+    ? []
+    : ['--intake', process.env.FARGATE_MIRROR_TEST_INTAKE];
+
 /** The tests drive the built CLI: fail clearly when it has not been built. */
 export function requireBuiltCli(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build it first with npx tsc -b packages/cli`);
@@ -49,7 +58,7 @@ export async function startReceive(
   args: readonly string[],
   spawn: (cmd: string, args: readonly string[]) => Started = (cmd, a) => start(cmd, a),
 ): Promise<RunningReceiver> {
-  const proc = spawn(process.execPath, [CLI, 'receive', ...args]);
+  const proc = spawn(process.execPath, [CLI, 'receive', ...TEST_INTAKE, ...args]);
   await proc.waitForOutput(READY, 30_000);
   return { proc, ...parseReady(proc.stderr()) };
 }

@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { ReceiverError } from '../errors.js';
+
+/** What `--intake` asks for: the recvmmsg addon, Node's dgram, or the addon when it loads. */
+export type IntakeChoice = 'auto' | 'native' | 'js';
+/** The intake the workers use. */
+export type Intake = 'native' | 'js';
+
+/** The addon built from native/fm-recv.c (package.json build:native). */
+export interface NativeIntakeBinding {
+  /** Binds a non-blocking UDP socket; returns [fd, granted receive buffer bytes, bound port]. */
+  openSocket(
+    address: string,
+    port: number,
+    recvBufferBytes: number,
+    reusePort: boolean,
+  ): [number, number, number];
+  /**
+   * One recvmmsg into `data` (datagram i at i * slotBytes) and `meta` (NATIVE_META_WORDS per
+   * datagram: length, sender family, sender words 0..3); waits up to `timeoutMs` when nothing is
+   * queued. Returns how many datagrams it took.
+   */
+  receiveBatch(
+    fd: number,
+    data: Uint8Array,
+    meta: Int32Array,
+    slotBytes: number,
+    maxDatagrams: number,
+    timeoutMs: number,
+  ): number;
+  /** Waits up to `timeoutMs` until one of `fds` has a datagram; returns whether one has. */
+  waitReadable(fds: Int32Array, timeoutMs: number): boolean;
+  closeSocket(fd: number): void;
+}
+
+export const NATIVE_META_WORDS = 8;
+
+// dist/live/native-intake.js -> dist/native/fm-recv.node (the build writes it there).
+const ADDON = fileURLToPath(new URL('../native/fm-recv.node', import.meta.url));
+
+let loaded: { binding?: NativeIntakeBinding; problem?: string } | undefined;
+
+/** Loads the addon once; `problem` says why it is unavailable (not built, or built for another Node). */
+export function loadNativeIntake(): { binding?: NativeIntakeBinding; problem?: string } {
+  if (loaded !== undefined) return loaded;
+  if (!existsSync(ADDON)) {
+    loaded = { problem: `${ADDON} is missing (gcc did not build native/fm-recv.c)` };
+    return loaded;
+  }
+  try {
+    loaded = { binding: createRequire(import.meta.url)(ADDON) as NativeIntakeBinding };
+  } catch (error) {
+    loaded = { problem: `${ADDON} does not load: ${(error as Error).message}` };
+  }
+  return loaded;
+}
+
+/**
+ * The intake for `choice`: `auto` takes the addon when it loads and dgram otherwise (with the
+ * reason, for the start-up log); `native` without a loadable addon is RECEIVER_INTAKE_UNAVAILABLE.
+ */
+export function resolveIntake(choice: IntakeChoice): { intake: Intake; fallbackReason?: string } {
+  if (choice === 'js') return { intake: 'js' };
+  const { binding, problem } = loadNativeIntake();
+  if (binding !== undefined) return { intake: 'native' };
+  if (choice === 'native')
+    throw new ReceiverError(
+      'RECEIVER_INTAKE_UNAVAILABLE',
+      `--intake native: ${problem}; build it with npm run build:native -w @fargate-mirror/receiver, or use --intake js`,
+    );
+  return { intake: 'js', fallbackReason: problem };
+}
