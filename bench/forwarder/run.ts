@@ -284,7 +284,11 @@ async function startMirror(m: Mirror): Promise<{ pid?: number; stop: () => Promi
       '-s',
       '0',
       '-B',
-      values['capture-buffer'] ?? '16384',
+      values['capture-buffer'] ?? '8192',
+      // -Z root: as root, tcpdump hands its output file to the user it drops to, and that file is
+      // the machine's /dev/null
+      '-Z',
+      'root',
       '-w',
       '/dev/null',
     ]);
