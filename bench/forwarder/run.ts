@@ -13,8 +13,11 @@
 // Gbit/s (wall) without and with each forwarder (and native without UDP GSO), the mirror's CPU per
 // wall second, and what it captured, sent and lost (kernel drops) meanwhile.
 //
-// Memory: peak RSS (VmHWM) of node and of its capture child, each and summed, and node's RSS split
-// into anonymous and file-backed; --image-flags gives node the image's V8 flags (IMAGE_NODE_FLAGS),
+// Memory: peak RSS (VmHWM) of node and of its capture child, each and summed, and each one's RSS at
+// the end split into anonymous, file-backed and shared (the capture ring). waitedForCPU: how long the
+// mirror's processes were runnable but had no CPU (/proc/PID/schedstat), the machine's load as the
+// mirror felt it; in the TCP rows kernelDrops against it, and the collector's own receive-buffer
+// drops (sinkDrops, not the forwarder's loss); --image-flags gives node the image's V8 flags (IMAGE_NODE_FLAGS),
 // --node-options others. The forwarder runs as in the image: the esbuild bundle, fm-capture next to
 // it, a stand-in task metadata endpoint.
 //
@@ -157,14 +160,21 @@ function treeCpuUs(root: number): number {
   }
   return total;
 }
-/** Peak RSS (VmHWM, KiB) of pid itself, and summed over pid and its descendants. */
-function treeHwmKiB(root: number): { own: number; total: number } {
-  let total = 0;
-  let own = 0;
+interface ProcMemory {
+  pid: number;
+  name: string;
+  /** VmHWM, RssAnon, RssFile, RssShmem (KiB) */
+  hwm: number;
+  anon: number;
+  file: number;
+  shmem: number;
+}
+/** pid and its descendants (the capture child) with their memory from /proc/PID/status. */
+function treeMemory(root: number): ProcMemory[] {
+  const out: ProcMemory[] = [];
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
     try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
       let pid = Number(e);
       let isOurs = false;
       for (let i = 0; i < 10 && pid > 1; i++) {
@@ -172,18 +182,57 @@ function treeHwmKiB(root: number): { own: number; total: number } {
           isOurs = true;
           break;
         }
-        const s = i === 0 ? stat : readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
         pid = Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
       }
       if (!isOurs) continue;
-      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${e}/status`, 'utf8'));
-      if (m) total += Number(m[1]);
-      if (m && Number(e) === root) own = Number(m[1]);
+      const status = readFileSync(`/proc/${e}/status`, 'utf8');
+      const kib = (f: string) => Number(new RegExp(`${f}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+      out.push({
+        pid: Number(e),
+        // node names its main thread MainThread
+        name:
+          Number(e) === root && /MainThread/.test(status)
+            ? 'node'
+            : (/Name:\s+(\S+)/.exec(status)?.[1] ?? '?'),
+        hwm: kib('VmHWM'),
+        anon: kib('RssAnon'),
+        file: kib('RssFile'),
+        shmem: kib('RssShmem'),
+      });
     } catch {
       // exited
     }
   }
-  return { own, total };
+  return out.sort((a, b) => (a.pid === root ? -1 : b.pid === root ? 1 : a.pid - b.pid));
+}
+const mib = (kib: number) => (kib / 1024).toFixed(1);
+/** "node 54.5 + fm-capture 9.7 = 64.2 MiB peak (now node anon 12.7 + file 41.8, fm-capture ...)" */
+function memoryText(procs: readonly ProcMemory[]): string {
+  if (procs.length === 0) return '-';
+  const peak = procs.map((p) => `${p.name} ${mib(p.hwm)}`).join(' + ');
+  const now = procs
+    .map(
+      (p) =>
+        `${p.name} anon ${mib(p.anon)} + file ${mib(p.file)}${p.shmem ? ` + shmem ${mib(p.shmem)}` : ''}`,
+    )
+    .join(', ');
+  return `${mib(procs.reduce((n, p) => n + p.hwm, 0))} MiB (peak RSS, VmHWM: ${peak}; RSS now: ${now})`;
+}
+/** Run-queue wait and on-CPU time (ns, /proc/PID/schedstat) summed over pid's tree. */
+function treeSched(root: number): { ranNs: number; waitNs: number } {
+  let ranNs = 0;
+  let waitNs = 0;
+  for (const p of treeMemory(root)) {
+    try {
+      const [ran, wait] = readFileSync(`/proc/${p.pid}/schedstat`, 'utf8').split(' ').map(Number);
+      ranNs += ran;
+      waitNs += wait;
+    } catch {
+      // exited
+    }
+  }
+  return { ranNs, waitNs };
 }
 const ifPackets = () =>
   ['rx_packets', 'tx_packets'].reduce(
@@ -235,7 +284,11 @@ async function startMirror(m: Mirror): Promise<{ pid?: number; stop: () => Promi
       '-s',
       '0',
       '-B',
-      values['capture-buffer'] ?? '16384',
+      values['capture-buffer'] ?? '8192',
+      // -Z root: as root, tcpdump hands its output file to the user it drops to, and that file is
+      // the machine's /dev/null
+      '-Z',
+      'root',
       '-w',
       '/dev/null',
     ]);
@@ -292,8 +345,11 @@ async function startMirror(m: Mirror): Promise<{ pid?: number; stop: () => Promi
     };
   }
   const engine = ENGINE[m];
+  // --jitless suits the native engine (JavaScript once a second) only: the TypeScript engines, which
+  // run JavaScript per packet, are measured with the compilers, as they would be deployed.
+  const flags = engine === 'native' ? NODE_FLAGS : NODE_FLAGS.filter((f) => f !== '--jitless');
   const p = spawnIn(NS.task, process.execPath, [
-    ...NODE_FLAGS,
+    ...flags,
     FORWARD,
     ...['--to', `${ADDR.coll}:4789`, '--interface', 't0', '--vni', '7', '--capture-engine', engine],
     ...['--log-level', 'info', '--metadata-uri', METADATA_URI],
@@ -323,11 +379,9 @@ interface UdpRow {
   received: number;
   sinkDrops: number;
   cpuUs: number;
-  hwmKiB: number;
-  /** The process itself (node, or tcpdump): the rest is its capture child. */
-  hwmOwnKiB: number;
-  anonKiB: number;
-  fileKiB: number;
+  memory: ProcMemory[];
+  /** Time the mirror's processes were runnable but waited for a CPU (schedstat), us. */
+  waitUs: number;
   fwdStats?: Record<string, unknown>;
 }
 
@@ -350,6 +404,7 @@ async function udpRun(m: Mirror, rate: number): Promise<UdpRow> {
   const drops0 = sinkErrors();
   const pk0 = ifPackets();
   const cpu0 = mirror.pid ? treeCpuUs(mirror.pid) : 0;
+  const sched0 = mirror.pid ? treeSched(mirror.pid) : { ranNs: 0, waitNs: 0 };
   inNs(NS.client, 'iperf3', [
     '-c',
     ADDR.task,
@@ -363,11 +418,11 @@ async function udpRun(m: Mirror, rate: number): Promise<UdpRow> {
   ]);
   await sleep(1000); // the last blocks and datagrams in flight
   const cpu1 = mirror.pid ? treeCpuUs(mirror.pid) : 0;
-  const hwm = mirror.pid ? treeHwmKiB(mirror.pid) : { own: 0, total: 0 };
-  // node's resident memory now, anonymous (heap, buffers: what its flags bound) and file-backed (the
-  // pages of the node binary it has touched: shared, clean, reclaimable)
-  const ownStatus = mirror.pid ? readFileSync(`/proc/${mirror.pid}/status`, 'utf8') : '';
-  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(ownStatus)?.[1] ?? 0);
+  // each process's peak and current resident memory, anonymous (heap, buffers: what node's flags
+  // bound), file-backed (the pages of the node binary it has touched: shared, clean, reclaimable) and
+  // shared (fm-capture's ring)
+  const memory = mirror.pid ? treeMemory(mirror.pid) : [];
+  const sched1 = mirror.pid ? treeSched(mirror.pid) : { ranNs: 0, waitNs: 0 };
   const pk1 = ifPackets();
   const fwdStats = (await mirror.stop()) as Record<string, unknown> | undefined;
   await sleep(200);
@@ -378,10 +433,8 @@ async function udpRun(m: Mirror, rate: number): Promise<UdpRow> {
     received: count() - count0,
     sinkDrops: sinkErrors() - drops0,
     cpuUs: cpu1 - cpu0,
-    hwmKiB: hwm.total,
-    hwmOwnKiB: hwm.own,
-    anonKiB: kib('RssAnon'),
-    fileKiB: kib('RssFile'),
+    memory,
+    waitUs: (sched1.waitNs - sched0.waitNs) / 1000,
     fwdStats,
   };
   await stop(sink);
@@ -395,6 +448,9 @@ interface TcpRow {
   cpuUs: number;
   wallUs: number;
   received: number;
+  /** The collector's receive-buffer drops (not the forwarder's loss). */
+  sinkDrops: number;
+  waitUs: number;
   fwdStats?: Record<string, unknown>;
 }
 
@@ -406,14 +462,18 @@ async function tcpRun(m: Mirror, rate: string): Promise<TcpRow> {
   const mirror = await startMirror(m);
   await sleep(500);
   const cpu0 = mirror.pid ? treeCpuUs(mirror.pid) : 0;
+  const sched0 = mirror.pid ? treeSched(mirror.pid) : { ranNs: 0, waitNs: 0 };
+  const drops0 = sinkErrors();
   const t0 = process.hrtime.bigint();
   const paced = rate === 'max' ? [] : ['-b', rate];
   const out = JSON.parse(inNs(NS.client, 'iperf3', ['-c', ADDR.task, '-t', String(SECONDS), '-J', ...paced]));
   const wallUs = Number(process.hrtime.bigint() - t0) / 1000;
   const cpu1 = mirror.pid ? treeCpuUs(mirror.pid) : 0;
+  const sched1 = mirror.pid ? treeSched(mirror.pid) : { ranNs: 0, waitNs: 0 };
   await sleep(1000); // the last blocks and datagrams in flight
   const fwdStats = (await mirror.stop()) as Record<string, unknown> | undefined;
   await sleep(200);
+  const sinkDrops = sinkErrors() - drops0;
   let received = 0;
   try {
     received = Number(readFileSync(countFile, 'utf8').trim().split(' ')[0] || 0);
@@ -423,7 +483,8 @@ async function tcpRun(m: Mirror, rate: string): Promise<TcpRow> {
   await stop(sink);
   await stop(server);
   const gbps = out.end.sum_received.bits_per_second / 1e9;
-  return { mirror: m, gbps, cpuUs: cpu1 - cpu0, wallUs, received, fwdStats };
+  const waitUs = (sched1.waitNs - sched0.waitNs) / 1000;
+  return { mirror: m, gbps, cpuUs: cpu1 - cpu0, wallUs, received, sinkDrops, waitUs, fwdStats };
 }
 
 async function main(): Promise<void> {
@@ -444,7 +505,9 @@ async function main(): Promise<void> {
     `forwarder bench: UDP iperf3 -u -l ${PAYLOAD}, ${SECONDS} s per run, rates ${RATES.join(', ')} pps; CPU = utime+stime of the mirror's process tree (CPU time), per forwarded packet (forwarders: collector count) or per interface packet (tcpdump)`,
   );
   const rows: UdpRow[] = [];
-  console.log(`node flags for the forwarder: ${NODE_FLAGS.join(' ') || '(none)'}`);
+  console.log(
+    `node flags for the forwarder: ${NODE_FLAGS.join(' ') || '(none)'}${NODE_FLAGS.includes('--jitless') ? ' (the tcpdump and native-capture engines without --jitless)' : ''}`,
+  );
   for (const rate of RATES) {
     for (const m of MIRRORS) {
       if (m === 'forwarder (native, no GSO)') continue; // small datagrams: GSO never applies
@@ -456,10 +519,10 @@ async function main(): Promise<void> {
       const per = m.startsWith('forwarder') ? r.received : r.packets;
       const cpu = m === 'none' || m.startsWith('tc-') ? '-' : `${(r.cpuUs / per).toFixed(2)} us`;
       const kd = r.fwdStats
-        ? ` (node ${(r.hwmOwnKiB / 1024).toFixed(1)} [now anon ${(r.anonKiB / 1024).toFixed(1)} + file ${(r.fileKiB / 1024).toFixed(1)}] + capture ${((r.hwmKiB - r.hwmOwnKiB) / 1024).toFixed(1)}) kernelDrops=${r.fwdStats.captureKernelDrops} queueFull=${r.fwdStats.droppedQueueFull} lossLogged=${r.fwdStats.lossLogged}${m.startsWith('forwarder (native') && m !== 'forwarder (native-capture)' ? ` gsoSends=${r.fwdStats.gsoSends} perSendmmsg=${(Number(r.fwdStats.datagramsSent) / Math.max(Number(r.fwdStats.sendBatches), 1)).toFixed(1)} toTypeScript=${r.fwdStats.framesToTypeScript}` : ''}`
+        ? ` kernelDrops=${r.fwdStats.captureKernelDrops} queueFull=${r.fwdStats.droppedQueueFull} lossLogged=${r.fwdStats.lossLogged}${m.startsWith('forwarder (native') && m !== 'forwarder (native-capture)' ? ` gsoSends=${r.fwdStats.gsoSends} perSendmmsg=${(Number(r.fwdStats.datagramsSent) / Math.max(Number(r.fwdStats.sendBatches), 1)).toFixed(1)} toTypeScript=${r.fwdStats.framesToTypeScript}` : ''}`
         : '';
       console.log(
-        `${String(rate).padStart(6)} pps  ${m.padEnd(27)} packets=${r.packets} collector=${r.received} sinkDrops=${r.sinkDrops} loss=${loss}  CPU/packet=${cpu}  peakRSS=${r.hwmKiB ? `${(r.hwmKiB / 1024).toFixed(1)} MiB` : '-'}${kd}`,
+        `${String(rate).padStart(6)} pps  ${m.padEnd(27)} packets=${r.packets} collector=${r.received} sinkDrops=${r.sinkDrops} loss=${loss}  CPU/packet=${cpu}${r.memory.length ? ` waitedForCPU=${(r.waitUs / 1000).toFixed(0)} ms` : ''}${kd}\n${''.padStart(44)}memory=${memoryText(r.memory)}`,
       );
     }
     const by = (m: Mirror) => rows.find((r) => r.rate === rate && r.mirror === m);
@@ -485,7 +548,7 @@ async function main(): Promise<void> {
       for (const m of tcpMirrors) {
         const r = m === 'none' ? base : await tcpRun(m, rate);
         console.log(
-          `  ${m.padEnd(27)} ${r.gbps.toFixed(2)} Gbit/s (wall) = ${(r.gbps / base.gbps).toFixed(2)}x of none   mirror CPU ${m === 'none' ? '-' : `${((r.cpuUs / r.wallUs) * 100).toFixed(0)}% of a core`}${r.fwdStats ? `   captured=${r.fwdStats.framesCaptured} (super-frames ${r.fwdStats.superframes}) datagramsSent=${r.fwdStats.datagramsSent} collector=${r.received} kernelDrops=${r.fwdStats.captureKernelDrops}` : ''}`,
+          `  ${m.padEnd(27)} ${r.gbps.toFixed(2)} Gbit/s (wall) = ${(r.gbps / base.gbps).toFixed(2)}x of none   mirror CPU ${m === 'none' ? '-' : `${((r.cpuUs / r.wallUs) * 100).toFixed(0)}% of a core`}${r.fwdStats ? `   captured=${r.fwdStats.framesCaptured} (super-frames ${r.fwdStats.superframes}) datagramsSent=${r.fwdStats.datagramsSent} collector=${r.received} sinkDrops=${r.sinkDrops} kernelDrops=${r.fwdStats.captureKernelDrops} (${((Number(r.fwdStats.captureKernelDrops) / (Number(r.fwdStats.framesCaptured) + Number(r.fwdStats.captureKernelDrops))) * 100).toFixed(1)}% of the frames) waitedForCPU=${(r.waitUs / 1000).toFixed(0)} ms of ${(r.wallUs / 1000).toFixed(0)}` : ''}`,
         );
       }
     }

@@ -42,7 +42,7 @@ export interface MirrorSidecarProps {
   readonly memoryLimitMiB?: number;
   /**
    * Soft memory reservation.
-   * @default 96
+   * @default 64
    */
   readonly memoryReservationMiB?: number;
   /**

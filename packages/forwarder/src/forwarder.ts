@@ -55,7 +55,7 @@ export interface ForwarderOptions {
   readonly queueDatagrams?: number;
   /** Sockets, i.e. outer source ports the flows are spread over. @default 16 */
   readonly sourcePorts?: number;
-  /** Kernel capture ring (tcpdump -B, fm-capture -B), KiB. @default DEFAULT_CAPTURE_BUFFER_KIB (16 MiB) */
+  /** Kernel capture ring (tcpdump -B, fm-capture -B), KiB. @default DEFAULT_CAPTURE_BUFFER_KIB (8 MiB) */
   readonly captureBufferKiB?: number;
   /** @default 'tcpdump' */
   readonly tcpdump?: string;
@@ -103,10 +103,12 @@ export interface Forwarder {
 
 /**
  * The kernel capture ring: at 100k pps of small packets (about 330 bytes each in a TPACKET_V3 block)
- * 16 MiB holds half a second, the longest the capture may be descheduled without loss; it is most of
- * the sidecar's memory after node (bench/forwarder, README "Cost").
+ * 8 MiB holds a quarter of a second, the longest the capture may be descheduled without loss; at
+ * 1 Gbit/s of bulk TCP about 65 ms. It is resident as a whole (the sidecar's memory after node), so
+ * the default keeps the sidecar under 64 MiB; a task that streams at gigabits gives it more
+ * (bench/forwarder, README "Cost").
  */
-export const DEFAULT_CAPTURE_BUFFER_KIB = 16_384;
+export const DEFAULT_CAPTURE_BUFFER_KIB = 8_192;
 const OUTER_UDP_AND_VXLAN = 16;
 const SMALLEST_USEFUL_FRAME = 14 + 40 + 60 + 64;
 
@@ -136,7 +138,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
   validateOptions(options);
   const log =
     options.logger ??
-    createForwarderLogger(options.logLevel ?? 'warn', options.logFormat ?? defaultLogFormat());
+    (await createForwarderLogger(options.logLevel ?? 'warn', options.logFormat ?? defaultLogFormat()));
   const rules =
     options.filterRules ??
     (options.filterFile !== undefined
@@ -343,7 +345,7 @@ async function readIdentity(uri: string | undefined, log: Logger): Promise<TaskI
     return undefined;
   }
   try {
-    // loaded only in a task: its validation (zod) is a fifth of node's memory
+    // loaded only in a task (node:http)
     const { readTaskMetadata } = await import('./task-metadata.js');
     const identity = await readTaskMetadata(uri);
     log.info({ task: identity }, 'task identity from the ECS metadata endpoint');

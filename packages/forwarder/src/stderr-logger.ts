@@ -1,6 +1,5 @@
 import { isatty } from 'node:tty';
 import pino, { type Logger } from 'pino';
-import { PinoPretty } from 'pino-pretty';
 
 export const FORWARD_LOG_FORMATS = ['text', 'json'] as const;
 export type ForwardLogFormat = (typeof FORWARD_LOG_FORMATS)[number];
@@ -13,13 +12,14 @@ export function defaultLogFormat(): ForwardLogFormat {
 /**
  * The forwarder's pino logger on stderr, synchronous so that the last lines before an exit are kept.
  * The same shape as `receive`'s (one line per entry, local time, no pid/hostname) so that the
- * commands of one CLI log alike.
+ * commands of one CLI log alike. pino-pretty loads only for text: a container logs JSON, and the
+ * sidecar's memory is what it loads.
  */
-export function createForwarderLogger(level: string, format: ForwardLogFormat): Logger {
+export async function createForwarderLogger(level: string, format: ForwardLogFormat): Promise<Logger> {
   const base = { component: 'forwarder' };
   const destination =
     format === 'text'
-      ? PinoPretty({
+      ? (await import('pino-pretty')).PinoPretty({
           destination: 2,
           sync: true,
           colorize: isatty(2),

@@ -58,7 +58,7 @@ Options:
                             UDP GSO messages (for a path whose device refuses GSO; it falls back by itself)
   --queue <n>               datagrams in flight at most; more are dropped and counted (default: 1024)
   --source-ports <n>        outer UDP source ports the flows are hashed over (default: 16)
-  --capture-buffer <kib>    kernel capture ring (tcpdump -B), KiB; most of the memory (default: 16384)
+  --capture-buffer <kib>    kernel capture ring (tcpdump -B), KiB; most of the memory (default: 8192)
   --tcpdump <path>          tcpdump program (default: tcpdump)
   --capture-engine <e>      native (fm-capture captures and forwards), native-capture (fm-capture captures,
                             TypeScript forwards), tcpdump, or auto: native if built, else tcpdump (default: auto)

@@ -9,11 +9,14 @@ export const SIDECAR_NODE = '/usr/local/bin/node';
 export const SIDECAR_BUNDLE = '/opt/fargate-mirror/forward.mjs';
 /**
  * V8 flags for the sidecar's node: bench/forwarder measured where the memory goes (README "Cost").
+ * --jitless: the image runs the native engine, where JavaScript runs at start and once a second (the
+ * stats line), never per packet; without the compilers node touches about 3 MiB fewer pages.
  */
 export const IMAGE_NODE_FLAGS: readonly string[] = [
   '--max-old-space-size=32',
   '--max-semi-space-size=1',
   '--single-threaded',
+  '--jitless',
 ];
 /** The image's entrypoint: tini as PID 1 (reaps the capture child, forwards SIGTERM), then the forwarder. */
 export const SIDECAR_ENTRYPOINT: readonly string[] = [
@@ -27,14 +30,16 @@ export const SIDECAR_ENTRYPOINT: readonly string[] = [
 export const SIDECAR_USER = '10001:10001';
 export const SIDECAR_CONTAINER_NAME = 'fargate-mirror-forwarder';
 /**
- * From bench/forwarder (README "Cost"), native engine: 2.60-2.87 us CPU per forwarded packet of
- * small UDP at 10k-100k pps, so 128 units (an eighth of a vCPU, 125 ms of CPU a second) carry about
- * 43k pps without loss; peak RSS 88.6 MiB (node 70.7, of which about 45 file-backed pages of the node
- * binary; fm-capture 17.8 with the default 16 MiB ring), hence a 96 MiB reservation under a 128 MiB
- * limit. ECS CPU units of a container are a share, not a cap: a busier task gets more while the
- * task has CPU to spare.
+ * From bench/forwarder (README "Cost"), native engine: 2.14-2.87 us CPU per forwarded packet of small
+ * UDP at 10k-100k pps on a quiet machine (6.4-6.7 us when the machine was so loaded that the
+ * forwarder waited for a CPU most of the time), so 128 units (an eighth of a vCPU, 125 ms of CPU a
+ * second) carry about 43k pps (about 19k at the loaded figure); peak RSS 61.3 MiB (node 51.7, of
+ * which about 39 MiB are file-backed pages of the node binary; fm-capture 9.7 with the default 8 MiB
+ * ring), hence a 64 MiB reservation; the 128 MiB limit leaves room for the health check's own node
+ * (it runs in the container every 30 s) and a larger --capture-buffer. ECS CPU units of a container
+ * are a share, not a cap: a busier task gets more while the task has CPU to spare.
  */
-export const SIDECAR_DEFAULTS = { cpu: 128, memory: 128, memoryReservation: 96 } as const;
+export const SIDECAR_DEFAULTS = { cpu: 128, memory: 128, memoryReservation: 64 } as const;
 /** `--health-check`: a live tcpdump in the container; ECS runs it in the container every interval. */
 export const SIDECAR_HEALTH_CHECK = {
   command: ['CMD', SIDECAR_NODE, ...IMAGE_NODE_FLAGS, SIDECAR_BUNDLE, '--health-check'],

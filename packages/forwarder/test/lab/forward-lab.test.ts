@@ -179,6 +179,11 @@ describe.each(['native', 'native-capture', 'tcpdump'] as const)(
         '4242',
         '--log-level',
         'info',
+        // The downloads arrive at veth speed (about 6 MB of super-frames in a burst): a ring that
+        // holds all of it, so a forwarder descheduled on a loaded machine loses nothing and every
+        // frame can be compared. The default (8 MiB) is sized for the memory goal (README "Cost").
+        '--capture-buffer',
+        '32768',
       ]);
       expect(fwd.startLog).toMatchObject({
         interface: TASK_DEV,

@@ -7,7 +7,7 @@
 // default capability set. Real curl, dig and ping traffic must reach a `fargate-mirror receive` in
 // the collector namespace as flow records equal to tshark's flows on the task's interface; the
 // definition's health check, run inside that container, must pass while it captures.
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJsonLines } from '@fargate-mirror/testkit/cli';
@@ -190,7 +190,12 @@ describe('the built sidecar image, run as its container definition says', () => 
       expect(existsSync(join(rootfs, file)), file).toBe(true);
     }
     // Only the forwarder is bundled: none of the CLI's other commands or the AWS SDK.
-    const bundled = readFileSync(join(rootfs, 'opt/fargate-mirror/forward.mjs'), 'utf8');
+    const bundled = readdirSync(join(rootfs, 'opt/fargate-mirror'))
+      .filter((f) => /^forward.*\.mjs$/.test(f))
+      .map((f) => readFileSync(join(rootfs, 'opt/fargate-mirror', f), 'utf8'))
+      .join('\n');
+    // the filter file's parsers are a chunk of their own, loaded only with --filter
+    expect(bundled).toMatch(/ruleNumber/);
     expect(bundled).not.toMatch(/@aws-sdk|client-ec2|createReceiveCommand|commander/);
     expect(readFileSync(join(rootfs, 'etc/passwd'), 'utf8')).toMatch(/^forwarder:x:10001:10001:/m);
     // The native core is compiled at build time; the compiler stays out of the image.

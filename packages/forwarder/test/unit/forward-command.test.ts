@@ -64,7 +64,7 @@ describe('parseForwardArgs', () => {
       options: {
         queueDatagrams: 1024,
         sourcePorts: 16,
-        captureBufferKiB: 16_384,
+        captureBufferKiB: 8_192,
         tcpdump: 'tcpdump',
         captureEngine: 'auto',
         logLevel: 'warn',
@@ -191,7 +191,7 @@ describe('the forwarder log on stderr', () => {
   const logLine = async (format: string) => {
     const entry = join(REPO, 'packages', 'forwarder', 'dist', 'index.js');
     const script = `import { createForwarderLogger } from ${JSON.stringify(entry)};
-createForwarderLogger('info', ${JSON.stringify(format)}).info({ vni: 7 }, 'capture started');`;
+(await createForwarderLogger('info', ${JSON.stringify(format)})).info({ vni: 7 }, 'capture started');`;
     const r = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
     return r.stderr;
   };

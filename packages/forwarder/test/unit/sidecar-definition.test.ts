@@ -34,6 +34,7 @@ describe('sidecarContainerDefinition', () => {
         '--max-old-space-size=32',
         '--max-semi-space-size=1',
         '--single-threaded',
+        '--jitless',
         '/opt/fargate-mirror/forward.mjs',
       ],
       command: ['--to', 'nlb.example.internal:4789', '--packet-length', '256'],
@@ -42,7 +43,7 @@ describe('sidecarContainerDefinition', () => {
       // the defaults bench/forwarder's figures give (README "Cost")
       cpu: 128,
       memory: 128,
-      memoryReservation: 96,
+      memoryReservation: 64,
       healthCheck: {
         command: ['CMD', '/usr/local/bin/node', ...IMAGE_NODE_FLAGS, SIDECAR_BUNDLE, '--health-check'],
         interval: 30,
