@@ -2,14 +2,15 @@
 // nor esbuild at synth: run by `npm run build` (after tsc) and by the root build.
 //   assets/controller/index.mjs         the controller Lambda (TaskMirroring), handlers index.<name>
 //   assets/receiver/fargate-mirror.mjs  the fargate-mirror CLI the receiver instances run (with the
-//                                       live page's files inside: receive --ui)
+//                                       live page's files inside: receive --ui; and parquet-wasm's
+//                                       WebAssembly and the OCSF schema: --ocsf-parquet)
 //   assets/receiver/worker-main.js      its receive worker thread (Node starts it from its own file)
 //   dist/private/forwarder-sidecar.js   the forwarder's container definition (MirrorSidecar), inlined
 // Workspace packages resolve to their TypeScript source, so no bundle depends on a stale dist/.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
+import { build, buildSync } from 'esbuild';
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = join(pkg, '..', '..');
@@ -32,6 +33,32 @@ for (const name of ['index.html', 'app.js', 'app.css']) {
     );
   uiAssets[name] = readFileSync(file, 'utf8');
 }
+// parquet-wasm's Node build reads its WebAssembly from `${__dirname}/parquet_wasm_bg.wasm` at load,
+// a file a single-file bundle does not have (and __dirname does not exist in ESM): the CLI bundle
+// carries the module's bytes instead (esbuild's binary loader), so `receive --ocsf-parquet` and
+// `read --ocsf-parquet` work on an instance given only fargate-mirror.mjs.
+// Both lines of the original: the first names __dirname, which ESM does not define.
+const WASM_READ = [
+  'const wasmPath = `$' + '{__dirname}/parquet_wasm_bg.wasm`;',
+  "const wasmBytes = require('fs').readFileSync(wasmPath);",
+].join('\n');
+const embedParquetWasm = {
+  name: 'embed-parquet-wasm',
+  setup(build) {
+    build.onLoad({ filter: /parquet-wasm[\\/]node[\\/]parquet_wasm\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes(WASM_READ))
+        throw new Error(
+          `bundle-assets: ${args.path} no longer loads its WebAssembly as this script expects: update embedParquetWasm`,
+        );
+      return {
+        contents: source.replace(WASM_READ, "const wasmBytes = require('./parquet_wasm_bg.wasm');"),
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      };
+    });
+  },
+};
 const cliVersion = JSON.parse(readFileSync(join(repo, 'packages', 'cli', 'package.json'), 'utf8')).version;
 // CommonJS dependencies inside an ESM bundle still call require().
 const requireBanner = {
@@ -61,7 +88,8 @@ buildSync({
   sourcemap: true,
   banner: requireBanner,
 });
-buildSync({
+// The asynchronous API: esbuild runs plugins only there.
+await build({
   ...common,
   entryPoints: [join(repo, 'packages', 'cli', 'src', 'bin.ts')],
   outfile: join(pkg, 'assets', 'receiver', 'fargate-mirror.mjs'),
@@ -69,8 +97,14 @@ buildSync({
   define: {
     FARGATE_MIRROR_VERSION: JSON.stringify(cliVersion),
     FARGATE_MIRROR_UI_ASSETS: JSON.stringify(uiAssets),
+    // The vendored OCSF schema (the Parquet columns come from it), which `read`/`receive --ocsf-parquet` load.
+    FARGATE_MIRROR_OCSF_SCHEMA: JSON.stringify(
+      readFileSync(join(repo, 'packages', 'ocsf', 'schema', 'ocsf-1.8.0-network.schema.json'), 'utf8'),
+    ),
   },
   banner: requireBanner,
+  loader: { '.wasm': 'binary' },
+  plugins: [embedParquetWasm],
 });
 buildSync({
   ...common,

@@ -60,6 +60,10 @@ interface ReceiveFlags extends AwsFlags {
   hecIndex?: string;
   hecAck?: boolean;
   hecSpoolDir?: string;
+  ocsfParquet?: string;
+  s3Bucket?: string;
+  s3Prefix?: string;
+  s3Endpoint?: string;
 }
 
 export function createReceiveCommand(): Command {
@@ -155,6 +159,17 @@ export function createReceiveCommand(): Command {
   addDedupOptions(command);
   addIdentityOptions(command);
   addHecOptions(command, '<out-dir>/hec-spool');
+  command
+    .option(
+      '--ocsf-parquet <dir>',
+      'also write records as OCSF 1.8 Parquet, partitioned <class>/region=/accountId=/eventDay=/ (config: ocsf)',
+    )
+    .option(
+      '--s3-bucket <bucket>',
+      'upload completed pcap and OCSF Parquet files to this S3 bucket (config: s3)',
+    )
+    .option('--s3-prefix <prefix>', "prefix of every S3 key, e.g. 'team/' (default: none)")
+    .option('--s3-endpoint <url>', 'an S3-compatible endpoint (path-style), e.g. aws-local');
   return command.action(async (flags: ReceiveFlags) => {
     const fromFile = flags.config !== undefined ? readConfigFile(flags.config) : {};
     // The flag, else the file's logFormat, else text on a terminal: workers log in the same format.
@@ -171,7 +186,7 @@ export function createReceiveCommand(): Command {
     }
     const format = config.logFormat;
     const announce = createAnnouncer('receive', format);
-    const receiver = new Receiver(config, createLogger(config.logLevel, format));
+    const receiver = new Receiver(config, createLogger(config.logLevel, format), command.parent?.version());
     const info = await receiver.start();
     // Handlers first, ready line second: whoever waits for the line may signal at once.
     // SIGHUP reopens the records file (after logrotate moved it) instead of ending the process.
@@ -253,6 +268,12 @@ function toConfig(f: ReceiveFlags): Partial<ReceiverConfigInput> {
       ack: f.hecAck,
       spoolDir: f.hecSpoolDir,
     }),
+    ocsf: definedOnly({ dir: f.ocsfParquet }) as ReceiverConfigInput['ocsf'],
+    s3: definedOnly({
+      bucket: f.s3Bucket,
+      prefix: f.s3Prefix,
+      endpoint: f.s3Endpoint,
+    }) as ReceiverConfigInput['s3'],
   };
 }
 

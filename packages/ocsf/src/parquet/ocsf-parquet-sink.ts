@@ -98,12 +98,16 @@ export class OcsfParquetSink {
     mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   }
 
-  /** A RecordSink: maps the record, and buffers it for its class's current file. */
-  write(record: MirrorRecord): void {
+  /**
+   * A RecordSink: maps the record, and buffers it for its class's current file. `unmapped`: fields
+   * the caller knows and the record does not (e.g. where the flow's pcap is), added to `unmapped`.
+   */
+  write(record: MirrorRecord, unmapped?: Readonly<Record<string, string>>): void {
     let className: OcsfClassName;
     let event: OcsfObject;
     try {
       ({ className, event } = toOcsfEvent(record, this.options));
+      if (unmapped !== undefined) Object.assign(event.unmapped as OcsfObject, unmapped);
       if (!Number.isFinite(event.time)) throw new Error(`time ${record.time} is not a time`);
     } catch (error) {
       this.stats.failed++;

@@ -25,12 +25,19 @@ export interface OcsfSchemaDocument {
 /** The schema file's path: shipped beside dist/ in the package (`schema/`). */
 export const OCSF_SCHEMA_URL = new URL('../../schema/ocsf-1.8.0-network.schema.json', import.meta.url);
 
+/** The schema's text, set by a single-file bundle (packages/cdk/scripts/bundle-assets.mjs), which has no schema/ beside it. */
+declare const FARGATE_MIRROR_OCSF_SCHEMA: string | undefined;
+
 let cached: OcsfSchemaDocument | undefined;
 
 export function loadOcsfSchema(): OcsfSchemaDocument {
   if (cached !== undefined) return cached;
   try {
-    cached = JSON.parse(readFileSync(OCSF_SCHEMA_URL, 'utf8')) as OcsfSchemaDocument;
+    const text =
+      typeof FARGATE_MIRROR_OCSF_SCHEMA === 'string'
+        ? FARGATE_MIRROR_OCSF_SCHEMA
+        : readFileSync(OCSF_SCHEMA_URL, 'utf8');
+    cached = JSON.parse(text) as OcsfSchemaDocument;
   } catch (error) {
     throw new OcsfError(
       'OCSF_SCHEMA_UNREADABLE',

@@ -182,6 +182,55 @@ const cloudwatchSchema = z.strictObject({
   fleet: z.string().min(1).default('fargate-mirror'),
 });
 
+const ocsfSchema = z.strictObject({
+  /** Root of the partitioned files: `<class>/region=…/accountId=…/eventDay=YYYYMMDD/*.parquet`. */
+  dir: z.string().min(1),
+  /** `cloud.region` (and the partition) of records whose workload identity names none; default AWS_REGION. */
+  region: z.string().min(1).optional(),
+  /** `cloud.account.uid` of records whose workload identity names none. */
+  accountId: z.string().min(1).optional(),
+  /** A file is completed once its Arrow data (uncompressed) reaches this size... */
+  rotateBytes: byteSize(64 * 1024).default(128 * 1024 ** 2),
+  /** ...and when its event-time window (Security Lake: 5 minutes) is over. */
+  windowSeconds: z.number().int('expected a whole number of seconds').min(1).default(300),
+  /** A window is written this long after it ended (records of flows still open arrive late). */
+  graceSeconds: nonNegative().default(30),
+  rowGroupRecords: positiveInt().default(16_384),
+});
+
+const s3Schema = z
+  .strictObject({
+    bucket: z.string().min(3, 'expected an S3 bucket name'),
+    /** Prepended to every key as given (`team/` gives `team/ocsf/...`). */
+    prefix: z.string().default(''),
+    /** Default: the SDK's (AWS_REGION, the profile, IMDS). */
+    region: z.string().min(1).optional(),
+    /** An S3-compatible endpoint, e.g. aws-local's http://127.0.0.1:PORT (path-style requests). */
+    endpoint: z.string().url('expected a URL such as http://127.0.0.1:4566').optional(),
+    /** Remove the local file once S3 has it; false keeps it (a journal then remembers what was sent). */
+    deleteAfterUpload: z.boolean().default(true),
+    uploadPcap: z.boolean().default(true),
+    uploadOcsf: z.boolean().default(true),
+    /** Uploads in flight at once. */
+    concurrency: positiveInt().max(16).default(2),
+    /** Files above this go up as multipart uploads in parts of this size (S3's minimum: 5 MiB). */
+    partBytes: byteSize(5 * 1024 ** 2).default(8 * 1024 ** 2),
+    retryBaseMs: z.number().int().min(1).default(1000),
+    retryMaxMs: z.number().int().min(1).default(60_000),
+    /** The spool (the output folders themselves) is scanned this often for files to send. */
+    scanSeconds: z.number().positive().default(10),
+    /** /healthz fails while more than this many files or bytes wait for S3. */
+    maxPendingFiles: positiveInt().default(1000),
+    maxPendingBytes: byteSize(1024 * 1024).default(5 * 1024 ** 3),
+    requestTimeoutMs: z.number().int().min(100).default(60_000),
+    /** On stop, delivery goes on this long; what is left stays on disk for the next start. */
+    drainSeconds: nonNegative().default(10),
+  })
+  .refine((s) => s.retryMaxMs >= s.retryBaseMs, {
+    message: 'retryMaxMs must be at least retryBaseMs',
+    path: ['retryMaxMs'],
+  });
+
 const testingSchema = z.strictObject({
   /** Enables POST /debug/crash-worker?id=N on the health port, for tests of worker restarts. */
   faultInjection: z.boolean().default(false),
@@ -275,6 +324,10 @@ export const receiverConfigSchema = z.strictObject({
   identity: identitySchema.prefault({}),
   /** Splunk HTTP Event Collector sink. */
   hec: hecSchema.prefault({}),
+  /** OCSF 1.8 records in Parquet (Security Lake's layout); omitted: none. */
+  ocsf: ocsfSchema.optional(),
+  /** Completed Parquet and pcap files delivered to S3; omitted: they stay local. */
+  s3: s3Schema.optional(),
 });
 
 /** The configuration as written (sizes may be strings). */

@@ -18,6 +18,12 @@ export interface HealthCheckSources {
     /** The spool directory refuses writes (disk full), in words. */
     readonly spoolProblem: string | undefined;
   };
+  readonly s3?: {
+    readonly backlogExceeded: boolean;
+    readonly pendingFiles: number;
+    readonly pendingBytes: number;
+    readonly stats: { readonly lastError: string | null };
+  };
   /** Directories the outputs write to. */
   readonly outputDirs: readonly string[];
   readonly workers: number;
@@ -91,6 +97,12 @@ export class HealthCheck {
           `Splunk HEC spool nearly full: ${formatByteSize(hec.spoolBytes)} waiting (${hec.problem ?? 'delivery too slow'})`,
         );
       }
+    }
+    const s3 = sources.s3;
+    if (s3?.backlogExceeded) {
+      problems.push(
+        `S3 backlog: ${s3.pendingFiles} files (${formatByteSize(s3.pendingBytes)}) waiting (${s3.stats.lastError ?? 'uploads too slow'})`,
+      );
     }
     for (const dir of sources.outputDirs) {
       const space = diskSpace(dir);

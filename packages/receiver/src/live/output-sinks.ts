@@ -1,20 +1,30 @@
 import { readdirSync, renameSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ReceiverConfig } from '../config/receiver-config.js';
 import { ReceiverError } from '../errors.js';
 import { HecSink } from '../sinks/hec/hec-sink.js';
 import { resolveHecToken } from '../sinks/hec/hec-token.js';
-import { isTempFileOfWorker, PCAP_PARTIAL_SUFFIX, PCAP_TEMP_SUFFIX } from '../sinks/pcap-file-names.js';
+import { OcsfRecordsOutput } from '../sinks/ocsf/ocsf-records-output.js';
+import { PcapFileIndex } from '../sinks/ocsf/pcap-file-index.js';
+import {
+  isTempFileOfWorker,
+  PCAP_PARTIAL_SUFFIX,
+  PCAP_SUFFIX,
+  PCAP_TEMP_SUFFIX,
+} from '../sinks/pcap-file-names.js';
 import { PcapRetention } from '../sinks/pcap-retention.js';
 import { ensurePrivateDir } from '../sinks/private-dir.js';
 import { RecordsFileSink } from '../sinks/records-file-sink.js';
+import { S3Delivery } from '../sinks/s3/s3-delivery.js';
+import type { SpoolSource } from '../sinks/s3/s3-spool.js';
 import type { ReceiverOutputs } from './receiver-outputs.js';
 
 /**
  * What the main thread writes to: the records file (one writer for every worker), the Splunk HEC
- * sink, and the pcap directory's retention and recovery (the workers write the pcap files
- * themselves). Each is optional; the getters read zero for one not configured.
+ * sink, OCSF Parquet, S3 delivery of completed pcap and Parquet files, and the pcap directory's
+ * retention and recovery (the workers write the pcap files themselves). Each is optional; the
+ * getters read zero for one not configured.
  */
 export class OutputSinks {
   private readonly config: ReceiverConfig;
@@ -23,18 +33,23 @@ export class OutputSinks {
   private records: RecordsFileSink | undefined;
   private retention: PcapRetention | undefined;
   hec: HecSink | undefined;
+  ocsf: OcsfRecordsOutput | undefined;
+  s3: S3Delivery | undefined;
+  private readonly pcapFiles = new PcapFileIndex();
+  private readonly productVersion: string;
   private hecSpoolDir: string | undefined;
   private lastDropLog = 0;
 
-  constructor(config: ReceiverConfig, outputs: ReceiverOutputs, log: Logger) {
+  constructor(config: ReceiverConfig, outputs: ReceiverOutputs, log: Logger, productVersion = 'unknown') {
     this.config = config;
     this.outputs = outputs;
     this.log = log;
+    this.productVersion = productVersion;
   }
 
-  /** Whether the workers should send their records (to the file, to HEC, or both). */
+  /** Whether the workers should send their records (to the file, to HEC, to OCSF). */
   get wantsRecords(): boolean {
-    return this.outputs.records !== undefined || this.hec !== undefined;
+    return this.outputs.records !== undefined || this.hec !== undefined || this.config.ocsf !== undefined;
   }
 
   async open(): Promise<void> {
@@ -49,10 +64,17 @@ export class OutputSinks {
           'the pcap directory is readable by others: pcap files hold raw payload',
         );
       }
-      this.retention = new PcapRetention(outputs.pcapDir, config.pcapMaxTotal);
+      this.retention = new PcapRetention(
+        outputs.pcapDir,
+        config.pcapMaxTotal,
+        (path) => this.s3?.isPending(path) === true,
+      );
       this.recoverTempFiles();
       log.info({ pcapDir: outputs.pcapDir }, 'writing decapsulated pcap (raw payload: owner-only files)');
     }
+    await this.openS3();
+    await this.openOcsf();
+    this.s3?.start();
     if (outputs.records !== undefined) {
       if (outputs.records !== '-') ensurePrivateDir(dirname(outputs.records));
       try {
@@ -89,6 +111,66 @@ export class OutputSinks {
         );
       }
     }
+  }
+
+  /** S3 delivery: its sources are the pcap folder and the OCSF folder, each the spool of its files. */
+  private async openS3(): Promise<void> {
+    const { config, outputs, log } = this;
+    const s3 = config.s3;
+    if (s3 === undefined) return;
+    const sources: SpoolSource[] = [];
+    if (s3.uploadPcap && outputs.pcapDir !== undefined)
+      sources.push({
+        kind: 'pcap',
+        dir: outputs.pcapDir,
+        keyOf: (rel) => `${s3.prefix}pcap/${rel}`,
+        isComplete: (name) => name.endsWith(PCAP_SUFFIX),
+      });
+    if (s3.uploadOcsf && config.ocsf !== undefined)
+      sources.push({
+        kind: 'ocsf',
+        dir: config.ocsf.dir,
+        keyOf: (rel) => `${s3.prefix}ocsf/${rel}`,
+        isComplete: (name) => name.endsWith('.parquet'),
+      });
+    // The journal of kept files (deleteAfterUpload false) lives in outDir.
+    if (!s3.deleteAfterUpload) ensurePrivateDir(config.outDir);
+    this.s3 = await S3Delivery.open(s3, sources, config.outDir, log);
+    log.info(
+      { bucket: s3.bucket, prefix: s3.prefix, endpoint: s3.endpoint, sources: sources.map((s) => s.kind) },
+      'delivering completed files to S3',
+    );
+  }
+
+  private async openOcsf(): Promise<void> {
+    const { config, log, outputs } = this;
+    const ocsf = config.ocsf;
+    if (ocsf === undefined) return;
+    ensurePrivateDir(ocsf.dir);
+    const s3 = this.s3;
+    const pcapSource = config.s3?.uploadPcap && outputs.pcapDir !== undefined;
+    this.ocsf = await OcsfRecordsOutput.open({
+      config: ocsf,
+      productVersion: this.productVersion,
+      pcapFiles: outputs.pcapDir === undefined ? undefined : this.pcapFiles,
+      pcapLocation:
+        outputs.pcapDir === undefined
+          ? undefined
+          : (name) =>
+              s3 !== undefined && pcapSource
+                ? `s3://${config.s3?.bucket}/${config.s3?.prefix}pcap/${name}`
+                : join(outputs.pcapDir as string, name),
+      pcapPerVni: config.pcapPerVni,
+      onFile: (file) => {
+        log.info(
+          { path: file.path, records: file.records, bytes: file.bytes },
+          'OCSF Parquet file completed',
+        );
+        if (config.s3?.uploadOcsf) s3?.offer('ocsf', file.path, file.relativePath, file.bytes);
+      },
+      log,
+    });
+    log.info({ dir: ocsf.dir }, 'writing OCSF Parquet');
   }
 
   private openHec(): void {
@@ -132,15 +214,30 @@ export class OutputSinks {
   }
 
   /** A batch of JSON Lines from a worker. */
-  write(text: string, count: number): void {
+  write(text: string, count: number, workerId: number): void {
     this.records?.enqueue(text, count);
     this.hec?.writeLines(text);
+    this.ocsf?.write(text, workerId);
   }
 
-  /** Keeps the pcap directory within its bound (after a file completes, and on every health check). */
+  pcapOpened(path: string, openedAt: number, vni: number, workerId: number): void {
+    this.pcapFiles.opened(workerId, basename(path), openedAt, vni);
+  }
+
+  pcapCompleted(path: string, bytes: number, workerId: number): void {
+    this.pcapFiles.completed(workerId, basename(path), Date.now());
+    if (this.config.s3?.uploadPcap) this.s3?.offer('pcap', path, basename(path), bytes);
+    this.enforceRetention();
+  }
+
+  /**
+   * Keeps the pcap directory within its bound (after a file completes, and on every health check), and
+   * writes the OCSF windows that are over.
+   */
   enforceRetention(): void {
     this.retention?.enforce();
     this.records?.maintain();
+    this.ocsf?.roll();
   }
 
   /** SIGHUP: the records file is closed and opened again at its path (after logrotate moved it). */
@@ -148,17 +245,22 @@ export class OutputSinks {
     await this.records?.reopen();
   }
 
-  /** Flushes and closes, giving HEC `hecDrainMs` to deliver what is spooled. */
+  /** Flushes and closes, giving HEC `hecDrainMs` and S3 its drainSeconds to deliver what is spooled. */
   async close(hecDrainMs: number): Promise<void> {
     this.retention?.enforce();
     await this.records?.close();
-    await this.hec?.close(hecDrainMs);
+    this.ocsf?.close();
+    await Promise.all([
+      this.hec?.close(hecDrainMs),
+      this.s3?.close((this.config.s3?.drainSeconds ?? 0) * 1000),
+    ]);
   }
 
   /** Closes without waiting for delivery (a failed start). */
   async abort(): Promise<void> {
     await this.records?.close(1000);
     await this.hec?.close(0);
+    await this.s3?.close(0);
   }
 
   /** Renames the `.pcap.tmp` files of a dead worker (or of an earlier run) to `.partial.pcap`. */
@@ -190,6 +292,7 @@ export class OutputSinks {
     if (pcapDir !== undefined) out.push(pcapDir);
     if (records !== undefined && records !== '-') out.push(dirname(records));
     if (this.hecSpoolDir !== undefined) out.push(this.hecSpoolDir);
+    if (this.config.ocsf !== undefined) out.push(this.config.ocsf.dir);
     return out;
   }
 

@@ -87,6 +87,7 @@ export class ReceiverWorker {
         rotateMs: config.rotateSeconds * 1000,
         snaplen: config.pcapSnaplen,
         vniOf: config.pcapPerVni ? () => vniOf?.() ?? 0 : undefined,
+        onFileOpen: (path, openedAt, vni) => this.post({ type: 'file-open', path, openedAt, vni }),
         onFileComplete: (path, bytes) => this.post({ type: 'file-complete', path, bytes }),
         onError: (error) =>
           this.log.error({ err: error }, 'pcap sink failed; dropping frames for a second, then a new file'),

@@ -75,20 +75,22 @@ export class Receiver {
   private bind: string;
   private stopping: Promise<ReceiverSummary> | undefined;
 
-  constructor(config: ReceiverConfig, log?: Logger) {
+  /** `productVersion`: the fargate-mirror release, in OCSF records' metadata.product.version. */
+  constructor(config: ReceiverConfig, log?: Logger, productVersion?: string) {
     this.config = config;
     this.log = log ?? pino({ level: config.logLevel }, pino.destination({ fd: 2, sync: true }));
     this.health = new HealthState(config.health.unhealthyAfter, config.health.healthyAfter);
     this.outputs = resolveOutputs(config);
     this.stats = new StatsAggregator(config.workers);
-    this.sinks = new OutputSinks(config, this.outputs, this.log);
+    this.sinks = new OutputSinks(config, this.outputs, this.log, productVersion);
     this.workers = new WorkerSupervisor(config, this.log, {
       stats: (snapshot) => this.stats.update(snapshot),
-      records: (text, count) => {
-        this.sinks.write(text, count);
+      records: (text, count, workerId) => {
+        this.sinks.write(text, count, workerId);
         this.ui?.records(text);
       },
-      fileComplete: () => this.sinks.enforceRetention(),
+      fileOpen: (path, openedAt, vni, workerId) => this.sinks.pcapOpened(path, openedAt, vni, workerId),
+      fileComplete: (path, bytes, workerId) => this.sinks.pcapCompleted(path, bytes, workerId),
       died: (id) => {
         this.stats.retire(id);
         this.sinks.recoverTempFiles(id);
@@ -312,6 +314,7 @@ export class Receiver {
         return sinks.recordsBacklogBytes;
       },
       hec: sinks.hec,
+      s3: sinks.s3,
       outputDirs: sinks.dirs,
       workers: workers.count,
       get workersNotRunning() {
@@ -336,6 +339,8 @@ export class Receiver {
       sinks,
       workers,
       hec: sinks.hec,
+      s3: sinks.s3,
+      ocsf: sinks.ocsf,
     };
   }
 }

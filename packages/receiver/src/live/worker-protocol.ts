@@ -38,6 +38,7 @@ export type WorkerToMain =
   | { readonly type: 'ready'; readonly recvBufferBytes: number; readonly sockets: number }
   | { readonly type: 'stats'; readonly stats: WorkerStatsSnapshot }
   | { readonly type: 'records'; readonly text: string; readonly count: number }
+  | { readonly type: 'file-open'; readonly path: string; readonly openedAt: number; readonly vni: number }
   | { readonly type: 'file-complete'; readonly path: string; readonly bytes: number }
   | { readonly type: 'stopped-reading' }
   | { readonly type: 'finished' }

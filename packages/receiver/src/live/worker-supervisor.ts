@@ -20,8 +20,10 @@ const EXIT_TIMEOUT_MS = 5000;
 /** Where the supervisor hands what the workers send, and what it tells about their deaths. */
 export interface WorkerEvents {
   stats(snapshot: WorkerStatsSnapshot): void;
-  records(text: string, count: number): void;
-  fileComplete(): void;
+  records(text: string, count: number, workerId: number): void;
+  /** A pcap file opened: its final path, when, and its VNI (-1: the worker's one series). */
+  fileOpen(path: string, openedAt: number, vni: number, workerId: number): void;
+  fileComplete(path: string, bytes: number, workerId: number): void;
   /** A worker died while running (not during start or shutdown), before it is restarted. */
   died(workerId: number): void;
 }
@@ -174,10 +176,13 @@ export class WorkerSupervisor {
         this.events.stats(message.stats);
         break;
       case 'records':
-        this.events.records(message.text, message.count);
+        this.events.records(message.text, message.count, slot.id);
+        break;
+      case 'file-open':
+        this.events.fileOpen(message.path, message.openedAt, message.vni, slot.id);
         break;
       case 'file-complete':
-        this.events.fileComplete();
+        this.events.fileComplete(message.path, message.bytes, slot.id);
         break;
       case 'stopped-reading':
         slot.onStoppedReading?.();

@@ -21,6 +21,31 @@ export interface ReceiverMetricsSource {
   readonly workers: WorkerMetricsSource;
   /** The Splunk HEC sink, when configured (its series exist only then). */
   readonly hec?: HecMetricsSource;
+  /** S3 delivery, when configured. */
+  readonly s3?: S3MetricsSource;
+  /** OCSF Parquet, when configured. */
+  readonly ocsf?: OcsfMetricsSource;
+}
+
+export interface S3MetricsSource {
+  readonly stats: {
+    readonly uploadedFiles: number;
+    readonly uploadedBytes: number;
+    readonly failedAttempts: number;
+    readonly lostFiles: number;
+  };
+  readonly pendingFiles: number;
+  readonly pendingBytes: number;
+}
+
+export interface OcsfMetricsSource {
+  readonly stats: {
+    readonly records: number;
+    readonly failed: number;
+    readonly files: number;
+    readonly bytes: number;
+  };
+  readonly pendingRecords: number;
 }
 
 export interface SinkMetricsSource {
@@ -94,6 +119,8 @@ export function createReceiverMetrics(source: ReceiverMetricsSource): Registry {
   }
   series.push(...mainThreadSeries(source, totals));
   if (source.hec !== undefined) series.push(...hecSeries(source.hec));
+  if (source.s3 !== undefined) series.push(...s3Series(source.s3));
+  if (source.ocsf !== undefined) series.push(...ocsfSeries(source.ocsf));
   register(registry, series);
   collectDefaultMetrics({ register: registry, prefix: 'fargate_mirror_' });
   return registry;
@@ -269,6 +296,43 @@ function hecSeries(hec: HecMetricsSource): Series[] {
     ),
     gauge('hec_backpressure', '1 while the HEC spool is past its back-pressure share', () =>
       hec.backpressure ? 1 : 0,
+    ),
+  ];
+}
+
+function s3Series(s3: S3MetricsSource): Series[] {
+  return [
+    counter(
+      's3_uploaded_files_total',
+      'Files delivered to S3 (pcap and OCSF Parquet)',
+      () => s3.stats.uploadedFiles,
+    ),
+    counter('s3_uploaded_bytes_total', 'Bytes of files delivered to S3', () => s3.stats.uploadedBytes),
+    counter(
+      's3_failed_attempts_total',
+      'S3 uploads that failed (the file stays on disk and is retried with backoff)',
+      () => s3.stats.failedAttempts,
+    ),
+    counter('s3_lost_files_total', 'Files removed by others before S3 had them', () => s3.stats.lostFiles),
+    gauge('s3_pending_files', 'Completed files waiting for S3', () => s3.pendingFiles),
+    gauge('s3_pending_bytes', 'Bytes of completed files waiting for S3', () => s3.pendingBytes),
+  ];
+}
+
+function ocsfSeries(ocsf: OcsfMetricsSource): Series[] {
+  return [
+    counter('ocsf_records_total', 'Records written as OCSF events into Parquet', () => ocsf.stats.records),
+    counter(
+      'ocsf_records_failed_total',
+      'Records not written as OCSF (unmappable, not JSON, or their file could not be written)',
+      () => ocsf.stats.failed,
+    ),
+    counter('ocsf_files_total', 'OCSF Parquet files completed', () => ocsf.stats.files),
+    counter('ocsf_bytes_total', 'Bytes of OCSF Parquet files completed', () => ocsf.stats.bytes),
+    gauge(
+      'ocsf_pending_records',
+      'Records buffered for OCSF Parquet files not yet written',
+      () => ocsf.pendingRecords,
     ),
   ];
 }

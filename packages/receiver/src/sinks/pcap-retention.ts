@@ -11,7 +11,8 @@ export interface RetentionResult {
 /**
  * Keeps a pcap directory within `maxTotalBytes`: counts every pcap file, complete and in progress,
  * and removes complete ones, oldest first, until the total fits. Files still being written are never
- * removed, so the bound can be exceeded by at most the open files (workers x rotation size).
+ * removed, so the bound can be exceeded by at most the open files (workers x rotation size). Nor are
+ * files `keep` names (waiting for S3): a backlog then passes the bound, and /healthz reports it.
  */
 export class PcapRetention {
   removedTotal = 0;
@@ -20,6 +21,7 @@ export class PcapRetention {
   constructor(
     private readonly dir: string,
     private readonly maxTotalBytes: number,
+    private readonly keep: (path: string) => boolean = () => false,
   ) {}
 
   enforce(): RetentionResult {
@@ -49,6 +51,7 @@ export class PcapRetention {
       complete.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : 1));
       for (const f of complete) {
         if (total <= this.maxTotalBytes) break;
+        if (this.keep(f.path)) continue;
         try {
           unlinkSync(f.path);
           total -= f.size;

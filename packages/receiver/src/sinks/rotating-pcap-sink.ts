@@ -15,6 +15,8 @@ export interface RotatingPcapSinkOptions {
   readonly snaplen?: number;
   /** Returns the VNI of the frame being written, for one file series per VNI; omitted: one series. */
   readonly vniOf?: () => number;
+  /** Called when a file is opened: its final path (once complete), when, and its VNI (-1: one series). */
+  readonly onFileOpen?: (finalPath: string, openedAt: number, vni: number) => void;
   /** Called after a file is complete and renamed into place. */
   readonly onFileComplete?: (path: string, bytes: number) => void;
   /** Called when a write, rename or open fails (the sink keeps going; frames are dropped meanwhile). */
@@ -158,6 +160,7 @@ export class RotatingPcapSink implements InnerFrameSink {
     };
     if (vni < 0) this.single = file;
     else this.byVni.set(vni, file);
+    this.options.onFileOpen?.(file.finalPath, openedAt, vni);
     return file;
   }
 

@@ -1,0 +1,87 @@
+// The single-file receiver bundle (assets/receiver, what a receiver instance is given) writes OCSF
+// Parquet: parquet-wasm's WebAssembly and the OCSF schema ride inside fargate-mirror.mjs. The two
+// files are copied alone into an empty folder (no node_modules, no schema/ anywhere above), the
+// bundle's `receive --ocsf-parquet` takes the sample capture replayed by the bundle's `replay`, and
+// DuckDB reads the files back with the counts of the JSON Lines records of the same run.
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { run, start } from '@fargate-mirror/testkit/proc';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RECEIVER_BUNDLE_FILE, RECEIVER_WORKER_FILE } from '../../src/private/receiver-bundle.js';
+
+const PKG = join(import.meta.dirname, '..', '..');
+const SAMPLE = join(PKG, '..', '..', 'fixtures', 'sample-mirror.pcap');
+const READY = /ready: vxlan udp \S+:(\d+),.*health http port (\d+)/;
+
+describe('the bundled receiver writes OCSF Parquet', { timeout: 120_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fm-bundle-ocsf-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('receive --ocsf-parquet from the bundle alone, read back by DuckDB', async () => {
+    for (const f of [RECEIVER_BUNDLE_FILE, RECEIVER_WORKER_FILE])
+      copyFileSync(join(PKG, 'assets', 'receiver', f), join(dir, f));
+    const bundle = join(dir, RECEIVER_BUNDLE_FILE);
+    const lake = join(dir, 'lake');
+    const records = join(dir, 'records.jsonl');
+    const receiver = start(
+      process.execPath,
+      [
+        bundle,
+        'receive',
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        '0',
+        '--geneve-port',
+        '0',
+        '--health-port',
+        '0',
+        '--drain-seconds',
+        '0',
+        '--records',
+        records,
+        '--ocsf-parquet',
+        lake,
+      ],
+      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir } },
+    );
+    await receiver.waitForOutput(READY, 30_000);
+    const port = Number(READY.exec(receiver.stderr())?.[1]);
+    await run(process.execPath, [bundle, 'replay', SAMPLE, '--to', `127.0.0.1:${port}`, '--rate', '5000']);
+    // Every datagram read before the stop: the health port's counter says so.
+    const health = Number(READY.exec(receiver.stderr())?.[2]);
+    for (let i = 0; i < 300; i++) {
+      const text = await (await fetch(`http://127.0.0.1:${health}/metrics`)).text();
+      if (/^fargate_mirror_receiver_packets_total 152$/m.test(text)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await receiver.stop('SIGTERM', 60_000), receiver.stderr()).toBe(0);
+    expect(receiver.stderr()).not.toMatch(/cannot be loaded/);
+
+    const byType = new Map<string, number>();
+    for (const line of readFileSync(records, 'utf8').split('\n')) {
+      if (line === '') continue;
+      const type = (JSON.parse(line) as { type: string }).type;
+      byType.set(type, (byType.get(type) ?? 0) + 1);
+    }
+    expect(byType.get('flow')).toBeGreaterThan(0);
+    const files = readdirSync(lake, { recursive: true }).map(String);
+    expect(files.some((f) => f.endsWith('.zstd.parquet'))).toBe(true);
+    const connection = await (await DuckDBInstance.create(':memory:')).connect();
+    const count = async (c: string) =>
+      Number(
+        (
+          (
+            await connection.runAndReadAll(
+              `SELECT count(*) AS n FROM read_parquet('${lake}/${c}/*/*/*/*.parquet')`,
+            )
+          ).getRowObjectsJson() as { n: unknown }[]
+        )[0].n,
+      );
+    expect(await count('network_activity')).toBe((byType.get('flow') ?? 0) + (byType.get('tls') ?? 0));
+    expect(await count('http_activity')).toBe(byType.get('http') ?? 0);
+    expect(await count('dns_activity')).toBe(byType.get('dns') ?? 0);
+  });
+});

@@ -1,0 +1,272 @@
+// receive -> OCSF Parquet and pcap -> S3 (aws-local), with S3 unreachable first: the sample capture
+// of real mirrored traffic is replayed into `receive` on loopback while nothing listens on the S3
+// endpoint's port (uploads fail, files wait on disk), then aws-local starts on that port and the
+// backlog drains. Every file reaches S3 once, nothing stays behind; Debian's `aws s3 ls` shows the
+// layout the Glue tables are built on; DuckDB reads the Parquet downloaded back and agrees with the
+// JSON Lines records of the same run; the pcap objects hold every packet, and each OCSF record names
+// the pcap objects of its flow.
+
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { type AwsLocal, startAwsLocal } from '@fargate-mirror/aws-local';
+import { run, start } from '@fargate-mirror/testkit/proc';
+import { requireTools } from '@fargate-mirror/testkit/require-tools';
+import { CaptureReader } from '@fargate-mirror/wire';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CLI,
+  countBy,
+  type JsonRecord,
+  metric,
+  metrics,
+  parseReady,
+  REPO,
+  readJsonLines,
+  requireBuiltCli,
+  stopReceive,
+  waitUntil,
+} from '../helpers/receive-support.ts';
+
+const AWS = '/usr/bin/aws';
+const BUCKET = 'fm-lake';
+const PREFIX = 'run1/';
+const SAMPLE = join(REPO, 'fixtures/sample-mirror.pcap');
+const ENV = {
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  HOME: process.env.HOME ?? '/tmp',
+  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'secret',
+  AWS_REGION: 'us-east-1',
+  AWS_CONFIG_FILE: '/dev/null',
+  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  AWS_MAX_ATTEMPTS: '1',
+  AWS_PAGER: '',
+};
+type Row = Record<string, unknown>;
+
+/** A TCP port nothing listens on (yet): the S3 endpoint before aws-local starts there. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+async function aws(endpoint: string, args: string[]): Promise<string> {
+  return (await run(AWS, [...args, '--endpoint-url', endpoint, '--region', 'us-east-1'], { env: ENV }))
+    .stdout;
+}
+
+function packetsIn(files: readonly string[]): number {
+  let n = 0;
+  for (const f of files) {
+    const reader = CaptureReader.open(f);
+    while (reader.next()) n++;
+    reader.close();
+  }
+  return n;
+}
+
+function filesUnder(dir: string, suffix: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith(suffix))
+    .map((e) => join(e.parentPath, e.name));
+}
+
+describe('receive delivers OCSF Parquet and pcap to S3 through an outage', { timeout: 240_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fm-s3-delivery-'));
+  let s3: AwsLocal | undefined;
+  let endpoint = '';
+  let records: JsonRecord[] = [];
+  let keys: string[] = [];
+  let listing = '';
+  let packetsReceived = 0;
+  let duringOutage = { failed: 0, pending: 0 };
+  let uploaded = 0;
+  let query: (sql: string) => Promise<Row[]>;
+
+  afterAll(async () => {
+    await s3?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  beforeAll(async () => {
+    requireTools(['aws']);
+    requireBuiltCli();
+    const port = await freePort();
+    endpoint = `http://127.0.0.1:${port}`;
+    const config = join(dir, 'receive.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        ocsf: { dir: join(dir, 'ocsf'), windowSeconds: 1, graceSeconds: 0, accountId: '123456789012' },
+        s3: { retryBaseMs: 100, retryMaxMs: 500, scanSeconds: 1, drainSeconds: 30 },
+        health: { intervalMs: 200 },
+      }),
+    );
+    const proc = start(
+      process.execPath,
+      [
+        CLI,
+        'receive',
+        '--config',
+        config,
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        '0',
+        '--geneve-port',
+        '0',
+        '--health-port',
+        '0',
+        '--drain-seconds',
+        '0',
+        '--pcap-dir',
+        join(dir, 'pcap'),
+        '--rotate-mb',
+        '0.02',
+        '--records',
+        join(dir, 'records.jsonl'),
+        '--s3-bucket',
+        BUCKET,
+        '--s3-prefix',
+        PREFIX,
+        '--s3-endpoint',
+        endpoint,
+        '--log-level',
+        'info',
+      ],
+      { env: ENV },
+    );
+    await proc.waitForOutput(/ready: /, 30_000);
+    const receiver = { proc, ...parseReady(proc.stderr()) };
+    const replay = await run(process.execPath, [
+      CLI,
+      'replay',
+      SAMPLE,
+      '--to',
+      `127.0.0.1:${receiver.port}`,
+      '--rate',
+      '5000',
+      '--summary-json',
+    ]);
+    const sent = (JSON.parse(replay.stderr.trim().split('\n').pop() as string) as { datagrams: number })
+      .datagrams;
+    // S3 is unreachable: uploads fail and are retried, completed files pile up on disk.
+    await waitUntil('uploads to fail while S3 is unreachable', async () => {
+      const m = await metrics(receiver.healthPort);
+      duringOutage = {
+        failed: metric(m, 's3_failed_attempts_total'),
+        pending: metric(m, 's3_pending_files'),
+      };
+      return (
+        metric(m, 'datagrams_received_total') >= sent && duringOutage.failed >= 3 && duringOutage.pending >= 2
+      );
+    });
+    packetsReceived = metric(await metrics(receiver.healthPort), 'packets_total');
+    // S3 comes back (the bucket first missing, then made): the backlog drains.
+    s3 = await startAwsLocal({ port });
+    await aws(endpoint, ['s3', 'mb', `s3://${BUCKET}`]);
+    await waitUntil('the backlog to drain', async () => {
+      const m = await metrics(receiver.healthPort);
+      return metric(m, 's3_pending_files') === 0 && metric(m, 's3_uploaded_files_total') > 0;
+    });
+    const stderr = await stopReceive(receiver);
+    uploaded = (stderr.match(/OCSF Parquet file completed/g) ?? []).length;
+    records = readJsonLines(join(dir, 'records.jsonl'));
+    listing = await aws(endpoint, ['s3', 'ls', '--recursive', `s3://${BUCKET}/`]);
+    keys = listing
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => l.trim().split(/\s+/).slice(3).join(' '));
+    await aws(endpoint, [
+      's3',
+      'cp',
+      '--recursive',
+      '--quiet',
+      `s3://${BUCKET}/${PREFIX}`,
+      join(dir, 'down'),
+    ]);
+    const connection = await (await DuckDBInstance.create(':memory:')).connect();
+    query = async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJson() as Row[];
+  });
+
+  it('failed and retried while S3 was unreachable, and left nothing behind once it was back', () => {
+    expect(duringOutage.failed).toBeGreaterThanOrEqual(3);
+    expect(duringOutage.pending).toBeGreaterThanOrEqual(2);
+    expect(filesUnder(join(dir, 'pcap'), '.pcap')).toEqual([]);
+    expect(filesUnder(join(dir, 'ocsf'), '.parquet')).toEqual([]);
+  });
+
+  it('lays the objects out as the Glue tables expect, each file once', () => {
+    const parquet = keys.filter((k) => k.endsWith('.parquet'));
+    const pcap = keys.filter((k) => k.endsWith('.pcap'));
+    expect(parquet.length + pcap.length).toBe(keys.length);
+    for (const k of parquet)
+      expect(k).toMatch(
+        /^run1\/ocsf\/(network_activity|http_activity|dns_activity)\/region=[\w-]+\/accountId=123456789012\/eventDay=\d{8}\/\1_\d{8}T\d{6}Z_\d+_\d{4}\.zstd\.parquet$/,
+      );
+    for (const k of pcap) expect(k).toMatch(/^run1\/pcap\/fargate-mirror-w0-\d{8}T\d{9}Z-\d{6}\.pcap$/);
+    // Each completed Parquet file became exactly one object (names are unique per file).
+    expect(parquet.length).toBe(uploaded);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(pcap.length).toBeGreaterThan(1);
+  });
+
+  it('carries every received packet in the pcap objects', () => {
+    const files = filesUnder(join(dir, 'down', 'pcap'), '.pcap');
+    expect(packetsIn(files)).toBe(packetsReceived);
+  });
+
+  it('DuckDB reads the downloaded Parquet and agrees with the JSON Lines records', async () => {
+    const lake = join(dir, 'down', 'ocsf');
+    const view = (c: string) => `read_parquet('${lake}/${c}/*/*/*/*.parquet', hive_partitioning = true)`;
+    const byType = countBy(records, (r) => r.type as string);
+    const count = async (c: string) => Number((await query(`SELECT count(*) AS n FROM ${view(c)}`))[0].n);
+    expect(await count('network_activity')).toBe((byType.get('flow') ?? 0) + (byType.get('tls') ?? 0));
+    expect(await count('http_activity')).toBe(byType.get('http') ?? 0);
+    expect(await count('dns_activity')).toBe(byType.get('dns') ?? 0);
+    const flows = records.filter((r) => r.type === 'flow');
+    const fromParquet = await query(
+      `SELECT connection_info.community_uid AS id, traffic.bytes AS bytes, traffic.packets AS packets
+       FROM ${view('network_activity')} WHERE metadata.log_name = 'flow'`,
+    );
+    const key = (id: unknown, bytes: unknown, packets: unknown) => `${id} ${bytes} ${packets}`;
+    expect(fromParquet.map((r) => key(r.id, r.bytes, r.packets)).sort()).toEqual(
+      flows.map((r) => key(r.community_id, r.bytes, r.packets)).sort(),
+    );
+    const urls = await query(`SELECT http_request.url.url_string AS url FROM ${view('http_activity')}`);
+    expect(urls.map((r) => r.url).sort()).toEqual(
+      records
+        .filter((r) => r.type === 'http')
+        .map((r) => r.url)
+        .sort(),
+    );
+  });
+
+  it("names each flow's pcap objects in unmapped.pcap_files", async () => {
+    const lake = join(dir, 'down', 'ocsf');
+    const rows = await query(
+      `SELECT map_extract(unmapped, 'pcap_files') AS files FROM read_parquet('${lake}/network_activity/*/*/*/*.parquet')
+       WHERE metadata.log_name = 'flow'`,
+    );
+    const objects = new Set(keys.map((k) => `s3://${BUCKET}/${k}`));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      const files = JSON.parse((row.files as string[])[0]) as string[];
+      expect(files.length).toBeGreaterThan(0);
+      for (const f of files) expect(objects.has(f), f).toBe(true);
+    }
+  });
+
+  it('shows the layout with aws s3 ls', () => {
+    expect(listing).toMatch(
+      /run1\/ocsf\/network_activity\/region=[\w-]+\/accountId=123456789012\/eventDay=\d{8}\//,
+    );
+    expect(listing).toMatch(/run1\/pcap\/fargate-mirror-w0-/);
+  });
+});
