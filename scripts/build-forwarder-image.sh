@@ -110,19 +110,10 @@ ROOT="$WORK/rootfs"
 # Merged /usr set up by mmdebstrap's hook (it installs usr-is-merged) rather than by usrmerge, which
 # pulls in perl; no ca-certificates (nothing here speaks
 # TLS: the task metadata endpoint is plain HTTP), which would pull in openssl and perl too. iconv's
-# gconv modules are left out (nothing converts charsets). After installing, perl-base (Essential, but
-# only maintainer scripts use it, and none run in the image), debconf and adduser are purged with
-# dpkg, so its database lists what the image holds. Then the Essential tools nothing in the image runs
-# (tini execs node, node execs tcpdump and fm-capture; no shell script runs at all) are purged with
-# dpkg too: the shells' and utilities' packages but dash (/bin/sh, for a human's `docker exec`) and
-# dpkg itself (its database stays exact, for image scanners). The hooks run in mmdebstrap's shell, on $1.
+# gconv modules are left out (nothing converts charsets). What goes in on top and what is purged
+# after is docker/forwarder/image-recipe.sh, the Dockerfile's too (step 4).
 # apt runs as root rather than its _apt sandbox user: the build then does not depend on the host's
 # /dev/null being writable by others (a test elsewhere on a shared machine once left it 0600).
-# The utilities the others' maintainer scripts call (rm, sed, grep, basename) go last; triggers are not
-# run (debianutils' update-shells would need them), nothing in the image depends on their results;
-# --force-bad-path: dpkg itself wants tar and rm on PATH, which it never uses to remove a package.
-UNNEEDED="bash bsdutils diffutils findutils gzip hostname login ncurses-bin sysvinit-utils tar util-linux"
-UNNEEDED_LAST="grep sed coreutils"
 # shellcheck disable=SC2016
 mmdebstrap --quiet --mode=root --aptopt='APT::Sandbox::User "root"' --variant=essential --format=directory \
   --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr --include=tcpdump,tini,libstdc++6 \
@@ -130,32 +121,15 @@ mmdebstrap --quiet --mode=root --aptopt='APT::Sandbox::User "root"' --variant=es
   --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
   --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/lintian/*' \
   --dpkgopt='path-exclude=/usr/lib/x86_64-linux-gnu/gconv/*' \
-  --customize-hook='chroot "$1" dpkg --purge --force-remove-essential --force-depends adduser debconf perl-base >&2' \
-  --customize-hook="chroot \"\$1\" dpkg --purge --no-triggers --force-remove-essential --force-depends $UNNEEDED >&2" \
-  --customize-hook="chroot \"\$1\" dpkg --purge --no-triggers --force-remove-essential --force-depends --force-bad-path $UNNEEDED_LAST >&2" \
-  --customize-hook='chroot "$1" dpkg-query -W -f "\${Package}\t\${Version}\t\${Architecture}\n" > "$1/.packages"' \
   --customize-hook='cat "$1"/var/lib/apt/lists/*_InRelease 2>/dev/null | sha256sum | cut -d" " -f1 > "$1/.release-sha256"' \
   --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/* "$1"/var/log/* "$1"/usr/share/locale "$1"/usr/share/doc/*/changelog*' \
   "$SUITE" "$ROOT" "$MIRROR" >&2
-mv "$ROOT/.packages" "$WORK/packages.tsv"
 mv "$ROOT/.release-sha256" "$WORK/release-sha256"
 
-# 4. Node, the bundle, the user, tcpdump's capability.
-install -D -m 0755 "$STAGE/node" "$ROOT/usr/local/bin/node"
-# the entry and the chunks it loads on first use (scripts/bundle-forwarder.mjs)
-install -D -m 0644 -t "$ROOT/opt/fargate-mirror" "$STAGE"/forward*.mjs
-install -D -m 0755 "$STAGE/fm-capture" "$ROOT/opt/fargate-mirror/native/fm-capture"
-echo 'forwarder:x:10001:10001:fargate-mirror forwarder:/nonexistent:/usr/sbin/nologin' >>"$ROOT/etc/passwd"
-echo 'forwarder:x:10001:' >>"$ROOT/etc/group"
-echo 'forwarder:!:19000::::::' >>"$ROOT/etc/shadow"
-setcap cap_net_raw+eip "$ROOT/usr/bin/tcpdump"
-setcap cap_net_raw+eip "$ROOT/opt/fargate-mirror/native/fm-capture"
-# Every shared library Node and tcpdump link must be in the image: run them there.
-chroot "$ROOT" /usr/local/bin/node --version >/dev/null
-chroot "$ROOT" /usr/bin/tcpdump --version >/dev/null
-# fm-capture without arguments prints its usage and exits 2: it loads, its libraries are there.
-rc=0; chroot "$ROOT" /opt/fargate-mirror/native/fm-capture 2>/dev/null || rc=$?
-[ "$rc" -eq 2 ] || { echo "build-forwarder-image: fm-capture does not run in the image (exit $rc)" >&2; exit 1; }
+# 4. Node, the bundle, fm-capture, the user, the capabilities, the purge: the recipe the Dockerfile runs too.
+PURGED=$(sh "$REPO/docker/forwarder/image-recipe.sh" "$ROOT" "$STAGE/node" "$STAGE" "$STAGE/fm-capture")
+# shellcheck disable=SC2016
+chroot "$ROOT" dpkg-query -W -f '${Package}\t${Version}\t${Architecture}\n' >"$WORK/packages.tsv"
 
 # 5. The OCI image: one layer, the config the container definition expects.
 echo "build-forwarder-image: packing with umoci" >&2
@@ -190,7 +164,7 @@ DIGEST=$(skopeo inspect --format '{{.Digest}}' "oci:$LAYOUT:build")
   echo "size_compressed_layers_bytes: $LAYER_GZ"
   echo "size_archive_bytes: $(stat -c %s "$ARCHIVE")"
   echo "entrypoint: ${ENTRYPOINT[*]}"
-  echo "debian_purged_essential: $UNNEEDED $UNNEEDED_LAST"
+  echo "debian_purged_essential: $PURGED"
   echo "user: 10001:10001"
   echo "debian_suite: $SUITE"
   echo "debian_mirror: $MIRROR"

@@ -32,7 +32,7 @@ install_and_build() {
 # The Debian packages the tests drive: real peers and reference decoders.
 TEST_APT_PACKAGES=(tcpdump tshark tcpreplay ethtool iproute2 dnsmasq-base openssl iputils-ping dnsutils awscli
   python3-scapy shellcheck iperf3 procps
-  mmdebstrap umoci skopeo libcap2-bin binutils util-linux curl python3-h2 chromium fonts-dejavu-core)
+  mmdebstrap umoci skopeo buildah libcap2-bin binutils util-linux curl python3-h2 chromium fonts-dejavu-core)
 
 ensure_test_packages() {
   local missing=()

@@ -21,6 +21,7 @@ const APT_PACKAGE: Record<string, string> = {
   tcpreplay: 'tcpreplay',
   '/usr/bin/python3': 'python3',
   scapy: 'python3-scapy',
+  getcap: 'libcap2-bin',
 };
 
 const EXTRA_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];

@@ -3,28 +3,21 @@
  * esbuild at synth: this test imports that bundle from the cloud assembly and runs it against the
  * aws-local emulator, driven by a real ECS Task State Change event the emulator emitted.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import type { AwsLocal, EcsEvent } from '@fargate-mirror/aws-local';
+import {
+  AWS_LOCAL_CREDENTIALS,
+  awsJson,
+  awsvpcInFirstSubnet,
+  createTargetAndFilter,
+  registerFargateFamily,
+  startAwsLocalLab,
+} from '@fargate-mirror/testkit/aws-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDefaults, OWNER } from '../support/stacks.js';
-
-const AWS_CLI = '/usr/bin/aws';
-const REGION = 'us-east-1';
-const REPO = join(import.meta.dirname, '..', '..', '..', '..');
-const CREDENTIALS = {
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'secret',
-  AWS_REGION: REGION,
-  AWS_DEFAULT_REGION: REGION,
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  AWS_PAGER: '',
-};
 
 type Handler = (event: unknown) => Promise<Record<string, unknown>>;
 
@@ -32,23 +25,8 @@ const outdir = mkdtempSync(join(tmpdir(), 'fm-cdk-bundle-'));
 let aws: AwsLocal;
 const events: EcsEvent[] = [];
 
-/** Debian's AWS CLI v2 against the emulator (asynchronous: the emulator serves from this process). */
-async function cli(args: string[]): Promise<Record<string, unknown>> {
-  try {
-    const r = await promisify(execFile)(
-      AWS_CLI,
-      [...args, '--endpoint-url', aws.url, '--output', 'json', '--region', REGION],
-      {
-        env: { PATH: '/usr/bin:/bin', HOME: outdir, ...CREDENTIALS },
-      },
-    );
-    return r.stdout.trim() ? (JSON.parse(r.stdout) as Record<string, unknown>) : {};
-  } catch (error) {
-    throw new Error(
-      `aws ${args.join(' ')} failed: ${(error as { stderr?: string }).stderr ?? String(error)}`,
-    );
-  }
-}
+/** Debian's AWS CLI v2 against the emulator. */
+const cli = (args: string[]) => awsJson(aws.url, args);
 
 /** The bundled entry of the function whose handler is `index.<handler>`, from the cloud assembly. */
 function bundledEntry(template: ReturnType<typeof buildDefaults>['template'], handler: string): string {
@@ -67,39 +45,14 @@ describe('the bundled controller handler', () => {
   let filter: string;
 
   beforeAll(async () => {
-    if (!existsSync(AWS_CLI))
-      throw new Error(
-        `Debian's AWS CLI v2 is required at ${AWS_CLI} (apt-get install awscli); it is missing`,
-      );
-    // the emulator is imported through its package name (dist), so build it first.
-    await promisify(execFile)(
-      process.execPath,
-      [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', join(REPO, 'packages', 'aws-local')],
-      { cwd: REPO },
-    );
-    const { startAwsLocal } = await import('@fargate-mirror/aws-local');
-    aws = await startAwsLocal({ port: 0, speed: 200, taskEniSources: 'accept' });
+    aws = await startAwsLocalLab({ taskEniSources: 'accept' });
     aws.onEvent((e) => {
       events.push(e);
     });
     const { template } = buildDefaults({ bundle: true, outdir });
     entry = bundledEntry(template, 'taskEventHandler');
-    target = (
-      (
-        await cli([
-          'ec2',
-          'create-traffic-mirror-target',
-          '--network-load-balancer-arn',
-          'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/mirror/0123456789abcdef',
-        ])
-      )['TrafficMirrorTarget'] as { TrafficMirrorTargetId: string }
-    ).TrafficMirrorTargetId;
-    filter = (
-      (await cli(['ec2', 'create-traffic-mirror-filter', '--description', 'all']))['TrafficMirrorFilter'] as {
-        TrafficMirrorFilterId: string;
-      }
-    ).TrafficMirrorFilterId;
-    Object.assign(process.env, CREDENTIALS, {
+    ({ target, filter } = await createTargetAndFilter(aws.url));
+    Object.assign(process.env, AWS_LOCAL_CREDENTIALS, {
       AWS_ENDPOINT_URL: aws.url,
       FARGATE_MIRROR_CONFIG: JSON.stringify({ owner: OWNER, target, filter, select: { clusters: ['shop'] } }),
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -117,25 +70,7 @@ describe('the bundled controller handler', () => {
 
   it('creates the owned session for a running Fargate task from the task state change event', async () => {
     await cli(['ecs', 'create-cluster', '--cluster-name', 'shop']);
-    await cli([
-      'ecs',
-      'register-task-definition',
-      '--family',
-      'web',
-      '--network-mode',
-      'awsvpc',
-      '--requires-compatibilities',
-      'FARGATE',
-      '--cpu',
-      '256',
-      '--memory',
-      '512',
-      '--container-definitions',
-      JSON.stringify([{ name: 'app', image: 'public.ecr.aws/nginx/nginx:latest', essential: true }]),
-    ]);
-    const subnets = ((await cli(['ec2', 'describe-subnets']))['Subnets'] as { SubnetId: string }[]).map(
-      (s) => s.SubnetId,
-    );
+    await registerFargateFamily(aws.url, 'web');
     const run = await cli([
       'ecs',
       'run-task',
@@ -146,7 +81,7 @@ describe('the bundled controller handler', () => {
       '--launch-type',
       'FARGATE',
       '--network-configuration',
-      `awsvpcConfiguration={subnets=[${subnets[0]}],assignPublicIp=DISABLED}`,
+      await awsvpcInFirstSubnet(aws.url),
     ]);
     const taskArn = (run['tasks'] as { taskArn: string }[])[0]!.taskArn;
     await aws.control.waitForTask(taskArn, 'RUNNING', 60_000);
@@ -183,9 +118,6 @@ describe('the bundled controller handler', () => {
   });
 
   it('reconciles a batch of events from the task-event queue (SQS records, as deployed)', async () => {
-    const subnets = ((await cli(['ec2', 'describe-subnets']))['Subnets'] as { SubnetId: string }[]).map(
-      (s) => s.SubnetId,
-    );
     const run = await cli([
       'ecs',
       'run-task',
@@ -196,7 +128,7 @@ describe('the bundled controller handler', () => {
       '--launch-type',
       'FARGATE',
       '--network-configuration',
-      `awsvpcConfiguration={subnets=[${subnets[0]}],assignPublicIp=DISABLED}`,
+      await awsvpcInFirstSubnet(aws.url),
     ]);
     const taskArn = (run['tasks'] as { taskArn: string }[])[0]!.taskArn;
     await aws.control.waitForTask(taskArn, 'RUNNING', 60_000);

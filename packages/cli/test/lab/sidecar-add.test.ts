@@ -2,8 +2,14 @@
 // console or Terraform user would, checked with Debian's AWS CLI.
 import type { AwsLocal } from '@fargate-mirror/aws-local';
 import { SIDECAR_DEFAULTS } from '@fargate-mirror/forwarder';
+import {
+  awsJson as aws,
+  createFargateService,
+  registerFargateFamily,
+  startAwsLocalLab,
+} from '@fargate-mirror/testkit/aws-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aws, fargateMirror, requireAwsCliAndBuild, startLocal } from './support/sidecar-env.ts';
+import { fargateMirror, requireAwsCliAndBuild } from './support/sidecar-env.ts';
 
 const CLUSTER = 'shop';
 const SERVICE = 'web';
@@ -80,53 +86,28 @@ describe('fargate-mirror sidecar add/remove against aws-local', () => {
 
   beforeAll(async () => {
     requireAwsCliAndBuild();
-    local = await startLocal();
+    local = await startAwsLocalLab();
     url = local.url;
     await aws(url, ['ecs', 'create-cluster', '--cluster-name', CLUSTER]);
-    const registered = (await aws(url, [
-      'ecs',
-      'register-task-definition',
-      '--family',
+    const registered = (await registerFargateFamily(
+      url,
       'web',
-      '--network-mode',
-      'awsvpc',
-      '--requires-compatibilities',
-      'FARGATE',
-      '--cpu',
-      '256',
-      '--memory',
-      '512',
-      '--task-role-arn',
-      'arn:aws:iam::123456789012:role/web-task',
-      '--execution-role-arn',
-      'arn:aws:iam::123456789012:role/web-exec',
-      '--runtime-platform',
-      'cpuArchitecture=ARM64,operatingSystemFamily=LINUX',
-      '--volumes',
-      JSON.stringify([{ name: 'cache' }]),
-      '--tags',
-      'key=team,value=shop',
-      '--container-definitions',
-      JSON.stringify([INIT, APP]),
-    ])) as { taskDefinition: TaskDef };
+      [INIT, APP],
+      [
+        '--task-role-arn',
+        'arn:aws:iam::123456789012:role/web-task',
+        '--execution-role-arn',
+        'arn:aws:iam::123456789012:role/web-exec',
+        '--runtime-platform',
+        'cpuArchitecture=ARM64,operatingSystemFamily=LINUX',
+        '--volumes',
+        JSON.stringify([{ name: 'cache' }]),
+        '--tags',
+        'key=team,value=shop',
+      ],
+    )) as { taskDefinition: TaskDef };
     original = registered.taskDefinition;
-    const subnets = (await aws(url, ['ec2', 'describe-subnets'])) as { Subnets: { SubnetId: string }[] };
-    await aws(url, [
-      'ecs',
-      'create-service',
-      '--cluster',
-      CLUSTER,
-      '--service-name',
-      SERVICE,
-      '--task-definition',
-      'web',
-      '--desired-count',
-      '1',
-      '--launch-type',
-      'FARGATE',
-      '--network-configuration',
-      `awsvpcConfiguration={subnets=[${subnets.Subnets[0].SubnetId}],assignPublicIp=DISABLED}`,
-    ]);
+    await createFargateService(url, CLUSTER, SERVICE, 'web');
     const printed = await sidecar(['definition', '--to', TO, '--image', IMAGE]);
     expect(printed.code, printed.stderr).toBe(0);
     definition = JSON.parse(printed.stdout) as Record<string, unknown>;

@@ -8,8 +8,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AwsLocal } from '@fargate-mirror/aws-local';
+import {
+  awsJson as aws,
+  createFargateService,
+  createTargetAndFilter,
+  registerFargateFamily,
+  startAwsLocalLab,
+} from '@fargate-mirror/testkit/aws-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aws, fargateMirror, requireAwsCliAndBuild, startLocal } from './support/sidecar-env.ts';
+import { fargateMirror, requireAwsCliAndBuild } from './support/sidecar-env.ts';
 
 const CLUSTER = 'shop';
 const SERVICE = 'web';
@@ -72,58 +79,19 @@ describe('sidecar add, then status: every selected task accounted for', () => {
 
   beforeAll(async () => {
     requireAwsCliAndBuild();
-    local = await startLocal();
+    local = await startAwsLocalLab();
     url = local.url;
     await aws(url, ['ecs', 'create-cluster', '--cluster-name', CLUSTER]);
-    await aws(url, [
-      'ecs',
-      'register-task-definition',
-      '--family',
-      'web',
-      '--network-mode',
-      'awsvpc',
-      '--requires-compatibilities',
-      'FARGATE',
-      '--cpu',
-      '256',
-      '--memory',
-      '512',
-      '--container-definitions',
-      JSON.stringify([{ name: 'app', image: 'public.ecr.aws/nginx/nginx:latest', essential: true }]),
-    ]);
-    const subnets = (await aws(url, ['ec2', 'describe-subnets'])) as { Subnets: { SubnetId: string }[] };
-    await aws(url, [
-      'ecs',
-      'create-service',
-      '--cluster',
-      CLUSTER,
-      '--service-name',
-      SERVICE,
-      '--task-definition',
-      'web',
-      '--desired-count',
-      '1',
-      '--launch-type',
-      'FARGATE',
-      '--network-configuration',
-      `awsvpcConfiguration={subnets=[${subnets.Subnets[0]?.SubnetId}],assignPublicIp=DISABLED}`,
-    ]);
-    const target = (await aws(url, [
-      'ec2',
-      'create-traffic-mirror-target',
-      '--network-load-balancer-arn',
-      'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/mirror/0123456789abcdef',
-    ])) as { TrafficMirrorTarget: { TrafficMirrorTargetId: string } };
-    const filter = (await aws(url, ['ec2', 'create-traffic-mirror-filter'])) as {
-      TrafficMirrorFilter: { TrafficMirrorFilterId: string };
-    };
+    await registerFargateFamily(url, 'web');
+    await createFargateService(url, CLUSTER, SERVICE, 'web');
+    const { target, filter } = await createTargetAndFilter(url);
     config = join(dir, 'controller.json');
     writeFileSync(
       config,
       JSON.stringify({
         owner: 'shop-prod',
-        target: target.TrafficMirrorTarget.TrafficMirrorTargetId,
-        filter: filter.TrafficMirrorFilter.TrafficMirrorFilterId,
+        target,
+        filter,
         select: { clusters: [CLUSTER] },
       }),
       { mode: 0o600 },

@@ -1,6 +1,7 @@
-import { readdirSync, statSync, unlinkSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PCAP_SUFFIX, PCAP_TEMP_SUFFIX } from './pcap-file-names.js';
+import { removeOldestUntilFits } from './remove-oldest.js';
 
 export interface RetentionResult {
   /** Bytes of pcap files (complete and in progress) after the pass. */
@@ -46,23 +47,11 @@ export class PcapRetention {
       total += st.size;
       if (isComplete) complete.push({ path, size: st.size, mtimeMs: st.mtimeMs, name });
     }
-    let removed = 0;
-    if (total > this.maxTotalBytes) {
+    if (total > this.maxTotalBytes)
       complete.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : 1));
-      for (const f of complete) {
-        if (total <= this.maxTotalBytes) break;
-        if (this.keep(f.path)) continue;
-        try {
-          unlinkSync(f.path);
-          total -= f.size;
-          removed++;
-        } catch {
-          // already gone
-        }
-      }
-    }
-    this.removedTotal += removed;
-    this.lastTotalBytes = total;
-    return { totalBytes: total, removed };
+    const result = removeOldestUntilFits(complete, total, this.maxTotalBytes, this.keep);
+    this.removedTotal += result.removed;
+    this.lastTotalBytes = result.totalBytes;
+    return result;
   }
 }

@@ -1,5 +1,6 @@
-import { readdirSync, statSync, unlinkSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
+import { removeOldestUntilFits } from './remove-oldest.js';
 
 /** When the live records file is completed and a new one started, and how much the series may hold. */
 export interface RecordsRotation {
@@ -50,19 +51,9 @@ export class RecordsSeries {
     const files = this.completed().sort((a, b) => a.sequence - b.sequence);
     let total = liveBytes;
     for (const f of files) total += f.size;
-    let removed = 0;
-    for (const f of files) {
-      if (total <= maxTotalBytes) break;
-      try {
-        unlinkSync(f.path);
-        total -= f.size;
-        removed++;
-      } catch {
-        // already gone
-      }
-    }
-    this.removedTotal += removed;
-    return { totalBytes: total, removed };
+    const result = removeOldestUntilFits(files, total, maxTotalBytes);
+    this.removedTotal += result.removed;
+    return result;
   }
 
   private completed(): { path: string; size: number; sequence: number }[] {
