@@ -11,6 +11,7 @@ import {
   createQueueWorkerHandler,
   createResyncHandler,
   createTaskEventHandler,
+  DEFAULT_SHARE_HOLD_MS,
   Ec2Adapter,
   Ec2Pacing,
   type Ec2Port,
@@ -141,11 +142,13 @@ export function deployController(
   const all: Container[] = [];
 
   // EC2's published buckets with the refill scaled as aws-local's (time-scale.ts).
-  // On the queue path each worker sandbox paces at its share of the buckets (FARGATE_MIRROR_EC2_WRITERS).
+  // On the queue path each worker sandbox holds its share of the buckets' capacity and refills at the
+  // whole rate until throttled, then at its share (FARGATE_MIRROR_EC2_WRITERS, pacing.ts).
   const writers = eventPath === 'queue' ? EVENT_QUEUE.concurrency : 1;
   const scaledPacing = () =>
     new Ec2Pacing({
       writers,
+      shareHoldMs: scale.real(DEFAULT_SHARE_HOLD_MS),
       rateOf: (action) => {
         const r = ec2RateOf(action);
         return { capacity: r.capacity, refillPerSecond: r.refillPerSecond * scale.speed };

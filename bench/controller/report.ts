@@ -1,6 +1,7 @@
 // Tables for the storm and the resync, side by side, plus "where the time goes".
 import { type Audit, percentile } from './audit.ts';
 import type { ResyncRun } from './controller-deployment.ts';
+import type { IdleCapacity } from './idle-capacity.ts';
 import type { LambdaStats } from './lambda-model.ts';
 import type { NaiveStats } from './naive-handler.ts';
 import type { QueueLambdaStats } from './queue-model.ts';
@@ -19,6 +20,16 @@ export interface StormResult {
   readonly queueStats: QueueLambdaStats | undefined;
   /** Share of real time each thread was busy during the storm (near 1: CPU-bound, times distorted). */
   readonly eventLoopBusy: { bench: number; controllerEmulator: number; naiveEmulator: number };
+  /** Load average (1 min) before and after the storm; the benchmark thread's timer lag (real ms). */
+  readonly machine: {
+    loadBefore: number;
+    loadAfter: number;
+    lagP50Ms: number;
+    lagP99Ms: number;
+    lagMaxMs: number;
+  };
+  /** EC2's create bucket replayed over the controller's creates (idle-capacity.ts). */
+  readonly idle: IdleCapacity;
   readonly controller: {
     readonly afterEvents: Audit;
     readonly afterResync: Audit;
@@ -176,6 +187,13 @@ export function printStorm(r: StormResult): void {
   const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
   console.log(
     `- this machine (2 cores): busy ${pct(b.bench)} in the benchmark thread (both designs' SDK clients and handlers), ${pct(b.controllerEmulator)} and ${pct(b.naiveEmulator)} in the two emulator threads${Math.max(b.bench, b.controllerEmulator, b.naiveEmulator) > 0.8 ? ': CPU-bound, so part of the times above is this machine, not AWS; lower --speed' : ''}.`,
+  );
+  const m = r.machine;
+  console.log(
+    `- load average ${m.loadBefore.toFixed(1)} before, ${m.loadAfter.toFixed(1)} after; the benchmark thread's timers fired late by p50 ${m.lagP50Ms.toFixed(0)} ms, p99 ${m.lagP99Ms.toFixed(0)} ms, max ${m.lagMaxMs.toFixed(0)} ms (real; x${r.speed} in AWS time).`,
+  );
+  console.log(
+    `- EC2's create bucket replayed over the controller's creates: tasks waited for a session during ${seconds(r.idle.waitingMs)}, and during ${seconds(r.idle.unusedWhileWaitingMs)} of it the bucket held a token nobody used (time lost by the controller or this machine; 0 means every wait was EC2's bucket).`,
   );
   const creates = c.requestsAfterEvents['CreateTrafficMirrorSession'] ?? 0;
   const describes = c.requestsAfterEvents['DescribeTrafficMirrorSessions'] ?? 0;

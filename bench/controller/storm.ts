@@ -4,10 +4,12 @@
 //          [--event-concurrency 1000] [--loss 0.05] [--dup 0.10] [--reorder 0.05] [--seed 7]
 //          [--resync-tasks 10000] [--resync-speed 20] [--no-resync]
 // Build first (`npm run build`): the packages are imported by name, from their dist.
-import { performance } from 'node:perf_hooks';
+import { loadavg } from 'node:os';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { audit, runningTasks } from './audit.ts';
 import { deployController, OWNER } from './controller-deployment.ts';
 import { EventJoiner } from './event-join.ts';
+import { idleCapacity } from './idle-capacity.ts';
 import { createNaiveHandler } from './naive-handler.ts';
 import { printResync, printStorm, type StormResult } from './report.ts';
 import { runResync } from './resync-phase.ts';
@@ -153,6 +155,10 @@ async function storm(): Promise<StormResult> {
   const naiveWatch = watchSessions(naiveWorld);
   const started = scale.now();
   const elu = performance.eventLoopUtilization();
+  // Timer lag of the benchmark thread (where the controller runs): a starved CPU shows here.
+  const lag = monitorEventLoopDelay({ resolution: 20 });
+  lag.enable();
+  const loadBefore = loadavg()[0] ?? 0;
   await Promise.all([controllerWorld.busy(), naiveWorld.busy()]);
   console.log(
     `storm: ${tasks} tasks over ${windowS} s (emulated), speed ${speed}, events: ${faults.eventLossRate * 100}% lost, ${faults.eventDuplicateRate * 100}% duplicated, ${faults.eventReorderRate * 100}% reordered`,
@@ -169,6 +175,14 @@ async function storm(): Promise<StormResult> {
   // On the queue path there are no per-event answers: the worker's counters say what happened.
   if (controller.queue) Object.assign(controller.statuses, { ...controller.metrics.counters });
   const queueStats = controller.queue ? { ...controller.queue.stats } : undefined;
+  lag.disable();
+  const machine = {
+    loadBefore,
+    loadAfter: loadavg()[0] ?? 0,
+    lagP50Ms: lag.percentile(50) / 1e6,
+    lagP99Ms: lag.percentile(99) / 1e6,
+    lagMaxMs: lag.max / 1e6,
+  };
   const busy = {
     bench: performance.eventLoopUtilization(elu).utilization,
     controllerEmulator: await controllerWorld.busy(),
@@ -183,6 +197,17 @@ async function storm(): Promise<StormResult> {
   const controllerLatency = latencies(controllerState, controllerWatch.firstSeen);
   const naiveLatency = latencies(naiveState, naiveWatch.firstSeen);
   const bound = bucketBound(controllerState, started);
+  const idle = idleCapacity(
+    started,
+    quiet,
+    runningTasks(controllerState)
+      .filter((t) => t.attachedAt !== undefined && t.eniId !== undefined)
+      .map((t) => ({
+        attached: scale.fromReal(t.attachedAt as number),
+        served: controllerWatch.firstSeen.get(t.eniId as string) ?? Number.POSITIVE_INFINITY,
+      })),
+    controller.created.map((c) => c.at),
+  );
   const requestsAfterEvents = await controllerWorld.requests();
   const errorsAfterEvents = await controllerWorld.errors();
 
@@ -201,6 +226,8 @@ async function storm(): Promise<StormResult> {
     faults,
     quietAfterMs: quiet - started,
     eventLoopBusy: busy,
+    machine,
+    idle,
     controller: {
       afterEvents: controllerAfterEvents,
       afterResync: controllerAfterResync,

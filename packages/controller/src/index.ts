@@ -2,6 +2,7 @@ export { type AwsClientOptions, type AwsClients, createAwsClients } from './aws/
 export { Ec2Adapter } from './aws/ec2-adapter.js';
 export { EcsAdapter } from './aws/ecs-adapter.js';
 export {
+  DEFAULT_SHARE_HOLD_MS,
   EC2_MUTATING,
   EC2_NON_MUTATING,
   Ec2Pacing,

@@ -4,6 +4,7 @@ import { type WorkItem, workItemKey } from '../work-item.js';
 import { desiredOf, type ReconcileContext } from './context.js';
 import { convergeBatch } from './converge-batch.js';
 import { clusterOfTaskArn, describeTasksOrNone, type KeyResult, reconcileKey } from './keys.js';
+import { predictRefusals } from './predict-refusals.js';
 
 /** One key of a batch: its result, or the error that stopped it (retryable or not). */
 export interface BatchEntry {
@@ -86,9 +87,16 @@ async function reconcileTaskEnis(
   const eniIds = [...new Set(found.map((f) => eniOf(f.task)).filter((e): e is string => e !== undefined))];
   try {
     const sessions = eniIds.length > 0 ? await ctx.ec2.listSessions({ eniIds }) : [];
+    // As the resync: ENIs that want a session and have none are checked against AWS's source rules
+    // first (one DescribeNetworkInterfaces for the batch), so a refused task costs no create.
+    const withSession = new Set(sessions.map((s) => s.eniId));
+    const { predicted } = await predictRefusals(
+      ctx,
+      eniIds.filter((id) => desired.sources.has(id) && !withSession.has(id)),
+    );
     const results = await convergeBatch(
       ctx,
-      eniIds.map((eniId) => ({ eniId, source: desired.sources.get(eniId) })),
+      eniIds.map((eniId) => ({ eniId, source: desired.sources.get(eniId), predicted: predicted.get(eniId) })),
       sessions,
     );
     const byEni = new Map(results.map((r) => [r.eniId, r]));

@@ -1,5 +1,5 @@
 import type { AppliedAction, EniResult } from '../core/outcomes.js';
-import { type EniPlan, planEni } from '../core/plan.js';
+import { type EniPlan, planEni, type Refusal } from '../core/plan.js';
 import type { DesiredSource, SessionView } from '../core/types.js';
 import { asControllerError, ControllerError, type ControllerErrorCode } from '../errors.js';
 import { mapLimit } from '../util/map-limit.js';
@@ -23,6 +23,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 interface EniState {
   readonly eniId: string;
   readonly source: DesiredSource | undefined;
+  /** A refusal EC2's description of the ENI predicts: planned as a cached refusal, no create. */
+  readonly predicted: Refusal | undefined;
   readonly applied: AppliedAction[];
   salt: number;
   /** Sessions this pass created and no read has listed yet. */
@@ -171,7 +173,7 @@ async function applyInWaves(
           source: s.source,
           sessions: s.sessions,
           settings,
-          refusal: ctx.refusals.get(s.eniId),
+          refusal: ctx.refusals.get(s.eniId) ?? s.predicted,
         });
         if (s.plan.actions.length === 0) s.result = finalResult(s.plan, s.applied);
         else still.push(s);
@@ -192,7 +194,11 @@ async function applyInWaves(
  */
 export async function convergeBatch(
   ctx: ReconcileContext,
-  targets: readonly { readonly eniId: string; readonly source: DesiredSource | undefined }[],
+  targets: readonly {
+    readonly eniId: string;
+    readonly source: DesiredSource | undefined;
+    readonly predicted?: Refusal | undefined;
+  }[],
   snapshot: readonly SessionView[],
   options: { readonly wave?: number } = {},
 ): Promise<EniResult[]> {
@@ -202,6 +208,7 @@ export async function convergeBatch(
   const states: EniState[] = targets.map((t) => ({
     eniId: t.eniId,
     source: t.source,
+    predicted: t.predicted,
     applied: [],
     salt: 0,
     unseen: new Set(),
@@ -234,7 +241,7 @@ export async function convergeBatch(
         source: s.source,
         sessions: s.sessions,
         settings,
-        refusal: ctx.refusals.get(s.eniId),
+        refusal: ctx.refusals.get(s.eniId) ?? s.predicted,
       });
       if (s.plan.actions.length === 0) s.result = finalResult(s.plan, s.applied);
       else acting.push(s);

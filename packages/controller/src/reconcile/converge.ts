@@ -1,5 +1,5 @@
 import type { AppliedAction, EniResult } from '../core/outcomes.js';
-import { type EniPlan, planEni } from '../core/plan.js';
+import { type EniPlan, planEni, type Refusal } from '../core/plan.js';
 import type { DesiredSource, SessionView } from '../core/types.js';
 import { asControllerError, ControllerError, type ControllerErrorCode } from '../errors.js';
 import { applyAction } from './apply.js';
@@ -61,6 +61,8 @@ export async function converge(
   eniId: string,
   source: DesiredSource | undefined,
   snapshot: readonly SessionView[] | undefined,
+  /** A refusal EC2's description of the ENI predicts (predict-refusals.ts): no create is tried. */
+  predicted?: Refusal,
 ): Promise<EniResult> {
   // Before any write: a missing target or filter throws here, and nothing is deleted.
   const settings = await checkedSettings(ctx);
@@ -108,7 +110,7 @@ export async function converge(
       source,
       sessions,
       settings,
-      refusal: ctx.refusals.get(eniId),
+      refusal: ctx.refusals.get(eniId) ?? predicted,
     });
     if (plan.actions.length === 0) return finalResult(plan, applied);
     if (round === ctx.maxRounds) break;

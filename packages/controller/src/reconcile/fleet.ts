@@ -1,7 +1,6 @@
 import type { DesiredState } from '../core/desired-state.js';
 import { type AppliedAction, addToTally, type EniResult, emptyTally, type Tally } from '../core/outcomes.js';
-import { type Action, type EniPlan, planAll, planCleanup, type Refusal } from '../core/plan.js';
-import { predictedRefusal } from '../core/refusals.js';
+import { type Action, type EniPlan, planAll, planCleanup } from '../core/plan.js';
 import { TAG_OWNER } from '../core/types.js';
 import { asControllerError } from '../errors.js';
 import { mapLimit } from '../util/map-limit.js';
@@ -13,6 +12,7 @@ import { failedResult, unchangedResult } from './eni-result.js';
 import { sourceFromTags } from './keys.js';
 import { checkedSettings } from './mirror-resources.js';
 import { type ObservedWorld, type ObserveProgress, observeWorld } from './observe.js';
+import { predictRefusals } from './predict-refusals.js';
 
 export interface ResyncPlan {
   readonly world: ObservedWorld;
@@ -75,47 +75,13 @@ export async function planFleet(
   };
 }
 
-/**
- * Refusals EC2's own description of each source ENI predicts (requester-managed by ECS, as every
- * Fargate task ENI is; interface types other than `interface`), for the ENIs with no session yet
- * and no remembered refusal. Derived again on every plan rather than stored: the resync Lambda
- * starts with an empty refusal cache, and without this it asked CreateTrafficMirrorSession again
- * for every Fargate task every resync, forever. One batched DescribeNetworkInterfaces per plan.
- */
-async function predictedRefusals(
-  ctx: ReconcileContext,
-  desired: DesiredState,
-  world: ObservedWorld,
-): Promise<{ predicted: Map<string, Refusal>; notPredicted?: string }> {
-  const out = new Map<string, Refusal>();
-  if (!ctx.config.predictRefusals || ctx.ec2.describeSourceEnis === undefined) return { predicted: out };
+/** The fleet's ENIs that want a session and have none: predicted in one batch (predict-refusals.ts). */
+function predictedRefusals(ctx: ReconcileContext, desired: DesiredState, world: ObservedWorld) {
   const withSession = new Set(world.sessions.map((s) => s.eniId));
-  const ids = [...desired.sources.keys()].filter(
-    (id) => !withSession.has(id) && ctx.refusals.get(id) === undefined,
+  return predictRefusals(
+    ctx,
+    [...desired.sources.keys()].filter((id) => !withSession.has(id)),
   );
-  if (ids.length === 0) return { predicted: out };
-  try {
-    for (const facts of (await ctx.ec2.describeSourceEnis(ids)).values()) {
-      const reason = predictedRefusal(facts);
-      if (reason !== undefined)
-        out.set(facts.eniId, {
-          code: 'SOURCE_NOT_SUPPORTED',
-          awsCode: undefined,
-          message: reason,
-          predicted: true,
-        });
-    }
-  } catch (error) {
-    // Without ec2:DescribeNetworkInterfaces the resync still runs, asking AWS as before.
-    const e = asControllerError(error);
-    if (e.code !== 'AWS_ACCESS_DENIED') throw error;
-    ctx.log.warn('refusals not predicted', { error: e.message });
-    return {
-      predicted: out,
-      notPredicted: `refusals not predicted: ${e.message} (grant ec2:DescribeNetworkInterfaces)`,
-    };
-  }
-  return { predicted: out };
 }
 
 /**

@@ -15,6 +15,7 @@ import type { WorkItem } from '../work-item.js';
 import { desiredOf, type ReconcileContext } from './context.js';
 import { converge, convergeEach } from './converge.js';
 import { resolveInstances } from './observe.js';
+import { predictRefusals } from './predict-refusals.js';
 
 /** The result of reconciling one key (task, container instance or ENI). */
 export interface KeyResult {
@@ -126,7 +127,15 @@ export async function reconcileTask(
   if (eniId === undefined) {
     return { item, key: taskArn, task, disposition, detail: disposition?.detail ?? 'no ENI', enis: [] };
   }
-  const eni = await converge(ctx, eniId, desired.sources.get(eniId), undefined);
+  const source = desired.sources.get(eniId);
+  // Read first (converge would), so that an ENI with no session and a source can be checked against
+  // AWS's source rules before any create: a refused task ENI costs one DescribeNetworkInterfaces.
+  const sessions = await ctx.ec2.listSessions({ eniIds: [eniId] });
+  const predicted =
+    source !== undefined && !sessions.some((s) => s.eniId === eniId)
+      ? (await predictRefusals(ctx, [eniId])).predicted.get(eniId)
+      : undefined;
+  const eni = await converge(ctx, eniId, source, sessions, predicted);
   return { item, key: taskArn, task, disposition, detail: disposition?.detail ?? '', enis: [eni] };
 }
 

@@ -9,7 +9,8 @@ export interface BucketRate {
 }
 
 export class PacingBucket {
-  readonly #rate: BucketRate;
+  readonly #capacity: number;
+  #refillPerSecond: number;
   readonly #now: () => number;
   #tokens: number;
   #at: number;
@@ -17,7 +18,8 @@ export class PacingBucket {
   #queue: Promise<void> = Promise.resolve();
 
   constructor(rate: BucketRate, now: () => number = Date.now) {
-    this.#rate = rate;
+    this.#capacity = rate.capacity;
+    this.#refillPerSecond = rate.refillPerSecond;
     this.#now = now;
     this.#tokens = rate.capacity;
     this.#at = now();
@@ -32,7 +34,7 @@ export class PacingBucket {
           this.#tokens -= 1;
           return;
         }
-        await sleep(((1 - this.#tokens) / this.#rate.refillPerSecond) * 1000);
+        await sleep(((1 - this.#tokens) / this.#refillPerSecond) * 1000);
       }
     });
     this.#queue = turn;
@@ -48,12 +50,15 @@ export class PacingBucket {
     this.#tokens = Math.min(this.#tokens, 0);
   }
 
+  /** Changes the refill rate from now on (the tokens earned so far at the old rate are kept). */
+  setRefill(refillPerSecond: number): void {
+    this.#refill();
+    this.#refillPerSecond = refillPerSecond;
+  }
+
   #refill(): void {
     const now = this.#now();
-    this.#tokens = Math.min(
-      this.#rate.capacity,
-      this.#tokens + ((now - this.#at) / 1000) * this.#rate.refillPerSecond,
-    );
+    this.#tokens = Math.min(this.#capacity, this.#tokens + ((now - this.#at) / 1000) * this.#refillPerSecond);
     this.#at = now;
   }
 }

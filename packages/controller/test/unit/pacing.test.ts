@@ -48,3 +48,50 @@ describe('client-side EC2 token buckets', () => {
     expect(time.waits).toEqual([1000]);
   });
 });
+
+describe('several writers: the whole rate alone, the share after a throttle', () => {
+  const rate = { capacity: 4, refillPerSecond: 5 };
+
+  it('holds capacity / writers tokens but refills at the whole rate while EC2 does not throttle', async () => {
+    const time = manualTime();
+    const pacing = new Ec2Pacing({ rateOf: () => rate, writers: 2, ...time });
+    for (let i = 0; i < 4; i++) await pacing.take('CreateTrafficMirrorSession');
+    // Two from the half-size bucket, then one every 200 ms (5/s): nobody else is writing.
+    expect(time.waits).toEqual([200, 200]);
+    expect(pacing.refillOf('CreateTrafficMirrorSession')).toBe(5);
+  });
+
+  it('a throttle drains the bucket and halves the refill until shareHoldMs pass without another', async () => {
+    const time = manualTime();
+    const pacing = new Ec2Pacing({ rateOf: () => rate, writers: 2, shareHoldMs: 1000, ...time });
+    await pacing.take('CreateTrafficMirrorSession');
+    pacing.throttled('CreateTrafficMirrorSession');
+    expect(pacing.refillOf('CreateTrafficMirrorSession')).toBe(2.5);
+    await pacing.take('CreateTrafficMirrorSession');
+    await pacing.take('CreateTrafficMirrorSession');
+    // 400 ms per token at 2.5/s (the share).
+    expect(time.waits).toEqual([400, 400]);
+    expect(time.now()).toBe(800);
+    // A second throttle extends the hold from its own moment.
+    pacing.throttled('CreateTrafficMirrorSession');
+    await pacing.take('CreateTrafficMirrorSession');
+    expect(time.now()).toBe(1200);
+    expect(pacing.refillOf('CreateTrafficMirrorSession')).toBe(2.5);
+    await time.sleep(600);
+    // 1,800 ms: 1,000 ms since the last throttle: the whole rate again.
+    expect(pacing.refillOf('CreateTrafficMirrorSession')).toBe(5);
+    await pacing.take('CreateTrafficMirrorSession');
+    await pacing.take('CreateTrafficMirrorSession');
+    await pacing.take('CreateTrafficMirrorSession');
+    expect(time.waits.slice(-1)).toEqual([200]);
+  });
+
+  it('one writer never drops below the whole rate (a throttle only drains)', async () => {
+    const time = manualTime();
+    const pacing = new Ec2Pacing({ rateOf: () => rate, ...time });
+    pacing.throttled('CreateTrafficMirrorSession');
+    expect(pacing.refillOf('CreateTrafficMirrorSession')).toBe(5);
+    await pacing.take('CreateTrafficMirrorSession');
+    expect(time.waits).toEqual([200]);
+  });
+});
