@@ -1,6 +1,6 @@
 /**
  * `npx aws-cdk@2 synth` of the example app, as a user runs it: offline, no AWS credentials, with
- * cdk-nag's AwsSolutionsChecks registered. Three context variants synthesize in parallel.
+ * cdk-nag's AwsSolutionsChecks registered. Four context variants (one with the lake) synthesize in parallel.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
