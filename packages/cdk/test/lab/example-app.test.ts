@@ -63,7 +63,8 @@ describe('example app: npx aws-cdk@2 synth', () => {
   let lake: Synth;
 
   beforeAll(async () => {
-    // the app imports the library by its package name, i.e. the built dist/.
+    // the app imports the library by its package name, i.e. the built dist/. Four synths on a
+    // loaded 2-core machine took over 240 s, hence the long hook timeout (no timing assertion).
     await run(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', PACKAGE], {
       cwd: REPO,
     });
@@ -80,7 +81,7 @@ describe('example app: npx aws-cdk@2 synth', () => {
       }),
       synth('lake', { lake: 'true', securityLake: 'true' }),
     ]);
-  }, 240_000);
+  }, 480_000);
 
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
