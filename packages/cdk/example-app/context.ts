@@ -27,6 +27,10 @@ export interface ExampleSettings {
   readonly buildForwarderImage: boolean;
   /** Or use a published forwarder image for the demo task. */
   readonly forwarderImageUri: string | undefined;
+  /** Define the OCSF lake (bucket, Glue tables, Athena workgroup) and have the receivers upload to it. */
+  readonly lake: boolean;
+  /** With `lake`: also register the classes as Amazon Security Lake custom sources. */
+  readonly securityLake: boolean;
 }
 
 function list(value: unknown): string[] {
@@ -63,5 +67,7 @@ export function readSettings(scope: Construct): ExampleSettings {
     splunkHecSecretName: text(get('splunkHecSecretName')),
     buildForwarderImage: flag(get('buildForwarderImage')),
     forwarderImageUri: text(get('forwarderImageUri')),
+    lake: flag(get('lake')),
+    securityLake: flag(get('securityLake')),
   };
 }

@@ -4,6 +4,7 @@ import {
   MirrorSidecar,
   MirrorTarget,
   MirrorTargetType,
+  OcsfLake,
   TaskMirroring,
 } from '@fargate-mirror/cdk';
 import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
@@ -42,6 +43,14 @@ export class FargateMirrorExampleStack extends Stack {
       ? secretsmanager.Secret.fromSecretNameV2(this, 'HecToken', s.splunkHecSecretName)
       : undefined;
 
+    const lake =
+      s.lake || s.securityLake
+        ? new OcsfLake(this, 'Lake', {
+            objectKeyPrefix: 'fargate-mirror/',
+            securityLakeCustomSources: s.securityLake,
+          })
+        : undefined;
+
     let target: IMirrorTarget;
     let forwarderDestination: string | undefined;
     if (s.targetType === 'network-interface') {
@@ -58,6 +67,7 @@ export class FargateMirrorExampleStack extends Stack {
         ...(s.monitoredCidrs ? { monitoredCidrs: s.monitoredCidrs } : {}),
         ...(s.splunkHecUrl ? { splunkHecUrl: s.splunkHecUrl } : {}),
         ...(hecSecret ? { splunkHecTokenSecret: hecSecret } : {}),
+        ...(lake ? { ocsfLake: lake } : {}),
       });
       target = mirrorTarget;
       forwarderDestination = mirrorTarget.forwarderDestination;
@@ -99,6 +109,11 @@ export class FargateMirrorExampleStack extends Stack {
 
     new CfnOutput(this, 'TrafficMirrorTargetId', { value: target.trafficMirrorTargetId });
     new CfnOutput(this, 'TrafficMirrorFilterId', { value: filter.trafficMirrorFilterId });
+    if (lake) {
+      new CfnOutput(this, 'LakeBucket', { value: lake.bucket.bucketName });
+      new CfnOutput(this, 'LakeAthenaWorkGroup', { value: lake.workGroupName });
+      new CfnOutput(this, 'LakeGlueDatabase', { value: lake.databaseName });
+    }
     acknowledgeNagFindings(this);
   }
 }

@@ -6,11 +6,14 @@
 //                                       WebAssembly and the OCSF schema: --ocsf-parquet)
 //   assets/receiver/worker-main.js      its receive worker thread (Node starts it from its own file)
 //   dist/private/forwarder-sidecar.js   the forwarder's container definition (MirrorSidecar), inlined
+//   assets/lake/ocsf-catalog.json       the OCSF Glue columns and Athena named queries (OcsfLake),
+//                                       from @fargate-mirror/ocsf's built dist (scripts/ocsf-catalog.mjs)
 // Workspace packages resolve to their TypeScript source, so no bundle depends on a stale dist/.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, buildSync } from 'esbuild';
+import { writeOcsfCatalog } from './ocsf-catalog.mjs';
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = join(pkg, '..', '..');
@@ -121,3 +124,4 @@ buildSync({
   format: 'esm',
   allowOverwrite: true,
 });
+await writeOcsfCatalog(repo, join(pkg, 'assets'));

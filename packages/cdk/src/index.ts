@@ -28,6 +28,13 @@ export {
   MirrorTargetType,
 } from './mirror-target.js';
 export {
+  type IOcsfLake,
+  OCSF_PARTITION_KEYS,
+  OcsfLake,
+  OcsfLakeEncryption,
+  type OcsfLakeProps,
+} from './ocsf-lake.js';
+export {
   DEFAULT_HEALTH_CHECK_PORT,
   RECEIVER_METRICS_NAMESPACE,
   ReceiverFleet,
@@ -35,6 +42,12 @@ export {
   type ReceiverMetricName,
 } from './receiver-fleet.js';
 export { ReceiverNodeRuntime, type ReceiverNodeRuntimeConfig } from './receiver-node-runtime.js';
+export {
+  SECURITY_LAKE_EVENT_CLASSES,
+  SecurityLakeCustomSources,
+  type SecurityLakeCustomSourcesProps,
+  type SecurityLakeSource,
+} from './security-lake-sources.js';
 export {
   CONTROLLER_METRIC_NAMESPACE,
   SelectedLaunchType,

@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { GENEVE_PORT, VXLAN_PORT } from './filter-rules.js';
+import type { IOcsfLake } from './ocsf-lake.js';
 import { acknowledgeNag } from './private/nag.js';
 import { receiverBootScript } from './private/receiver-boot-script.js';
 import { receiverCliAsset, receiverWorkerAsset } from './private/receiver-bundle.js';
@@ -90,6 +91,14 @@ export interface ReceiverFleetProps {
    * @default - no Splunk output
    */
   readonly splunkHecTokenSecret?: secretsmanager.ISecret;
+  /**
+   * Where the receivers deliver OCSF Parquet records and completed pcap files (an `OcsfLake`): each
+   * receiver writes Parquet locally (`ocsf`, partitioned by the stack's region and account unless a
+   * task's ARN says otherwise) and uploads it and its pcap files under the lake's prefix (`s3`); the
+   * role may put objects under those two prefixes only.
+   * @default - no lake: records and pcap stay on the instances' disks
+   */
+  readonly ocsfLake?: IOcsfLake;
   /**
    * More receiver configuration (keys of `fargate-mirror receive --config`), merged over the
    * generated keys; sections such as `identity` or `hec` merge key by key (see README.md).
@@ -204,6 +213,7 @@ export class ReceiverFleet extends Construct implements ec2.IConnectable, iam.IG
     const workerBundle = receiverWorkerAsset(this, 'ReceiverWorkerBundle');
     workerBundle.grantRead(role);
     props.splunkHecTokenSecret?.grantRead(role);
+    props.ocsfLake?.grantWriteRecords(role);
     const node = (props.nodeRuntime ?? ReceiverNodeRuntime.amazonLinuxPackage()).bind(this, role);
     const region = Stack.of(this).region;
     this.metricsFleet = Names.uniqueId(this);
@@ -227,6 +237,15 @@ export class ReceiverFleet extends Construct implements ec2.IConnectable, iam.IG
       receiveBufferMaxBytes: rmem,
       hecUrl: props.splunkHecUrl,
       metricsFleet: this.metricsLogGroup !== undefined ? this.metricsFleet : undefined,
+      lake:
+        props.ocsfLake !== undefined
+          ? {
+              region,
+              accountId: Stack.of(this).account,
+              bucket: props.ocsfLake.bucket.bucketName,
+              prefix: props.ocsfLake.objectKeyPrefix,
+            }
+          : undefined,
       extra: props.receiverConfig,
     });
     this.userData = ec2.UserData.forLinux();

@@ -5,6 +5,8 @@ import { HEC_TOKEN_PATH, RECEIVER_HOME } from './receiver-boot-script.js';
 export const RECEIVER_PCAP_DIR = `${RECEIVER_HOME}/pcap`;
 export const RECEIVER_RECORDS_FILE = `${RECEIVER_HOME}/records/records.jsonl`;
 export const RECEIVER_HEC_SPOOL_DIR = `${RECEIVER_HOME}/hec-spool`;
+/** Where the receiver writes OCSF Parquet files before uploading them (with a lake). */
+export const RECEIVER_OCSF_DIR = `${RECEIVER_HOME}/ocsf`;
 /** The receiver's own health as CloudWatch EMF lines, shipped by the CloudWatch agent. */
 export const RECEIVER_EMF_FILE = `${RECEIVER_HOME}/metrics/emf.jsonl`;
 
@@ -17,6 +19,16 @@ export interface ReceiverConfigOptions {
   readonly hecUrl?: string;
   /** The `Fleet` dimension of the receivers' EMF metrics; undefined: no EMF. */
   readonly metricsFleet?: string;
+  /**
+   * OCSF Parquet on S3 (an OcsfLake): the records' partition defaults (the stack's region and
+   * account), and the bucket and key prefix the receiver uploads Parquet and pcap files to.
+   */
+  readonly lake?: {
+    readonly region: string;
+    readonly accountId: string;
+    readonly bucket: string;
+    readonly prefix: string;
+  };
   /** The user's keys, merged over the generated ones (nested sections key by key). */
   readonly extra?: { readonly [key: string]: unknown };
 }
@@ -40,6 +52,12 @@ export function receiverConfig(o: ReceiverConfigOptions): Record<string, unknown
     dvcFromInstance: true,
     ...(o.metricsFleet !== undefined
       ? { cloudwatch: { emfFile: RECEIVER_EMF_FILE, fleet: o.metricsFleet } }
+      : {}),
+    ...(o.lake !== undefined
+      ? {
+          ocsf: { dir: RECEIVER_OCSF_DIR, region: o.lake.region, accountId: o.lake.accountId },
+          s3: { bucket: o.lake.bucket, prefix: o.lake.prefix },
+        }
       : {}),
     ...(o.hecUrl !== undefined
       ? { hec: { url: o.hecUrl, tokenFile: HEC_TOKEN_PATH, spoolDir: RECEIVER_HEC_SPOOL_DIR } }

@@ -1,6 +1,6 @@
 /**
  * `npx aws-cdk@2 synth` of the example app, as a user runs it: offline, no AWS credentials, with
- * cdk-nag's AwsSolutionsChecks registered. Three context variants synthesize in parallel.
+ * cdk-nag's AwsSolutionsChecks registered. Four context variants (one with the lake) synthesize in parallel.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -60,13 +60,15 @@ describe('example app: npx aws-cdk@2 synth', () => {
   let defaults: Synth;
   let gateway: Synth;
   let selected: Synth;
+  let lake: Synth;
 
   beforeAll(async () => {
-    // the app imports the library by its package name, i.e. the built dist/.
+    // the app imports the library by its package name, i.e. the built dist/. Four synths on a
+    // loaded 2-core machine took over 240 s, hence the long hook timeout (no timing assertion).
     await run(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', PACKAGE], {
       cwd: REPO,
     });
-    [defaults, gateway, selected] = await Promise.all([
+    [defaults, gateway, selected, lake] = await Promise.all([
       synth('defaults', {}),
       synth('gateway', { targetType: 'gateway-load-balancer-endpoint' }),
       synth('selected', {
@@ -77,13 +79,14 @@ describe('example app: npx aws-cdk@2 synth', () => {
         splunkHecSecretName: 'fargate-mirror/hec',
         mirrorAmazonDns: 'true',
       }),
+      synth('lake', { lake: 'true', securityLake: 'true' }),
     ]);
-  }, 240_000);
+  }, 480_000);
 
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('synthesizes every variant offline with cdk-nag AwsSolutions passing', () => {
-    for (const s of [defaults, gateway, selected]) {
+    for (const s of [defaults, gateway, selected, lake]) {
       expect(s.output).not.toMatch(/ERROR|AwsSolutions-/);
       expect(s.code).toBe(0);
       expect(s.template).toBeDefined();
@@ -128,6 +131,22 @@ describe('example app: npx aws-cdk@2 synth', () => {
     );
     // no demo task without an image: Docker is not needed to synth.
     expect(ofType(defaults, 'AWS::ECS::TaskDefinition')).toEqual([]);
+  });
+  it('defines the lake bucket, one Glue table per class, the workgroup, three named queries and three Security Lake sources', () => {
+    expect(
+      ofType(lake, 'AWS::Glue::Table').map((r) => (r.Properties['TableInput'] as { Name: string }).Name),
+    ).toEqual(['network_activity', 'http_activity', 'dns_activity']);
+    expect(ofType(lake, 'AWS::Athena::WorkGroup')).toHaveLength(1);
+    expect(ofType(lake, 'AWS::Athena::NamedQuery')).toHaveLength(3);
+    expect(ofType(lake, 'Custom::AWS')).toHaveLength(3);
+    expect(JSON.stringify(ofType(lake, 'AWS::S3::Bucket'))).toContain('fargate-mirror/pcap/');
+  });
+
+  it('has the receivers upload Parquet and pcap to the lake: the ocsf and s3 keys in receiver.json', () => {
+    const userData = JSON.stringify(ofType(lake, 'AWS::EC2::LaunchTemplate')[0]?.Properties);
+    expect(userData).toContain('\\"ocsf\\":{\\"dir\\":\\"/var/lib/fargate-mirror/ocsf\\"');
+    expect(userData).toContain('\\"prefix\\":\\"fargate-mirror/\\"');
+    expect(JSON.stringify(ofType(defaults, 'AWS::EC2::LaunchTemplate'))).not.toContain('ocsf');
   });
 });
 
