@@ -15,7 +15,7 @@ import {
 } from '@fargate-mirror/receiver';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MirrorTarget, MirrorTargetType } from '../../src/index.js';
+import { MirrorTarget, MirrorTargetType, OcsfLake } from '../../src/index.js';
 import { buildAllOptions, buildDefaults, newStack, testVpc } from '../support/stacks.js';
 import { healthCheckPortOf, receiverConfigTextOf, TEST_VPC_CIDR, userDataOf } from '../support/user-data.js';
 
@@ -179,5 +179,23 @@ describe('the check itself', () => {
     expect(error).toBeInstanceOf(ReceiverConfigError);
     expect((error as ReceiverConfigError).code).toBe('RECEIVER_CONFIG_INVALID');
     expect((error as ReceiverConfigError).problems).toEqual(['splunkUrl: unknown option']);
+  });
+});
+
+describe('receiver.json with an OCSF lake, against the receiver schema', () => {
+  const stack = newStack();
+  const lake = new OcsfLake(stack, 'Lake', { objectKeyPrefix: 'fm/' });
+  new MirrorTarget(stack, 'Target', { vpc: testVpc(stack), ocsfLake: lake });
+  const script = userDataOf(Template.fromStack(stack));
+  const { asStarted } = receiverReads('lake', script);
+
+  it('writes OCSF Parquet where the unit lets it write and uploads it and the pcap to the lake bucket', () => {
+    expect(asStarted.ocsf?.dir.startsWith(`${writablePathOf(script)}/`)).toBe(true);
+    expect(asStarted.ocsf?.region).toBe('eu-west-1');
+    expect(asStarted.ocsf?.accountId).toBe('111111111111');
+    expect(asStarted.s3?.bucket).toMatch(/^REF_LakeBucket[0-9A-F]{8}$/);
+    expect(asStarted.s3?.prefix).toBe('fm/');
+    expect(asStarted.s3?.uploadPcap).toBe(true);
+    expect(asStarted.s3?.uploadOcsf).toBe(true);
   });
 });
