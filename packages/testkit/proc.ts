@@ -87,10 +87,27 @@ export interface Started {
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | string>;
 }
 
+/**
+ * PIDs started here and still running. A test that times out never reaches its `finally`, so what it
+ * started would outlive the test file (a receiver was found running an hour later): killed when the
+ * test file's process exits.
+ */
+const running = new Set<number>();
+process.once('exit', () => {
+  for (const pid of running) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
 export function start(cmd: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv } = {}): Started {
   const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env });
   if (child.pid === undefined) throw new Error(`could not start ${formatCommand(cmd, args)}`);
   const pid = child.pid;
+  running.add(pid);
   let out = '';
   let err = '';
   let done = false;
@@ -109,6 +126,7 @@ export function start(cmd: string, args: readonly string[], opts: { env?: NodeJS
   const exited = new Promise<number | string>((resolve) => {
     child.on('close', (code, signal) => {
       done = true;
+      running.delete(pid);
       notify();
       resolve(code ?? signal ?? -1);
     });

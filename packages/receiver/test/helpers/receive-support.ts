@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { run, type Started, start } from '@fargate-mirror/testkit/proc';
+import { onTestFinished } from 'vitest';
 
 export const REPO = resolve(import.meta.dirname, '../../../..');
 export const CLI = join(REPO, 'packages/cli/dist/bin.js');
@@ -59,8 +60,23 @@ export async function startReceive(
   spawn: (cmd: string, args: readonly string[]) => Started = (cmd, a) => start(cmd, a),
 ): Promise<RunningReceiver> {
   const proc = spawn(process.execPath, [CLI, 'receive', ...TEST_INTAKE, ...args]);
+  stopWhenTheTestEnds(proc);
   await proc.waitForOutput(READY, 30_000);
   return { proc, ...parseReady(proc.stderr()) };
+}
+
+/**
+ * A receiver a failed or timed-out test left running is stopped when that test ends. Started from a
+ * hook (outside any test), the hook's own teardown stops it.
+ */
+function stopWhenTheTestEnds(proc: Started): void {
+  try {
+    onTestFinished(async () => {
+      await proc.stop('SIGKILL');
+    });
+  } catch {
+    // not inside a test
+  }
 }
 
 /** Stops the receiver with `signal` and checks it exited 0 after its summary line. */

@@ -1,10 +1,12 @@
 // A small tmpfs mounted under a temp directory: a real full disk (ENOSPC from the kernel) for the
-// reliability tests. Unmounted and removed by `unmount`, which the tests call in `finally`.
+// reliability tests. Unmounted and removed by `unmount`, which the tests call in `finally`, and in
+// any case when the test ends: a test that times out never reaches its `finally`.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '@fargate-mirror/testkit/proc';
 import { requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
+import { onTestFinished } from 'vitest';
 
 export interface SmallDisk {
   readonly path: string;
@@ -18,13 +20,19 @@ export async function mountSmallDisk(size: string, inodes?: number): Promise<Sma
   const opts = [`size=${size}`, 'mode=0700', ...(inodes === undefined ? [] : [`nr_inodes=${inodes}`])];
   const r = await run('mount', ['-t', 'tmpfs', '-o', opts.join(','), 'fm-small-disk', path]);
   if (r.code !== 0) throw new Error(`cannot mount a tmpfs at ${path}: ${r.stderr}`);
-  return {
-    path,
-    async unmount() {
-      await run('umount', [path]);
-      rmSync(path, { recursive: true, force: true });
-    },
+  let mounted = true;
+  const unmount = async () => {
+    if (!mounted) return;
+    mounted = false;
+    await run('umount', [path], { allowFailure: true });
+    rmSync(path, { recursive: true, force: true });
   };
+  try {
+    onTestFinished(unmount);
+  } catch {
+    // mounted from a hook: the hook's teardown unmounts it
+  }
+  return { path, unmount };
 }
 
 /** Writes `name` until the file system is full (the last write fails with ENOSPC). */
