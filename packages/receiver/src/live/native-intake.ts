@@ -37,22 +37,34 @@ export interface NativeIntakeBinding {
 
 export const NATIVE_META_WORDS = 8;
 
-// dist/live/native-intake.js -> dist/native/fm-recv.node (the build writes it there).
-const ADDON = fileURLToPath(new URL('../native/fm-recv.node', import.meta.url));
+/**
+ * dist/live/native-intake.js -> dist/native/fm-recv.node (the build writes it there). Undefined in a
+ * CommonJS bundle (the CDK's single-file receiver, whose worker has no import.meta.url and no addon
+ * beside it): resolved when first asked for, so loading this module never fails there.
+ */
+function addonPath(): string | undefined {
+  const here: unknown = import.meta.url;
+  return typeof here === 'string' ? fileURLToPath(new URL('../native/fm-recv.node', here)) : undefined;
+}
 
 let loaded: { binding?: NativeIntakeBinding; problem?: string } | undefined;
 
 /** Loads the addon once; `problem` says why it is unavailable (not built, or built for another Node). */
 export function loadNativeIntake(): { binding?: NativeIntakeBinding; problem?: string } {
   if (loaded !== undefined) return loaded;
-  if (!existsSync(ADDON)) {
-    loaded = { problem: `${ADDON} is missing (gcc did not build native/fm-recv.c)` };
+  const addon = addonPath();
+  if (addon === undefined) {
+    loaded = { problem: 'this single-file bundle carries no native intake (fm-recv.node)' };
+    return loaded;
+  }
+  if (!existsSync(addon)) {
+    loaded = { problem: `${addon} is missing (gcc did not build native/fm-recv.c)` };
     return loaded;
   }
   try {
-    loaded = { binding: createRequire(import.meta.url)(ADDON) as NativeIntakeBinding };
+    loaded = { binding: createRequire(import.meta.url)(addon) as NativeIntakeBinding };
   } catch (error) {
-    loaded = { problem: `${ADDON} does not load: ${(error as Error).message}` };
+    loaded = { problem: `${addon} does not load: ${(error as Error).message}` };
   }
   return loaded;
 }
