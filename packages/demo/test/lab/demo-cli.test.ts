@@ -258,8 +258,12 @@ describe('fargate-mirror demo', () => {
       expect(r.why).toBe('covered by forwarder sidecar (container fargate-mirror-forwarder RUNNING)');
   });
 
-  it('forwarder (the default): AWS refused every task ENI, and the sidecar VNIs come from the task ARNs', () => {
-    expect(forwarder.result.stdout).toContain('NetworkInterfaceNotSupported');
+  it('forwarder (the default): every task ENI refused, and the sidecar VNIs come from the task ARNs', () => {
+    // The controller predicts AWS's refusal (NetworkInterfaceNotSupported) from the ENI itself, on the
+    // task-event path too, so it never calls CreateTrafficMirrorSession for a task ENI.
+    expect(forwarder.result.stdout).toMatch(
+      /^refused: eni-\S+ \(\w+ [0-9a-f]{8}\): AWS refuses eni-\S+ as a mirror source \(predicted from DescribeNetworkInterfaces; CreateTrafficMirrorSession not called\): .* is requester-managed/m,
+    );
     const refused = forwarder.result.stdout.match(/^refused: eni-/gm) ?? [];
     expect(refused.length).toBe(forwarder.tasks.length);
     const byLoopback = new Map(forwarder.tasks.map((t) => [t.loopback, t]));
