@@ -54,7 +54,15 @@ describe('the bundled controller handler', () => {
     ({ target, filter } = await createTargetAndFilter(aws.url));
     Object.assign(process.env, AWS_LOCAL_CREDENTIALS, {
       AWS_ENDPOINT_URL: aws.url,
-      FARGATE_MIRROR_CONFIG: JSON.stringify({ owner: OWNER, target, filter, select: { clusters: ['shop'] } }),
+      // The emulator accepts task ENIs (taskEniSources: accept), which AWS refuses: the controller
+      // would predict AWS's refusal from the requester-managed ENI and never call Create.
+      FARGATE_MIRROR_CONFIG: JSON.stringify({
+        owner: OWNER,
+        target,
+        filter,
+        select: { clusters: ['shop'] },
+        predictRefusals: false,
+      }),
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
   });
