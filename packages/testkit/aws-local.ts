@@ -34,6 +34,16 @@ export function requireAwsCli(): void {
   }
 }
 
+/** How Debian's AWS CLI runs against aws-local. */
+export interface AwsCliOptions {
+  /**
+   * AWS_MAX_ATTEMPTS in the standard retry mode: tests that inject faults into aws-local (the
+   * controller's) want the CLI to retry a throttled or failed call, as a user's CLI would. Unset:
+   * the CLI's own default.
+   */
+  readonly maxAttempts?: number;
+}
+
 /** Only PATH and HOME of this process, and the emulator's keys, so no AWS setting of the machine leaks in. */
 export function awsLocalEnv(): Record<string, string> {
   return {
@@ -66,9 +76,17 @@ export async function startAwsLocalLab(options: AwsLocalOptions = {}): Promise<A
  * Debian's AWS CLI against aws-local, JSON parsed; a failure fails the test with its stderr.
  * Asynchronous, since the emulator serves from this same process.
  */
-export async function awsJson(url: string, args: readonly string[]): Promise<Record<string, unknown>> {
+export async function awsJson(
+  url: string,
+  args: readonly string[],
+  options: AwsCliOptions = {},
+): Promise<Record<string, unknown>> {
+  const retries =
+    options.maxAttempts === undefined
+      ? {}
+      : { AWS_MAX_ATTEMPTS: String(options.maxAttempts), AWS_RETRY_MODE: 'standard' };
   const r = await run(AWS_CLI, [...args, '--endpoint-url', url, '--output', 'json', '--region', REGION], {
-    env: awsLocalEnv(),
+    env: { ...awsLocalEnv(), ...retries },
     allowFailure: true,
     timeoutMs: 120_000,
   });
@@ -85,24 +103,29 @@ export async function registerFargateFamily(
   family: string,
   containers: readonly object[] = [NGINX_APP],
   extra: readonly string[] = [],
+  options: AwsCliOptions = {},
 ): Promise<Record<string, unknown>> {
-  return awsJson(url, [
-    'ecs',
-    'register-task-definition',
-    '--family',
-    family,
-    '--network-mode',
-    'awsvpc',
-    '--requires-compatibilities',
-    'FARGATE',
-    '--cpu',
-    '256',
-    '--memory',
-    '512',
-    ...extra,
-    '--container-definitions',
-    JSON.stringify(containers),
-  ]);
+  return awsJson(
+    url,
+    [
+      'ecs',
+      'register-task-definition',
+      '--family',
+      family,
+      '--network-mode',
+      'awsvpc',
+      '--requires-compatibilities',
+      'FARGATE',
+      '--cpu',
+      '256',
+      '--memory',
+      '512',
+      ...extra,
+      '--container-definitions',
+      JSON.stringify(containers),
+    ],
+    options,
+  );
 }
 
 /** `--network-configuration` in the emulator's first subnet, no public IP. */
@@ -137,14 +160,16 @@ export async function createFargateService(
 }
 
 /** A mirror target (the fake NLB) and a filter, made with the AWS CLI as a user would. */
-export async function createTargetAndFilter(url: string): Promise<{ target: string; filter: string }> {
-  const t = await awsJson(url, [
-    'ec2',
-    'create-traffic-mirror-target',
-    '--network-load-balancer-arn',
-    NLB_ARN,
-  ]);
-  const f = await awsJson(url, ['ec2', 'create-traffic-mirror-filter', '--description', 'all']);
+export async function createTargetAndFilter(
+  url: string,
+  options: AwsCliOptions = {},
+): Promise<{ target: string; filter: string }> {
+  const t = await awsJson(
+    url,
+    ['ec2', 'create-traffic-mirror-target', '--network-load-balancer-arn', NLB_ARN],
+    options,
+  );
+  const f = await awsJson(url, ['ec2', 'create-traffic-mirror-filter', '--description', 'all'], options);
   return {
     target: (t['TrafficMirrorTarget'] as { TrafficMirrorTargetId: string }).TrafficMirrorTargetId,
     filter: (f['TrafficMirrorFilter'] as { TrafficMirrorFilterId: string }).TrafficMirrorFilterId,

@@ -3,7 +3,6 @@
  * acting as a user, and the controller CLI run as a real process.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,7 +10,17 @@ import { fileURLToPath } from 'node:url';
 import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { type AwsLocal, type AwsLocalOptions, startAwsLocal } from '@fargate-mirror/aws-local';
-import { run as runProgram } from '@fargate-mirror/testkit/proc';
+import {
+  AWS_LOCAL_CREDENTIALS,
+  type AwsCliOptions,
+  awsJson,
+  awsLocalEnv,
+  NGINX_APP,
+  REGION,
+  registerFargateFamily as registerFamilyAt,
+  createTargetAndFilter as targetAndFilterAt,
+} from '@fargate-mirror/testkit/aws-local';
+import { run } from '@fargate-mirror/testkit/proc';
 import { type AwsClients, createAwsClients } from '../../src/aws/clients.js';
 import { Ec2Adapter } from '../../src/aws/ec2-adapter.js';
 import { EcsAdapter } from '../../src/aws/ecs-adapter.js';
@@ -20,54 +29,24 @@ import { MemoryRefusalCache } from '../../src/core/refusals.js';
 import type { SessionView } from '../../src/core/types.js';
 import { Reconciler } from '../../src/reconcile/reconciler.js';
 
-export const REGION = 'us-east-1';
-export const AWS_CLI = '/usr/bin/aws';
+export { AWS_CLI, REGION, requireAwsCli } from '@fargate-mirror/testkit/aws-local';
+
 const here = dirname(fileURLToPath(import.meta.url));
 export const PACKAGE_DIR = join(here, '..', '..');
 const REPO = join(PACKAGE_DIR, '..', '..');
 export const CONTROLLER_BIN = join(PACKAGE_DIR, 'dist', 'cli', 'bin.js');
 
-export const CREDENTIAL_ENV = {
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'secret',
-  AWS_REGION: REGION,
-  AWS_DEFAULT_REGION: REGION,
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  AWS_PAGER: '',
-};
-
-export function requireAwsCli(): void {
-  if (!existsSync(AWS_CLI)) {
-    throw new Error(`Debian's AWS CLI v2 is required at ${AWS_CLI} (apt-get install awscli); it is missing`);
-  }
-}
+export const CREDENTIAL_ENV = AWS_LOCAL_CREDENTIALS;
 
 /**
- * Runs a program with only PATH, HOME and `env` from this process (so no AWS settings of the
- * machine leak in); a non-zero exit is returned, not thrown, since tests assert on it.
+ * The user's AWS CLI retries: the fault-injection tests (chaos, eventual consistency) throttle and
+ * fail aws-local's calls, and a user's CLI retries those rather than failing the set-up.
  */
-function run(file: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
-  return runProgram(file, args, {
-    env: {
-      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-      HOME: process.env['HOME'] ?? '/tmp',
-      ...options.env,
-    },
-    input: options.input ?? '',
-    allowFailure: true,
-    // A test's own timeout (vitest.config.ts) bounds it; this only stops a hung program outliving it.
-    timeoutMs: 120_000,
-  });
-}
+const USER_CLI: AwsCliOptions = { maxAttempts: 10 };
 
 /** Debian's AWS CLI v2 against aws-local, JSON output parsed; a failure fails the test with its stderr. */
-export async function awsCli(url: string, args: string[]): Promise<Record<string, unknown>> {
-  const r = await run(AWS_CLI, [...args, '--endpoint-url', url, '--output', 'json', '--region', REGION], {
-    env: { ...CREDENTIAL_ENV, AWS_MAX_ATTEMPTS: '10', AWS_RETRY_MODE: 'standard' },
-  });
-  if (r.code !== 0) throw new Error(`aws ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout.trim() ? (JSON.parse(r.stdout) as Record<string, unknown>) : {};
+export function awsCli(url: string, args: string[]): Promise<Record<string, unknown>> {
+  return awsJson(url, args, USER_CLI);
 }
 
 /** Builds the controller package once, so the CLI runs as the real compiled program. */
@@ -85,14 +64,20 @@ export function buildController(): Promise<void> {
   return built;
 }
 
-/** `node dist/cli/bin.js ...` with the credentials of the emulator and nothing else from this process. */
+/**
+ * `node dist/cli/bin.js ...` with the credentials of the emulator and nothing else from this
+ * process; a non-zero exit is returned, not thrown, since tests assert on it.
+ */
 export function controllerCli(
   args: string[],
   options: { input?: string; env?: Record<string, string> } = {},
 ) {
   return run(process.execPath, [CONTROLLER_BIN, ...args], {
-    env: { ...CREDENTIAL_ENV, ...options.env },
-    input: options.input,
+    env: { ...awsLocalEnv(), ...options.env },
+    input: options.input ?? '',
+    allowFailure: true,
+    // A test's own timeout (vitest.config.ts) bounds it; this only stops a hung program outliving it.
+    timeoutMs: 120_000,
   });
 }
 
@@ -158,36 +143,13 @@ export async function writeConfig(env: Env, name: string, config: ControllerConf
 }
 
 /** Creates a mirror target (NLB) and filter with the AWS CLI, as a user would. */
-export async function createTargetAndFilter(env: Env): Promise<{ target: string; filter: string }> {
-  const t = await awsCli(env.aws.url, [
-    'ec2',
-    'create-traffic-mirror-target',
-    '--network-load-balancer-arn',
-    'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/mirror/0123456789abcdef',
-  ]);
-  const f = await awsCli(env.aws.url, ['ec2', 'create-traffic-mirror-filter', '--description', 'all']);
-  const target = (t['TrafficMirrorTarget'] as { TrafficMirrorTargetId: string }).TrafficMirrorTargetId;
-  const filter = (f['TrafficMirrorFilter'] as { TrafficMirrorFilterId: string }).TrafficMirrorFilterId;
-  return { target, filter };
+export function createTargetAndFilter(env: Env): Promise<{ target: string; filter: string }> {
+  return targetAndFilterAt(env.aws.url, USER_CLI);
 }
 
+/** `aws ecs register-task-definition` of a Fargate family running nginx. */
 export async function registerFargateFamily(env: Env, family: string): Promise<void> {
-  await awsCli(env.aws.url, [
-    'ecs',
-    'register-task-definition',
-    '--family',
-    family,
-    '--network-mode',
-    'awsvpc',
-    '--requires-compatibilities',
-    'FARGATE',
-    '--cpu',
-    '256',
-    '--memory',
-    '512',
-    '--container-definitions',
-    JSON.stringify([{ name: 'app', image: 'public.ecr.aws/nginx/nginx:latest', essential: true }]),
-  ]);
+  await registerFamilyAt(env.aws.url, family, [NGINX_APP], [], USER_CLI);
 }
 
 export function awsvpcArg(env: Env): string {
