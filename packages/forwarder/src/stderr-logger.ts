@@ -1,32 +1,16 @@
-import { isatty } from 'node:tty';
-import pino, { type Logger } from 'pino';
+import { createStderrLogger, defaultLogFormat, LOG_FORMATS, type LogFormat } from '@fargate-mirror/log';
+import type { Logger } from 'pino';
 
-export const FORWARD_LOG_FORMATS = ['text', 'json'] as const;
-export type ForwardLogFormat = (typeof FORWARD_LOG_FORMATS)[number];
-
-/** Text for a person at a terminal, JSON Lines for a log driver (awslogs, FireLens): stderr decides. */
-export function defaultLogFormat(): ForwardLogFormat {
-  return isatty(2) ? 'text' : 'json';
-}
+export const FORWARD_LOG_FORMATS = LOG_FORMATS;
+export type ForwardLogFormat = LogFormat;
+export { defaultLogFormat };
 
 /**
- * The forwarder's pino logger on stderr, synchronous so that the last lines before an exit are kept.
- * The same shape as `receive`'s (one line per entry, local time, no pid/hostname) so that the
- * commands of one CLI log alike. pino-pretty loads only for text: a container logs JSON, and the
- * sidecar's memory is what it loads.
+ * The forwarder's logger on stderr: @fargate-mirror/log's, as `receive`'s, so that the commands of
+ * one CLI log alike. pino-pretty loads only for text: a container logs JSON, and the sidecar's
+ * memory is what it loads (scripts/bundle-forwarder.mjs puts it in a chunk of its own).
  */
 export async function createForwarderLogger(level: string, format: ForwardLogFormat): Promise<Logger> {
-  const base = { component: 'forwarder' };
-  const destination =
-    format === 'text'
-      ? (await import('pino-pretty')).PinoPretty({
-          destination: 2,
-          sync: true,
-          colorize: isatty(2),
-          singleLine: true,
-          translateTime: 'SYS:HH:MM:ss.l',
-          ignore: 'pid,hostname',
-        })
-      : pino.destination({ fd: 2, sync: true });
-  return pino({ level, base }, destination);
+  const pretty = format === 'text' ? (await import('pino-pretty')).PinoPretty : undefined;
+  return createStderrLogger(level, format, { pretty, base: { component: 'forwarder' } });
 }

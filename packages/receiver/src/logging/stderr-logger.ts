@@ -1,26 +1,14 @@
-import { isatty } from 'node:tty';
-import pino, { type Logger } from 'pino';
+import { createStderrLogger as createLogger, LOG_FORMATS, type LogFormat } from '@fargate-mirror/log';
+import type { Logger } from 'pino';
 import { PinoPretty } from 'pino-pretty';
 
-export const LOG_FORMATS = ['text', 'json'] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
+export { LOG_FORMATS, type LogFormat };
 
 /**
- * A pino logger on stderr: human text (pino-pretty, one line per entry) or JSON Lines for machines.
- * The receive command's main thread and its worker threads make theirs with this, so one run never
- * mixes formats. Synchronous in both, so that the last lines before an exit are never lost.
+ * The receive command's logger on stderr (@fargate-mirror/log's, as the forwarder's). Its main
+ * thread and its worker threads make theirs with this, so one run never mixes formats; pino-pretty
+ * is loaded up front since a worker makes its logger synchronously at start.
  */
 export function createStderrLogger(level: string, format: LogFormat, base?: Record<string, unknown>): Logger {
-  const destination =
-    format === 'text'
-      ? PinoPretty({
-          destination: 2,
-          sync: true,
-          colorize: isatty(2),
-          singleLine: true,
-          translateTime: 'SYS:HH:MM:ss.l',
-          ignore: 'pid,hostname',
-        })
-      : pino.destination({ fd: 2, sync: true });
-  return pino(base === undefined ? { level } : { level, base }, destination);
+  return createLogger(level, format, { pretty: PinoPretty, base });
 }
