@@ -6,14 +6,14 @@
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { duckdbOverLake } from '@fargate-mirror/testkit/ocsf-lake';
 import { run, start } from '@fargate-mirror/testkit/proc';
+import { LOOPBACK_RECEIVE, parseReady, RECEIVE_READY } from '@fargate-mirror/testkit/receive';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RECEIVER_BUNDLE_FILE, RECEIVER_WORKER_FILE } from '../../src/private/receiver-bundle.js';
 
 const PKG = join(import.meta.dirname, '..', '..');
 const SAMPLE = join(PKG, '..', '..', 'fixtures', 'sample-mirror.pcap');
-const READY = /ready: vxlan udp \S+:(\d+),.*health http port (\d+)/;
 
 describe('the bundled receiver writes OCSF Parquet', { timeout: 120_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'fm-bundle-ocsf-'));
@@ -27,31 +27,13 @@ describe('the bundled receiver writes OCSF Parquet', { timeout: 120_000 }, () =>
     const records = join(dir, 'records.jsonl');
     const receiver = start(
       process.execPath,
-      [
-        bundle,
-        'receive',
-        '--bind',
-        '127.0.0.1',
-        '--port',
-        '0',
-        '--geneve-port',
-        '0',
-        '--health-port',
-        '0',
-        '--drain-seconds',
-        '0',
-        '--records',
-        records,
-        '--ocsf-parquet',
-        lake,
-      ],
+      [bundle, 'receive', ...LOOPBACK_RECEIVE, '--records', records, '--ocsf-parquet', lake],
       { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir } },
     );
-    await receiver.waitForOutput(READY, 30_000);
-    const port = Number(READY.exec(receiver.stderr())?.[1]);
+    await receiver.waitForOutput(RECEIVE_READY, 30_000);
+    const { port, healthPort: health } = parseReady(receiver.stderr());
     await run(process.execPath, [bundle, 'replay', SAMPLE, '--to', `127.0.0.1:${port}`, '--rate', '5000']);
     // Every datagram read before the stop: the health port's counter says so.
-    const health = Number(READY.exec(receiver.stderr())?.[2]);
     for (let i = 0; i < 300; i++) {
       const text = await (await fetch(`http://127.0.0.1:${health}/metrics`)).text();
       if (/^fargate_mirror_receiver_packets_total 152$/m.test(text)) break;
@@ -69,17 +51,8 @@ describe('the bundled receiver writes OCSF Parquet', { timeout: 120_000 }, () =>
     expect(byType.get('flow')).toBeGreaterThan(0);
     const files = readdirSync(lake, { recursive: true }).map(String);
     expect(files.some((f) => f.endsWith('.zstd.parquet'))).toBe(true);
-    const connection = await (await DuckDBInstance.create(':memory:')).connect();
-    const count = async (c: string) =>
-      Number(
-        (
-          (
-            await connection.runAndReadAll(
-              `SELECT count(*) AS n FROM read_parquet('${lake}/${c}/*/*/*/*.parquet')`,
-            )
-          ).getRowObjectsJson() as { n: unknown }[]
-        )[0].n,
-      );
+    const query = await duckdbOverLake(lake);
+    const count = async (c: string) => Number((await query(`SELECT count(*) AS n FROM ${c}`))[0].n);
     expect(await count('network_activity')).toBe((byType.get('flow') ?? 0) + (byType.get('tls') ?? 0));
     expect(await count('http_activity')).toBe(byType.get('http') ?? 0);
     expect(await count('dns_activity')).toBe(byType.get('dns') ?? 0);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_BIN, REPO_ROOT } from '@fargate-mirror/testkit/cli';
 import { formatCommand, run } from '@fargate-mirror/testkit/proc';
+import { EPHEMERAL_RECEIVE } from '@fargate-mirror/testkit/receive';
 import { requireTools } from '@fargate-mirror/testkit/require-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRepeatedSample } from '../unit/support/sample.ts';
@@ -22,14 +23,7 @@ describe('on a terminal and in a pipe', () => {
     const receive = formatCommand(process.execPath, [
       CLI_BIN,
       'receive',
-      '--vxlan-port',
-      '0',
-      '--geneve-port',
-      '0',
-      '--health-port',
-      '0',
-      '--drain-seconds',
-      '0',
+      ...EPHEMERAL_RECEIVE,
       '--log-level',
       'info',
       '--out-dir',

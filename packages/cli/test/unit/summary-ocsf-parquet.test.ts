@@ -8,11 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EdgeSummary, SummaryReport } from '@fargate-mirror/analysis';
 import { runCli } from '@fargate-mirror/testkit/cli';
+import { SAMPLE_ADDRESSES } from '@fargate-mirror/testkit/sample-identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE } from './support/sample.ts';
-
-const TASK_WEB = 'arn:aws:ecs:eu-west-1:123456789012:task/shop/0123456789abcdef0123456789abcdef';
-const TASK_API = 'arn:aws:ecs:eu-west-1:123456789012:task/shop/fedcba9876543210fedcba9876543210';
 
 async function summary(path: string): Promise<SummaryReport> {
   const result = await runCli(['summary', path, '--json']);
@@ -40,12 +38,8 @@ describe('summary of OCSF Parquet', () => {
     writeFileSync(
       map,
       JSON.stringify({
-        addresses: {
-          '10.77.1.1': { cluster: 'shop', service: 'web', task_arn: TASK_WEB },
-          'fd00:77:1::1': { cluster: 'shop', service: 'web', task_arn: TASK_WEB },
-          // The API's IPv6 address stays unnamed: rows keyed by an address must round-trip too.
-          '10.77.1.2': { cluster: 'shop', service: 'api', task_arn: TASK_API },
-        },
+        // The API's IPv6 address stays unnamed: rows keyed by an address must round-trip too.
+        addresses: Object.fromEntries(Object.entries(SAMPLE_ADDRESSES).filter(([a]) => a !== 'fd00:77:1::2')),
       }),
     );
     const result = await runCli([

@@ -2,32 +2,16 @@
 // `fargate-mirror read --ocsf-parquet` writes for the shipped kernel-mirror capture, with workload
 // identity from an identity map, and agrees with the JSON Lines records of the same run: counts per
 // class, the fields of every record, the hive partitions, and the Athena named queries' results.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { type MirrorRecord, readCapture } from '@fargate-mirror/analysis';
 import { REPO_ROOT, readJsonLines, runCli } from '@fargate-mirror/testkit/cli';
+import { duckdbOverLake, type Row } from '@fargate-mirror/testkit/ocsf-lake';
+import { SAMPLE_ADDRESSES } from '@fargate-mirror/testkit/sample-identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NAMED_QUERIES } from '../../src/athena/named-queries.js';
 import { OcsfParquetSink } from '../../src/parquet/ocsf-parquet-sink.js';
-
-type Row = Record<string, unknown>;
-const CLASSES = ['network_activity', 'http_activity', 'dns_activity'] as const;
-const TASK_WEB = 'arn:aws:ecs:eu-west-1:123456789012:task/shop/0123456789abcdef0123456789abcdef';
-const TASK_API = 'arn:aws:ecs:eu-west-1:123456789012:task/shop/fedcba9876543210fedcba9876543210';
-
-async function duckdbOver(dir: string) {
-  const connection = await (await DuckDBInstance.create(':memory:')).connect();
-  for (const c of CLASSES) {
-    if (!existsSync(join(dir, c))) continue;
-    await connection.run(
-      `CREATE VIEW ${c} AS SELECT * FROM read_parquet('${dir}/${c}/*/*/*/*.parquet', hive_partitioning = true)`,
-    );
-  }
-  return async (sql: string): Promise<Row[]> =>
-    (await connection.runAndReadAll(sql)).getRowObjectsJson() as Row[];
-}
 
 const svc = (r: Row, side: 'src' | 'dest') =>
   (r[`${side}_ecs_service`] as string | undefined) ?? (r[`${side}_ip`] as string);
@@ -46,12 +30,7 @@ describe('DuckDB over the OCSF Parquet of read', () => {
     writeFileSync(
       map,
       JSON.stringify({
-        addresses: {
-          '10.77.1.1': { cluster: 'shop', service: 'web', task_arn: TASK_WEB },
-          'fd00:77:1::1': { cluster: 'shop', service: 'web', task_arn: TASK_WEB },
-          '10.77.1.2': { cluster: 'shop', service: 'api', task_arn: TASK_API },
-          'fd00:77:1::2': { cluster: 'shop', service: 'api', task_arn: TASK_API },
-        },
+        addresses: SAMPLE_ADDRESSES,
         sessions: [
           { vni: 42, outer_ip: '10.77.2.1', eni_id: 'eni-0123456789abcdef0', mirror_session_id: 'tms-0abc' },
         ],
@@ -70,7 +49,7 @@ describe('DuckDB over the OCSF Parquet of read', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/OCSF Parquet: \d+ records in 3 files/);
     records = readJsonLines(recordsFile);
-    query = await duckdbOver(parquet);
+    query = await duckdbOverLake(parquet);
   });
 
   it('holds as many events per class as there are records of its types', async () => {
@@ -218,7 +197,7 @@ describe('DuckDB over the OCSF Parquet of read', () => {
       sink.write({ ...r, status, dest_ecs_service: 'api' });
     }
     sink.close();
-    const got = await (await duckdbOver(lake))(NAMED_QUERIES[1].sql);
+    const got = await (await duckdbOverLake(lake))(NAMED_QUERIES[1].sql);
     const count = (s: number) => statuses.filter((x) => x === s).length;
     expect(got.map((r) => [r.service, r.status, Number(r.responses)]).sort()).toEqual(
       [

@@ -3,24 +3,19 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { run, type Started, start } from '@fargate-mirror/testkit/proc';
+import { parseReady, RECEIVE_READY, type ReadyLine } from '@fargate-mirror/testkit/receive';
 import { onTestFinished } from 'vitest';
 
 export const REPO = resolve(import.meta.dirname, '../../../..');
 export const CLI = join(REPO, 'packages/cli/dist/bin.js');
 
-/** `receive` on loopback with ephemeral ports and no drain: the base of most receive tests. */
-export const LOOPBACK_RECEIVE: readonly string[] = [
-  '--bind',
-  '127.0.0.1',
-  '--port',
-  '0',
-  '--geneve-port',
-  '0',
-  '--health-port',
-  '0',
-  '--drain-seconds',
-  '0',
-];
+export {
+  EPHEMERAL_RECEIVE,
+  EPHEMERAL_SIDE_PORTS,
+  LOOPBACK_RECEIVE,
+  parseReady,
+  type ReadyLine,
+} from '@fargate-mirror/testkit/receive';
 
 /**
  * FARGATE_MIRROR_TEST_INTAKE=native|js runs every receiver started here with that intake (a later
@@ -36,20 +31,6 @@ export function requireBuiltCli(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build it first with npx tsc -b packages/cli`);
 }
 
-export interface ReadyLine {
-  port: number;
-  genevePort: number;
-  healthPort: number;
-}
-
-const READY = /ready: vxlan udp \S+:(\d+), (?:geneve off|geneve udp \S+:(\d+)), health http port (\d+)/;
-
-export function parseReady(stderr: string): ReadyLine {
-  const m = READY.exec(stderr);
-  if (!m) throw new Error(`no ready line in receive's stderr:\n${stderr}`);
-  return { port: Number(m[1]), genevePort: Number(m[2] ?? 0), healthPort: Number(m[3]) };
-}
-
 export interface RunningReceiver extends ReadyLine {
   readonly proc: Started;
 }
@@ -61,7 +42,7 @@ export async function startReceive(
 ): Promise<RunningReceiver> {
   const proc = spawn(process.execPath, [CLI, 'receive', ...TEST_INTAKE, ...args]);
   stopWhenTheTestEnds(proc);
-  await proc.waitForOutput(READY, 30_000);
+  await proc.waitForOutput(RECEIVE_READY, 30_000);
   return { proc, ...parseReady(proc.stderr()) };
 }
 

@@ -12,6 +12,7 @@ import { runClientTraffic, startTaskServers } from '@fargate-mirror/testkit/traf
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   countBy,
+  EPHEMERAL_SIDE_PORTS,
   flowRecords,
   framesHex,
   metric,
@@ -46,18 +47,13 @@ describe('receive in a mirror lab', () => {
     const pcapDir = join(l.dir, 'pcap');
     const records = join(l.dir, 'records.jsonl');
     const receiver = await startReceive(
-      [
-        '--geneve-port',
-        '0',
-        '--health-port',
-        '0',
-        '--drain-seconds',
-        '0',
-        '--pcap-dir',
-        pcapDir,
-        '--records',
-        records,
-      ].concat(['--pcap-per-vni', '--address-domain', 'vni', '--log-level', 'info']),
+      [...EPHEMERAL_SIDE_PORTS, '--pcap-dir', pcapDir, '--records', records].concat([
+        '--pcap-per-vni',
+        '--address-domain',
+        'vni',
+        '--log-level',
+        'info',
+      ]),
       (cmd, args) => l.spawn('collector', cmd, args),
     );
     const outerPcap = join(l.dir, 'outer.pcap');

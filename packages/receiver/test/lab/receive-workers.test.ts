@@ -10,6 +10,7 @@ import { startHttpServer } from '@fargate-mirror/testkit/traffic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   countBy,
+  EPHEMERAL_SIDE_PORTS,
   flowRecords,
   type JsonRecord,
   metric,
@@ -51,18 +52,7 @@ describe('receive --workers 2', () => {
     await startHttpServer(l, 8080);
     const records = join(l.dir, 'records.jsonl');
     const receiver = await startReceive(
-      [
-        '--workers',
-        '2',
-        '--geneve-port',
-        '0',
-        '--health-port',
-        '0',
-        '--drain-seconds',
-        '0',
-        '--records',
-        records,
-      ],
+      ['--workers', '2', ...EPHEMERAL_SIDE_PORTS, '--records', records],
       (cmd, args) => l.spawn('collector', cmd, args),
     );
     const taskPcap = join(l.dir, 'task.pcap');

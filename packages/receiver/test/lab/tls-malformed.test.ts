@@ -8,6 +8,7 @@ import { requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
 import { startTlsServer, TLS_SERVER_NAME } from '@fargate-mirror/testkit/traffic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  EPHEMERAL_SIDE_PORTS,
   metric,
   metrics,
   readJsonLines,
@@ -34,9 +35,8 @@ describe('receive with a damaged TLS ClientHello', () => {
     const l = lab as MirrorLab;
     await startTlsServer(l, 8443);
     const records = join(l.dir, 'records.jsonl');
-    const receiver = await startReceive(
-      ['--geneve-port', '0', '--health-port', '0', '--drain-seconds', '0', '--records', records],
-      (cmd, args) => l.spawn('collector', cmd, args),
+    const receiver = await startReceive([...EPHEMERAL_SIDE_PORTS, '--records', records], (cmd, args) =>
+      l.spawn('collector', cmd, args),
     );
     const ns = l.ns.collector;
     const good = await l.exec(

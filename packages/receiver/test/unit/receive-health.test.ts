@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { type Started, start } from '@fargate-mirror/testkit/proc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  EPHEMERAL_RECEIVE,
   flowRecords,
   httpGet,
   metric,
@@ -62,20 +63,7 @@ describe('receive health', () => {
         '',
       ].join('\n'),
     );
-    const r = await startReceive([
-      '--config',
-      file,
-      '--port',
-      '0',
-      '--geneve-port',
-      '0',
-      '--health-port',
-      '0',
-      '--records',
-      fifo,
-      '--drain-seconds',
-      '0',
-    ]);
+    const r = await startReceive(['--config', file, ...EPHEMERAL_RECEIVE, '--records', fifo]);
     expect(await healthz(r.healthPort)).toBe(200);
     // Act 1: 1000 one-packet UDP flows; a second later they end, and ~700 KB of records back up.
     const flows = Array.from({ length: 1000 }, (_, i) =>
@@ -114,16 +102,9 @@ describe('receive health', () => {
     const r = await startReceive([
       '--config',
       file,
-      '--port',
-      '0',
-      '--geneve-port',
-      '0',
-      '--health-port',
-      '0',
+      ...EPHEMERAL_RECEIVE,
       '--records',
       join(dir, 'drops.jsonl'),
-      '--drain-seconds',
-      '0',
     ]);
     const burst = Array.from({ length: 5000 }, (_, i) =>
       vxlanDatagram({ vni: 4, src: '10.4.0.1', dst: '10.4.0.2', sport: i, dport: 7, payloadBytes: 1000 }),
@@ -164,16 +145,9 @@ describe('receive health', () => {
       file,
       '--workers',
       '2',
-      '--port',
-      '0',
-      '--geneve-port',
-      '0',
-      '--health-port',
-      '0',
+      ...EPHEMERAL_RECEIVE,
       '--records',
       records,
-      '--drain-seconds',
-      '0',
     ]);
     const res = await fetch(`http://127.0.0.1:${r.healthPort}/debug/crash-worker?id=1`, { method: 'POST' });
     expect(res.status).toBe(202);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SAMPLE_MIRROR } from '@fargate-mirror/testkit/mirror-records';
 import { run, type Started, start } from '@fargate-mirror/testkit/proc';
+import { LOOPBACK_RECEIVE, parseReady, RECEIVE_READY } from '@fargate-mirror/testkit/receive';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/chromium.ts';
 
@@ -70,16 +71,7 @@ describe('the Grafana dashboard', () => {
     receiver = start(process.execPath, [
       CLI,
       'receive',
-      '--bind',
-      '127.0.0.1',
-      '--vxlan-port',
-      '0',
-      '--geneve-port',
-      '0',
-      '--health-port',
-      '0',
-      '--drain-seconds',
-      '0',
+      ...LOOPBACK_RECEIVE,
       '--records',
       join(dir, 'receive.jsonl'),
       '--identity-map',
@@ -92,9 +84,8 @@ describe('the Grafana dashboard', () => {
       '--hec-spool-dir',
       join(dir, 'spool'),
     ]);
-    const ready = /ready: vxlan udp \S+:(\d+), .*health http port (\d+)/;
-    await receiver.waitForOutput(ready, 30_000);
-    const [, port, healthPort] = ready.exec(receiver.stderr()) as RegExpExecArray;
+    await receiver.waitForOutput(RECEIVE_READY, 30_000);
+    const { port, healthPort } = parseReady(receiver.stderr());
     const sent = await run(process.execPath, [CLI, 'replay', SAMPLE_MIRROR, '--to', `127.0.0.1:${port}`]);
     expect(sent.code, sent.stderr).toBe(0);
     let labels = new Map<string, Set<string>>();

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_BIN } from '@fargate-mirror/testkit/cli';
 import { start } from '@fargate-mirror/testkit/proc';
+import { EPHEMERAL_RECEIVE } from '@fargate-mirror/testkit/receive';
 
 export async function receiveOnce(
   extra: readonly string[],
@@ -13,14 +14,7 @@ export async function receiveOnce(
   const receiver = start(process.execPath, [
     CLI_BIN,
     'receive',
-    '--vxlan-port',
-    '0',
-    '--geneve-port',
-    '0',
-    '--health-port',
-    '0',
-    '--drain-seconds',
-    '0',
+    ...EPHEMERAL_RECEIVE,
     '--out-dir',
     out,
     ...extra,
