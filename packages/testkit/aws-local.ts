@@ -129,34 +129,44 @@ export async function registerFargateFamily(
 }
 
 /** `--network-configuration` in the emulator's first subnet, no public IP. */
-export async function awsvpcInFirstSubnet(url: string): Promise<string> {
-  const subnets = (await awsJson(url, ['ec2', 'describe-subnets']))['Subnets'] as { SubnetId: string }[];
+export async function awsvpcInFirstSubnet(url: string, options: AwsCliOptions = {}): Promise<string> {
+  const subnets = (await awsJson(url, ['ec2', 'describe-subnets'], options))['Subnets'] as {
+    SubnetId: string;
+  }[];
   return `awsvpcConfiguration={subnets=[${subnets[0]?.SubnetId}],assignPublicIp=DISABLED}`;
 }
 
-/** `aws ecs create-service` of one Fargate task of `family` (already registered) in the first subnet. */
+/**
+ * `aws ecs create-service` of Fargate tasks of `family` (already registered): one, in the first
+ * subnet, unless `count` and `network` (a `--network-configuration`) say otherwise.
+ */
 export async function createFargateService(
   url: string,
   cluster: string,
   service: string,
   family: string,
+  options: AwsCliOptions & { readonly count?: number; readonly network?: string } = {},
 ): Promise<void> {
-  await awsJson(url, [
-    'ecs',
-    'create-service',
-    '--cluster',
-    cluster,
-    '--service-name',
-    service,
-    '--task-definition',
-    family,
-    '--desired-count',
-    '1',
-    '--launch-type',
-    'FARGATE',
-    '--network-configuration',
-    await awsvpcInFirstSubnet(url),
-  ]);
+  await awsJson(
+    url,
+    [
+      'ecs',
+      'create-service',
+      '--cluster',
+      cluster,
+      '--service-name',
+      service,
+      '--task-definition',
+      family,
+      '--desired-count',
+      String(options.count ?? 1),
+      '--launch-type',
+      'FARGATE',
+      '--network-configuration',
+      options.network ?? (await awsvpcInFirstSubnet(url, options)),
+    ],
+    options,
+  );
 }
 
 /** A mirror target (the fake NLB) and a filter, made with the AWS CLI as a user would. */

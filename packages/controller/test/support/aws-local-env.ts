@@ -15,6 +15,7 @@ import {
   type AwsCliOptions,
   awsJson,
   awsLocalEnv,
+  createFargateService as createServiceAt,
   NGINX_APP,
   REGION,
   registerFargateFamily as registerFamilyAt,
@@ -157,29 +158,18 @@ export function awsvpcArg(env: Env): string {
 }
 
 /** `aws ecs create-service` of `count` Fargate tasks of task definition `family` (already registered). */
-export async function createFargateService(
+export function createFargateService(
   env: Env,
   cluster: string,
   service: string,
   count: number,
   family = 'web',
 ): Promise<void> {
-  await awsCli(env.aws.url, [
-    'ecs',
-    'create-service',
-    '--cluster',
-    cluster,
-    '--service-name',
-    service,
-    '--task-definition',
-    family,
-    '--desired-count',
-    String(count),
-    '--launch-type',
-    'FARGATE',
-    '--network-configuration',
-    awsvpcArg(env),
-  ]);
+  return createServiceAt(env.aws.url, cluster, service, family, {
+    ...USER_CLI,
+    count,
+    network: awsvpcArg(env),
+  });
 }
 
 export interface LiveTask {
