@@ -2,21 +2,15 @@
 // toEqual and a failure shows exactly which flow and which counter differ.
 import { canonicalIp, flowKey, type GroundTruthFlow, type GroundTruthIcmp } from './ground-truth.ts';
 
-/** The fields of a `type:"flow"` record (docs/design.md §4) these comparisons read. */
-export interface FlowRecord {
+/**
+ * The fields of a `type:"flow"` record (docs/design.md §4) these comparisons read: the ground truth's
+ * counters and 5-tuple, with the record's own transport (a name or an IP protocol number).
+ */
+export interface FlowRecord extends Omit<GroundTruthFlow, 'transport'> {
   type: 'flow';
   transport: string | number;
-  src_ip: string;
-  src_port: number;
-  dest_ip: string;
-  dest_port: number;
-  packets_out: number;
-  bytes_out: number;
-  packets_in: number;
-  bytes_in: number;
   start_time: string;
   truncated_packets: number;
-  community_id: string;
   vni: number;
   [field: string]: unknown;
 }
