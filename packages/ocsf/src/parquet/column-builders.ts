@@ -109,27 +109,33 @@ class Utf8Builder implements ColumnBuilder {
 
 class NumberBuilder implements ColumnBuilder {
   private readonly validity = new Validity();
-  private values: number[] = [];
+  // Kept across row groups: one buffer a column, grown when a row group outgrows it.
+  private values = new Float64Array(1024);
 
   constructor(private readonly type: Int32 | Int64) {}
 
   append(value: unknown): void {
+    const at = this.validity.length;
     const valid = !absent(value);
     this.validity.push(valid);
-    this.values.push(valid ? (value as number) : 0);
+    if (at === this.values.length) {
+      const grown = new Float64Array(at * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[at] = valid ? (value as number) : 0;
   }
 
   flush(): Data {
     const { bitmap, nullCount, length } = this.validity.take();
     const values = this.values;
-    this.values = [];
     if (this.type instanceof Int32) {
       return makeData({
         type: this.type,
         length,
         nullCount,
         nullBitmap: bitmap,
-        data: Int32Array.from(values),
+        data: Int32Array.from(values.subarray(0, length)),
       });
     }
     // Two's-complement halves (little-endian) of each safe integer: a BigInt per value costs more
