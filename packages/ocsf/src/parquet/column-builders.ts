@@ -73,12 +73,26 @@ class Utf8Builder implements ColumnBuilder {
   flush(): Data {
     const { bitmap, nullCount, length } = this.validity.take();
     const offsets = new Int32Array(length + 1);
-    const data = Buffer.allocUnsafe(Math.max(1, this.bytes));
-    let at = 0;
-    for (let i = 0; i < length; i++) {
-      const s = this.values[i];
-      if (s.length > 0) at += data.write(s, at, 'utf8');
-      offsets[i + 1] = at;
+    const values = this.values;
+    // One encode of the whole column: when it is all ASCII (the usual case: addresses, names, ids),
+    // bytes and UTF-16 units coincide and the offsets are the string lengths; else string by string.
+    const joined = values.join('');
+    let data = Buffer.from(joined, 'utf8');
+    if (data.length === joined.length) {
+      let at = 0;
+      for (let i = 0; i < length; i++) {
+        at += values[i].length;
+        offsets[i + 1] = at;
+      }
+    } else {
+      data = Buffer.allocUnsafe(Math.max(1, this.bytes));
+      let at = 0;
+      for (let i = 0; i < length; i++) {
+        const s = values[i];
+        if (s.length > 0) at += data.write(s, at, 'utf8');
+        offsets[i + 1] = at;
+      }
+      data = data.subarray(0, at);
     }
     this.values = [];
     this.bytes = 0;
@@ -88,38 +102,52 @@ class Utf8Builder implements ColumnBuilder {
       nullCount,
       nullBitmap: bitmap,
       valueOffsets: offsets,
-      data: new Uint8Array(data.buffer, data.byteOffset, at),
+      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
     });
   }
 }
 
 class NumberBuilder implements ColumnBuilder {
   private readonly validity = new Validity();
-  private values: number[] = [];
+  // Kept across row groups: one buffer a column, grown when a row group outgrows it.
+  private values = new Float64Array(1024);
 
   constructor(private readonly type: Int32 | Int64) {}
 
   append(value: unknown): void {
+    const at = this.validity.length;
     const valid = !absent(value);
     this.validity.push(valid);
-    this.values.push(valid ? (value as number) : 0);
+    if (at === this.values.length) {
+      const grown = new Float64Array(at * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[at] = valid ? (value as number) : 0;
   }
 
   flush(): Data {
     const { bitmap, nullCount, length } = this.validity.take();
     const values = this.values;
-    this.values = [];
     if (this.type instanceof Int32) {
       return makeData({
         type: this.type,
         length,
         nullCount,
         nullBitmap: bitmap,
-        data: Int32Array.from(values),
+        data: Int32Array.from(values.subarray(0, length)),
       });
     }
-    const data = new BigInt64Array(length);
-    for (let i = 0; i < length; i++) data[i] = BigInt(values[i]);
+    // Two's-complement halves (little-endian) of each safe integer: a BigInt per value costs more
+    // than the rest of the column.
+    const halves = new Int32Array(length * 2);
+    for (let i = 0; i < length; i++) {
+      const v = values[i];
+      const high = Math.floor(v / 4294967296);
+      halves[2 * i] = v - high * 4294967296;
+      halves[2 * i + 1] = high;
+    }
+    const data = new BigInt64Array(halves.buffer);
     return makeData({ type: this.type, length, nullCount, nullBitmap: bitmap, data });
   }
 }
@@ -143,21 +171,36 @@ class BoolBuilder implements ColumnBuilder {
   }
 }
 
+/**
+ * Appends an object's attributes to the child builders: generated per struct, so that each attribute
+ * is read at its own property access site (one object shape each) instead of one keyed load over
+ * every name, which V8 leaves megamorphic and slow.
+ */
+type AppendChildren = (children: readonly ColumnBuilder[], o: Record<string, unknown>) => void;
+
+function appendChildrenOf(names: readonly string[]): AppendChildren {
+  const lines = names.map((name, i) => `c[${i}].append(o[${JSON.stringify(name)}]);`);
+  return new Function('c', 'o', lines.join('\n')) as AppendChildren;
+}
+
 class StructBuilder implements ColumnBuilder {
   private readonly validity = new Validity();
-  private readonly names: string[];
   private readonly children: ColumnBuilder[];
+  private readonly appendChildren: AppendChildren;
 
   constructor(private readonly type: Struct) {
-    this.names = type.children.map((f) => f.name);
     this.children = type.children.map((f) => columnBuilder(f.type));
+    this.appendChildren = appendChildrenOf(type.children.map((f) => f.name));
   }
 
   append(value: unknown): void {
-    const valid = !absent(value);
-    this.validity.push(valid);
-    const o = value as Record<string, unknown>;
-    for (let i = 0; i < this.names.length; i++) this.children[i].append(valid ? o[this.names[i]] : undefined);
+    if (absent(value)) {
+      this.validity.push(false);
+      for (const child of this.children) child.append(undefined);
+      return;
+    }
+    this.validity.push(true);
+    this.appendChildren(this.children, value as Record<string, unknown>);
   }
 
   flush(): Data {
@@ -207,23 +250,24 @@ class ListBuilder implements ColumnBuilder {
   }
 }
 
-/** map<string,string> from a plain object's entries. */
+/** map<string,string> from a plain object's entries (keys and values straight into their columns). */
 class MapBuilder implements ColumnBuilder {
   private readonly validity = new Validity();
   private offsets: number[] = [0];
-  private readonly entries: StructBuilder;
+  private readonly keys = new Utf8Builder();
+  private readonly values = new Utf8Builder();
 
-  constructor(private readonly type: Map_) {
-    this.entries = new StructBuilder(type.children[0].type as Struct);
-  }
+  constructor(private readonly type: Map_) {}
 
   append(value: unknown): void {
     const valid = !absent(value);
     this.validity.push(valid);
     let end = this.offsets[this.offsets.length - 1];
     if (valid) {
-      for (const key in value as Record<string, unknown>) {
-        this.entries.append({ key, value: (value as Record<string, unknown>)[key] });
+      const o = value as Record<string, unknown>;
+      for (const key in o) {
+        this.keys.append(key);
+        this.values.append(o[key]);
         end++;
       }
     }
@@ -234,13 +278,20 @@ class MapBuilder implements ColumnBuilder {
     const { bitmap, nullCount, length } = this.validity.take();
     const offsets = Int32Array.from(this.offsets);
     this.offsets = [0];
+    const keys = this.keys.flush();
+    const entries = makeData({
+      type: this.type.children[0].type as Struct,
+      length: keys.length,
+      nullCount: 0,
+      children: [keys, this.values.flush()],
+    });
     return makeData({
       type: this.type,
       length,
       nullCount,
       nullBitmap: bitmap,
       valueOffsets: offsets,
-      child: this.entries.flush() as Data<Struct>,
+      child: entries,
     });
   }
 }

@@ -1,6 +1,7 @@
 import { type RecordBatch, Table, tableToIPC } from 'apache-arrow';
 import {
   Compression,
+  EnabledStatistics,
   Table as WasmTable,
   WriterPropertiesBuilder,
   WriterVersion,
@@ -18,7 +19,10 @@ const CODECS: Record<ParquetCompression, Compression> = {
 /**
  * One Parquet file of the given record batches (one row group each), through parquet-wasm (the Rust
  * `parquet` crate): Arrow IPC in, file bytes out. Format v1 pages: what every Athena, Glue and
- * Security Lake reader takes.
+ * Security Lake reader takes. No dictionary pages: zstd already folds the repeated values (metadata,
+ * class names, addresses), and without them the files are smaller (29.6 against 34.7 bytes a record
+ * in bench/ocsf's capture) and encode in 2.9 instead of 4.2 µs a record. Statistics per column chunk
+ * (row group min/max, which Athena and DuckDB prune on), not per page (a page index no query here uses).
  */
 export function encodeParquet(
   batches: readonly RecordBatch[],
@@ -28,6 +32,8 @@ export function encodeParquet(
   const ipc = tableToIPC(new Table(batches as RecordBatch[]), 'stream');
   const props = new WriterPropertiesBuilder()
     .setCompression(CODECS[compression])
+    .setDictionaryEnabled(false)
+    .setStatisticsEnabled(EnabledStatistics.Chunk)
     .setWriterVersion(WriterVersion.V1)
     .setCreatedBy(createdBy)
     .build();
