@@ -4,7 +4,7 @@
 // frames it finds the highest rate each peer takes with < 0.1% loss, and prints the ratios.
 //
 // usage (root): node bench/receive/run.ts [--sizes 100,1500] [--trial-seconds 0.5] [--intakes native,js]
-//   [--profile] [--workers N] [--cpu-rate R [--cpu-count N]]
+//   [--profile] [--workers N] [--cpu-rate R [--cpu-count N]] [--profile-rate R]
 //
 // --cpu-rate R: instead of searching the zero-loss rate, offers R datagrams/s (default count 5 s of
 // them) once to each peer and prints the CPU time (every thread, /proc/PID/task/*/schedstat) each
@@ -42,6 +42,8 @@ const intakes = option('--intakes', 'native,js').split(',');
 const receiveName = (intake: string, n = 1) => `receive --intake ${intake}${n > 1 ? `, ${n} workers` : ''}`;
 const cpuRate = Number(option('--cpu-rate', '0'));
 const cpuCount = Number(option('--cpu-count', String(cpuRate * 5)));
+// --profile-rate R: only the --cpu-prof trial of receive, at R datagrams/s and the first size (no search).
+const profileRate = Number(option('--profile-rate', '0'));
 const FLOWS = 1024;
 const RECV_BUFFER = 32 * 1024 * 1024;
 const LOSS_LIMIT = 0.001;
@@ -117,6 +119,7 @@ async function inside(dir: string): Promise<void> {
   );
   console.log('generator pinned to CPU 1, every receiver to CPU 0; receive buffers 32 MiB\n');
   if (cpuRate > 0) return cpuCost(dir, gen);
+  if (profileRate > 0) return profileReceive(dir, gen, profileRate, sizes[0]);
   const results: Record<string, Record<number, number>> = {};
   for (const size of sizes) {
     const peers = [...intakes.map((i) => (d: string) => makeReceive(d, i)), makeTcpdump, makeCSink];
