@@ -25,10 +25,24 @@ export interface IOcsfLake {
   /** The key prefix of every object the receivers write: empty or ending in `/`. */
   readonly objectKeyPrefix: string;
   /**
+   * With Security Lake registration: per OCSF class folder, the custom source's provider location,
+   * provider role and external id (deploy-time values), which the receivers' config delivers to.
+   */
+  readonly securityLakeDestinations?: Readonly<Record<string, SecurityLakeDestination>>;
+  /**
    * Lets `grantee` upload (PutObject, multipart upload and its abort) under the two receiver prefixes
-   * only, and use the bucket's KMS key for that (GenerateDataKey, Decrypt for multipart).
+   * only, and use the bucket's KMS key for that (GenerateDataKey, Decrypt for multipart); with
+   * Security Lake registration also sts:AssumeRole on exactly the custom sources' provider roles.
    */
   grantWriteRecords(grantee: iam.IGrantable): iam.Grant;
+}
+
+/** Where a Security Lake custom source takes a class's objects, and the role that may write there. */
+export interface SecurityLakeDestination {
+  /** `s3://aws-security-data-lake-<region>-<id>/ext/<source>/…` */
+  readonly location: string;
+  readonly roleArn: string;
+  readonly externalId: string;
 }
 
 export interface OcsfLakeProps {
@@ -160,6 +174,7 @@ export class OcsfLake extends Construct implements IOcsfLake {
   readonly namedQueries: readonly athena.CfnNamedQuery[];
   /** The Security Lake registration (with `securityLakeCustomSources`). */
   readonly securityLakeSources: SecurityLakeCustomSources | undefined;
+  readonly securityLakeDestinations: Readonly<Record<string, SecurityLakeDestination>> | undefined;
 
   constructor(scope: Construct, id: string, props: OcsfLakeProps = {}) {
     super(scope, id);
@@ -310,6 +325,7 @@ export class OcsfLake extends Construct implements IOcsfLake {
             classes: catalog.tables.map((t) => t.name),
           })
         : undefined;
+    this.securityLakeDestinations = this.securityLakeSources?.destinations();
   }
 
   grantWriteRecords(grantee: iam.IGrantable): iam.Grant {
@@ -325,6 +341,8 @@ export class OcsfLake extends Construct implements IOcsfLake {
     });
     // Multipart uploads under SSE-KMS decrypt the data key of each part to complete the upload.
     this.encryptionKey?.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
+    // Security Lake's bucket is written with the provider roles' sessions, not the grantee's own.
+    this.securityLakeSources?.grantAssumeProviderRoles(grantee);
     const principal = grantee.grantPrincipal;
     if (principal instanceof Construct && Stack.of(principal) === Stack.of(this)) {
       const bucketArn = `<${Stack.of(this).resolve(Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket))}.Arn>`;

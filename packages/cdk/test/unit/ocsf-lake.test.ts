@@ -6,8 +6,9 @@
  * template against the ocsf package's partitionPath().
  */
 import { NAMED_QUERIES, OCSF_CLASSES, partitionPath } from '@fargate-mirror/ocsf';
-import { Duration } from 'aws-cdk-lib';
+import { type App, Duration, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { MirrorTarget, OCSF_PARTITION_KEYS, OcsfLake, OcsfLakeEncryption } from '../../src/index.js';
 import { type Json, resolveToString } from '../support/cfn.js';
@@ -378,5 +379,83 @@ describe('OcsfLake Security Lake custom sources', () => {
           securityLakeSourceNamePrefix: 'a-very-long-prefix-name',
         }),
     ).toThrow(/securityLakeSourceNamePrefix: must be 1-15/);
+  });
+});
+
+describe('OcsfLake Security Lake delivery from the receivers', () => {
+  const build = () => {
+    const stack = newStack();
+    const lake = new OcsfLake(stack, 'Lake', {
+      securityLakeCustomSources: true,
+      securityLakeExternalId: 'ext-1',
+    });
+    new MirrorTarget(stack, 'Target', { vpc: testVpc(stack), ocsfLake: lake });
+    return { stack, lake };
+  };
+  const { stack } = build();
+  const template = Template.fromStack(stack);
+  const sources = Object.keys(template.findResources('Custom::AWS'));
+  const roleArnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'source.provider.roleArn'] });
+
+  it("lets the receiver role assume exactly the custom sources' provider roles", () => {
+    const assume = fleetPolicyStatements(template).filter((s) => actions(s).includes('sts:AssumeRole'));
+    expect(assume).toHaveLength(1);
+    expect(assume[0]?.Effect).toBe('Allow');
+    expect(actions(assume[0] as Statement)).toEqual(['sts:AssumeRole']);
+    expect(assume[0]?.Resource).toEqual(sources.map(roleArnOf));
+    // No other statement anywhere allows sts:AssumeRole.
+    expect(
+      statements(template).filter(
+        (s) => actions(s).includes('sts:AssumeRole') && s.Effect === 'Allow' && !('Principal' in s),
+      ),
+    ).toHaveLength(1);
+  });
+
+  it("gives the receivers' config one destination per class from the custom resources' outputs", () => {
+    const config = JSON.parse(receiverConfigTextOf(userDataOf(template))) as {
+      s3: { securityLake: { destinations: Record<string, unknown> } };
+    };
+    const byClass = Object.fromEntries(
+      sources.map((id) => {
+        const create = JSON.parse(
+          resolveToString(
+            (template.toJSON().Resources[id] as { Properties: { Create: Json } }).Properties.Create,
+            () => 'X',
+          ),
+        ) as { parameters: { eventClasses: string[] } };
+        return [create.parameters.eventClasses[0]?.toLowerCase(), id];
+      }),
+    );
+    expect(config.s3.securityLake.destinations).toEqual(
+      Object.fromEntries(
+        ['network_activity', 'http_activity', 'dns_activity'].map((c) => [
+          c,
+          {
+            location: refs(`${byClass[c]}.source.provider.location`),
+            roleArn: refs(`${byClass[c]}.source.provider.roleArn`),
+            externalId: 'ext-1',
+          },
+        ]),
+      ),
+    );
+  });
+
+  it("adds no cdk-nag (AwsSolutions) finding: the receivers' AssumeRole grant names its roles", () => {
+    const { stack: checked } = build();
+    const app = checked.node.root as App;
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    let message = '';
+    try {
+      app.synth();
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    // The test VPC's (no flow logs) and the two a bare MirrorTarget has (the example app
+    // acknowledges them), none from the lake, its custom sources or the grant.
+    expect([...message.matchAll(/Acknowledge with '([^']+)'/g)].map((m) => m[1])).toEqual([
+      'AwsSolutions::AwsSolutions-VPC7',
+      'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+      'AwsSolutions::AwsSolutions-AS3',
+    ]);
   });
 });
