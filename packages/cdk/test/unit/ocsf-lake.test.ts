@@ -6,6 +6,7 @@
  * template against the ocsf package's partitionPath().
  */
 import { NAMED_QUERIES, OCSF_CLASSES, partitionPath } from '@fargate-mirror/ocsf';
+import { resolveReceiverConfig } from '@fargate-mirror/receiver';
 import { type App, Duration, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -438,6 +439,35 @@ describe('OcsfLake Security Lake delivery from the receivers', () => {
         ]),
       ),
     );
+  });
+
+  it("is what the receiver's own schema reads, once the outputs are deploy-time values", () => {
+    const text = receiverConfigTextOf(userDataOf(template))
+      .replace(
+        /"REF_\w+_source_provider_location"/g,
+        '"s3://aws-security-data-lake-eu-west-1-0a1b2c/ext/src/1.0"',
+      )
+      .replace(
+        /"REF_\w+_source_provider_roleArn"/g,
+        '"arn:aws:iam::111111111111:role/AmazonSecurityLake-Provider-src-eu-west-1"',
+      );
+    const config = resolveReceiverConfig(
+      JSON.parse(text) as Record<string, unknown>,
+      {},
+      'the generated config',
+    );
+    expect(config.s3?.securityLake?.destinations.dns_activity).toEqual({
+      bucket: 'aws-security-data-lake-eu-west-1-0a1b2c',
+      prefix: 'ext/src/1.0/',
+      roleArn: 'arn:aws:iam::111111111111:role/AmazonSecurityLake-Provider-src-eu-west-1',
+      externalId: 'ext-1',
+      region: undefined,
+    });
+    expect(Object.keys(config.s3?.securityLake?.destinations ?? {}).sort()).toEqual([
+      'dns_activity',
+      'http_activity',
+      'network_activity',
+    ]);
   });
 
   it("adds no cdk-nag (AwsSolutions) finding: the receivers' AssumeRole grant names its roles", () => {
