@@ -30,8 +30,8 @@ export interface IOcsfLake {
    */
   readonly securityLakeDestinations?: Readonly<Record<string, SecurityLakeDestination>>;
   /**
-   * Lets `grantee` upload (PutObject, multipart upload and its abort) under the two receiver prefixes
-   * only, and use the bucket's KMS key for that (GenerateDataKey, Decrypt for multipart); with
+   * Lets `grantee` upload (PutObject, multipart upload and its abort; GetObject for HeadObject) under
+   * the two receiver prefixes only, and use the bucket's KMS key for that (GenerateDataKey, Decrypt for multipart); with
    * Security Lake registration also sts:AssumeRole on exactly the custom sources' provider roles.
    */
   grantWriteRecords(grantee: iam.IGrantable): iam.Grant;
@@ -331,8 +331,10 @@ export class OcsfLake extends Construct implements IOcsfLake {
   grantWriteRecords(grantee: iam.IGrantable): iam.Grant {
     const grant = iam.Grant.addToPrincipalOrResource({
       grantee,
-      // PutObject covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload.
-      actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+      // PutObject covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload. GetObject is
+      // HeadObject's permission: a conditional write refused (412, sent before a restart) is checked
+      // against the object there before the local file is removed.
+      actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject'],
       resourceArns: [
         this.bucket.arnForObjects(`${this.objectKeyPrefix}${RECORDS_FOLDER}*`),
         this.bucket.arnForObjects(`${this.objectKeyPrefix}${PCAP_FOLDER}*`),
@@ -350,7 +352,7 @@ export class OcsfLake extends Construct implements IOcsfLake {
         principal,
         [RECORDS_FOLDER, PCAP_FOLDER].map((folder) => [
           `IAM5[Resource::${bucketArn}/${this.objectKeyPrefix}${folder}*]`,
-          `uploads of receiver files, whose names are only known when written, under the lake's ${folder} prefix only (PutObject and AbortMultipartUpload)`,
+          `uploads of receiver files, whose names are only known when written, under the lake's ${folder} prefix only (PutObject, AbortMultipartUpload, and GetObject for HeadObject of an object a conditional write found there)`,
         ]),
       );
     }

@@ -128,13 +128,13 @@ describe('OcsfLake bucket (S3-managed keys, the default)', () => {
     expect([...new Set(wildcards)].sort()).toEqual(['s3:GetBucket*', 's3:GetObject*', 's3:List*']);
   });
 
-  it('lets the receivers put objects (and abort multipart uploads) under ocsf/ and pcap/ only', () => {
+  it('lets the receivers put objects (abort multipart uploads, head their objects) under ocsf/ and pcap/ only', () => {
     const lakeStatements = fleetPolicyStatements(template).filter((s) =>
       actions(s).some((a) => a === 's3:PutObject'),
     );
     expect(lakeStatements).toHaveLength(1);
     const [grant] = lakeStatements;
-    expect(actions(grant!).sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
+    expect(actions(grant!).sort()).toEqual(['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject']);
     const resources = (grant!.Resource as Json[]).map((r) => resolveToString(r, refs));
     expect(resources.sort()).toEqual([
       expect.stringMatching(/^REF_LakeBucket[0-9A-F]{8}_Arn\/fm\/ocsf\/\*$/),
