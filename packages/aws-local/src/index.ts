@@ -22,8 +22,10 @@ export type {
   TaskEniSources,
 } from './options.js';
 export { DEFAULT_LIFECYCLE_TIMINGS, DEFAULT_QUOTAS } from './options.js';
+export type { S3Object, S3Store } from './s3/s3-store.js';
 export type { AwsLocal } from './server.js';
 export { startAwsLocal } from './server.js';
 export type { AccountState, TaskStatus } from './state/types.js';
+export type { AssumedSession, RoleTrust, StsSessions } from './sts/sts-sessions.js';
 export type { BucketConfig } from './throttle/limits.js';
 export { MUTATING, NON_MUTATING, UNCATEGORIZED, UNFILTERED_NON_MUTATING } from './throttle/limits.js';

@@ -8,7 +8,9 @@ import type { FaultConfig } from './faults/faults.js';
 import { createApiServer } from './http/server.js';
 import type { AwsLocalOptions } from './options.js';
 import { resolveOptions } from './resolve-options.js';
+import { S3Store } from './s3/s3-store.js';
 import { loadState, StateWriter } from './state/persistence.js';
+import { StsSessions } from './sts/sts-sessions.js';
 
 export interface AwsLocal {
   /** Base URL for SDK `endpoint` / CLI `--endpoint-url`, e.g. http://127.0.0.1:4566 */
@@ -21,6 +23,10 @@ export interface AwsLocal {
   /** Merges fault settings (rates 0-1, delays in ms); returns the faults now in force. */
   setFaults(faults: Partial<FaultConfig>): FaultConfig;
   readonly control: AwsLocalControl;
+  /** S3's buckets and objects (each object names the access key that wrote it). */
+  readonly s3: S3Store;
+  /** STS AssumeRole: roles that demand an external id, and the sessions issued. */
+  readonly sts: StsSessions;
 }
 
 /**
@@ -46,7 +52,9 @@ export async function startAwsLocal(options: AwsLocalOptions = {}): Promise<AwsL
   em.store.region(resolved.defaultRegion);
   await writer?.flush();
 
-  const server = createApiServer(em);
+  const s3 = new S3Store();
+  const sts = new StsSessions();
+  const server = createApiServer(em, s3, sts);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(resolved.port, resolved.host, () => {
@@ -63,6 +71,8 @@ export async function startAwsLocal(options: AwsLocalOptions = {}): Promise<AwsL
     onEvent: (listener) => em.events.addSink(listener),
     setFaults: (faults) => em.setFaults(faults),
     control: createControl(em),
+    s3,
+    sts,
     close() {
       closed ??= (async () => {
         em.close();

@@ -33,6 +33,7 @@ export {
   OcsfLake,
   OcsfLakeEncryption,
   type OcsfLakeProps,
+  type SecurityLakeDestination,
 } from './ocsf-lake.js';
 export {
   DEFAULT_HEALTH_CHECK_PORT,

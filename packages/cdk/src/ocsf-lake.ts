@@ -25,10 +25,24 @@ export interface IOcsfLake {
   /** The key prefix of every object the receivers write: empty or ending in `/`. */
   readonly objectKeyPrefix: string;
   /**
-   * Lets `grantee` upload (PutObject, multipart upload and its abort) under the two receiver prefixes
-   * only, and use the bucket's KMS key for that (GenerateDataKey, Decrypt for multipart).
+   * With Security Lake registration: per OCSF class folder, the custom source's provider location,
+   * provider role and external id (deploy-time values), which the receivers' config delivers to.
+   */
+  readonly securityLakeDestinations?: Readonly<Record<string, SecurityLakeDestination>>;
+  /**
+   * Lets `grantee` upload (PutObject, multipart upload and its abort; GetObject for HeadObject) under
+   * the two receiver prefixes only, and use the bucket's KMS key for that (GenerateDataKey, Decrypt for multipart); with
+   * Security Lake registration also sts:AssumeRole on exactly the custom sources' provider roles.
    */
   grantWriteRecords(grantee: iam.IGrantable): iam.Grant;
+}
+
+/** Where a Security Lake custom source takes a class's objects, and the role that may write there. */
+export interface SecurityLakeDestination {
+  /** `s3://aws-security-data-lake-<region>-<id>/ext/<source>/…` */
+  readonly location: string;
+  readonly roleArn: string;
+  readonly externalId: string;
 }
 
 export interface OcsfLakeProps {
@@ -160,6 +174,7 @@ export class OcsfLake extends Construct implements IOcsfLake {
   readonly namedQueries: readonly athena.CfnNamedQuery[];
   /** The Security Lake registration (with `securityLakeCustomSources`). */
   readonly securityLakeSources: SecurityLakeCustomSources | undefined;
+  readonly securityLakeDestinations: Readonly<Record<string, SecurityLakeDestination>> | undefined;
 
   constructor(scope: Construct, id: string, props: OcsfLakeProps = {}) {
     super(scope, id);
@@ -310,13 +325,16 @@ export class OcsfLake extends Construct implements IOcsfLake {
             classes: catalog.tables.map((t) => t.name),
           })
         : undefined;
+    this.securityLakeDestinations = this.securityLakeSources?.destinations();
   }
 
   grantWriteRecords(grantee: iam.IGrantable): iam.Grant {
     const grant = iam.Grant.addToPrincipalOrResource({
       grantee,
-      // PutObject covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload.
-      actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+      // PutObject covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload. GetObject is
+      // HeadObject's permission: a conditional write refused (412, sent before a restart) is checked
+      // against the object there before the local file is removed.
+      actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject'],
       resourceArns: [
         this.bucket.arnForObjects(`${this.objectKeyPrefix}${RECORDS_FOLDER}*`),
         this.bucket.arnForObjects(`${this.objectKeyPrefix}${PCAP_FOLDER}*`),
@@ -325,6 +343,8 @@ export class OcsfLake extends Construct implements IOcsfLake {
     });
     // Multipart uploads under SSE-KMS decrypt the data key of each part to complete the upload.
     this.encryptionKey?.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
+    // Security Lake's bucket is written with the provider roles' sessions, not the grantee's own.
+    this.securityLakeSources?.grantAssumeProviderRoles(grantee);
     const principal = grantee.grantPrincipal;
     if (principal instanceof Construct && Stack.of(principal) === Stack.of(this)) {
       const bucketArn = `<${Stack.of(this).resolve(Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket))}.Arn>`;
@@ -332,7 +352,7 @@ export class OcsfLake extends Construct implements IOcsfLake {
         principal,
         [RECORDS_FOLDER, PCAP_FOLDER].map((folder) => [
           `IAM5[Resource::${bucketArn}/${this.objectKeyPrefix}${folder}*]`,
-          `uploads of receiver files, whose names are only known when written, under the lake's ${folder} prefix only (PutObject and AbortMultipartUpload)`,
+          `uploads of receiver files, whose names are only known when written, under the lake's ${folder} prefix only (PutObject, AbortMultipartUpload, and GetObject for HeadObject of an object a conditional write found there)`,
         ]),
       );
     }

@@ -244,6 +244,7 @@ export class ReceiverFleet extends Construct implements ec2.IConnectable, iam.IG
               accountId: Stack.of(this).account,
               bucket: props.ocsfLake.bucket.bucketName,
               prefix: props.ocsfLake.objectKeyPrefix,
+              securityLake: props.ocsfLake.securityLakeDestinations,
             }
           : undefined,
       extra: props.receiverConfig,

@@ -50,10 +50,13 @@ export class SecurityLakeCustomSources extends Construct {
   /** The role Security Lake's Glue crawlers run as. */
   readonly crawlerRole: iam.Role;
   readonly sources: readonly SecurityLakeSource[];
+  /** The external id the provider roles demand of whoever assumes them. */
+  readonly externalId: string;
 
   constructor(scope: Construct, id: string, props: SecurityLakeCustomSourcesProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    this.externalId = props.externalId;
     this.crawlerRole = new iam.Role(this, 'CrawlerRole', {
       assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
       description: 'fargate-mirror: Security Lake Glue crawler of the custom sources',
@@ -165,6 +168,33 @@ export class SecurityLakeCustomSources extends Construct {
       });
     }
     this.sources = sources;
+    this.#acknowledgeProvider(stack, props);
+  }
+
+  /**
+   * Lets `grantee` assume exactly the registered sources' provider roles (sts:AssumeRole on their
+   * ARNs, from the custom resources' outputs): what a receiver needs to write below each provider
+   * location. The roles' trust policies (Security Lake's) demand the external id on top.
+   */
+  grantAssumeProviderRoles(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sts:AssumeRole'],
+      resourceArns: this.sources.map((s) => s.providerRoleArn),
+    });
+  }
+
+  /** Each class's destination as the receiver config's `s3.securityLake.destinations` takes it. */
+  destinations(): Record<string, { location: string; roleArn: string; externalId: string }> {
+    return Object.fromEntries(
+      this.sources.map((s) => [
+        s.className,
+        { location: s.providerLocation, roleArn: s.providerRoleArn, externalId: this.externalId },
+      ]),
+    );
+  }
+
+  #acknowledgeProvider(stack: Stack, props: SecurityLakeCustomSourcesProps): void {
     // The AwsCustomResource function is one per stack (a singleton), outside this construct.
     const provider = stack.node.tryFindChild(SINGLETON_ID);
     if (provider !== undefined) {

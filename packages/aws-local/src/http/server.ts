@@ -5,7 +5,9 @@ import { dispatchEcs } from '../ecs/dispatch.js';
 import type { Emulator } from '../emulator.js';
 import { AwsLocalError, isAwsLocalError } from '../errors.js';
 import { handleS3 } from '../s3/s3-handler.js';
-import { S3Store } from '../s3/s3-store.js';
+import type { S3Store } from '../s3/s3-store.js';
+import { dispatchSts } from '../sts/sts-handler.js';
+import type { StsSessions } from '../sts/sts-sessions.js';
 import { uuid } from '../util/random.js';
 import { handleAdmin } from './admin.js';
 import { hostRegion, signingScope } from './signing.js';
@@ -54,7 +56,12 @@ function missingAuthentication(isEcs: boolean, requestId: string): ApiReply {
   };
 }
 
-async function route(em: Emulator, request: IncomingMessage, requestId: string): Promise<ApiReply> {
+async function route(
+  em: Emulator,
+  sts: StsSessions,
+  request: IncomingMessage,
+  requestId: string,
+): Promise<ApiReply> {
   const body = await readBody(request);
   if ((request.url ?? '').startsWith('/_admin/')) return handleAdmin(em, request, body);
   const target = request.headers['x-amz-target'];
@@ -65,14 +72,14 @@ async function route(em: Emulator, request: IncomingMessage, requestId: string):
     em.counters.error('MissingAuthentication');
     return missingAuthentication(isEcs, requestId);
   }
-  const region =
-    signingScope(authorization).region ?? hostRegion(request.headers.host) ?? em.options.defaultRegion;
+  const scope = signingScope(authorization);
+  if (scope.service === 'sts') return dispatchSts(sts, body, scope.accessKeyId, requestId);
+  const region = scope.region ?? hostRegion(request.headers.host) ?? em.options.defaultRegion;
   if (isEcs) return dispatchEcs(em, target, body, region);
   return dispatchEc2(em, body, region, requestId);
 }
 
-export function createApiServer(em: Emulator): Server {
-  const s3 = new S3Store();
+export function createApiServer(em: Emulator, s3: S3Store, sts: StsSessions): Server {
   return createServer((request: IncomingMessage, response: ServerResponse) => {
     const requestId = uuid();
     // S3 is told apart by its SigV4 credential scope (`.../s3/aws4_request`): its paths are buckets.
@@ -83,7 +90,7 @@ export function createApiServer(em: Emulator): Server {
     void (async () => {
       let reply: ApiReply;
       try {
-        reply = await route(em, request, requestId);
+        reply = await route(em, sts, request, requestId);
       } catch (error) {
         const tooLarge = isAwsLocalError(error) && error.code === 'AWS_LOCAL_BODY_TOO_LARGE';
         reply = {

@@ -5,13 +5,15 @@
 export interface SigningScope {
   region?: string;
   service?: string;
+  /** The access key id that signed (a session's, when STS issued it). */
+  accessKeyId?: string;
 }
 
 export function signingScope(authorization: string | undefined): SigningScope {
   if (!authorization) return {};
-  const match = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request/.exec(authorization);
+  const match = /Credential=([^/,\s]+)\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request/.exec(authorization);
   if (!match) return {};
-  return { region: match[1], service: match[2] };
+  return { accessKeyId: match[1], region: match[2], service: match[3] };
 }
 
 /** A region named by an AWS-style host (`ec2.eu-west-1.amazonaws.com`), if any. */

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { signingScope } from '../http/signing.js';
 import { decodeAwsChunked } from './aws-chunked.js';
 import { listObjectsV2 } from './list-objects.js';
 import { md5Etag, S3Failure, type S3Object, type S3Store } from './s3-store.js';
@@ -83,6 +84,21 @@ function ranged(o: S3Object, range: string | undefined, headOnly: boolean): Repl
   }
   headers['content-range'] = `bytes ${start}-${end}/${size}`;
   return { status: 206, headers, body: o.body.subarray(start, end + 1), headOnly };
+}
+
+/**
+ * `If-None-Match: *` (write only where no object is): S3 takes `*` alone on PutObject and
+ * CompleteMultipartUpload; an ETag there is refused as S3 does, 501.
+ */
+function ifNoneMatch(request: IncomingMessage): boolean {
+  const value = request.headers['if-none-match'];
+  if (value === undefined) return false;
+  if (value.trim() === '*') return true;
+  throw new S3Failure(
+    'NotImplemented',
+    501,
+    'A header you provided implies functionality that is not implemented',
+  );
 }
 
 const xml = (body: string, status = 200): Reply => ({
@@ -178,12 +194,18 @@ async function dispatch(store: S3Store, request: IncomingMessage): Promise<Reply
         store.upload(bucket, key, uploadId).parts.set(partNumber, { body, etag });
         return { status: 200, headers: { etag } };
       }
-      const stored = store.put(bucket, key, {
-        body,
-        etag: md5Etag(body),
-        contentType: request.headers['content-type'] ?? 'binary/octet-stream',
-        metadata: metadataOf(request),
-      });
+      const stored = store.put(
+        bucket,
+        key,
+        {
+          body,
+          etag: md5Etag(body),
+          contentType: request.headers['content-type'] ?? 'binary/octet-stream',
+          metadata: metadataOf(request),
+          writtenBy: signingScope(request.headers.authorization).accessKeyId,
+        },
+        ifNoneMatch(request),
+      );
       return { status: 200, headers: { etag: stored.etag } };
     }
     case 'POST': {
@@ -204,7 +226,14 @@ async function dispatch(store: S3Store, request: IncomingMessage): Promise<Reply
       }
       if (uploadId !== null) {
         const parts = completedParts((await payloadOf(request)).toString('utf8'));
-        const o = store.complete(bucket, key, uploadId, parts);
+        const o = store.complete(
+          bucket,
+          key,
+          uploadId,
+          parts,
+          ifNoneMatch(request),
+          signingScope(request.headers.authorization).accessKeyId,
+        );
         return xml(
           document(
             'CompleteMultipartUploadResult',
@@ -255,7 +284,10 @@ export async function handleS3(
         ? error
         : new S3Failure('InternalError', 500, 'We encountered an internal error. Please try again.');
     reply = {
-      ...xml(errorDocument(failure.s3Code, failure.message, request.url ?? '/', requestId), failure.status),
+      ...xml(
+        errorDocument(failure.s3Code, failure.message, request.url ?? '/', requestId, failure.condition),
+        failure.status,
+      ),
       headOnly: request.method === 'HEAD',
     };
   }

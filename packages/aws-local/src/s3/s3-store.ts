@@ -7,6 +7,8 @@ export interface S3Object {
   readonly lastModified: Date;
   readonly contentType: string;
   readonly metadata: Readonly<Record<string, string>>;
+  /** The access key id that signed the write (tells a test which role's session wrote it). */
+  readonly writtenBy?: string;
 }
 
 export interface MultipartUpload {
@@ -22,6 +24,8 @@ export class S3Failure extends Error {
     readonly s3Code: string,
     readonly status: number,
     message: string,
+    /** The header a PreconditionFailed names in its <Condition>. */
+    readonly condition?: string,
   ) {
     super(message);
   }
@@ -70,10 +74,25 @@ export class S3Store {
     return b.objects;
   }
 
-  put(bucket: string, key: string, object: Omit<S3Object, 'lastModified'>): S3Object {
+  /**
+   * Stores an object; with `ifNoneMatch` (S3's `If-None-Match: *`) only where the key holds none yet,
+   * else S3's 412 PreconditionFailed (a writer that may have sent it before learns it is there).
+   */
+  put(bucket: string, key: string, object: Omit<S3Object, 'lastModified'>, ifNoneMatch = false): S3Object {
+    if (ifNoneMatch) this.refuseExisting(bucket, key);
     const stored = { ...object, lastModified: new Date() };
     this.objects(bucket).set(key, stored);
     return stored;
+  }
+
+  private refuseExisting(bucket: string, key: string): void {
+    if (this.objects(bucket).has(key))
+      throw new S3Failure(
+        'PreconditionFailed',
+        412,
+        'At least one of the pre-conditions you specified did not hold',
+        'If-None-Match',
+      );
   }
 
   get(bucket: string, key: string): S3Object {
@@ -107,8 +126,12 @@ export class S3Store {
     key: string,
     id: string,
     listed: { partNumber: number; etag: string }[],
+    ifNoneMatch = false,
+    writtenBy?: string,
   ): S3Object {
     const upload = this.upload(bucket, key, id);
+    // Refused before the parts are joined: the upload stays, to be aborted (or completed unconditionally).
+    if (ifNoneMatch) this.refuseExisting(bucket, key);
     if (listed.length === 0)
       throw new S3Failure('MalformedXML', 400, 'The XML you provided was not well-formed.');
     const bodies: Buffer[] = [];
@@ -132,6 +155,7 @@ export class S3Store {
       etag,
       contentType: upload.contentType,
       metadata: upload.metadata,
+      writtenBy,
     });
   }
 

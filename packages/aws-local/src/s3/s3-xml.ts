@@ -16,8 +16,15 @@ export function element(name: string, value: string | number | boolean): string 
   return `<${name}>${escapeXml(String(value))}</${name}>`;
 }
 
-export function errorDocument(code: string, message: string, resource: string, requestId: string): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error>${element('Code', code)}${element('Message', message)}${element('Resource', resource)}${element('RequestId', requestId)}</Error>`;
+export function errorDocument(
+  code: string,
+  message: string,
+  resource: string,
+  requestId: string,
+  condition?: string,
+): string {
+  const named = condition === undefined ? '' : element('Condition', condition);
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error>${element('Code', code)}${element('Message', message)}${named}${element('Resource', resource)}${element('RequestId', requestId)}</Error>`;
 }
 
 /** The (PartNumber, ETag) pairs of a CompleteMultipartUpload body. */

@@ -28,6 +28,10 @@ export interface ReceiverConfigOptions {
     readonly accountId: string;
     readonly bucket: string;
     readonly prefix: string;
+    /** Security Lake custom sources by OCSF class folder (the receiver assumes each provider role). */
+    readonly securityLake?: Readonly<
+      Record<string, { readonly location: string; readonly roleArn: string; readonly externalId: string }>
+    >;
   };
   /** The user's keys, merged over the generated ones (nested sections key by key). */
   readonly extra?: { readonly [key: string]: unknown };
@@ -56,7 +60,13 @@ export function receiverConfig(o: ReceiverConfigOptions): Record<string, unknown
     ...(o.lake !== undefined
       ? {
           ocsf: { dir: RECEIVER_OCSF_DIR, region: o.lake.region, accountId: o.lake.accountId },
-          s3: { bucket: o.lake.bucket, prefix: o.lake.prefix },
+          s3: {
+            bucket: o.lake.bucket,
+            prefix: o.lake.prefix,
+            ...(o.lake.securityLake !== undefined
+              ? { securityLake: { destinations: o.lake.securityLake } }
+              : {}),
+          },
         }
       : {}),
     ...(o.hecUrl !== undefined

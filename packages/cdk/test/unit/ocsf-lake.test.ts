@@ -6,8 +6,10 @@
  * template against the ocsf package's partitionPath().
  */
 import { NAMED_QUERIES, OCSF_CLASSES, partitionPath } from '@fargate-mirror/ocsf';
-import { Duration } from 'aws-cdk-lib';
+import { resolveReceiverConfig } from '@fargate-mirror/receiver';
+import { type App, Duration, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { MirrorTarget, OCSF_PARTITION_KEYS, OcsfLake, OcsfLakeEncryption } from '../../src/index.js';
 import { type Json, resolveToString } from '../support/cfn.js';
@@ -126,13 +128,13 @@ describe('OcsfLake bucket (S3-managed keys, the default)', () => {
     expect([...new Set(wildcards)].sort()).toEqual(['s3:GetBucket*', 's3:GetObject*', 's3:List*']);
   });
 
-  it('lets the receivers put objects (and abort multipart uploads) under ocsf/ and pcap/ only', () => {
+  it('lets the receivers put objects (abort multipart uploads, head their objects) under ocsf/ and pcap/ only', () => {
     const lakeStatements = fleetPolicyStatements(template).filter((s) =>
       actions(s).some((a) => a === 's3:PutObject'),
     );
     expect(lakeStatements).toHaveLength(1);
     const [grant] = lakeStatements;
-    expect(actions(grant!).sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
+    expect(actions(grant!).sort()).toEqual(['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject']);
     const resources = (grant!.Resource as Json[]).map((r) => resolveToString(r, refs));
     expect(resources.sort()).toEqual([
       expect.stringMatching(/^REF_LakeBucket[0-9A-F]{8}_Arn\/fm\/ocsf\/\*$/),
@@ -378,5 +380,112 @@ describe('OcsfLake Security Lake custom sources', () => {
           securityLakeSourceNamePrefix: 'a-very-long-prefix-name',
         }),
     ).toThrow(/securityLakeSourceNamePrefix: must be 1-15/);
+  });
+});
+
+describe('OcsfLake Security Lake delivery from the receivers', () => {
+  const build = () => {
+    const stack = newStack();
+    const lake = new OcsfLake(stack, 'Lake', {
+      securityLakeCustomSources: true,
+      securityLakeExternalId: 'ext-1',
+    });
+    new MirrorTarget(stack, 'Target', { vpc: testVpc(stack), ocsfLake: lake });
+    return { stack, lake };
+  };
+  const { stack } = build();
+  const template = Template.fromStack(stack);
+  const sources = Object.keys(template.findResources('Custom::AWS'));
+  const roleArnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'source.provider.roleArn'] });
+
+  it("lets the receiver role assume exactly the custom sources' provider roles", () => {
+    const assume = fleetPolicyStatements(template).filter((s) => actions(s).includes('sts:AssumeRole'));
+    expect(assume).toHaveLength(1);
+    expect(assume[0]?.Effect).toBe('Allow');
+    expect(actions(assume[0] as Statement)).toEqual(['sts:AssumeRole']);
+    expect(assume[0]?.Resource).toEqual(sources.map(roleArnOf));
+    // No other statement anywhere allows sts:AssumeRole.
+    expect(
+      statements(template).filter(
+        (s) => actions(s).includes('sts:AssumeRole') && s.Effect === 'Allow' && !('Principal' in s),
+      ),
+    ).toHaveLength(1);
+  });
+
+  it("gives the receivers' config one destination per class from the custom resources' outputs", () => {
+    const config = JSON.parse(receiverConfigTextOf(userDataOf(template))) as {
+      s3: { securityLake: { destinations: Record<string, unknown> } };
+    };
+    const byClass = Object.fromEntries(
+      sources.map((id) => {
+        const create = JSON.parse(
+          resolveToString(
+            (template.toJSON().Resources[id] as { Properties: { Create: Json } }).Properties.Create,
+            () => 'X',
+          ),
+        ) as { parameters: { eventClasses: string[] } };
+        return [create.parameters.eventClasses[0]?.toLowerCase(), id];
+      }),
+    );
+    expect(config.s3.securityLake.destinations).toEqual(
+      Object.fromEntries(
+        ['network_activity', 'http_activity', 'dns_activity'].map((c) => [
+          c,
+          {
+            location: refs(`${byClass[c]}.source.provider.location`),
+            roleArn: refs(`${byClass[c]}.source.provider.roleArn`),
+            externalId: 'ext-1',
+          },
+        ]),
+      ),
+    );
+  });
+
+  it("is what the receiver's own schema reads, once the outputs are deploy-time values", () => {
+    const text = receiverConfigTextOf(userDataOf(template))
+      .replace(
+        /"REF_\w+_source_provider_location"/g,
+        '"s3://aws-security-data-lake-eu-west-1-0a1b2c/ext/src/1.0"',
+      )
+      .replace(
+        /"REF_\w+_source_provider_roleArn"/g,
+        '"arn:aws:iam::111111111111:role/AmazonSecurityLake-Provider-src-eu-west-1"',
+      );
+    const config = resolveReceiverConfig(
+      JSON.parse(text) as Record<string, unknown>,
+      {},
+      'the generated config',
+    );
+    expect(config.s3?.securityLake?.destinations.dns_activity).toEqual({
+      bucket: 'aws-security-data-lake-eu-west-1-0a1b2c',
+      prefix: 'ext/src/1.0/',
+      roleArn: 'arn:aws:iam::111111111111:role/AmazonSecurityLake-Provider-src-eu-west-1',
+      externalId: 'ext-1',
+      region: undefined,
+    });
+    expect(Object.keys(config.s3?.securityLake?.destinations ?? {}).sort()).toEqual([
+      'dns_activity',
+      'http_activity',
+      'network_activity',
+    ]);
+  });
+
+  it("adds no cdk-nag (AwsSolutions) finding: the receivers' AssumeRole grant names its roles", () => {
+    const { stack: checked } = build();
+    const app = checked.node.root as App;
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    let message = '';
+    try {
+      app.synth();
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    // The test VPC's (no flow logs) and the two a bare MirrorTarget has (the example app
+    // acknowledges them), none from the lake, its custom sources or the grant.
+    expect([...message.matchAll(/Acknowledge with '([^']+)'/g)].map((m) => m[1])).toEqual([
+      'AwsSolutions::AwsSolutions-VPC7',
+      'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+      'AwsSolutions::AwsSolutions-AS3',
+    ]);
   });
 });

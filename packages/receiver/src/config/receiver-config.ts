@@ -198,6 +198,65 @@ const ocsfSchema = z.strictObject({
   rowGroupRecords: positiveInt().default(16_384),
 });
 
+/** `s3://bucket/prefix/` into its bucket and key prefix (the prefix ending in `/`, or empty). */
+function parseS3Location(location: string): { bucket: string; prefix: string } | undefined {
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(location);
+  if (m === null) return undefined;
+  const prefix = m[2] ?? '';
+  return { bucket: m[1], prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/` };
+}
+
+/**
+ * One Security Lake custom source: its provider location (CreateCustomLogSource's
+ * `source.provider.location`, or bucket + prefix) and the provider role the receiver assumes, with
+ * the external id the role's trust policy demands.
+ */
+const securityLakeDestinationSchema = z
+  .strictObject({
+    /** `s3://aws-security-data-lake-REGION-xxx/ext/SOURCE/` (or bucket and prefix). */
+    location: z.string().optional(),
+    bucket: z.string().min(3, 'expected an S3 bucket name').optional(),
+    prefix: z.string().optional(),
+    roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'expected an IAM role ARN'),
+    externalId: z.string().min(2, 'expected the external id of the provider role').max(1224),
+    /** Default: the s3 section's region. */
+    region: z.string().min(1).optional(),
+  })
+  .transform((d, ctx) => {
+    const at =
+      d.location !== undefined
+        ? parseS3Location(d.location)
+        : d.bucket !== undefined
+          ? parseS3Location(`s3://${d.bucket}/${d.prefix ?? ''}`)
+          : undefined;
+    if (at === undefined || (d.location !== undefined && d.bucket !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected either location (s3://bucket/prefix/) or bucket and prefix',
+      });
+      return z.NEVER;
+    }
+    return {
+      bucket: at.bucket,
+      prefix: at.prefix,
+      roleArn: d.roleArn,
+      externalId: d.externalId,
+      region: d.region,
+    };
+  });
+
+const securityLakeSchema = z.strictObject({
+  /** Per OCSF class folder: where Security Lake wants that class's objects (region=/accountId=/eventDay=/ below). */
+  destinations: z.partialRecord(
+    z.enum(['network_activity', 'http_activity', 'dns_activity']),
+    securityLakeDestinationSchema,
+  ),
+  /** An STS endpoint of its own (aws-local); default: the SDK's regional STS. */
+  stsEndpoint: z.string().url('expected a URL such as http://127.0.0.1:4566').optional(),
+  /** Lifetime asked of each assumed-role session (the SDK refreshes it before it expires). */
+  sessionSeconds: z.number().int().min(900).max(43_200).default(3600),
+});
+
 const s3Schema = z
   .strictObject({
     bucket: z.string().min(3, 'expected an S3 bucket name'),
@@ -225,6 +284,8 @@ const s3Schema = z
     requestTimeoutMs: z.number().int().min(100).default(60_000),
     /** On stop, delivery goes on this long; what is left stays on disk for the next start. */
     drainSeconds: nonNegative().default(10),
+    /** OCSF Parquet also delivered to Security Lake's custom sources (each class by its provider role). */
+    securityLake: securityLakeSchema.optional(),
   })
   .refine((s) => s.retryMaxMs >= s.retryBaseMs, {
     message: 'retryMaxMs must be at least retryBaseMs',

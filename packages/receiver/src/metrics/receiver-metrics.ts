@@ -33,6 +33,7 @@ export interface S3MetricsSource {
     readonly uploadedBytes: number;
     readonly failedAttempts: number;
     readonly lostFiles: number;
+    readonly alreadyPresent: number;
   };
   readonly pendingFiles: number;
   readonly pendingBytes: number;
@@ -314,6 +315,11 @@ function s3Series(s3: S3MetricsSource): Series[] {
       () => s3.stats.failedAttempts,
     ),
     counter('s3_lost_files_total', 'Files removed by others before S3 had them', () => s3.stats.lostFiles),
+    counter(
+      's3_already_present_total',
+      'Files S3 already had (a conditional write refused, the object there the same): sent before a restart',
+      () => s3.stats.alreadyPresent,
+    ),
     gauge('s3_pending_files', 'Completed files waiting for S3', () => s3.pendingFiles),
     gauge('s3_pending_bytes', 'Bytes of completed files waiting for S3', () => s3.pendingBytes),
   ];

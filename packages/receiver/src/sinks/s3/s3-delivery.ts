@@ -1,13 +1,14 @@
 import { createReadStream, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { Upload } from '@aws-sdk/lib-storage';
 import type { Logger } from 'pino';
-import type { ReceiverConfig } from '../../config/receiver-config.js';
+import { type DeliveryTarget, DeliveryTargets, type S3Config } from './delivery-targets.js';
+import { localEtag } from './object-etag.js';
 import { type SpooledFile, type SpoolSource, scanSpool } from './s3-spool.js';
 import { UploadJournal } from './upload-journal.js';
 
-export type S3Config = NonNullable<ReceiverConfig['s3']>;
+export type { S3Config } from './delivery-targets.js';
 
 export interface S3DeliveryStats {
   uploadedFiles: number;
@@ -16,16 +17,28 @@ export interface S3DeliveryStats {
   failedAttempts: number;
   /** Files that vanished from the spool before S3 had them (removed by someone else). */
   lostFiles: number;
+  /**
+   * Objects S3 already had (the conditional write refused, and the object there is this file): an
+   * upload whose local delete a crash or a kill interrupted, found again at the next start.
+   */
+  alreadyPresent: number;
   lastError: string | null;
 }
 
 interface Pending extends SpooledFile {
+  /** Where the file still has to go (our bucket, then a Security Lake source's location). */
+  remaining: DeliveryTarget[];
   attempts: number;
   nextAttemptAt: number;
   inFlight: boolean;
 }
 
 const CONTENT_TYPES = { ocsf: 'application/vnd.apache.parquet', pcap: 'application/vnd.tcpdump.pcap' };
+
+/** S3's refusal of a conditional write: an object is at the key already. */
+const isPreconditionFailed = (error: unknown): boolean =>
+  (error as { name?: string }).name === 'PreconditionFailed' ||
+  (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412;
 
 /**
  * Completed pcap and OCSF Parquet files to S3, each once: the output folders are the spool (scanned at
@@ -34,6 +47,12 @@ const CONTENT_TYPES = { ocsf: 'application/vnd.apache.parquet', pcap: 'applicati
  * exponentially (retryBaseMs doubling up to retryMaxMs, with jitter). After an upload the file is
  * removed (deleteAfterUpload) or remembered in a journal. lib-storage's Upload sends files above
  * partBytes as multipart uploads; the SDK's default credential chain signs.
+ *
+ * Each object is written once: every PutObject and CompleteMultipartUpload carries
+ * `If-None-Match: *`, so a file sent again (the process died between the upload and the local
+ * delete) is refused with 412; the object there is then compared with the file (size and ETag,
+ * HeadObject) and, when it is the file, counted as delivered. A different object at the key is an
+ * error, retried and kept on disk, never overwritten.
  */
 export class S3Delivery {
   readonly stats: S3DeliveryStats = {
@@ -41,6 +60,7 @@ export class S3Delivery {
     uploadedBytes: 0,
     failedAttempts: 0,
     lostFiles: 0,
+    alreadyPresent: 0,
     lastError: null,
   };
   private readonly pending = new Map<string, Pending>();
@@ -57,8 +77,9 @@ export class S3Delivery {
     private readonly sources: readonly SpoolSource[],
     stateDir: string,
     private readonly log: Logger,
-    private readonly client: S3Client,
+    private readonly targets: DeliveryTargets,
     private readonly UploadClass: typeof Upload,
+    private readonly HeadObject: typeof HeadObjectCommand,
   ) {
     this.journal = config.deleteAfterUpload
       ? undefined
@@ -72,20 +93,12 @@ export class S3Delivery {
     stateDir: string,
     log: Logger,
   ): Promise<S3Delivery> {
-    const [{ S3Client }, { Upload }] = await Promise.all([
+    const [{ HeadObjectCommand }, { Upload }, targets] = await Promise.all([
       import('@aws-sdk/client-s3'),
       import('@aws-sdk/lib-storage'),
+      DeliveryTargets.open(config),
     ]);
-    const client = new S3Client({
-      region: config.region,
-      endpoint: config.endpoint,
-      // An endpoint of its own (aws-local, MinIO) takes path-style requests: BUCKET is no host name.
-      forcePathStyle: config.endpoint !== undefined,
-      // The delivery retries on its own schedule, file by file; one SDK attempt each.
-      maxAttempts: 1,
-      requestHandler: { requestTimeout: config.requestTimeoutMs, connectionTimeout: 5000 },
-    });
-    return new S3Delivery(config, sources, stateDir, log, client, Upload);
+    return new S3Delivery(config, sources, stateDir, log, targets, Upload, HeadObjectCommand);
   }
 
   /** `s3://bucket/key` of a file below a source's folder. */
@@ -103,7 +116,7 @@ export class S3Delivery {
   offer(kind: SpoolSource['kind'], path: string, relativePath: string, bytes: number): void {
     const source = this.sources.find((s) => s.kind === kind);
     if (source === undefined || this.pending.has(path) || this.journal?.has(path)) return;
-    this.add({ source, path, key: source.keyOf(relativePath), bytes });
+    this.add({ source, path, relativePath, key: source.keyOf(relativePath), bytes });
     this.pump();
   }
 
@@ -145,7 +158,7 @@ export class S3Delivery {
     this.closed = true;
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     if (this.inFlight > 0) await new Promise<void>((r) => this.idle.push(r));
-    this.client.destroy();
+    this.targets.destroy();
   }
 
   private scan(): void {
@@ -156,7 +169,13 @@ export class S3Delivery {
   }
 
   private add(file: SpooledFile): void {
-    this.pending.set(file.path, { ...file, attempts: 0, nextAttemptAt: 0, inFlight: false });
+    this.pending.set(file.path, {
+      ...file,
+      remaining: this.targets.of(file),
+      attempts: 0,
+      nextAttemptAt: 0,
+      inFlight: false,
+    });
   }
 
   private pump(): void {
@@ -194,25 +213,10 @@ export class S3Delivery {
   private async upload(p: Pending): Promise<void> {
     const { config } = this;
     try {
-      const body = createReadStream(p.path);
-      const opened = new Promise<void>((resolve, reject) => {
-        body.once('open', () => resolve());
-        body.once('error', reject);
-      });
-      await opened;
-      await new this.UploadClass({
-        client: this.client,
-        params: {
-          Bucket: config.bucket,
-          Key: p.key,
-          Body: body,
-          ContentType: CONTENT_TYPES[p.source.kind],
-          ContentLength: p.bytes,
-        },
-        partSize: config.partBytes,
-        queueSize: 2,
-        leavePartsOnError: false,
-      }).done();
+      while (p.remaining.length > 0) {
+        await this.uploadTo(p, p.remaining[0]);
+        p.remaining.shift();
+      }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         // Gone before S3 had it (removed by hand, or by a retention pass outside this receiver).
@@ -223,14 +227,14 @@ export class S3Delivery {
       }
       p.attempts++;
       this.stats.failedAttempts++;
-      this.stats.lastError = `${p.key}: ${(error as Error).name}: ${(error as Error).message}`;
+      this.stats.lastError = `${p.remaining[0]?.uri ?? p.key}: ${(error as Error).name}: ${(error as Error).message}`;
       const backoff = Math.min(config.retryMaxMs, config.retryBaseMs * 2 ** Math.min(p.attempts - 1, 20));
       p.nextAttemptAt = Date.now() + backoff * (0.5 + Math.random() / 2);
       const now = Date.now();
       if (now - this.lastErrorLog >= 10_000) {
         this.lastErrorLog = now;
         this.log.warn(
-          { err: error, key: p.key, attempts: p.attempts, pending: this.pending.size },
+          { err: error, object: p.remaining[0]?.uri, attempts: p.attempts, pending: this.pending.size },
           'S3 upload failed; the file stays on disk and is retried with backoff',
         );
       }
@@ -245,5 +249,73 @@ export class S3Delivery {
     } catch (error) {
       this.log.warn({ err: error, path: p.path }, 'uploaded to S3, but cannot remove the local file');
     }
+  }
+
+  /** One conditional upload; an object already at the key counts when it is this file. */
+  private async uploadTo(p: Pending, target: DeliveryTarget): Promise<void> {
+    const { config } = this;
+    const body = createReadStream(p.path);
+    await new Promise<void>((resolve, reject) => {
+      body.once('open', () => resolve());
+      body.once('error', reject);
+    });
+    try {
+      await new this.UploadClass({
+        client: target.client,
+        params: {
+          Bucket: target.bucket,
+          Key: target.key,
+          Body: body,
+          ContentType: CONTENT_TYPES[p.source.kind],
+          ContentLength: p.bytes,
+          // lib-storage passes it to PutObject and to CompleteMultipartUpload.
+          IfNoneMatch: '*',
+        },
+        partSize: config.partBytes,
+        queueSize: 2,
+        leavePartsOnError: false,
+      }).done();
+    } catch (error) {
+      body.destroy();
+      if (!isPreconditionFailed(error)) throw error;
+      await this.confirmPresent(p, target);
+    }
+  }
+
+  private async confirmPresent(p: Pending, target: DeliveryTarget): Promise<void> {
+    let head: { ETag?: string; ContentLength?: number };
+    try {
+      head = await target.client.send(new this.HeadObject({ Bucket: target.bucket, Key: target.key }));
+    } catch (error) {
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 403)
+        throw error;
+      // A writer without read permission (a provider role may grant PutObject only) cannot compare;
+      // keys name one file each (writer, window, sequence), so the object is taken to be this file
+      // rather than retrying forever, and said so.
+      this.stats.alreadyPresent++;
+      this.log.warn(
+        { object: target.uri, path: p.path },
+        'already in S3, not verified (HeadObject denied): taken as sent before a restart',
+      );
+      return;
+    }
+    const there = head.ETag ?? '';
+    const mine =
+      head.ContentLength === p.bytes
+        ? await localEtag(p.path, this.config.partBytes, there.includes('-'))
+        : '';
+    if (there !== mine) {
+      throw Object.assign(
+        new Error(
+          `a different object is already at ${target.uri} (${head.ContentLength} bytes, ETag ${there}; the file has ${p.bytes} bytes${mine === '' ? '' : `, ETag ${mine}`}): not overwritten, the file stays on disk`,
+        ),
+        { name: 'ObjectKeyTaken' },
+      );
+    }
+    this.stats.alreadyPresent++;
+    this.log.info(
+      { object: target.uri, path: p.path },
+      'already in S3 (sent before a restart): not sent again',
+    );
   }
 }

@@ -14,6 +14,8 @@ export interface SpoolSource {
 export interface SpooledFile {
   readonly source: SpoolSource;
   readonly path: string;
+  /** The path below the source's folder, '/'-separated (`network_activity/region=…/….parquet`). */
+  readonly relativePath: string;
   readonly key: string;
   readonly bytes: number;
 }
@@ -37,7 +39,14 @@ export function scanSpool(source: SpoolSource): SpooledFile[] {
       continue; // uploaded and removed, or rotated away, meanwhile
     }
     const rel = relative(source.dir, path).split(sep).join('/');
-    found.push({ source, path, key: source.keyOf(rel), bytes: st.size, mtimeMs: st.mtimeMs });
+    found.push({
+      source,
+      path,
+      relativePath: rel,
+      key: source.keyOf(rel),
+      bytes: st.size,
+      mtimeMs: st.mtimeMs,
+    });
   }
   found.sort((a, b) => a.mtimeMs - b.mtimeMs);
   return found;

@@ -1,0 +1,123 @@
+// Exactly-once objects: receive's S3 delivery (the real SDK v3 and lib-storage) against aws-local's S3,
+// after a crash between an upload and the local delete. The files the spool still holds were sent
+// already: the conditional writes (If-None-Match: *) are refused with 412, the objects there are
+// compared with the files (size and ETag, single and multipart) and the files are removed without a
+// second write. An object at the key that is not the file is never overwritten: the file stays.
+
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { type AwsLocal, startAwsLocal } from '@fargate-mirror/aws-local';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { receiverConfigSchema } from '../../src/config/receiver-config.js';
+import { S3Delivery } from '../../src/sinks/s3/s3-delivery.js';
+import type { SpoolSource } from '../../src/sinks/s3/s3-spool.js';
+
+const BUCKET = 'fm-once';
+const MiB = 1024 * 1024;
+
+describe('receive sends each file to S3 once, across a crash before the local delete', {
+  timeout: 120_000,
+}, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fm-s3-once-'));
+  const pcapDir = join(dir, 'pcap');
+  let aws: AwsLocal;
+  let client: S3Client;
+  let delivery: S3Delivery | undefined;
+  const files = {
+    small: { name: 'a-000001.pcap', data: randomBytes(300 * 1024) },
+    big: { name: 'a-000002.pcap', data: randomBytes(12 * MiB + 17) },
+    fresh: { name: 'a-000003.pcap', data: randomBytes(1000) },
+    taken: { name: 'a-000004.pcap', data: randomBytes(2000) },
+  };
+  const source: SpoolSource = {
+    kind: 'pcap',
+    dir: pcapDir,
+    keyOf: (rel) => `pcap/${rel}`,
+    isComplete: (name) => name.endsWith('.pcap'),
+  };
+
+  beforeAll(async () => {
+    aws = await startAwsLocal({ port: 0 });
+    client = new S3Client({
+      endpoint: aws.url,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'AKIDBEFORECRASH', secretAccessKey: 'secret' },
+    });
+    aws.s3.createBucket(BUCKET);
+    mkdirSync(pcapDir, { mode: 0o700 });
+    for (const f of Object.values(files)) writeFileSync(join(pcapDir, f.name), f.data, { mode: 0o600 });
+    // The run before the crash: small (whole) and big (in 5 MiB parts, as the delivery sends it) are
+    // in S3 already; the files stayed on disk. Another writer put something else at taken's key.
+    await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: `pcap/${files.small.name}`, Body: files.small.data }),
+    );
+    await new Upload({
+      client,
+      params: { Bucket: BUCKET, Key: `pcap/${files.big.name}`, Body: files.big.data },
+      partSize: 5 * MiB,
+    }).done();
+    await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: `pcap/${files.taken.name}`, Body: 'other' }),
+    );
+
+    const config = receiverConfigSchema.parse({
+      s3: {
+        bucket: BUCKET,
+        endpoint: aws.url,
+        region: 'us-east-1',
+        partBytes: '5MiB',
+        retryBaseMs: 50,
+        retryMaxMs: 100,
+      },
+    }).s3;
+    if (config === undefined) throw new Error('no s3 section parsed');
+    process.env.AWS_ACCESS_KEY_ID = 'AKIDAFTERCRASH';
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    delivery = await S3Delivery.open(config, [source], dir, pino({ level: 'silent' }));
+    delivery.start();
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && (delivery.stats.uploadedFiles < 3 || delivery.stats.failedAttempts < 2))
+      await new Promise((r) => setTimeout(r, 50));
+  });
+  afterAll(async () => {
+    await delivery?.close(0);
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    client?.destroy();
+    await aws?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('counts the two objects already there as delivered and writes them no second time', () => {
+    expect(delivery?.stats.alreadyPresent).toBe(2);
+    for (const f of [files.small, files.big]) {
+      const o = aws.s3.get(BUCKET, `pcap/${f.name}`);
+      expect(o.writtenBy).toBe('AKIDBEFORECRASH');
+      expect(o.body.equals(f.data)).toBe(true);
+      expect(existsSync(join(pcapDir, f.name))).toBe(false);
+    }
+    expect(aws.s3.get(BUCKET, `pcap/${files.big.name}`).etag).toMatch(/-3"$/);
+  });
+
+  it('uploads the file that was not there yet, once', () => {
+    const o = aws.s3.get(BUCKET, `pcap/${files.fresh.name}`);
+    expect([o.writtenBy, o.body.equals(files.fresh.data)]).toEqual(['AKIDAFTERCRASH', true]);
+    expect(existsSync(join(pcapDir, files.fresh.name))).toBe(false);
+    expect(delivery?.stats.uploadedFiles).toBe(3);
+  });
+
+  it('never overwrites a different object at the key: the file stays on disk and the error names it', () => {
+    expect(aws.s3.get(BUCKET, `pcap/${files.taken.name}`).body.toString()).toBe('other');
+    expect(existsSync(join(pcapDir, files.taken.name))).toBe(true);
+    expect(delivery?.isPending(join(pcapDir, files.taken.name))).toBe(true);
+    expect(delivery?.stats.lastError).toMatch(
+      /a different object is already at s3:\/\/fm-once\/pcap\/a-000004\.pcap \(5 bytes.*not overwritten/,
+    );
+  });
+});
