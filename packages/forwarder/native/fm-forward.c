@@ -124,6 +124,12 @@ static void open_sockets(const unsigned *ports) {
       fprintf(stderr, "fm-capture: binding UDP source port %u: %s\n", ports[i], strerror(errno));
       exit(1);
     }
+    /* Connected: the kernel keeps the route and the neighbour for the socket, where an address on
+       every message costs a route lookup per datagram (measured: a tenth of the sidecar's own cost). */
+    if (connect(fd, (struct sockaddr *)&cfg.to, cfg.to_length) < 0) {
+      fprintf(stderr, "fm-capture: connecting the UDP socket to the target: %s\n", strerror(errno));
+      exit(1);
+    }
     cfg.fds[i] = fd;
   }
 }
@@ -558,7 +564,7 @@ static void send_one_by_one(int fd, struct batch *b, unsigned i) {
   cfg.gso = 0;
   struct iovec *iov = b->msgs[i].msg_hdr.msg_iov;
   for (unsigned k = 0; k < b->segments[i]; k++) {
-    struct msghdr m = {.msg_name = &cfg.to, .msg_namelen = cfg.to_length, .msg_iov = iov + 2 * k, .msg_iovlen = 2};
+    struct msghdr m = {.msg_iov = iov + 2 * k, .msg_iovlen = 2}; /* the socket is connected */
     ssize_t n;
     do n = sendmsg(fd, &m, 0);
     while (n < 0 && errno == EINTR);
@@ -627,8 +633,7 @@ static struct batch *room(uint32_t hash, unsigned datagrams) {
 static void open_message(struct batch *b) {
   struct mmsghdr *m = &b->msgs[b->count];
   memset(m, 0, sizeof *m);
-  m->msg_hdr.msg_name = &cfg.to;
-  m->msg_hdr.msg_namelen = cfg.to_length;
+  /* no msg_name: the socket is connected to the target */
   m->msg_hdr.msg_iov = &b->iov[2 * b->used];
   b->segments[b->count] = 0;
 }
