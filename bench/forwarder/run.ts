@@ -388,10 +388,17 @@ async function startMirror(
   }
   const engine = ENGINE[m];
   if (m === EGRESS_DROP) {
-    // No gact (tc drop) module here: the datagrams are redirected to a veth whose peer is down, whose
-    // transmit drops them at once (before any receive path); the filter's counter counts them.
+    // No gact (tc drop) module here: the datagrams are redirected to another veth pair, whose peer
+    // drops them as the first thing its receive path does (their Ethernet destination is the
+    // collector's, not the peer's: PACKET_OTHERHOST, dropped on entry to IP); the filter's counter
+    // counts them. That start of a receive path stands in for the ENA driver's transmit (an
+    // overestimate, if anything).
     inNs(NS.task, 'ip', ['link', 'add', 'fmdrop0', 'type', 'veth', 'peer', 'name', 'fmdrop1']);
+    inNs(NS.task, 'ip', ['link', 'set', 'fmdrop1', 'up']);
     inNs(NS.task, 'ip', ['link', 'set', 'fmdrop0', 'up']);
+    // as on t1 (an ENA): UDP GSO messages are cut into datagrams in software before the drop, and
+    // that is paid for in this row
+    inNs(NS.task, 'ethtool', ['-K', 'fmdrop0', 'tx-udp-segmentation', 'off']);
     inNs(NS.task, 'tc', ['qdisc', 'add', 'dev', 't1', 'clsact']);
     inNs(NS.task, 'tc', [
       ...[
