@@ -47,6 +47,9 @@ struct rule {
 struct batch {
   struct mmsghdr msgs[BATCH];
   unsigned segments[BATCH]; /* datagrams in each message */
+  /* For a message of whole frames (emit_whole): the length of each of its datagrams, which the next
+     datagram of the same length may join (0: a message of cut segments, closed). */
+  unsigned joinable[BATCH];
   union {
     char buf[CMSG_SPACE(sizeof(uint16_t))];
     struct cmsghdr align;
@@ -122,6 +125,12 @@ static void open_sockets(const unsigned *ports) {
     }
     if (bind(fd, (struct sockaddr *)&local, length) < 0) {
       fprintf(stderr, "fm-capture: binding UDP source port %u: %s\n", ports[i], strerror(errno));
+      exit(1);
+    }
+    /* Connected: the kernel keeps the route and the neighbour for the socket, where an address on
+       every message costs a route lookup per datagram (measured: a tenth of the sidecar's own cost). */
+    if (connect(fd, (struct sockaddr *)&cfg.to, cfg.to_length) < 0) {
+      fprintf(stderr, "fm-capture: connecting the UDP socket to the target: %s\n", strerror(errno));
       exit(1);
     }
     cfg.fds[i] = fd;
@@ -558,10 +567,11 @@ static void send_one_by_one(int fd, struct batch *b, unsigned i) {
   cfg.gso = 0;
   struct iovec *iov = b->msgs[i].msg_hdr.msg_iov;
   for (unsigned k = 0; k < b->segments[i]; k++) {
-    struct msghdr m = {.msg_name = &cfg.to, .msg_namelen = cfg.to_length, .msg_iov = iov + 2 * k, .msg_iovlen = 2};
+    struct msghdr m = {.msg_iov = iov + 2 * k, .msg_iovlen = 2}; /* the socket is connected */
     ssize_t n;
+    int refused = 0;
     do n = sendmsg(fd, &m, 0);
-    while (n < 0 && errno == EINTR);
+    while (n < 0 && (errno == EINTR || (errno == ECONNREFUSED && !refused++)));
     if (n < 0) count_error(1);
     else {
       st.datagramsSent++;
@@ -591,10 +601,18 @@ static void flush_socket(unsigned s) {
     b->count = b->used = 0;
     return;
   }
+  unsigned refused_at = ~0u;
   while (i < b->count) {
     int sent = sendmmsg(cfg.fds[s], b->msgs + i, b->count - i, 0);
     if (sent < 0) {
       if (errno == EINTR) continue;
+      /* A connected socket reports an earlier ICMP port unreachable from the target (nothing
+         listening there for a moment) on the next send, which then sends nothing: that error is
+         consumed, the message goes again (once). An unconnected socket never saw those. */
+      if (errno == ECONNREFUSED && refused_at != i) {
+        refused_at = i;
+        continue;
+      }
       if (b->segments[i] > 1 && (errno == EIO || errno == EINVAL || errno == EOPNOTSUPP))
         send_one_by_one(cfg.fds[s], b, i);
       else
@@ -627,8 +645,7 @@ static struct batch *room(uint32_t hash, unsigned datagrams) {
 static void open_message(struct batch *b) {
   struct mmsghdr *m = &b->msgs[b->count];
   memset(m, 0, sizeof *m);
-  m->msg_hdr.msg_name = &cfg.to;
-  m->msg_hdr.msg_namelen = cfg.to_length;
+  /* no msg_name: the socket is connected to the target */
   m->msg_hdr.msg_iov = &b->iov[2 * b->used];
   b->segments[b->count] = 0;
 }
@@ -648,9 +665,7 @@ static void add_datagram(struct batch *b, const void *head, size_t head_length, 
 
 /* Closes the open message; several datagrams of `gso_size` bytes (the last may be shorter) go as one
    UDP GSO send. */
-static void close_message(struct batch *b, unsigned gso_size) {
-  unsigned i = b->count++;
-  if (b->segments[i] < 2) return;
+static void set_gso(struct batch *b, unsigned i, unsigned gso_size) {
   struct msghdr *h = &b->msgs[i].msg_hdr;
   h->msg_control = b->control[i].buf;
   h->msg_controllen = sizeof b->control[i].buf;
@@ -661,6 +676,34 @@ static void close_message(struct batch *b, unsigned gso_size) {
   uint16_t size = (uint16_t)gso_size;
   memcpy(CMSG_DATA(c), &size, sizeof size);
   st.gsoSends++;
+}
+static void close_message(struct batch *b, unsigned gso_size) {
+  unsigned i = b->count++;
+  b->joinable[i] = 0;
+  if (b->segments[i] >= 2) set_gso(b, i, gso_size);
+}
+
+/* A whole frame's datagram joins the batch's last message when that one is of whole frames of the
+   same length: small packets of one size (a steady stream of requests, DNS, iperf3) then leave as UDP
+   GSO messages, one pass through the send stack for up to GSO_SEGMENTS datagrams; the kernel cuts
+   them into the same datagrams as separate sends (in software where the device has no UDP
+   segmentation, as an ENA has none). 1 when it joined. */
+static int join_last(struct batch *b, uint8_t *f, unsigned inner) {
+  unsigned size = 8 + inner;
+  if (!cfg.gso || b->count == 0) return 0;
+  unsigned i = b->count - 1;
+  if (b->joinable[i] != size || b->segments[i] >= GSO_SEGMENTS || (b->segments[i] + 1) * size > GSO_BYTES)
+    return 0;
+  /* the last message's iovecs end where the batch's free ones start */
+  struct iovec *iov = &b->iov[2 * b->used++];
+  iov[0].iov_base = cfg.vxlan;
+  iov[0].iov_len = 8;
+  iov[1].iov_base = f;
+  iov[1].iov_len = inner;
+  b->msgs[i].msg_hdr.msg_iovlen += 2;
+  st.datagramsQueued++;
+  if (++b->segments[i] == 2) set_gso(b, i, size);
+  return 1;
 }
 
 /* ---- FrameEncapsulator.emitWhole and .split ------------------------------------------------------ */
@@ -681,9 +724,11 @@ static void emit_whole(uint8_t *f, const struct decoded *d, unsigned captured_ip
     }
   }
   struct batch *b = room(hash, 1);
+  if (join_last(b, f, inner)) return;
   open_message(b);
   add_datagram(b, cfg.vxlan, 8, f, inner);
   close_message(b, 0);
+  b->joinable[b->count - 1] = 8 + inner;
 }
 
 /* 0 when the pieces would be too small to be worth it (the caller cuts the packet instead) */
