@@ -30,10 +30,10 @@ export const SIDECAR_ENTRYPOINT: readonly string[] = [
 export const SIDECAR_USER = '10001:10001';
 export const SIDECAR_CONTAINER_NAME = 'fargate-mirror-forwarder';
 /**
- * From bench/forwarder (README "Cost"), native engine: 2.14-2.87 us CPU per forwarded packet of small
- * UDP at 10k-100k pps on a quiet machine (6.4-6.7 us when the machine was so loaded that the
- * forwarder waited for a CPU most of the time), so 128 units (an eighth of a vCPU, 125 ms of CPU a
- * second) carry about 43k pps (about 19k at the loaded figure); peak RSS 61.3 MiB (node 51.7, of
+ * From bench/forwarder (README "Cost"), native engine: 1.54-1.67 us CPU per forwarded packet of small
+ * UDP at 10k-100k pps on a quiet machine (the bench's veth charges the collector's receive to the
+ * sender; the sidecar's own send path is 0.73-0.80 us), so 128 units (an eighth of a vCPU, 125 ms of
+ * CPU a second) carry about 74k pps; peak RSS 61.3 MiB (node 51.7, of
  * which about 39 MiB are file-backed pages of the node binary; fm-capture 9.7 with the default 8 MiB
  * ring), hence a 64 MiB reservation; the 128 MiB limit leaves room for the health check's own node
  * (it runs in the container every 30 s) and a larger --capture-buffer. ECS CPU units of a container
