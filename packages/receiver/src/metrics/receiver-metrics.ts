@@ -34,6 +34,7 @@ export interface S3MetricsSource {
     readonly failedAttempts: number;
     readonly lostFiles: number;
     readonly alreadyPresent: number;
+    readonly keptBeside: number;
   };
   readonly pendingFiles: number;
   readonly pendingBytes: number;
@@ -319,6 +320,11 @@ function s3Series(s3: S3MetricsSource): Series[] {
       's3_already_present_total',
       'Files S3 already had (a conditional write refused, the object there the same): sent before a restart',
       () => s3.stats.alreadyPresent,
+    ),
+    counter(
+      's3_kept_beside_total',
+      'Files sent beside their key, named by their content: another object held it, or it could not be compared',
+      () => s3.stats.keptBeside,
     ),
     gauge('s3_pending_files', 'Completed files waiting for S3', () => s3.pendingFiles),
     gauge('s3_pending_bytes', 'Bytes of completed files waiting for S3', () => s3.pendingBytes),

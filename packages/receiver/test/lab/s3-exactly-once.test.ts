@@ -2,9 +2,10 @@
 // after a crash between an upload and the local delete. The files the spool still holds were sent
 // already: the conditional writes (If-None-Match: *) are refused with 412, the objects there are
 // compared with the files (size and ETag, single and multipart) and the files are removed without a
-// second write. An object at the key that is not the file is never overwritten: the file stays.
+// second write. An object at the key that is not the file is never overwritten: the file is sent
+// beside it, under a key named by its content.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { type AwsLocal, startAwsLocal } from '@fargate-mirror/aws-local';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { receiverConfigSchema } from '../../src/config/receiver-config.js';
-import { S3Delivery } from '../../src/sinks/s3/s3-delivery.js';
+import { besideKey, S3Delivery } from '../../src/sinks/s3/s3-delivery.js';
 import type { SpoolSource } from '../../src/sinks/s3/s3-spool.js';
 
 const BUCKET = 'fm-once';
@@ -82,7 +83,7 @@ describe('receive sends each file to S3 once, across a crash before the local de
     delivery = await S3Delivery.open(config, [source], dir, pino({ level: 'silent' }));
     delivery.start();
     const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && (delivery.stats.uploadedFiles < 3 || delivery.stats.failedAttempts < 2))
+    while (Date.now() < deadline && delivery.stats.uploadedFiles < 4)
       await new Promise((r) => setTimeout(r, 50));
   });
   afterAll(async () => {
@@ -109,15 +110,16 @@ describe('receive sends each file to S3 once, across a crash before the local de
     const o = aws.s3.get(BUCKET, `pcap/${files.fresh.name}`);
     expect([o.writtenBy, o.body.equals(files.fresh.data)]).toEqual(['AKIDAFTERCRASH', true]);
     expect(existsSync(join(pcapDir, files.fresh.name))).toBe(false);
-    expect(delivery?.stats.uploadedFiles).toBe(3);
   });
 
-  it('never overwrites a different object at the key: the file stays on disk and the error names it', () => {
+  it('never overwrites a different object at the key: the file goes beside it, named by its content', () => {
     expect(aws.s3.get(BUCKET, `pcap/${files.taken.name}`).body.toString()).toBe('other');
-    expect(existsSync(join(pcapDir, files.taken.name))).toBe(true);
-    expect(delivery?.isPending(join(pcapDir, files.taken.name))).toBe(true);
-    expect(delivery?.stats.lastError).toMatch(
-      /a different object is already at s3:\/\/fm-once\/pcap\/a-000004\.pcap \(5 bytes.*not overwritten/,
-    );
+    const digest = createHash('md5').update(files.taken.data).digest('hex').slice(0, 12);
+    expect(besideKey(`pcap/${files.taken.name}`, digest)).toBe(`pcap/a-000004.${digest}.pcap`);
+    const beside = aws.s3.get(BUCKET, `pcap/a-000004.${digest}.pcap`);
+    expect([beside.writtenBy, beside.body.equals(files.taken.data)]).toEqual(['AKIDAFTERCRASH', true]);
+    expect(existsSync(join(pcapDir, files.taken.name))).toBe(false);
+    expect(delivery?.stats.keptBeside).toBe(1);
+    expect(delivery?.stats.uploadedFiles).toBe(4);
   });
 });

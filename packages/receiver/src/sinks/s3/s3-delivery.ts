@@ -22,6 +22,11 @@ export interface S3DeliveryStats {
    * upload whose local delete a crash or a kill interrupted, found again at the next start.
    */
   alreadyPresent: number;
+  /**
+   * Files sent beside their key (`NAME.<md5>.EXT`): another object held the key, or it could not be
+   * compared (HeadObject denied). Never an overwrite, never a file dropped unverified.
+   */
+  keptBeside: number;
   lastError: string | null;
 }
 
@@ -51,8 +56,9 @@ const isPreconditionFailed = (error: unknown): boolean =>
  * Each object is written once: every PutObject and CompleteMultipartUpload carries
  * `If-None-Match: *`, so a file sent again (the process died between the upload and the local
  * delete) is refused with 412; the object there is then compared with the file (size and ETag,
- * HeadObject) and, when it is the file, counted as delivered. A different object at the key is an
- * error, retried and kept on disk, never overwritten.
+ * HeadObject) and, when it is the file, counted as delivered. A different object at the key, or one
+ * that cannot be compared (HeadObject denied), is never overwritten: the file goes beside it, under a
+ * key named by its content (`besideKey`), and is counted (keptBeside).
  */
 export class S3Delivery {
   readonly stats: S3DeliveryStats = {
@@ -61,6 +67,7 @@ export class S3Delivery {
     failedAttempts: 0,
     lostFiles: 0,
     alreadyPresent: 0,
+    keptBeside: 0,
     lastError: null,
   };
   private readonly pending = new Map<string, Pending>();
@@ -251,8 +258,37 @@ export class S3Delivery {
     }
   }
 
-  /** One conditional upload; an object already at the key counts when it is this file. */
+  /**
+   * One conditional upload; an object already at the key counts when it is this file. When it is not,
+   * or cannot be compared, the file goes beside it under a key named by its content, so that nothing
+   * is overwritten and nothing is dropped unverified.
+   */
   private async uploadTo(p: Pending, target: DeliveryTarget): Promise<void> {
+    if (await this.putIfAbsent(p, target)) return;
+    const verdict = await this.compareWithObject(p, target);
+    if (verdict === 'same') {
+      this.stats.alreadyPresent++;
+      this.log.info(
+        { object: target.uri, path: p.path },
+        'already in S3 (sent before a restart): not sent again',
+      );
+      return;
+    }
+    const digest = (await localEtag(p.path, this.config.partBytes, false)).slice(1, 13);
+    const beside = { ...target, key: besideKey(target.key, digest), uri: besideKey(target.uri, digest) };
+    // A 412 here means these very bytes are there already: the key is named by them.
+    await this.putIfAbsent(p, beside);
+    this.stats.keptBeside++;
+    this.log.warn(
+      { object: target.uri, sentTo: beside.uri, path: p.path, reason: verdict },
+      verdict === 'unverifiable'
+        ? 'already in S3 but not comparable (HeadObject denied): sent beside it, named by its content'
+        : 'a different object is at the key: not overwritten, the file is sent beside it, named by its content',
+    );
+  }
+
+  /** PutObject/CompleteMultipartUpload with `If-None-Match: *`: false when S3 has an object at the key. */
+  private async putIfAbsent(p: Pending, target: DeliveryTarget): Promise<boolean> {
     const { config } = this;
     const body = createReadStream(p.path);
     await new Promise<void>((resolve, reject) => {
@@ -275,47 +311,39 @@ export class S3Delivery {
         queueSize: 2,
         leavePartsOnError: false,
       }).done();
+      return true;
     } catch (error) {
       body.destroy();
       if (!isPreconditionFailed(error)) throw error;
-      await this.confirmPresent(p, target);
+      return false;
     }
   }
 
-  private async confirmPresent(p: Pending, target: DeliveryTarget): Promise<void> {
+  /** The object at the key against the file: size and ETag (whole or multipart, as the object says). */
+  private async compareWithObject(
+    p: Pending,
+    target: DeliveryTarget,
+  ): Promise<'same' | 'different' | 'unverifiable'> {
     let head: { ETag?: string; ContentLength?: number };
     try {
       head = await target.client.send(new this.HeadObject({ Bucket: target.bucket, Key: target.key }));
     } catch (error) {
-      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 403)
-        throw error;
-      // A writer without read permission (a provider role may grant PutObject only) cannot compare;
-      // keys name one file each (writer, window, sequence), so the object is taken to be this file
-      // rather than retrying forever, and said so.
-      this.stats.alreadyPresent++;
-      this.log.warn(
-        { object: target.uri, path: p.path },
-        'already in S3, not verified (HeadObject denied): taken as sent before a restart',
-      );
-      return;
+      // A writer without read permission (a provider role may grant PutObject only) cannot compare.
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403)
+        return 'unverifiable';
+      throw error;
     }
+    if (head.ContentLength !== p.bytes) return 'different';
     const there = head.ETag ?? '';
-    const mine =
-      head.ContentLength === p.bytes
-        ? await localEtag(p.path, this.config.partBytes, there.includes('-'))
-        : '';
-    if (there !== mine) {
-      throw Object.assign(
-        new Error(
-          `a different object is already at ${target.uri} (${head.ContentLength} bytes, ETag ${there}; the file has ${p.bytes} bytes${mine === '' ? '' : `, ETag ${mine}`}): not overwritten, the file stays on disk`,
-        ),
-        { name: 'ObjectKeyTaken' },
-      );
-    }
-    this.stats.alreadyPresent++;
-    this.log.info(
-      { object: target.uri, path: p.path },
-      'already in S3 (sent before a restart): not sent again',
-    );
+    return there === (await localEtag(p.path, this.config.partBytes, there.includes('-')))
+      ? 'same'
+      : 'different';
   }
+}
+
+/** `dir/NAME.zstd.parquet` -> `dir/NAME.<digest>.zstd.parquet`: the extensions readers match on stay last. */
+export function besideKey(key: string, digest: string): string {
+  const nameStart = key.lastIndexOf('/') + 1;
+  const dot = key.indexOf('.', nameStart);
+  return dot < 0 ? `${key}.${digest}` : `${key.slice(0, dot)}.${digest}${key.slice(dot)}`;
 }
