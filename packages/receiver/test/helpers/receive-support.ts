@@ -15,6 +15,7 @@ export {
   LOOPBACK_RECEIVE,
   parseReady,
   type ReadyLine,
+  replayToReceiver,
 } from '@fargate-mirror/testkit/receive';
 
 /**

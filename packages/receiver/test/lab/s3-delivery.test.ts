@@ -26,6 +26,7 @@ import {
   parseReady,
   REPO,
   readJsonLines,
+  replayToReceiver,
   requireBuiltCli,
   stopReceive,
   waitUntil,
@@ -136,18 +137,7 @@ describe('receive delivers OCSF Parquet and pcap to S3 through an outage', { tim
     );
     await proc.waitForOutput(/ready: /, 30_000);
     const receiver = { proc, ...parseReady(proc.stderr()) };
-    const replay = await run(process.execPath, [
-      CLI,
-      'replay',
-      SAMPLE,
-      '--to',
-      `127.0.0.1:${receiver.port}`,
-      '--rate',
-      '5000',
-      '--summary-json',
-    ]);
-    const sent = (JSON.parse(replay.stderr.trim().split('\n').pop() as string) as { datagrams: number })
-      .datagrams;
+    const sent = await replayToReceiver(CLI, SAMPLE, receiver.port);
     // S3 is unreachable: uploads fail and are retried, completed files pile up on disk.
     await waitUntil('uploads to fail while S3 is unreachable', async () => {
       const m = await metrics(receiver.healthPort);

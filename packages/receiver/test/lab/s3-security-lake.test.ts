@@ -21,6 +21,7 @@ import {
   metrics,
   parseReady,
   REPO,
+  replayToReceiver,
   requireBuiltCli,
   stopReceive,
   waitUntil,
@@ -126,18 +127,7 @@ describe('receive delivers each OCSF class to its Security Lake custom source', 
     );
     await proc.waitForOutput(/ready: /, 30_000);
     const receiver = { proc, ...parseReady(proc.stderr()) };
-    const replay = await run(process.execPath, [
-      CLI,
-      'replay',
-      SAMPLE,
-      '--to',
-      `127.0.0.1:${receiver.port}`,
-      '--rate',
-      '5000',
-      '--summary-json',
-    ]);
-    const sent = (JSON.parse(replay.stderr.trim().split('\n').pop() as string) as { datagrams: number })
-      .datagrams;
+    const sent = await replayToReceiver(CLI, SAMPLE, receiver.port);
     await waitUntil('the datagrams to arrive', async () => {
       const m = await metrics(receiver.healthPort);
       return metric(m, 'datagrams_received_total') >= sent;
