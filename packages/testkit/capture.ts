@@ -10,11 +10,12 @@ export interface Capture {
   readonly file: string;
   readonly ns: string;
   readonly dev: string;
-  /** Bytes written to the file so far (tcpdump -U writes every packet at once). */
+  /** Bytes written to the file so far (a block at a time, at most about a second late). */
   bytesSoFar(): number;
   /**
-   * Waits until no new packet has arrived for `quietMs` (mirrored copies are still in flight for a
-   * moment after the traffic ends), then stops tcpdump with SIGINT and waits for it to exit, so the
+   * Waits until the file has not grown for `quietMs` (longer than tcpdump's 1 s buffer timeout, so
+   * the last block has been written; mirrored copies are also still in flight for a moment after
+   * the traffic ends), then stops tcpdump with SIGINT and waits for it to exit, so the
    * file is complete. Resolves with tcpdump's own counters.
    */
   stop(opts?: { quietMs?: number; maxWaitMs?: number }): Promise<CaptureStats>;
@@ -26,28 +27,17 @@ export interface CaptureStats {
 }
 
 export function tcpdumpArgs(dev: string, filter: string, file: string): string[] {
-  // -U/--immediate-mode: every packet reaches the file at once (TPACKET_V3 would hold them up to 1 s);
+  // No --immediate-mode, on purpose: without it libpcap uses a TPACKET_V3 block ring, where packets
+  // take only their own size, so -B 262144 holds 256 MiB of traffic (more than any lab sends), and
+  // tcpdump wakes once per block instead of once per packet. With --immediate-mode (TPACKET_V2, one
+  // 64 KiB slot per packet) the same ring held 4096 packets, and CI still overran it (724 dropped)
+  // when tcpdump stalled on a busy machine during a 2 MB/s download. The price: a block reaches the
+  // file when it fills or after tcpdump's 1 s buffer timeout, which stop() waits out.
+  // -U: each block is written out as soon as tcpdump has it, so the file's size shows progress;
   // -Z root: Debian's tcpdump otherwise drops to user tcpdump and may not write the file;
-  // -B 262144 -s 65535: a 256 MiB ring of 64 KiB slots. With --immediate-mode libpcap uses
-  // TPACKET_V2, one frame slot per packet of the whole snap length: with -s 0 (256 KiB) 64 MiB held a
-  // few hundred packets and 256 MiB about a thousand, which CI overran (1162 dropped) when tcpdump
-  // stalled on a busy machine during a 2 MB/s download. 65535 is the largest IPv4 packet, so nothing
-  // the labs send (outer MTU 9000, GRO super-frames at most 64 KiB) is cut; the ring holds 4x more.
-  const args = [
-    '-i',
-    dev,
-    '-n',
-    '-s',
-    '65535',
-    '-B',
-    '262144',
-    '-U',
-    '--immediate-mode',
-    '-Z',
-    'root',
-    '-w',
-    file,
-  ];
+  // -s 65535: the largest IPv4 packet, so nothing the labs send (outer MTU 9000, GRO super-frames at
+  // most 64 KiB) is cut.
+  const args = ['-i', dev, '-n', '-s', '65535', '-B', '262144', '-U', '-Z', 'root', '-w', file];
   if (filter.trim() !== '') args.push(filter);
   return args;
 }
@@ -66,7 +56,7 @@ export function wrapCapture(proc: Started, ns: string, dev: string, file: string
     dev,
     bytesSoFar: size,
     async stop(opts = {}) {
-      const quietMs = opts.quietMs ?? 300;
+      const quietMs = opts.quietMs ?? 1_500;
       const deadline = Date.now() + (opts.maxWaitMs ?? 10_000);
       let last = size();
       let lastChange = Date.now();
