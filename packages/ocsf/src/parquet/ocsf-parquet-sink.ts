@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MirrorRecord } from '@fargate-mirror/analysis';
 import { type Data, RecordBatch, type Struct } from 'apache-arrow';
@@ -24,6 +24,12 @@ export interface OcsfParquetOptions extends OcsfMappingOptions {
   readonly compression?: ParquetCompression;
   /** Part of every file name, so writers sharing a bucket never collide (default: the process id). */
   readonly writerId?: string;
+  /**
+   * Bytes of encoded files held in memory while they cannot be written (disk full, folder gone),
+   * written again at the next roll (default 64 MiB; at 42 bytes a record, about 1.6 million records).
+   * Past it the oldest are dropped, counted in `lost`.
+   */
+  readonly maxHeldBytes?: number;
   /** Called with each completed file (renamed into place), e.g. to upload it. */
   readonly onFile?: (file: CompletedParquetFile) => void;
 }
@@ -43,6 +49,12 @@ export interface OcsfParquetStats {
   failed: number;
   files: number;
   bytes: number;
+  /** Records of encoded files that could not be written yet, held in memory for the next try. */
+  heldRecords: number;
+  heldFiles: number;
+  heldBytes: number;
+  /** Records given up: the held files outgrew maxHeldBytes, or were still unwritable at close. */
+  lost: number;
   lastError: string | null;
 }
 
@@ -60,18 +72,41 @@ interface OpenFile {
   arrowBytes: number;
 }
 
+/** An encoded file that could not be written yet. */
+interface HeldFile {
+  readonly folder: string;
+  readonly name: string;
+  readonly className: OcsfClassName;
+  readonly records: number;
+  readonly bytes: Uint8Array;
+}
+
 const DEFAULT_WINDOW_SECONDS = 300;
 const DEFAULT_MAX_FILE_BYTES = 128 * 1024 * 1024;
 const DEFAULT_ROW_GROUP_RECORDS = 16_384;
+const DEFAULT_MAX_HELD_BYTES = 64 * 1024 * 1024;
 
 /**
  * Records as OCSF events in Parquet: one file per class, partition (region, account, event day) and
  * event-time window, compressed, rolled when it grows past maxFileBytes and when its window is over
  * (`rollWindowsBefore`, which a receiver calls on a timer; `close` writes the rest). Files are written
- * under a temporary name and renamed, so a reader or uploader only ever sees whole files.
+ * under a temporary name and renamed, so a reader or uploader only ever sees whole files. A file that
+ * cannot be written (disk full) is held in memory, encoded, and written at the next roll: records are
+ * lost only past maxHeldBytes or at close, and then counted.
  */
 export class OcsfParquetSink {
-  readonly stats: OcsfParquetStats = { records: 0, failed: 0, files: 0, bytes: 0, lastError: null };
+  readonly stats: OcsfParquetStats = {
+    records: 0,
+    failed: 0,
+    files: 0,
+    bytes: 0,
+    heldRecords: 0,
+    heldFiles: 0,
+    heldBytes: 0,
+    lost: 0,
+    lastError: null,
+  };
+  private readonly held: HeldFile[] = [];
   private readonly layouts = new Map<OcsfClassName, ArrowLayout>();
   private readonly open = new Map<string, OpenFile>();
   /** The next sequence number of each window's files, kept after a file is written. */
@@ -79,17 +114,24 @@ export class OcsfParquetSink {
   private readonly windowMs: number;
   private readonly maxFileBytes: number;
   private readonly rowGroupRecords: number;
+  private readonly maxHeldBytes: number;
   private readonly writerId: string;
 
   constructor(private readonly options: OcsfParquetOptions) {
     this.windowMs = (options.windowSeconds ?? DEFAULT_WINDOW_SECONDS) * 1000;
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.rowGroupRecords = options.rowGroupRecords ?? DEFAULT_ROW_GROUP_RECORDS;
+    this.maxHeldBytes = options.maxHeldBytes ?? DEFAULT_MAX_HELD_BYTES;
     this.writerId = (options.writerId ?? String(process.pid)).replace(/[^A-Za-z0-9_-]/g, '_');
-    if (!(this.windowMs >= 1000) || !(this.maxFileBytes > 0) || !(this.rowGroupRecords > 0)) {
+    if (
+      !(this.windowMs >= 1000) ||
+      !(this.maxFileBytes > 0) ||
+      !(this.rowGroupRecords > 0) ||
+      !(this.maxHeldBytes >= 0)
+    ) {
       throw new OcsfError(
         'PARQUET_OPTION_INVALID',
-        'OCSF Parquet needs a window of at least 1 second, and a positive file size and row group size',
+        'OCSF Parquet needs a window of at least 1 second, a positive file size and row group size, and a held-bytes limit of 0 or more',
       );
     }
     const doc = loadOcsfSchema();
@@ -141,19 +183,39 @@ export class OcsfParquetSink {
     this.stats.records++;
     if (file.rowsInGroup >= this.rowGroupRecords) {
       this.seal(file);
-      if (file.arrowBytes >= this.maxFileBytes) this.writeFile(key, file);
+      if (file.arrowBytes >= this.maxFileBytes) this.throwFirst([this.writeFile(key, file)]);
     }
   }
 
-  /** Writes the files whose window ended before `millis` (event time), e.g. now minus a grace period. */
+  /**
+   * Writes the held files, then the files whose window ended before `millis` (event time), e.g. now
+   * minus a grace period. Throws (after trying every file) when one could not be written.
+   */
   rollWindowsBefore(millis: number): void {
+    const errors = this.writeHeld();
     for (const [key, file] of this.open)
-      if (file.windowStart + this.windowMs <= millis) this.writeFile(key, file);
+      if (file.windowStart + this.windowMs <= millis) errors.push(this.writeFile(key, file));
+    this.throwFirst(errors);
   }
 
-  /** Writes every file still open. */
+  /**
+   * Writes every file still open, and tries the held ones a last time: what still cannot be written
+   * is counted in `lost`, and the error says how many records that was.
+   */
   close(): void {
-    for (const [key, file] of this.open) this.writeFile(key, file);
+    const errors = this.writeHeld();
+    for (const [key, file] of this.open) errors.push(this.writeFile(key, file));
+    const gaveUp = this.held.splice(0);
+    for (const file of gaveUp) this.release(file, true);
+    const records = gaveUp.reduce((n, f) => n + f.records, 0);
+    if (records > 0) {
+      const detail = this.stats.lastError ?? 'the files could not be written';
+      throw new OcsfError(
+        'PARQUET_WRITE_FAILED',
+        `${records} records in ${gaveUp.length} OCSF Parquet files could not be written and are lost: ${detail}`,
+      );
+    }
+    this.throwFirst(errors);
   }
 
   /** Records buffered and not yet in a file. */
@@ -173,34 +235,111 @@ export class OcsfParquetSink {
     file.rowsInGroup = 0;
   }
 
-  private writeFile(key: string, file: OpenFile): void {
+  /** Encodes a file and writes it, or holds it; the error, if any, for the caller to throw. */
+  private writeFile(key: string, file: OpenFile): OcsfError | undefined {
     this.seal(file);
     this.open.delete(key);
     this.sequences.set(key, file.sequence + 1);
-    if (file.batches.length === 0) return;
+    if (file.batches.length === 0) return undefined;
     const name = `${file.className}_${compactTimeOf(file.windowStart)}_${this.writerId}_${String(file.sequence).padStart(4, '0')}.${this.options.compression ?? 'zstd'}.parquet`;
-    const relativePath = `${file.folder}/${name}`;
-    const path = join(this.options.dir, relativePath);
+    let bytes: Uint8Array;
     try {
-      const bytes = encodeParquet(file.batches, this.options.compression ?? 'zstd', 'fargate-mirror');
-      mkdirSync(join(this.options.dir, file.folder), { recursive: true, mode: 0o700 });
-      const temporary = join(this.options.dir, file.folder, `.${name}.tmp`);
-      // Owner-only: records can hold personal data (URLs, names, addresses).
-      writeFileSync(temporary, bytes, { mode: 0o600 });
-      renameSync(temporary, path);
-      this.stats.files++;
-      this.stats.bytes += bytes.length;
-      this.options.onFile?.({
-        path,
-        relativePath,
-        className: file.className,
-        records: file.records,
-        bytes: bytes.length,
-      });
+      bytes = encodeParquet(file.batches, this.options.compression ?? 'zstd', 'fargate-mirror');
     } catch (error) {
-      throw new OcsfError('PARQUET_WRITE_FAILED', `cannot write ${path}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      // Not the disk: these records will never encode, so holding them would only fill memory.
+      this.stats.failed += file.records;
+      this.stats.lastError = `cannot encode ${name}: ${(error as Error).message}`;
+      return new OcsfError(
+        'PARQUET_ENCODE_FAILED',
+        `${this.stats.lastError}; its ${file.records} records are lost`,
+        {
+          cause: error,
+        },
+      );
     }
+    const encoded: HeldFile = {
+      folder: file.folder,
+      name,
+      className: file.className,
+      records: file.records,
+      bytes,
+    };
+    const error = this.store(encoded);
+    if (error === undefined) return undefined;
+    this.hold(encoded);
+    return new OcsfError(
+      'PARQUET_WRITE_FAILED',
+      `${error}; its ${file.records} records are held in memory and written at the next roll (${this.stats.heldFiles} files, ${this.stats.heldRecords} records held)`,
+    );
+  }
+
+  /** Writes the held files, oldest first, until one fails again. */
+  private writeHeld(): (OcsfError | undefined)[] {
+    while (this.held.length > 0) {
+      const error = this.store(this.held[0]);
+      if (error !== undefined) {
+        return [
+          new OcsfError(
+            'PARQUET_WRITE_FAILED',
+            `${error}; still holding ${this.stats.heldFiles} files (${this.stats.heldRecords} records) in memory`,
+          ),
+        ];
+      }
+      this.release(this.held.shift() as HeldFile, false);
+    }
+    return [];
+  }
+
+  /** Writes one encoded file into place; the reason it could not, if it could not. */
+  private store(file: HeldFile): string | undefined {
+    const relativePath = `${file.folder}/${file.name}`;
+    const path = join(this.options.dir, relativePath);
+    const temporary = join(this.options.dir, file.folder, `.${file.name}.tmp`);
+    try {
+      mkdirSync(join(this.options.dir, file.folder), { recursive: true, mode: 0o700 });
+      // Owner-only: records can hold personal data (URLs, names, addresses).
+      writeFileSync(temporary, file.bytes, { mode: 0o600 });
+      renameSync(temporary, path);
+    } catch (error) {
+      // A partial temporary file (disk full) would take the space the next try needs.
+      try {
+        rmSync(temporary, { force: true });
+      } catch {
+        // Its folder is what failed: there is no file to remove.
+      }
+      this.stats.lastError = `cannot write ${path}: ${(error as Error).message}`;
+      return this.stats.lastError;
+    }
+    this.stats.files++;
+    this.stats.bytes += file.bytes.length;
+    this.options.onFile?.({
+      path,
+      relativePath,
+      className: file.className,
+      records: file.records,
+      bytes: file.bytes.length,
+    });
+    return undefined;
+  }
+
+  private hold(file: HeldFile): void {
+    this.held.push(file);
+    this.stats.heldFiles++;
+    this.stats.heldRecords += file.records;
+    this.stats.heldBytes += file.bytes.length;
+    while (this.stats.heldBytes > this.maxHeldBytes && this.held.length > 0)
+      this.release(this.held.shift() as HeldFile, true);
+  }
+
+  private release(file: HeldFile, lost: boolean): void {
+    this.stats.heldFiles--;
+    this.stats.heldRecords -= file.records;
+    this.stats.heldBytes -= file.bytes.length;
+    if (lost) this.stats.lost += file.records;
+  }
+
+  private throwFirst(errors: readonly (OcsfError | undefined)[]): void {
+    const first = errors.find((e) => e !== undefined);
+    if (first !== undefined) throw first;
   }
 }

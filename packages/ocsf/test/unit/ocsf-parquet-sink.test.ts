@@ -1,7 +1,8 @@
 // The OCSF Parquet sink over the records of a real capture: partitioned folders, one file per class
 // and window, rolled by size and by time, owner-only, whole files only, readable back by parquet-wasm
-// (the Arrow reader) with every record in it; a record that cannot be mapped is counted, not fatal.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+// (the Arrow reader) with every record in it; a record that cannot be mapped is counted, not fatal;
+// a file that cannot be written is held and written at the next roll, and counted when given up.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { type MirrorRecord, readCapture } from '@fargate-mirror/analysis';
@@ -139,5 +140,59 @@ describe('OcsfParquetSink', () => {
     sink.close();
     expect(sink.stats.failed).toBe(2);
     expect(sink.stats.records).toBe(records.length);
+  });
+
+  // A real write failure: a plain file where the class's folder must go (mkdir fails with ENOTDIR).
+  const blockFolder = (dir: string, className: string) => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, className), 'in the way');
+  };
+  const httpRecords = records.filter((r) => classOf(r) === 'http_activity').length;
+
+  it('holds a file it cannot write and writes it at the next roll: nothing lost', () => {
+    const dir = join(root, 'held');
+    blockFolder(dir, 'http_activity');
+    const completed: CompletedParquetFile[] = [];
+    const sink = new OcsfParquetSink({ ...options, dir, onFile: (f) => completed.push(f) });
+    for (const r of records) sink.write(r);
+    expect(() => sink.rollWindowsBefore(Number.POSITIVE_INFINITY)).toThrow(
+      /cannot write .*http_activity.*held in memory and written at the next roll \(1 files, \d+ records held\)/,
+    );
+    // The other classes were written all the same.
+    expect(completed.map((f) => f.className).sort()).toEqual(['dns_activity', 'network_activity']);
+    expect(sink.stats).toMatchObject({ heldFiles: 1, heldRecords: httpRecords, lost: 0 });
+    expect(sink.stats.heldBytes).toBeGreaterThan(0);
+    // Still blocked: still held, and the roll says so.
+    expect(() => sink.rollWindowsBefore(Number.POSITIVE_INFINITY)).toThrow(/still holding 1 files/);
+    rmSync(join(dir, 'http_activity'));
+    sink.rollWindowsBefore(Number.POSITIVE_INFINITY);
+    sink.close();
+    expect(sink.stats).toMatchObject({ heldFiles: 0, heldRecords: 0, heldBytes: 0, lost: 0, files: 3 });
+    const http = completed.find((f) => f.className === 'http_activity');
+    expect(http?.records).toBe(httpRecords);
+    expect(rowsOf(join(dir, http?.relativePath ?? '')).length).toBe(httpRecords);
+    // No temporary file left behind by the failed tries.
+    expect(filesUnder(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
+  it('counts what it gives up: still unwritable at close, or past maxHeldBytes', () => {
+    const atClose = join(root, 'lost-at-close');
+    blockFolder(atClose, 'http_activity');
+    const sink = new OcsfParquetSink({ ...options, dir: atClose });
+    for (const r of records) sink.write(r);
+    expect(() => sink.close()).toThrow(
+      new RegExp(
+        `${httpRecords} records in 1 OCSF Parquet files could not be written and are lost: cannot write`,
+      ),
+    );
+    expect(sink.stats).toMatchObject({ heldFiles: 0, heldRecords: 0, lost: httpRecords, files: 2 });
+
+    const small = join(root, 'lost-past-limit');
+    blockFolder(small, 'http_activity');
+    const bounded = new OcsfParquetSink({ ...options, dir: small, maxHeldBytes: 1 });
+    for (const r of records) bounded.write(r);
+    expect(() => bounded.rollWindowsBefore(Number.POSITIVE_INFINITY)).toThrow(/cannot write/);
+    expect(bounded.stats).toMatchObject({ heldFiles: 0, heldRecords: 0, heldBytes: 0, lost: httpRecords });
+    bounded.close();
   });
 });

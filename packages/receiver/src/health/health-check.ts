@@ -24,6 +24,13 @@ export interface HealthCheckSources {
     readonly pendingBytes: number;
     readonly stats: { readonly lastError: string | null };
   };
+  readonly ocsf?: {
+    readonly stats: {
+      readonly heldFiles: number;
+      readonly heldRecords: number;
+      readonly lastError: string | null;
+    };
+  };
   /** Directories the outputs write to. */
   readonly outputDirs: readonly string[];
   readonly workers: number;
@@ -102,6 +109,12 @@ export class HealthCheck {
     if (s3?.backlogExceeded) {
       problems.push(
         `S3 backlog: ${s3.pendingFiles} files (${formatByteSize(s3.pendingBytes)}) waiting (${s3.stats.lastError ?? 'uploads too slow'})`,
+      );
+    }
+    const ocsf = sources.ocsf?.stats;
+    if (ocsf !== undefined && ocsf.heldFiles > 0) {
+      problems.push(
+        `OCSF Parquet: ${ocsf.heldFiles} files (${ocsf.heldRecords} records) held in memory, not yet written (${ocsf.lastError ?? 'write failed'})`,
       );
     }
     for (const dir of sources.outputDirs) {

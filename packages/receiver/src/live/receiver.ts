@@ -315,6 +315,7 @@ export class Receiver {
       },
       hec: sinks.hec,
       s3: sinks.s3,
+      ocsf: sinks.ocsf,
       outputDirs: sinks.dirs,
       workers: workers.count,
       get workersNotRunning() {

@@ -46,6 +46,8 @@ export interface OcsfMetricsSource {
     readonly failed: number;
     readonly files: number;
     readonly bytes: number;
+    readonly heldRecords: number;
+    readonly lost: number;
   };
   readonly pendingRecords: number;
 }
@@ -336,8 +338,18 @@ function ocsfSeries(ocsf: OcsfMetricsSource): Series[] {
     counter('ocsf_records_total', 'Records written as OCSF events into Parquet', () => ocsf.stats.records),
     counter(
       'ocsf_records_failed_total',
-      'Records not written as OCSF (unmappable, not JSON, or their file could not be written)',
+      'Records not written as OCSF (unmappable, not JSON, or their file could not be encoded)',
       () => ocsf.stats.failed,
+    ),
+    counter(
+      'ocsf_records_lost_total',
+      'OCSF records given up: their file could not be written and the memory held for it was full, or the receiver stopped',
+      () => ocsf.stats.lost,
+    ),
+    gauge(
+      'ocsf_held_records',
+      'OCSF records in encoded files that could not be written yet (disk full), held in memory for the next roll',
+      () => ocsf.stats.heldRecords,
     ),
     counter('ocsf_files_total', 'OCSF Parquet files completed', () => ocsf.stats.files),
     counter('ocsf_bytes_total', 'Bytes of OCSF Parquet files completed', () => ocsf.stats.bytes),

@@ -106,13 +106,16 @@ export class OcsfRecordsOutput {
     return { pcap_files: JSON.stringify(names.map(pcapLocation)) };
   }
 
-  /** A file that cannot be written (disk full) loses its records: logged, counted, and the rest goes on. */
+  /**
+   * A file that cannot be written (disk full) is held by the sink and written at the next roll; the
+   * error says whether its records are held or lost. Logged, counted, and the rest goes on.
+   */
   private guard(write: () => void): void {
     try {
       write();
     } catch (error) {
       this.sink.stats.lastError = (error as Error).message;
-      this.options.log.error({ err: error }, 'OCSF Parquet file not written; its records are lost');
+      this.options.log.error({ err: error }, 'OCSF Parquet file not written');
     }
   }
 }
