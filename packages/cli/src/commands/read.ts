@@ -136,10 +136,22 @@ export function createReadCommand(): Command {
               productVersion: self.parent?.version() ?? 'unknown',
               region: opts.ocsfRegion ?? process.env.AWS_REGION,
               accountId: opts.ocsfAccountId,
+              // Windows are written as the capture's time passes them, so memory holds a few windows,
+              // not the whole capture: a flow is reported up to its idle timeout (300 s) after its
+              // last packet, plus a minute.
+              eventTimeGraceSeconds: 360,
             });
       const sinks: RecordSink[] = [];
       if (hec !== undefined) sinks.push((r) => hec.writeRecord(r));
-      if (ocsf !== undefined) sinks.push((r) => ocsf.write(r));
+      if (ocsf !== undefined)
+        sinks.push((r) => {
+          try {
+            ocsf.write(r);
+          } catch (error) {
+            // A file not written is held and tried again at the next window; close says what was lost.
+            process.stderr.write(`fargate-mirror read: ${(error as Error).message}\n`);
+          }
+        });
       let summary: ReadSummary;
       try {
         summary = readCapture({

@@ -56,54 +56,90 @@ class Validity {
 
 const absent = (v: unknown) => v === undefined || v === null;
 
+/** Values a string column keeps as strings before encoding them: enough for one join to pay off. */
+const UTF8_CHUNK = 256;
+
 class Utf8Builder implements ColumnBuilder {
   private readonly validity = new Validity();
-  private values: string[] = [];
-  private bytes = 0;
+  // Encoded as they come, a chunk at a time: strings held until the row group is sealed (thousands
+  // of rows, the whole window in a quiet one) would outlive the young generation and be copied and
+  // promoted by every scavenge on the way; as bytes they cost the collector nothing.
+  private pending: string[] = [];
+  private data = new Uint8Array(16 * 1024);
+  private used = 0;
+  private offsets = new Int32Array(1024);
+  private count = 0;
 
   append(value: unknown): void {
     const valid = !absent(value);
     this.validity.push(valid);
-    const s = valid ? String(value) : '';
-    this.values.push(s);
-    // An upper bound (UTF-16 code unit -> at most 3 bytes); the exact length comes from the encoder.
-    this.bytes += s.length * 3;
+    this.pending.push(valid ? String(value) : '');
+    if (this.pending.length === UTF8_CHUNK) this.encodePending();
   }
 
   flush(): Data {
+    this.encodePending();
     const { bitmap, nullCount, length } = this.validity.take();
-    const offsets = new Int32Array(length + 1);
-    const values = this.values;
-    // One encode of the whole column: when it is all ASCII (the usual case: addresses, names, ids),
-    // bytes and UTF-16 units coincide and the offsets are the string lengths; else string by string.
-    const joined = values.join('');
-    let data = Buffer.from(joined, 'utf8');
-    if (data.length === joined.length) {
-      let at = 0;
-      for (let i = 0; i < length; i++) {
-        at += values[i].length;
-        offsets[i + 1] = at;
-      }
-    } else {
-      data = Buffer.allocUnsafe(Math.max(1, this.bytes));
-      let at = 0;
-      for (let i = 0; i < length; i++) {
-        const s = values[i];
-        if (s.length > 0) at += data.write(s, at, 'utf8');
-        offsets[i + 1] = at;
-      }
-      data = data.subarray(0, at);
-    }
-    this.values = [];
-    this.bytes = 0;
+    const offsets = this.offsets.slice(0, length + 1);
+    const data = this.data.slice(0, this.used);
+    this.used = 0;
+    this.count = 0;
     return makeData({
       type: new Utf8(),
       length,
       nullCount,
       nullBitmap: bitmap,
       valueOffsets: offsets,
-      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+      data,
     });
+  }
+
+  /**
+   * One encode of the chunk: when it is all ASCII (the usual case: addresses, names, ids), bytes and
+   * UTF-16 units coincide and the offsets are the string lengths; else string by string.
+   */
+  private encodePending(): void {
+    const values = this.pending;
+    const n = values.length;
+    if (n === 0) return;
+    this.pending = [];
+    if (this.count + n + 1 > this.offsets.length) {
+      const grown = new Int32Array(Math.max(this.offsets.length * 2, this.count + n + 1));
+      grown.set(this.offsets.subarray(0, this.count + 1));
+      this.offsets = grown;
+    }
+    const joined = values.join('');
+    // At most 3 bytes a UTF-16 unit.
+    this.reserve(joined.length * 3);
+    const written = Buffer.from(this.data.buffer, this.data.byteOffset, this.data.length).write(
+      joined,
+      this.used,
+      'utf8',
+    );
+    let at = this.used;
+    const offsets = this.offsets;
+    let i = this.count;
+    if (written === joined.length) {
+      for (const s of values) {
+        at += s.length;
+        offsets[++i] = at;
+      }
+    } else {
+      const buffer = Buffer.from(this.data.buffer, this.data.byteOffset, this.data.length);
+      for (const s of values) {
+        if (s.length > 0) at += buffer.write(s, at, 'utf8');
+        offsets[++i] = at;
+      }
+    }
+    this.used = at;
+    this.count = i;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.used + bytes <= this.data.length) return;
+    const grown = new Uint8Array(Math.max(this.data.length * 2, this.used + bytes));
+    grown.set(this.data.subarray(0, this.used));
+    this.data = grown;
   }
 }
 

@@ -19,6 +19,13 @@ export interface OcsfParquetOptions extends OcsfMappingOptions {
   readonly windowSeconds?: number;
   /** Roll a file when its Arrow data (uncompressed) reaches this many bytes (default 128 MiB). */
   readonly maxFileBytes?: number;
+  /**
+   * Reading a capture, event time is the clock: a window is written once a record this many seconds
+   * past its end arrives, so memory holds the current windows only, not the whole capture. Records
+   * later than that (a long flow reported at its end) go into a further file of their window.
+   * Unset (a live receiver), windows are written by `rollWindowsBefore` on the caller's clock.
+   */
+  readonly eventTimeGraceSeconds?: number;
   /** Records per row group (default 16384). */
   readonly rowGroupRecords?: number;
   readonly compression?: ParquetCompression;
@@ -116,22 +123,28 @@ export class OcsfParquetSink {
   private readonly rowGroupRecords: number;
   private readonly maxHeldBytes: number;
   private readonly writerId: string;
+  private readonly eventTimeGraceMs: number | undefined;
+  /** The earliest end of an open window: no roll by event time is due before a record passes it. */
+  private earliestOpenEnd = Number.POSITIVE_INFINITY;
 
   constructor(private readonly options: OcsfParquetOptions) {
     this.windowMs = (options.windowSeconds ?? DEFAULT_WINDOW_SECONDS) * 1000;
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.rowGroupRecords = options.rowGroupRecords ?? DEFAULT_ROW_GROUP_RECORDS;
     this.maxHeldBytes = options.maxHeldBytes ?? DEFAULT_MAX_HELD_BYTES;
+    this.eventTimeGraceMs =
+      options.eventTimeGraceSeconds === undefined ? undefined : options.eventTimeGraceSeconds * 1000;
     this.writerId = (options.writerId ?? String(process.pid)).replace(/[^A-Za-z0-9_-]/g, '_');
     if (
       !(this.windowMs >= 1000) ||
       !(this.maxFileBytes > 0) ||
       !(this.rowGroupRecords > 0) ||
-      !(this.maxHeldBytes >= 0)
+      !(this.maxHeldBytes >= 0) ||
+      !(this.eventTimeGraceMs === undefined || this.eventTimeGraceMs >= 0)
     ) {
       throw new OcsfError(
         'PARQUET_OPTION_INVALID',
-        'OCSF Parquet needs a window of at least 1 second, a positive file size and row group size, and a held-bytes limit of 0 or more',
+        'OCSF Parquet needs a window of at least 1 second, a positive file size and row group size, and a held-bytes limit and event-time grace of 0 or more',
       );
     }
     const doc = loadOcsfSchema();
@@ -176,6 +189,8 @@ export class OcsfParquetSink {
         arrowBytes: 0,
       };
       this.open.set(key, file);
+      if (windowStart + this.windowMs < this.earliestOpenEnd)
+        this.earliestOpenEnd = windowStart + this.windowMs;
     }
     file.builder.append(event);
     file.rowsInGroup++;
@@ -185,6 +200,9 @@ export class OcsfParquetSink {
       this.seal(file);
       if (file.arrowBytes >= this.maxFileBytes) this.throwFirst([this.writeFile(key, file)]);
     }
+    // After the record is in: rolling never closes its own window (that ends after its time).
+    if (this.eventTimeGraceMs !== undefined && time - this.eventTimeGraceMs >= this.earliestOpenEnd)
+      this.rollWindowsBefore(time - this.eventTimeGraceMs);
   }
 
   /**
@@ -193,8 +211,13 @@ export class OcsfParquetSink {
    */
   rollWindowsBefore(millis: number): void {
     const errors = this.writeHeld();
-    for (const [key, file] of this.open)
-      if (file.windowStart + this.windowMs <= millis) errors.push(this.writeFile(key, file));
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const [key, file] of this.open) {
+      const end = file.windowStart + this.windowMs;
+      if (end <= millis) errors.push(this.writeFile(key, file));
+      else if (end < earliest) earliest = end;
+    }
+    this.earliestOpenEnd = earliest;
     this.throwFirst(errors);
   }
 

@@ -1,6 +1,7 @@
 // The hand-made Arrow column builders, through a Parquet file and back (parquet-wasm): the values
 // their fast paths take apart must come back whole: non-ASCII strings next to ASCII ones, int64
-// beyond 32 bits and below zero, nulls at every level, map entries, and a second batch after flush.
+// beyond 32 bits and below zero, nulls at every level, map entries, and a second batch after flush;
+// strings across the chunks they are encoded in, and across the growth of the builders' buffers.
 import {
   Field,
   Int32,
@@ -75,5 +76,20 @@ describe('column builders', () => {
     ]);
     const maps = rows.map((r) => (r.unmapped as { toJSON(): unknown } | null)?.toJSON() ?? null);
     expect(maps).toEqual([{ vni: '7' }, { clé: 'välue', empty: '' }, {}, null]);
+  });
+
+  it('keep thousands of strings across encode chunks and buffer growth, ASCII and not', () => {
+    // Every 7th value is not ASCII, every 11th a null, one long value: some chunks take the ASCII
+    // path, others the string by string one, and the buffers grow more than once.
+    const name = (i: number) =>
+      i % 11 === 0 ? null : i === 1234 ? 'x'.repeat(70_000) : i % 7 === 0 ? `é${i}東` : `host-${i}`;
+    const many = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, k) => ({ name: name(from + k), tags: [`t${from + k}`] }));
+    const rows = roundTrip(many(0, 3000), many(3000, 3300));
+    expect(rows.length).toBe(3300);
+    expect(rows.map((r) => r.name)).toEqual(Array.from({ length: 3300 }, (_, i) => name(i)));
+    expect(rows.map((r) => (r.tags as { toArray(): unknown[] }).toArray()[0])).toEqual(
+      Array.from({ length: 3300 }, (_, i) => `t${i}`),
+    );
   });
 });

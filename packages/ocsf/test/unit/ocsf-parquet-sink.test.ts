@@ -129,6 +129,42 @@ describe('OcsfParquetSink', () => {
     }
   });
 
+  it('with eventTimeGraceSeconds, writes each window once records that far past its end arrive', () => {
+    // As read does: event time is the clock. Records 20 s apart, 60 s windows, 30 s of grace.
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const base = Date.parse(records[0].time);
+    const spread = records.map((r, i) => ({ ...r, time: iso(base + i * 20_000) }) as MirrorRecord);
+    const dir = join(root, 'event-time');
+    const written: { file: CompletedParquetFile; after: number }[] = [];
+    let seen = 0;
+    const sink = new OcsfParquetSink({
+      ...options,
+      dir,
+      windowSeconds: 60,
+      eventTimeGraceSeconds: 30,
+      onFile: (file) => written.push({ file, after: seen }),
+    });
+    for (const r of spread) {
+      seen++;
+      sink.write(r);
+    }
+    const beforeClose = written.length;
+    sink.close();
+    const windowEnd = (f: CompletedParquetFile) =>
+      Math.floor(Number(rowsOf(f.path)[0].time) / 60_000) * 60_000 + 60_000;
+    expect(beforeClose).toBeGreaterThan(1);
+    for (const { file, after } of written.slice(0, beforeClose)) {
+      // Written by the first record 30 s past the window's end, and not before it.
+      const trigger = spread.findIndex((r) => Date.parse(r.time) - 30_000 >= windowEnd(file));
+      expect(after).toBe(trigger + 1);
+    }
+    // Nothing lost or doubled, and each window is in one file (the records came in time order).
+    const total = written.map(({ file }) => rowsOf(file.path).length).reduce((a, b) => a + b);
+    expect(total).toBe(records.length);
+    const keys = written.map(({ file }) => `${file.className} ${windowEnd(file)}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
   it('counts a record it cannot map and goes on', () => {
     const dir = join(root, 'bad');
     const sink = new OcsfParquetSink({ ...options, dir });
