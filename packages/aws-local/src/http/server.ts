@@ -84,7 +84,7 @@ export function createApiServer(em: Emulator, s3: S3Store, sts: StsSessions): Se
     const requestId = uuid();
     // S3 is told apart by its SigV4 credential scope (`.../s3/aws4_request`): its paths are buckets.
     if (signingScope(request.headers.authorization).service === 's3') {
-      void handleS3(s3, request, response, requestId);
+      void handleS3(s3, request, response, requestId, (key, action) => sts.authorizeS3(key, action));
       return;
     }
     void (async () => {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { signingScope } from '../http/signing.js';
+import type { S3Action } from '../sts/sts-sessions.js';
 import { decodeAwsChunked } from './aws-chunked.js';
 import { listObjectsV2 } from './list-objects.js';
 import { md5Etag, S3Failure, type S3Object, type S3Store } from './s3-store.js';
@@ -107,7 +108,17 @@ const xml = (body: string, status = 200): Reply => ({
   body,
 });
 
-async function dispatch(store: S3Store, request: IncomingMessage): Promise<Reply> {
+/** Whether the request's signer may do an object action: the failure to answer with, if not. */
+export type S3Authorizer = (accessKeyId: string | undefined, action: S3Action) => S3Failure | undefined;
+
+function actionOf(method: string): S3Action | undefined {
+  if (method === 'GET' || method === 'HEAD') return 's3:GetObject';
+  if (method === 'PUT' || method === 'POST') return 's3:PutObject';
+  if (method === 'DELETE') return 's3:DeleteObject';
+  return undefined;
+}
+
+async function dispatch(store: S3Store, request: IncomingMessage, authorize: S3Authorizer): Promise<Reply> {
   const url = new URL(request.url ?? '/', 'http://s3.local');
   const q = url.searchParams;
   const method = request.method ?? 'GET';
@@ -174,6 +185,15 @@ async function dispatch(store: S3Store, request: IncomingMessage): Promise<Reply
     );
   }
 
+  const action = actionOf(method);
+  const refused =
+    action === undefined
+      ? undefined
+      : authorize(signingScope(request.headers.authorization).accessKeyId, action);
+  if (refused !== undefined) {
+    await readBody(request);
+    throw refused;
+  }
   const uploadId = q.get('uploadId');
   switch (method) {
     case 'PUT': {
@@ -272,10 +292,11 @@ export async function handleS3(
   request: IncomingMessage,
   response: ServerResponse,
   requestId: string,
+  authorize: S3Authorizer = () => undefined,
 ): Promise<void> {
   let reply: Reply;
   try {
-    reply = await dispatch(store, request);
+    reply = await dispatch(store, request, authorize);
   } catch (error) {
     if (!(error instanceof S3Failure))
       process.emitWarning(`aws-local: S3 handler failed: ${(error as Error).stack}`);

@@ -1,8 +1,19 @@
 import { randomBytes } from 'node:crypto';
+import { S3Failure } from '../s3/s3-store.js';
 
-/** A role's trust as aws-local checks it: the external id the role's trust policy requires, if any. */
+/** The S3 permissions aws-local can withhold from a role's sessions. */
+export type S3Action = 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject';
+
+/**
+ * A role as aws-local checks it: the external id its trust policy requires, the S3 actions its
+ * permissions policy leaves out (a Security Lake provider role may write and not read), and, for
+ * tests only, how long its sessions last whatever was asked (AWS issues at least 900 s; a test that
+ * shows credentials being renewed before they expire cannot wait that long).
+ */
 export interface RoleTrust {
   readonly externalId?: string;
+  readonly s3Deny?: readonly S3Action[];
+  readonly sessionSeconds?: number;
 }
 
 export interface AssumedSession {
@@ -64,7 +75,8 @@ export class StsSessions {
         400,
         "1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200",
       );
-    const required = this.trusts.get(input.roleArn)?.externalId;
+    const trust = this.trusts.get(input.roleArn);
+    const required = trust?.externalId;
     if (required !== undefined && required !== input.externalId)
       throw new StsFailure(
         'AccessDenied',
@@ -78,7 +90,7 @@ export class StsSessions {
       accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
       secretAccessKey: randomBytes(30).toString('base64'),
       sessionToken: randomBytes(64).toString('base64'),
-      expiration: new Date(Date.now() + input.durationSeconds * 1000),
+      expiration: new Date(Date.now() + (trust?.sessionSeconds ?? input.durationSeconds) * 1000),
     };
     this.byAccessKey.set(session.accessKeyId, session);
     return { ...session, accountId: match[1], roleName: match[2] };
@@ -87,6 +99,21 @@ export class StsSessions {
   /** The session an access key id was issued for (undefined: a long-term key, or none of ours). */
   sessionOf(accessKeyId: string): AssumedSession | undefined {
     return this.byAccessKey.get(accessKeyId);
+  }
+
+  /**
+   * Whether a request signed with `accessKeyId` may do `action` in S3: a session past its expiration
+   * is refused as S3 does (400 ExpiredToken), an action its role is denied with 403 AccessDenied.
+   * Long-term keys (not issued here) may do anything, like the rest of aws-local.
+   */
+  authorizeS3(accessKeyId: string | undefined, action: S3Action, now = Date.now()): S3Failure | undefined {
+    const session = accessKeyId === undefined ? undefined : this.byAccessKey.get(accessKeyId);
+    if (session === undefined) return undefined;
+    if (session.expiration.getTime() <= now)
+      return new S3Failure('ExpiredToken', 400, 'The provided token has expired.');
+    if (this.trusts.get(session.roleArn)?.s3Deny?.includes(action))
+      return new S3Failure('AccessDenied', 403, 'Access Denied');
+    return undefined;
   }
 
   /** Every AssumeRole that succeeded, oldest first. */

@@ -137,4 +137,44 @@ describe("aws-local's conditional S3 writes and STS AssumeRole", { timeout: 120_
     const writer = aws.s3.get('lake', 'ext/x.parquet').writtenBy;
     expect(aws.sts.sessionOf(writer ?? '')?.sessionName).toBe('fm-writer');
   });
+
+  it("a role's sessions: denied s3:GetObject they write but cannot head or get; expired, S3 refuses them", async () => {
+    const role = 'arn:aws:iam::123456789012:role/AmazonSecurityLake-Provider-fmHttp-eu-west-1';
+    aws.sts.trust(role, { s3Deny: ['s3:GetObject'], sessionSeconds: 3 });
+    const granted = await awsCli(aws.url, [
+      'sts',
+      'assume-role',
+      '--role-arn',
+      role,
+      '--role-session-name',
+      'fm-w',
+    ]);
+    expect(granted.code, granted.stderr).toBe(0);
+    const c = (granted.json as Json).Credentials;
+    const session = {
+      AWS_ACCESS_KEY_ID: c.AccessKeyId,
+      AWS_SECRET_ACCESS_KEY: c.SecretAccessKey,
+      AWS_SESSION_TOKEN: c.SessionToken,
+    };
+    const expiresAt = new Date(c.Expiration).getTime();
+    const object = ['--bucket', 'lake', '--key', 'ext/denied.parquet'];
+    const put = await awsCli(aws.url, ['s3api', 'put-object', ...object, '--body', '/etc/hostname'], session);
+    expect(put.code, put.stderr).toBe(0);
+    const head = await awsCli(aws.url, ['s3api', 'head-object', ...object], session);
+    expect(head.code).not.toBe(0);
+    expect(head.stderr).toMatch(/\(403\)|Forbidden/);
+    const get = await awsCli(aws.url, ['s3api', 'get-object', ...object, '/dev/null'], session);
+    expect(get.stderr).toMatch(/AccessDenied/);
+    // The long-term key still reads it: the refusal is the role's.
+    expect((await awsCli(aws.url, ['s3api', 'head-object', ...object])).code).toBe(0);
+    // Past the session's expiration (3 s here, a test knob: AWS issues at least 900 s).
+    await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 100));
+    const late = await awsCli(
+      aws.url,
+      ['s3api', 'put-object', ...object, '--body', '/etc/hostname'],
+      session,
+    );
+    expect(late.code).not.toBe(0);
+    expect(late.stderr).toMatch(/ExpiredToken.*The provided token has expired/);
+  });
 });

@@ -15,26 +15,36 @@ export function requireAwsCli(): void {
   }
 }
 
-/** Runs Debian's AWS CLI v2 against the emulator and parses its JSON output. */
+/** The CLI's environment: the long-term test key unless `credentials` names others, no config files. */
+function cliEnv(credentials: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'secret',
+    AWS_MAX_ATTEMPTS: '1',
+    AWS_PAGER: '',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    ...credentials,
+  };
+}
+
+/**
+ * Runs Debian's AWS CLI v2 against the emulator and parses its JSON output. `credentials`: other
+ * keys than the long-term test key (e.g. a session's, with its token).
+ */
 export function awsCli(
   url: string,
   args: string[],
+  credentials: Record<string, string> = {},
 ): Promise<{ code: number; json: unknown; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       AWS_CLI,
       [...args, '--endpoint-url', url, '--output', 'json', '--region', REGION],
       {
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: process.env.HOME ?? '/tmp',
-          AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-          AWS_SECRET_ACCESS_KEY: 'secret',
-          AWS_MAX_ATTEMPTS: '1',
-          AWS_PAGER: '',
-          AWS_CONFIG_FILE: '/dev/null',
-          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-        },
+        env: cliEnv(credentials),
       },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
@@ -110,16 +120,7 @@ export function awsCliText(
       AWS_CLI,
       [...args, '--endpoint-url', url, '--region', REGION],
       {
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: process.env.HOME ?? '/tmp',
-          AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-          AWS_SECRET_ACCESS_KEY: 'secret',
-          AWS_MAX_ATTEMPTS: '1',
-          AWS_PAGER: '',
-          AWS_CONFIG_FILE: '/dev/null',
-          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-        },
+        env: cliEnv(),
         maxBuffer: 16 * 1024 * 1024,
       },
       (error, stdout, stderr) => {

@@ -3,13 +3,15 @@
 // already: the conditional writes (If-None-Match: *) are refused with 412, the objects there are
 // compared with the files (size and ETag, single and multipart) and the files are removed without a
 // second write. An object at the key that is not the file is never overwritten: the file is sent
-// beside it, under a key named by its content.
+// beside it, under a key named by its content; nor is one that cannot be compared (the writer's role
+// may put and not head: a Security Lake provider role).
 
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { Upload } from '@aws-sdk/lib-storage';
 import { type AwsLocal, startAwsLocal } from '@fargate-mirror/aws-local';
 import { pino } from 'pino';
@@ -121,5 +123,78 @@ describe('receive sends each file to S3 once, across a crash before the local de
     expect(existsSync(join(pcapDir, files.taken.name))).toBe(false);
     expect(delivery?.stats.keptBeside).toBe(1);
     expect(delivery?.stats.uploadedFiles).toBe(4);
+  });
+});
+
+describe('receive cannot compare what is at the key (its role may not HeadObject)', {
+  timeout: 120_000,
+}, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fm-s3-no-head-'));
+  const pcapDir = join(dir, 'pcap');
+  const role = 'arn:aws:iam::123456789012:role/fm-put-only';
+  const file = { name: 'b-000001.pcap', data: randomBytes(4000) };
+  let aws: AwsLocal;
+  let delivery: S3Delivery | undefined;
+  let sessionKey = '';
+
+  beforeAll(async () => {
+    aws = await startAwsLocal({ port: 0 });
+    aws.s3.createBucket(BUCKET);
+    // The very same bytes are at the key already (sent before a crash), but this role cannot see that.
+    aws.s3.put(BUCKET, `pcap/${file.name}`, {
+      body: file.data,
+      etag: `"${createHash('md5').update(file.data).digest('hex')}"`,
+      contentType: 'application/vnd.tcpdump.pcap',
+      metadata: {},
+    });
+    aws.sts.trust(role, { s3Deny: ['s3:GetObject'] });
+    const credentials = await fromTemporaryCredentials({
+      params: { RoleArn: role, RoleSessionName: 'fm-receiver' },
+      masterCredentials: { accessKeyId: 'AKIDTASK', secretAccessKey: 'secret' },
+      clientConfig: { endpoint: aws.url, region: 'us-east-1' },
+    })();
+    sessionKey = credentials.accessKeyId;
+    process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
+    process.env.AWS_SESSION_TOKEN = credentials.sessionToken;
+    mkdirSync(pcapDir, { mode: 0o700 });
+    writeFileSync(join(pcapDir, file.name), file.data, { mode: 0o600 });
+    const config = receiverConfigSchema.parse({
+      s3: { bucket: BUCKET, endpoint: aws.url, region: 'us-east-1', retryBaseMs: 50, retryMaxMs: 100 },
+    }).s3;
+    if (config === undefined) throw new Error('no s3 section parsed');
+    const source: SpoolSource = {
+      kind: 'pcap',
+      dir: pcapDir,
+      keyOf: (rel) => `pcap/${rel}`,
+      isComplete: (name) => name.endsWith('.pcap'),
+    };
+    delivery = await S3Delivery.open(config, [source], dir, pino({ level: 'silent' }));
+    delivery.start();
+    const deadline = Date.now() + 60_000;
+    while (
+      Date.now() < deadline &&
+      (delivery.stats.uploadedFiles < 1 || existsSync(join(pcapDir, file.name)))
+    )
+      await new Promise((r) => setTimeout(r, 50));
+  });
+  afterAll(async () => {
+    await delivery?.close(0);
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    delete process.env.AWS_SESSION_TOKEN;
+    await aws?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sends the file beside the key, named by its content, signed by the role, and removes it locally', () => {
+    expect(aws.s3.get(BUCKET, `pcap/${file.name}`).writtenBy).toBeUndefined();
+    const digest = createHash('md5').update(file.data).digest('hex').slice(0, 12);
+    const beside = aws.s3.get(BUCKET, `pcap/b-000001.${digest}.pcap`);
+    expect(beside.body.equals(file.data)).toBe(true);
+    expect(beside.writtenBy).toBe(sessionKey);
+    expect(aws.sts.sessionOf(sessionKey)?.roleArn).toBe(role);
+    expect(existsSync(join(pcapDir, file.name))).toBe(false);
+    expect(delivery?.stats).toMatchObject({ keptBeside: 1, alreadyPresent: 0, uploadedFiles: 1 });
   });
 });
