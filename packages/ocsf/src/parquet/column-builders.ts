@@ -20,6 +20,8 @@ import { OcsfError } from '../errors.js';
 export interface ColumnBuilder {
   /** Appends one value (undefined or null: a null). */
   append(value: unknown): void;
+  /** Appends `count` nulls at once (the children of absent structs, in runs). */
+  appendNulls(count: number): void;
   /** The column so far as Arrow data; the builder starts again empty. */
   flush(): Data;
 }
@@ -31,13 +33,22 @@ class Validity {
   nulls = 0;
 
   push(valid: boolean): void {
-    if (this.length === this.bytes.length) {
-      const grown = new Uint8Array(this.bytes.length * 2);
-      grown.set(this.bytes);
-      this.bytes = grown;
-    }
+    if (this.length === this.bytes.length) this.grow(this.length + 1);
     this.bytes[this.length++] = valid ? 1 : 0;
     if (!valid) this.nulls++;
+  }
+
+  pushNulls(count: number): void {
+    if (this.length + count > this.bytes.length) this.grow(this.length + count);
+    this.bytes.fill(0, this.length, this.length + count);
+    this.length += count;
+    this.nulls += count;
+  }
+
+  private grow(atLeast: number): void {
+    const grown = new Uint8Array(Math.max(this.bytes.length * 2, atLeast));
+    grown.set(this.bytes.subarray(0, this.length));
+    this.bytes = grown;
   }
 
   /** The packed bitmap (undefined when nothing is null, as Arrow allows), and reset. */
@@ -65,7 +76,9 @@ class Utf8Builder implements ColumnBuilder {
   // of rows, the whole window in a quiet one) would outlive the young generation and be copied and
   // promoted by every scavenge on the way; as bytes they cost the collector nothing.
   private pending: string[] = [];
-  private data = new Uint8Array(16 * 1024);
+  /** UTF-16 units in `pending`: none (a chunk of nulls and empty strings) needs no encoding. */
+  private pendingUnits = 0;
+  private data = Buffer.alloc(4 * 1024);
   private used = 0;
   private offsets = new Int32Array(1024);
   private count = 0;
@@ -73,15 +86,25 @@ class Utf8Builder implements ColumnBuilder {
   append(value: unknown): void {
     const valid = !absent(value);
     this.validity.push(valid);
-    this.pending.push(valid ? String(value) : '');
+    const s = valid ? String(value) : '';
+    this.pending.push(s);
+    this.pendingUnits += s.length;
     if (this.pending.length === UTF8_CHUNK) this.encodePending();
+  }
+
+  appendNulls(count: number): void {
+    this.encodePending();
+    this.validity.pushNulls(count);
+    this.reserveOffsets(count);
+    this.offsets.fill(this.used, this.count + 1, this.count + 1 + count);
+    this.count += count;
   }
 
   flush(): Data {
     this.encodePending();
     const { bitmap, nullCount, length } = this.validity.take();
     const offsets = this.offsets.slice(0, length + 1);
-    const data = this.data.slice(0, this.used);
+    const data = new Uint8Array(this.data.subarray(0, this.used));
     this.used = 0;
     this.count = 0;
     return makeData({
@@ -102,32 +125,30 @@ class Utf8Builder implements ColumnBuilder {
     const values = this.pending;
     const n = values.length;
     if (n === 0) return;
+    this.reserveOffsets(n);
+    const offsets = this.offsets;
+    const units = this.pendingUnits;
     this.pending = [];
-    if (this.count + n + 1 > this.offsets.length) {
-      const grown = new Int32Array(Math.max(this.offsets.length * 2, this.count + n + 1));
-      grown.set(this.offsets.subarray(0, this.count + 1));
-      this.offsets = grown;
+    this.pendingUnits = 0;
+    if (units === 0) {
+      offsets.fill(this.used, this.count + 1, this.count + 1 + n);
+      this.count += n;
+      return;
     }
     const joined = values.join('');
     // At most 3 bytes a UTF-16 unit.
-    this.reserve(joined.length * 3);
-    const written = Buffer.from(this.data.buffer, this.data.byteOffset, this.data.length).write(
-      joined,
-      this.used,
-      'utf8',
-    );
+    this.reserve(units * 3);
+    const written = this.data.write(joined, this.used, 'utf8');
     let at = this.used;
-    const offsets = this.offsets;
     let i = this.count;
-    if (written === joined.length) {
+    if (written === units) {
       for (const s of values) {
         at += s.length;
         offsets[++i] = at;
       }
     } else {
-      const buffer = Buffer.from(this.data.buffer, this.data.byteOffset, this.data.length);
       for (const s of values) {
-        if (s.length > 0) at += buffer.write(s, at, 'utf8');
+        if (s.length > 0) at += this.data.write(s, at, 'utf8');
         offsets[++i] = at;
       }
     }
@@ -135,10 +156,17 @@ class Utf8Builder implements ColumnBuilder {
     this.count = i;
   }
 
+  private reserveOffsets(more: number): void {
+    if (this.count + more + 1 <= this.offsets.length) return;
+    const grown = new Int32Array(Math.max(this.offsets.length * 2, this.count + more + 1));
+    grown.set(this.offsets.subarray(0, this.count + 1));
+    this.offsets = grown;
+  }
+
   private reserve(bytes: number): void {
     if (this.used + bytes <= this.data.length) return;
-    const grown = new Uint8Array(Math.max(this.data.length * 2, this.used + bytes));
-    grown.set(this.data.subarray(0, this.used));
+    const grown = Buffer.allocUnsafe(Math.max(this.data.length * 2, this.used + bytes));
+    this.data.copy(grown, 0, 0, this.used);
     this.data = grown;
   }
 }
@@ -160,6 +188,17 @@ class NumberBuilder implements ColumnBuilder {
       this.values = grown;
     }
     this.values[at] = valid ? (value as number) : 0;
+  }
+
+  appendNulls(count: number): void {
+    const at = this.validity.length;
+    this.validity.pushNulls(count);
+    if (at + count > this.values.length) {
+      const grown = new Float64Array(Math.max(this.values.length * 2, at + count));
+      grown.set(this.values.subarray(0, at));
+      this.values = grown;
+    }
+    this.values.fill(0, at, at + count);
   }
 
   flush(): Data {
@@ -198,6 +237,11 @@ class BoolBuilder implements ColumnBuilder {
     this.values.push(value === true);
   }
 
+  appendNulls(count: number): void {
+    this.validity.pushNulls(count);
+    for (let i = 0; i < count; i++) this.values.push(false);
+  }
+
   flush(): Data {
     const { bitmap, nullCount, length } = this.validity.take();
     const data = new Uint8Array((length + 7) >> 3);
@@ -229,17 +273,37 @@ class StructBuilder implements ColumnBuilder {
     this.appendChildren = appendChildrenOf(type.children.map((f) => f.name));
   }
 
+  /**
+   * Absent values not yet passed to the children: a run of them (an attribute most events lack, as
+   * `tls` on flows that are not TLS) reaches each child as one appendNulls, not one call a row each.
+   */
+  private childNullsOwed = 0;
+
   append(value: unknown): void {
     if (absent(value)) {
       this.validity.push(false);
-      for (const child of this.children) child.append(undefined);
+      this.childNullsOwed++;
       return;
     }
+    this.payChildNulls();
     this.validity.push(true);
     this.appendChildren(this.children, value as Record<string, unknown>);
   }
 
+  appendNulls(count: number): void {
+    this.validity.pushNulls(count);
+    this.childNullsOwed += count;
+  }
+
+  private payChildNulls(): void {
+    const owed = this.childNullsOwed;
+    if (owed === 0) return;
+    this.childNullsOwed = 0;
+    for (const child of this.children) child.appendNulls(owed);
+  }
+
   flush(): Data {
+    this.payChildNulls();
     const { bitmap, nullCount, length } = this.validity.take();
     return makeData({
       type: this.type,
@@ -269,6 +333,12 @@ class ListBuilder implements ColumnBuilder {
       end += value.length;
     }
     this.offsets.push(end);
+  }
+
+  appendNulls(count: number): void {
+    this.validity.pushNulls(count);
+    const end = this.offsets[this.offsets.length - 1];
+    for (let i = 0; i < count; i++) this.offsets.push(end);
   }
 
   flush(): Data {
@@ -308,6 +378,12 @@ class MapBuilder implements ColumnBuilder {
       }
     }
     this.offsets.push(end);
+  }
+
+  appendNulls(count: number): void {
+    this.validity.pushNulls(count);
+    const end = this.offsets[this.offsets.length - 1];
+    for (let i = 0; i < count; i++) this.offsets.push(end);
   }
 
   flush(): Data {
