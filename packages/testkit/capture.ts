@@ -35,9 +35,9 @@ export function tcpdumpArgs(dev: string, filter: string, file: string): string[]
   // file when it fills or after tcpdump's 1 s buffer timeout, which stop() waits out.
   // -U: each block is written out as soon as tcpdump has it, so the file's size shows progress;
   // -Z root: Debian's tcpdump otherwise drops to user tcpdump and may not write the file;
-  // -s 65535: the largest IPv4 packet, so nothing the labs send (outer MTU 9000, GRO super-frames at
-  // most 64 KiB) is cut.
-  const args = ['-i', dev, '-n', '-s', '65535', '-B', '262144', '-U', '-Z', 'root', '-w', file];
+  // -s 0: whole frames, a GSO super-frame of 64 KiB of IP and its Ethernet header too (in a block
+  // ring a packet takes its own size, so the snap length costs nothing).
+  const args = ['-i', dev, '-n', '-s', '0', '-B', '262144', '-U', '-Z', 'root', '-w', file];
   if (filter.trim() !== '') args.push(filter);
   return args;
 }

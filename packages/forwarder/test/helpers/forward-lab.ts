@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Capture, tcpdumpArgs, wrapCapture } from '@fargate-mirror/testkit/capture';
 import { type RunOptions, type RunResult, run, type Started, start } from '@fargate-mirror/testkit/proc';
 
 export type ForwardLabNs = 'client' | 'task' | 'collector';
@@ -238,4 +239,17 @@ export async function createForwardLab(): Promise<ForwardLab> {
     throw e;
   }
   return lab;
+}
+
+/** A reference capture in the lab, with testkit's tcpdump settings (a block ring that holds the test). */
+export async function startLabCapture(
+  lab: ForwardLab,
+  role: ForwardLabNs,
+  dev: string,
+  filter: string,
+  file: string,
+): Promise<Capture> {
+  const p = lab.spawn(role, 'tcpdump', tcpdumpArgs(dev, filter, file));
+  await p.waitForOutput('listening on');
+  return wrapCapture(p, role, dev, file);
 }

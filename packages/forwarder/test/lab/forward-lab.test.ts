@@ -4,6 +4,7 @@
 // compared, by tshark, with a reference capture taken on the task's interface at the same time.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Capture } from '@fargate-mirror/testkit/capture';
 import { readJsonLines, runCli } from '@fargate-mirror/testkit/cli';
 import {
   icmpFromRecords,
@@ -12,7 +13,6 @@ import {
   tcpUdpFlowsFromRecords,
 } from '@fargate-mirror/testkit/flow-compare';
 import { canonicalIp, flowKey, groundTruthFlows } from '@fargate-mirror/testkit/ground-truth';
-import type { Started } from '@fargate-mirror/testkit/proc';
 import { requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -21,6 +21,7 @@ import {
   createForwardLab,
   type ForwardLab,
   LINK_MTU,
+  startLabCapture,
   TASK_DEV,
 } from '../helpers/forward-lab.ts';
 import { requireBuiltCli, startForward } from '../helpers/forwarder-process.ts';
@@ -70,37 +71,9 @@ afterAll(async () => {
   await lab?.close();
 });
 
-async function capture(
-  role: 'task' | 'collector',
-  dev: string,
-  filter: string,
-  file: string,
-): Promise<Started> {
-  const p = lab.spawn(role, 'tcpdump', [
-    '-i',
-    dev,
-    '-n',
-    '-s',
-    '0',
-    '-B',
-    '65536',
-    '-U',
-    '--immediate-mode',
-    '-Z',
-    'root',
-    '-w',
-    file,
-    filter,
-  ]);
-  await p.waitForOutput('listening on');
-  return p;
-}
-
-async function stopCapture(p: Started): Promise<void> {
-  await new Promise((r) => setTimeout(r, 500)); // datagrams still in flight
-  const exit = await p.stop('SIGINT', 10_000);
-  expect(exit, p.stderr()).toBe(0);
-  expect(p.stderr()).toMatch(/^0 packets dropped by kernel$/m);
+async function stopCapture(c: Capture): Promise<void> {
+  const stats = await c.stop();
+  expect(stats.droppedByKernel, `${c.dev} capture`).toBe(0);
 }
 
 async function taskTraffic(): Promise<void> {
@@ -163,8 +136,9 @@ describe.each(['native', 'native-capture', 'tcpdump'] as const)(
     it('mirrors curl, dig and ping traffic: super-frames split to fit the MTU, payload and flows intact, nothing of its own', async () => {
       const reference = join(lab.dir, 'task-eth0.pcap');
       const outer = join(lab.dir, 'collector.pcap');
-      const refCap = await capture('task', TASK_DEV, `not (${OWN_TRAFFIC})`, reference);
-      const collCap = await capture(
+      const refCap = await startLabCapture(lab, 'task', TASK_DEV, `not (${OWN_TRAFFIC})`, reference);
+      const collCap = await startLabCapture(
+        lab,
         'collector',
         COLLECTOR_DEV,
         'udp dst port 4789 or (ip[6:2] & 0x3fff != 0)',
@@ -350,8 +324,8 @@ describe.each(['native', 'native-capture', 'tcpdump'] as const)(
       );
       const reference = join(lab.dir, 'filtered-task-eth0.pcap');
       const outer = join(lab.dir, 'filtered-collector.pcap');
-      const refCap = await capture('task', TASK_DEV, `not (${OWN_TRAFFIC})`, reference);
-      const collCap = await capture('collector', COLLECTOR_DEV, 'udp dst port 4789', outer);
+      const refCap = await startLabCapture(lab, 'task', TASK_DEV, `not (${OWN_TRAFFIC})`, reference);
+      const collCap = await startLabCapture(lab, 'collector', COLLECTOR_DEV, 'udp dst port 4789', outer);
       const fwd = await startForward(lab, [
         '--to',
         `${ADDR.collector.v4}:4789`,

@@ -18,12 +18,18 @@ import {
   tcpUdpFlowsFromRecords,
 } from '@fargate-mirror/testkit/flow-compare';
 import { groundTruthFlows } from '@fargate-mirror/testkit/ground-truth';
-import { run, type Started } from '@fargate-mirror/testkit/proc';
+import { run } from '@fargate-mirror/testkit/proc';
 import { requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SidecarContainerDefinition, sidecarContainerDefinition } from '../../src/index.ts';
 import { DOCKER_DEFAULT_CAPS } from '../helpers/docker-caps.ts';
-import { ADDR, createForwardLab, type ForwardLab, TASK_DEV } from '../helpers/forward-lab.ts';
+import {
+  ADDR,
+  createForwardLab,
+  type ForwardLab,
+  startLabCapture,
+  TASK_DEV,
+} from '../helpers/forward-lab.ts';
 import { lastStats } from '../helpers/forwarder-process.ts';
 import { requireBuiltReceiveCli, startLiveReceiver } from '../helpers/live-receiver.ts';
 import { TASK_ARN } from '../helpers/task-fixture.ts';
@@ -155,23 +161,6 @@ function status(pid: number): string {
   return readFileSync(`/proc/${pid}/status`, 'utf8');
 }
 
-async function capture(role: 'task', dev: string, filter: string, file: string): Promise<Started> {
-  const p = lab.spawn(role, 'tcpdump', [
-    '-i',
-    dev,
-    '-n',
-    '-s',
-    '0',
-    '-U',
-    '--immediate-mode',
-    '-w',
-    file,
-    filter,
-  ]);
-  await p.waitForOutput('listening on');
-  return p;
-}
-
 describe('the built sidecar image, run as its container definition says', () => {
   it('has the entrypoint, user and files the definition expects', () => {
     const rootfs = join(bundle, image.root.path);
@@ -223,7 +212,8 @@ describe('the built sidecar image, run as its container definition says', () => 
       ],
     );
     const reference = join(lab.dir, 'image-task-eth0.pcap');
-    const refCap = await capture(
+    const refCap = await startLabCapture(
+      lab,
       'task',
       TASK_DEV,
       `not (udp and dst host ${ADDR.collector.v4} and dst port 4789) and not (host 127.0.0.1)`,
@@ -316,8 +306,8 @@ describe('the built sidecar image, run as its container definition says', () => 
     expect(await container.exited).toBe(0);
     const stats = lastStats(container.stderr());
     expect(stats.reason).toBe('exit:stopped');
-    await new Promise((r) => setTimeout(r, 300));
-    await refCap.stop('SIGINT', 10_000);
+    // A reference that missed packets would make the comparison below fail for the wrong reason.
+    expect((await refCap.stop()).droppedByKernel, 'reference capture').toBe(0);
     await receiver.stop();
 
     expect(stats).toMatchObject({ droppedQueueFull: 0, sendErrors: 0, captureKernelDrops: 0 });
