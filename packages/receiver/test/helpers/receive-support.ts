@@ -61,6 +61,30 @@ function stopWhenTheTestEnds(proc: Started): void {
   }
 }
 
+/**
+ * The environment of a receiver and of the AWS CLI in the S3 labs: the task's own long-term keys and
+ * region, no config or credentials files of the machine's.
+ */
+export function awsTaskEnv(region: string, accessKeyId = 'AKIDEXAMPLE'): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    AWS_ACCESS_KEY_ID: accessKeyId,
+    AWS_SECRET_ACCESS_KEY: 'secret',
+    AWS_REGION: region,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_MAX_ATTEMPTS: '1',
+    AWS_PAGER: '',
+  };
+}
+
+/** startReceive's spawn for a receiver on the host with only `env` as its environment. */
+export const withEnv =
+  (env: Record<string, string>) =>
+  (cmd: string, args: readonly string[]): Started =>
+    start(cmd, args, { env });
+
 /** Stops the receiver with `signal` and checks it exited 0 after its summary line. */
 export async function stopReceive(r: RunningReceiver, signal: NodeJS.Signals = 'SIGTERM'): Promise<string> {
   const code = await r.proc.stop(signal, 60_000);

@@ -12,41 +12,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { type AwsLocal, startAwsLocal } from '@fargate-mirror/aws-local';
-import { run, start } from '@fargate-mirror/testkit/proc';
+import { run } from '@fargate-mirror/testkit/proc';
 import { requireTools } from '@fargate-mirror/testkit/require-tools';
 import { CaptureReader } from '@fargate-mirror/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  awsTaskEnv,
   CLI,
   countBy,
   type JsonRecord,
   LOOPBACK_RECEIVE,
   metric,
   metrics,
-  parseReady,
   REPO,
   readJsonLines,
   replayToReceiver,
   requireBuiltCli,
+  startReceive,
   stopReceive,
   waitUntil,
+  withEnv,
 } from '../helpers/receive-support.ts';
 
 const AWS = '/usr/bin/aws';
 const BUCKET = 'fm-lake';
 const PREFIX = 'run1/';
 const SAMPLE = join(REPO, 'fixtures/sample-mirror.pcap');
-const ENV = {
-  PATH: process.env.PATH ?? '/usr/bin:/bin',
-  HOME: process.env.HOME ?? '/tmp',
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'secret',
-  AWS_REGION: 'us-east-1',
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  AWS_MAX_ATTEMPTS: '1',
-  AWS_PAGER: '',
-};
+const ENV = awsTaskEnv('us-east-1');
 type Row = Record<string, unknown>;
 
 /** A TCP port nothing listens on (yet): the S3 endpoint before aws-local starts there. */
@@ -110,11 +102,8 @@ describe('receive delivers OCSF Parquet and pcap to S3 through an outage', { tim
         health: { intervalMs: 200 },
       }),
     );
-    const proc = start(
-      process.execPath,
+    const receiver = await startReceive(
       [
-        CLI,
-        'receive',
         '--config',
         config,
         ...LOOPBACK_RECEIVE,
@@ -133,10 +122,8 @@ describe('receive delivers OCSF Parquet and pcap to S3 through an outage', { tim
         '--log-level',
         'info',
       ],
-      { env: ENV },
+      withEnv(ENV),
     );
-    await proc.waitForOutput(/ready: /, 30_000);
-    const receiver = { proc, ...parseReady(proc.stderr()) };
     const sent = await replayToReceiver(CLI, SAMPLE, receiver.port);
     // S3 is unreachable: uploads fail and are retried, completed files pile up on disk.
     await waitUntil('uploads to fail while S3 is unreachable', async () => {

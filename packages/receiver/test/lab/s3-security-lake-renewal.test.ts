@@ -8,19 +8,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AwsLocal, startAwsLocal } from '@fargate-mirror/aws-local';
-import { start } from '@fargate-mirror/testkit/proc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  awsTaskEnv,
   CLI,
   LOOPBACK_RECEIVE,
   metric,
   metrics,
-  parseReady,
   REPO,
   replayToReceiver,
   requireBuiltCli,
+  startReceive,
   stopReceive,
   waitUntil,
+  withEnv,
 } from '../helpers/receive-support.ts';
 
 const BUCKET = 'fm-renew';
@@ -28,15 +29,7 @@ const LAKE = 'aws-security-data-lake-eu-west-1-renewal';
 const SAMPLE = join(REPO, 'fixtures/sample-mirror.pcap');
 const ROLE = 'arn:aws:iam::123456789012:role/AmazonSecurityLake-Provider-fm-http-eu-west-1';
 const SESSION_SECONDS = 2;
-const ENV = {
-  PATH: process.env.PATH ?? '/usr/bin:/bin',
-  HOME: process.env.HOME ?? '/tmp',
-  AWS_ACCESS_KEY_ID: 'AKIDRECEIVERTASK',
-  AWS_SECRET_ACCESS_KEY: 'secret',
-  AWS_REGION: 'eu-west-1',
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-};
+const ENV = awsTaskEnv('eu-west-1', 'AKIDRECEIVERTASK');
 
 describe('receive renews an assumed provider role before its sessions expire', { timeout: 180_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'fm-s3-renewal-'));
@@ -77,23 +70,10 @@ describe('receive renews an assumed provider role before its sessions expire', {
         health: { intervalMs: 200 },
       }),
     );
-    const proc = start(
-      process.execPath,
-      [
-        CLI,
-        'receive',
-        '--config',
-        config,
-        ...LOOPBACK_RECEIVE,
-        '--s3-bucket',
-        BUCKET,
-        '--s3-endpoint',
-        local.url,
-      ],
-      { env: ENV },
+    const receiver = await startReceive(
+      ['--config', config, ...LOOPBACK_RECEIVE, '--s3-bucket', BUCKET, '--s3-endpoint', local.url],
+      withEnv(ENV),
     );
-    await proc.waitForOutput(/ready: /, 30_000);
-    const receiver = { proc, ...parseReady(proc.stderr()) };
     const lakeObjects = () =>
       [...local.s3.objects(LAKE).entries()].map(([key, o]) => ({ key, at: o.lastModified.getTime() }));
     // Three rounds of traffic, each after the sessions of the round before have expired.

@@ -11,20 +11,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { type AwsLocal, startAwsLocal } from '@fargate-mirror/aws-local';
-import { run, start } from '@fargate-mirror/testkit/proc';
+import { run } from '@fargate-mirror/testkit/proc';
 import { requireTools } from '@fargate-mirror/testkit/require-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  awsTaskEnv,
   CLI,
   LOOPBACK_RECEIVE,
   metric,
   metrics,
-  parseReady,
   REPO,
   replayToReceiver,
   requireBuiltCli,
+  startReceive,
   stopReceive,
   waitUntil,
+  withEnv,
 } from '../helpers/receive-support.ts';
 
 const AWS = '/usr/bin/aws';
@@ -38,17 +40,7 @@ const CLASSES = {
 } as const;
 const roleOf = (source: string) =>
   `arn:aws:iam::123456789012:role/AmazonSecurityLake-Provider-${source}-eu-west-1`;
-const ENV = {
-  PATH: process.env.PATH ?? '/usr/bin:/bin',
-  HOME: process.env.HOME ?? '/tmp',
-  AWS_ACCESS_KEY_ID: 'AKIDRECEIVERTASK',
-  AWS_SECRET_ACCESS_KEY: 'secret',
-  AWS_REGION: 'eu-west-1',
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  AWS_MAX_ATTEMPTS: '1',
-  AWS_PAGER: '',
-};
+const ENV = awsTaskEnv('eu-west-1', 'AKIDRECEIVERTASK');
 
 async function aws(endpoint: string, args: string[]): Promise<string> {
   return (await run(AWS, [...args, '--endpoint-url', endpoint, '--region', 'eu-west-1'], { env: ENV }))
@@ -108,11 +100,8 @@ describe('receive delivers each OCSF class to its Security Lake custom source', 
         },
       }),
     );
-    const proc = start(
-      process.execPath,
+    const receiver = await startReceive(
       [
-        CLI,
-        'receive',
         '--config',
         config,
         ...LOOPBACK_RECEIVE,
@@ -123,10 +112,8 @@ describe('receive delivers each OCSF class to its Security Lake custom source', 
         '--log-level',
         'info',
       ],
-      { env: ENV },
+      withEnv(ENV),
     );
-    await proc.waitForOutput(/ready: /, 30_000);
-    const receiver = { proc, ...parseReady(proc.stderr()) };
     const sent = await replayToReceiver(CLI, SAMPLE, receiver.port);
     await waitUntil('the datagrams to arrive', async () => {
       const m = await metrics(receiver.healthPort);
