@@ -20,8 +20,6 @@ import { OcsfError } from '../errors.js';
 export interface ColumnBuilder {
   /** Appends one value (undefined or null: a null). */
   append(value: unknown): void;
-  /** Appends `count` nulls at once (the children of absent structs, in runs). */
-  appendNulls(count: number): void;
   /** The column so far as Arrow data; the builder starts again empty. */
   flush(): Data;
 }
@@ -33,22 +31,13 @@ class Validity {
   nulls = 0;
 
   push(valid: boolean): void {
-    if (this.length === this.bytes.length) this.grow(this.length + 1);
+    if (this.length === this.bytes.length) {
+      const grown = new Uint8Array(this.bytes.length * 2);
+      grown.set(this.bytes);
+      this.bytes = grown;
+    }
     this.bytes[this.length++] = valid ? 1 : 0;
     if (!valid) this.nulls++;
-  }
-
-  pushNulls(count: number): void {
-    if (this.length + count > this.bytes.length) this.grow(this.length + count);
-    this.bytes.fill(0, this.length, this.length + count);
-    this.length += count;
-    this.nulls += count;
-  }
-
-  private grow(atLeast: number): void {
-    const grown = new Uint8Array(Math.max(this.bytes.length * 2, atLeast));
-    grown.set(this.bytes.subarray(0, this.length));
-    this.bytes = grown;
   }
 
   /** The packed bitmap (undefined when nothing is null, as Arrow allows), and reset. */
@@ -67,107 +56,54 @@ class Validity {
 
 const absent = (v: unknown) => v === undefined || v === null;
 
-/** Values a string column keeps as strings before encoding them: enough for one join to pay off. */
-const UTF8_CHUNK = 256;
-
 class Utf8Builder implements ColumnBuilder {
   private readonly validity = new Validity();
-  // Encoded as they come, a chunk at a time: strings held until the row group is sealed (thousands
-  // of rows, the whole window in a quiet one) would outlive the young generation and be copied and
-  // promoted by every scavenge on the way; as bytes they cost the collector nothing.
-  private pending: string[] = [];
-  /** UTF-16 units in `pending`: none (a chunk of nulls and empty strings) needs no encoding. */
-  private pendingUnits = 0;
-  private data = Buffer.alloc(4 * 1024);
-  private used = 0;
-  private offsets = new Int32Array(1024);
-  private count = 0;
+  private values: string[] = [];
+  private bytes = 0;
 
   append(value: unknown): void {
     const valid = !absent(value);
     this.validity.push(valid);
     const s = valid ? String(value) : '';
-    this.pending.push(s);
-    this.pendingUnits += s.length;
-    if (this.pending.length === UTF8_CHUNK) this.encodePending();
-  }
-
-  appendNulls(count: number): void {
-    this.encodePending();
-    this.validity.pushNulls(count);
-    this.reserveOffsets(count);
-    this.offsets.fill(this.used, this.count + 1, this.count + 1 + count);
-    this.count += count;
+    this.values.push(s);
+    // An upper bound (UTF-16 code unit -> at most 3 bytes); the exact length comes from the encoder.
+    this.bytes += s.length * 3;
   }
 
   flush(): Data {
-    this.encodePending();
     const { bitmap, nullCount, length } = this.validity.take();
-    const offsets = this.offsets.slice(0, length + 1);
-    const data = new Uint8Array(this.data.subarray(0, this.used));
-    this.used = 0;
-    this.count = 0;
+    const offsets = new Int32Array(length + 1);
+    const values = this.values;
+    // One encode of the whole column: when it is all ASCII (the usual case: addresses, names, ids),
+    // bytes and UTF-16 units coincide and the offsets are the string lengths; else string by string.
+    const joined = values.join('');
+    let data = Buffer.from(joined, 'utf8');
+    if (data.length === joined.length) {
+      let at = 0;
+      for (let i = 0; i < length; i++) {
+        at += values[i].length;
+        offsets[i + 1] = at;
+      }
+    } else {
+      data = Buffer.allocUnsafe(Math.max(1, this.bytes));
+      let at = 0;
+      for (let i = 0; i < length; i++) {
+        const s = values[i];
+        if (s.length > 0) at += data.write(s, at, 'utf8');
+        offsets[i + 1] = at;
+      }
+      data = data.subarray(0, at);
+    }
+    this.values = [];
+    this.bytes = 0;
     return makeData({
       type: new Utf8(),
       length,
       nullCount,
       nullBitmap: bitmap,
       valueOffsets: offsets,
-      data,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
     });
-  }
-
-  /**
-   * One encode of the chunk: when it is all ASCII (the usual case: addresses, names, ids), bytes and
-   * UTF-16 units coincide and the offsets are the string lengths; else string by string.
-   */
-  private encodePending(): void {
-    const values = this.pending;
-    const n = values.length;
-    if (n === 0) return;
-    this.reserveOffsets(n);
-    const offsets = this.offsets;
-    const units = this.pendingUnits;
-    this.pending = [];
-    this.pendingUnits = 0;
-    if (units === 0) {
-      offsets.fill(this.used, this.count + 1, this.count + 1 + n);
-      this.count += n;
-      return;
-    }
-    const joined = values.join('');
-    // At most 3 bytes a UTF-16 unit.
-    this.reserve(units * 3);
-    const written = this.data.write(joined, this.used, 'utf8');
-    let at = this.used;
-    let i = this.count;
-    if (written === units) {
-      for (const s of values) {
-        at += s.length;
-        offsets[++i] = at;
-      }
-    } else {
-      for (const s of values) {
-        if (s.length > 0) at += this.data.write(s, at, 'utf8');
-        offsets[++i] = at;
-      }
-    }
-    this.used = at;
-    this.count = i;
-  }
-
-  private reserveOffsets(more: number): void {
-    if (this.count + more + 1 <= this.offsets.length) return;
-    const grown = new Int32Array(Math.max(this.offsets.length * 2, this.count + more + 1));
-    grown.set(this.offsets.subarray(0, this.count + 1));
-    this.offsets = grown;
-  }
-
-  private reserve(bytes: number): void {
-    if (this.used + bytes <= this.data.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.data.length * 2, this.used + bytes));
-    this.data.copy(grown, 0, 0, this.used);
-    this.data = grown;
   }
 }
 
@@ -188,17 +124,6 @@ class NumberBuilder implements ColumnBuilder {
       this.values = grown;
     }
     this.values[at] = valid ? (value as number) : 0;
-  }
-
-  appendNulls(count: number): void {
-    const at = this.validity.length;
-    this.validity.pushNulls(count);
-    if (at + count > this.values.length) {
-      const grown = new Float64Array(Math.max(this.values.length * 2, at + count));
-      grown.set(this.values.subarray(0, at));
-      this.values = grown;
-    }
-    this.values.fill(0, at, at + count);
   }
 
   flush(): Data {
@@ -237,11 +162,6 @@ class BoolBuilder implements ColumnBuilder {
     this.values.push(value === true);
   }
 
-  appendNulls(count: number): void {
-    this.validity.pushNulls(count);
-    for (let i = 0; i < count; i++) this.values.push(false);
-  }
-
   flush(): Data {
     const { bitmap, nullCount, length } = this.validity.take();
     const data = new Uint8Array((length + 7) >> 3);
@@ -273,37 +193,17 @@ class StructBuilder implements ColumnBuilder {
     this.appendChildren = appendChildrenOf(type.children.map((f) => f.name));
   }
 
-  /**
-   * Absent values not yet passed to the children: a run of them (an attribute most events lack, as
-   * `tls` on flows that are not TLS) reaches each child as one appendNulls, not one call a row each.
-   */
-  private childNullsOwed = 0;
-
   append(value: unknown): void {
     if (absent(value)) {
       this.validity.push(false);
-      this.childNullsOwed++;
+      for (const child of this.children) child.append(undefined);
       return;
     }
-    this.payChildNulls();
     this.validity.push(true);
     this.appendChildren(this.children, value as Record<string, unknown>);
   }
 
-  appendNulls(count: number): void {
-    this.validity.pushNulls(count);
-    this.childNullsOwed += count;
-  }
-
-  private payChildNulls(): void {
-    const owed = this.childNullsOwed;
-    if (owed === 0) return;
-    this.childNullsOwed = 0;
-    for (const child of this.children) child.appendNulls(owed);
-  }
-
   flush(): Data {
-    this.payChildNulls();
     const { bitmap, nullCount, length } = this.validity.take();
     return makeData({
       type: this.type,
@@ -333,12 +233,6 @@ class ListBuilder implements ColumnBuilder {
       end += value.length;
     }
     this.offsets.push(end);
-  }
-
-  appendNulls(count: number): void {
-    this.validity.pushNulls(count);
-    const end = this.offsets[this.offsets.length - 1];
-    for (let i = 0; i < count; i++) this.offsets.push(end);
   }
 
   flush(): Data {
@@ -378,12 +272,6 @@ class MapBuilder implements ColumnBuilder {
       }
     }
     this.offsets.push(end);
-  }
-
-  appendNulls(count: number): void {
-    this.validity.pushNulls(count);
-    const end = this.offsets[this.offsets.length - 1];
-    for (let i = 0; i < count; i++) this.offsets.push(end);
   }
 
   flush(): Data {

@@ -1,7 +1,7 @@
 // The hand-made Arrow column builders, through a Parquet file and back (parquet-wasm): the values
 // their fast paths take apart must come back whole: non-ASCII strings next to ASCII ones, int64
 // beyond 32 bits and below zero, nulls at every level, map entries, and a second batch after flush;
-// strings across the chunks they are encoded in, and across the growth of the builders' buffers.
+// thousands of strings, ASCII and not, next to structs absent for long runs.
 import {
   Field,
   Int32,
@@ -78,12 +78,12 @@ describe('column builders', () => {
     expect(maps).toEqual([{ vni: '7' }, { clé: 'välue', empty: '' }, {}, null]);
   });
 
-  it('keep thousands of strings across encode chunks and buffer growth, ASCII and not', () => {
-    // Every 7th value is not ASCII, every 11th a null, one long value: some chunks take the ASCII
-    // path, others the string by string one, and the buffers grow more than once.
+  it('keep thousands of strings, ASCII and not, and structs absent for long runs', () => {
+    // Every 7th value is not ASCII, every 11th a null, one long value (an upper-bound buffer sized
+    // by it), over two row groups.
     const name = (i: number) =>
       i % 11 === 0 ? null : i === 1234 ? 'x'.repeat(70_000) : i % 7 === 0 ? `é${i}東` : `host-${i}`;
-    // Structs absent for long runs, present now and then: their children get the runs of nulls at once.
+    // Structs absent for long runs, present now and then: their children stay aligned.
     const endpoint = (i: number) => (i % 500 === 7 ? { ip: `10.0.${i >> 8}.${i & 255}` } : undefined);
     const many = (from: number, to: number) =>
       Array.from({ length: to - from }, (_, k) => ({
