@@ -13,12 +13,12 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { receiverConfigSchema } from '../../packages/receiver/dist/config/receiver-config.js';
 import { S3Delivery } from '../../packages/receiver/dist/sinks/s3/s3-delivery.js';
+import { freePort } from '../../packages/testkit/free-port.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const AWS = '/usr/bin/aws';
@@ -73,14 +73,6 @@ async function startAwsLocal(port: number): Promise<AwsLocalProcess> {
         child.kill('SIGTERM');
       }),
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 function aws(endpoint: string, cliArgs: string[]): void {

@@ -292,7 +292,7 @@ export async function handleS3(
   request: IncomingMessage,
   response: ServerResponse,
   requestId: string,
-  authorize: S3Authorizer = () => undefined,
+  authorize: S3Authorizer,
 ): Promise<void> {
   let reply: Reply;
   try {

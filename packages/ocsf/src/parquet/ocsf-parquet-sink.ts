@@ -198,7 +198,10 @@ export class OcsfParquetSink {
     this.stats.records++;
     if (file.rowsInGroup >= this.rowGroupRecords) {
       this.seal(file);
-      if (file.arrowBytes >= this.maxFileBytes) this.throwFirst([this.writeFile(key, file)]);
+      if (file.arrowBytes >= this.maxFileBytes) {
+        const error = this.writeFile(key, file);
+        if (error !== undefined) throw error;
+      }
     }
     // After the record is in: rolling never closes its own window (that ends after its time).
     if (this.eventTimeGraceMs !== undefined && time - this.eventTimeGraceMs >= this.earliestOpenEnd)
@@ -210,7 +213,7 @@ export class OcsfParquetSink {
    * minus a grace period. Throws (after trying every file) when one could not be written.
    */
   rollWindowsBefore(millis: number): void {
-    const errors = this.writeHeld();
+    const errors = [this.writeHeld()];
     let earliest = Number.POSITIVE_INFINITY;
     for (const [key, file] of this.open) {
       const end = file.windowStart + this.windowMs;
@@ -226,7 +229,7 @@ export class OcsfParquetSink {
    * is counted in `lost`, and the error says how many records that was.
    */
   close(): void {
-    const errors = this.writeHeld();
+    const errors = [this.writeHeld()];
     for (const [key, file] of this.open) errors.push(this.writeFile(key, file));
     const gaveUp = this.held.splice(0);
     for (const file of gaveUp) this.release(file, true);
@@ -296,21 +299,18 @@ export class OcsfParquetSink {
     );
   }
 
-  /** Writes the held files, oldest first, until one fails again. */
-  private writeHeld(): (OcsfError | undefined)[] {
+  /** Writes the held files, oldest first, until one fails again: the error then. */
+  private writeHeld(): OcsfError | undefined {
     while (this.held.length > 0) {
       const error = this.store(this.held[0]);
-      if (error !== undefined) {
-        return [
-          new OcsfError(
-            'PARQUET_WRITE_FAILED',
-            `${error}; still holding ${this.stats.heldFiles} files (${this.stats.heldRecords} records) in memory`,
-          ),
-        ];
-      }
+      if (error !== undefined)
+        return new OcsfError(
+          'PARQUET_WRITE_FAILED',
+          `${error}; still holding ${this.stats.heldFiles} files (${this.stats.heldRecords} records) in memory`,
+        );
       this.release(this.held.shift() as HeldFile, false);
     }
-    return [];
+    return undefined;
   }
 
   /** Writes one encoded file into place; the reason it could not, if it could not. */

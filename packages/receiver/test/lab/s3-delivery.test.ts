@@ -7,11 +7,11 @@
 // the pcap objects of its flow.
 
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { type AwsLocal, startAwsLocal } from '@fargate-mirror/aws-local';
+import { freePort } from '@fargate-mirror/testkit/free-port';
 import { run } from '@fargate-mirror/testkit/proc';
 import { requireTools } from '@fargate-mirror/testkit/require-tools';
 import { CaptureReader } from '@fargate-mirror/wire';
@@ -40,15 +40,6 @@ const PREFIX = 'run1/';
 const SAMPLE = join(REPO, 'fixtures/sample-mirror.pcap');
 const ENV = awsTaskEnv('us-east-1');
 type Row = Record<string, unknown>;
-
-/** A TCP port nothing listens on (yet): the S3 endpoint before aws-local starts there. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 async function aws(endpoint: string, args: string[]): Promise<string> {
   return (await run(AWS, [...args, '--endpoint-url', endpoint, '--region', 'us-east-1'], { env: ENV }))
