@@ -13,12 +13,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HecServer, newToken } from '../helpers/hec-server.ts';
 import {
   LOOPBACK_RECEIVE,
+  metric,
+  metrics,
   readJsonLines,
   requireBuiltCli,
   sendDatagrams,
   startReceive,
   stopReceive,
   vxlanDatagram,
+  waitUntil,
 } from '../helpers/receive-support.ts';
 
 const INSTANCE_ID = 'i-0a1b2c3d4e5f60718';
@@ -176,6 +179,10 @@ describe('receive with CloudWatch EMF and dvcFromInstance', () => {
       writeFileSync(config, JSON.stringify({ dvcFromInstance: true }));
       const r = await startReceive([...LOOPBACK_RECEIVE, '--config', config, '--records', records]);
       await sendDatagrams(r.port, flows(3));
+      // A stop closes the sockets: datagrams still queued in them are not read (CI once stopped first).
+      await waitUntil('the 3 datagrams received', async () => {
+        return metric(await metrics(r.healthPort), 'datagrams_received_total') >= 3;
+      });
       await stopReceive(r);
       const written = readJsonLines(records);
       expect(written.length).toBe(3);
