@@ -42,6 +42,22 @@ export function tcpdumpArgs(dev: string, filter: string, file: string): string[]
   return args;
 }
 
+/**
+ * Starts tcpdump with `spawn` (a lab's, inside its namespace), waits until it is listening, and
+ * wraps it: what every lab's reference capture goes through.
+ */
+export async function startTcpdump(
+  spawn: (cmd: string, args: readonly string[]) => Started,
+  ns: string,
+  dev: string,
+  filter: string,
+  file: string,
+): Promise<Capture> {
+  const proc = spawn('tcpdump', tcpdumpArgs(dev, filter, file));
+  await proc.waitForOutput('listening on');
+  return wrapCapture(proc, ns, dev, file);
+}
+
 export function wrapCapture(proc: Started, ns: string, dev: string, file: string): Capture {
   const size = () => {
     try {

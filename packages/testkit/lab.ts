@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Capture, tcpdumpArgs, wrapCapture } from './capture.ts';
+import { type Capture, startTcpdump } from './capture.ts';
 import { formatCommand, type RunOptions, type RunResult, run, type Started, start } from './proc.ts';
 
 export type LabNs = 'client' | 'task' | 'collector';
@@ -188,10 +188,8 @@ export async function createMirrorLab(opts: MirrorLabOptions = {}): Promise<Mirr
       });
       return proc;
     },
-    async startCapture(role, dev, filter, file) {
-      const proc = lab.spawn(role, 'tcpdump', tcpdumpArgs(dev, filter, file));
-      await proc.waitForOutput('listening on');
-      return wrapCapture(proc, ns[role], dev, file);
+    startCapture(role, dev, filter, file) {
+      return startTcpdump((cmd, args) => lab.spawn(role, cmd, args), ns[role], dev, filter, file);
     },
     async close(closeOpts = {}) {
       if (closed) return;

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Capture, tcpdumpArgs, wrapCapture } from '@fargate-mirror/testkit/capture';
+import { type Capture, startTcpdump } from '@fargate-mirror/testkit/capture';
 import { type RunOptions, type RunResult, run, type Started, start } from '@fargate-mirror/testkit/proc';
 
 export type ForwardLabNs = 'client' | 'task' | 'collector';
@@ -249,7 +249,5 @@ export async function startLabCapture(
   filter: string,
   file: string,
 ): Promise<Capture> {
-  const p = lab.spawn(role, 'tcpdump', tcpdumpArgs(dev, filter, file));
-  await p.waitForOutput('listening on');
-  return wrapCapture(p, role, dev, file);
+  return startTcpdump((cmd, args) => lab.spawn(role, cmd, args), role, dev, filter, file);
 }
