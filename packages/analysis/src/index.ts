@@ -16,6 +16,11 @@ export {
 } from './dissect/transaction-engine.js';
 export { ANALYSIS_ERROR_CODES, AnalysisError, type AnalysisErrorCode, isAnalysisError } from './errors.js';
 export { FlowEndReason, flowEndReasonNames } from './flows/flow-end-reason.js';
+export {
+  FlowPcapPositions,
+  type FramePositionSource,
+  type PcapPositionFields,
+} from './flows/flow-pcap-positions.js';
 export { type FlowSink, FlowTable, type FlowTableOptions } from './flows/flow-table.js';
 export { MirrorPointRegistry } from './flows/mirror-points.js';
 export { type ReadCaptureOptions, type ReadSummary, readCapture } from './offline/read-capture.js';

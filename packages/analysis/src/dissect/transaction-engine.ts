@@ -1,7 +1,6 @@
 import { FLOW_KEY_PORTS, FLOW_KEY_WORDS, type FrameDecoder, IpProtocol } from '@fargate-mirror/wire';
 import { FlowEndReason } from '../flows/flow-end-reason.js';
 import type { FlowTable } from '../flows/flow-table.js';
-import type { MirrorPointRegistry } from '../flows/mirror-points.js';
 import type { StreamHandler } from '../reassembly/stream-handler.js';
 import {
   type ReassemblyStats,
@@ -129,15 +128,10 @@ export class TransactionEngine implements StreamHandler {
     },
   };
 
-  constructor(
-    table: FlowTable,
-    points: MirrorPointRegistry,
-    onRecord: RecordSink,
-    dvc: string,
-    options: TransactionOptions = {},
-  ) {
+  constructor(ctx: RecordContext, onRecord: RecordSink, options: TransactionOptions = {}) {
+    const table = ctx.table;
     this.table = table;
-    this.ctx = { table, points, dvc };
+    this.ctx = ctx;
     this.onRecord = onRecord;
     this.redactor = new Redactor(options.redaction);
     const capacity = table.capacity;

@@ -1,4 +1,5 @@
 import { CaptureReader, PcapWriter } from '@fargate-mirror/wire';
+import type { FramePositionSource } from '../flows/flow-pcap-positions.js';
 import { JsonLinesWriter } from '../output/json-lines-writer.js';
 import { MirrorPipeline, type MirrorPipelineOptions } from '../pipeline/mirror-pipeline.js';
 import { type PipelineCounterKey, readPipelineCounters } from '../pipeline/pipeline-counters.js';
@@ -62,6 +63,8 @@ export function readCapture(options: ReadCaptureOptions): ReadSummary {
                 for (const sink of sinks) sink(r);
               },
       innerFrames: pcap,
+      innerFramePositions:
+        pcap === undefined || options.pcapOut === '-' ? undefined : pcapFilePositions(pcap, options.pcapOut),
       dedupInnerFrames: dedupPcap,
     });
     const mirror = encapsulation === 'mirror';
@@ -159,6 +162,19 @@ function resolveEncapsulation(
  * `-` writes to descriptor 1 as it is (a pipe, a file or a socket alike): reopening /dev/stdout fails
  * on a socket (ENXIO), and the descriptor is not ours to close.
  */
+/** Records of `read --pcap-out FILE` point at their flow's first packet in FILE (named as given). */
+function pcapFilePositions(writer: PcapWriter, name: string | undefined): FramePositionSource {
+  return {
+    get lastFrameFile() {
+      return writer.lastRecordOffset < 0 ? 0 : 1;
+    },
+    get lastFrameOffset() {
+      return writer.lastRecordOffset;
+    },
+    fileName: (file) => (file === 1 ? name : undefined),
+  };
+}
+
 function openPcapOut(target: string | undefined): PcapWriter | undefined {
   if (target === undefined) return undefined;
   return target === '-' ? PcapWriter.toFd(1, {}, 'standard output') : PcapWriter.open(target);

@@ -10,6 +10,7 @@ import {
 import { addMirrorPointToFlow } from '../dedup/flow-mirror-point.js';
 import { PacketDeduplicator, type PacketDedupOptions } from '../dedup/packet-dedup.js';
 import { TransactionEngine, type TransactionOptions } from '../dissect/transaction-engine.js';
+import { FlowPcapPositions, type FramePositionSource } from '../flows/flow-pcap-positions.js';
 import { type FlowSink, FlowTable, type FlowTableOptions } from '../flows/flow-table.js';
 import { FRAME_ENI_UNKNOWN, FRAME_FROM_ENI, MirrorPointRegistry } from '../flows/mirror-points.js';
 import { buildFlowRecord } from '../records/flow-record.js';
@@ -36,6 +37,11 @@ export interface MirrorPipelineOptions {
    * what Wireshark should see of the conversation, without false retransmissions.
    */
   readonly dedupInnerFrames?: InnerFrameSink;
+  /**
+   * Where `innerFrames` put each frame (its pcap file and offset): records then carry `pcap_file` and
+   * `pcap_offset`, their flow's first packet. Omitted: records say nothing of the pcap.
+   */
+  readonly innerFramePositions?: FramePositionSource;
   readonly flows?: FlowTableOptions;
   /**
    * Address domain of the flow key: `global` (one address space for the whole receiver) or `vni` (each
@@ -81,6 +87,7 @@ export class MirrorPipeline {
   private readonly reassembler = new IpReassembler();
   private readonly innerFrames: InnerFrameSink | undefined;
   private readonly dedupInnerFrames: InnerFrameSink | undefined;
+  private readonly pcapPositions: FlowPcapPositions | undefined;
   private readonly perVniDomain: boolean;
   private lastExpiry = 0;
 
@@ -105,13 +112,22 @@ export class MirrorPipeline {
       // and reassembly gaps counted before the flow record is built. The app is read after held bytes
       // were delivered (flowEnding returns it), so live and offline label a flow alike.
       const app = this.transactions?.flowEnding(slot, reason);
-      onRecord(buildFlowRecord(table, slot, reason, this.mirrorPoints, dvc, app));
+      onRecord(buildFlowRecord(table, slot, reason, this.mirrorPoints, dvc, app, this.pcapPositions));
     };
     this.flows = new FlowTable(sink, options.flows);
+    const positions = options.innerFramePositions;
+    this.pcapPositions =
+      positions === undefined || this.innerFrames === undefined
+        ? undefined
+        : new FlowPcapPositions(this.flows.capacity, positions);
     this.transactions =
       options.transactions === false
         ? undefined
-        : new TransactionEngine(this.flows, this.mirrorPoints, onRecord, dvc, options.transactions);
+        : new TransactionEngine(
+            { table: this.flows, points: this.mirrorPoints, dvc, pcap: this.pcapPositions },
+            onRecord,
+            options.transactions,
+          );
   }
 
   /** A packet from a capture of outer (mirror) traffic, link layer first. */
@@ -288,7 +304,10 @@ export class MirrorPipeline {
       return;
     }
     if (this.dedupInnerFrames !== undefined) this.writeInnerFrame(this.dedupInnerFrames, buf, tsSec, tsNsec);
-    const slot = this.flows.update(inner, domain, now, d.vni, point);
+    const flows = this.flows;
+    const slot = flows.update(inner, domain, now, d.vni, point);
+    // The frame was written above, before the flow knew it: its position is the sink's last.
+    this.pcapPositions?.note(slot, flows.packets[slot * 2] + flows.packets[slot * 2 + 1]);
     if (point >= 0) this.learnEniEnd(slot, point, buf, inner);
     dedup?.recordFlow(slot);
     this.transactions?.packet(slot, inner, buf, now);

@@ -61,7 +61,7 @@ export function buildDnsRecord(
     }
   }
   return {
-    ...transactionHeader('dns', tx.queryMicros, ctx.table, slot, ctx.points, ends),
+    ...transactionHeader('dns', tx.queryMicros, ctx, slot, ends),
     type: 'dns',
     transaction_id: q.id,
     query: q.questionName,

@@ -7,9 +7,11 @@ import {
   flowKeyProtocol,
   formatAddress,
 } from '@fargate-mirror/wire';
+import type { PcapPositionFields } from '../flows/flow-pcap-positions.js';
 import type { FlowTable } from '../flows/flow-table.js';
 import type { MirrorPointRegistry } from '../flows/mirror-points.js';
 import { type MirrorPointRecord, mirrorPointRecord } from './mirror-point-record.js';
+import type { RecordContext } from './record-context.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { isoFromMicros } from './time-format.js';
 
@@ -112,7 +114,7 @@ export function mirrorView(
 }
 
 /** The fields every transaction record starts with (docs/design.md §4), in record order. */
-export interface TransactionHeader extends MirrorView {
+export interface TransactionHeader extends MirrorView, PcapPositionFields {
   type: string;
   schema_version: string;
   time: string;
@@ -128,13 +130,13 @@ export interface TransactionHeader extends MirrorView {
 export function transactionHeader(
   type: string,
   micros: number,
-  table: FlowTable,
+  ctx: RecordContext,
   slot: number,
-  points: MirrorPointRegistry,
   ends: FlowEndpoints,
 ): TransactionHeader {
-  const view = mirrorView(table, slot, points, ends);
-  return {
+  const table = ctx.table;
+  const view = mirrorView(table, slot, ctx.points, ends);
+  const header: TransactionHeader = {
     type,
     schema_version: SCHEMA_VERSION,
     time: isoFromMicros(micros),
@@ -148,6 +150,8 @@ export function transactionHeader(
     dest_port: ends.dest_port,
     community_id: ends.community_id,
   };
+  ctx.pcap?.addTo(header, slot);
+  return header;
 }
 
 /** Milliseconds between two microsecond times, to the microsecond. */

@@ -1,5 +1,6 @@
 import { IpProtocol } from '@fargate-mirror/wire';
 import { flowEndReasonNames } from '../flows/flow-end-reason.js';
+import type { FlowPcapPositions, PcapPositionFields } from '../flows/flow-pcap-positions.js';
 import type { FlowTable } from '../flows/flow-table.js';
 import type { MirrorPointRegistry } from '../flows/mirror-points.js';
 import { flowEndpoints, mirrorView } from './flow-endpoints.js';
@@ -7,7 +8,7 @@ import type { MirrorPointRecord } from './mirror-point-record.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { isoFromMicros } from './time-format.js';
 
-export interface FlowRecord {
+export interface FlowRecord extends PcapPositionFields {
   type: 'flow';
   schema_version: string;
   time: string;
@@ -59,6 +60,8 @@ export function buildFlowRecord(
   dvc: string,
   /** The application protocol a dissector recognised; otherwise a guess from the port. */
   recognisedApp?: string,
+  /** Where the flow's first packet is in the pcap (omitted: the record says nothing of it). */
+  pcap?: FlowPcapPositions,
 ): FlowRecord {
   const protocol = table.protocolOf(slot);
   const aIsSrc = table.initiatorIsA[slot] === 1;
@@ -74,7 +77,7 @@ export function buildFlowRecord(
   const first = table.firstSeen[slot];
   const last = table.lastSeen[slot];
   const transport = ends.transport;
-  return {
+  const record: FlowRecord = {
     type: 'flow',
     schema_version: SCHEMA_VERSION,
     time: isoFromMicros(first),
@@ -109,4 +112,6 @@ export function buildFlowRecord(
     app: recognisedApp ?? APP_BY_PORT[ends.dest_port] ?? (typeof transport === 'string' ? transport : 'ip'),
     dvc,
   };
+  pcap?.addTo(record, slot);
+  return record;
 }

@@ -131,7 +131,7 @@ export function buildHttpRecord(
     }
   }
   const record: HttpRecord = {
-    ...transactionHeader('http', tx.startMicros, ctx.table, slot, ctx.points, ends),
+    ...transactionHeader('http', tx.startMicros, ctx, slot, ends),
     type: 'http',
     http_method: tx.method,
     url,

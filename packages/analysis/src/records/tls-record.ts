@@ -46,7 +46,7 @@ export function buildTlsRecord(
         : server.legacyVersion
       : clientVersion;
   return {
-    ...transactionHeader('tls', hs.startMicros, ctx.table, slot, ctx.points, ends),
+    ...transactionHeader('tls', hs.startMicros, ctx, slot, ends),
     type: 'tls',
     server_name: client.serverName,
     alpn: client.alpn,

@@ -152,14 +152,19 @@ export class Unmapped {
   }
 }
 
-/** The unmapped fields every record type has: the mirror session's VNI and points, the workloads. */
+/**
+ * The unmapped fields every record type has: the mirror session's VNI and points, the workloads, and
+ * where the flow's first packet is in the pcap (OCSF 1.8 has no attribute for a packet's location).
+ */
 export function commonUnmapped(record: MirrorRecord): Unmapped {
   const u = new Unmapped()
     .add('vni', record.vni)
     .add('src_ecs_cluster', record.src_ecs_cluster)
     .add('src_ecs_service', record.src_ecs_service)
     .add('dest_ecs_cluster', record.dest_ecs_cluster)
-    .add('dest_ecs_service', record.dest_ecs_service);
+    .add('dest_ecs_service', record.dest_ecs_service)
+    .add('pcap_file', record.pcap_file)
+    .add('pcap_offset', record.pcap_offset);
   if (record.mirror_points.length > 0) u.json('mirror_points', record.mirror_points);
   return u;
 }

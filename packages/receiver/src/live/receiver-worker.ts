@@ -96,6 +96,7 @@ export class ReceiverWorker {
     this.pipeline = new MirrorPipeline({
       onRecord: data.records ? (record) => this.addRecord(record) : () => this.counters.recordsEmitted++,
       innerFrames: this.pcap,
+      innerFramePositions: this.pcap,
       flows: config.flows,
       addressDomain: config.addressDomain,
       dvc: config.dvc,

@@ -1,6 +1,6 @@
 import { renameSync, statSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
-import type { InnerFrameSink } from '@fargate-mirror/analysis';
+import { basename, join } from 'node:path';
+import type { FramePositionSource, InnerFrameSink } from '@fargate-mirror/analysis';
 import { PcapWriter } from '@fargate-mirror/wire';
 import { PCAP_SUFFIX, PCAP_TEMP_SUFFIX, pcapBaseName } from './pcap-file-names.js';
 
@@ -29,8 +29,12 @@ export interface RotatingPcapSinkOptions {
 const RETRY_MS = 1000;
 const RECORD_HEADER_BYTES = 16;
 const FILE_HEADER_BYTES = 24;
+/** File names kept for records' `pcap_file` (a day of 5-minute files, or a burst of size-rotated ones). */
+const NAMES_KEPT = 4096;
 
 interface OpenFile {
+  /** Names the file to `fileName` (records' pcap_file). */
+  readonly id: number;
   readonly writer: PcapWriter;
   readonly tempPath: string;
   readonly finalPath: string;
@@ -42,9 +46,10 @@ interface OpenFile {
  * Writes decapsulated inner frames into pcap files that are rotated by size and age. Each file is
  * written as `<name>.pcap.tmp` and renamed to `<name>.pcap` once complete, so whatever reads the
  * directory only ever sees whole files. Files are created 0600 (raw payload). Copies each frame into
- * the writer's buffer: no allocation per frame. Owned by one worker; never shared.
+ * the writer's buffer: no allocation per frame. Owned by one worker; never shared. Says where each
+ * frame went (file and offset), for records' `pcap_file` and `pcap_offset`.
  */
-export class RotatingPcapSink implements InnerFrameSink {
+export class RotatingPcapSink implements InnerFrameSink, FramePositionSource {
   readonly stats = { framesWritten: 0, framesDropped: 0, bytesWritten: 0, filesCompleted: 0, errors: 0 };
   private readonly options: RotatingPcapSinkOptions;
   private readonly now: () => number;
@@ -53,6 +58,9 @@ export class RotatingPcapSink implements InnerFrameSink {
   private sequence = 0;
   private failedUntil = 0;
   private closed = false;
+  private readonly names = new Map<number, string>();
+  lastFrameFile = 0;
+  lastFrameOffset = 0;
 
   constructor(options: RotatingPcapSinkOptions) {
     this.options = options;
@@ -67,6 +75,7 @@ export class RotatingPcapSink implements InnerFrameSink {
     tsSec: number,
     tsNsec: number,
   ): void {
+    this.lastFrameFile = 0;
     if (this.closed || (this.failedUntil !== 0 && this.now() < this.failedUntil)) {
       this.stats.framesDropped++;
       return;
@@ -87,12 +96,19 @@ export class RotatingPcapSink implements InnerFrameSink {
       }
       if (file === undefined) file = this.open(vni);
       file.writer.write(buf as Buffer, offset, capturedLength, originalLength, tsSec, tsNsec);
+      this.lastFrameFile = file.id;
+      this.lastFrameOffset = file.bytes;
       file.bytes += recordBytes;
       this.stats.framesWritten++;
       this.stats.bytesWritten += recordBytes;
     } catch (error) {
       this.fail(error, file, vni);
     }
+  }
+
+  /** The base name (as completed) of the file `lastFrameFile` named, while it is among the last NAMES_KEPT. */
+  fileName(file: number): string | undefined {
+    return this.names.get(file);
   }
 
   /** Completes files older than the rotation age; call about once a second. */
@@ -143,7 +159,8 @@ export class RotatingPcapSink implements InnerFrameSink {
 
   private open(vni: number): OpenFile {
     const openedAt = this.now();
-    const base = pcapBaseName(this.options.workerId, vni < 0 ? undefined : vni, openedAt, this.sequence++);
+    const id = ++this.sequence;
+    const base = pcapBaseName(this.options.workerId, vni < 0 ? undefined : vni, openedAt, id - 1);
     const tempPath = join(this.options.dir, base + PCAP_TEMP_SUFFIX);
     // Full buffers go to disk from Node's thread pool: a synchronous write here would stall the socket.
     const writer = PcapWriter.open(tempPath, {
@@ -152,6 +169,7 @@ export class RotatingPcapSink implements InnerFrameSink {
       background: true,
     });
     const file: OpenFile = {
+      id,
       writer,
       tempPath,
       finalPath: join(this.options.dir, base + PCAP_SUFFIX),
@@ -160,6 +178,8 @@ export class RotatingPcapSink implements InnerFrameSink {
     };
     if (vni < 0) this.single = file;
     else this.byVni.set(vni, file);
+    this.names.set(id, basename(file.finalPath));
+    this.names.delete(id - NAMES_KEPT);
     this.options.onFileOpen?.(file.finalPath, openedAt, vni);
     return file;
   }

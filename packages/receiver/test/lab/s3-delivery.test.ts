@@ -4,7 +4,8 @@
 // backlog drains. Every file reaches S3 once, nothing stays behind; Debian's `aws s3 ls` shows the
 // layout the Glue tables are built on; DuckDB reads the Parquet downloaded back and agrees with the
 // JSON Lines records of the same run; the pcap objects hold every packet, and each OCSF record names
-// the pcap objects of its flow.
+// the pcap objects of its flow, and the object and byte offset of its flow's first packet (checked with
+// tshark against the downloaded objects).
 
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,8 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { type AwsLocal, startAwsLocal } from '@fargate-mirror/aws-local';
 import { freePort } from '@fargate-mirror/testkit/free-port';
+import { flowKey } from '@fargate-mirror/testkit/ground-truth';
+import { type FrameAtOffset, framesByOffset } from '@fargate-mirror/testkit/pcap-offsets';
 import { run } from '@fargate-mirror/testkit/proc';
 import { requireTools } from '@fargate-mirror/testkit/require-tools';
 import { CaptureReader } from '@fargate-mirror/wire';
@@ -80,7 +83,7 @@ describe('receive delivers OCSF Parquet and pcap to S3 through an outage', { tim
   });
 
   beforeAll(async () => {
-    requireTools(['aws']);
+    requireTools(['aws', 'tshark']);
     requireBuiltCli();
     const port = await freePort();
     endpoint = `http://127.0.0.1:${port}`;
@@ -220,6 +223,59 @@ describe('receive delivers OCSF Parquet and pcap to S3 through an outage', { tim
       const files = JSON.parse((row.files as string[])[0]) as string[];
       expect(files.length).toBeGreaterThan(0);
       for (const f of files) expect(objects.has(f), f).toBe(true);
+    }
+  });
+
+  it("points each record at its flow's first packet: the pcap object and byte offset", async () => {
+    const framesOf = new Map<string, Map<number, FrameAtOffset>>();
+    for (const file of filesUnder(join(dir, 'down', 'pcap'), '.pcap'))
+      framesOf.set(file.slice(file.lastIndexOf('/') + 1), await framesByOffset(file));
+    const frameAt = (name: string, offset: number) => framesOf.get(name)?.get(offset);
+    // JSON Lines: the file's name in the pcap directory (the object's name under pcap/).
+    const mirrored = records.filter((r) => r.transport === 'tcp' || r.transport === 'udp');
+    expect(mirrored.length).toBeGreaterThan(20);
+    for (const r of mirrored) {
+      const frame = frameAt(r.pcap_file as string, r.pcap_offset as number);
+      expect(frame?.key, `${r.type} ${r.pcap_file}@${r.pcap_offset}`).toBe(
+        flowKey(
+          r.transport as string,
+          r.src_ip as string,
+          r.src_port as number,
+          r.dest_ip as string,
+          r.dest_port as number,
+        ),
+      );
+    }
+    // More than one file holds first packets: the offsets are per file, not per run.
+    expect(new Set(mirrored.map((r) => r.pcap_file)).size).toBeGreaterThan(1);
+    // OCSF: the S3 object itself, in every class.
+    const lake = join(dir, 'down', 'ocsf');
+    const objects = new Set(keys.map((k) => `s3://${BUCKET}/${k}`));
+    for (const cls of ['network_activity', 'http_activity', 'dns_activity']) {
+      const rows = await query(
+        `SELECT map_extract(unmapped, 'pcap_file')[1] AS file, map_extract(unmapped, 'pcap_offset')[1] AS offset,
+                connection_info.protocol_name AS transport, src_endpoint.ip AS src_ip, src_endpoint.port AS src_port,
+                dst_endpoint.ip AS dest_ip, dst_endpoint.port AS dest_port
+         FROM read_parquet('${lake}/${cls}/*/*/*/*.parquet')`,
+      );
+      expect(rows.length, cls).toBeGreaterThan(0);
+      for (const row of rows) {
+        const file = row.file as string;
+        expect(objects.has(file), `${cls}: ${file}`).toBe(true);
+        const frame = frameAt(file.slice(file.lastIndexOf('/') + 1), Number(row.offset));
+        expect(frame, `${cls} ${file}@${row.offset}`).toBeDefined();
+        // tshark's key is of TCP and UDP frames (ICMP flows have no ports to compare).
+        if (row.transport !== 'tcp' && row.transport !== 'udp') continue;
+        expect(frame?.key, `${cls} ${file}@${row.offset}`).toBe(
+          flowKey(
+            row.transport as string,
+            row.src_ip as string,
+            Number(row.src_port),
+            row.dest_ip as string,
+            Number(row.dest_port),
+          ),
+        );
+      }
     }
   });
 

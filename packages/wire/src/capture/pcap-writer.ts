@@ -68,6 +68,10 @@ export class PcapWriter {
   /** Bytes handed to the file so far, header included (buffered bytes not yet counted). */
   bytesWritten = 0;
   packetsWritten = 0;
+  /** The file's length once everything written so far lands: header and records, buffered ones too. */
+  length = HEADER_BYTES;
+  /** Byte offset of the last packet's record header in the file (-1 before the first). */
+  lastRecordOffset = -1;
   readonly path: string;
   readonly snaplen: number;
   readonly linkType: number;
@@ -146,6 +150,8 @@ export class PcapWriter {
   ): void {
     if (this.fd < 0) throw new CaptureWriteError(this.path, 'write after close');
     const captured = Math.min(capturedLength, this.snaplen);
+    this.lastRecordOffset = this.length;
+    this.length += RECORD_HEADER_BYTES + captured;
     if (this.used + RECORD_HEADER_BYTES + captured > this.buffer.length) this.flushBuffer();
     const b = this.buffer;
     const o = this.used;

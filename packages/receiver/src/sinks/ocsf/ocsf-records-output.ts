@@ -92,6 +92,10 @@ export class OcsfRecordsOutput {
       this.sink.stats.lastError = `a record line is not JSON: ${(error as Error).message}`;
       return;
     }
+    // The worker names the file of the flow's first packet; the lake says where that file is.
+    const location = this.options.pcapLocation;
+    if (record.pcap_file !== undefined && location !== undefined)
+      record.pcap_file = location(record.pcap_file);
     this.guard(() => this.sink.write(record, this.pcapFields(record, worker)));
   }
 
