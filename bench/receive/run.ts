@@ -4,13 +4,19 @@
 // frames it finds the highest rate each peer takes with < 0.1% loss, and prints the ratios.
 //
 // usage (root): node bench/receive/run.ts [--sizes 100,1500] [--trial-seconds 0.5] [--intakes native,js]
-//   [--profile] [--workers N] [--cpu-rate R [--cpu-count N]] [--profile-rate R]
+//   [--profile] [--workers N] [--cpu-rate R [--cpu-count N]] [--profile-rate R] [--perf-rate R]
 //
 // --cpu-rate R: instead of searching the zero-loss rate, offers R datagrams/s (default count 5 s of
 // them) once to each peer and prints the CPU time (every thread, /proc/PID/task/*/schedstat) each
 // spent per datagram. On a machine too loaded for the generator to reach the peers' limits this
 // still compares their cost; tcpdump's figure is its own process only (the kernel's VXLAN decap
 // runs in the sender's softirq and is not in it).
+//
+// --perf-rate R: offers R datagrams/s for 3 s (the first size) to receive (the first intake) and to the
+// kernel VXLAN + tcpdump peer, each under `perf record` of CPU 0 (where both run: every thread,
+// kernel included, JavaScript named through --perf-basic-prof), and prints each one's CPU 0 time per
+// datagram split by thread and code (JIT, node, kernel) and its top symbols. --cpu-prof sees only
+// JavaScript, and counts the native intake's blocking poll as the busy function that called it.
 //
 // Runs in a network namespace of its own; raises net.core.rmem_max to 64 MiB for the run (every peer
 // gets a 32 MiB receive buffer) and restores it. Receiver and peers are pinned to CPU 0, the generator
@@ -44,6 +50,9 @@ const cpuRate = Number(option('--cpu-rate', '0'));
 const cpuCount = Number(option('--cpu-count', String(cpuRate * 5)));
 // --profile-rate R: only the --cpu-prof trial of receive, at R datagrams/s and the first size (no search).
 const profileRate = Number(option('--profile-rate', '0'));
+const perfRate = Number(option('--perf-rate', '0'));
+const PERF_SECONDS = 3;
+const PERF_HZ = 2000;
 const FLOWS = 1024;
 const RECV_BUFFER = 32 * 1024 * 1024;
 const LOSS_LIMIT = 0.001;
@@ -56,8 +65,11 @@ else await inside(option('--dir', ''));
 async function outside(): Promise<void> {
   if (process.getuid?.() !== 0)
     throw new Error('bench/receive needs root (network namespace, rmem_max, tcpdump)');
-  for (const tool of ['gcc', 'tcpdump', 'taskset', 'ip']) {
-    if (spawnSync('which', [tool]).status !== 0) throw new Error(`bench/receive needs ${tool}`);
+  for (const tool of ['gcc', 'tcpdump', 'taskset', 'ip', ...(perfRate > 0 ? ['perf'] : [])]) {
+    if (spawnSync('which', [tool]).status !== 0)
+      throw new Error(
+        `bench/receive needs ${tool}${tool === 'perf' ? ' (Debian: apt-get install linux-perf)' : ''}`,
+      );
   }
   try {
     statSync(CLI);
@@ -105,6 +117,8 @@ async function outside(): Promise<void> {
 interface Peer {
   readonly name: string;
   readonly port: number;
+  /** The peer's own process, when one runs for the whole size (receive). */
+  readonly pid?: number;
   /** Starts whatever runs for the whole size (or per trial) and returns a counter of received datagrams. */
   trial(
     run: () => Promise<{ sent: number; seconds: number }>,
@@ -120,6 +134,7 @@ async function inside(dir: string): Promise<void> {
   console.log('generator pinned to CPU 1, every receiver to CPU 0; receive buffers 32 MiB\n');
   if (cpuRate > 0) return cpuCost(dir, gen);
   if (profileRate > 0) return profileReceive(dir, gen, profileRate, sizes[0]);
+  if (perfRate > 0) return perfPeers(dir, gen, perfRate, sizes[0]);
   const results: Record<string, Record<number, number>> = {};
   for (const size of sizes) {
     const peers = [...intakes.map((i) => (d: string) => makeReceive(d, i)), makeTcpdump, makeCSink];
@@ -318,6 +333,7 @@ async function makeReceive(
   return {
     name: receiveName(intake, workerCount),
     port: 5789,
+    pid: p.pid,
     async trial(run) {
       const before = await count();
       const cpuBefore = cpuNs(p.pid);
@@ -508,6 +524,83 @@ async function profileReceive(dir: string, gen: string, rate: number, size: numb
   }
   for (const [name, us] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
     console.log(`  ${((us / total) * 100).toFixed(1).padStart(5)}%  ${name}`);
+  }
+}
+
+/**
+ * Each of receive and kernel VXLAN + tcpdump at `rate` under `perf record -a -C 0`: CPU 0 holds the
+ * peer and all its threads, so its samples are what the peer costs there (the loopback delivery and
+ * the kernel's VXLAN decapsulation run in the sender's softirq on CPU 1, for both peers alike).
+ */
+async function perfPeers(dir: string, gen: string, rate: number, size: number): Promise<void> {
+  const count = rate * PERF_SECONDS;
+  for (const make of [(d: string) => makeReceive(d, intakes[0], ['--perf-basic-prof']), makeTcpdump]) {
+    const peer = await make(dir);
+    const data = join(dir, 'perf.data');
+    let t: { sent: number; received: number };
+    try {
+      t = await peer.trial(async () => {
+        // perf attaches in the time the generator takes to start: the trial is inside its window.
+        const perf = spawn(
+          'perf',
+          [
+            'record',
+            '-q',
+            '-a',
+            '-C',
+            '0',
+            '-e',
+            'cpu-clock',
+            '-F',
+            String(PERF_HZ),
+            '-o',
+            data,
+            '--',
+            'sleep',
+            String(PERF_SECONDS + 1),
+          ],
+          { stdio: 'ignore' },
+        );
+        await sleep(300);
+        const g = await generate(gen, peer.port, size, rate, count);
+        await new Promise((r) => perf.once('close', r));
+        return g;
+      });
+    } finally {
+      await peer.stop();
+    }
+    const report = (sort: string) => {
+      const text = execFileSync(
+        'perf',
+        ['report', '-i', data, '--stdio', '--no-children', '-g', 'none', '--sort', sort],
+        { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+      // cpu-clock counts nanoseconds: the event count is CPU 0's time in the window, idle included.
+      const total = Number(/Event count \(approx\.\): (\d+)/.exec(text)?.[1] ?? 0);
+      const rows = [...text.matchAll(/^\s*([\d.]+)%\s+(.*\S)\s*$/gm)]
+        .map((m) => ({ share: Number(m[1]) / 100, what: m[2].replace(/\s+/g, ' ') }))
+        .filter((r) => !r.what.startsWith('swapper'));
+      return { total, rows };
+    };
+    const byThread = report('comm,dso');
+    const total = byThread.total;
+    const busy = byThread.rows.reduce((n, r) => n + r.share, 0);
+    const perDatagramUs = (share: number) => ((share * total) / 1e3 / t.received).toFixed(2);
+    console.log(
+      `\n${peer.name} at ${Math.round(rate / 1000)} k/s, ${size}-byte inner: ${t.received} of ${t.sent} received; CPU 0 busy ${perDatagramUs(busy)} us per datagram received`,
+    );
+    for (const r of byThread.rows.slice(0, 8))
+      console.log(
+        `  ${perDatagramUs(r.share).padStart(6)} us  ${(r.share * 100).toFixed(1).padStart(5)}%  ${r.what}`,
+      );
+    console.log('  top symbols:');
+    for (const r of report('comm,sym').rows.slice(0, 14))
+      console.log(
+        `  ${perDatagramUs(r.share).padStart(6)} us  ${(r.share * 100).toFixed(1).padStart(5)}%  ${r.what.replace(/file:\/\/\/\S*\/packages\//, '')}`,
+      );
+    rmSync(data, { force: true });
+    // The receiver's --perf-basic-prof symbol map, once perf has read it: nothing of the run stays.
+    if (peer.pid !== undefined) rmSync(`/tmp/perf-${peer.pid}.map`, { force: true });
   }
 }
 

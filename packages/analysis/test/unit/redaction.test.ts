@@ -86,4 +86,21 @@ describe('Redactor', () => {
     expect(r.header('Accept', 'text/html')).toBe('text/html');
     expect(r.header('Access-Control-Allow-Credentials', 'true')).toBe('true');
   });
+
+  it('scans queries and paths of every shape: empty parts, bare tokens, long segments, ; parameters', () => {
+    const token = 'Zx9Qm2Lp7Vt4Rk8Wn3Hs6Yb1';
+    expect(r.query('a&&b&')).toBe('a&&b&');
+    expect(r.query('&token=x&')).toBe(`&token=${REDACTED}&`);
+    expect(r.query('=v&page=1')).toBe('=v&page=1');
+    expect(r.query(`${token}&page=1&${token}`)).toBe(`${REDACTED}&page=1&${REDACTED}`);
+    expect(r.query(`page=${token}`)).toBe(`page=${REDACTED}`);
+    // 23 characters: too short to be a token by shape.
+    expect(r.query(`page=${token.slice(1)}`)).toBe(`page=${token.slice(1)}`);
+    expect(r.query('token=&page=2')).toBe('token=&page=2');
+    expect(r.query('x=1=2&token=a=b')).toBe(`x=1=2&token=${REDACTED}`);
+    expect(r.target(`/a/${token}/b?page=2`)).toBe(`/a/${REDACTED}/b?page=2`);
+    expect(r.target(`/a/${token.slice(1)}/b`)).toBe(`/a/${token.slice(1)}/b`);
+    expect(r.target('/a/b;jsessionid=abc/c')).toBe(`/a/b;jsessionid=${REDACTED}/c`);
+    expect(r.target('/a/b;v=1/c')).toBe('/a/b;v=1/c');
+  });
 });
