@@ -139,24 +139,30 @@ describe("aws-local's conditional S3 writes and STS AssumeRole", { timeout: 120_
   });
 
   it("a role's sessions: denied s3:GetObject they write but cannot head or get; expired, S3 refuses them", async () => {
-    const role = 'arn:aws:iam::123456789012:role/AmazonSecurityLake-Provider-fmHttp-eu-west-1';
-    aws.sts.trust(role, { s3Deny: ['s3:GetObject'], sessionSeconds: 3 });
-    const granted = await awsCli(aws.url, [
-      'sts',
-      'assume-role',
-      '--role-arn',
-      role,
-      '--role-session-name',
-      'fm-w',
-    ]);
-    expect(granted.code, granted.stderr).toBe(0);
-    const c = (granted.json as Json).Credentials;
-    const session = {
-      AWS_ACCESS_KEY_ID: c.AccessKeyId,
-      AWS_SECRET_ACCESS_KEY: c.SecretAccessKey,
-      AWS_SESSION_TOKEN: c.SessionToken,
+    const assume = async (role: string) => {
+      const granted = await awsCli(aws.url, [
+        'sts',
+        'assume-role',
+        '--role-arn',
+        role,
+        '--role-session-name',
+        'fm-w',
+      ]);
+      expect(granted.code, granted.stderr).toBe(0);
+      const c = (granted.json as Json).Credentials;
+      return {
+        env: {
+          AWS_ACCESS_KEY_ID: c.AccessKeyId,
+          AWS_SECRET_ACCESS_KEY: c.SecretAccessKey,
+          AWS_SESSION_TOKEN: c.SessionToken,
+        },
+        expiresAt: new Date(c.Expiration).getTime(),
+      };
     };
-    const expiresAt = new Date(c.Expiration).getTime();
+    // The denial, with a session that outlives the CLI calls however loaded the machine is.
+    const role = 'arn:aws:iam::123456789012:role/AmazonSecurityLake-Provider-fmHttp-eu-west-1';
+    aws.sts.trust(role, { s3Deny: ['s3:GetObject'], sessionSeconds: 900 });
+    const session = (await assume(role)).env;
     const object = ['--bucket', 'lake', '--key', 'ext/denied.parquet'];
     const put = await awsCli(aws.url, ['s3api', 'put-object', ...object, '--body', '/etc/hostname'], session);
     expect(put.code, put.stderr).toBe(0);
@@ -167,12 +173,15 @@ describe("aws-local's conditional S3 writes and STS AssumeRole", { timeout: 120_
     expect(get.stderr).toMatch(/AccessDenied/);
     // The long-term key still reads it: the refusal is the role's.
     expect((await awsCli(aws.url, ['s3api', 'head-object', ...object])).code).toBe(0);
-    // Past the session's expiration (3 s here, a test knob: AWS issues at least 900 s).
-    await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 100));
+    // Past a session's expiration (1 s here, a test knob: AWS issues at least 900 s), of a role of its own.
+    const shortRole = 'arn:aws:iam::123456789012:role/fm-short-session';
+    aws.sts.trust(shortRole, { sessionSeconds: 1 });
+    const short = await assume(shortRole);
+    await new Promise((r) => setTimeout(r, Math.max(0, short.expiresAt - Date.now()) + 100));
     const late = await awsCli(
       aws.url,
       ['s3api', 'put-object', ...object, '--body', '/etc/hostname'],
-      session,
+      short.env,
     );
     expect(late.code).not.toBe(0);
     expect(late.stderr).toMatch(/ExpiredToken.*The provided token has expired/);

@@ -164,9 +164,13 @@ export function readJsonLines(path: string): JsonRecord[] {
     .map((l) => JSON.parse(l) as JsonRecord);
 }
 
-const TIMING_FIELDS = ['time', 'start_time', 'end_time', 'duration'];
+// Timing, and where the flow's first packet is in the pcap: each run writes its own files, or none.
+const TIMING_FIELDS = ['time', 'start_time', 'end_time', 'duration', 'pcap_file', 'pcap_offset'];
 
-/** A flow record without its timing fields, as a canonical string (for multiset comparison). */
+/**
+ * A flow record without its timing fields and pcap position, as a canonical string (for multiset
+ * comparison of one run's records with another's).
+ */
 export function withoutTiming(record: JsonRecord): string {
   const copy: JsonRecord = {};
   for (const key of Object.keys(record).sort()) if (!TIMING_FIELDS.includes(key)) copy[key] = record[key];

@@ -3,7 +3,7 @@
 // IP-fragmented VXLAN datagrams that the kernel reassembles for the socket. The receiver's pcap must
 // hold every frame each mirrored interface carried, per VNI; its flows must equal `read` of a capture
 // of the same outer stream.
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { OUTER_CAPTURE_FILTER } from '@fargate-mirror/testkit/capture';
 import { readJsonLines as readLines, runCli } from '@fargate-mirror/testkit/cli';
 import { createMirrorLab, type MirrorLab } from '@fargate-mirror/testkit/lab';
@@ -110,6 +110,9 @@ describe('receive in a mirror lab', () => {
     const offline = flowRecords(readLines(readRecords));
     expect(live.length).toBeGreaterThan(10);
     expect(countBy(live, withoutTiming)).toEqual(countBy(offline, withoutTiming));
+    // Each live flow names the pcap file of its first packet: one of this run's (read wrote none).
+    const names = new Set(files.map((f) => basename(f)));
+    for (const r of live) expect(names.has(r.pcap_file as string), String(r.pcap_file)).toBe(true);
     for (const r of live) {
       const points = r.mirror_points as { vni: number; outer_src_ip: string }[];
       expect(points.map((p) => p.vni)).toEqual([r.vni]);
