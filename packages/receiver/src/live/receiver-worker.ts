@@ -24,6 +24,14 @@ const NATIVE_ROUNDS = 8;
 const NATIVE_IDLE_WAIT_MS = 10;
 /** ...with other workers, whose handoffs the loop drains: shorter. */
 const NATIVE_IDLE_WAIT_SHARED_MS = 1;
+/**
+ * At a stop, how long the worker may go on reading what the kernel already queued for its sockets
+ * (a 64 MiB receive buffer holds about 60,000 small datagrams: a second for the dgram intake). Past
+ * it, with senders that do not stop, the rest is left.
+ */
+const STOP_DRAIN_MS = 5000;
+/** The dgram intake at a stop: this long without a datagram and its sockets are empty. */
+const STOP_QUIET_MS = 20;
 
 /**
  * One receive worker: its own sockets on the shared ports, its own pipeline (flow table, pcap files),
@@ -197,13 +205,19 @@ export class ReceiverWorker {
     return true;
   }
 
-  /** Closes the sockets: nothing more is read (what the kernel still holds for them is dropped). */
+  /**
+   * Reads what the kernel already holds for the sockets (closing them would discard it: a stop right
+   * after a burst lost tens of thousands of datagrams), for at most STOP_DRAIN_MS, and stops reading.
+   * The sockets stay open until `finish`, so that the main thread can read their kernel drop counters
+   * (/proc/net/udp) first: a closed socket takes its count with it.
+   */
   async stopReading(): Promise<void> {
+    const deadline = Date.now() + STOP_DRAIN_MS;
+    if (this.reading) {
+      this.drainNativeSockets(deadline);
+      await this.drainDgramSockets(deadline);
+    }
     this.reading = false;
-    await Promise.all(this.sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
-    this.sockets.length = 0;
-    for (const s of this.nativeSockets) s.close();
-    this.nativeSockets.length = 0;
   }
 
   /**
@@ -212,6 +226,7 @@ export class ReceiverWorker {
    */
   finish(): void {
     this.finished = true;
+    this.closeSockets();
     for (const ring of this.inRings) {
       ring.drain(this.visitHandoff);
       ring.cancelWait();
@@ -283,6 +298,38 @@ export class ReceiverWorker {
     }
     setImmediate(this.pumpNative);
   };
+
+  /** Nothing more is read: what the kernel still holds for the sockets is dropped. */
+  private closeSockets(): void {
+    for (const s of this.sockets) s.close();
+    this.sockets.length = 0;
+    for (const s of this.nativeSockets) s.close();
+    this.nativeSockets.length = 0;
+  }
+
+  /** Native sockets: batches until every one is empty (or the deadline). */
+  private drainNativeSockets(deadline: number): void {
+    try {
+      for (;;) {
+        let taken = 0;
+        for (const socket of this.nativeSockets) taken += this.drainNative(socket);
+        if (taken === 0 || Date.now() >= deadline) return;
+      }
+    } catch (error) {
+      this.log.error({ err: error }, 'native intake: receive failed while stopping');
+    }
+  }
+
+  /** dgram sockets: Node delivers what is queued as events; wait until none came for a moment. */
+  private async drainDgramSockets(deadline: number): Promise<void> {
+    if (this.sockets.length === 0) return;
+    let seen = this.counters.datagrams;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, STOP_QUIET_MS));
+      if (this.counters.datagrams === seen) return;
+      seen = this.counters.datagrams;
+    }
+  }
 
   /** One batch from `socket` through the pipeline; returns how many datagrams it took. */
   private drainNative(socket: NativeMirrorSocket): number {

@@ -169,8 +169,9 @@ export class Receiver {
 
   /**
    * Graceful stop: /healthz fails for `drainSeconds` (the load balancer stops sending), then the
-   * workers stop reading, take what other workers handed over, end their open flows, and close their
-   * pcap files; the last records are written and the file closed. Idempotent.
+   * workers read what their sockets still hold and stop reading, the kernel's drops are read, and the
+   * workers close their sockets, take what other workers handed over, end their open flows, and close
+   * their pcap files; the last records are written and the file closed. Idempotent.
    */
   stop(): Promise<ReceiverSummary> {
     this.stopping ??= this.runStop();
@@ -182,7 +183,8 @@ export class Receiver {
     this.health.draining = true;
     log.info({ drainSeconds: config.drainSeconds }, 'draining: /healthz now fails');
     if (config.drainSeconds > 0) await new Promise((r) => setTimeout(r, config.drainSeconds * 1000));
-    await this.workers.stop();
+    // The kernel's drops up to the last read, while the sockets that hold the counts are still open.
+    await this.workers.stop(() => this.drops?.poll());
     if (this.checkTimer !== undefined) clearInterval(this.checkTimer);
     await this.sinks.close(config.hec.drainSeconds * 1000);
     this.drops?.poll();

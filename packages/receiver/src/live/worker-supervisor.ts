@@ -98,15 +98,17 @@ export class WorkerSupervisor {
   }
 
   /**
-   * The workers' part of a graceful stop: stop reading, take over handoffs and end open flows, exit.
-   * No worker is restarted from here on.
+   * The workers' part of a graceful stop: read what the sockets hold and stop reading; then
+   * `onStoppedReading` (the sockets are still open: their kernel drop counters can be read); then
+   * take over handoffs, close the sockets, end open flows, exit. No worker is restarted from here on.
    */
-  async stop(): Promise<void> {
+  async stop(onStoppedReading?: () => void): Promise<void> {
     this.shuttingDown = true;
     for (const slot of this.slots) if (slot.restartTimer !== undefined) clearTimeout(slot.restartTimer);
     await this.eachAliveWorker('stop-reading', (slot, done) => {
       slot.onStoppedReading = done;
     });
+    onStoppedReading?.();
     this.log.info('stopped reading; ending open flows');
     await this.eachAliveWorker('finish', (slot, done) => {
       slot.onFinished = done;
