@@ -12,6 +12,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MirrorFilter, MirrorTarget, TaskMirroring } from '../../src/index.js';
+import { testOutdir } from '../support/stacks.js';
 
 const run = promisify(execFile);
 const PACKAGE = join(import.meta.dirname, '..', '..');
@@ -152,7 +153,7 @@ describe('example app: npx aws-cdk@2 synth', () => {
 
 describe('cdk-nag control', () => {
   it('fails an app without the example acknowledgements on exactly the two findings the example acknowledges', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ outdir: testOutdir(), context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new Stack(app, 'Control');
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1, flowLogs: { all: {} } });
     const filter = new MirrorFilter(stack, 'Filter');

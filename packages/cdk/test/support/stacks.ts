@@ -2,6 +2,9 @@
  * Stacks the tests share. Synth is slow, so each test file builds its stacks once. Bundling is
  * skipped (`aws:cdk:bundling-stacks: []`) unless a test needs the bundled code itself.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -11,6 +14,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { afterAll } from 'vitest';
 import {
   FilterProtocol,
   FilterRuleAction,
@@ -26,9 +30,25 @@ import {
 
 export const OWNER = 'shop-prod';
 
+let appsDir: string | undefined;
+// Registered as the test file imports this module: the file's App folders go when its tests end.
+afterAll(() => {
+  if (appsDir !== undefined) rmSync(appsDir, { recursive: true, force: true });
+  appsDir = undefined;
+});
+
+/**
+ * A fresh cloud assembly folder for an App, below one folder of this test file that is removed after
+ * its tests: an App given none makes its own `cdk.out*` in /tmp and leaves it there.
+ */
+export function testOutdir(): string {
+  appsDir ??= mkdtempSync(join(tmpdir(), 'fm-cdk-test-'));
+  return mkdtempSync(join(appsDir, 'app-'));
+}
+
 export function newStack(options: { bundle?: boolean; outdir?: string } = {}): Stack {
   const app = new App({
-    ...(options.outdir ? { outdir: options.outdir } : {}),
+    outdir: options.outdir ?? testOutdir(),
     context: options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] },
   });
   return new Stack(app, 'Test');

@@ -3,7 +3,7 @@
  * acting as a user, and the controller CLI run as a real process.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,6 +116,7 @@ export async function startEnv(options: AwsLocalOptions = {}): Promise<Env> {
     async close() {
       clients.destroy();
       await aws.close();
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,12 +1,12 @@
 // Issue 22: the controller commands follow the binary's command-line contract. Each case runs the
 // built `fargate-mirror` binary with only the environment given here, and asserts the exit code and
 // the one stderr line `fargate-mirror <command>: <problem>`.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_BIN } from '@fargate-mirror/testkit/cli';
 import { run } from '@fargate-mirror/testkit/proc';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const NO_AWS = {
   PATH: process.env['PATH'] ?? '/usr/bin:/bin',
@@ -35,6 +35,8 @@ function oneLine(stderr: string, command: string): string {
   expect(stderr).not.toMatch(/^\s+at /m);
   return lines[0] ?? '';
 }
+
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fm-ctl-contract-'));

@@ -1,7 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfigFile, parseConfigText } from '../../src/config.js';
 import { ConfigInvalidError } from '../../src/errors.js';
 
@@ -20,6 +20,7 @@ function issuesOf(text: string): string[] {
 describe('config', () => {
   it('reads the docs/design.md example with defaults', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fm-config-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const file = join(dir, 'c.yaml');
     await writeFile(
       file,
