@@ -80,6 +80,21 @@ async function outside(): Promise<void> {
   const ns = `fmbench${process.pid}`;
   const rmemBefore = readFileSync('/proc/sys/net/core/rmem_max', 'utf8').trim();
   const wmemBefore = readFileSync('/proc/sys/net/core/wmem_max', 'utf8').trim();
+  const restore = () => {
+    writeFileSync('/proc/sys/net/core/rmem_max', rmemBefore);
+    writeFileSync('/proc/sys/net/core/wmem_max', wmemBefore);
+    // Whatever a stopped run left running in the namespace (receive, tcpdump, the generator).
+    const left = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout ?? '';
+    for (const pid of left.split(/\s+/).filter(Boolean)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    spawnSync('ip', ['netns', 'del', ns]);
+    rmSync(dir, { recursive: true, force: true });
+  };
   try {
     for (const prog of ['vxgen', 'vxsink']) {
       execFileSync('gcc', ['-O2', '-o', join(dir, prog), join(HERE, `${prog}.c`)]);
@@ -88,7 +103,7 @@ async function outside(): Promise<void> {
     writeFileSync('/proc/sys/net/core/wmem_max', String(16 * 1024 * 1024));
     execFileSync('ip', ['netns', 'add', ns]);
     execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    const r = spawnSync(
+    const child = spawn(
       'ip',
       [
         'netns',
@@ -105,12 +120,18 @@ async function outside(): Promise<void> {
         stdio: 'inherit',
       },
     );
-    if (r.status !== 0) process.exitCode = r.status ?? 1;
+    // A run stopped from outside (Ctrl-C, `timeout`) still restores the machine below: the signal
+    // goes on to the run in the namespace, whose end ends this one. Two runs killed before this was
+    // here left rmem_max at 64 MiB and their namespaces behind.
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    process.off('SIGINT', forward);
+    process.off('SIGTERM', forward);
+    if (status !== 0) process.exitCode = status ?? 1;
   } finally {
-    writeFileSync('/proc/sys/net/core/rmem_max', rmemBefore);
-    writeFileSync('/proc/sys/net/core/wmem_max', wmemBefore);
-    spawnSync('ip', ['netns', 'del', ns]);
-    rmSync(dir, { recursive: true, force: true });
+    restore();
   }
 }
 
