@@ -22,6 +22,7 @@ const APT_PACKAGE: Record<string, string> = {
   '/usr/bin/python3': 'python3',
   scapy: 'python3-scapy',
   getcap: 'libcap2-bin',
+  setpriv: 'util-linux',
 };
 
 const EXTRA_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
@@ -65,6 +66,13 @@ export function requireRootAndTools(tools: readonly string[] = []): void {
   }
   problems.push(...missingTools(['ip', 'tc', 'ethtool', ...tools]));
   if (problems.length > 0) throw new Error(problems.join('\n'));
+}
+
+/** Throws a clear Error naming `what` unless this process is root (a test of a privilege, not a lab). */
+export function requireRoot(what: string): void {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
+    throw new Error(`needs root: ${what} (run the suite as root); uid is ${process.getuid?.()}`);
+  }
 }
 
 /** Throws a clear Error unless every tool is installed (for tests that read captures, no root). */

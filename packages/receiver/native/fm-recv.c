@@ -86,7 +86,12 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
     close(fd);
     return throw_errno(env, "setsockopt SO_REUSEPORT", err);
   }
-  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) != 0) {
+  // SO_RCVBUFFORCE goes past net.core.rmem_max, but only for a process with CAP_NET_ADMIN (the
+  // appliance run as root, or given that capability): the receive buffer is what absorbs a burst,
+  // and the kernel default cap (208 KiB) drops one of a few hundred datagrams. Without the
+  // capability (EPERM) it is SO_RCVBUF, capped at rmem_max, and the receiver warns naming it.
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0 &&
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) != 0) {
     int err = errno;
     close(fd);
     return throw_errno(env, "setsockopt SO_RCVBUF", err);

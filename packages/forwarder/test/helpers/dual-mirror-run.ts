@@ -58,39 +58,47 @@ export async function runDualMirror(
       ...['--address-domain', 'vni', '--no-dedup'],
     ],
   );
-  const outerPcap = join(dir, 'outer.pcap');
-  const outer = await lab.startCapture(
-    'collector',
-    lab.dev.collector,
-    `udp dst port ${VXLAN_PORT} or (ip and ip[6:2] & 0x1fff != 0)`,
-    outerPcap,
-  );
-  const reference = join(dir, 'task.pcap');
-  const onTask = await lab.startCapture('task', lab.dev.taskMirrored, '', reference);
-  // The task has no default route in this lab: the forwarder is told its interface, and sends over
-  // the collector link, whose MTU is the path MTU of its datagrams.
-  const fwd = await startForward(
-    lab,
-    [
-      ...['--to', `${lab.collectorIp}:${VXLAN_PORT}`, '--vni', String(opts.forwardVni)],
-      ...['--interface', lab.dev.taskMirrored, '--mtu', String(opts.mtu), '--log-level', 'info'],
-      ...(opts.captureEngine !== undefined ? ['--capture-engine', opts.captureEngine] : []),
-    ],
-    { command: [process.execPath, CLI_BIN, 'forward'] },
-  );
+  // A run that fails part-way must not leave the receiver holding the port for the next test.
+  const run = await (async () => {
+    const outerPcap = join(dir, 'outer.pcap');
+    const outer = await lab.startCapture(
+      'collector',
+      lab.dev.collector,
+      `udp dst port ${VXLAN_PORT} or (ip and ip[6:2] & 0x1fff != 0)`,
+      outerPcap,
+    );
+    const reference = join(dir, 'task.pcap');
+    const onTask = await lab.startCapture('task', lab.dev.taskMirrored, '', reference);
+    // The task has no default route in this lab: the forwarder is told its interface, and sends over
+    // the collector link, whose MTU is the path MTU of its datagrams.
+    const fwd = await startForward(
+      lab,
+      [
+        ...['--to', `${lab.collectorIp}:${VXLAN_PORT}`, '--vni', String(opts.forwardVni)],
+        ...['--interface', lab.dev.taskMirrored, '--mtu', String(opts.mtu), '--log-level', 'info'],
+        ...(opts.captureEngine !== undefined ? ['--capture-engine', opts.captureEngine] : []),
+      ],
+      { command: [process.execPath, CLI_BIN, 'forward'] },
+    );
 
-  await traffic();
+    await traffic();
 
-  const { exit, stats } = await fwd.stop();
-  if (exit !== 0) throw new Error(`forward exited with ${exit}:\n${fwd.proc.stderr()}`);
-  const referenceStats = await onTask.stop();
-  const outerStats = await outer.stop();
-  await waitFor('the receiver to read every VXLAN datagram the collector saw', async () => {
-    return (await receiver.metric('datagrams_received_total')) >= outerStats.captured;
+    const { exit, stats } = await fwd.stop();
+    if (exit !== 0) throw new Error(`forward exited with ${exit}:\n${fwd.proc.stderr()}`);
+    const referenceStats = await onTask.stop();
+    const outerStats = await outer.stop();
+    await waitFor('the receiver to read every VXLAN datagram the collector saw', async () => {
+      return (await receiver.metric('datagrams_received_total')) >= outerStats.captured;
+    });
+    const kernelDrops = await receiver.metric('kernel_drops_total');
+    if (kernelDrops !== 0) throw new Error(`the receiver's sockets dropped ${kernelDrops} datagrams`);
+    return { reference, outerPcap, stats, referenceStats, outerStats };
+  })().catch(async (error: unknown) => {
+    await receiver.proc.stop('SIGKILL');
+    throw error;
   });
-  const kernelDrops = await receiver.metric('kernel_drops_total');
-  if (kernelDrops !== 0) throw new Error(`the receiver's sockets dropped ${kernelDrops} datagrams`);
   const receiverSummary = await receiver.stop();
+  const { reference, outerPcap, stats, referenceStats, outerStats } = run;
   return {
     records: readJsonLines(recordsFile),
     reference,

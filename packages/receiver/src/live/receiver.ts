@@ -296,14 +296,16 @@ export class Receiver {
   private warnAboutReceiveBuffer(): void {
     const wanted = this.config.recvBuffer;
     // Linux doubles the size asked for (the extra half is its own bookkeeping) and reports the doubled
-    // value; the usable part is half of it, capped at net.core.rmem_max.
+    // value; the usable part is half of it, capped at net.core.rmem_max unless the native intake could
+    // force it (CAP_NET_ADMIN).
     const granted = this.workers.recvBufferBytes;
     const usable = process.platform === 'linux' ? Math.floor(granted / 2) : granted;
     if (usable < wanted) {
       this.log.warn(
         { requested: wanted, granted: usable },
         `receive buffer is ${formatByteSize(usable)}, less than the ${formatByteSize(wanted)} asked for: the kernel caps it at ` +
-          `net.core.rmem_max; raise it (sysctl -w net.core.rmem_max=${wanted}) or bursts will be dropped`,
+          `net.core.rmem_max; raise it (sysctl -w net.core.rmem_max=${wanted}) or give the receiver CAP_NET_ADMIN ` +
+          '(the native intake then goes past it), or bursts will be dropped',
       );
     }
   }

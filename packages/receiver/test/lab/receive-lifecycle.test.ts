@@ -5,7 +5,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '@fargate-mirror/testkit/cli';
-import { requireTools } from '@fargate-mirror/testkit/require-tools';
+import { start } from '@fargate-mirror/testkit/proc';
+import { requireRoot, requireTools } from '@fargate-mirror/testkit/require-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   countBy,
@@ -27,11 +28,14 @@ import {
 
 let dir = '';
 beforeAll(() => {
-  requireTools(['tshark']);
+  requireTools(['tshark', 'setpriv']);
   requireBuiltCli();
   dir = mkdtempSync(join(tmpdir(), 'fm-receive-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** setpriv arguments that run a program as root without CAP_NET_ADMIN (nor a way to regain it). */
+const WITHOUT_NET_ADMIN = ['--inh-caps=-net_admin', '--bounding-set=-net_admin'];
 
 const BASE = ['--health-port', '0', '--port', '0', '--geneve-port', '0', '--drain-seconds', '0'];
 
@@ -236,20 +240,32 @@ describe('receive on loopback', () => {
     expect(r2.stderr).toMatch(/recvBuffer: expected a byte size/);
   });
 
-  it('warns, naming net.core.rmem_max, when the kernel caps the receive buffer', async () => {
+  it('warns, naming net.core.rmem_max, when the kernel caps the receive buffer (no CAP_NET_ADMIN)', async () => {
     const rmemMax = Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8'));
-    const r = await startReceive([
-      ...BASE,
-      '--recv-buffer',
-      String(rmemMax * 2),
-      '--records',
-      join(dir, 'rmem.jsonl'),
-    ]);
+    // Without CAP_NET_ADMIN neither intake may go past rmem_max (SO_RCVBUFFORCE is refused).
+    const r = await startReceive(
+      [...BASE, '--recv-buffer', String(rmemMax * 2), '--records', join(dir, 'rmem.jsonl')],
+      (cmd, args) => start('setpriv', [...WITHOUT_NET_ADMIN, '--', cmd, ...args]),
+    );
     await stopReceive(r);
     expect(r.proc.stderr()).toMatch(
       new RegExp(
-        `less than the .* asked for: the kernel caps it at net\\.core\\.rmem_max; raise it \\(sysctl -w net\\.core\\.rmem_max=${rmemMax * 2}\\)`,
+        `less than the .* asked for: the kernel caps it at net\\.core\\.rmem_max; raise it \\(sysctl -w net\\.core\\.rmem_max=${rmemMax * 2}\\) or give the receiver CAP_NET_ADMIN`,
       ),
     );
+  });
+
+  it('gets the whole receive buffer asked for, past net.core.rmem_max, with CAP_NET_ADMIN (native intake)', async () => {
+    requireRoot('the receive buffer past net.core.rmem_max (SO_RCVBUFFORCE needs CAP_NET_ADMIN)');
+    const rmemMax = Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8'));
+    const asked = rmemMax * 2;
+    const r = await startReceive([
+      ...BASE,
+      ...['--intake', 'native', '--recv-buffer', String(asked), '--records', join(dir, 'forced.jsonl')],
+    ]);
+    // Linux reports twice the size set (its bookkeeping half): the whole of `asked` is usable.
+    expect(metric(await metrics(r.healthPort), 'recv_buffer_bytes')).toBe(2 * asked);
+    await stopReceive(r);
+    expect(r.proc.stderr()).not.toMatch(/receive buffer is .* less than/);
   });
 });
