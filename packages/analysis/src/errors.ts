@@ -2,7 +2,12 @@
  * Errors of the analysis package. Decoding and analysis never throw on traffic (bad packets are
  * counted); these are for options a caller got wrong. Codes are listed in README.md.
  */
-export const ANALYSIS_ERROR_CODES = ['DEDUP_CONFIG_INVALID', 'SUMMARY_OPTIONS_INVALID'] as const;
+export const ANALYSIS_ERROR_CODES = [
+  'DEDUP_CONFIG_INVALID',
+  'SUMMARY_OPTIONS_INVALID',
+  /** `read` with workers asked for something only one pipeline can do, or a bad worker count. */
+  'READ_WORKERS_UNSUPPORTED',
+] as const;
 export type AnalysisErrorCode = (typeof ANALYSIS_ERROR_CODES)[number];
 
 const BRAND = Symbol.for('fargate-mirror.error');

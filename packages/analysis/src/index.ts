@@ -24,12 +24,14 @@ export {
 export { type FlowSink, FlowTable, type FlowTableOptions } from './flows/flow-table.js';
 export { MirrorPointRegistry } from './flows/mirror-points.js';
 export { type ReadCaptureOptions, type ReadSummary, readCapture } from './offline/read-capture.js';
+export { readCaptureInWorkers } from './offline/read-shards.js';
 export { JsonLinesWriter } from './output/json-lines-writer.js';
 export { recordJson } from './output/record-json.js';
 export {
   type InnerFrameSink,
   MirrorPipeline,
   type MirrorPipelineOptions,
+  packetMicros,
 } from './pipeline/mirror-pipeline.js';
 export {
   PIPELINE_COUNTERS,

@@ -28,6 +28,7 @@ export {
 export { type IpHeaderSpec, type TcpSegmentSpec, tcpSegment, udpDatagram } from './encode/ip-packet.js';
 export { compareEndpoints, fmix32 } from './endpoint-order.js';
 export { isWireError, WIRE_ERROR_CODES, WireError, type WireErrorCode } from './errors.js';
+export { flowOwner } from './flow-affinity.js';
 export {
   FLOW_KEY_META,
   FLOW_KEY_PORTS,
@@ -38,6 +39,7 @@ export {
   hashFlowKey,
 } from './flow-key.js';
 export { FrameDecoder } from './frame-decoder.js';
+export { HandoffKind, HandoffRing } from './handoff-ring.js';
 export { icmpPorts } from './icmp-ports.js';
 export { formatAddress, formatIpv4, parseAddress } from './ip-format.js';
 export { EtherType, isVlanTag } from './layers/ether-type.js';

@@ -77,6 +77,31 @@ export class MirrorPointRegistry {
     return this.isMac(id, buf, src) ? FRAME_FROM_ENI : FRAME_TO_ENI;
   }
 
+  /** Whether point `id`'s ENI MAC is known (learned by `frameSide`, or taught). */
+  knowsMac(id: number): boolean {
+    return this.macKnown[id] === 1;
+  }
+
+  /** Writes point `id`'s ENI MAC (known) as 6 bytes at `out[at]`. */
+  copyMac(id: number, out: Uint8Array, at: number): void {
+    const hi = this.macHi[id];
+    const lo = this.macLo[id];
+    out[at] = hi >>> 8;
+    out[at + 1] = hi & 0xff;
+    out[at + 2] = lo >>> 24;
+    out[at + 3] = (lo >>> 16) & 0xff;
+    out[at + 4] = (lo >>> 8) & 0xff;
+    out[at + 5] = lo & 0xff;
+  }
+
+  /**
+   * Tells point `id` its ENI MAC, 6 bytes at `buf[at]`, as another registry learned it from a frame
+   * this one did not see (`read --workers`: the reading thread sees every frame, each worker a share).
+   */
+  teachMac(id: number, buf: Uint8Array, at: number): void {
+    this.learnMac(id, buf, at);
+  }
+
   private learnMac(id: number, buf: Uint8Array, at: number): void {
     this.macHi[id] = (buf[at] << 8) | buf[at + 1];
     this.macLo[id] = ((buf[at + 2] << 24) | (buf[at + 3] << 16) | (buf[at + 4] << 8) | buf[at + 5]) >>> 0;

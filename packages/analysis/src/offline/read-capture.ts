@@ -4,6 +4,7 @@ import { JsonLinesWriter } from '../output/json-lines-writer.js';
 import { MirrorPipeline, type MirrorPipelineOptions } from '../pipeline/mirror-pipeline.js';
 import { type PipelineCounterKey, readPipelineCounters } from '../pipeline/pipeline-counters.js';
 import type { RecordSink } from '../records/mirror-record.js';
+import { resolveEncapsulation } from './capture-encapsulation.js';
 
 export interface ReadCaptureOptions extends Omit<MirrorPipelineOptions, 'onRecord' | 'innerFrames'> {
   readonly file: string;
@@ -110,58 +111,6 @@ export function readCapture(options: ReadCaptureOptions): ReadSummary {
   }
 }
 
-/** Packets looked at to tell a capture of mirror traffic from an ordinary one. */
-const SNIFF_PACKETS = 10_000;
-
-/**
- * `auto`: a capture is mirror traffic when one of its first packets decapsulates (VXLAN or GENEVE on
- * the given ports or AWS's, outer fragments reassembled); a mirror target's capture holds other traffic
- * too (its own SSH, DNS, health checks), so one is enough. AWS's ports count even when the caller
- * moved or turned one off: such a capture is still mirror traffic, only not on the ports to decode.
- * Otherwise it is an ordinary capture.
- */
-function resolveEncapsulation(
-  file: string,
-  wanted: 'auto' | 'mirror' | 'none',
-  ports: { readonly vxlanPort?: number; readonly genevePort?: number },
-): 'mirror' | 'none' {
-  if (wanted !== 'auto') return wanted;
-  if (file === '-') return 'mirror';
-  const reader = CaptureReader.open(file);
-  try {
-    const sniffers = [ports, {}].map(
-      (p) =>
-        new MirrorPipeline({
-          onRecord: () => {},
-          vxlanPort: p.vxlanPort,
-          genevePort: p.genevePort,
-          transactions: false,
-          dedup: false,
-        }),
-    );
-    for (let i = 0; i < SNIFF_PACKETS && reader.next(); i++) {
-      for (const sniffer of sniffers) {
-        sniffer.handleCaptured(
-          reader.buf,
-          reader.offset,
-          reader.capturedLength,
-          reader.linkType,
-          reader.tsSec,
-          reader.tsNsec,
-        );
-        if (sniffer.stats.mirrored > 0) return 'mirror';
-      }
-    }
-    return 'none';
-  } finally {
-    reader.close();
-  }
-}
-
-/**
- * `-` writes to descriptor 1 as it is (a pipe, a file or a socket alike): reopening /dev/stdout fails
- * on a socket (ENXIO), and the descriptor is not ours to close.
- */
 /** Records of `read --pcap-out FILE` point at their flow's first packet in FILE (named as given). */
 function pcapFilePositions(writer: PcapWriter, name: string | undefined): FramePositionSource {
   return {
@@ -175,6 +124,10 @@ function pcapFilePositions(writer: PcapWriter, name: string | undefined): FrameP
   };
 }
 
+/**
+ * `-` writes to descriptor 1 as it is (a pipe, a file or a socket alike): reopening /dev/stdout fails
+ * on a socket (ENXIO), and the descriptor is not ours to close.
+ */
 function openPcapOut(target: string | undefined): PcapWriter | undefined {
   if (target === undefined) return undefined;
   return target === '-' ? PcapWriter.toFd(1, {}, 'standard output') : PcapWriter.open(target);

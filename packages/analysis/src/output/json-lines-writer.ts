@@ -12,13 +12,30 @@ const BLOCK_BYTES = 1024 * 1024;
 export class JsonLinesWriter {
   private readonly fd: number;
   private readonly ownsFd: boolean;
-  private readonly block = Buffer.allocUnsafe(BLOCK_BYTES);
+  private readonly onBlock: ((block: Uint8Array) => void) | undefined;
+  private block: Buffer;
   private used = 0;
   recordsWritten = 0;
 
-  private constructor(fd: number, ownsFd: boolean) {
+  private constructor(fd: number, ownsFd: boolean, onBlock?: (block: Uint8Array) => void) {
     this.fd = fd;
     this.ownsFd = ownsFd;
+    this.onBlock = onBlock;
+    this.block = JsonLinesWriter.newBlock();
+  }
+
+  /** Each block its own ArrayBuffer, so a block handed on can be transferred to another thread. */
+  private static newBlock(): Buffer {
+    return Buffer.from(new ArrayBuffer(BLOCK_BYTES));
+  }
+
+  /**
+   * A writer that hands each filled block of whole lines to `onBlock` instead of writing it (a worker
+   * of `read --workers` passes them to the thread that writes the file). The block is the callee's:
+   * the writer continues in a new one.
+   */
+  static toBlocks(onBlock: (block: Uint8Array) => void): JsonLinesWriter {
+    return new JsonLinesWriter(-1, false, onBlock);
   }
 
   /** `target` is a path, or `-` for standard output. Appends when `append` is set. */
@@ -50,10 +67,29 @@ export class JsonLinesWriter {
     if (this.used === 0) return;
     const used = this.used;
     this.used = 0;
+    if (this.onBlock !== undefined) {
+      const full = this.block.subarray(0, used);
+      this.block = JsonLinesWriter.newBlock();
+      this.onBlock(full);
+      return;
+    }
     this.writeAll(this.block.subarray(0, used));
   }
 
-  private writeAll(data: Buffer): void {
+  /**
+   * Whole lines already encoded elsewhere (UTF-8, each ending in a newline), written as they are;
+   * `recordsWritten` counts only what `write` wrote.
+   */
+  writeEncoded(data: Uint8Array): void {
+    this.flush();
+    this.writeAll(data);
+  }
+
+  private writeAll(data: Uint8Array): void {
+    if (this.onBlock !== undefined) {
+      this.onBlock(data);
+      return;
+    }
     let off = 0;
     while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);
   }

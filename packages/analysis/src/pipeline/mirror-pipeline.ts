@@ -67,9 +67,20 @@ export interface MirrorPipelineOptions {
    * per record, never per packet; it must not block (look-ups from memory only).
    */
   readonly enrich?: (record: MirrorRecord) => void;
+  /**
+   * Expiry runs only when the caller calls `tick`, never on a packet's arrival: a worker of
+   * `read --workers` sees a share of the capture's packets, and ticks at the instants the whole
+   * capture's clock would have, so its flows end exactly as they do in one pipeline. @default false
+   */
+  readonly tickedByCaller?: boolean;
 }
 
 const EXPIRY_INTERVAL_MICROS = 1_000_000;
+
+/** A packet's time in whole microseconds, as every clock of the pipeline counts it. */
+export function packetMicros(tsSec: number, tsNsec: number): number {
+  return tsSec * 1e6 + Math.floor(tsNsec / 1000);
+}
 
 /**
  * The data path shared by `read` (capture files) and `receive` (sockets): decapsulate, count, write
@@ -89,6 +100,7 @@ export class MirrorPipeline {
   private readonly dedupInnerFrames: InnerFrameSink | undefined;
   private readonly pcapPositions: FlowPcapPositions | undefined;
   private readonly perVniDomain: boolean;
+  private readonly tickOnArrival: boolean;
   private lastExpiry = 0;
 
   constructor(options: MirrorPipelineOptions) {
@@ -96,6 +108,7 @@ export class MirrorPipeline {
     this.innerFrames = options.innerFrames;
     this.dedupInnerFrames = options.dedupInnerFrames;
     this.perVniDomain = options.addressDomain === 'vni';
+    this.tickOnArrival = options.tickedByCaller !== true;
     const dvc = options.dvc ?? 'fargate-mirror';
     const enrich = options.enrich;
     const deliver = options.onRecord;
@@ -220,18 +233,31 @@ export class MirrorPipeline {
   private arrive(length: number, tsSec: number, tsNsec: number): number {
     this.stats.input++;
     this.stats.inputBytes += length;
-    const now = tsSec * 1e6 + Math.floor(tsNsec / 1000);
-    this.tick(now);
+    const now = packetMicros(tsSec, tsNsec);
+    if (this.tickOnArrival) this.tick(now);
     return now;
   }
 
-  /** Expires idle flows and stale fragments; called with packet time, or wall-clock time when idle. */
-  tick(nowMicros: number): void {
-    if (nowMicros - this.lastExpiry < EXPIRY_INTERVAL_MICROS) return;
+  /**
+   * An outer IP datagram reassembled from fragments that another pipeline counted (the reading thread
+   * of `read --workers`): decoded and taken on as that pipeline would have, not counted as input.
+   */
+  handleReassembled(buf: Uint8Array, offset: number, length: number, tsSec: number, tsNsec: number): void {
+    const status = this.decoder.decodeCaptured(buf, offset, offset + length, LinkType.RAW);
+    this.afterDecode(status, buf, packetMicros(tsSec, tsNsec), tsSec, tsNsec);
+  }
+
+  /**
+   * Expires idle flows and stale fragments; called with packet time, or wall-clock time when idle.
+   * Returns whether it ran (at most once per EXPIRY_INTERVAL_MICROS of that time).
+   */
+  tick(nowMicros: number): boolean {
+    if (nowMicros - this.lastExpiry < EXPIRY_INTERVAL_MICROS) return false;
     this.lastExpiry = nowMicros;
     this.flows.expire(nowMicros);
     this.reassembler.expire(nowMicros);
     this.transactions?.tick(nowMicros);
+    return true;
   }
 
   /** Ends every open flow, emitting its record. */

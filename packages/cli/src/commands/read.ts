@@ -1,7 +1,13 @@
-import { type ReadSummary, type RecordSink, readCapture } from '@fargate-mirror/analysis';
+import {
+  type ReadCaptureOptions,
+  type ReadSummary,
+  type RecordSink,
+  readCapture,
+  readCaptureInWorkers,
+} from '@fargate-mirror/analysis';
 import type { OcsfParquetSink } from '@fargate-mirror/ocsf';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CliRuntimeError } from '../errors.js';
+import { CliRuntimeError, UsageError } from '../errors.js';
 import { type AwsFlags, applyAwsFlags, checkAwsConfig, withAwsFix } from './aws-config.js';
 import { hecFailure, hecStatsLine } from './hec-outcome.js';
 import { inputFile } from './input-file.js';
@@ -92,8 +98,16 @@ export function createReadCommand(): Command {
       'wait this long for delivery before exiting; the rest stays spooled (default: 60)',
       parsePositiveNumber,
     )
+    .option(
+      '--workers <n>',
+      'analyse in N threads, each owning a share of the flows (records: the same, in another order; ' +
+        'not with --pcap-out, --dedup-pcap, --hec-url, --ocsf-parquet or workload identity)',
+      parsePositiveInt,
+      1,
+    )
     .option('--summary-json', 'print the summary on stderr as one JSON object')
     .action(async (file: string, opts: ReadCommandOptions, self: Command) => {
+      if (opts.workers > 1) checkWorkersOptions(opts);
       const records =
         opts.records ??
         (opts.pcapOut === undefined && opts.hecUrl === undefined && opts.ocsfParquet === undefined
@@ -154,7 +168,7 @@ export function createReadCommand(): Command {
         });
       let summary: ReadSummary;
       try {
-        summary = readCapture({
+        const readOptions: ReadCaptureOptions = {
           file,
           records,
           pcapOut,
@@ -175,7 +189,9 @@ export function createReadCommand(): Command {
           dedup: opts.dedup === false ? false : { windowMs: opts.dedupWindowMs },
           enrich: identity?.enrich,
           recordSinks: sinks,
-        });
+        };
+        summary =
+          opts.workers > 1 ? await readCaptureInWorkers(readOptions, opts.workers) : readCapture(readOptions);
         ocsf?.close();
       } finally {
         identity?.close();
@@ -204,6 +220,7 @@ interface ReadCommandOptions extends AwsFlags {
   port?: number;
   genevePort: number;
   summaryJson?: boolean;
+  workers: number;
   transactions: boolean;
   redactQuery?: string[];
   captureHeaders?: string[];
@@ -218,6 +235,25 @@ interface ReadCommandOptions extends AwsFlags {
   hecAck?: boolean;
   hecSpoolDir?: string;
   hecDrainSeconds?: number;
+}
+
+/** The outputs one pipeline writes in capture order, or in its own thread: not with --workers. */
+function checkWorkersOptions(opts: ReadCommandOptions): void {
+  const single: [boolean, string][] = [
+    [opts.pcapOut !== undefined, '--pcap-out'],
+    [opts.dedupPcap !== undefined, '--dedup-pcap'],
+    [opts.hecUrl !== undefined, '--hec-url'],
+    [opts.ocsfParquet !== undefined, '--ocsf-parquet'],
+    [opts.identityMap !== undefined, '--identity-map'],
+    [opts.awsIdentity === true, '--aws-identity'],
+  ];
+  const asked = single.filter(([given]) => given).map(([, name]) => name);
+  if (asked.length > 0) {
+    throw new UsageError(
+      'USAGE_INVALID',
+      `--workers ${opts.workers} cannot be combined with ${asked.join(', ')}: those outputs are written by one pipeline (leave out --workers, or the option)`,
+    );
+  }
 }
 
 /**

@@ -1,12 +1,17 @@
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { MirrorPipeline, type MirrorRecord, recordJson } from '@fargate-mirror/analysis';
-import { DecodeStatus, type MirrorDecoder, MirrorStage } from '@fargate-mirror/wire';
+import {
+  DecodeStatus,
+  flowOwner,
+  HandoffKind,
+  HandoffRing,
+  type MirrorDecoder,
+  MirrorStage,
+} from '@fargate-mirror/wire';
 import type { Logger } from 'pino';
 import { createWorkloadIdentity, type WorkloadIdentity } from '../identity/workload-identity.js';
 import { readWorkerCounters, type WorkerCounterSources } from '../metrics/receiver-counters.js';
 import { RotatingPcapSink } from '../sinks/rotating-pcap-sink.js';
-import { flowOwner } from './flow-affinity.js';
-import { HandoffKind, HandoffRing } from './handoff-ring.js';
 import { loadNativeIntake, NATIVE_META_WORDS, type NativeIntakeBinding } from './native-intake.js';
 import { NATIVE_SLOT_BYTES, NativeMirrorSocket } from './native-socket.js';
 import { ReceiveClock } from './receive-clock.js';

@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
+import { HandoffRing } from '@fargate-mirror/wire';
 import type { Logger } from 'pino';
 import type { ReceiverConfig } from '../config/receiver-config.js';
 import { ReceiverError } from '../errors.js';
-import { HandoffRing } from './handoff-ring.js';
 import type { Intake } from './native-intake.js';
 import type {
   MainToWorker,

@@ -1,4 +1,6 @@
-import { FlowKey, type FrameDecoder, fmix32 } from '@fargate-mirror/wire';
+import { fmix32 } from './endpoint-order.js';
+import { FlowKey } from './flow-key.js';
+import type { FrameDecoder } from './frame-decoder.js';
 
 const key = new FlowKey();
 

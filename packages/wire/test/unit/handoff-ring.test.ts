@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { HandoffKind, HandoffRing } from '../../src/live/handoff-ring.js';
+import { HandoffKind, HandoffRing } from '../../src/handoff-ring.js';
 
 function datagram(seq: number, length: number): Buffer {
   const b = Buffer.alloc(length);
@@ -57,7 +57,7 @@ describe('HandoffRing', () => {
   it('wakes a waiting consumer in another thread', async () => {
     // Prepare: a worker that waits on the ring and reports the sequence numbers it drained.
     const ring = HandoffRing.create(1 << 16);
-    const ringModule = new URL('../../src/live/handoff-ring.ts', import.meta.url).href;
+    const ringModule = new URL('../../src/handoff-ring.ts', import.meta.url).href;
     const source = `
       const { parentPort, workerData } = require('node:worker_threads');
       import(${JSON.stringify(ringModule)}).then(({ HandoffRing }) => {

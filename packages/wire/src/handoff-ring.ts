@@ -1,21 +1,39 @@
 /**
- * A single-producer single-consumer ring of datagrams in a SharedArrayBuffer, carrying packets from
- * the worker that received them to the worker that owns their flow. The producer copies each datagram
- * in (no allocation), the consumer decodes it in place from the shared memory, and a sleeping consumer
- * is woken with Atomics.notify only when it asked to be: a busy consumer drains whole batches.
+ * A single-producer single-consumer ring of packets in a SharedArrayBuffer: from the receive worker
+ * that took a datagram to the worker that owns its flow, and from `read --workers`' reading thread to
+ * each analysing worker. The producer copies each packet in (no allocation), the consumer decodes it
+ * in place from the shared memory, and a sleeping consumer is woken with Atomics.notify only when it
+ * asked to be: a busy consumer drains whole batches.
  *
  * Layout: a header of Int32 cells, then `capacity` data bytes of 8-byte aligned records:
  * u32 payload length | u32 kind | u32 x4 sender address words | u32 address family | u32 seconds |
  * u32 nanoseconds | u32 unused | payload. A length of WRAP means "continue at offset 0".
  */
 export const HandoffKind = {
+  /** A VXLAN datagram's UDP payload; the words are its sender's address. */
   VXLAN: 0,
+  /** A GENEVE datagram's UDP payload. */
   GENEVE: 1,
+  /** A packet of a capture of mirror traffic, link layer first; the family field is its link type. */
+  CAPTURED: 2,
+  /** A packet of an ordinary capture (no mirror encapsulation); the family field is its link type. */
+  UNENCAPSULATED: 3,
+  /** An outer IP datagram reassembled from fragments the producer already counted (raw IP). */
+  REASSEMBLED: 4,
+  /** No packet: the capture's clock reached the record's time (expiry runs on every consumer). */
+  TICK: 5,
+  /**
+   * No packet: a mirror point's ENI MAC, learned by the producer (payload: u32 VNI, 6 MAC bytes; the
+   * words and family are the point's address).
+   */
+  MIRROR_POINT_MAC: 6,
 } as const;
 
 const HEAD = 0;
 const TAIL = 1;
 const WAITING = 2;
+/** Set by the producer after its last record. */
+const CLOSED = 3;
 const HEADER_CELLS = 16;
 const HEADER_BYTES = HEADER_CELLS * 4;
 const RECORD_HEADER_BYTES = 40;
@@ -151,6 +169,11 @@ export class HandoffRing {
     return v.getUint32(record + 24, true);
   }
 
+  /** The address family of the sender (VXLAN, GENEVE), or the link type (CAPTURED, UNENCAPSULATED). */
+  family(record: number): number {
+    return this.words.getUint32(record + 24, true);
+  }
+
   tsSec(record: number): number {
     return this.words.getUint32(record + 28, true);
   }
@@ -176,6 +199,31 @@ export class HandoffRing {
       return undefined;
     }
     return result.value;
+  }
+
+  /**
+   * Consumer, in a thread that may block (a worker): sleeps until the producer publishes or closes,
+   * at most `timeoutMs`. Returns at once when records are waiting.
+   */
+  waitForDataSync(timeoutMs: number): void {
+    Atomics.store(this.cells, WAITING, 1);
+    const tail = Atomics.load(this.cells, TAIL);
+    if (tail === Atomics.load(this.cells, HEAD) && Atomics.load(this.cells, CLOSED) === 0) {
+      Atomics.wait(this.cells, TAIL, tail, timeoutMs);
+    }
+    Atomics.store(this.cells, WAITING, 0);
+  }
+
+  /** Producer: no more records will come; wakes the consumer so it can see that. */
+  close(): void {
+    Atomics.store(this.cells, CLOSED, 1);
+    Atomics.store(this.cells, WAITING, 0);
+    Atomics.notify(this.cells, TAIL);
+  }
+
+  /** Whether the producer closed the ring (records published before may still be waiting). */
+  get isClosed(): boolean {
+    return Atomics.load(this.cells, CLOSED) === 1;
   }
 
   /** Consumer: resolves a pending `waitForData` (used at shutdown so nothing keeps the thread alive). */

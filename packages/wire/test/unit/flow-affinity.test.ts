@@ -1,6 +1,7 @@
-import { FrameDecoder, LinkType } from '@fargate-mirror/wire';
 import { describe, expect, it } from 'vitest';
-import { flowOwner } from '../../src/live/flow-affinity.js';
+import { LinkType } from '../../src/capture/link-type.js';
+import { flowOwner } from '../../src/flow-affinity.js';
+import { FrameDecoder } from '../../src/frame-decoder.js';
 
 /** An IPv4 or IPv6 TCP/UDP packet (raw IP) from src:sport to dst:dport. */
 function packet(v6: boolean, src: number, dst: number, sport: number, dport: number, proto: 6 | 17): Buffer {
