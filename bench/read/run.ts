@@ -1,5 +1,7 @@
 // Benchmark of `fargate-mirror read` side by side with tshark and tcpdump on the same file, in one run.
-// Usage: node bench/read/run.ts [--packets N] [--seed FILE] [--baseline CHECKOUT]
+// Usage: node bench/read/run.ts [--packets N] [--seed FILE] [--workers N] [--baseline CHECKOUT]
+// --workers: also `read --workers N` (default 2; 0 leaves it out), its wall and CPU time beside one
+// pipeline's, and where its CPU goes by thread (the reading thread bounds it on any number of cores).
 // --baseline: another built checkout of this repository (e.g. a worktree of an earlier commit), whose
 // `read` runs in the same run on the same file: the before/after ratio of a change.
 // Prints packets/s, MB/s and ratios; then the heap with 1M concurrent flows. Never a test: timings on
@@ -9,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeReplicatedCapture } from './make-capture.ts';
+import { threadCpu } from './thread-cpu.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -19,6 +22,7 @@ const targetPackets = Number(option('--packets', '1000000'));
 const seed = option('--seed', 'fixtures/sample-mirror.pcap');
 const cli = 'packages/cli/dist/bin.js';
 const baseline = option('--baseline', '');
+const workers = Number(option('--workers', '2'));
 
 const dir = mkdtempSync(join(tmpdir(), 'fm-bench-read-'));
 try {
@@ -72,6 +76,18 @@ try {
     '--pcap-out',
     join(dir, 'inner.pcap'),
   ]);
+  const oursWorkers =
+    workers > 0
+      ? run(`fargate-mirror read --workers ${workers}`, process.execPath, [
+          cli,
+          'read',
+          capture,
+          '--records',
+          join(dir, 'records-workers.jsonl'),
+          '--workers',
+          String(workers),
+        ])
+      : Number.NaN;
   if (baseline !== '') {
     // Alternating, five runs each: one block of runs after the other moved by 10-35 % with the
     // machine's other jobs, more than any change measured here.
@@ -132,6 +148,31 @@ try {
   console.log(
     `ratio: with --pcap-out ${(tshark / oursPcap).toFixed(1)}x tshark, ${(oursPcap / tcpdump).toFixed(1)}x tcpdump`,
   );
+
+  if (workers > 0) {
+    const label = `fargate-mirror read --workers ${workers}`;
+    const sorted = (file: string) => readFileSync(join(dir, file), 'utf8').split('\n').sort().join('\n');
+    const same = sorted('records.jsonl') === sorted('records-workers.jsonl');
+    console.log(
+      `ratio: --workers ${workers} takes ${(oursWorkers / ours).toFixed(2)}x one pipeline's wall time and ${(cpu(label) / oursCpu).toFixed(2)}x its CPU; ${(tshark / oursWorkers).toFixed(1)}x faster than tshark by wall; records ${same ? 'the same lines' : 'DIFFER'}`,
+    );
+    // One more run of each, its CPU split by thread: the reading thread's share bounds --workers on
+    // any number of cores.
+    const split = async (extra: string[]) => {
+      const records = join(dir, 'split.jsonl');
+      const t = await threadCpu(process.execPath, [cli, 'read', capture, '--records', records, ...extra]);
+      return [...t.byName]
+        .filter(([, seconds]) => seconds >= 0.005)
+        .sort((a, b) => b[1] - a[1])
+        .map(
+          ([name, seconds]) =>
+            `${name} ${seconds.toFixed(2)} s (${((seconds / packets) * 1e6).toFixed(2)} us/packet)`,
+        )
+        .join(', ');
+    };
+    console.log(`  one pipeline, CPU by thread: ${await split([])}`);
+    console.log(`  --workers ${workers}, CPU by thread: ${await split(['--workers', String(workers)])}`);
+  }
 
   // Heap with 1M concurrent flows: a flow table of capacity 1M fed 1M distinct flows.
   const heap = execFileSync(process.execPath, ['--expose-gc', 'bench/read/flow-memory.ts'], {
