@@ -20,6 +20,11 @@ export class MirrorPointRegistry {
   private macHi = new Uint16Array(64);
   private macLo = new Uint32Array(64);
   private macKnown = new Uint8Array(64);
+  /**
+   * Called when `frameSide` learns a point's ENI MAC from a frame (not when it is taught): a receive
+   * worker passes it to the other workers, whose flows of the point may never show it.
+   */
+  onMacLearned: ((id: number) => void) | undefined;
 
   get size(): number {
     return this.count;
@@ -71,6 +76,7 @@ export class MirrorPointRegistry {
       else if (w[4] === pw[b] && w[5] === pw[b + 1] && w[6] === pw[b + 2] && w[7] === pw[b + 3])
         this.learnMac(id, buf, d.ethernet.dstOffset);
       else return FRAME_ENI_UNKNOWN;
+      this.onMacLearned?.(id);
     }
     // Every frame of a mirror point was sent or received by its ENI: one not sent by it (a multicast
     // neighbour solicitation, say) was received.

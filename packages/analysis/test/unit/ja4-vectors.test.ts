@@ -2,7 +2,7 @@
 // the reference implementation's unit test in rust/ja4/src/tls.rs, FoxIO-LLC/ja4): a ClientHello
 // carrying exactly the spec example's ciphers, extensions and signature algorithms (plus GREASE,
 // which JA4 must ignore) gives the published fingerprints.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type ClientHello, parseClientHello } from '../../src/dissect/tls/hello.js';
 import { ja4, ja4Raw } from '../../src/dissect/tls/ja4.js';
 import { type TlsHandshake, TlsSession } from '../../src/dissect/tls/tls-session.js';
@@ -118,6 +118,32 @@ describe('JA4 (FoxIO specification examples)', () => {
 });
 
 describe('ClientHello from TLS records', () => {
+  it('never gives a remembered fingerprint to a hello that differs in any field it is made of', async () => {
+    const variants: [HelloSpec, boolean][] = [
+      [SPEC_EXAMPLE, false],
+      [SPEC_EXAMPLE, true],
+      [{ ...SPEC_EXAMPLE, ciphers: SPEC_EXAMPLE.ciphers.slice(1).reverse() }, true],
+      [{ ...SPEC_EXAMPLE, ciphers: SPEC_EXAMPLE.ciphers.slice(2) }, false],
+      [{ ...SPEC_EXAMPLE, extensions: SPEC_EXAMPLE.extensions.filter((e) => e !== 0x0000) }, false],
+      [{ ...SPEC_EXAMPLE, sigAlgs: [0x0403] }, false],
+      [{ ...SPEC_EXAMPLE, alpn: [[...Buffer.from('http/1.1')]] }, false],
+      [{ ...SPEC_EXAMPLE, versions: [0x0303] }, false],
+    ];
+    // Every variant twice through one module (its memory primed by all of them), each against a module
+    // loaded afresh for it, which has remembered nothing.
+    const primed = variants.map(([spec, original]) => ja4(parse(spec), original));
+    for (const [i, [spec, original]] of variants.entries()) {
+      vi.resetModules();
+      const fresh = (await import(
+        '../../src/dissect/tls/ja4.js'
+      )) as typeof import('../../src/dissect/tls/ja4.js');
+      expect(fresh.ja4).not.toBe(ja4);
+      expect(ja4(parse(spec), original)).toBe(fresh.ja4(parse(spec), original));
+      expect(primed[i]).toBe(fresh.ja4(parse(spec), original));
+    }
+    expect(new Set(primed).size).toBe(variants.length);
+  });
+
   it('reads a hello split across TCP segments and TLS records, and reports at the ServerHello', () => {
     const out: TlsHandshake[] = [];
     const s = new TlsSession((_slot, _dir, hs) => out.push(hs), new BufferPool(1 << 20), 65_536);

@@ -19,7 +19,12 @@ import { SenderAddressCache } from './sender-address-cache.js';
 import { SourceAllowList } from './source-allow-list.js';
 import { openMirrorSocket } from './udp-socket.js';
 import { VniCounters } from './vni-counters.js';
-import type { ReceiverWorkerData, WorkerStatsSnapshot, WorkerToMain } from './worker-protocol.js';
+import type {
+  MirrorPointMac,
+  ReceiverWorkerData,
+  WorkerStatsSnapshot,
+  WorkerToMain,
+} from './worker-protocol.js';
 
 const RECORDS_BATCH_BYTES = 256 * 1024;
 const MAINTENANCE_MS = 1000;
@@ -136,10 +141,34 @@ export class ReceiverWorker {
     });
     const decoder = this.pipeline.decoder;
     vniOf = () => decoder.vni;
+    if (data.workers > 1) this.pipeline.mirrorPoints.onMacLearned = (point) => this.shareMac(point);
     this.outRings = data.toWorker.map((b) => (b === null ? null : new HandoffRing(b)));
     this.inRings = data.fromWorker
       .filter((b): b is SharedArrayBuffer => b !== null)
       .map((b) => new HandoffRing(b));
+  }
+
+  /** A point's ENI MAC this worker learned, for the main thread to pass to the others (once a point). */
+  private shareMac(point: number): void {
+    const points = this.pipeline.mirrorPoints;
+    const words = new Uint32Array(4);
+    points.sourceWordsOf(point, words);
+    const mac = new Uint8Array(6);
+    points.copyMac(point, mac, 0);
+    this.post({
+      type: 'mirror-point-mac',
+      vni: points.vniOf(point),
+      words: [...words],
+      version: points.versionOf(point),
+      mac: [...mac],
+    });
+  }
+
+  /** A MAC another worker learned: flows of that point here get their direction from it too. */
+  learnMac(message: MirrorPointMac): void {
+    const points = this.pipeline.mirrorPoints;
+    const point = points.idOf(message.vni, Uint32Array.from(message.words), message.version);
+    if (!points.knowsMac(point)) points.teachMac(point, Uint8Array.from(message.mac), 0);
   }
 
   /** Binds the sockets and starts reading; posts `ready`. */

@@ -22,7 +22,9 @@ process.on('unhandledRejection', (reason) => {
 });
 
 port.on('message', (message: MainToWorker) => {
-  if (message.type === 'stop-reading') {
+  if (message.type === 'mirror-point-mac') {
+    worker.learnMac(message);
+  } else if (message.type === 'stop-reading') {
     void worker.stopReading().then(() => post({ type: 'stopped-reading' }));
   } else if (message.type === 'finish') {
     worker.finish();

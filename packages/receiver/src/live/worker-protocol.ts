@@ -42,6 +42,21 @@ export type WorkerToMain =
   | { readonly type: 'file-complete'; readonly path: string; readonly bytes: number }
   | { readonly type: 'stopped-reading' }
   | { readonly type: 'finished' }
-  | { readonly type: 'fatal'; readonly code: ReceiverErrorCode; readonly message: string };
+  | { readonly type: 'fatal'; readonly code: ReceiverErrorCode; readonly message: string }
+  | MirrorPointMac;
 
-export type MainToWorker = { readonly type: 'stop-reading' } | { readonly type: 'finish' };
+/**
+ * A mirror point's ENI MAC, learned by one worker from a frame of its flows and passed to the others
+ * (the main thread forwards it): records' direction must not depend on which worker owns a flow.
+ */
+export interface MirrorPointMac {
+  readonly type: 'mirror-point-mac';
+  readonly vni: number;
+  /** The point's address words (IPv4 mapped) and family. */
+  readonly words: readonly number[];
+  readonly version: number;
+  /** The six bytes of the MAC. */
+  readonly mac: readonly number[];
+}
+
+export type MainToWorker = { readonly type: 'stop-reading' } | { readonly type: 'finish' } | MirrorPointMac;

@@ -6,6 +6,7 @@ import { ReceiverError } from '../errors.js';
 import type { Intake } from './native-intake.js';
 import type {
   MainToWorker,
+  MirrorPointMac,
   ReceiverWorkerData,
   WorkerStatsSnapshot,
   WorkerToMain,
@@ -45,6 +46,8 @@ export class WorkerSupervisor {
   private readonly log: Logger;
   private readonly events: WorkerEvents;
   private readonly slots: WorkerSlot[];
+  /** Mirror points' ENI MACs the workers learned, for every worker (and one restarted). */
+  private readonly macs: MirrorPointMac[] = [];
   private rings: (SharedArrayBuffer | null)[][] = [];
   private ports: WorkerPorts | undefined;
   private pcapDir: string | undefined;
@@ -172,7 +175,15 @@ export class WorkerSupervisor {
       case 'ready':
         slot.ready = true;
         this.recvBufferBytes = message.recvBufferBytes;
+        // A worker started again after a crash learns what the others had learned.
+        for (const mac of this.macs) slot.worker?.postMessage(mac satisfies MainToWorker);
         onReady?.();
+        break;
+      case 'mirror-point-mac':
+        this.macs.push(message);
+        for (const other of this.slots) {
+          if (other !== slot && other.ready) other.worker?.postMessage(message satisfies MainToWorker);
+        }
         break;
       case 'stats':
         this.events.stats(message.stats);
@@ -237,7 +248,7 @@ export class WorkerSupervisor {
 
   /** Sends `type` to every live worker and waits until each answers (or exits). */
   private async eachAliveWorker(
-    type: MainToWorker['type'],
+    type: 'stop-reading' | 'finish',
     arm: (slot: WorkerSlot, done: () => void) => void,
   ): Promise<void> {
     await Promise.all(

@@ -1,26 +1,41 @@
 // Flow affinity with --workers 2 on real traffic: hundreds of short TCP connections (IPv4 and IPv6
 // inside, VXLAN over IPv6 outside) spread over two worker sockets by the kernel's SO_REUSEPORT hash.
 // Whatever that hash did, each connection must come out as one flow record holding both directions.
+// And a mirrored ENI's MAC, learned by the worker owning the flow that showed it, gives the flows of
+// the other worker their direction too.
 import { join } from 'node:path';
 import { OUTER_CAPTURE_FILTER } from '@fargate-mirror/testkit/capture';
 import { flowKey, type GroundTruthFlow, groundTruthFlows } from '@fargate-mirror/testkit/ground-truth';
 import { createMirrorLab, type MirrorLab } from '@fargate-mirror/testkit/lab';
 import { requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
 import { startHttpServer } from '@fargate-mirror/testkit/traffic';
+import { FrameDecoder, flowOwner, LinkType } from '@fargate-mirror/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   countBy,
   EPHEMERAL_SIDE_PORTS,
   flowRecords,
+  type InnerSpec,
   type JsonRecord,
+  LOOPBACK_RECEIVE,
   metric,
   metrics,
   readJsonLines,
   requireBuiltCli,
+  sendDatagrams,
   startReceive,
   stopReceive,
+  vxlanDatagram,
   waitUntil,
 } from '../helpers/receive-support.ts';
+
+/** The worker of 2 that owns the inner flow of a hand-made VXLAN datagram (global address domain). */
+function ownerOf(spec: InnerSpec): number {
+  const datagram = vxlanDatagram(spec);
+  const d = new FrameDecoder();
+  d.decode(datagram, 8, datagram.length, LinkType.ETHERNET);
+  return flowOwner(d, 0, 2);
+}
 
 const CONNECTIONS_PER_FAMILY = 150;
 let lab: MirrorLab | undefined;
@@ -107,5 +122,39 @@ describe('receive --workers 2', () => {
     expect(new Set(tcp.map((r) => (r.mirror_points as { outer_src_ip: string }[])[0].outer_src_ip))).toEqual(
       new Set([l.taskOuterIp]),
     );
+  });
+
+  it("gives every worker's flows their direction from an ENI MAC another worker learned", async () => {
+    // Prepare: the mirror point is 127.0.0.1 (the datagrams' sender); a flow from 127.0.0.1 teaches
+    // its MAC (the frames' source MAC), and a flow between two other addresses, owned by the other
+    // worker, can only be placed by that MAC.
+    const teach: InnerSpec = { vni: 7, src: '127.0.0.1', dst: '10.9.0.1', sport: 40000, dport: 53 };
+    let data: InnerSpec | undefined;
+    for (let port = 41000; data === undefined; port++) {
+      const candidate: InnerSpec = { vni: 7, src: '10.9.0.2', dst: '10.9.0.3', sport: port, dport: 53 };
+      if (ownerOf(candidate) !== ownerOf(teach)) data = candidate;
+    }
+    const records = join((lab as MirrorLab).dir, 'mac-records.jsonl');
+    const receiver = await startReceive(['--workers', '2', ...LOOPBACK_RECEIVE, '--records', records]);
+
+    // Act: the teaching datagram first, then (once counted) the other flow's.
+    await sendDatagrams(receiver.port, [vxlanDatagram(teach)]);
+    await waitUntil('the first datagram to be counted', async () => {
+      return metric(await metrics(receiver.healthPort), 'packets_total') >= 1;
+    });
+    // The MAC crosses to the other worker as two thread messages (through the main thread), which
+    // nothing counts: two seconds is far more than they take, even on a loaded machine.
+    await new Promise((r) => setTimeout(r, 2000));
+    await sendDatagrams(receiver.port, [vxlanDatagram(data)]);
+    await waitUntil('both datagrams to be counted', async () => {
+      return metric(await metrics(receiver.healthPort), 'packets_total') >= 2;
+    });
+    await stopReceive(receiver);
+
+    // Assess: the other worker's flow left the ENI (its frame's source MAC is the ENI's).
+    const flows = flowRecords(readJsonLines(records));
+    const other = flows.find((r) => r.src_ip === data.src && r.src_port === data.sport);
+    expect(other?.direction).toBe('outbound');
+    expect(flows.find((r) => r.src_ip === teach.src)?.direction).toBe('outbound');
   });
 });

@@ -78,12 +78,26 @@ export function ja4Parts(hello: ClientHello, originalOrder = false, transport: J
   };
 }
 
-/** The JA4 fingerprint, e.g. `t13d1516h2_8daaf6152771_e5627efa2ab1` (JA4_o with `originalOrder`). */
+/** Fingerprints by the hello fields they are made of; cleared when full. */
+const ja4Cache = new Map<string, string>();
+const JA4_CACHE_ENTRIES = 4096;
+
+/**
+ * The JA4 fingerprint, e.g. `t13d1516h2_8daaf6152771_e5627efa2ab1` (JA4_o with `originalOrder`).
+ * Remembered by the fields it depends on: one client library sends the same hello shape on every
+ * connection, and filtering, sorting, hex and two SHA-256s cost several microseconds a record.
+ */
 export function ja4(hello: ClientHello, originalOrder = false, transport: Ja4Transport = 't'): string {
+  const key = `${transport}${originalOrder ? 'o' : ''}|${hello.legacyVersion}|${hello.supportedVersions}|${hello.ciphers}|${hello.extensions}|${hello.signatureAlgorithms}|${alpnChars(hello.firstAlpn)}`;
+  const known = ja4Cache.get(key);
+  if (known !== undefined) return known;
   const p = ja4Parts(hello, originalOrder, transport);
   const b = p.ciphers === '' ? NO_VALUES : hash12(p.ciphers);
   const c = p.extensionCount === 0 ? NO_VALUES : hash12(p.extensions);
-  return `${p.a}_${b}_${c}`;
+  const fingerprint = `${p.a}_${b}_${c}`;
+  if (ja4Cache.size >= JA4_CACHE_ENTRIES) ja4Cache.clear();
+  ja4Cache.set(key, fingerprint);
+  return fingerprint;
 }
 
 /** JA4_r (or JA4_ro with `originalOrder`): the same sections unhashed. */
