@@ -32,7 +32,6 @@ import type {
   ShardWorkerData,
 } from './read-shard-protocol.js';
 
-const WORKER_URL = new URL('./read-shard-worker.js', import.meta.url);
 /** Each worker's ring: tens of thousands of packets, so a busy worker rarely stalls the reader. */
 const RING_BYTES = 16 * 1024 * 1024;
 /** Packets read between turns of the event loop, where the workers' record blocks are written. */
@@ -63,7 +62,9 @@ class ShardWorker {
 
   constructor(pipeline: ShardPipelineOptions, onRecords: ((block: Uint8Array) => void) | undefined) {
     const data: ShardWorkerData = { ring: this.ring.buffer, pipeline, records: onRecords !== undefined };
-    this.thread = new Worker(WORKER_URL, { workerData: data });
+    // Resolved here, not at module load: the receiver's worker bundle (CommonJS, no import.meta.url)
+    // carries this module too, and must load without starting read workers.
+    this.thread = new Worker(new URL('./read-shard-worker.js', import.meta.url), { workerData: data });
     this.done = new Promise<ShardSummary>((resolve, reject) => {
       this.thread.on('message', (message: ShardToMain) => {
         if (message.type === 'records') onRecords?.(message.block);
