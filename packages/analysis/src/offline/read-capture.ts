@@ -91,16 +91,14 @@ export function readCapture(options: ReadCaptureOptions): ReadSummary {
       }
     }
     pipeline.finish();
-    const s = pipeline.stats;
+    const { counters, ...maps } = pipelineTotals(pipeline);
     return {
       file: options.file,
       format: reader.format,
       encapsulation,
-      ...readPipelineCounters(pipeline),
+      ...counters,
       records: records?.recordsWritten ?? 0,
-      malformed: s.malformedByReason(),
-      transactions: { ...(pipeline.transactions?.stats ?? {}) },
-      reassembly: { ...(pipeline.transactions?.reassembler.stats ?? {}) },
+      ...maps,
       captureStop: reader.stopReason ?? null,
     };
   } finally {
@@ -109,6 +107,21 @@ export function readCapture(options: ReadCaptureOptions): ReadSummary {
     dedupPcap?.close();
     reader.close();
   }
+}
+
+/** What a pipeline adds to `read`'s summary: its counters and the by-reason maps. */
+export function pipelineTotals(pipeline: MirrorPipeline): {
+  counters: Record<PipelineCounterKey, number>;
+  malformed: Record<string, number>;
+  transactions: Record<string, number>;
+  reassembly: Record<string, number>;
+} {
+  return {
+    counters: readPipelineCounters(pipeline),
+    malformed: pipeline.stats.malformedByReason(),
+    transactions: { ...(pipeline.transactions?.stats ?? {}) },
+    reassembly: { ...(pipeline.transactions?.reassembler.stats ?? {}) },
+  };
 }
 
 /** Records of `read --pcap-out FILE` point at their flow's first packet in FILE (named as given). */

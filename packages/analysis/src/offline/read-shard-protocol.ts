@@ -1,7 +1,7 @@
 // What crosses between `read --workers`' reading thread and its analysing workers.
 
 import type { MirrorPipelineOptions } from '../pipeline/mirror-pipeline.js';
-import type { PipelineCounterKey } from '../pipeline/pipeline-counters.js';
+import type { pipelineTotals } from './read-capture.js';
 
 /** The pipeline options a worker is built with: only what can be copied to another thread. */
 export type ShardPipelineOptions = Omit<
@@ -18,12 +18,8 @@ export interface ShardWorkerData {
 }
 
 /** One worker's share of `read`'s summary. */
-export interface ShardSummary {
-  readonly counters: Record<PipelineCounterKey, number>;
+export interface ShardSummary extends ReturnType<typeof pipelineTotals> {
   readonly records: number;
-  readonly malformed: Record<string, number>;
-  readonly transactions: Record<string, number>;
-  readonly reassembly: Record<string, number>;
 }
 
 export type ShardToMain =

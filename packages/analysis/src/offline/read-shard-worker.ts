@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { HandoffKind, HandoffRing } from '@fargate-mirror/wire';
 import { JsonLinesWriter } from '../output/json-lines-writer.js';
 import { MirrorPipeline, packetMicros } from '../pipeline/mirror-pipeline.js';
-import { readPipelineCounters } from '../pipeline/pipeline-counters.js';
+import { pipelineTotals } from './read-capture.js';
 import type { ShardToMain, ShardWorkerData } from './read-shard-protocol.js';
 
 /** Records drained between looks at whether the ring was closed. */
@@ -71,13 +71,7 @@ try {
   writer?.flush();
   post({
     type: 'done',
-    summary: {
-      counters: readPipelineCounters(pipeline),
-      records: writer?.recordsWritten ?? 0,
-      malformed: pipeline.stats.malformedByReason(),
-      transactions: { ...(pipeline.transactions?.stats ?? {}) },
-      reassembly: { ...(pipeline.transactions?.reassembler.stats ?? {}) },
-    },
+    summary: { ...pipelineTotals(pipeline), records: writer?.recordsWritten ?? 0 },
   });
 } catch (error) {
   post({ type: 'failed', message: (error as Error).stack ?? String(error) });

@@ -21,7 +21,7 @@ import {
 import { AnalysisError } from '../errors.js';
 import { MirrorPointRegistry } from '../flows/mirror-points.js';
 import { JsonLinesWriter } from '../output/json-lines-writer.js';
-import { packetMicros } from '../pipeline/mirror-pipeline.js';
+import { EXPIRY_INTERVAL_MICROS, packetMicros } from '../pipeline/mirror-pipeline.js';
 import { PIPELINE_COUNTERS, type PipelineCounterKey } from '../pipeline/pipeline-counters.js';
 import { resolveEncapsulation } from './capture-encapsulation.js';
 import type { ReadCaptureOptions, ReadSummary } from './read-capture.js';
@@ -36,8 +36,6 @@ import type {
 const RING_BYTES = 16 * 1024 * 1024;
 /** Packets read between turns of the event loop, where the workers' record blocks are written. */
 const PACKETS_PER_TURN = 4096;
-/** Same as the pipeline's: expiry at most once per second of capture time. */
-const EXPIRY_INTERVAL_MICROS = 1_000_000;
 const NO_WORDS = new Uint32Array(4);
 const NO_BYTES = Buffer.alloc(0);
 
@@ -83,7 +81,7 @@ class ShardWorker {
     });
   }
 
-  /** Copies a packet in; false when the ring is full (then `pushWhenRoom`). Allocates nothing. */
+  /** Copies a packet in; false when the ring is full (then `waitForRoom`). Allocates nothing. */
   tryPush(
     buf: Buffer,
     kind: number,
@@ -97,28 +95,14 @@ class ShardWorker {
     return this.ring.push(buf, kind, words, family, sec, nsec, off, len);
   }
 
-  /** Waits until the packet fits, letting record blocks be written meanwhile. */
-  async pushWhenRoom(
-    buf: Buffer,
-    kind: number,
-    family: number,
-    sec: number,
-    nsec: number,
-    off: number,
-    len: number,
-    words = NO_WORDS,
-  ): Promise<void> {
-    while (!this.tryPush(buf, kind, family, sec, nsec, off, len, words)) {
-      this.ring.wakeIfWaiting();
-      // A worker that died stops draining: its failure, not an endless wait.
-      if (this.failure !== undefined) throw this.failure;
-      await new Promise((r) => setTimeout(r, 1));
-    }
-  }
-
-  /** Wakes the worker if it sleeps on an empty ring: once per turn, not per packet (a futex each). */
-  wake(): void {
+  /**
+   * After `tryPush` found the ring full: wakes the worker, lets record blocks be written, and returns
+   * after a moment for the caller to try again. Throws the worker's failure if it died.
+   */
+  async waitForRoom(): Promise<void> {
     this.ring.wakeIfWaiting();
+    if (this.failure !== undefined) throw this.failure;
+    await new Promise((r) => setTimeout(r, 1));
   }
 }
 
@@ -191,8 +175,8 @@ export async function readCaptureInWorkers(
       const kind = HandoffKind.MIRROR_POINT_MAC;
       const words = d.mirrorSourceWords;
       for (const shard of shards) {
-        if (!shard.tryPush(mac, kind, d.mirrorSourceVersion, 0, 0, 0, mac.length, words))
-          await shard.pushWhenRoom(mac, kind, d.mirrorSourceVersion, 0, 0, 0, mac.length, words);
+        while (!shard.tryPush(mac, kind, d.mirrorSourceVersion, 0, 0, 0, mac.length, words))
+          await shard.waitForRoom();
       }
     };
     let lastTick = 0;
@@ -209,24 +193,21 @@ export async function readCaptureInWorkers(
         lastTick = now;
         reassembler.expire(now);
         for (const shard of shards) {
-          if (!shard.tryPush(NO_BYTES, HandoffKind.TICK, 0, sec, nsec, 0, 0))
-            await shard.pushWhenRoom(NO_BYTES, HandoffKind.TICK, 0, sec, nsec, 0, 0);
+          while (!shard.tryPush(NO_BYTES, HandoffKind.TICK, 0, sec, nsec, 0, 0)) await shard.waitForRoom();
         }
       }
       if (!mirror) {
         const status = decoder.decodeUnencapsulated(buf, offset, offset + length, reader.linkType);
         const shard = owner(status);
-        const link = reader.linkType;
-        if (!shard.tryPush(buf, HandoffKind.UNENCAPSULATED, link, sec, nsec, offset, length))
-          await shard.pushWhenRoom(buf, HandoffKind.UNENCAPSULATED, link, sec, nsec, offset, length);
+        while (!shard.tryPush(buf, HandoffKind.UNENCAPSULATED, reader.linkType, sec, nsec, offset, length))
+          await shard.waitForRoom();
       } else {
         const status = decoder.decodeCaptured(buf, offset, offset + length, reader.linkType);
         if (status !== DecodeStatus.OUTER_FRAGMENT) {
           if (learnsMac(buf, status)) await teachMac();
           const shard = owner(status);
-          const link = reader.linkType;
-          if (!shard.tryPush(buf, HandoffKind.CAPTURED, link, sec, nsec, offset, length))
-            await shard.pushWhenRoom(buf, HandoffKind.CAPTURED, link, sec, nsec, offset, length);
+          while (!shard.tryPush(buf, HandoffKind.CAPTURED, reader.linkType, sec, nsec, offset, length))
+            await shard.waitForRoom();
         } else {
           // Counted here as one pipeline counts them; the whole datagram goes to its flow's worker.
           own.packets++;
@@ -240,22 +221,15 @@ export async function readCaptureInWorkers(
             const whole = decoder.decodeCaptured(r.out, r.outOffset, r.outOffset + r.outLength, LinkType.RAW);
             if (learnsMac(r.out, whole)) await teachMac();
             const shard = owner(whole);
-            if (!shard.tryPush(r.out, HandoffKind.REASSEMBLED, 0, sec, nsec, r.outOffset, r.outLength))
-              await shard.pushWhenRoom(
-                r.out,
-                HandoffKind.REASSEMBLED,
-                0,
-                sec,
-                nsec,
-                r.outOffset,
-                r.outLength,
-              );
+            while (!shard.tryPush(r.out, HandoffKind.REASSEMBLED, 0, sec, nsec, r.outOffset, r.outLength))
+              await shard.waitForRoom();
           }
         }
       }
       if (--untilTurn === 0) {
         untilTurn = PACKETS_PER_TURN;
-        for (const shard of shards) shard.wake();
+        // A sleeping worker is woken once a turn, not per packet (each wake is a futex call).
+        for (const shard of shards) shard.ring.wakeIfWaiting();
         await yieldToLoop();
       }
     }

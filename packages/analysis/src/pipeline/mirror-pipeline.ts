@@ -75,7 +75,8 @@ export interface MirrorPipelineOptions {
   readonly tickedByCaller?: boolean;
 }
 
-const EXPIRY_INTERVAL_MICROS = 1_000_000;
+/** Expiry runs at most once per this much packet (or idle wall-clock) time. */
+export const EXPIRY_INTERVAL_MICROS = 1_000_000;
 
 /** A packet's time in whole microseconds, as every clock of the pipeline counts it. */
 export function packetMicros(tsSec: number, tsNsec: number): number {
@@ -247,17 +248,13 @@ export class MirrorPipeline {
     this.afterDecode(status, buf, packetMicros(tsSec, tsNsec), tsSec, tsNsec);
   }
 
-  /**
-   * Expires idle flows and stale fragments; called with packet time, or wall-clock time when idle.
-   * Returns whether it ran (at most once per EXPIRY_INTERVAL_MICROS of that time).
-   */
-  tick(nowMicros: number): boolean {
-    if (nowMicros - this.lastExpiry < EXPIRY_INTERVAL_MICROS) return false;
+  /** Expires idle flows and stale fragments; called with packet time, or wall-clock time when idle. */
+  tick(nowMicros: number): void {
+    if (nowMicros - this.lastExpiry < EXPIRY_INTERVAL_MICROS) return;
     this.lastExpiry = nowMicros;
     this.flows.expire(nowMicros);
     this.reassembler.expire(nowMicros);
     this.transactions?.tick(nowMicros);
-    return true;
   }
 
   /** Ends every open flow, emitting its record. */
