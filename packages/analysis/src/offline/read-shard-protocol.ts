@@ -1,6 +1,7 @@
-// What crosses between `read --workers`' reading thread and its analysing workers.
+// What crosses between `read --workers`' main thread and its analysing workers.
 
 import type { MirrorPipelineOptions } from '../pipeline/mirror-pipeline.js';
+import type { CaptureRouter } from './capture-router.js';
 import type { pipelineTotals } from './read-capture.js';
 
 /** The pipeline options a worker is built with: only what can be copied to another thread. */
@@ -9,9 +10,26 @@ export type ShardPipelineOptions = Omit<
   'onRecord' | 'innerFrames' | 'dedupInnerFrames' | 'innerFramePositions' | 'enrich' | 'tickedByCaller'
 >;
 
+/** Where a worker's packets come from. */
+export type ShardSource =
+  /** A HandoffRing the reading thread fills with this worker's packets (standard input). */
+  | { readonly kind: 'ring'; readonly ring: SharedArrayBuffer }
+  /**
+   * The capture file itself: the worker reads every packet, routes each as the reading thread would,
+   * and analyses those of its own flows (no copies between threads, no reading thread).
+   */
+  | {
+      readonly kind: 'file';
+      readonly file: string;
+      readonly mirror: boolean;
+      /** This worker's number, 0 to workers - 1; worker 0 also counts the outer fragments. */
+      readonly index: number;
+      readonly workers: number;
+      readonly perVniAddresses: boolean;
+    };
+
 export interface ShardWorkerData {
-  /** The HandoffRing the reading thread fills with this worker's packets. */
-  readonly ring: SharedArrayBuffer;
+  readonly source: ShardSource;
   readonly pipeline: ShardPipelineOptions;
   /** Whether records are wanted (as JSON Lines blocks); otherwise only the counters. */
   readonly records: boolean;
@@ -20,6 +38,11 @@ export interface ShardWorkerData {
 /** One worker's share of `read`'s summary. */
 export interface ShardSummary extends ReturnType<typeof pipelineTotals> {
   readonly records: number;
+  /** A worker reading the file: how its reading ended, and (worker 0) the fragments it counted. */
+  readonly read?: {
+    readonly captureStop: string | null;
+    readonly routed?: CaptureRouter['own'];
+  };
 }
 
 export type ShardToMain =

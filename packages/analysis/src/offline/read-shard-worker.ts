@@ -1,12 +1,15 @@
 // Entry point of a `read --workers` analysing thread: the full pipeline over the packets of the flows
-// it owns, taken from its ring in capture order, with expiry at the instants the reading thread ticks.
-// Records leave as JSON Lines blocks (transferred, not copied); counters once, at the end.
+// it owns, in capture order, with expiry at the instants one pipeline would run it. The packets come
+// from a ring the reading thread fills, or from the capture file, which the worker then reads whole
+// and routes itself. Records leave as JSON Lines blocks (transferred, not copied); counters once, at
+// the end.
 import { parentPort, workerData } from 'node:worker_threads';
-import { HandoffKind, HandoffRing } from '@fargate-mirror/wire';
+import { CaptureReader, HandoffKind, HandoffRing } from '@fargate-mirror/wire';
 import { JsonLinesWriter } from '../output/json-lines-writer.js';
 import { MirrorPipeline, packetMicros } from '../pipeline/mirror-pipeline.js';
+import { CaptureRouter, HELD } from './capture-router.js';
 import { pipelineTotals } from './read-capture.js';
-import type { ShardToMain, ShardWorkerData } from './read-shard-protocol.js';
+import type { ShardSource, ShardSummary, ShardToMain, ShardWorkerData } from './read-shard-protocol.js';
 
 /** Records drained between looks at whether the ring was closed. */
 const DRAIN_BATCH = 65_536;
@@ -18,16 +21,8 @@ if (port === null) throw new Error('read-shard-worker.js must run as a worker th
 const data = workerData as ShardWorkerData;
 const post = (message: ShardToMain, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
 
-try {
-  const ring = new HandoffRing(data.ring);
-  const writer = data.records
-    ? JsonLinesWriter.toBlocks((block) => post({ type: 'records', block }, [block.buffer as ArrayBuffer]))
-    : undefined;
-  const pipeline = new MirrorPipeline({
-    ...data.pipeline,
-    tickedByCaller: true,
-    onRecord: writer === undefined ? () => {} : (record) => writer.write(record),
-  });
+/** The ring's packets, until the reading thread closes it. */
+function drainRing(ring: HandoffRing, pipeline: MirrorPipeline): void {
   const pointWords = new Uint32Array(4);
   const visit = (r: HandoffRing, record: number): void => {
     const offset = r.payloadOffset(record);
@@ -62,17 +57,77 @@ try {
     if (ring.drain(visit, DRAIN_BATCH) > 0) continue;
     // Closed after its last push: once that is seen, everything pushed before is visible too.
     if (ring.isClosed) {
-      if (ring.drain(visit) === 0) break;
+      if (ring.drain(visit) === 0) return;
       continue;
     }
     ring.waitForDataSync(IDLE_WAIT_MS);
   }
+}
+
+/**
+ * Every packet of the file, routed here as the reading thread would route it: each worker decodes all
+ * of them that far (cheap next to analysing them) and analyses its own.
+ */
+function readOwnShare(
+  source: Extract<ShardSource, { kind: 'file' }>,
+  pipeline: MirrorPipeline,
+): NonNullable<ShardSummary['read']> {
+  const reader = CaptureReader.open(source.file);
+  try {
+    const router = new CaptureRouter({ ...data.pipeline, ...source });
+    const points = pipeline.mirrorPoints;
+    const me = source.index;
+    while (reader.next()) {
+      const buf = reader.buf;
+      const offset = reader.offset;
+      const length = reader.capturedLength;
+      const linkType = reader.linkType;
+      const sec = reader.tsSec;
+      const nsec = reader.tsNsec;
+      if (router.tickDue(sec, nsec)) pipeline.tick(packetMicros(sec, nsec));
+      const kind = router.route(buf, offset, length, linkType, sec, nsec);
+      if (router.taughtMac) {
+        const d = router.decoder;
+        const id = points.idOf(router.mac.readUInt32LE(0), d.mirrorSourceWords, d.mirrorSourceVersion);
+        points.teachMac(id, router.mac, 4);
+      }
+      if (kind === HELD || router.owner !== me) continue;
+      if (kind === HandoffKind.CAPTURED) pipeline.handleCaptured(buf, offset, length, linkType, sec, nsec);
+      else if (kind === HandoffKind.UNENCAPSULATED)
+        pipeline.handleUnencapsulated(buf, offset, length, linkType, sec, nsec);
+      else {
+        const whole = router.reassembled;
+        pipeline.handleReassembled(whole.buf, whole.offset, whole.length, sec, nsec);
+      }
+    }
+    return { captureStop: reader.stopReason ?? null, routed: me === 0 ? router.own : undefined };
+  } finally {
+    reader.close();
+  }
+}
+
+try {
+  const writer = data.records
+    ? JsonLinesWriter.toBlocks((block) => post({ type: 'records', block }, [block.buffer as ArrayBuffer]))
+    : undefined;
+  const pipeline = new MirrorPipeline({
+    ...data.pipeline,
+    tickedByCaller: true,
+    onRecord: writer === undefined ? () => {} : (record) => writer.write(record),
+  });
+  const source = data.source;
+  const read =
+    source.kind === 'ring'
+      ? drainRing(new HandoffRing(source.ring), pipeline)
+      : readOwnShare(source, pipeline);
   pipeline.finish();
   writer?.flush();
-  post({
-    type: 'done',
-    summary: { ...pipelineTotals(pipeline), records: writer?.recordsWritten ?? 0 },
-  });
+  const summary: ShardSummary = {
+    ...pipelineTotals(pipeline),
+    records: writer?.recordsWritten ?? 0,
+    ...(read === undefined ? {} : { read }),
+  };
+  post({ type: 'done', summary });
 } catch (error) {
   post({ type: 'failed', message: (error as Error).stack ?? String(error) });
 }

@@ -1,32 +1,23 @@
-// `read --workers N`: one thread reads the capture and sends each packet to the worker that owns its
-// inner flow (the flow table's own key, so both directions and both mirror points' copies meet in one
-// worker); N workers run the whole pipeline on their share and send back JSON Lines blocks, which this
-// thread writes. Expiry runs in every worker at the instants one pipeline over the whole capture would
-// have run it (the reading thread sends the ticks in capture order), so the records are those of a
-// single pipeline, in another order.
+// `read --workers N`: N workers run the whole pipeline, each on the packets of the inner flows it owns
+// (the flow table's own key, so both directions and both mirror points' copies meet in one worker),
+// and send back JSON Lines blocks, which this thread writes. From a file, every worker reads the whole
+// capture and routes each packet itself (CaptureRouter), keeping its own; from standard input, which
+// can be read once, this thread reads, routes, and copies each packet into its worker's ring. Expiry
+// runs in every worker at the instants one pipeline over the whole capture would have run it, and a
+// mirror point's ENI MAC reaches every worker before the frame that taught it, so the records are
+// those of a single pipeline, in another order.
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
-import {
-  CaptureReader,
-  DecodeStatus,
-  flowOwner,
-  HandoffKind,
-  HandoffRing,
-  IpReassembler,
-  LinkType,
-  MirrorDecoder,
-  MirrorStage,
-  ReassemblyStatus,
-} from '@fargate-mirror/wire';
+import { CaptureReader, HandoffKind, HandoffRing } from '@fargate-mirror/wire';
 import { AnalysisError } from '../errors.js';
-import { MirrorPointRegistry } from '../flows/mirror-points.js';
 import { JsonLinesWriter } from '../output/json-lines-writer.js';
-import { EXPIRY_INTERVAL_MICROS, packetMicros } from '../pipeline/mirror-pipeline.js';
 import { PIPELINE_COUNTERS, type PipelineCounterKey } from '../pipeline/pipeline-counters.js';
 import { resolveEncapsulation } from './capture-encapsulation.js';
+import { CaptureRouter, HELD } from './capture-router.js';
 import type { ReadCaptureOptions, ReadSummary } from './read-capture.js';
 import type {
   ShardPipelineOptions,
+  ShardSource,
   ShardSummary,
   ShardToMain,
   ShardWorkerData,
@@ -52,14 +43,17 @@ function unsupported(options: ReadCaptureOptions): string | undefined {
 }
 
 class ShardWorker {
-  readonly ring = HandoffRing.create(RING_BYTES);
   readonly thread: Worker;
   readonly done: Promise<ShardSummary>;
   /** Why the worker stopped before its summary, once it has. */
-  private failure: Error | undefined;
+  protected failure: Error | undefined;
 
-  constructor(pipeline: ShardPipelineOptions, onRecords: ((block: Uint8Array) => void) | undefined) {
-    const data: ShardWorkerData = { ring: this.ring.buffer, pipeline, records: onRecords !== undefined };
+  constructor(
+    source: ShardSource,
+    pipeline: ShardPipelineOptions,
+    onRecords: ((block: Uint8Array) => void) | undefined,
+  ) {
+    const data: ShardWorkerData = { source, pipeline, records: onRecords !== undefined };
     // Resolved here, not at module load: the receiver's worker bundle (CommonJS, no import.meta.url)
     // carries this module too, and must load without starting read workers.
     this.thread = new Worker(new URL('./read-shard-worker.js', import.meta.url), { workerData: data });
@@ -79,6 +73,17 @@ class ShardWorker {
     this.done.catch((error: Error) => {
       this.failure = error;
     });
+  }
+}
+
+/** A worker fed through its ring by the reading thread. */
+class RingShardWorker extends ShardWorker {
+  readonly ring: HandoffRing;
+
+  constructor(pipeline: ShardPipelineOptions, onRecords: ((block: Uint8Array) => void) | undefined) {
+    const ring = HandoffRing.create(RING_BYTES);
+    super({ kind: 'ring', ring: ring.buffer }, pipeline, onRecords);
+    this.ring = ring;
   }
 
   /** Copies a packet in; false when the ring is full (then `waitForRoom`). Allocates nothing. */
@@ -109,7 +114,7 @@ class ShardWorker {
 /**
  * `read` over `workers` threads (see the file comment). Records go to `options.records` as a single
  * pipeline's would (the same set; each worker's in its order, blocks of them interleaved); the summary
- * is the sum of the workers' and the reading thread's counters.
+ * is the sum of the workers' counters and the outer fragments' (counted once, while routing).
  */
 export async function readCaptureInWorkers(
   options: ReadCaptureOptions,
@@ -124,8 +129,10 @@ export async function readCaptureInWorkers(
     );
   const encapsulation = resolveEncapsulation(options.file, options.encapsulation ?? 'auto', options);
   const mirror = encapsulation === 'mirror';
+  // Opened here in both cases: a file that is not a capture fails before any worker starts.
   const reader = CaptureReader.open(options.file);
   const records = options.records !== undefined ? JsonLinesWriter.open(options.records) : undefined;
+  const onRecords = records === undefined ? undefined : (block: Uint8Array) => records.writeEncoded(block);
   const pipeline: ShardPipelineOptions = {
     flows: options.flows,
     addressDomain: options.addressDomain,
@@ -135,122 +142,109 @@ export async function readCaptureInWorkers(
     transactions: options.transactions,
     dedup: options.dedup,
   };
-  const shards = Array.from(
-    { length: workers },
-    () =>
-      new ShardWorker(pipeline, records === undefined ? undefined : (block) => records.writeEncoded(block)),
-  );
+  const perVniAddresses = options.addressDomain === 'vni';
+  const shards: ShardWorker[] = [];
   try {
-    const decoder = new MirrorDecoder({ vxlanPort: options.vxlanPort, genevePort: options.genevePort });
-    const reassembler = new IpReassembler();
-    const perVni = options.addressDomain === 'vni';
-    const own = { packets: 0, bytes: 0, outerFragments: 0, reassembled: 0 };
-    // The worker of the flow the decoder just decoded; what has none (not mirror traffic, a bad
-    // tunnel or inner header) is only counted, by worker 0.
-    const owner = (status: number): ShardWorker =>
-      shards[
-        decoder.stage === MirrorStage.INNER && status === DecodeStatus.OK
-          ? flowOwner(decoder.inner, perVni ? decoder.vni : 0, workers)
-          : 0
-      ];
-    // A mirror point's ENI MAC is learned from one flow's frames and gives every flow of the point its
-    // direction: learned here from every frame, it goes to every worker before the frame that taught it.
-    const points = new MirrorPointRegistry();
-    const mac = Buffer.alloc(10);
-    /** Whether the frame just decoded taught a point's MAC (then `teachMac` before sending it on). */
-    const learnsMac = (buf: Buffer, status: number): boolean => {
-      const d = decoder;
-      if (d.stage !== MirrorStage.INNER || status !== DecodeStatus.OK || d.mirrorSourceVersion === 0)
-        return false;
-      const id = points.idOf(d.vni, d.mirrorSourceWords, d.mirrorSourceVersion);
-      if (points.knowsMac(id)) return false;
-      points.frameSide(id, buf, d.inner);
-      if (!points.knowsMac(id)) return false;
-      mac.writeUInt32LE(d.vni, 0);
-      points.copyMac(id, mac, 4);
-      return true;
-    };
-    const teachMac = async (): Promise<void> => {
-      const d = decoder;
-      const kind = HandoffKind.MIRROR_POINT_MAC;
-      const words = d.mirrorSourceWords;
-      for (const shard of shards) {
-        while (!shard.tryPush(mac, kind, d.mirrorSourceVersion, 0, 0, 0, mac.length, words))
-          await shard.waitForRoom();
+    let routed: CaptureRouter['own'] | undefined;
+    let captureStop: string | null = null;
+    if (options.file !== '-') {
+      for (let index = 0; index < workers; index++) {
+        const source: ShardSource = {
+          kind: 'file',
+          file: options.file,
+          mirror,
+          index,
+          workers,
+          perVniAddresses,
+        };
+        shards.push(new ShardWorker(source, pipeline, onRecords));
       }
-    };
-    let lastTick = 0;
-    let untilTurn = PACKETS_PER_TURN;
-    while (reader.next()) {
-      const buf = reader.buf;
-      const offset = reader.offset;
-      const length = reader.capturedLength;
-      const sec = reader.tsSec;
-      const nsec = reader.tsNsec;
-      const now = packetMicros(sec, nsec);
-      if (now - lastTick >= EXPIRY_INTERVAL_MICROS) {
-        // Where one pipeline would expire, before this packet: in every worker, and the fragments here.
-        lastTick = now;
-        reassembler.expire(now);
-        for (const shard of shards) {
-          while (!shard.tryPush(NO_BYTES, HandoffKind.TICK, 0, sec, nsec, 0, 0)) await shard.waitForRoom();
-        }
-      }
-      if (!mirror) {
-        const status = decoder.decodeUnencapsulated(buf, offset, offset + length, reader.linkType);
-        const shard = owner(status);
-        while (!shard.tryPush(buf, HandoffKind.UNENCAPSULATED, reader.linkType, sec, nsec, offset, length))
-          await shard.waitForRoom();
-      } else {
-        const status = decoder.decodeCaptured(buf, offset, offset + length, reader.linkType);
-        if (status !== DecodeStatus.OUTER_FRAGMENT) {
-          if (learnsMac(buf, status)) await teachMac();
-          const shard = owner(status);
-          while (!shard.tryPush(buf, HandoffKind.CAPTURED, reader.linkType, sec, nsec, offset, length))
-            await shard.waitForRoom();
-        } else {
-          // Counted here as one pipeline counts them; the whole datagram goes to its flow's worker.
-          own.packets++;
-          own.bytes += length;
-          own.outerFragments++;
-          const outer = decoder.outer;
-          const l3End = outer.ipVersion === 4 ? outer.ipv4.capturedEnd : outer.ipv6.capturedEnd;
-          const r = reassembler;
-          if (r.add(buf, outer.l3Offset, l3End - outer.l3Offset, now) === ReassemblyStatus.COMPLETE) {
-            own.reassembled++;
-            const whole = decoder.decodeCaptured(r.out, r.outOffset, r.outOffset + r.outLength, LinkType.RAW);
-            if (learnsMac(r.out, whole)) await teachMac();
-            const shard = owner(whole);
-            while (!shard.tryPush(r.out, HandoffKind.REASSEMBLED, 0, sec, nsec, r.outOffset, r.outLength))
-              await shard.waitForRoom();
-          }
-        }
-      }
-      if (--untilTurn === 0) {
-        untilTurn = PACKETS_PER_TURN;
-        // A sleeping worker is woken once a turn, not per packet (each wake is a futex call).
-        for (const shard of shards) shard.ring.wakeIfWaiting();
-        await yieldToLoop();
-      }
+    } else {
+      const rings = Array.from({ length: workers }, () => new RingShardWorker(pipeline, onRecords));
+      shards.push(...rings);
+      const router = new CaptureRouter({ ...options, mirror, workers, perVniAddresses });
+      captureStop = await routeToRings(reader, router, rings);
+      routed = router.own;
     }
-    for (const shard of shards) shard.ring.close();
     const parts = await Promise.all(shards.map((s) => s.done));
+    const read = parts[0].read;
     return {
       file: options.file,
       format: reader.format,
       encapsulation,
-      ...sumCounters(parts, own),
+      ...sumCounters(parts, routed ?? read?.routed ?? {}),
       records: parts.reduce((n, p) => n + p.records, 0),
       malformed: sumMaps(parts.map((p) => p.malformed)),
       transactions: sumMaps(parts.map((p) => p.transactions)),
       reassembly: sumMaps(parts.map((p) => p.reassembly)),
-      captureStop: reader.stopReason ?? null,
+      captureStop: read?.captureStop ?? captureStop,
     };
   } finally {
     await Promise.all(shards.map((s) => s.thread.terminate()));
     records?.close();
     reader.close();
   }
+}
+
+/** The reading thread's loop: every packet to its worker's ring; returns how the reading ended. */
+async function routeToRings(
+  reader: CaptureReader,
+  router: CaptureRouter,
+  shards: readonly RingShardWorker[],
+): Promise<string | null> {
+  const teachMac = async (): Promise<void> => {
+    const d = router.decoder;
+    const mac = router.mac;
+    for (const shard of shards) {
+      while (
+        !shard.tryPush(
+          mac,
+          HandoffKind.MIRROR_POINT_MAC,
+          d.mirrorSourceVersion,
+          0,
+          0,
+          0,
+          mac.length,
+          d.mirrorSourceWords,
+        )
+      )
+        await shard.waitForRoom();
+    }
+  };
+  let untilTurn = PACKETS_PER_TURN;
+  while (reader.next()) {
+    const buf = reader.buf;
+    const offset = reader.offset;
+    const length = reader.capturedLength;
+    const linkType = reader.linkType;
+    const sec = reader.tsSec;
+    const nsec = reader.tsNsec;
+    if (router.tickDue(sec, nsec)) {
+      for (const shard of shards) {
+        while (!shard.tryPush(NO_BYTES, HandoffKind.TICK, 0, sec, nsec, 0, 0)) await shard.waitForRoom();
+      }
+    }
+    const kind = router.route(buf, offset, length, linkType, sec, nsec);
+    if (router.taughtMac) await teachMac();
+    if (kind !== HELD) {
+      const shard = shards[router.owner];
+      if (kind === HandoffKind.REASSEMBLED) {
+        const whole = router.reassembled;
+        while (!shard.tryPush(whole.buf, kind, 0, sec, nsec, whole.offset, whole.length))
+          await shard.waitForRoom();
+      } else {
+        while (!shard.tryPush(buf, kind, linkType, sec, nsec, offset, length)) await shard.waitForRoom();
+      }
+    }
+    if (--untilTurn === 0) {
+      untilTurn = PACKETS_PER_TURN;
+      // A sleeping worker is woken once a turn, not per packet (each wake is a futex call).
+      for (const shard of shards) shard.ring.wakeIfWaiting();
+      await yieldToLoop();
+    }
+  }
+  for (const shard of shards) shard.ring.close();
+  return reader.stopReason ?? null;
 }
 
 function sumCounters(

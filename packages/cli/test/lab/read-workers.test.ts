@@ -7,8 +7,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, runCli } from '@fargate-mirror/testkit/cli';
+import { CLI_BIN, REPO_ROOT, runCli } from '@fargate-mirror/testkit/cli';
 import { rewriteMirror, SAMPLE_MIRROR } from '@fargate-mirror/testkit/mirror-records';
+import { run as runProgram } from '@fargate-mirror/testkit/proc';
 import { requireTools } from '@fargate-mirror/testkit/require-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeReplicatedCapture } from '../../../../bench/read/make-capture.ts';
@@ -103,6 +104,36 @@ describe('read --workers gives the records and summary of one pipeline', () => {
     for (const workers of ['2', '4']) {
       const many = await read(file, ['--workers', workers]);
       expect([...many.lines].sort()).toEqual([...one.lines].sort());
+    }
+  });
+
+  it('from standard input (read once, by one thread that hands each worker its packets)', async () => {
+    const both = join(dir, 'stdin-both-ends.pcap');
+    await rewriteMirror(SAMPLE_MIRROR, both, { outerSrc: '10.77.1.2', withOriginal: true, hopDec: 1 });
+    const frag = join(FIXTURES, 'sample-mirror-frag1500.pcap');
+    const task = join(FIXTURES, 'sample-task.pcap');
+    for (const [file, extra] of [
+      [SAMPLE_MIRROR, []],
+      [frag, []],
+      [both, []],
+      [task, ['--encapsulation', 'none']],
+    ] as const) {
+      const one = await read(file, extra);
+      const out = join(dir, `records-${run++}.jsonl`);
+      const r = await runProgram('/bin/sh', [
+        '-c',
+        'node="$0" bin="$1" out="$2" in="$3"; shift 3; exec "$node" "$bin" read - --records "$out" --summary-json --workers 3 "$@" < "$in"',
+        process.execPath,
+        CLI_BIN,
+        out,
+        file,
+        ...extra,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      const summary = JSON.parse(r.stderr.split('\n').find((l) => l.startsWith('{')) ?? 'null');
+      expect({ ...summary, file: 'same' }).toEqual({ ...one.summary, file: 'same' });
+      const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean);
+      expect(lines.sort()).toEqual([...one.lines].sort());
     }
   });
 
