@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { CaptureReader } from '@fargate-mirror/wire';
 import { MirrorPipeline } from '../pipeline/mirror-pipeline.js';
 
@@ -17,7 +18,7 @@ export function resolveEncapsulation(
   ports: { readonly vxlanPort?: number; readonly genevePort?: number },
 ): 'mirror' | 'none' {
   if (wanted !== 'auto') return wanted;
-  if (file === '-') return 'mirror';
+  if (!readableTwice(file)) return 'mirror';
   const reader = CaptureReader.open(file);
   try {
     const sniffers = [ports, {}].map(
@@ -47,4 +48,14 @@ export function resolveEncapsulation(
   } finally {
     reader.close();
   }
+}
+
+/**
+ * Whether `file` can be opened and read again from the start: a regular file. Standard input (`-`),
+ * a pipe (`<(...)`, a FIFO) or a device can be read once, so nothing may look at it before the read.
+ */
+export function readableTwice(file: string): boolean {
+  if (file === '-') return false;
+  // A path that does not exist is left to the reader, which names the problem.
+  return statSync(file, { throwIfNoEntry: false })?.isFile() ?? true;
 }

@@ -17,7 +17,7 @@ export interface ReadCaptureOptions extends Omit<MirrorPipelineOptions, 'onRecor
   /**
    * `mirror`: the capture holds mirror traffic (VXLAN, GENEVE) to decapsulate; `none`: an ordinary
    * capture taken on a host, analysed as it is; `auto` (default): `mirror` when any of the first
-   * packets is mirror traffic, else `none` (standard input, which cannot be read twice: `mirror`).
+   * packets is mirror traffic, else `none` (standard input or a pipe, which cannot be read twice: `mirror`).
    */
   readonly encapsulation?: 'auto' | 'mirror' | 'none';
   /** More destinations of every record (e.g. a Splunk HEC sink), after the JSON Lines file. */

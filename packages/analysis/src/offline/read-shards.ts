@@ -1,8 +1,9 @@
 // `read --workers N`: N workers run the whole pipeline, each on the packets of the inner flows it owns
 // (the flow table's own key, so both directions and both mirror points' copies meet in one worker),
-// and send back JSON Lines blocks, which this thread writes. From a file, every worker reads the whole
-// capture and routes each packet itself (CaptureRouter), keeping its own; from standard input, which
-// can be read once, this thread reads, routes, and copies each packet into its worker's ring. Expiry
+// and send back JSON Lines blocks, which this thread writes. From a regular file, every worker reads
+// the whole capture and routes each packet itself (CaptureRouter), keeping its own; from standard
+// input or a pipe, which can be read once, this thread reads, routes, and copies each packet into its
+// worker's ring. Expiry
 // runs in every worker at the instants one pipeline over the whole capture would have run it, and a
 // mirror point's ENI MAC reaches every worker before the frame that taught it, so the records are
 // those of a single pipeline, in another order.
@@ -12,7 +13,7 @@ import { CaptureReader, HandoffKind, HandoffRing } from '@fargate-mirror/wire';
 import { AnalysisError } from '../errors.js';
 import { JsonLinesWriter } from '../output/json-lines-writer.js';
 import { PIPELINE_COUNTERS, type PipelineCounterKey } from '../pipeline/pipeline-counters.js';
-import { resolveEncapsulation } from './capture-encapsulation.js';
+import { readableTwice, resolveEncapsulation } from './capture-encapsulation.js';
 import { CaptureRouter, HELD } from './capture-router.js';
 import type { ReadCaptureOptions, ReadSummary } from './read-capture.js';
 import type {
@@ -147,7 +148,7 @@ export async function readCaptureInWorkers(
   try {
     let routed: CaptureRouter['own'] | undefined;
     let captureStop: string | null = null;
-    if (options.file !== '-') {
+    if (readableTwice(options.file)) {
       for (let index = 0; index < workers; index++) {
         const source: ShardSource = {
           kind: 'file',

@@ -137,6 +137,27 @@ describe('read --workers gives the records and summary of one pipeline', () => {
     }
   });
 
+  it('from a pipe named as a file (<(...)): read once, by one pipeline and by workers alike', async () => {
+    // Sniffing for `--encapsulation auto` once read the pipe's first packets and left the read an
+    // empty stream ("not a capture (empty file)"); workers each opening it would split its packets.
+    const one = await read(SAMPLE_MIRROR, []);
+    for (const extra of [[], ['--workers', WORKERS]]) {
+      const out = join(dir, `records-${run++}.jsonl`);
+      const r = await runProgram('/bin/bash', [
+        '-c',
+        'node="$0" bin="$1" out="$2" in="$3"; shift 3; exec "$node" "$bin" read <(cat "$in") --records "$out" --summary-json "$@"',
+        process.execPath,
+        CLI_BIN,
+        out,
+        SAMPLE_MIRROR,
+        ...extra,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      const lines = readFileSync(out, 'utf8').split('\n').filter(Boolean);
+      expect(lines.sort()).toEqual([...one.lines].sort());
+    }
+  });
+
   it('writes the records to standard output too', async () => {
     const one = await read(SAMPLE_MIRROR, []);
     const r = await runCli(['read', SAMPLE_MIRROR, '--workers', WORKERS]);
