@@ -42,6 +42,10 @@ const profile = args.includes('--profile');
 // --workers N: one more peer, receive with N workers pinned to CPUs 0..N-1 (on a 2-core machine the
 // second worker shares CPU 1 with the generator and the kernel's loopback delivery).
 const workers = Number(option('--workers', '1'));
+// --receive-cpus LIST: the CPUs one-worker receive runs on (taskset -c), default 0 as every receiver.
+// 0-1 lets the native intake's receive thread run beside the worker, on the CPU where the kernel's
+// loopback delivery and the kernel peer's VXLAN decapsulation already run (the generator's).
+const receiveCpus = option('--receive-cpus', '0');
 // --intakes: receive once per intake (native: the recvmmsg addon; js: dgram); the first one is the
 // intake of --workers and --profile.
 const intakes = option('--intakes', 'native,js').split(',');
@@ -55,6 +59,16 @@ const PERF_SECONDS = 3;
 const PERF_HZ = 2000;
 const FLOWS = 1024;
 const RECV_BUFFER = 32 * 1024 * 1024;
+/**
+ * How long after a peer stops the next one starts. These virtual machines give memory the kernel
+ * freed back to the host within about 2 s (free page reporting), and a page that went back costs
+ * about 10x more to write again (1 GiB written: 0.29 s of CPU right after the previous one was
+ * deleted, 1.52 s after 2 s): a peer started at once would write the page cache the previous peer's
+ * deleted files freed, cheaply, and the one before it had not.
+ */
+const BETWEEN_PEERS_MS = 5000;
+/** What receive keeps of its pcap files (pcapMaxTotal), and tcpdump's files the same. */
+const PCAP_MAX_TOTAL = 2 * 1024 * 1024 * 1024;
 const LOSS_LIMIT = 0.001;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -141,9 +155,14 @@ interface Peer {
   /** The peer's own process, when one runs for the whole size (receive). */
   readonly pid?: number;
   /** Starts whatever runs for the whole size (or per trial) and returns a counter of received datagrams. */
-  trial(
-    run: () => Promise<{ sent: number; seconds: number }>,
-  ): Promise<{ sent: number; received: number; seconds: number; cpuNs: number }>;
+  trial(run: () => Promise<{ sent: number; seconds: number }>): Promise<{
+    sent: number;
+    received: number;
+    seconds: number;
+    cpuNs: number;
+    /** CPU ns by thread name (receive only): where the per-datagram time goes. */
+    threads?: Record<string, number>;
+  }>;
   stop(): Promise<void>;
 }
 
@@ -166,7 +185,7 @@ async function inside(dir: string): Promise<void> {
         const best = await search(peer, gen, size);
         results[peer.name] = { ...results[peer.name], [size]: best };
       } finally {
-        await peer.stop();
+        await stopPeer(peer);
       }
     }
   }
@@ -320,7 +339,7 @@ async function makeReceive(
   );
   const p = spawn('taskset', [
     '-c',
-    workerCount > 1 ? `0-${workerCount - 1}` : '0',
+    workerCount > 1 ? `0-${workerCount - 1}` : receiveCpus,
     process.execPath,
     ...extraNodeArgs,
     CLI,
@@ -358,9 +377,12 @@ async function makeReceive(
     async trial(run) {
       const before = await count();
       const cpuBefore = cpuNs(p.pid);
+      const threadsBefore = cpuNsByThread(p.pid);
       const g = await run();
       const received = (await settle(count)) - before;
-      return { ...g, received, cpuNs: cpuNs(p.pid) - cpuBefore };
+      const threads = cpuNsByThread(p.pid);
+      for (const [name, ns] of Object.entries(threadsBefore)) threads[name] = (threads[name] ?? 0) - ns;
+      return { ...g, received, cpuNs: cpuNs(p.pid) - cpuBefore, threads };
     },
     async stop() {
       p.kill('SIGTERM');
@@ -388,11 +410,18 @@ async function makeTcpdump(dir: string): Promise<Peer> {
   ]);
   // No IPv6 address: the device then sends nothing of its own that tcpdump would count.
   execFileSync('ip', ['link', 'set', 'vx0', 'addrgenmode', 'none', 'up']);
-  const file = join(dir, 'tcpdump.pcap');
+  // One new file a trial, kept as receive keeps its pcap files (the oldest removed past the same 2 GiB
+  // total, all at the end): on these virtual machines a page the kernel freed a while ago costs
+  // about 10x more to write again than one freed a moment before (its memory went back to the
+  // host), so a file deleted after every trial had made tcpdump's writes, and only tcpdump's, cheap.
+  const files: string[] = [];
+  let trials = 0;
   return {
     name: 'kernel vxlan + tcpdump -w',
     port: 4789,
     async trial(run) {
+      const file = join(dir, `tcpdump-${trials++}.pcap`);
+      files.push(file);
       const p = spawn('taskset', [
         '-c',
         '0',
@@ -416,10 +445,16 @@ async function makeTcpdump(dir: string): Promise<Peer> {
         p.on('close', () => r(err));
       });
       const captured = Number(/(\d+) packets? captured/.exec(stats)?.[1] ?? 0);
-      rmSync(file, { force: true });
+      let total = files.reduce((n, f) => n + (statSync(f, { throwIfNoEntry: false })?.size ?? 0), 0);
+      while (total > PCAP_MAX_TOTAL && files.length > 1) {
+        const oldest = files.shift() as string;
+        total -= statSync(oldest).size;
+        rmSync(oldest, { force: true });
+      }
       return { ...g, received: captured, cpuNs: cpu };
     },
     async stop() {
+      for (const f of files.splice(0)) rmSync(f, { force: true });
       execFileSync('ip', ['link', 'del', 'vx0']);
     },
   };
@@ -466,6 +501,27 @@ function cpuNs(pid: number | undefined): number {
   return total;
 }
 
+async function stopPeer(peer: Peer): Promise<void> {
+  await peer.stop();
+  await sleep(BETWEEN_PEERS_MS);
+}
+
+/** CPU ns of each of a process's threads, summed by thread name (threads that ended are not in it). */
+function cpuNsByThread(pid: number | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (pid === undefined) return out;
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      const name = readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim();
+      const ns = Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]) || 0;
+      out[name] = (out[name] ?? 0) + ns;
+    }
+  } catch {
+    // exited
+  }
+  return out;
+}
+
 /** --cpu-rate: one trial per peer at a fixed rate; CPU per datagram and the ratios. */
 async function cpuCost(dir: string, gen: string): Promise<void> {
   console.log(`CPU per datagram at ${cpuRate} datagrams/s offered, ${cpuCount} datagrams per trial\n`);
@@ -482,8 +538,15 @@ async function cpuCost(dir: string, gen: string): Promise<void> {
           `  ${peer.name.padEnd(30)} ${String(size).padStart(5)} B  sent ${Math.round(t.sent / t.seconds / 1000)} k/s  ` +
             `loss ${((1 - t.received / t.sent) * 100).toFixed(3)}%  CPU ${(t.cpuNs / 1e6).toFixed(0)} ms  ${us.toFixed(2)} µs/datagram`,
         );
+        if (t.threads !== undefined) {
+          const parts = Object.entries(t.threads)
+            .filter(([, ns]) => ns > 0)
+            .sort((a, b) => b[1] - a[1])
+            .map(([name, ns]) => `${name} ${(ns / 1000 / Math.max(1, t.received)).toFixed(2)}`);
+          console.log(`    by thread (µs/datagram): ${parts.join(', ')}`);
+        }
       } finally {
-        await peer.stop();
+        await stopPeer(peer);
       }
     }
   }
@@ -508,7 +571,7 @@ async function profileReceive(dir: string, gen: string, rate: number, size: numb
   const profDir = join(dir, 'prof');
   const peer = await makeReceive(dir, intakes[0], ['--cpu-prof', '--cpu-prof-dir', profDir]);
   const t = await peer.trial(() => generate(gen, peer.port, size, rate, rate * 3));
-  await peer.stop();
+  await stopPeer(peer);
   console.log(
     `\nprofile of receive at ${Math.round(rate / 1000)} k/s, ${size}-byte inner (loss ${((1 - t.received / t.sent) * 100).toFixed(3)}%):`,
   );
@@ -588,7 +651,7 @@ async function perfPeers(dir: string, gen: string, rate: number, size: number): 
         return g;
       });
     } finally {
-      await peer.stop();
+      await stopPeer(peer);
     }
     const report = (sort: string) => {
       const text = execFileSync(
