@@ -27,6 +27,11 @@ export interface CaptureRouterOptions {
   readonly perVniAddresses: boolean;
   readonly vxlanPort?: number;
   readonly genevePort?: number;
+  /**
+   * Decode with this decoder (a worker's pipeline's, built with the same ports): a packet the worker
+   * owns is then taken on from the decoded state (`MirrorPipeline.handleDecoded`), not decoded twice.
+   */
+  readonly decoder?: MirrorDecoder;
 }
 
 export class CaptureRouter {
@@ -39,6 +44,8 @@ export class CaptureRouter {
   private lastTick = 0;
   /** Counted as one pipeline counts them: outer fragments never reach a worker's pipeline whole. */
   readonly own = { packets: 0, bytes: 0, outerFragments: 0, reassembled: 0 };
+  /** After `route`: the decoder's status for the packet (for REASSEMBLED, the whole datagram's). */
+  status = 0;
   /** After `route`: the worker owning the packet; what has no flow (not mirror traffic, a bad tunnel or inner header) is worker 0's to count. */
   owner = 0;
   /** After `route`: whether the packet taught a mirror point's ENI MAC (then `mac`, `decoder`'s source). */
@@ -47,7 +54,8 @@ export class CaptureRouter {
   readonly mac = Buffer.alloc(10);
 
   constructor(options: CaptureRouterOptions) {
-    this.decoder = new MirrorDecoder({ vxlanPort: options.vxlanPort, genevePort: options.genevePort });
+    this.decoder =
+      options.decoder ?? new MirrorDecoder({ vxlanPort: options.vxlanPort, genevePort: options.genevePort });
     this.mirror = options.mirror;
     this.workers = options.workers;
     this.perVni = options.perVniAddresses;
@@ -76,10 +84,12 @@ export class CaptureRouter {
     this.taughtMac = false;
     const d = this.decoder;
     if (!this.mirror) {
-      this.owner = this.ownerOf(d.decodeUnencapsulated(buf, offset, offset + length, linkType));
+      this.status = d.decodeUnencapsulated(buf, offset, offset + length, linkType);
+      this.owner = this.ownerOf(this.status);
       return HandoffKind.UNENCAPSULATED;
     }
     const status = d.decodeCaptured(buf, offset, offset + length, linkType);
+    this.status = status;
     if (status !== DecodeStatus.OUTER_FRAGMENT) {
       this.learnMac(buf, status);
       this.owner = this.ownerOf(status);
@@ -95,6 +105,7 @@ export class CaptureRouter {
     if (r.add(buf, outer.l3Offset, l3End - outer.l3Offset, now) !== ReassemblyStatus.COMPLETE) return HELD;
     this.own.reassembled++;
     const whole = d.decodeCaptured(r.out, r.outOffset, r.outOffset + r.outLength, LinkType.RAW);
+    this.status = whole;
     this.learnMac(r.out, whole);
     this.owner = this.ownerOf(whole);
     return HandoffKind.REASSEMBLED;

@@ -74,7 +74,8 @@ function readOwnShare(
 ): NonNullable<ShardSummary['read']> {
   const reader = CaptureReader.open(source.file);
   try {
-    const router = new CaptureRouter({ ...data.pipeline, ...source });
+    // The pipeline's own decoder: a packet this worker owns is decoded once, here.
+    const router = new CaptureRouter({ ...data.pipeline, ...source, decoder: pipeline.decoder });
     const points = pipeline.mirrorPoints;
     const me = source.index;
     while (reader.next()) {
@@ -92,13 +93,8 @@ function readOwnShare(
         points.teachMac(id, router.mac, 4);
       }
       if (kind === HELD || router.owner !== me) continue;
-      if (kind === HandoffKind.CAPTURED) pipeline.handleCaptured(buf, offset, length, linkType, sec, nsec);
-      else if (kind === HandoffKind.UNENCAPSULATED)
-        pipeline.handleUnencapsulated(buf, offset, length, linkType, sec, nsec);
-      else {
-        const whole = router.reassembled;
-        pipeline.handleReassembled(whole.buf, whole.offset, whole.length, sec, nsec);
-      }
+      if (kind !== HandoffKind.REASSEMBLED) pipeline.handleDecoded(router.status, buf, length, sec, nsec);
+      else pipeline.handleDecodedReassembled(router.status, router.reassembled.buf, sec, nsec);
     }
     return { captureStop: reader.stopReason ?? null, routed: me === 0 ? router.own : undefined };
   } finally {

@@ -208,7 +208,8 @@ export class MirrorPipeline {
   /**
    * Decodes a UDP payload (VXLAN from `sender`, or GENEVE when `geneve`) into `decoder` without
    * counting it, for a caller that must look at the inner packet first (the receive worker's flow
-   * affinity); then `handleDecoded` takes it on from there, so the payload is decoded once.
+   * affinity); then `handleDecoded` takes it on from there, so the payload is decoded once. (A packet
+   * of a capture decoded with `decoder` is taken on by `handleDecoded` the same way.)
    */
   decodePayload(
     buf: Uint8Array,
@@ -245,6 +246,14 @@ export class MirrorPipeline {
    */
   handleReassembled(buf: Uint8Array, offset: number, length: number, tsSec: number, tsNsec: number): void {
     const status = this.decoder.decodeCaptured(buf, offset, offset + length, LinkType.RAW);
+    this.handleDecodedReassembled(status, buf, tsSec, tsNsec);
+  }
+
+  /**
+   * `handleReassembled` for a datagram the caller already decoded with `decoder` (returned `status`):
+   * a `read --workers` worker routes with the pipeline's own decoder.
+   */
+  handleDecodedReassembled(status: number, buf: Uint8Array, tsSec: number, tsNsec: number): void {
     this.afterDecode(status, buf, packetMicros(tsSec, tsNsec), tsSec, tsNsec);
   }
 
