@@ -7,7 +7,9 @@
 // runs in every worker at the instants one pipeline over the whole capture would have run it, and a
 // mirror point's ENI MAC reaches every worker before the frame that taught it, so the records are
 // those of a single pipeline, in another order.
+import { existsSync } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CaptureReader, HandoffKind, HandoffRing } from '@fargate-mirror/wire';
 import { AnalysisError } from '../errors.js';
@@ -55,9 +57,7 @@ class ShardWorker {
     onRecords: ((block: Uint8Array) => void) | undefined,
   ) {
     const data: ShardWorkerData = { source, pipeline, records: onRecords !== undefined };
-    // Resolved here, not at module load: the receiver's worker bundle (CommonJS, no import.meta.url)
-    // carries this module too, and must load without starting read workers.
-    this.thread = new Worker(new URL('./read-shard-worker.js', import.meta.url), { workerData: data });
+    this.thread = new Worker(shardWorkerFile(), { workerData: data });
     this.done = new Promise<ShardSummary>((resolve, reject) => {
       this.thread.on('message', (message: ShardToMain) => {
         if (message.type === 'records') onRecords?.(message.block);
@@ -75,6 +75,22 @@ class ShardWorker {
       this.failure = error;
     });
   }
+}
+
+/**
+ * The worker's file, beside this module. Resolved when a read starts workers, not at module load:
+ * the receiver's worker bundle (CommonJS, no import.meta.url) carries this module too, and must load
+ * without starting read workers. A single-file bundle (the CDK's receiver instances') has no such
+ * file: READ_WORKERS_UNSUPPORTED, naming it, before any worker starts.
+ */
+function shardWorkerFile(): URL {
+  const file = new URL('./read-shard-worker.js', import.meta.url);
+  if (!existsSync(file))
+    throw new AnalysisError(
+      'READ_WORKERS_UNSUPPORTED',
+      `read with workers: ${fileURLToPath(file)} is missing (a single-file bundle carries no read worker); read without --workers`,
+    );
+  return file;
 }
 
 /** A worker fed through its ring by the reading thread. */
@@ -128,6 +144,7 @@ export async function readCaptureInWorkers(
       'READ_WORKERS_UNSUPPORTED',
       `read with workers: expected 1 or more, got ${workers}`,
     );
+  shardWorkerFile();
   const encapsulation = resolveEncapsulation(options.file, options.encapsulation ?? 'auto', options);
   const mirror = encapsulation === 'mirror';
   // Opened here in both cases: a file that is not a capture fails before any worker starts.

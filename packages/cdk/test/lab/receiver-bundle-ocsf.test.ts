@@ -2,8 +2,9 @@
 // Parquet: parquet-wasm's WebAssembly and the OCSF schema ride inside fargate-mirror.mjs. The two
 // files are copied alone into an empty folder (no node_modules, no schema/ anywhere above), the
 // bundle's `receive --ocsf-parquet` takes the sample capture replayed by the bundle's `replay`, and
-// DuckDB reads the files back with the counts of the JSON Lines records of the same run.
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// DuckDB reads the files back with the counts of the JSON Lines records of the same run. And its
+// `read --workers`, whose worker file it does not carry, is refused with a clear error.
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { duckdbOverLake } from '@fargate-mirror/testkit/ocsf-lake';
@@ -56,5 +57,32 @@ describe('the bundled receiver writes OCSF Parquet', { timeout: 120_000 }, () =>
     expect(await count('network_activity')).toBe((byType.get('flow') ?? 0) + (byType.get('tls') ?? 0));
     expect(await count('http_activity')).toBe(byType.get('http') ?? 0);
     expect(await count('dns_activity')).toBe(byType.get('dns') ?? 0);
+  });
+
+  it('read --workers from the bundle: refused, naming the missing worker file, before any output', async () => {
+    // The instances run receive; read's worker threads need a file the single-file bundle lacks.
+    for (const f of [RECEIVER_BUNDLE_FILE, RECEIVER_WORKER_FILE])
+      copyFileSync(join(PKG, 'assets', 'receiver', f), join(dir, f));
+    const records = join(dir, 'read-workers.jsonl');
+    const r = await run(
+      process.execPath,
+      [join(dir, RECEIVER_BUNDLE_FILE), 'read', SAMPLE, '--workers', '2', '--records', records],
+      { allowFailure: true },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('read-shard-worker.js is missing');
+    expect(r.stderr).toContain('READ_WORKERS_UNSUPPORTED');
+    expect(r.stderr).not.toContain('unexpected error');
+    expect(existsSync(records)).toBe(false);
+    // Without --workers the same bundle reads it.
+    const one = await run(process.execPath, [
+      join(dir, RECEIVER_BUNDLE_FILE),
+      'read',
+      SAMPLE,
+      '--records',
+      records,
+    ]);
+    expect(one.code).toBe(0);
+    expect(readFileSync(records, 'utf8').split('\n').filter(Boolean).length).toBeGreaterThan(0);
   });
 });
