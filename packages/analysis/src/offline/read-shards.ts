@@ -3,10 +3,9 @@
 // and send back JSON Lines blocks, which this thread writes. From a regular file, every worker reads
 // the whole capture and routes each packet itself (CaptureRouter), keeping its own; from standard
 // input or a pipe, which can be read once, this thread reads, routes, and copies each packet into its
-// worker's ring. Expiry
-// runs in every worker at the instants one pipeline over the whole capture would have run it, and a
-// mirror point's ENI MAC reaches every worker before the frame that taught it, so the records are
-// those of a single pipeline, in another order.
+// worker's ring. Expiry runs in every worker at the instants one pipeline over the whole capture would
+// have run it, and a mirror point's ENI MAC reaches every worker before the frame that taught it, so
+// the records are those of a single pipeline, in another order.
 import { existsSync } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
