@@ -376,13 +376,12 @@ async function makeReceive(
     pid: p.pid,
     async trial(run) {
       const before = await count();
-      const cpuBefore = cpuNs(p.pid);
       const threadsBefore = cpuNsByThread(p.pid);
       const g = await run();
       const received = (await settle(count)) - before;
       const threads = cpuNsByThread(p.pid);
       for (const [name, ns] of Object.entries(threadsBefore)) threads[name] = (threads[name] ?? 0) - ns;
-      return { ...g, received, cpuNs: cpuNs(p.pid) - cpuBefore, threads };
+      return { ...g, received, cpuNs: sumValues(threads), threads };
     },
     async stop() {
       p.kill('SIGTERM');
@@ -490,15 +489,11 @@ async function makeCSink(dir: string): Promise<Peer> {
 
 /** CPU time of every thread of `pid` so far, in nanoseconds (0 once it has exited). */
 function cpuNs(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  let total = 0;
-  try {
-    for (const t of readdirSync(`/proc/${pid}/task`))
-      total += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]) || 0;
-  } catch {
-    // exited
-  }
-  return total;
+  return sumValues(cpuNsByThread(pid));
+}
+
+function sumValues(byName: Record<string, number>): number {
+  return Object.values(byName).reduce((n, v) => n + v, 0);
 }
 
 async function stopPeer(peer: Peer): Promise<void> {

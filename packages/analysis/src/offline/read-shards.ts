@@ -51,12 +51,13 @@ class ShardWorker {
   protected failure: Error | undefined;
 
   constructor(
+    file: URL,
     source: ShardSource,
     pipeline: ShardPipelineOptions,
     onRecords: ((block: Uint8Array) => void) | undefined,
   ) {
     const data: ShardWorkerData = { source, pipeline, records: onRecords !== undefined };
-    this.thread = new Worker(shardWorkerFile(), { workerData: data });
+    this.thread = new Worker(file, { workerData: data });
     this.done = new Promise<ShardSummary>((resolve, reject) => {
       this.thread.on('message', (message: ShardToMain) => {
         if (message.type === 'records') onRecords?.(message.block);
@@ -96,9 +97,13 @@ function shardWorkerFile(): URL {
 class RingShardWorker extends ShardWorker {
   readonly ring: HandoffRing;
 
-  constructor(pipeline: ShardPipelineOptions, onRecords: ((block: Uint8Array) => void) | undefined) {
+  constructor(
+    file: URL,
+    pipeline: ShardPipelineOptions,
+    onRecords: ((block: Uint8Array) => void) | undefined,
+  ) {
     const ring = HandoffRing.create(RING_BYTES);
-    super({ kind: 'ring', ring: ring.buffer }, pipeline, onRecords);
+    super(file, { kind: 'ring', ring: ring.buffer }, pipeline, onRecords);
     this.ring = ring;
   }
 
@@ -143,7 +148,7 @@ export async function readCaptureInWorkers(
       'READ_WORKERS_UNSUPPORTED',
       `read with workers: expected 1 or more, got ${workers}`,
     );
-  shardWorkerFile();
+  const workerFile = shardWorkerFile();
   const encapsulation = resolveEncapsulation(options.file, options.encapsulation ?? 'auto', options);
   const mirror = encapsulation === 'mirror';
   // Opened here in both cases: a file that is not a capture fails before any worker starts.
@@ -174,10 +179,13 @@ export async function readCaptureInWorkers(
           workers,
           perVniAddresses,
         };
-        shards.push(new ShardWorker(source, pipeline, onRecords));
+        shards.push(new ShardWorker(workerFile, source, pipeline, onRecords));
       }
     } else {
-      const rings = Array.from({ length: workers }, () => new RingShardWorker(pipeline, onRecords));
+      const rings = Array.from(
+        { length: workers },
+        () => new RingShardWorker(workerFile, pipeline, onRecords),
+      );
       shards.push(...rings);
       const router = new CaptureRouter({ ...options, mirror, workers, perVniAddresses });
       captureStop = await routeToRings(reader, router, rings);
