@@ -73,6 +73,10 @@ export class FlowTable {
 
   readonly stats = { created: 0, ended: 0, evicted: 0, active: 0, interim: 0 };
 
+  /**
+   * Per bucket the first slot of its chain plus one, and per slot the next slot of its chain plus
+   * one: 0 ends a chain, so the arrays need no filling and a table costs nothing until used.
+   */
   private readonly buckets: Int32Array;
   private readonly bucketMask: number;
   private readonly chain: Int32Array;
@@ -83,8 +87,11 @@ export class FlowTable {
   private readonly tails = new Int32Array(LIST_COUNT).fill(-1);
   private readonly timeouts: Float64Array;
   private readonly activeTimeout: number;
+  /** Slots freed by ended flows, reused last-freed first before a never-used slot. */
   private readonly freeSlots: Int32Array;
-  private freeCount: number;
+  private freeCount = 0;
+  /** Slots from here on were never used. */
+  private unused = 0;
   private readonly sink: FlowSink;
   private readonly key = new FlowKey();
 
@@ -110,15 +117,13 @@ export class FlowTable {
     this.state = new Uint8Array(capacity);
     let buckets = 1;
     while (buckets < capacity * 2) buckets <<= 1;
-    this.buckets = new Int32Array(buckets).fill(-1);
+    this.buckets = new Int32Array(buckets);
     this.bucketMask = buckets - 1;
     this.chain = new Int32Array(capacity);
     this.listOf = new Uint8Array(capacity);
     this.prev = new Int32Array(capacity);
     this.next = new Int32Array(capacity);
     this.freeSlots = new Int32Array(capacity);
-    for (let i = 0; i < capacity; i++) this.freeSlots[i] = capacity - 1 - i;
-    this.freeCount = capacity;
     this.timeouts = new Float64Array([
       (options.closeLingerSeconds ?? 5) * MICROS,
       (options.udpIdleSeconds ?? 60) * MICROS,
@@ -128,7 +133,7 @@ export class FlowTable {
   }
 
   get size(): number {
-    return this.capacity - this.freeCount;
+    return this.unused - this.freeCount;
   }
 
   /**
@@ -225,7 +230,7 @@ export class FlowTable {
   private find(bucket: number, domain: number): number {
     const key = this.key;
     const keys = this.keys;
-    for (let s = this.buckets[bucket]; s >= 0; s = this.chain[s]) {
+    for (let s = this.buckets[bucket] - 1; s >= 0; s = this.chain[s] - 1) {
       if (this.keyDomain[s] === domain && key.equalsAt(keys, s * FLOW_KEY_WORDS)) return s;
     }
     return -1;
@@ -245,12 +250,13 @@ export class FlowTable {
     d: FrameDecoder,
     flags: number,
   ): number {
-    if (this.freeCount === 0) this.evictOldest();
-    const slot = this.freeSlots[--this.freeCount];
+    if (this.freeCount === 0 && this.unused === this.capacity) this.evictOldest();
+    // Freed slots first, then never-used ones in order: slot numbers come out as they always did.
+    const slot = this.freeCount > 0 ? this.freeSlots[--this.freeCount] : this.unused++;
     this.key.copyTo(this.keys, slot * FLOW_KEY_WORDS);
     this.keyDomain[slot] = domain;
     this.chain[slot] = this.buckets[bucket];
-    this.buckets[bucket] = slot;
+    this.buckets[bucket] = slot + 1;
     this.firstSeen[slot] = nowMicros;
     this.lastSeen[slot] = nowMicros;
     this.initiatorIsA[slot] = senderIsInitiator(d, flags) === srcIsA ? 1 : 0;
@@ -310,13 +316,13 @@ export class FlowTable {
 
   private removeFromBucket(slot: number): void {
     const bucket = hashFlowKey(this.keys, slot * FLOW_KEY_WORDS, this.keyDomain[slot]) & this.bucketMask;
-    let s = this.buckets[bucket];
+    let s = this.buckets[bucket] - 1;
     if (s === slot) {
       this.buckets[bucket] = this.chain[slot];
       return;
     }
     while (s >= 0) {
-      const n = this.chain[s];
+      const n = this.chain[s] - 1;
       if (n === slot) {
         this.chain[s] = this.chain[slot];
         return;

@@ -4,6 +4,8 @@ import { MirrorPipeline } from '../pipeline/mirror-pipeline.js';
 
 /** Packets looked at to tell a capture of mirror traffic from an ordinary one. */
 const SNIFF_PACKETS = 10_000;
+/** Flows a sniffer holds (older ones are evicted, which it never looks at). */
+const SNIFF_FLOWS = 64;
 
 /**
  * `auto`: a capture is mirror traffic when one of its first packets decapsulates (VXLAN or GENEVE on
@@ -29,6 +31,9 @@ export function resolveEncapsulation(
           genevePort: p.genevePort,
           transactions: false,
           dedup: false,
+          // Only whether a packet decapsulates counts: a full-size flow table would cost more to
+          // set up than the sniffing itself.
+          flows: { capacity: SNIFF_FLOWS },
         }),
     );
     for (let i = 0; i < SNIFF_PACKETS && reader.next(); i++) {

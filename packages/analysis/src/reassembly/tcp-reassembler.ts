@@ -113,7 +113,9 @@ export class TcpReassembler {
   /** 1 when the segment's payload was wanted (its bytes, or its truncation, go to the handler). */
   private readonly segWanted: Uint8Array;
   private readonly segFree: Int32Array;
-  private segFreeCount: number;
+  private segFreeCount = 0;
+  /** Held-segment entries from here on were never used (taken after the freed ones). */
+  private segUnused = 0;
 
   // Holes given up on, per direction a list sorted by start: [start, start + len) in sequence space.
   private readonly gapHead: Int32Array;
@@ -121,7 +123,13 @@ export class TcpReassembler {
   private readonly gapLen: Uint32Array;
   private readonly gapNext: Int32Array;
   private readonly gapFree: Int32Array;
-  private gapFreeCount: number;
+  private gapFreeCount = 0;
+  private gapUnused = 0;
+  /**
+   * Flow slots below this have their per-direction list heads set to -1; the rest are set when a
+   * segment first reaches one, so a reassembler sized for many flows costs nothing until used.
+   */
+  private readySlots = 0;
 
   constructor(flowCapacity: number, handler: StreamHandler, options: TcpReassemblerOptions = {}) {
     this.handler = handler;
@@ -133,7 +141,7 @@ export class TcpReassembler {
     this.next = new Uint32Array(n);
     this.hasFin = new Uint8Array(n);
     this.finSeq = new Uint32Array(n);
-    this.pendHead = new Int32Array(n).fill(-1);
+    this.pendHead = new Int32Array(n);
     this.pendSince = new Float64Array(n);
     this.pdPrev = new Int32Array(n);
     this.pdNext = new Int32Array(n);
@@ -148,16 +156,12 @@ export class TcpReassembler {
     this.segBuf = new Array<Buffer | null>(segs).fill(null);
     this.segWanted = new Uint8Array(segs);
     this.segFree = new Int32Array(segs);
-    for (let i = 0; i < segs; i++) this.segFree[i] = segs - 1 - i;
-    this.segFreeCount = segs;
     const gaps = options.maxRememberedGaps ?? 65_536;
-    this.gapHead = new Int32Array(n).fill(-1);
+    this.gapHead = new Int32Array(n);
     this.gapStart = new Uint32Array(gaps);
     this.gapLen = new Uint32Array(gaps);
     this.gapNext = new Int32Array(gaps);
     this.gapFree = new Int32Array(gaps);
-    for (let g = 0; g < gaps; g++) this.gapFree[g] = gaps - 1 - g;
-    this.gapFreeCount = gaps;
   }
 
   /** Bytes currently held for out-of-order segments and heads (the pool's handed-out bytes). */
@@ -181,6 +185,7 @@ export class TcpReassembler {
     payloadLength: number,
     nowMicros: number,
   ): void {
+    if (slot >= this.readySlots) this.makeReady(slot);
     const i = slot * 2 + dir;
     this.stats.segments++;
     this.ack = ack;
@@ -315,9 +320,9 @@ export class TcpReassembler {
           this.gapLen[g] -= to;
         } else if (to === this.gapLen[g]) {
           this.gapLen[g] = from;
-        } else if (this.gapFreeCount > 0) {
+        } else if (this.gapFreeCount > 0 || this.gapUnused < this.gapFree.length) {
           // Filled in the middle: the hole splits in two.
-          const h = this.gapFree[--this.gapFreeCount];
+          const h = this.takeGap();
           this.gapStart[h] = (gs + to) >>> 0;
           this.gapLen[h] = this.gapLen[g] - to;
           this.gapNext[h] = after;
@@ -338,8 +343,8 @@ export class TcpReassembler {
   }
 
   private rememberGap(i: number, start: number, length: number): void {
-    if (this.gapFreeCount === 0) return; // out of room: the hole stays counted as missed
-    const g = this.gapFree[--this.gapFreeCount];
+    if (this.gapFreeCount === 0 && this.gapUnused === this.gapFree.length) return; // out of room: the hole stays counted as missed
+    const g = this.takeGap();
     this.gapStart[g] = start;
     this.gapLen[g] = length;
     this.gapNext[g] = -1;
@@ -351,6 +356,19 @@ export class TcpReassembler {
     }
     while (this.gapNext[last] >= 0) last = this.gapNext[last];
     this.gapNext[last] = g;
+  }
+
+  /** A gap entry (one must be free or unused): freed ones first, then never-used ones in order. */
+  private takeGap(): number {
+    return this.gapFreeCount > 0 ? this.gapFree[--this.gapFreeCount] : this.gapUnused++;
+  }
+
+  /** Sets the list heads of every slot up to `slot` (and some beyond, so this runs rarely). */
+  private makeReady(slot: number): void {
+    const end = Math.min(Math.max(slot + 1, this.readySlots * 2, 1024), this.state.length >> 1);
+    this.pendHead.fill(-1, this.readySlots * 2, end * 2);
+    this.gapHead.fill(-1, this.readySlots * 2, end * 2);
+    this.readySlots = end;
   }
 
   private forgetGaps(i: number): void {
@@ -394,6 +412,7 @@ export class TcpReassembler {
    * forgets the slot.
    */
   endFlow(slot: number, nowMicros: number): void {
+    if (slot >= this.readySlots) return; // no segment ever reached it: nothing to forget
     for (let dir = 0; dir < 2; dir++) {
       const i = slot * 2 + dir;
       if (this.state[i] === HOLDING || this.state[i] === SYNCED) this.flush(i, slot, dir, nowMicros);
@@ -611,6 +630,7 @@ export class TcpReassembler {
   }
 
   private allocSegment(i: number): number {
+    if (this.segFreeCount === 0 && this.segUnused < this.segFree.length) return this.segUnused++;
     while (this.segFreeCount === 0) {
       if (!this.evictOldest(i)) return -1;
     }

@@ -116,6 +116,33 @@ describe('FlowTable', () => {
     expect(table.stats.ended).toBe(100);
   });
 
+  it('numbers slots in order, reuses the last freed first, and finds flows across chains', () => {
+    // Slot numbers reach the de-duplicator and the reassembler, so they must not depend on how the
+    // table keeps its free slots: never-used slots in order, a freed slot before any of them.
+    const ended: number[] = [];
+    const table = new FlowTable((_t, slot) => ended.push(slot), { capacity: 4, tcpIdleSeconds: 10 });
+    const d = new FrameDecoder();
+    const update = (sport: number, flags: number, now: number) => {
+      const pkt = ipPacket(A, B, sport, 80, flags);
+      d.decode(pkt, 0, pkt.length, LinkType.RAW);
+      return table.update(d, 0, now, 1, -1);
+    };
+    expect([update(1, SYN, 0), update(2, SYN, 0), update(3, SYN, 0)]).toEqual([0, 1, 2]);
+    expect(update(2, RST, 1)).toBe(1);
+    table.expire(6e6); // the reset flow's linger ran out
+    expect(ended).toEqual([1]);
+    expect(table.size).toBe(2);
+    expect([update(4, SYN, 7e6), update(5, SYN, 7e6)]).toEqual([1, 3]);
+    // Full: the next new flow evicts the least recently seen one (slot 0) and takes its slot.
+    expect(update(6, SYN, 8e6)).toBe(0);
+    expect(ended).toEqual([1, 0]);
+    // Every remaining flow is still found where it was.
+    expect([update(3, ACK, 9e6), update(4, ACK, 9e6), update(5, ACK, 9e6), update(6, ACK, 9e6)]).toEqual([
+      2, 1, 3, 0,
+    ]);
+    expect(table.size).toBe(4);
+  });
+
   it('emits interim records at the active timeout without ending the flow', () => {
     const ended: number[] = [];
     const table = new FlowTable((t, slot, reason) => ended.push(reason, t.packets[slot * 2]), {

@@ -104,6 +104,33 @@ describe('TcpReassembler', () => {
     expect(h.r.pool.stats.acquired).toBe(0);
   });
 
+  it('serves flow slots far apart, and slots no segment reached, alike', () => {
+    // Per-slot state is set up when a segment first reaches a slot: a slot beyond that point, or one
+    // never reached, must behave as a fresh one.
+    const h = harness({}, 5000);
+    h.r.endFlow(4999, 0); // never reached: nothing to deliver, nothing breaks
+    for (const slot of [3, 4000]) {
+      h.handshake(slot);
+      h.send(0, 6, 'world', { slot });
+      h.send(0, 0, 'hello ', { slot });
+    }
+    h.r.endFlow(2500, 0);
+    h.handshake(2500);
+    h.send(0, 3, 'def', { slot: 2500 });
+    h.r.endFlow(2500, 0); // the hole before the held bytes becomes a gap
+    const bySlot = (slot: number) =>
+      h.events
+        .filter((e) => e.slot === slot)
+        .map((e) => (e.kind === 'data' ? e.text : e.kind === 'gap' ? `<gap ${e.length}>` : `<${e.kind}>`))
+        .join('');
+    expect([bySlot(3), bySlot(4000), bySlot(2500), bySlot(4999)]).toEqual([
+      'hello world',
+      'hello world',
+      '<gap 3>def',
+      '',
+    ]);
+  });
+
   it('holds segments that arrive ahead of a hole and delivers them in order once it fills', () => {
     const h = harness();
     h.handshake();
