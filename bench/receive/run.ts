@@ -3,7 +3,7 @@
 // is offered on loopback by a C sendmmsg generator at rising rates; for 100- and 1500-byte inner
 // frames it finds the highest rate each peer takes with < 0.1% loss, and prints the ratios.
 //
-// usage (root): node bench/receive/run.ts [--sizes 100,1500] [--trial-seconds 0.5] [--intakes native,js]
+// usage (root): node bench/receive/run.ts [--sizes 100,1500] [--trial-seconds 0.5] [--intakes afpacket,native,js]
 //   [--profile] [--workers N] [--cpu-rate R [--cpu-count N]] [--profile-rate R] [--perf-rate R]
 //
 // --cpu-rate R: instead of searching the zero-loss rate, offers R datagrams/s (default count 5 s of
@@ -46,9 +46,9 @@ const workers = Number(option('--workers', '1'));
 // 0-1 lets the native intake's receive thread run beside the worker, on the CPU where the kernel's
 // loopback delivery and the kernel peer's VXLAN decapsulation already run (the generator's).
 const receiveCpus = option('--receive-cpus', '0');
-// --intakes: receive once per intake (native: the recvmmsg addon; js: dgram); the first one is the
-// intake of --workers and --profile.
-const intakes = option('--intakes', 'native,js').split(',');
+// --intakes: receive once per intake (native: the recvmmsg addon; js: dgram; afpacket: the addon's
+// packet ring on lo); the first one is the intake of --workers and --profile.
+const intakes = option('--intakes', 'afpacket,native,js').split(',');
 const receiveName = (intake: string, n = 1) => `receive --intake ${intake}${n > 1 ? `, ${n} workers` : ''}`;
 const cpuRate = Number(option('--cpu-rate', '0'));
 const cpuCount = Number(option('--cpu-count', String(cpuRate * 5)));
@@ -348,6 +348,8 @@ async function makeReceive(
     String(workerCount),
     '--intake',
     intake,
+    // The packet ring captures where the generator's datagrams arrive.
+    ...(intake === 'afpacket' ? ['--capture-interface', 'lo'] : []),
     '--config',
     config,
     '--port',

@@ -18,6 +18,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/filter.h>
+
+#include "fm-ring.h"
 
 #define MAX_BATCH 256
 // Per datagram in the metadata Int32Array: length, sender family (4 or 6), sender words 0..3, and
@@ -243,6 +246,25 @@ static napi_value wait_readable(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// discardDatagrams(fd): the socket drops every datagram as it arrives (a filter that accepts nothing),
+// for a port the packet-ring intake reads: bound, so senders get no ICMP port unreachable, and
+// never filled. The kernel counts those drops for the socket; the receiver leaves them out.
+static napi_value discard_datagrams(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd = -1;
+  if (argc < 1 || !int_arg(env, argv[0], &fd)) {
+    napi_throw_type_error(env, NULL, "discardDatagrams(fd)");
+    return NULL;
+  }
+  struct sock_filter nothing[] = {{BPF_RET | BPF_K, 0, 0, 0}};
+  struct sock_fprog program = {1, nothing};
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) != 0)
+    return throw_errno(env, "setsockopt SO_ATTACH_FILTER", errno);
+  return NULL;
+}
+
 // closeSocket(fd)
 static napi_value close_socket(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -266,8 +288,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"receiveBatch", NULL, receive_batch, NULL, NULL, NULL, napi_default, NULL},
       {"waitReadable", NULL, wait_readable, NULL, NULL, NULL, napi_default, NULL},
       {"closeSocket", NULL, close_socket, NULL, NULL, NULL, napi_default, NULL},
+      {"discardDatagrams", NULL, discard_datagrams, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  fm_ring_register(env, exports);
   return exports;
 }
 

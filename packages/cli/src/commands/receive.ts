@@ -28,6 +28,7 @@ interface ReceiveFlags extends AwsFlags {
   bind?: string;
   workers?: string;
   intake?: string;
+  captureInterface?: string;
   recvBuffer?: string;
   pcapDir?: string;
   records?: string;
@@ -89,8 +90,12 @@ export function createReceiveCommand(): Command {
     .option('--bind <address>', 'address to receive on; :: is dual-stack IPv6+IPv4 (default ::)')
     .option('--workers <n>', 'worker threads, each with its own sockets on the ports (default 1)')
     .option(
-      '--intake <native|js|auto>',
-      'how workers read the sockets: native (recvmmsg addon), js (dgram), auto (native when built; default)',
+      '--intake <native|js|auto|afpacket>',
+      'how workers read the sockets: native (recvmmsg addon), js (dgram), auto (native when built; default), afpacket (packet ring on --capture-interface)',
+    )
+    .option(
+      '--capture-interface <name>',
+      'with --intake afpacket: the interface the mirror traffic arrives on (e.g. ens5); needs CAP_NET_RAW',
     )
     .option(
       '--recv-buffer <size>',
@@ -230,6 +235,7 @@ function toConfig(f: ReceiveFlags): Partial<ReceiverConfigInput> {
     bind: f.bind,
     workers: num(f.workers),
     intake: f.intake as ReceiverConfigInput['intake'],
+    captureInterface: f.captureInterface,
     recvBuffer: size(f.recvBuffer),
     pcapDir: f.pcapDir,
     records: f.records,
@@ -292,7 +298,9 @@ function formatReady(info: ReceiverInfo): string {
     info.genevePort === 0 ? 'geneve off' : `geneve udp ${hostPort(info.bind, info.genevePort)}`,
     `health http port ${info.healthPort}`,
     `workers ${info.workers}`,
-    `intake ${info.intake}`,
+    info.captureInterface === undefined
+      ? `intake ${info.intake}`
+      : `intake ${info.intake} on ${info.captureInterface}`,
     `pcap ${info.outputs.pcapDir ?? 'off'}`,
     `records ${info.outputs.records ?? 'off'}`,
   ];

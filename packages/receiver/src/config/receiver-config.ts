@@ -301,95 +301,120 @@ const testingSchema = z.strictObject({
  * Every option of `fargate-mirror receive`, as read from `--config FILE` (JSON or YAML) and overridden by
  * command-line flags. Unknown keys are errors, so a typo never silently does nothing.
  */
-export const receiverConfigSchema = z.strictObject({
-  /** UDP port of VXLAN (the mirror's own format). */
-  port: port('port').default(4789),
-  /** UDP port of GENEVE from a Gateway Load Balancer endpoint; 0 disables it. */
-  genevePort: port('genevePort').default(6081),
-  /** Address to receive on; `::` is dual-stack (IPv4 senders appear as themselves, never ::ffff:). */
-  bind: ipAddress.default('::'),
-  /**
-   * Mirror sources accepted (CIDRs or addresses, IPv4 and IPv6): datagrams from any other sender are
-   * counted (`datagrams_refused_total{reason="source_not_allowed"}`) and dropped before decoding.
-   * Omitted: every sender is accepted (anyone who reaches the ports can inject records).
-   */
-  allowSources: z
-    .array(cidr)
-    .min(1, 'expected at least one CIDR (omit the option to accept every sender)')
-    .optional(),
-  /** Worker threads, each with its own sockets on the ports (SO_REUSEPORT). */
-  workers: positiveInt().max(64, 'expected at most 64 workers').default(1),
-  /**
-   * How workers read their sockets: `native`, the recvmmsg addon built from native/fm-recv.c (a batch
-   * of datagrams per call); `js`, Node's dgram (one callback per datagram); `auto`, native when the
-   * addon loads, else js (the start-up log says which and why).
-   */
-  intake: z.enum(['auto', 'native', 'js']).default('auto'),
-  /** Receive buffer asked for on each socket (the kernel caps it at net.core.rmem_max). */
-  recvBuffer: byteSize(4096).default(32 * 1024 * 1024),
-  /** Directory of the default outputs when neither pcapDir nor records is given. */
-  outDir: z.string().min(1).default('fargate-mirror-out'),
-  /** Decapsulated pcap files go here (raw payload: owner-only files). */
-  pcapDir: z.string().min(1).optional(),
-  /** JSON Lines records: a file path or `-` for standard output. */
-  records: z.string().min(1).optional(),
-  /** A pcap file is completed and a new one started after this many MiB... */
-  rotateMb: z.number().positive('expected a size in MiB above 0').default(100),
-  /** ...or after this many seconds, whichever comes first. */
-  rotateSeconds: z.number().positive('expected a number of seconds above 0').default(300),
-  /** Completed pcap files beyond this total are removed, oldest first. */
-  pcapMaxTotal: byteSize(1024 * 1024).default(10 * 1024 ** 3),
-  /** One pcap file series per VNI (mirror session) instead of one per worker. */
-  pcapPerVni: z.boolean().default(false),
-  /** Longest inner frame kept in pcap; longer ones are cut (their original length kept). */
-  pcapSnaplen: positiveInt().max(262_144).default(262_144),
-  /** Records waiting beyond this are dropped (counted, logged) rather than exhausting memory; health.recordsBacklogLimit (32 MiB) reports first. */
-  recordsMaxBacklog: byteSize(64 * 1024).default(64 * 1024 * 1024),
-  /** Rotation and total bound of the records file (a regular file; not stdout, FIFOs or devices). */
-  recordsRotation: recordsRotationSchema.prefault({}),
-  /** HTTP port of /healthz and /metrics; 0 picks a free one. */
-  healthPort: port('healthPort').default(9180),
-  /** Address of the health server; `::` is dual-stack. */
-  healthBind: ipAddress.default('::'),
-  /** The live page: false (off), true (under /ui/ on the health port), or a port of its own (0 picks one) on healthBind. */
-  ui: z.union([z.boolean(), port('ui')]).default(false),
-  /** On SIGTERM/SIGINT, /healthz fails this long before the receiver stops reading. */
-  drainSeconds: nonNegative().default(5),
-  logLevel: z.enum(LOG_LEVELS).default('warn'),
-  /** Logs on stderr as JSON Lines or human text (the receive command: text on a terminal). */
-  logFormat: z.enum(LOG_FORMATS).default('json'),
-  /** Flow key address space: the whole receiver, or each VNI its own (overlapping VPC ranges). */
-  addressDomain: z.enum(['global', 'vni']).default('global'),
-  /** Device name in records (CIM `dvc`). */
-  dvc: z.string().min(1).optional(),
-  /**
-   * Without `dvc`: name records (and HEC `host`) after this host, the EC2 instance id from IMDSv2,
-   * else the host name. false: `fargate-mirror`, as `read` writes (records equal to read's).
-   */
-  dvcFromInstance: z.boolean().default(false),
-  /** The receiver's own health as CloudWatch metrics (embedded metric format). */
-  cloudwatch: cloudwatchSchema.prefault({}),
-  flows: flowsSchema.prefault({}),
-  health: healthSchema.prefault({}),
-  /** Shared ring between each pair of workers for packets owned by the other one. */
-  handoffRingBytes: byteSize(64 * 1024).default(4 * 1024 * 1024),
-  /** How often workers send their counters to the main thread. */
-  statsIntervalMs: z.number().int().min(50).default(1000),
-  /** How often workers hand finished records to the writer. */
-  recordsFlushMs: z.number().int().min(10).default(200),
-  testing: testingSchema.prefault({}),
-  /** De-duplication of packets seen at two mirror points. */
-  transactions: transactionsSchema.prefault({}),
-  dedup: dedupSchema.prefault({}),
-  /** Workload identity on every record. */
-  identity: identitySchema.prefault({}),
-  /** Splunk HTTP Event Collector sink. */
-  hec: hecSchema.prefault({}),
-  /** OCSF 1.8 records in Parquet (Security Lake's layout); omitted: none. */
-  ocsf: ocsfSchema.optional(),
-  /** Completed Parquet and pcap files delivered to S3; omitted: they stay local. */
-  s3: s3Schema.optional(),
-});
+export const receiverConfigSchema = z
+  .strictObject({
+    /** UDP port of VXLAN (the mirror's own format). */
+    port: port('port').default(4789),
+    /** UDP port of GENEVE from a Gateway Load Balancer endpoint; 0 disables it. */
+    genevePort: port('genevePort').default(6081),
+    /** Address to receive on; `::` is dual-stack (IPv4 senders appear as themselves, never ::ffff:). */
+    bind: ipAddress.default('::'),
+    /**
+     * Mirror sources accepted (CIDRs or addresses, IPv4 and IPv6): datagrams from any other sender are
+     * counted (`datagrams_refused_total{reason="source_not_allowed"}`) and dropped before decoding.
+     * Omitted: every sender is accepted (anyone who reaches the ports can inject records).
+     */
+    allowSources: z
+      .array(cidr)
+      .min(1, 'expected at least one CIDR (omit the option to accept every sender)')
+      .optional(),
+    /** Worker threads, each with its own sockets on the ports (SO_REUSEPORT). */
+    workers: positiveInt().max(64, 'expected at most 64 workers').default(1),
+    /**
+     * How workers read their sockets: `native`, the recvmmsg addon built from native/fm-recv.c (a batch
+     * of datagrams per call); `js`, Node's dgram (one callback per datagram); `auto`, native when the
+     * addon loads, else js (the start-up log says which and why); `afpacket`, the same addon's packet
+     * ring on `captureInterface` (the kernel copies each frame into memory the worker reads, as tcpdump
+     * captures; needs CAP_NET_RAW), the ports still bound so that senders get no ICMP errors.
+     */
+    intake: z.enum(['auto', 'native', 'js', 'afpacket']).default('auto'),
+    /** The interface the `afpacket` intake captures on (the mirror target's ENI, e.g. `ens5`). */
+    captureInterface: z
+      .string()
+      .min(1)
+      .max(15, 'expected an interface name (at most 15 characters)')
+      .optional(),
+    /** Receive buffer asked for on each socket (the kernel caps it at net.core.rmem_max). */
+    recvBuffer: byteSize(4096).default(32 * 1024 * 1024),
+    /** Directory of the default outputs when neither pcapDir nor records is given. */
+    outDir: z.string().min(1).default('fargate-mirror-out'),
+    /** Decapsulated pcap files go here (raw payload: owner-only files). */
+    pcapDir: z.string().min(1).optional(),
+    /** JSON Lines records: a file path or `-` for standard output. */
+    records: z.string().min(1).optional(),
+    /** A pcap file is completed and a new one started after this many MiB... */
+    rotateMb: z.number().positive('expected a size in MiB above 0').default(100),
+    /** ...or after this many seconds, whichever comes first. */
+    rotateSeconds: z.number().positive('expected a number of seconds above 0').default(300),
+    /** Completed pcap files beyond this total are removed, oldest first. */
+    pcapMaxTotal: byteSize(1024 * 1024).default(10 * 1024 ** 3),
+    /** One pcap file series per VNI (mirror session) instead of one per worker. */
+    pcapPerVni: z.boolean().default(false),
+    /** Longest inner frame kept in pcap; longer ones are cut (their original length kept). */
+    pcapSnaplen: positiveInt().max(262_144).default(262_144),
+    /** Records waiting beyond this are dropped (counted, logged) rather than exhausting memory; health.recordsBacklogLimit (32 MiB) reports first. */
+    recordsMaxBacklog: byteSize(64 * 1024).default(64 * 1024 * 1024),
+    /** Rotation and total bound of the records file (a regular file; not stdout, FIFOs or devices). */
+    recordsRotation: recordsRotationSchema.prefault({}),
+    /** HTTP port of /healthz and /metrics; 0 picks a free one. */
+    healthPort: port('healthPort').default(9180),
+    /** Address of the health server; `::` is dual-stack. */
+    healthBind: ipAddress.default('::'),
+    /** The live page: false (off), true (under /ui/ on the health port), or a port of its own (0 picks one) on healthBind. */
+    ui: z.union([z.boolean(), port('ui')]).default(false),
+    /** On SIGTERM/SIGINT, /healthz fails this long before the receiver stops reading. */
+    drainSeconds: nonNegative().default(5),
+    logLevel: z.enum(LOG_LEVELS).default('warn'),
+    /** Logs on stderr as JSON Lines or human text (the receive command: text on a terminal). */
+    logFormat: z.enum(LOG_FORMATS).default('json'),
+    /** Flow key address space: the whole receiver, or each VNI its own (overlapping VPC ranges). */
+    addressDomain: z.enum(['global', 'vni']).default('global'),
+    /** Device name in records (CIM `dvc`). */
+    dvc: z.string().min(1).optional(),
+    /**
+     * Without `dvc`: name records (and HEC `host`) after this host, the EC2 instance id from IMDSv2,
+     * else the host name. false: `fargate-mirror`, as `read` writes (records equal to read's).
+     */
+    dvcFromInstance: z.boolean().default(false),
+    /** The receiver's own health as CloudWatch metrics (embedded metric format). */
+    cloudwatch: cloudwatchSchema.prefault({}),
+    flows: flowsSchema.prefault({}),
+    health: healthSchema.prefault({}),
+    /** Shared ring between each pair of workers for packets owned by the other one. */
+    handoffRingBytes: byteSize(64 * 1024).default(4 * 1024 * 1024),
+    /** How often workers send their counters to the main thread. */
+    statsIntervalMs: z.number().int().min(50).default(1000),
+    /** How often workers hand finished records to the writer. */
+    recordsFlushMs: z.number().int().min(10).default(200),
+    testing: testingSchema.prefault({}),
+    /** De-duplication of packets seen at two mirror points. */
+    transactions: transactionsSchema.prefault({}),
+    dedup: dedupSchema.prefault({}),
+    /** Workload identity on every record. */
+    identity: identitySchema.prefault({}),
+    /** Splunk HTTP Event Collector sink. */
+    hec: hecSchema.prefault({}),
+    /** OCSF 1.8 records in Parquet (Security Lake's layout); omitted: none. */
+    ocsf: ocsfSchema.optional(),
+    /** Completed Parquet and pcap files delivered to S3; omitted: they stay local. */
+    s3: s3Schema.optional(),
+  })
+  .superRefine((c, ctx) => {
+    // The packet ring reads one interface: without one it has nothing to open, and an interface with
+    // another intake would be silently ignored.
+    if (c.intake === 'afpacket' && c.captureInterface === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['captureInterface'],
+        message: 'intake afpacket needs the interface to capture on (--capture-interface, e.g. ens5)',
+      });
+    if (c.intake !== 'afpacket' && c.captureInterface !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['captureInterface'],
+        message: `only the afpacket intake captures on an interface (intake is ${c.intake})`,
+      });
+  });
 
 /** The configuration as written (sizes may be strings). */
 export type ReceiverConfigInput = z.input<typeof receiverConfigSchema>;

@@ -59,8 +59,16 @@ export class KernelDropMonitor {
   rxQueueBytes = 0;
   sockets = 0;
   private last = new Map<string, number>();
+  private lastRingDrops = 0;
 
-  constructor(private readonly ports: readonly number[]) {}
+  /**
+   * `ports`: the mirror ports whose sockets' drops count (none for the afpacket intake, whose sockets
+   * drop every datagram by design); `ringDrops`: the afpacket intake's drops so far, over all workers.
+   */
+  constructor(
+    private readonly ports: readonly number[],
+    private readonly ringDrops?: () => number,
+  ) {}
 
   /** Reads the counters; returns how many drops are new since the previous call. */
   poll(): number {
@@ -76,6 +84,9 @@ export class KernelDropMonitor {
       if (row.drops > before) added += row.drops - before;
     }
     this.last = next;
+    const ring = this.ringDrops?.() ?? 0;
+    if (ring > this.lastRingDrops) added += ring - this.lastRingDrops;
+    this.lastRingDrops = ring;
     this.total += added;
     this.rxQueueBytes = queued;
     this.sockets = next.size;

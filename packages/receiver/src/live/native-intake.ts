@@ -3,10 +3,13 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { ReceiverError } from '../errors.js';
 
-/** What `--intake` asks for: the recvmmsg addon, Node's dgram, or the addon when it loads. */
-export type IntakeChoice = 'auto' | 'native' | 'js';
+/**
+ * What `--intake` asks for: the recvmmsg addon, Node's dgram, the addon when it loads, or the addon's
+ * packet ring on an interface.
+ */
+export type IntakeChoice = 'auto' | 'native' | 'js' | 'afpacket';
 /** The intake the workers use. */
-export type Intake = 'native' | 'js';
+export type Intake = 'native' | 'js' | 'afpacket';
 
 /** The addon built from native/fm-recv.c (package.json build:native). */
 export interface NativeIntakeBinding {
@@ -76,11 +79,11 @@ export function loadNativeIntake(): { binding?: NativeIntakeBinding; problem?: s
 export function resolveIntake(choice: IntakeChoice): { intake: Intake; fallbackReason?: string } {
   if (choice === 'js') return { intake: 'js' };
   const { binding, problem } = loadNativeIntake();
-  if (binding !== undefined) return { intake: 'native' };
-  if (choice === 'native')
+  if (binding !== undefined) return { intake: choice === 'afpacket' ? 'afpacket' : 'native' };
+  if (choice !== 'auto')
     throw new ReceiverError(
       'RECEIVER_INTAKE_UNAVAILABLE',
-      `--intake native: ${problem}; build it with npm run build:native -w @fargate-mirror/receiver, or use --intake js`,
+      `--intake ${choice}: ${problem}; build it with npm run build:native -w @fargate-mirror/receiver, or use --intake js`,
     );
   return { intake: 'js', fallbackReason: problem };
 }

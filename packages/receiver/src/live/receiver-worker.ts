@@ -14,6 +14,8 @@ import { readWorkerCounters, type WorkerCounterSources } from '../metrics/receiv
 import { RotatingPcapSink } from '../sinks/rotating-pcap-sink.js';
 import { loadNativeIntake, NATIVE_META_WORDS, type NativeIntakeBinding } from './native-intake.js';
 import { NATIVE_SLOT_BYTES, NativeMirrorSocket } from './native-socket.js';
+import { OuterFragments } from './outer-fragments.js';
+import { PacketRing, RING_ROW_WORDS, RingRow } from './packet-ring.js';
 import { ReceiveClock } from './receive-clock.js';
 import { SenderAddressCache } from './sender-address-cache.js';
 import { SourceAllowList } from './source-allow-list.js';
@@ -40,6 +42,8 @@ const NATIVE_IDLE_WAIT_SHARED_MS = 1;
  * it, with senders that do not stop, the rest is left.
  */
 const STOP_DRAIN_MS = 5000;
+/** Receive buffer of the afpacket intake's sockets, which drop every datagram (the ring reads them). */
+const DISCARD_SOCKET_BUFFER = 65_536;
 /** The dgram intake at a stop: this long without a datagram and its sockets are empty. */
 const STOP_QUIET_MS = 20;
 
@@ -68,6 +72,10 @@ export class ReceiverWorker {
   private readonly sockets: Socket[] = [];
   private readonly nativeSockets: NativeMirrorSocket[] = [];
   private nativeFds = new Int32Array(0);
+  /** The afpacket intake's ring (its sockets, bound, drop what they receive). */
+  private ring: PacketRing | undefined;
+  /** The afpacket intake's outer IP fragments, until each datagram is whole. */
+  private fragments: OuterFragments | undefined;
   private binding: NativeIntakeBinding | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private recordLines: string[] = [];
@@ -85,6 +93,8 @@ export class ReceiverWorker {
     handoffDrops: 0,
     recordsEmitted: 0,
     sourceNotAllowed: 0,
+    ringDrops: 0,
+    ringIgnored: 0,
   };
 
   constructor(data: ReceiverWorkerData, post: (message: WorkerToMain) => void, log: Logger) {
@@ -196,6 +206,8 @@ export class ReceiverWorker {
     let recvBufferBytes: number;
     if (this.data.intake === 'native') {
       recvBufferBytes = this.openNative(reusePort);
+    } else if (this.data.intake === 'afpacket') {
+      recvBufferBytes = this.openRing(reusePort);
     } else {
       const vxlan = await openMirrorSocket(config.bind, port, config.recvBuffer, reusePort);
       this.sockets.push(vxlan.socket);
@@ -273,8 +285,27 @@ export class ReceiverWorker {
     this.post({ type: 'stats', stats: this.snapshot() });
   }
 
+  /**
+   * The afpacket intake: the ports bound as the native intake binds them (so senders get no ICMP
+   * port unreachable), each socket set to drop what it receives, and the ring on the capture
+   * interface, about recvBuffer in size, taking the datagrams instead. Returns the ring's bytes.
+   */
+  private openRing(reusePort: boolean): number {
+    const { config, port, genevePort, workers } = this.data;
+    this.openNative(reusePort, DISCARD_SOCKET_BUFFER);
+    const binding = this.binding as NativeIntakeBinding;
+    for (const socket of this.nativeSockets) PacketRing.discard(binding, socket.fd);
+    // Every worker of this receiver in one fanout group (ids are per process: the pid's low bits).
+    const group = workers > 1 ? (process.pid & 0xfffe) + 1 : 0;
+    const iface = config.captureInterface as string;
+    this.ring = PacketRing.open(binding, iface, config.recvBuffer, port, genevePort, group);
+    this.fragments = new OuterFragments(port, genevePort);
+    this.nativeFds = Int32Array.of(this.ring.fd);
+    return this.ring.data.length;
+  }
+
   /** Binds the native intake's sockets (the addon loaded in the main thread, so it loads here). */
-  private openNative(reusePort: boolean): number {
+  private openNative(reusePort: boolean, recvBuffer = this.data.config.recvBuffer): number {
     const { config, port, genevePort } = this.data;
     const binding = loadNativeIntake().binding;
     if (binding === undefined)
@@ -284,21 +315,14 @@ export class ReceiverWorker {
       binding,
       config.bind,
       port,
-      config.recvBuffer,
+      recvBuffer,
       reusePort,
       HandoffKind.VXLAN,
     );
     this.nativeSockets.push(vxlan);
     if (genevePort !== 0)
       this.nativeSockets.push(
-        NativeMirrorSocket.open(
-          binding,
-          config.bind,
-          genevePort,
-          config.recvBuffer,
-          reusePort,
-          HandoffKind.GENEVE,
-        ),
+        NativeMirrorSocket.open(binding, config.bind, genevePort, recvBuffer, reusePort, HandoffKind.GENEVE),
       );
     this.nativeFds = Int32Array.from(this.nativeSockets, (s) => s.fd);
     return vxlan.recvBufferBytes;
@@ -317,7 +341,8 @@ export class ReceiverWorker {
       let total = 0;
       for (let round = 0; round < NATIVE_ROUNDS; round++) {
         let taken = 0;
-        for (let i = 0; i < sockets.length; i++) taken += this.drainNative(sockets[i]);
+        if (this.ring !== undefined) taken += this.drainRing(this.ring);
+        else for (let i = 0; i < sockets.length; i++) taken += this.drainNative(sockets[i]);
         total += taken;
         if (taken === 0) break;
       }
@@ -339,11 +364,26 @@ export class ReceiverWorker {
     this.sockets.length = 0;
     for (const s of this.nativeSockets) s.close();
     this.nativeSockets.length = 0;
+    this.ring?.close();
+    this.noteRingStats();
+  }
+
+  /** The afpacket ring's drops and ignored frames into the counters (read once a second). */
+  private noteRingStats(): void {
+    const ring = this.ring;
+    if (ring === undefined) return;
+    ring.updateStats();
+    this.counters.ringDrops = ring.drops;
+    this.counters.ringIgnored = ring.ignored;
   }
 
   /** Native sockets: batches until every one is empty (or the deadline). */
   private drainNativeSockets(deadline: number): void {
     try {
+      if (this.ring !== undefined) {
+        this.drainRingAtStop(this.ring, deadline);
+        return;
+      }
       for (;;) {
         let taken = 0;
         for (const socket of this.nativeSockets) taken += this.drainNative(socket);
@@ -351,6 +391,19 @@ export class ReceiverWorker {
       }
     } catch (error) {
       this.log.error({ err: error }, 'native intake: receive failed while stopping');
+    }
+  }
+
+  /**
+   * The ring until nothing more comes: the kernel hands over a block that is not full only after the
+   * ring's retire time, so "empty" is a while without a frame, not one empty look.
+   */
+  private drainRingAtStop(ring: PacketRing, deadline: number): void {
+    let quietSince = Date.now();
+    while (Date.now() < deadline) {
+      if (this.drainRing(ring) > 0) quietSince = Date.now();
+      else if (Date.now() - quietSince >= STOP_QUIET_MS) return;
+      else (this.binding as NativeIntakeBinding).waitReadable(this.nativeFds, 5);
     }
   }
 
@@ -363,6 +416,29 @@ export class ReceiverWorker {
       if (this.counters.datagrams === seen) return;
       seen = this.counters.datagrams;
     }
+  }
+
+  /** What the afpacket intake's ring took since the previous call through the pipeline; returns how many rows. */
+  private drainRing(ring: PacketRing): number {
+    const n = ring.take();
+    const { meta, data } = ring;
+    for (let i = 0; i < n; i++) {
+      const row = i * RING_ROW_WORDS;
+      const kind = meta[row + 6];
+      if (kind === RingRow.FRAME) {
+        // An outer IP fragment (the kernel reassembles them only for sockets): once the datagram is
+        // whole, it goes on as the socket would have handed it over.
+        const f = this.fragments as OuterFragments;
+        this.clock.read();
+        if (!f.add(data, meta[row + 7], meta[row], this.clock.micros)) continue;
+        const version = this.senders.resolveWords(f.senderRow, 0, this.source);
+        this.receive(f.buf, f.offset, f.length, f.kind, version);
+        continue;
+      }
+      const version = this.senders.resolveWords(meta, row, this.source);
+      this.receive(data, meta[row + 7], meta[row], kind, version);
+    }
+    return n;
   }
 
   /** One batch from `socket` through the pipeline; returns how many datagrams it took. */
@@ -496,6 +572,8 @@ export class ReceiverWorker {
     clock.read();
     // Idle flows end on wall-clock time too, not only when the next packet arrives.
     this.pipeline.tick(clock.micros);
+    this.fragments?.expire(clock.micros);
+    this.noteRingStats();
     if (this.pcap !== undefined) {
       this.pcap.maintain();
       this.pcap.flush();

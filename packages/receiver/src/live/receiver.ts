@@ -30,8 +30,10 @@ export interface ReceiverInfo {
   readonly workers: number;
   /** How the workers read their sockets (`--intake`, resolved). */
   readonly intake: Intake;
+  /** The interface the afpacket intake captures on. */
+  readonly captureInterface?: string;
   readonly outputs: ReceiverOutputs;
-  /** Receive buffer the kernel granted each socket (as getsockopt reports it). */
+  /** Receive buffer the kernel granted each socket (as getsockopt reports it); afpacket: the ring's bytes. */
   readonly recvBufferBytes: number;
   /** Splunk HEC URL records are sent to, when configured. */
   readonly hecUrl?: string;
@@ -126,8 +128,13 @@ export class Receiver {
       await this.claimPorts();
       const ports = { bind: this.bind, port: this.port, genevePort: this.genevePort, intake };
       await this.workers.start(ports, outputs.pcapDir, this.sinks.wantsRecords || this.ui !== undefined);
-      this.warnAboutReceiveBuffer();
-      this.drops = new KernelDropMonitor(this.genevePort === 0 ? [this.port] : [this.port, this.genevePort]);
+      // The afpacket intake's sockets drop everything by design; its ring is allocated in full.
+      if (intake !== 'afpacket') this.warnAboutReceiveBuffer();
+      const mirrorPorts = this.genevePort === 0 ? [this.port] : [this.port, this.genevePort];
+      this.drops =
+        intake === 'afpacket'
+          ? new KernelDropMonitor([], () => this.stats.totals().ringDrops)
+          : new KernelDropMonitor(mirrorPorts);
       this.drops.poll();
       const { server, port } = await startHealthServer({
         host: config.healthBind,
@@ -148,6 +155,7 @@ export class Receiver {
         healthPort: port,
         workers: config.workers,
         intake,
+        captureInterface: intake === 'afpacket' ? config.captureInterface : undefined,
         outputs,
         recvBufferBytes: this.workers.recvBufferBytes,
         hecUrl: config.hec.url,

@@ -16,6 +16,8 @@ export interface WorkerCounterSources {
     readonly handoffDrops: number;
     readonly recordsEmitted: number;
     readonly sourceNotAllowed: number;
+    readonly ringDrops: number;
+    readonly ringIgnored: number;
   };
   readonly pcap: RotatingPcapSink | undefined;
   readonly identity: IdentityResolver | undefined;
@@ -100,6 +102,20 @@ export const WORKER_COUNTERS = {
       label: ['reason', 'source_not_allowed'],
     },
     read: (w) => w.own.sourceNotAllowed,
+  },
+  /** The afpacket intake: frames its ring had no room for (part of the kernel drops). */
+  ringDrops: {
+    kind: 'counter',
+    read: (w) => w.own.ringDrops,
+  },
+  /** The afpacket intake: frames on the interface that were not for a mirror port (its SSH, DNS...). */
+  ringIgnored: {
+    kind: 'counter',
+    metric: {
+      name: 'capture_frames_ignored_total',
+      help: 'Frames the afpacket intake captured that were not UDP to a mirror port',
+    },
+    read: (w) => w.own.ringIgnored,
   },
   dnsMalformed: {
     kind: 'counter',

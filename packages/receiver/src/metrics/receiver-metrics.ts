@@ -170,7 +170,7 @@ function mainThreadSeries(source: ReceiverMetricsSource, totals: () => ReceiverT
     }),
     counter(
       'kernel_drops_total',
-      'Datagrams the kernel dropped on our sockets (receive buffer full)',
+      'Datagrams the kernel dropped on our sockets (receive buffer full) or, with the afpacket intake, frames its ring had no room for',
       () => source.kernelDrops,
     ),
     labelled(

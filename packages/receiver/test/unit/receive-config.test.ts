@@ -111,6 +111,19 @@ describe('receiver configuration', () => {
     });
   });
 
+  it('takes captureInterface only with the afpacket intake, and afpacket only with one', () => {
+    expect(problemsOf(() => resolveReceiverConfig({ intake: 'afpacket' }))).toEqual([
+      'captureInterface: intake afpacket needs the interface to capture on (--capture-interface, e.g. ens5)',
+    ]);
+    expect(problemsOf(() => resolveReceiverConfig({ captureInterface: 'ens5' }))).toEqual([
+      'captureInterface: only the afpacket intake captures on an interface (intake is auto)',
+    ]);
+    expect(
+      problemsOf(() => resolveReceiverConfig({ intake: 'afpacket', captureInterface: 'a-very-long-name0' })),
+    ).toEqual(['captureInterface: expected an interface name (at most 15 characters)']);
+    const ok = resolveReceiverConfig({ intake: 'afpacket', captureInterface: 'ens5' });
+    expect(ok).toMatchObject({ intake: 'afpacket', captureInterface: 'ens5' });
+  });
   it('rejects a file that is not an object of options, with the file named', () => {
     const bad = join(dir, 'list.yaml');
     writeFileSync(bad, '- 1\n- 2\n');

@@ -81,6 +81,25 @@ describe('receive --intake', () => {
     expect(r.stderr).toMatch(/intake/);
     expect(r.stderr).toMatch(/native|js|auto/);
   }, 60_000);
+
+  it('afpacket: refuses to start without an interface, and names an interface it cannot capture on', async () => {
+    const none = await runCli(['receive', ...LOOPBACK_RECEIVE, '--intake', 'afpacket']);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toMatch(/captureInterface: intake afpacket needs the interface to capture on/);
+    const missing = await runCli([
+      'receive',
+      ...LOOPBACK_RECEIVE,
+      '--intake',
+      'afpacket',
+      '--capture-interface',
+      'nosuch0',
+      '--records',
+      join(dir, 'never.jsonl'),
+    ]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/RECEIVER_BIND_FAILED/);
+    expect(missing.stderr).toMatch(/cannot capture on interface nosuch0: no such interface/);
+  }, 60_000);
 });
 
 /** A record without its timing and without the mirror's outer source (replay sends from loopback). */

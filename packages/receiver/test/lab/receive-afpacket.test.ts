@@ -1,0 +1,173 @@
+// `receive --intake afpacket`: the packet ring on the collector's interface instead of UDP sockets.
+// The kernel mirrors the task's and the client's interfaces (VNI 42 and 43) over an outer link with a
+// 1500-byte MTU, so full-size frames arrive as IP-fragmented VXLAN datagrams, which the ring sees
+// fragment by fragment (the kernel reassembles only for sockets). With one worker and with two (the
+// ring's frames shared by flow hash, datagrams of another worker's connections handed over), the
+// receiver must count every mirrored packet `read` finds in a tcpdump capture of the same stream and
+// write the same flows; the interface's other traffic is counted as ignored, not decoded.
+import { join } from 'node:path';
+import { OUTER_CAPTURE_FILTER } from '@fargate-mirror/testkit/capture';
+import { readJsonLines as readLines, runCli } from '@fargate-mirror/testkit/cli';
+import { createMirrorLab, type MirrorLab } from '@fargate-mirror/testkit/lab';
+import { run } from '@fargate-mirror/testkit/proc';
+import { requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
+import { SYSTEM_PYTHON } from '@fargate-mirror/testkit/rewrite';
+import { runClientTraffic, startTaskServers, type TaskServers } from '@fargate-mirror/testkit/traffic';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  countBy,
+  EPHEMERAL_SIDE_PORTS,
+  flowRecords,
+  LOOPBACK_RECEIVE,
+  metric,
+  metrics,
+  REPO,
+  readJsonLines,
+  requireBuiltCli,
+  startReceive,
+  stopReceive,
+  waitUntil,
+  withoutTiming,
+} from '../helpers/receive-support.ts';
+
+let lab: MirrorLab | undefined;
+let servers: TaskServers | undefined;
+
+beforeAll(async () => {
+  requireRootAndTools(['tcpdump', 'tshark', 'curl', 'dig', 'openssl', 'dnsmasq', 'ping']);
+  requireBuiltCli();
+  lab = await createMirrorLab({ prefix: 'fmring', vni: 42, mirrorClient: { vni: 43 }, outerMtu: 1500 });
+  servers = await startTaskServers(lab);
+});
+
+afterAll(async () => {
+  await lab?.close();
+});
+
+describe('receive --intake afpacket', () => {
+  for (const workers of [1, 2]) {
+    it(`with ${workers} worker(s) counts every mirrored packet and writes read's flows, outer fragments included`, async () => {
+      const l = lab as MirrorLab;
+      const records = join(l.dir, `records-${workers}.jsonl`);
+      const receiver = await startReceive(
+        [
+          ...EPHEMERAL_SIDE_PORTS,
+          '--intake',
+          'afpacket',
+          '--capture-interface',
+          l.dev.collector,
+          '--workers',
+          String(workers),
+          '--records',
+          records,
+          '--address-domain',
+          'vni',
+        ],
+        (cmd, args) => l.spawn('collector', cmd, args),
+      );
+      expect(receiver.proc.stderr()).toMatch(
+        new RegExp(`ready: .*, intake afpacket on ${l.dev.collector}, `),
+      );
+      const outerPcap = join(l.dir, `outer-${workers}.pcap`);
+      const outer = await l.startCapture('collector', l.dev.collector, OUTER_CAPTURE_FILTER, outerPcap);
+      await runClientTraffic(l, servers as TaskServers);
+      // Frames on the interface that are not for a mirror port: the task pings the collector.
+      await run('ip', ['netns', 'exec', l.ns.task, 'ping', '-c', '3', '-i', '0.2', '-W', '5', l.collectorIp]);
+      expect((await outer.stop()).droppedByKernel).toBe(0);
+
+      const readRecords = join(l.dir, `read-${workers}.jsonl`);
+      const read = await runCli([
+        'read',
+        outerPcap,
+        '--records',
+        readRecords,
+        '--address-domain',
+        'vni',
+        '--summary-json',
+      ]);
+      expect(read.code, read.stderr).toBe(0);
+      const summary = JSON.parse(read.stderr.trim().split('\n').pop() as string) as {
+        mirroredPackets: number;
+        outerFragments: number;
+        reassembled: number;
+      };
+      expect(summary.mirroredPackets).toBeGreaterThan(100);
+      // Full-size frames really crossed the outer link as fragments.
+      expect(summary.outerFragments).toBeGreaterThan(0);
+      expect(summary.reassembled).toBeGreaterThan(0);
+
+      const ns = l.ns.collector;
+      await waitUntil(
+        'the receiver to count every mirrored packet',
+        async () =>
+          metric(await metrics(receiver.healthPort, ns), 'packets_total') >= summary.mirroredPackets,
+      );
+      const m = await metrics(receiver.healthPort, ns);
+      await stopReceive(receiver);
+      expect(metric(m, 'packets_total')).toBe(summary.mirroredPackets);
+      expect(metric(m, 'datagrams_by_outcome_total{outcome="mirrored"}')).toBe(summary.mirroredPackets);
+      expect(metric(m, 'kernel_drops_total')).toBe(0);
+      expect(metric(m, 'datagrams_by_outcome_total{outcome="malformed"}')).toBe(0);
+      // The three echo requests (and whatever else crossed the bridge) were counted, not decoded.
+      expect(metric(m, 'capture_frames_ignored_total')).toBeGreaterThanOrEqual(3);
+      // Two workers: the frames were shared, and datagrams of the other worker's connections moved.
+      if (workers > 1) expect(metric(m, 'worker_handoffs_total')).toBeGreaterThan(0);
+
+      const live = flowRecords(readJsonLines(records));
+      const offline = flowRecords(readLines(readRecords));
+      expect(live.length).toBeGreaterThan(10);
+      expect(countBy(live, withoutTiming)).toEqual(countBy(offline, withoutTiming));
+      expect(new Set(live.map((r) => r.vni))).toEqual(new Set([42, 43]));
+    }, 180_000);
+  }
+
+  it('counts a UDP_SEGMENT super-datagram as the datagrams its sender gave the kernel, as a socket does', async () => {
+    // Loopback keeps a local sender's super-datagram whole up to the receiving socket, which splits
+    // it; the ring sees it whole and must split it the same way (by the segment size it names).
+    const l = lab as MirrorLab;
+    const results: Record<string, { datagrams: number; flows: string[] }> = {};
+    for (const intake of ['native', 'afpacket']) {
+      const records = join(l.dir, `gso-${intake}.jsonl`);
+      const receiver = await startReceive(
+        [
+          ...LOOPBACK_RECEIVE,
+          '--intake',
+          intake,
+          ...(intake === 'afpacket' ? ['--capture-interface', 'lo'] : []),
+          '--records',
+          records,
+        ],
+        (cmd, args) => l.spawn('collector', cmd, args),
+      );
+      const sender = await l.exec('collector', SYSTEM_PYTHON, [
+        '-B',
+        join(REPO, 'packages/testkit/udp-gso-send.py'),
+        '--port',
+        String(receiver.port),
+        '--batches',
+        '3',
+        '--batch',
+        '10',
+      ]);
+      const sent = Number(sender.stdout.trim());
+      expect(sent).toBe(30);
+      const ns = l.ns.collector;
+      await waitUntil(
+        `${intake}: every datagram counted`,
+        async () => metric(await metrics(receiver.healthPort, ns), 'packets_total') >= sent,
+      );
+      const m = await metrics(receiver.healthPort, ns);
+      await stopReceive(receiver);
+      expect(metric(m, 'datagrams_by_outcome_total{outcome="malformed"}')).toBe(0);
+      results[intake] = {
+        datagrams: metric(m, 'datagrams_received_total'),
+        flows: flowRecords(readJsonLines(records)).map(withoutTiming).sort(),
+      };
+    }
+    expect(results.afpacket.datagrams).toBe(30);
+    expect(results.native.datagrams).toBe(30);
+    // One flow per source port, the last datagram of each batch (20 bytes shorter) included.
+    expect(results.afpacket.flows).toHaveLength(30);
+    expect(results.afpacket.flows).toEqual(results.native.flows);
+  }, 120_000);
+});
