@@ -5,6 +5,9 @@
 //                                       live page's files inside: receive --ui; and parquet-wasm's
 //                                       WebAssembly and the OCSF schema: --ocsf-parquet)
 //   assets/receiver/worker-main.js      its receive worker thread (Node starts it from its own file)
+//   assets/receiver/fm-recv.c           the native intake's C source in one file, which the instance
+//                                       compiles (scripts/native-intake-source.mjs); left out, with a
+//                                       warning, when this Node has no Node-API headers
 //   dist/private/forwarder-sidecar.js   the forwarder's container definition (MirrorSidecar), inlined
 //   assets/lake/ocsf-catalog.json       the OCSF Glue columns and Athena named queries (OcsfLake),
 //                                       from @fargate-mirror/ocsf's built dist (scripts/ocsf-catalog.mjs)
@@ -13,6 +16,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, buildSync } from 'esbuild';
+import { writeNativeIntakeSource } from './native-intake-source.mjs';
 import { writeOcsfCatalog } from './ocsf-catalog.mjs';
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -124,4 +128,11 @@ buildSync({
   format: 'esm',
   allowOverwrite: true,
 });
+try {
+  writeNativeIntakeSource(repo, join(pkg, 'assets', 'receiver', 'fm-recv.c'));
+} catch (error) {
+  console.warn(
+    `bundle-assets: no native intake source for the receiver instances (they will read with dgram): ${error.message}`,
+  );
+}
 await writeOcsfCatalog(repo, join(pkg, 'assets'));

@@ -1,4 +1,4 @@
-import { Duration, Names, Size, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, Size, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -10,7 +10,11 @@ import { GENEVE_PORT, VXLAN_PORT } from './filter-rules.js';
 import type { IOcsfLake } from './ocsf-lake.js';
 import { acknowledgeNag } from './private/nag.js';
 import { receiverBootScript } from './private/receiver-boot-script.js';
-import { receiverCliAsset, receiverWorkerAsset } from './private/receiver-bundle.js';
+import {
+  receiverCliAsset,
+  receiverNativeSourceAsset,
+  receiverWorkerAsset,
+} from './private/receiver-bundle.js';
 import { RECEIVER_EMF_FILE, receiverConfig } from './private/receiver-config.js';
 import { outOfRange, validateAll } from './private/validate.js';
 import { ReceiverNodeRuntime } from './receiver-node-runtime.js';
@@ -212,6 +216,13 @@ export class ReceiverFleet extends Construct implements ec2.IConnectable, iam.IG
     bundle.grantRead(role);
     const workerBundle = receiverWorkerAsset(this, 'ReceiverWorkerBundle');
     workerBundle.grantRead(role);
+    const nativeSource = receiverNativeSourceAsset(this, 'ReceiverNativeIntakeSource');
+    if (nativeSource === undefined)
+      Annotations.of(this).addWarningV2(
+        '@fargate-mirror/cdk:receiverNativeIntake',
+        'this @fargate-mirror/cdk was built without the native intake source (its build found no Node-API headers): the receivers will read with dgram, at a fraction of the rate',
+      );
+    nativeSource?.grantRead(role);
     props.splunkHecTokenSecret?.grantRead(role);
     props.ocsfLake?.grantWriteRecords(role);
     const node = (props.nodeRuntime ?? ReceiverNodeRuntime.amazonLinuxPackage()).bind(this, role);
@@ -255,6 +266,8 @@ export class ReceiverFleet extends Construct implements ec2.IConnectable, iam.IG
         region,
         bundleS3Url: bundle.s3ObjectUrl,
         workerS3Url: workerBundle.s3ObjectUrl,
+        nativeSourceS3Url: nativeSource?.s3ObjectUrl,
+        packetCapture: config['intake'] === 'afpacket',
         nodeInstallCommands: node.installCommands,
         configJson: Stack.of(this).toJsonString(config),
         healthPort: healthCheckPort,

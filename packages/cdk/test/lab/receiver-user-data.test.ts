@@ -267,13 +267,15 @@ describe('receiver user data (defaults: NLB, Node from the AL2023 package)', () 
     expect(run.status).toBe(0);
     const asset = (file: string) =>
       new RegExp(
-        `^aws s3 cp s3://cdk-hnb659fds-assets-111111111111-eu-west-1/[0-9a-f]{64}\\.(mjs|js) .*/opt/fargate-mirror/lib/${file.replace('.', '\\.')} --region eu-west-1 --only-show-errors$`,
+        `^aws s3 cp s3://cdk-hnb659fds-assets-111111111111-eu-west-1/[0-9a-f]{64}\\.(mjs|js|c) .*/opt/fargate-mirror/lib/${file.replace('.', '\\.')} --region eu-west-1 --only-show-errors$`,
       );
     expect(run.calls).toEqual([
       `sysctl -q -p ${run.root}/etc/sysctl.d/90-fargate-mirror.conf`,
       'dnf install -y nodejs22',
       expect.stringMatching(asset('fargate-mirror.mjs')),
       expect.stringMatching(asset('worker-main.js')),
+      // The native intake's source; gcc is on this machine's PATH, so no `dnf install -y gcc`.
+      expect.stringMatching(asset('fm-recv.c')),
       'id -u fargate-mirror',
       'useradd --system --home-dir /var/lib/fargate-mirror --shell /sbin/nologin fargate-mirror',
       `chown -R fargate-mirror:fargate-mirror ${run.root}/var/lib/fargate-mirror`,
@@ -302,7 +304,12 @@ describe('receiver user data (defaults: NLB, Node from the AL2023 package)', () 
     ]);
     expect(Number(execStart[execStart.indexOf('--health-port') + 1])).toBe(healthPort);
     expect(user).toBe('fargate-mirror');
-    expect(environment).toEqual({ AWS_REGION: 'eu-west-1' });
+    expect(environment).toEqual({
+      AWS_REGION: 'eu-west-1',
+      FARGATE_MIRROR_NATIVE_ADDON: '/opt/fargate-mirror/lib/fm-recv.node',
+    });
+    // Sockets only: no capability beyond the unprivileged user's.
+    expect(unit).not.toMatch(/Capabilit/);
   });
 
   it('writes a receiver.json that the receiver accepts, with the same health port', () => {
@@ -326,6 +333,8 @@ describe('receiver user data (defaults: NLB, Node from the AL2023 package)', () 
     expect(readdirSync(join(run.root, 'opt/fargate-mirror'))).toEqual(['lib']);
     expect(readdirSync(join(run.root, 'opt/fargate-mirror/lib')).sort()).toEqual([
       'fargate-mirror.mjs',
+      'fm-recv.c',
+      'fm-recv.node',
       'worker-main.js',
     ]);
     const out = execFileSync(
@@ -345,6 +354,8 @@ describe('receiver user data (defaults: NLB, Node from the AL2023 package)', () 
   it('starts as its unit says: /healthz answers 200 on the health-check port, traffic is recorded, SIGTERM exits 0', async () => {
     const r = await exerciseUnit(run.root, healthPort, 'defaults', '10.1.0.10');
     expect(r.readyHealthPort).toBe(healthPort);
+    // The addon the boot script compiled, loaded by the single-file bundle's workers.
+    expect(r.stderr).toMatch(/ready: .*, intake native, /);
     // the data directories the boot script made are private, as the receiver wants for raw payload.
     expect(r.stderr).not.toContain('readable by others');
     expect(r.healthz).toMatch(/^200 /);

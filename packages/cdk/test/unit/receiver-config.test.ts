@@ -106,6 +106,27 @@ describe('receiver.json against the receiver schema (all options)', () => {
   });
 });
 
+describe('receiver.json with the packet-ring intake', () => {
+  it('gives the unit CAP_NET_RAW, and only then, and builds the native intake it needs', () => {
+    const stack = newStack();
+    new MirrorTarget(stack, 'Target', {
+      vpc: testVpc(stack),
+      receiverConfig: { intake: 'afpacket', captureInterface: 'ens5' },
+    });
+    const script = userDataOf(Template.fromStack(stack));
+    const { asStarted } = receiverReads('afpacket', script);
+    expect(asStarted).toMatchObject({ intake: 'afpacket', captureInterface: 'ens5' });
+    expect(script).toMatch(/^AmbientCapabilities=CAP_NET_RAW$/m);
+    expect(script).toMatch(/^CapabilityBoundingSet=CAP_NET_RAW$/m);
+    expect(script).toMatch(
+      /^Environment=FARGATE_MIRROR_NATIVE_ADDON=\/opt\/fargate-mirror\/lib\/fm-recv\.node$/m,
+    );
+    expect(script).toMatch(/^ {2}gcc -O2 -shared -fPIC -o /m);
+    // The default (sockets) needs no capability at all.
+    expect(userDataOf(buildDefaults().template)).not.toMatch(/Capabilit/);
+  });
+});
+
 describe('receiver.json with receiverConfig sections', () => {
   it('merges a section key by key, keeping the generated keys of that section', () => {
     const stack = newStack();

@@ -40,12 +40,18 @@ export interface NativeIntakeBinding {
 
 export const NATIVE_META_WORDS = 8;
 
+/** Where a deployment that built the addon elsewhere (the CDK's receiver instances) put it. */
+export const NATIVE_ADDON_ENV = 'FARGATE_MIRROR_NATIVE_ADDON';
+
 /**
- * dist/live/native-intake.js -> dist/native/fm-recv.node (the build writes it there). Undefined in a
- * CommonJS bundle (the CDK's single-file receiver, whose worker has no import.meta.url and no addon
- * beside it): resolved when first asked for, so loading this module never fails there.
+ * FARGATE_MIRROR_NATIVE_ADDON when set, else dist/live/native-intake.js -> dist/native/fm-recv.node
+ * (the build writes it there). Undefined in a CommonJS bundle without the variable (the CDK's
+ * single-file receiver, whose worker has no import.meta.url and no addon beside it): resolved when
+ * first asked for, so loading this module never fails there.
  */
 function addonPath(): string | undefined {
+  const configured = process.env[NATIVE_ADDON_ENV];
+  if (configured !== undefined && configured !== '') return configured;
   const here: unknown = import.meta.url;
   return typeof here === 'string' ? fileURLToPath(new URL('../native/fm-recv.node', here)) : undefined;
 }
@@ -57,7 +63,9 @@ export function loadNativeIntake(): { binding?: NativeIntakeBinding; problem?: s
   if (loaded !== undefined) return loaded;
   const addon = addonPath();
   if (addon === undefined) {
-    loaded = { problem: 'this single-file bundle carries no native intake (fm-recv.node)' };
+    loaded = {
+      problem: `this single-file bundle carries no native intake (fm-recv.node; ${NATIVE_ADDON_ENV} names one built for it)`,
+    };
     return loaded;
   }
   if (!existsSync(addon)) {
@@ -65,7 +73,8 @@ export function loadNativeIntake(): { binding?: NativeIntakeBinding; problem?: s
     return loaded;
   }
   try {
-    loaded = { binding: createRequire(import.meta.url)(addon) as NativeIntakeBinding };
+    // Required from its own path: a CommonJS bundle has no import.meta.url to require from.
+    loaded = { binding: createRequire(addon)(addon) as NativeIntakeBinding };
   } catch (error) {
     loaded = { problem: `${addon} does not load: ${(error as Error).message}` };
   }
