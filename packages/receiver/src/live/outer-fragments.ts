@@ -63,6 +63,12 @@ export class OuterFragments {
     return true;
   }
 
+  /** Datagrams that never completed: timed out, overlapping, too big, evicted, or malformed. */
+  get datagramsDropped(): number {
+    const s = this.reassembler.stats;
+    return s.timedOut + s.overlaps + s.evicted + s.tooBig + s.malformed;
+  }
+
   /** Drops datagrams still waiting for fragments after the reassembler's timeout. */
   expire(nowMicros: number): void {
     this.reassembler.expire(nowMicros);

@@ -95,6 +95,8 @@ export class ReceiverWorker {
     sourceNotAllowed: 0,
     ringDrops: 0,
     ringIgnored: 0,
+    ringFragments: 0,
+    ringFragmentsDropped: 0,
   };
 
   constructor(data: ReceiverWorkerData, post: (message: WorkerToMain) => void, log: Logger) {
@@ -375,6 +377,11 @@ export class ReceiverWorker {
     ring.updateStats();
     this.counters.ringDrops = ring.drops;
     this.counters.ringIgnored = ring.ignored;
+    const fragments = this.fragments;
+    if (fragments !== undefined) {
+      this.counters.ringFragments = fragments.stats.fragments;
+      this.counters.ringFragmentsDropped = fragments.datagramsDropped;
+    }
   }
 
   /** Native sockets: batches until every one is empty (or the deadline). */

@@ -18,6 +18,8 @@ export interface WorkerCounterSources {
     readonly sourceNotAllowed: number;
     readonly ringDrops: number;
     readonly ringIgnored: number;
+    readonly ringFragments: number;
+    readonly ringFragmentsDropped: number;
   };
   readonly pcap: RotatingPcapSink | undefined;
   readonly identity: IdentityResolver | undefined;
@@ -116,6 +118,24 @@ export const WORKER_COUNTERS = {
       help: 'Frames the afpacket intake captured that were not UDP to a mirror port',
     },
     read: (w) => w.own.ringIgnored,
+  },
+  /** The afpacket intake: outer IP fragments it reassembled itself (a socket gets them whole). */
+  ringFragments: {
+    kind: 'counter',
+    metric: {
+      name: 'capture_fragments_total',
+      help: 'Outer IP fragments the afpacket intake reassembled into datagrams itself',
+    },
+    read: (w) => w.own.ringFragments,
+  },
+  /** ...and the datagrams among them that never completed (timed out, overlapping, too big, evicted, malformed). */
+  ringFragmentsDropped: {
+    kind: 'counter',
+    metric: {
+      name: 'capture_fragment_datagrams_dropped_total',
+      help: 'Outer datagrams the afpacket intake could not reassemble (timed out, overlapping, too big, evicted or malformed)',
+    },
+    read: (w) => w.own.ringFragmentsDropped,
   },
   dnsMalformed: {
     kind: 'counter',

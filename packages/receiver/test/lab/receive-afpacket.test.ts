@@ -108,6 +108,9 @@ describe('receive --intake afpacket', () => {
       expect(metric(m, 'datagrams_by_outcome_total{outcome="mirrored"}')).toBe(summary.mirroredPackets);
       expect(metric(m, 'kernel_drops_total')).toBe(0);
       expect(metric(m, 'datagrams_by_outcome_total{outcome="malformed"}')).toBe(0);
+      // The outer fragments reached the ring one by one and were all made whole again.
+      expect(metric(m, 'capture_fragments_total')).toBeGreaterThanOrEqual(summary.outerFragments);
+      expect(metric(m, 'capture_fragment_datagrams_dropped_total')).toBe(0);
       // The three echo requests (and whatever else crossed the bridge) were counted, not decoded.
       expect(metric(m, 'capture_frames_ignored_total')).toBeGreaterThanOrEqual(3);
       // Two workers: the frames were shared, and datagrams of the other worker's connections moved.
