@@ -12,7 +12,12 @@ import { createMirrorLab, type MirrorLab } from '@fargate-mirror/testkit/lab';
 import { run } from '@fargate-mirror/testkit/proc';
 import { requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
 import { SYSTEM_PYTHON } from '@fargate-mirror/testkit/rewrite';
-import { runClientTraffic, startTaskServers, type TaskServers } from '@fargate-mirror/testkit/traffic';
+import {
+  pingTraffic,
+  runClientTraffic,
+  startTaskServers,
+  type TaskServers,
+} from '@fargate-mirror/testkit/traffic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   countBy,
@@ -43,6 +48,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await lab?.close();
 });
+
+/** Outer VXLAN datagrams in `file` sent from `source`, as tshark counts them (fragments reassembled). */
+function datagramsFrom(file: string, source: string): Promise<number> {
+  return framesMatching(file, `ip.src==${source} && udp.dstport==4789`);
+}
+
+/** Frames of `file` that tshark's display filter `filter` matches. */
+async function framesMatching(file: string, filter: string): Promise<number> {
+  const r = await run('tshark', ['-r', file, '-n', '-Y', filter, '-T', 'fields', '-e', 'frame.number']);
+  return r.stdout.split('\n').filter((line) => line.length > 0).length;
+}
 
 describe('receive --intake afpacket', () => {
   for (const workers of [1, 2]) {
@@ -123,6 +139,51 @@ describe('receive --intake afpacket', () => {
       expect(new Set(live.map((r) => r.vni))).toEqual(new Set([42, 43]));
     }, 180_000);
   }
+
+  it('refuses datagrams from outside --allow-sources, reassembled ones included, before decoding', async () => {
+    const l = lab as MirrorLab;
+    const records = join(l.dir, 'allow.jsonl');
+    const receiver = await startReceive(
+      [
+        ...EPHEMERAL_SIDE_PORTS,
+        '--intake',
+        'afpacket',
+        '--capture-interface',
+        l.dev.collector,
+        '--records',
+        records,
+        '--allow-sources',
+        `${l.taskOuterIp}/32`,
+      ],
+      (cmd, args) => l.spawn('collector', cmd, args),
+    );
+    const outerPcap = join(l.dir, 'allow-outer.pcap');
+    const outer = await l.startCapture('collector', l.dev.collector, OUTER_CAPTURE_FILTER, outerPcap);
+    // Full-size echoes: every mirrored one crosses the 1500-byte outer link in two fragments.
+    await pingTraffic(l, { count: 3, size: 1472 });
+    expect((await outer.stop()).droppedByKernel).toBe(0);
+    const allowed = await datagramsFrom(outerPcap, l.taskOuterIp);
+    const refused = await datagramsFrom(outerPcap, l.clientOuterIp as string);
+    expect(allowed).toBeGreaterThanOrEqual(12); // 3 echoes and replies, IPv4 and IPv6
+    expect(refused).toBeGreaterThanOrEqual(12);
+    const ns = l.ns.collector;
+    await waitUntil('every datagram counted', async () => {
+      const m = await metrics(receiver.healthPort, ns);
+      return metric(m, 'datagrams_received_total') >= allowed + refused;
+    });
+    const m = await metrics(receiver.healthPort, ns);
+    await stopReceive(receiver);
+    // Every outer fragment tcpdump saw went through the worker's reassembly, and none was left over.
+    const fragments = await framesMatching(outerPcap, 'ip.flags.mf==1 || ip.frag_offset>0');
+    expect(fragments).toBeGreaterThanOrEqual(24);
+    expect(metric(m, 'capture_fragments_total')).toBe(fragments);
+    expect(metric(m, 'capture_fragment_datagrams_dropped_total')).toBe(0);
+    expect(metric(m, 'datagrams_refused_total{reason="source_not_allowed"}')).toBe(refused);
+    expect(metric(m, 'packets_total')).toBe(allowed);
+    const points = readJsonLines(records).flatMap((r) => r.mirror_points as { outer_src_ip: string }[]);
+    expect(points.length).toBeGreaterThan(0);
+    expect(new Set(points.map((p) => p.outer_src_ip))).toEqual(new Set([l.taskOuterIp]));
+  }, 120_000);
 
   it('counts a UDP_SEGMENT super-datagram as the datagrams its sender gave the kernel, as a socket does', async () => {
     // Loopback keeps a local sender's super-datagram whole up to the receiving socket, which splits
