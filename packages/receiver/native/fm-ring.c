@@ -139,6 +139,37 @@ static napi_value open_ring(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "openRing: the interface does not carry Ethernet frames");
     return NULL;
   }
+  // Only what the receiver takes reaches the ring: UDP to a mirror port and outer IP fragments (of
+  // UDP, for IPv4), as tcpdump compiles `udp dst port V or udp dst port G or (ip[6:2] & 0x3fff != 0)
+  // or (ip6 and ip6[6] == 44)`; the interface's other traffic (the receiver's own HEC, S3 and health
+  // check connections) is not copied at all. Untagged frames only, as the receive path delivers them
+  // on a VPC interface (a VLAN tag the NIC strips is not in the frame).
+  uint32_t vx = (uint32_t)vxlan_port, gv = geneve_port != 0 ? (uint32_t)geneve_port : (uint32_t)vxlan_port;
+  struct sock_filter mirror_only[] = {
+      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),             // 0: EtherType
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x86dd, 0, 7),  // 1: IPv6, else 9
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 20),             // 2: its next header
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 3),      // 3: UDP, else 7
+      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 56),             // 4: its destination port
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, vx, 12, 0),     // 5: VXLAN: accept
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, gv, 11, 0),     // 6: GENEVE: accept
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 20),             // 7: the next header again
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 44, 9, 10),     // 8: a Fragment header: accept, else reject
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0800, 0, 9),  // 9: IPv4, else reject
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 23),             // 10: its protocol
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 7),      // 11: UDP, else reject
+      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 20),             // 12: flags and fragment offset
+      BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x3fff, 4, 0), // 13: a fragment (MF or an offset): accept
+      BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 14),            // 14: X = the IPv4 header's length
+      BPF_STMT(BPF_LD | BPF_H | BPF_IND, 16),             // 15: the UDP destination port
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, vx, 1, 0),      // 16: VXLAN: accept
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, gv, 0, 1),      // 17: GENEVE: accept, else reject
+      BPF_STMT(BPF_RET | BPF_K, 0xffffffff),              // 18: accept the whole frame
+      BPF_STMT(BPF_RET | BPF_K, 0),                       // 19: reject
+  };
+  struct sock_fprog filter = {sizeof mirror_only / sizeof mirror_only[0], mirror_only};
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &filter, sizeof filter) != 0)
+    return ring_fail(env, fd, "setsockopt SO_ATTACH_FILTER");
   int version = TPACKET_V3;
   if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof version) != 0)
     return ring_fail(env, fd, "setsockopt PACKET_VERSION");

@@ -45,7 +45,11 @@ export interface PacketRingBinding {
 export class PacketRing {
   readonly data: Buffer;
   readonly meta = new Int32Array(ROWS * RING_ROW_WORDS);
-  /** Frames the ring had no room for, and frames not for a mirror port, so far. */
+  /**
+   * Frames its filter let in (UDP to a mirror port, outer fragments; those it had no room for
+   * included), frames it had no room for, and frames let in that were not for a mirror port, so far.
+   */
+  frames = 0;
   drops = 0;
   ignored = 0;
   private open_ = true;
@@ -110,10 +114,11 @@ export class PacketRing {
     return this.open_ ? this.binding.takeBlock(this.handle, this.meta) : 0;
   }
 
-  /** Adds the kernel's counts since the previous call to `drops` (and refreshes `ignored`). */
+  /** Adds the kernel's counts since the previous call to `frames` and `drops` (and refreshes `ignored`). */
   updateStats(): void {
     if (!this.open_) return;
-    const [, drops, ignored] = this.binding.ringStats(this.handle);
+    const [frames, drops, ignored] = this.binding.ringStats(this.handle);
+    this.frames += frames;
     this.drops += drops;
     this.ignored = ignored;
   }

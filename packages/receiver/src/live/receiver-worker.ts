@@ -93,6 +93,7 @@ export class ReceiverWorker {
     handoffDrops: 0,
     recordsEmitted: 0,
     sourceNotAllowed: 0,
+    ringFrames: 0,
     ringDrops: 0,
     ringIgnored: 0,
     ringFragments: 0,
@@ -375,6 +376,7 @@ export class ReceiverWorker {
     const ring = this.ring;
     if (ring === undefined) return;
     ring.updateStats();
+    this.counters.ringFrames = ring.frames;
     this.counters.ringDrops = ring.drops;
     this.counters.ringIgnored = ring.ignored;
     const fragments = this.fragments;

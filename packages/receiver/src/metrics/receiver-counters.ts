@@ -16,6 +16,7 @@ export interface WorkerCounterSources {
     readonly handoffDrops: number;
     readonly recordsEmitted: number;
     readonly sourceNotAllowed: number;
+    readonly ringFrames: number;
     readonly ringDrops: number;
     readonly ringIgnored: number;
     readonly ringFragments: number;
@@ -105,17 +106,26 @@ export const WORKER_COUNTERS = {
     },
     read: (w) => w.own.sourceNotAllowed,
   },
+  /** The afpacket intake: frames its filter let into the ring (UDP to a mirror port, outer fragments). */
+  ringFrames: {
+    kind: 'counter',
+    metric: {
+      name: 'capture_frames_total',
+      help: "Frames the afpacket intake's filter let in: UDP to a mirror port and outer IP fragments (those it had no room for included)",
+    },
+    read: (w) => w.own.ringFrames,
+  },
   /** The afpacket intake: frames its ring had no room for (part of the kernel drops). */
   ringDrops: {
     kind: 'counter',
     read: (w) => w.own.ringDrops,
   },
-  /** The afpacket intake: frames on the interface that were not for a mirror port (its SSH, DNS...). */
+  /** The afpacket intake: frames its filter let in that it could not take (too short for their UDP header). */
   ringIgnored: {
     kind: 'counter',
     metric: {
       name: 'capture_frames_ignored_total',
-      help: 'Frames the afpacket intake captured that were not UDP to a mirror port',
+      help: "Frames the afpacket intake's filter let in that it could not take (too short to hold their UDP header)",
     },
     read: (w) => w.own.ringIgnored,
   },
