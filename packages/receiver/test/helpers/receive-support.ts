@@ -199,6 +199,42 @@ export async function tsharkReadsCleanly(file: string): Promise<number> {
   return r.stdout.split('\n').filter((l) => l.length > 0).length;
 }
 
+/** Frames of `file` that tshark's display filter `filter` matches (IP fragments reassembled, as tshark does). */
+export async function tsharkFrames(file: string, filter: string): Promise<number> {
+  const r = await run('tshark', ['-r', file, '-n', '-Y', filter, '-T', 'fields', '-e', 'frame.number']);
+  return r.stdout.split('\n').filter((l) => l.length > 0).length;
+}
+
+/** Outer VXLAN datagrams in `file` sent from `source` (fragmented ones once: tshark reassembles them). */
+export function vxlanDatagramsFrom(file: string, source: string): Promise<number> {
+  return tsharkFrames(file, `ip.src==${source} && udp.dstport==4789`);
+}
+
+/** What `read --summary-json` printed about a capture, the counts the receive tests compare with. */
+export interface ReadSummary {
+  readonly mirroredPackets: number;
+  readonly outerFragments: number;
+  readonly reassembled: number;
+}
+
+/** `read FILE --records RECORDS --summary-json ...extra` with the built CLI; fails naming its stderr. */
+export async function readCapture(
+  file: string,
+  records: string,
+  extra: readonly string[] = [],
+): Promise<ReadSummary> {
+  const r = await run(
+    process.execPath,
+    [CLI, 'read', file, '--records', records, ...extra, '--summary-json'],
+    {
+      allowFailure: true,
+      timeoutMs: 300_000,
+    },
+  );
+  if (r.code !== 0) throw new Error(`read ${file} exited with ${r.code}:\n${r.stderr}`);
+  return JSON.parse(r.stderr.trim().split('\n').pop() as string) as ReadSummary;
+}
+
 /** Hex of every frame of the pcap files (the multiset the receiver wrote). */
 export async function framesHex(files: readonly string[]): Promise<string[]> {
   const all: string[] = [];

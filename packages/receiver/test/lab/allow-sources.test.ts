@@ -17,6 +17,7 @@ import {
   requireBuiltCli,
   startReceive,
   stopReceive,
+  vxlanDatagramsFrom,
   waitUntil,
 } from '../helpers/receive-support.ts';
 
@@ -31,22 +32,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await lab?.close();
 });
-
-/** Outer VXLAN datagrams in `file` sent from `source`, as tshark counts them. */
-async function datagramsFrom(file: string, source: string): Promise<number> {
-  const r = await run('tshark', [
-    '-r',
-    file,
-    '-n',
-    '-Y',
-    `ip.src==${source} && udp.dstport==4789`,
-    '-T',
-    'fields',
-    '-e',
-    'frame.number',
-  ]);
-  return r.stdout.split('\n').filter((l) => l.length > 0).length;
-}
 
 describe('receive --allow-sources', () => {
   it('counts and drops datagrams from a mirror source outside the list, before decoding', async () => {
@@ -75,8 +60,8 @@ describe('receive --allow-sources', () => {
     const outer = await l.startCapture('collector', l.dev.collector, OUTER_CAPTURE_FILTER, outerPcap);
     await pingTraffic(l, { count: 3 });
     expect((await outer.stop()).droppedByKernel).toBe(0);
-    const fromAllowed = await datagramsFrom(outerPcap, allowed);
-    const fromRefused = await datagramsFrom(outerPcap, refused);
+    const fromAllowed = await vxlanDatagramsFrom(outerPcap, allowed);
+    const fromRefused = await vxlanDatagramsFrom(outerPcap, refused);
     expect(fromAllowed).toBeGreaterThanOrEqual(12); // 3 echoes and replies, IPv4 and IPv6
     expect(fromRefused).toBeGreaterThanOrEqual(12);
 

@@ -7,7 +7,7 @@
 // write the same flows; the interface's other traffic is counted as ignored, not decoded.
 import { join } from 'node:path';
 import { OUTER_CAPTURE_FILTER } from '@fargate-mirror/testkit/capture';
-import { readJsonLines as readLines, runCli } from '@fargate-mirror/testkit/cli';
+import { readJsonLines as readLines } from '@fargate-mirror/testkit/cli';
 import { createMirrorLab, type MirrorLab } from '@fargate-mirror/testkit/lab';
 import { run } from '@fargate-mirror/testkit/proc';
 import { requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
@@ -27,10 +27,13 @@ import {
   metric,
   metrics,
   REPO,
+  readCapture,
   readJsonLines,
   requireBuiltCli,
   startReceive,
   stopReceive,
+  tsharkFrames,
+  vxlanDatagramsFrom,
   waitUntil,
   withoutTiming,
 } from '../helpers/receive-support.ts';
@@ -48,17 +51,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await lab?.close();
 });
-
-/** Outer VXLAN datagrams in `file` sent from `source`, as tshark counts them (fragments reassembled). */
-function datagramsFrom(file: string, source: string): Promise<number> {
-  return framesMatching(file, `ip.src==${source} && udp.dstport==4789`);
-}
-
-/** Frames of `file` that tshark's display filter `filter` matches. */
-async function framesMatching(file: string, filter: string): Promise<number> {
-  const r = await run('tshark', ['-r', file, '-n', '-Y', filter, '-T', 'fields', '-e', 'frame.number']);
-  return r.stdout.split('\n').filter((line) => line.length > 0).length;
-}
 
 describe('receive --intake afpacket', () => {
   for (const workers of [1, 2]) {
@@ -93,21 +85,7 @@ describe('receive --intake afpacket', () => {
       expect(outerStats.droppedByKernel).toBe(0);
 
       const readRecords = join(l.dir, `read-${workers}.jsonl`);
-      const read = await runCli([
-        'read',
-        outerPcap,
-        '--records',
-        readRecords,
-        '--address-domain',
-        'vni',
-        '--summary-json',
-      ]);
-      expect(read.code, read.stderr).toBe(0);
-      const summary = JSON.parse(read.stderr.trim().split('\n').pop() as string) as {
-        mirroredPackets: number;
-        outerFragments: number;
-        reassembled: number;
-      };
+      const summary = await readCapture(outerPcap, readRecords, ['--address-domain', 'vni']);
       expect(summary.mirroredPackets).toBeGreaterThan(100);
       // Full-size frames really crossed the outer link as fragments.
       expect(summary.outerFragments).toBeGreaterThan(0);
@@ -164,8 +142,8 @@ describe('receive --intake afpacket', () => {
     // Full-size echoes: every mirrored one crosses the 1500-byte outer link in two fragments.
     await pingTraffic(l, { count: 3, size: 1472 });
     expect((await outer.stop()).droppedByKernel).toBe(0);
-    const allowed = await datagramsFrom(outerPcap, l.taskOuterIp);
-    const refused = await datagramsFrom(outerPcap, l.clientOuterIp as string);
+    const allowed = await vxlanDatagramsFrom(outerPcap, l.taskOuterIp);
+    const refused = await vxlanDatagramsFrom(outerPcap, l.clientOuterIp as string);
     expect(allowed).toBeGreaterThanOrEqual(12); // 3 echoes and replies, IPv4 and IPv6
     expect(refused).toBeGreaterThanOrEqual(12);
     const ns = l.ns.collector;
@@ -176,7 +154,7 @@ describe('receive --intake afpacket', () => {
     const m = await metrics(receiver.healthPort, ns);
     await stopReceive(receiver);
     // Every outer fragment tcpdump saw went through the worker's reassembly, and none was left over.
-    const fragments = await framesMatching(outerPcap, 'ip.flags.mf==1 || ip.frag_offset>0');
+    const fragments = await tsharkFrames(outerPcap, 'ip.flags.mf==1 || ip.frag_offset>0');
     expect(fragments).toBeGreaterThanOrEqual(24);
     expect(metric(m, 'capture_fragments_total')).toBe(fragments);
     expect(metric(m, 'capture_fragment_datagrams_dropped_total')).toBe(0);

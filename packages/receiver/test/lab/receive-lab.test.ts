@@ -5,7 +5,7 @@
 // of the same outer stream.
 import { basename, join } from 'node:path';
 import { OUTER_CAPTURE_FILTER } from '@fargate-mirror/testkit/capture';
-import { readJsonLines as readLines, runCli } from '@fargate-mirror/testkit/cli';
+import { readJsonLines as readLines } from '@fargate-mirror/testkit/cli';
 import { createMirrorLab, type MirrorLab } from '@fargate-mirror/testkit/lab';
 import { requireRootAndTools } from '@fargate-mirror/testkit/require-tools';
 import { runClientTraffic, startTaskServers } from '@fargate-mirror/testkit/traffic';
@@ -18,6 +18,7 @@ import {
   metric,
   metrics,
   pcapFiles,
+  readCapture,
   readJsonLines,
   requireBuiltCli,
   startReceive,
@@ -66,21 +67,7 @@ describe('receive in a mirror lab', () => {
     await runClientTraffic(l, servers);
     for (const c of [onTask, onClient, outer]) expect((await c.stop()).droppedByKernel).toBe(0);
     const readRecords = join(l.dir, 'read.jsonl');
-    const read = await runCli([
-      'read',
-      outerPcap,
-      '--records',
-      readRecords,
-      '--address-domain',
-      'vni',
-      '--summary-json',
-    ]);
-    expect(read.code, read.stderr).toBe(0);
-    const readSummary = JSON.parse(read.stderr.trim().split('\n').pop() as string) as {
-      mirroredPackets: number;
-      outerFragments: number;
-      reassembled: number;
-    };
+    const readSummary = await readCapture(outerPcap, readRecords, ['--address-domain', 'vni']);
     const mirroredInCapture = readSummary.mirroredPackets;
     expect(mirroredInCapture).toBeGreaterThan(100);
     await waitUntil('the receiver to count every mirrored packet', async () => {
