@@ -44,6 +44,9 @@
 #ifndef PACKET_FANOUT_FLAG_IGNORE_OUTGOING
 #define PACKET_FANOUT_FLAG_IGNORE_OUTGOING 0x4000  // Linux 4.20; older headers lack the name
 #endif
+#ifndef PACKET_FANOUT_FLAG_UNIQUEID
+#define PACKET_FANOUT_FLAG_UNIQUEID 0x2000  // Linux 4.4
+#endif
 
 struct ring {
   int fd;
@@ -102,8 +105,10 @@ static napi_value ring_fail(napi_env env, int fd, const char *what) {
 }
 
 // openRing(interface, blockBytes, blockCount, retireMs, vxlanPort, genevePort, fanoutGroup)
-//   -> [ring, ArrayBuffer over it, fd]. fanoutGroup > 0: the rings of one group (the workers of one
-//   receiver) share the frames by flow hash of the outer addresses and ports, as SO_REUSEPORT does.
+//   -> [ring, ArrayBuffer over it, fd, group]. The rings of one fanout group (the workers of one
+//   receiver) share the frames by flow hash of the outer addresses and ports, as SO_REUSEPORT does:
+//   fanoutGroup -1 is none, 0 a new group whose id the kernel picks (unused by any other process:
+//   two receivers on one interface never share) and `group` returns, > 0 joins that group.
 static napi_value open_ring(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7];
@@ -119,10 +124,10 @@ static napi_value open_ring(napi_env env, napi_callback_info info) {
       napi_get_value_int32(env, argv[5], &geneve_port) != napi_ok ||
       napi_get_value_int32(env, argv[6], &group) != napi_ok || block_bytes < RING_FRAME_ROOM ||
       (block_bytes & (block_bytes - 1)) != 0 || block_count < 2 || retire_ms < 1 || vxlan_port < 1 ||
-      vxlan_port > 65535 || geneve_port < 0 || geneve_port > 65535 || group < 0 || group > 65535) {
+      vxlan_port > 65535 || geneve_port < 0 || geneve_port > 65535 || group < -1 || group > 65535) {
     napi_throw_type_error(env, NULL,
                           "openRing(interface, blockBytes (a power of two >= 128 KiB), blockCount >= 2, retireMs >= 1, "
-                          "vxlanPort, genevePort (0: none), fanoutGroup (0: none))");
+                          "vxlanPort, genevePort (0: none), fanoutGroup (-1: none, 0: a new one, or its id))");
     return NULL;
   }
   unsigned index = if_nametoindex(name);
@@ -209,15 +214,48 @@ static napi_value open_ring(napi_env env, napi_callback_info info) {
     close(fd);
     return ring_throw(env, "bind to the interface", err);
   }
-  if (group > 0) {
+  if (group >= 0) {
+    // Frames go to the group's rings by their outer source address: a mirror session (one ENI's
+    // mirror, one sender) stays on one ring, in the order it came, fragments included, as it would on
+    // one socket; a ring hands the datagrams of connections another worker owns on, in that order.
+    // A hash of the 4-tuple (PACKET_FANOUT_HASH) would spread one session's inner connections over
+    // the rings by their VXLAN source ports, and each ring hands its blocks over on its own timer:
+    // packets of one connection could then reach their worker up to a retire time out of order.
     // The group's own hook replaces this socket's, so it must be told to skip outgoing frames too.
-    int fanout = group | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16);
-    if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &fanout, sizeof fanout) != 0) {
+    int flags = PACKET_FANOUT_FLAG_IGNORE_OUTGOING | (group == 0 ? PACKET_FANOUT_FLAG_UNIQUEID : 0);
+    int fanout = group | ((PACKET_FANOUT_CBPF | flags) << 16);
+    socklen_t fanout_len = sizeof fanout;
+    struct sock_filter by_sender[] = {
+        BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),             // 0: EtherType
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x86dd, 0, 11), // 1: IPv6, else 13
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 22),             // 2: its source address, word by word
+        BPF_STMT(BPF_MISC | BPF_TAX, 0),                    // 3
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 26),             // 4
+        BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),             // 5
+        BPF_STMT(BPF_MISC | BPF_TAX, 0),                    // 6
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 30),             // 7
+        BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),             // 8
+        BPF_STMT(BPF_MISC | BPF_TAX, 0),                    // 9
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 34),             // 10
+        BPF_STMT(BPF_ALU | BPF_XOR | BPF_X, 0),             // 11
+        BPF_JUMP(BPF_JMP | BPF_JA, 2, 0, 0),                // 12: -> 15
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0800, 0, 4),  // 13: IPv4, else ring 0
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 26),             // 14: its source address
+        BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, 0x9e3779b1),    // 15: mixed, its high bits
+        BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),            // 16
+        BPF_STMT(BPF_RET | BPF_A, 0),                       // 17: the kernel takes it modulo the rings
+        BPF_STMT(BPF_RET | BPF_K, 0),                       // 18
+    };
+    struct sock_fprog program = {sizeof by_sender / sizeof by_sender[0], by_sender};
+    if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &fanout, sizeof fanout) != 0 ||
+        setsockopt(fd, SOL_PACKET, PACKET_FANOUT_DATA, &program, sizeof program) != 0 ||
+        getsockopt(fd, SOL_PACKET, PACKET_FANOUT, &fanout, &fanout_len) != 0) {
       int err = errno;
       munmap(map, map_bytes);
       close(fd);
       return ring_throw(env, "setsockopt PACKET_FANOUT", err);
     }
+    group = fanout & 0xffff;  // the id the kernel gave a new group
   }
   struct ring *r = calloc(1, sizeof *r);
   if (r == NULL) {
@@ -234,7 +272,7 @@ static napi_value open_ring(napi_env env, napi_callback_info info) {
   r->vxlan_port = (uint16_t)vxlan_port;
   r->geneve_port = (uint16_t)geneve_port;
   napi_add_env_cleanup_hook(env, ring_teardown, r);
-  napi_value handle, buffer, fd_value, result;
+  napi_value handle, buffer, fd_value, group_value, result;
   napi_create_external(env, r, ring_finalize, NULL, &handle);
   // The mapping outlives the ArrayBuffer only through the handle, which JavaScript keeps beside it.
   if (napi_create_external_arraybuffer(env, map, map_bytes, NULL, NULL, &buffer) != napi_ok) {
@@ -242,10 +280,12 @@ static napi_value open_ring(napi_env env, napi_callback_info info) {
     return NULL;  // the handle's finalizer closes the ring
   }
   napi_create_int32(env, fd, &fd_value);
-  napi_create_array_with_length(env, 3, &result);
+  napi_create_int32(env, group, &group_value);
+  napi_create_array_with_length(env, 4, &result);
   napi_set_element(env, result, 0, handle);
   napi_set_element(env, result, 1, buffer);
   napi_set_element(env, result, 2, fd_value);
+  napi_set_element(env, result, 3, group_value);
   return result;
 }
 

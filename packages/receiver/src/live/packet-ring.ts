@@ -26,7 +26,7 @@ export interface PacketRingBinding {
     vxlanPort: number,
     genevePort: number,
     fanoutGroup: number,
-  ): [handle: unknown, ring: ArrayBuffer, fd: number];
+  ): [handle: unknown, ring: ArrayBuffer, fd: number, fanoutGroup: number];
   takeBlock(handle: unknown, meta: Int32Array): number;
   ringStats(handle: unknown): [frames: number, drops: number, ignored: number];
   closeRing(handle: unknown): void;
@@ -40,7 +40,8 @@ export interface PacketRingBinding {
  * each datagram's UDP payload (offset in `data`, length, sender) in the socket intake's layout, a
  * UDP_SEGMENT super-datagram (from a local sender) split back into its datagrams, and outer IP
  * fragments as whole Ethernet frames for the worker to reassemble. Workers of one receiver share
- * the interface's frames by flow hash (PACKET_FANOUT), as their sockets share datagrams.
+ * the interface's frames by outer source address (PACKET_FANOUT with a BPF program): each mirror
+ * session stays on one ring, in order, fragments included.
  */
 export class PacketRing {
   readonly data: Buffer;
@@ -59,13 +60,16 @@ export class PacketRing {
     private readonly handle: unknown,
     ring: ArrayBuffer,
     readonly fd: number,
+    /** The fanout group it is in (-1: none). */
+    readonly fanoutGroup: number,
   ) {
     this.data = Buffer.from(ring);
   }
 
   /**
    * Opens the ring on `iface` (about `bytes` of it), taking UDP to `vxlanPort` and `genevePort` (0:
-   * none); `fanoutGroup` > 0 shares frames with the other rings of that group. RECEIVER_BIND_FAILED
+   * none). `fanoutGroup`: -1 alone; 0 starts a group of rings sharing the frames, with an id the kernel
+   * picks (no other process's), which `fanoutGroup` then holds; > 0 joins that group. RECEIVER_BIND_FAILED
    * names the interface and what the kernel said (no such interface, no CAP_NET_RAW...).
    */
   static open(
@@ -79,7 +83,7 @@ export class PacketRing {
     const rings = binding as unknown as PacketRingBinding;
     const blocks = Math.max(2, Math.ceil(bytes / BLOCK_BYTES));
     try {
-      const [handle, ring, fd] = rings.openRing(
+      const [handle, ring, fd, group] = rings.openRing(
         iface,
         BLOCK_BYTES,
         blocks,
@@ -88,7 +92,7 @@ export class PacketRing {
         genevePort,
         fanoutGroup,
       );
-      return new PacketRing(rings, handle, ring, fd);
+      return new PacketRing(rings, handle, ring, fd, group);
     } catch (error) {
       const hint = /not permitted/i.test((error as Error).message)
         ? ' (the afpacket intake needs CAP_NET_RAW)'

@@ -239,6 +239,7 @@ export class ReceiverWorker {
       type: 'ready',
       recvBufferBytes,
       sockets: this.sockets.length + this.nativeSockets.length,
+      fanoutGroup: this.ring !== undefined && this.ring.fanoutGroup > 0 ? this.ring.fanoutGroup : undefined,
     });
   }
 
@@ -298,8 +299,9 @@ export class ReceiverWorker {
     this.openNative(reusePort, DISCARD_SOCKET_BUFFER);
     const binding = this.binding as NativeIntakeBinding;
     for (const socket of this.nativeSockets) PacketRing.discard(binding, socket.fd);
-    // Every worker of this receiver in one fanout group (ids are per process: the pid's low bits).
-    const group = workers > 1 ? (process.pid & 0xfffe) + 1 : 0;
+    // Every worker of this receiver in one fanout group: the first makes it (the kernel picks an id
+    // no other receiver's rings use), the others join it.
+    const group = workers > 1 ? (this.data.fanoutGroup ?? 0) : -1;
     const iface = config.captureInterface as string;
     this.ring = PacketRing.open(binding, iface, config.recvBuffer, port, genevePort, group);
     this.fragments = new OuterFragments(port, genevePort);

@@ -21,6 +21,11 @@ export interface ReceiverWorkerData {
   readonly toWorker: readonly (SharedArrayBuffer | null)[];
   /** `fromWorker[i]`: the ring worker i fills for this worker (null for itself). */
   readonly fromWorker: readonly (SharedArrayBuffer | null)[];
+  /**
+   * The afpacket intake with several workers: the packet-ring fanout group to join, once the first
+   * worker has made one (undefined: make it).
+   */
+  readonly fanoutGroup?: number;
 }
 
 /** Counters of one worker since it started, sent periodically (never per packet). */
@@ -35,7 +40,13 @@ export interface WorkerStatsSnapshot {
 }
 
 export type WorkerToMain =
-  | { readonly type: 'ready'; readonly recvBufferBytes: number; readonly sockets: number }
+  | {
+      readonly type: 'ready';
+      readonly recvBufferBytes: number;
+      readonly sockets: number;
+      /** The afpacket intake's fanout group (several workers), for the others to join. */
+      readonly fanoutGroup?: number;
+    }
   | { readonly type: 'stats'; readonly stats: WorkerStatsSnapshot }
   | { readonly type: 'records'; readonly text: string; readonly count: number }
   | { readonly type: 'file-open'; readonly path: string; readonly openedAt: number; readonly vni: number }

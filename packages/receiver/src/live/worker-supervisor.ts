@@ -50,6 +50,8 @@ export class WorkerSupervisor {
   private readonly macs: MirrorPointMac[] = [];
   private rings: (SharedArrayBuffer | null)[][] = [];
   private ports: WorkerPorts | undefined;
+  /** The afpacket intake's fanout group, once the first worker made it: later workers join it. */
+  private fanoutGroup: number | undefined;
   private pcapDir: string | undefined;
   private records = false;
   private shuttingDown = false;
@@ -87,17 +89,26 @@ export class WorkerSupervisor {
     this.pcapDir = pcapDir;
     this.records = records;
     this.createRings();
-    await new Promise<void>((resolve, reject) => {
+    // The packet rings' fanout group is made by the first worker; the others start once it exists.
+    const first = ports.intake === 'afpacket' && this.slots.length > 1 ? this.slots.slice(0, 1) : [];
+    await this.spawnAll(first);
+    await this.spawnAll(this.slots.slice(first.length));
+    this.startupFailure = undefined;
+  }
+
+  /** Starts `slots` and resolves once each is ready (rejects when one fails to start). */
+  private spawnAll(slots: readonly WorkerSlot[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       this.startupFailure = reject;
       let ready = 0;
-      for (const slot of this.slots) {
+      if (slots.length === 0) resolve();
+      for (const slot of slots) {
         this.spawn(slot, () => {
           ready++;
-          if (ready === this.slots.length) resolve();
+          if (ready === slots.length) resolve();
         });
       }
     });
-    this.startupFailure = undefined;
   }
 
   /**
@@ -157,6 +168,7 @@ export class WorkerSupervisor {
       records: this.records,
       toWorker: this.rings[slot.id],
       fromWorker: this.rings.map((row) => row[slot.id]),
+      fanoutGroup: this.fanoutGroup,
     };
     const worker = new Worker(WORKER_URL, {
       workerData: { ...data, config: { ...this.config, bind: ports.bind } },
@@ -175,6 +187,7 @@ export class WorkerSupervisor {
       case 'ready':
         slot.ready = true;
         this.recvBufferBytes = message.recvBufferBytes;
+        if (message.fanoutGroup !== undefined) this.fanoutGroup ??= message.fanoutGroup;
         // A worker started again after a crash learns what the others had learned.
         for (const mac of this.macs) slot.worker?.postMessage(mac satisfies MainToWorker);
         onReady?.();

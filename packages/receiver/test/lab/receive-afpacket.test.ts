@@ -2,7 +2,7 @@
 // The kernel mirrors the task's and the client's interfaces (VNI 42 and 43) over an outer link with a
 // 1500-byte MTU, so full-size frames arrive as IP-fragmented VXLAN datagrams, which the ring sees
 // fragment by fragment (the kernel reassembles only for sockets). With one worker and with two (the
-// ring's frames shared by flow hash, datagrams of another worker's connections handed over), the
+// ring's frames shared by mirror session, datagrams of another worker's connections handed over), the
 // receiver must count every mirrored packet `read` finds in a tcpdump capture of the same stream and
 // write the same flows; the interface's other traffic is counted as ignored, not decoded.
 import { join } from 'node:path';
