@@ -29,11 +29,12 @@
 
 #include "fm-ring.h"
 
-// Per UDP payload in the metadata Int32Array, laid out as the socket intake's rows (fm-recv.c) so the
-// worker takes both alike: payload length, sender family (4 or 6, 0 for a whole frame), sender words
-// 0..3, what it is (RING_VXLAN, RING_GENEVE, or RING_FRAME: an outer IP fragment, the whole Ethernet
-// frame, for the pipeline to reassemble), and its offset in the ring.
-#define RING_ROW_WORDS 8
+// Per UDP payload in the metadata Int32Array, its first eight words laid out as the socket intake's
+// rows (fm-recv.c) so the worker takes both alike: payload length, sender family (4 or 6, 0 for a
+// whole frame), sender words 0..3, what it is (RING_VXLAN, RING_GENEVE, or RING_FRAME: an outer IP
+// fragment, the whole Ethernet frame, for the worker to reassemble), its offset in the ring; then the
+// time the kernel took the frame (seconds, nanoseconds), the time tcpdump writes for it.
+#define RING_ROW_WORDS 10
 #define RING_VXLAN 0
 #define RING_GENEVE 1
 #define RING_FRAME 2
@@ -389,6 +390,8 @@ static napi_value take_block(napi_env env, napi_callback_info info) {
       row[1] = 0;
       row[6] = RING_FRAME;
       row[7] = (int32_t)base;
+      row[8] = (int32_t)h->tp_sec;
+      row[9] = (int32_t)h->tp_nsec;
       row += RING_ROW_WORDS;
       rows++;
     } else if (kind >= 0) {
@@ -402,6 +405,8 @@ static napi_value take_block(napi_env env, napi_callback_info info) {
       row[0] = (int32_t)len;
       row[6] = kind;
       row[7] = (int32_t)(base + payload + from);
+      row[8] = (int32_t)h->tp_sec;
+      row[9] = (int32_t)h->tp_nsec;
       row += RING_ROW_WORDS;
       rows++;
       if (from + len < payload_len) {

@@ -1,8 +1,11 @@
 import { ReceiverError } from '../errors.js';
 import type { NativeIntakeBinding } from './native-intake.js';
 
-/** Words per row of a ring's metadata, laid out as the socket intake's (NATIVE_META_WORDS). */
-export const RING_ROW_WORDS = 8;
+/**
+ * Words per row of a ring's metadata: the first eight laid out as the socket intake's
+ * (NATIVE_META_WORDS), then the kernel's capture time of the frame (seconds, unsigned; nanoseconds).
+ */
+export const RING_ROW_WORDS = 10;
 /** Row kinds (word 6): the UDP payload of a VXLAN or GENEVE datagram, or a whole outer fragment. */
 export const RingRow = { VXLAN: 0, GENEVE: 1, FRAME: 2 } as const;
 /** Rows one `take` fills at most. */

@@ -436,11 +436,13 @@ export class ReceiverWorker {
     for (let i = 0; i < n; i++) {
       const row = i * RING_ROW_WORDS;
       const kind = meta[row + 6];
+      // The kernel's capture time of the frame (the pcap's and the records' time, as tcpdump's),
+      // not when this worker got to it: a block can wait up to its retire time.
+      this.clock.set(meta[row + 8] >>> 0, meta[row + 9]);
       if (kind === RingRow.FRAME) {
         // An outer IP fragment (the kernel reassembles them only for sockets): once the datagram is
         // whole, it goes on as the socket would have handed it over.
         const f = this.fragments as OuterFragments;
-        this.clock.read();
         if (!f.add(data, meta[row + 7], meta[row], this.clock.micros)) continue;
         const version = this.senders.resolveWords(f.senderRow, 0, this.source);
         this.receive(f.buf, f.offset, f.length, f.kind, version);
@@ -459,6 +461,7 @@ export class ReceiverWorker {
     for (let i = 0; i < n; i++) {
       const row = i * NATIVE_META_WORDS;
       const version = this.senders.resolveWords(meta, row, this.source);
+      this.clock.read();
       this.receive(data, i * NATIVE_SLOT_BYTES, meta[row], kind, version);
     }
     return n;
@@ -466,10 +469,11 @@ export class ReceiverWorker {
 
   private receiveDgram(msg: Buffer, rinfo: RemoteInfo, kind: number): void {
     const version = this.senders.resolve(rinfo.address, this.source);
+    this.clock.read();
     this.receive(msg, 0, msg.length, kind, version);
   }
 
-  /** A datagram of `length` bytes at `offset` in `buf`, its sender already in `this.source`. */
+  /** A datagram of `length` bytes at `offset` in `buf`, its sender in `this.source`, its time in `this.clock`. */
   private receive(buf: Buffer, offset: number, length: number, kind: number, version: number): void {
     const c = this.counters;
     c.datagrams++;
@@ -482,7 +486,6 @@ export class ReceiverWorker {
       return;
     }
     const clock = this.clock;
-    clock.read();
     const workers = this.data.workers;
     if (workers > 1) {
       // Take what other workers handed over first, so the two directions of a connection reach the
