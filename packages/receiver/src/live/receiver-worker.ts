@@ -93,11 +93,6 @@ export class ReceiverWorker {
     handoffDrops: 0,
     recordsEmitted: 0,
     sourceNotAllowed: 0,
-    ringFrames: 0,
-    ringDrops: 0,
-    ringIgnored: 0,
-    ringFragments: 0,
-    ringFragmentsDropped: 0,
   };
 
   constructor(data: ReceiverWorkerData, post: (message: WorkerToMain) => void, log: Logger) {
@@ -370,22 +365,6 @@ export class ReceiverWorker {
     for (const s of this.nativeSockets) s.close();
     this.nativeSockets.length = 0;
     this.ring?.close();
-    this.noteRingStats();
-  }
-
-  /** The afpacket ring's drops and ignored frames into the counters (read once a second). */
-  private noteRingStats(): void {
-    const ring = this.ring;
-    if (ring === undefined) return;
-    ring.updateStats();
-    this.counters.ringFrames = ring.frames;
-    this.counters.ringDrops = ring.drops;
-    this.counters.ringIgnored = ring.ignored;
-    const fragments = this.fragments;
-    if (fragments !== undefined) {
-      this.counters.ringFragments = fragments.stats.fragments;
-      this.counters.ringFragmentsDropped = fragments.datagramsDropped;
-    }
   }
 
   /** Native sockets: batches until every one is empty (or the deadline). */
@@ -587,7 +566,8 @@ export class ReceiverWorker {
     // Idle flows end on wall-clock time too, not only when the next packet arrives.
     this.pipeline.tick(clock.micros);
     this.fragments?.expire(clock.micros);
-    this.noteRingStats();
+    // The ring's frames and drops, as the kernel counts them, for the next snapshot.
+    this.ring?.updateStats();
     if (this.pcap !== undefined) {
       this.pcap.maintain();
       this.pcap.flush();
@@ -624,6 +604,8 @@ export class ReceiverWorker {
     return {
       pipeline: this.pipeline,
       own: this.counters,
+      ring: this.ring,
+      fragments: this.fragments,
       pcap: this.pcap,
       identity: this.identity?.resolver,
     };

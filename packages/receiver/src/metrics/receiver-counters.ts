@@ -1,5 +1,7 @@
 import type { MirrorPipeline } from '@fargate-mirror/analysis';
 import type { IdentityResolver } from '../identity/identity-resolver.js';
+import type { OuterFragments } from '../live/outer-fragments.js';
+import type { PacketRing } from '../live/packet-ring.js';
 import type { RotatingPcapSink } from '../sinks/rotating-pcap-sink.js';
 
 /** What a worker's counters are read from when it sends a snapshot (never per packet). */
@@ -16,12 +18,10 @@ export interface WorkerCounterSources {
     readonly handoffDrops: number;
     readonly recordsEmitted: number;
     readonly sourceNotAllowed: number;
-    readonly ringFrames: number;
-    readonly ringDrops: number;
-    readonly ringIgnored: number;
-    readonly ringFragments: number;
-    readonly ringFragmentsDropped: number;
   };
+  /** The afpacket intake's ring and its outer fragments (undefined with the socket intakes). */
+  readonly ring: PacketRing | undefined;
+  readonly fragments: OuterFragments | undefined;
   readonly pcap: RotatingPcapSink | undefined;
   readonly identity: IdentityResolver | undefined;
 }
@@ -113,12 +113,12 @@ export const WORKER_COUNTERS = {
       name: 'capture_frames_total',
       help: "Frames the afpacket intake's filter let in: UDP to a mirror port and outer IP fragments (those it had no room for included)",
     },
-    read: (w) => w.own.ringFrames,
+    read: (w) => w.ring?.frames ?? 0,
   },
   /** The afpacket intake: frames its ring had no room for (part of the kernel drops). */
   ringDrops: {
     kind: 'counter',
-    read: (w) => w.own.ringDrops,
+    read: (w) => w.ring?.drops ?? 0,
   },
   /** The afpacket intake: frames its filter let in that it could not take (too short for their UDP header). */
   ringIgnored: {
@@ -127,7 +127,7 @@ export const WORKER_COUNTERS = {
       name: 'capture_frames_ignored_total',
       help: "Frames the afpacket intake's filter let in that it could not take (too short to hold their UDP header)",
     },
-    read: (w) => w.own.ringIgnored,
+    read: (w) => w.ring?.ignored ?? 0,
   },
   /** The afpacket intake: outer IP fragments it reassembled itself (a socket gets them whole). */
   ringFragments: {
@@ -136,7 +136,7 @@ export const WORKER_COUNTERS = {
       name: 'capture_fragments_total',
       help: 'Outer IP fragments the afpacket intake reassembled into datagrams itself',
     },
-    read: (w) => w.own.ringFragments,
+    read: (w) => w.fragments?.stats.fragments ?? 0,
   },
   /** ...and the datagrams among them that never completed (timed out, overlapping, too big, evicted, malformed). */
   ringFragmentsDropped: {
@@ -145,7 +145,7 @@ export const WORKER_COUNTERS = {
       name: 'capture_fragment_datagrams_dropped_total',
       help: 'Outer datagrams the afpacket intake could not reassemble (timed out, overlapping, too big, evicted or malformed)',
     },
-    read: (w) => w.own.ringFragmentsDropped,
+    read: (w) => w.fragments?.datagramsDropped ?? 0,
   },
   dnsMalformed: {
     kind: 'counter',
