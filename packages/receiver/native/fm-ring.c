@@ -62,7 +62,7 @@ struct ring {
   uint8_t *at;            // that frame
   uint16_t vxlan_port;
   uint16_t geneve_port;  // 0: none
-  double ignored;        // frames that were not for a mirror port
+  double ignored;        // frames let in but too short to hold their UDP header
 };
 
 static napi_value ring_throw(napi_env env, const char *what, int err) {
@@ -90,25 +90,31 @@ static void ring_finalize(napi_env env, void *data, void *hint) {
   free(r);
 }
 
-static struct ring *ring_of(napi_env env, napi_value handle) {
+// The ring of a call's first argument, `argv` filled with up to `want` arguments (NULL, with a
+// TypeError pending, when the first is not a ring).
+static struct ring *ring_arg(napi_env env, napi_callback_info info, napi_value *argv, size_t want) {
+  size_t argc = want;
   void *data = NULL;
-  if (napi_get_value_external(env, handle, &data) != napi_ok || data == NULL) {
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_external(env, argv[0], &data) != napi_ok || data == NULL) {
     napi_throw_type_error(env, NULL, "not a packet ring");
     return NULL;
   }
   return data;
 }
 
-static napi_value ring_fail(napi_env env, int fd, const char *what) {
+// A failed step of openRing: what it had made so far undone (`map` NULL before the mapping), and
+// the error thrown with errno's reason.
+static napi_value ring_fail(napi_env env, int fd, void *map, size_t map_bytes, const char *what) {
   int err = errno;
+  if (map != NULL) munmap(map, map_bytes);
   if (fd >= 0) close(fd);
   return ring_throw(env, what, err);
 }
 
 // openRing(interface, blockBytes, blockCount, retireMs, vxlanPort, genevePort, fanoutGroup)
 //   -> [ring, ArrayBuffer over it, fd, group]. The rings of one fanout group (the workers of one
-//   receiver) share the frames by flow hash of the outer addresses and ports, as SO_REUSEPORT does:
-//   fanoutGroup -1 is none, 0 a new group whose id the kernel picks (unused by any other process:
+//   receiver) share the frames by outer source address (below): fanoutGroup -1 is none, 0 a new group whose id the kernel picks (unused by any other process:
 //   two receivers on one interface never share) and `group` returns, > 0 joins that group.
 static napi_value open_ring(napi_env env, napi_callback_info info) {
   size_t argc = 7;
@@ -138,7 +144,7 @@ static napi_value open_ring(napi_env env, napi_callback_info info) {
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
   memcpy(ifr.ifr_name, name, name_len);
-  if (ioctl(fd, SIOCGIFHWADDR, &ifr) != 0) return ring_fail(env, fd, "SIOCGIFHWADDR");
+  if (ioctl(fd, SIOCGIFHWADDR, &ifr) != 0) return ring_fail(env, fd, NULL, 0, "SIOCGIFHWADDR");
   // Ethernet framing only (loopback has it too): the pipeline decodes the frames as Ethernet.
   if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER && ifr.ifr_hwaddr.sa_family != ARPHRD_LOOPBACK) {
     close(fd);
@@ -175,18 +181,18 @@ static napi_value open_ring(napi_env env, napi_callback_info info) {
   };
   struct sock_fprog filter = {sizeof mirror_only / sizeof mirror_only[0], mirror_only};
   if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &filter, sizeof filter) != 0)
-    return ring_fail(env, fd, "setsockopt SO_ATTACH_FILTER");
+    return ring_fail(env, fd, NULL, 0, "setsockopt SO_ATTACH_FILTER");
   int version = TPACKET_V3;
   if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof version) != 0)
-    return ring_fail(env, fd, "setsockopt PACKET_VERSION");
+    return ring_fail(env, fd, NULL, 0, "setsockopt PACKET_VERSION");
   // Only what arrives: on loopback every frame would otherwise be seen leaving and arriving.
   int one = 1;
   if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) != 0)
-    return ring_fail(env, fd, "setsockopt PACKET_IGNORE_OUTGOING");
+    return ring_fail(env, fd, NULL, 0, "setsockopt PACKET_IGNORE_OUTGOING");
   // Each frame's offload header: a super-datagram a local sender's UDP_SEGMENT left whole (loopback
   // and veth pass them on unsplit; the UDP socket would have split it) names its segment size.
   if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) != 0)
-    return ring_fail(env, fd, "setsockopt PACKET_VNET_HDR");
+    return ring_fail(env, fd, NULL, 0, "setsockopt PACKET_VNET_HDR");
   struct tpacket_req3 req;
   memset(&req, 0, sizeof req);
   req.tp_block_size = (unsigned)block_bytes;
@@ -199,22 +205,18 @@ static napi_value open_ring(napi_env env, napi_callback_info info) {
   // A block not yet full is handed over after this long, so a quiet link still delivers promptly.
   req.tp_retire_blk_tov = (unsigned)retire_ms;
   if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) != 0)
-    return ring_fail(env, fd, "setsockopt PACKET_RX_RING");
+    return ring_fail(env, fd, NULL, 0, "setsockopt PACKET_RX_RING");
   size_t map_bytes = (size_t)req.tp_block_size * req.tp_block_nr;
   uint8_t *map = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, fd, 0);
   if (map == MAP_FAILED) map = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (map == MAP_FAILED) return ring_fail(env, fd, "mmap of the packet ring");
+  if (map == MAP_FAILED) return ring_fail(env, fd, NULL, 0, "mmap of the packet ring");
   struct sockaddr_ll ll;
   memset(&ll, 0, sizeof ll);
   ll.sll_family = AF_PACKET;
   ll.sll_protocol = htons(ETH_P_ALL);
   ll.sll_ifindex = (int)index;
-  if (bind(fd, (struct sockaddr *)&ll, sizeof ll) != 0) {
-    int err = errno;
-    munmap(map, map_bytes);
-    close(fd);
-    return ring_throw(env, "bind to the interface", err);
-  }
+  if (bind(fd, (struct sockaddr *)&ll, sizeof ll) != 0)
+    return ring_fail(env, fd, map, map_bytes, "bind to the interface");
   if (group >= 0) {
     // Frames go to the group's rings by their outer source address: a mirror session (one ENI's
     // mirror, one sender) stays on one ring, in the order it came, fragments included, as it would on
@@ -250,21 +252,12 @@ static napi_value open_ring(napi_env env, napi_callback_info info) {
     struct sock_fprog program = {sizeof by_sender / sizeof by_sender[0], by_sender};
     if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &fanout, sizeof fanout) != 0 ||
         setsockopt(fd, SOL_PACKET, PACKET_FANOUT_DATA, &program, sizeof program) != 0 ||
-        getsockopt(fd, SOL_PACKET, PACKET_FANOUT, &fanout, &fanout_len) != 0) {
-      int err = errno;
-      munmap(map, map_bytes);
-      close(fd);
-      return ring_throw(env, "setsockopt PACKET_FANOUT", err);
-    }
+        getsockopt(fd, SOL_PACKET, PACKET_FANOUT, &fanout, &fanout_len) != 0)
+      return ring_fail(env, fd, map, map_bytes, "setsockopt PACKET_FANOUT");
     group = fanout & 0xffff;  // the id the kernel gave a new group
   }
   struct ring *r = calloc(1, sizeof *r);
-  if (r == NULL) {
-    munmap(map, map_bytes);
-    close(fd);
-    napi_throw_error(env, NULL, "openRing: out of memory");
-    return NULL;
-  }
+  if (r == NULL) return ring_fail(env, fd, map, map_bytes, "openRing");
   r->fd = fd;
   r->map = map;
   r->map_bytes = map_bytes;
@@ -346,16 +339,14 @@ static int classify(const struct ring *r, const uint8_t *frame, uint32_t capture
 // takeBlock(ring, meta: Int32Array) -> rows written to meta (0: nothing more has arrived). Rows stay
 // valid until the next call, which gives a block JavaScript finished back to the kernel first.
 static napi_value take_block(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  struct ring *r = argc >= 1 ? ring_of(env, argv[0]) : NULL;
+  napi_value argv[2] = {NULL, NULL};
+  struct ring *r = ring_arg(env, info, argv, 2);
   if (r == NULL) return NULL;
   void *meta = NULL;
   size_t length = 0, byte_offset;
   napi_typedarray_type type;
   napi_value ab;
-  if (argc < 2 || napi_get_typedarray_info(env, argv[1], &type, &length, &meta, &ab, &byte_offset) != napi_ok ||
+  if (argv[1] == NULL || napi_get_typedarray_info(env, argv[1], &type, &length, &meta, &ab, &byte_offset) != napi_ok ||
       type != napi_int32_array || length < RING_ROW_WORDS) {
     napi_throw_type_error(env, NULL, "takeBlock(ring, Int32Array of at least one row)");
     return NULL;
@@ -428,12 +419,10 @@ static napi_value take_block(napi_env env, napi_callback_info info) {
 }
 
 // ringStats(ring) -> [frames, drops] since the previous call (the kernel resets them when read), and
-// the frames so far that were not for a mirror port.
+// the frames so far that were let in but too short to take.
 static napi_value ring_stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  struct ring *r = argc >= 1 ? ring_of(env, argv[0]) : NULL;
+  struct ring *r = ring_arg(env, info, argv, 1);
   if (r == NULL) return NULL;
   struct tpacket_stats_v3 stats;
   memset(&stats, 0, sizeof stats);
@@ -453,10 +442,8 @@ static napi_value ring_stats(napi_env env, napi_callback_info info) {
 
 // closeRing(ring)
 static napi_value close_ring(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  struct ring *r = argc >= 1 ? ring_of(env, argv[0]) : NULL;
+  struct ring *r = ring_arg(env, info, argv, 1);
   if (r != NULL) ring_close(r);
   return NULL;
 }
