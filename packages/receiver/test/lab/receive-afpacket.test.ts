@@ -53,6 +53,11 @@ afterAll(async () => {
   await lab?.close();
 });
 
+/** receive with the packet ring on the collector's bridge, where the mirrored stream arrives. */
+function onTheBridge(l: MirrorLab): string[] {
+  return [...EPHEMERAL_SIDE_PORTS, '--intake', 'afpacket', '--capture-interface', l.dev.collector];
+}
+
 /** The largest gap between a live flow's start_time and that of read's record of the same flow. */
 function largestStartTimeGapMicros(live: JsonRecord[], offline: JsonRecord[]): number {
   const starts = new Map<string, number[]>();
@@ -74,19 +79,7 @@ describe('receive --intake afpacket', () => {
       const l = lab as MirrorLab;
       const records = join(l.dir, `records-${workers}.jsonl`);
       const receiver = await startReceive(
-        [
-          ...EPHEMERAL_SIDE_PORTS,
-          '--intake',
-          'afpacket',
-          '--capture-interface',
-          l.dev.collector,
-          '--workers',
-          String(workers),
-          '--records',
-          records,
-          '--address-domain',
-          'vni',
-        ],
+        [...onTheBridge(l), '--workers', String(workers), '--records', records, '--address-domain', 'vni'],
         (cmd, args) => l.spawn('collector', cmd, args),
       );
       expect(receiver.proc.stderr()).toMatch(
@@ -144,17 +137,7 @@ describe('receive --intake afpacket', () => {
     const l = lab as MirrorLab;
     const records = join(l.dir, 'allow.jsonl');
     const receiver = await startReceive(
-      [
-        ...EPHEMERAL_SIDE_PORTS,
-        '--intake',
-        'afpacket',
-        '--capture-interface',
-        l.dev.collector,
-        '--records',
-        records,
-        '--allow-sources',
-        `${l.taskOuterIp}/32`,
-      ],
+      [...onTheBridge(l), '--records', records, '--allow-sources', `${l.taskOuterIp}/32`],
       (cmd, args) => l.spawn('collector', cmd, args),
     );
     const outerPcap = join(l.dir, 'allow-outer.pcap');
